@@ -1,0 +1,1 @@
+"""Inkseal: electronic seal and certificate platform."""

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from inkseal.core.errors import DomainError
+
+
+def wants_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return request.path.startswith("/api/") or ("application/json" in accept and "text/html" not in accept)
+
+
+def error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse(error.as_dict(), status=error.status)
+    return render(request, "portal/error.html", {"error": error}, status=error.status)
+
+
+class DomainErrorMiddleware:
+    """Turns a DomainError escaping a view into a 4xx page (or JSON for API callers)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DomainError):
+            return error_response(request, exception)
+        return None

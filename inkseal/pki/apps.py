@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PkiConfig(AppConfig):
+    name = "inkseal.pki"
+    label = "pki"

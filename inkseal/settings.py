@@ -1,0 +1,138 @@
+"""Django settings. Every value comes from the environment with a safe default.
+
+See the configuration table in README.md.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from inkseal.conf import BASE_DIR, env, env_bool, env_int, secret_file, var_dir
+
+VAR_DIR = var_dir()
+TESTING = "pytest" in sys.modules
+
+SECRET_KEY = env("INKSEAL_SECRET_KEY") or secret_file("django_secret_key", 48)
+DEBUG = env_bool("INKSEAL_DEBUG", False)
+SANDBOX = env_bool("INKSEAL_SANDBOX", True)
+ALLOWED_HOSTS = [h.strip() for h in env("INKSEAL_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("INKSEAL_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+PUBLIC_BASE_URL = env("INKSEAL_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "inkseal.core",
+    "inkseal.audit",
+    "inkseal.notify",
+    "inkseal.accounts",
+    "inkseal.platforms",
+    "inkseal.pki",
+    "inkseal.seals",
+    "inkseal.portal",
+    "inkseal.backoffice",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "inkseal.accounts.middleware.PortalIdentityMiddleware",
+    "inkseal.core.middleware.DomainErrorMiddleware",
+]
+
+ROOT_URLCONF = "inkseal.urls"
+WSGI_APPLICATION = "inkseal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "inkseal.portal.context.portal",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'inkseal.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", _default_db), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions serialise writers instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Operators (back office) are Django auth users; portal people are accounts.Person (own session key).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("INKSEAL_SESSION_SECONDS", 8 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("INKSEAL_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "inkseal" / "locale"]
+TIME_ZONE = env("INKSEAL_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [("vendor", BASE_DIR / "node_modules")] if (BASE_DIR / "node_modules").exists() else []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(VAR_DIR / "media")}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = VAR_DIR / "media"
+
+# SMS gateway: "outbox" stores messages for /dev/sms (sandbox only).
+SMS_BACKEND = env("INKSEAL_SMS_BACKEND", "inkseal.notify.backends.OutboxBackend")
+SMS_CODE_TTL_SECONDS = env_int("INKSEAL_SMS_CODE_TTL", 300)
+SMS_CODE_MAX_TRIES = env_int("INKSEAL_SMS_CODE_MAX_TRIES", 5)
+SMS_PER_PHONE_PER_HOUR = env_int("INKSEAL_SMS_PER_PHONE_PER_HOUR", 10)
+SMS_PHONE_INTERVAL_SECONDS = env_int("INKSEAL_SMS_PHONE_INTERVAL", 60)
+SMS_PER_IP_PER_HOUR = env_int("INKSEAL_SMS_PER_IP_PER_HOUR", 30)
+
+# SSO
+SSO_AUDIENCE = env("INKSEAL_SSO_AUDIENCE", "inkseal")
+SSO_TICKET_MAX_LIFETIME = 300
+SSO_CLOCK_SKEW = 30
+
+# Field encryption key for personal data and stored secrets (AES-256-GCM). Outside the database.
+FIELD_KEY = env("INKSEAL_FIELD_KEY") or secret_file("field_key", 32)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("INKSEAL_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING" if TESTING else "INFO"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 10
