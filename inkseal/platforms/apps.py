@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlatformsConfig(AppConfig):
     name = "inkseal.platforms"
     label = "platforms"
+    verbose_name = _("交易平台")
+
+    def ready(self) -> None:
+        from inkseal.core import demo
+        from inkseal.platforms.demo import demo_step
+
+        demo.register(demo_step)

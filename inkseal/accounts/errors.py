@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from inkseal.core.errors import DomainError
+
+PHONE_OWNERSHIP_NOTE = _(
+    "采购平台个人资料中使用的手机号，一定要在自己的名下：姓名、身份证、手机号都是同一个经办人的；"
+    "否则办理证书进行实名认证时会出现无法认证通过，或认证后通过采购平台再次跳转还需实名的现象。"
+)
+
+
+class SsoError(DomainError):
+    """A refused single sign-on; `code` says which check failed."""
+
+    status = 403
+
+
+class IdentityConflict(DomainError):
+    code = "identity_conflict"
+    status = 409
+
+
+class EnterpriseInvalid(DomainError):
+    code = "enterprise_invalid"

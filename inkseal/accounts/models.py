@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from inkseal.core.masking import mask_phone
+
+_ACCOUNT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_account_id() -> str:
+    """Account IDs look like L00011QFJRK3K3IG0: 'L' and 16 characters."""
+    return "L" + "".join(secrets.choice(_ACCOUNT_ALPHABET) for _ in range(16))
+
+
+class Party(models.Model):
+    """What seals, certificates and applications belong to: a person or an enterprise."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("个人")
+        ENTERPRISE = "enterprise", _("企业")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("主体")
+        verbose_name_plural = _("主体")
+
+    def __str__(self) -> str:
+        holder = getattr(self, "person", None) or getattr(self, "enterprise", None)
+        return str(holder) if holder else f"{self.kind}#{self.pk}"
+
+
+class VerificationState(models.TextChoices):
+    UNVERIFIED = "unverified", _("未实名")
+    PENDING = "pending", _("认证中")
+    VERIFIED = "verified", _("已实名")
+    REJECTED = "rejected", _("未通过")
+
+
+class Person(models.Model):
+    """A portal user (个人用户). Logs in by phone; operators are separate (Django auth users)."""
+
+    party = models.OneToOneField(Party, on_delete=models.PROTECT, related_name="person")
+    account_id = models.CharField(_("帐号ID"), max_length=17, unique=True, default=new_account_id)
+    phone = models.CharField(_("手机号"), max_length=20, unique=True)
+    name = models.CharField(_("姓名"), max_length=64, blank=True)
+    account_name = models.CharField(_("帐号名"), max_length=64, blank=True)
+    email = models.EmailField(_("邮箱"), blank=True)
+    id_type = models.CharField(_("证件类型"), max_length=32, default="resident_id")
+    # The ID number is kept encrypted; the blind index allows equality checks; only the mask is shown.
+    id_number_enc = models.TextField(blank=True)
+    id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_masked = models.CharField(_("证件号"), max_length=32, blank=True)
+    verification_state = models.CharField(
+        _("实名认证"), max_length=16, choices=VerificationState.choices, default=VerificationState.UNVERIFIED
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    registered_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by "logout everywhere": sessions carrying an older epoch are no longer valid.
+    session_epoch = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("个人用户")
+        verbose_name_plural = _("个人用户")
+
+    def __str__(self) -> str:
+        return self.name or mask_phone(self.phone)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_state == VerificationState.VERIFIED
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Address(models.Model):
+    """地址管理: shipping addresses for UKEY tokens and invoices."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
+    recipient = models.CharField(_("收件人"), max_length=64)
+    phone = models.CharField(_("联系电话"), max_length=20)
+    region = models.CharField(_("所在地区"), max_length=128)
+    detail = models.CharField(_("详细地址"), max_length=255)
+    is_default = models.BooleanField(_("默认地址"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at"]
+        verbose_name = _("地址")
+        verbose_name_plural = _("地址")
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.region}{self.detail}"
+
+
+class EnterpriseState(models.TextChoices):
+    UNVERIFIED = "unverified", _("待认证")
+    PENDING = "pending", _("认证中")
+    VERIFIED = "verified", _("已认证")
+    REJECTED = "rejected", _("未通过")
+
+
+class Enterprise(models.Model):
+    party = models.OneToOneField(Party, on_delete=models.PROTECT, related_name="enterprise")
+    name = models.CharField(_("企业名称"), max_length=128)
+    enterprise_type = models.CharField(_("企业类型"), max_length=32, blank=True)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    legal_rep_name = models.CharField(_("法定代表人"), max_length=64, blank=True)
+    state = models.CharField(
+        _("实名认证状态"), max_length=16, choices=EnterpriseState.choices, default=EnterpriseState.UNVERIFIED
+    )
+    state_reason = models.CharField(_("原因"), max_length=255, blank=True)
+    created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        constraints = [
+            models.UniqueConstraint(fields=["uscc"], condition=~models.Q(uscc=""), name="enterprise_uscc_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("管理员（经办人）")
+        MEMBER = "member", _("成员")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("企业成员")
+        verbose_name_plural = _("企业成员")
+        constraints = [models.UniqueConstraint(fields=["person", "enterprise"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.enterprise} ({self.role})"

@@ -1,0 +1,158 @@
+"""Account operations: sign-in (SMS, SSO), identity switching, enterprises, logout everywhere.
+
+check_* validate, do_* change state and write their audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE, EnterpriseInvalid, IdentityConflict
+from inkseal.accounts.identity import CurrentIdentity
+from inkseal.accounts.models import Enterprise, Membership, Party, Person, VerificationState
+from inkseal.accounts.sso import SsoClaims
+from inkseal.audit.services import Actor, record
+from inkseal.core.crypto import blind_index, encrypt
+from inkseal.core.idnumbers import is_valid_uscc
+from inkseal.core.masking import mask_id_number
+from inkseal.notify.services import verify_code
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Who acts and from where; passed to services so they can write audit rows."""
+
+    ip: str = ""
+    identity: str = ""
+
+
+def person_actor(person: Person) -> Actor:
+    return Actor("person", person.account_id, person.name or person.masked_phone)
+
+
+def id_index(id_number: str) -> str:
+    return blind_index(id_number.upper(), "id_number")
+
+
+def _create_person(phone: str, name: str = "", id_number: str = "") -> Person:
+    party = Party.objects.create(kind=Party.Kind.PERSON)
+    person = Person(party=party, phone=phone, name=name)
+    if id_number:
+        set_id_number(person, id_number)
+    person.save()
+    return person
+
+
+def set_id_number(person: Person, id_number: str) -> None:
+    id_number = id_number.upper()
+    person.id_number_enc = encrypt(id_number, f"person-id:{person.account_id}")
+    person.id_number_index = id_index(id_number)
+    person.id_number_masked = mask_id_number(id_number)
+
+
+def do_sms_login(phone: str, code: str, ctx: RequestContext) -> Person:
+    """Log in (registering on first use) with a phone and the SMS code sent to it."""
+    verify_code(phone, "login", code)
+    with transaction.atomic():
+        person = Person.objects.filter(phone=phone).first()
+        created = person is None
+        if person is None:
+            person = _create_person(phone)
+        record("login.sms", actor=person_actor(person), ip=ctx.ip, target=person.account_id,
+               data={"registered": created})
+    return person
+
+
+def check_sso_claims(claims: SsoClaims) -> Person | None:
+    """The existing person the claims name, or None for a new one. Refuses conflicts.
+
+    A verified account's name and ID number are facts: a platform claiming another name or ID
+    for that phone is refused, as is a phone claiming the ID of another verified account.
+    """
+    person = Person.objects.filter(phone=claims.phone).first()
+    if person and person.is_verified:
+        same_name = person.name == claims.name
+        same_id = not claims.id_number or person.id_number_index == id_index(claims.id_number)
+        if not (same_name and same_id):
+            raise IdentityConflict(
+                _("交易平台提供的姓名或证件号与该手机号已实名的用户不一致。") + str(PHONE_OWNERSHIP_NOTE)
+            )
+    if claims.id_number:
+        owner = (
+            Person.objects.filter(id_number_index=id_index(claims.id_number), verification_state=VerificationState.VERIFIED)
+            .exclude(phone=claims.phone)
+            .first()
+        )
+        if owner:
+            raise IdentityConflict(_("该证件号已由另一个手机号的帐号完成实名认证。") + str(PHONE_OWNERSHIP_NOTE))
+    return person
+
+
+def do_sso_login(claims: SsoClaims, platform_code: str, method: str, ctx: RequestContext) -> Person:
+    person = check_sso_claims(claims)
+    with transaction.atomic():
+        created = person is None
+        if person is None:
+            person = _create_person(claims.phone, claims.name, claims.id_number)
+        elif not person.is_verified:
+            # Unverified details follow the platform until the person verifies them.
+            person.name = claims.name
+            if claims.id_number:
+                set_id_number(person, claims.id_number)
+            person.save()
+        record("login.sso", actor=person_actor(person), ip=ctx.ip, target=person.account_id,
+               data={"platform": platform_code, "method": method, "subject": claims.subject, "registered": created})
+    return person
+
+
+def record_sso_failure(platform_code: str, method: str, code: str, ctx: RequestContext, detail: str = "") -> None:
+    record("login.sso_failed", actor=Actor("anonymous", "", platform_code), ip=ctx.ip, target=platform_code,
+           data={"method": method, "reason": code, "detail": detail[:200]})
+
+
+def do_logout(person: Person, ctx: RequestContext, *, everywhere: bool = False) -> None:
+    with transaction.atomic():
+        if everywhere:
+            Person.objects.filter(pk=person.pk).update(session_epoch=F("session_epoch") + 1)
+        record("logout", actor=person_actor(person), ip=ctx.ip, identity=ctx.identity, target=person.account_id,
+               data={"everywhere": everywhere})
+
+
+def do_switch_identity(identity: CurrentIdentity, ctx: RequestContext) -> None:
+    record("identity.switch", actor=person_actor(identity.person), ip=ctx.ip, identity=identity.key,
+           target=identity.label)
+
+
+def check_enterprise(name: str, uscc: str) -> tuple[str, str]:
+    name, uscc = name.strip(), uscc.strip().upper()
+    if not 2 <= len(name) <= 128:
+        raise EnterpriseInvalid(_("请输入企业名称（2–128个字）。"))
+    if uscc and not is_valid_uscc(uscc):
+        raise EnterpriseInvalid(_("统一社会信用代码校验失败，请核对后重新输入。"))
+    if uscc and Enterprise.objects.filter(uscc=uscc).exists():
+        raise EnterpriseInvalid(_("该统一社会信用代码已被登记，请联系该企业的管理员将您加入。"))
+    return name, uscc
+
+
+def do_create_enterprise(
+    person: Person, name: str, uscc: str, enterprise_type: str, legal_rep_name: str, ctx: RequestContext
+) -> Enterprise:
+    """创建企业: the creator becomes its administrator (经办人). Verification is a separate step."""
+    name, uscc = check_enterprise(name, uscc)
+    try:
+        with transaction.atomic():
+            party = Party.objects.create(kind=Party.Kind.ENTERPRISE)
+            enterprise = Enterprise.objects.create(
+                party=party, name=name, uscc=uscc, enterprise_type=enterprise_type,
+                legal_rep_name=legal_rep_name.strip(), created_by=person,
+            )
+            Membership.objects.create(person=person, enterprise=enterprise, role=Membership.Role.ADMIN)
+            record("enterprise.create", actor=person_actor(person), ip=ctx.ip, identity=ctx.identity,
+                   target=f"enterprise:{enterprise.pk}", data={"name": name, "uscc": uscc})
+    except IntegrityError:
+        raise EnterpriseInvalid(_("该统一社会信用代码已被登记，请联系该企业的管理员将您加入。"))
+    return enterprise

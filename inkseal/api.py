@@ -1,0 +1,34 @@
+"""The JSON API (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs.
+
+Each app contributes a router; domain errors map to 4xx JSON bodies {"error", "message"}.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+
+from inkseal import __version__
+from inkseal.core.errors import DomainError
+
+api = NinjaAPI(
+    title="Inkseal API",
+    version=__version__,
+    description="电子签章平台开放接口 — signing, certificates and seals for trading platforms.",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+class Health(Schema):
+    status: str
+    version: str
+
+
+@api.get("/health", response=Health, tags=["system"], summary="Service health")
+def health(request: HttpRequest) -> dict[str, str]:
+    return {"status": "ok", "version": __version__}

@@ -1,0 +1,45 @@
+"""Demo data for `make run` (sandbox): people, an enterprise, an operator and the demo trading
+platform, written to var/demo.json so that scripts and integrators can drive the demo.
+
+Apps add their own demo objects by registering a step (`register(step)` in AppConfig.ready);
+each step receives the demo document and adds its keys. Every step is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+Step = Callable[[dict[str, Any]], None]
+_steps: list[Step] = []
+
+
+def register(step: Step) -> None:
+    if step not in _steps:
+        _steps.append(step)
+
+
+def demo_path() -> Path:
+    return Path(settings.VAR_DIR) / "demo.json"
+
+
+def build(base_url: str, portal_url: str) -> dict[str, Any]:
+    document: dict[str, Any] = {"inkseal_url": base_url, "portal_url": portal_url, "sandbox": settings.SANDBOX}
+    for step in _steps:
+        step(document)
+    write(document)
+    return document
+
+
+def write(document: dict[str, Any]) -> None:
+    path = demo_path()
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(document, handle, ensure_ascii=False, indent=2)
+    os.replace(tmp, path)

@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The peer address. Behind a trusted proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips)."""
+    return str(request.META.get("REMOTE_ADDR", ""))

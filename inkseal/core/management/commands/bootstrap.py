@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from inkseal.core import demo
+
+
+class Command(BaseCommand):
+    help = "Create the first operator, roles and (with --demo) the demo data; write var/demo.json."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--demo", action="store_true", help="also load demo people, enterprise and platform")
+        parser.add_argument("--base-url", default=os.environ.get("INKSEAL_PUBLIC_BASE_URL", "http://127.0.0.1:8000"))
+        parser.add_argument("--portal-url", default=os.environ.get("DEMO_PORTAL_URL", "http://127.0.0.1:8001"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from inkseal.accounts.demo import ensure_operator
+
+        if not options["demo"]:
+            login = ensure_operator()
+            self.stdout.write(f"operator: {login['username']} / {login['password']}")
+            return
+        document = demo.build(options["base_url"].rstrip("/"), options["portal_url"].rstrip("/"))
+        self.stdout.write(self.style.SUCCESS(f"demo data ready, see {demo.demo_path()}"))
+        op = document["operator"]
+        self.stdout.write(f"  back office  {document['inkseal_url']}/backoffice/  {op['username']} / {op['password']}")
+        for person in document["people"]:
+            self.stdout.write(f"  portal user  {person['name']}  phone {person['phone']}  (SMS code at /dev/sms)")
+        for user in document.get("portal_users", []):
+            self.stdout.write(f"  demo portal  {document['portal_url']}/  {user['username']} / {user['password']}")

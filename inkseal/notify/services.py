@@ -1,0 +1,102 @@
+"""One-time SMS codes: issue with rate limits, check with a bounded number of tries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inkseal.core.errors import DomainError, RateLimited
+from inkseal.core.idnumbers import is_valid_phone
+from inkseal.notify.backends import gateway
+from inkseal.notify.models import SmsCode
+
+PURPOSE_TEXT = {
+    "login": "登录",
+    "sign": "签章确认",
+    "verify": "实名认证",
+}
+
+
+class InvalidPhone(DomainError):
+    code = "invalid_phone"
+
+
+class CodeInvalid(DomainError):
+    code = "code_invalid"
+
+
+def _hash(code: str, phone: str, purpose: str) -> str:
+    key = hashlib.sha256(("sms-code:" + settings.SECRET_KEY).encode()).digest()
+    return hmac.new(key, f"{purpose}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_can_send(phone: str, purpose: str, ip: str) -> None:
+    if not is_valid_phone(phone):
+        raise InvalidPhone(_("请输入正确的11位手机号。"))
+    now = timezone.now()
+    recent = SmsCode.objects.filter(phone=phone, purpose=purpose)
+    interval = timedelta(seconds=settings.SMS_PHONE_INTERVAL_SECONDS)
+    if recent.filter(created_at__gt=now - interval).exists():
+        raise RateLimited(_("验证码发送过于频繁，请%(s)d秒后再试。") % {"s": settings.SMS_PHONE_INTERVAL_SECONDS})
+    hour = now - timedelta(hours=1)
+    if SmsCode.objects.filter(phone=phone, created_at__gt=hour).count() >= settings.SMS_PER_PHONE_PER_HOUR:
+        raise RateLimited(_("该手机号一小时内获取验证码次数过多，请稍后再试。"))
+    if ip and SmsCode.objects.filter(ip=ip, created_at__gt=hour).count() >= settings.SMS_PER_IP_PER_HOUR:
+        raise RateLimited(_("当前网络获取验证码次数过多，请稍后再试。"))
+
+
+@transaction.atomic
+def send_code(phone: str, purpose: str, ip: str = "", *, context: str = "") -> SmsCode:
+    """Issue a 6-digit code valid for SMS_CODE_TTL seconds and send it through the gateway."""
+    check_can_send(phone, purpose, ip)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    ttl = settings.SMS_CODE_TTL_SECONDS
+    record = SmsCode.objects.create(
+        phone=phone,
+        purpose=purpose,
+        code_hash=_hash(code, phone, purpose),
+        ip=ip,
+        expires_at=timezone.now() + timedelta(seconds=ttl),
+    )
+    what = PURPOSE_TEXT.get(purpose, purpose)
+    body = f"【Inkseal】您的{what}验证码为{code}，{ttl // 60}分钟内有效。{context}请勿泄露给他人。"
+    gateway().send(phone, body, purpose)
+    return record
+
+
+def verify_code(phone: str, purpose: str, code: str) -> None:
+    """Consume the newest live code if `code` matches; count a wrong try otherwise.
+
+    Raises CodeInvalid with a message telling the user what to do. Call it outside any other
+    transaction: a wrong try is committed before the error is raised, so it always counts.
+    """
+    error: str | None = None
+    with transaction.atomic():
+        record = (
+            SmsCode.objects.select_for_update()
+            .filter(phone=phone, purpose=purpose, consumed_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        now = timezone.now()
+        if record is None or record.expires_at <= now:
+            error = _("验证码已过期或不存在，请重新获取。")
+        elif record.failed_attempts >= settings.SMS_CODE_MAX_TRIES:
+            error = _("验证码错误次数过多，请重新获取。")
+        elif not hmac.compare_digest(record.code_hash, _hash(code.strip(), phone, purpose)):
+            record.failed_attempts += 1
+            record.save(update_fields=["failed_attempts"])
+            left = settings.SMS_CODE_MAX_TRIES - record.failed_attempts
+            error = _("验证码错误次数过多，请重新获取。") if left <= 0 else _("验证码错误，还可尝试%(n)d次。") % {"n": left}
+        else:
+            record.consumed_at = now
+            record.save(update_fields=["consumed_at"])
+    if error:
+        raise CodeInvalid(error)

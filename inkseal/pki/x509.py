@@ -1,0 +1,275 @@
+"""Certificates: build the TBSCertificate with asn1crypto and sign it through a KeyHandle.
+
+`cryptography`'s builders need an in-memory private key; building the TBS ourselves lets CA keys
+stay in a PKCS#11 token (or, later, be SM2) with one code path for every key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from asn1crypto import x509 as asn1_x509
+
+from inkseal.pki.algorithms import Algorithm, KeyHandle, PublicKey, load_public_key
+from inkseal.pki.errors import CaKeyMismatch, CertificateMalformed, IssuerExpiresTooSoon
+from inkseal.pki.pem import armor, is_pem, unarmor
+from inkseal.pki.profiles import ROOT_CA, CertificateProfile, Validity
+
+MAX_CERTIFICATE_SIZE = 64 * 1024
+
+
+@dataclass(frozen=True)
+class PublicUrls:
+    """Where relying parties fetch what they need, built from the configured public base URL."""
+
+    base_url: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+
+    def crl(self, ca_id: str) -> str:
+        return f"{self.base_url}/pki/crl/{ca_id}.crl"
+
+    def ocsp(self) -> str:
+        return f"{self.base_url}/pki/ocsp"
+
+    def ca_certificate(self, ca_id: str) -> str:
+        return f"{self.base_url}/pki/ca/{ca_id}.crt"
+
+
+def random_serial() -> int:
+    """A positive 127-bit serial (126 random bits): always 16 bytes of DER INTEGER content."""
+    return secrets.randbits(126) | (1 << 126)
+
+
+class Certificate:
+    """A parsed certificate (DER), with the fields the PKI code reads."""
+
+    def __init__(self, der: bytes):
+        self.der = der
+        self.asn1: asn1_x509.Certificate = asn1_x509.Certificate.load(der)
+
+    @cached_property
+    def public_key(self) -> PublicKey:
+        return load_public_key(self.asn1.public_key.dump())
+
+    @property
+    def serial(self) -> int:
+        return int(self.asn1.serial_number)
+
+    @property
+    def subject(self) -> asn1_x509.Name:
+        return self.asn1.subject
+
+    @property
+    def not_before(self) -> datetime:
+        return self.asn1.not_valid_before  # type: ignore[no-any-return]
+
+    @property
+    def not_after(self) -> datetime:
+        return self.asn1.not_valid_after  # type: ignore[no-any-return]
+
+    @cached_property
+    def key_identifier(self) -> bytes:
+        ski = self.asn1.key_identifier
+        return bytes(ski) if ski is not None else self.public_key.key_identifier
+
+    @cached_property
+    def sha256_fingerprint(self) -> str:
+        return hashlib.sha256(self.der).hexdigest()
+
+    def pem(self) -> str:
+        return armor(self.der, "CERTIFICATE")
+
+    def verify_signed_by(self, issuer: Certificate) -> None:
+        """Raise SignatureInvalid unless `issuer`'s key signed this certificate."""
+        signature_oid = self.asn1["signature_algorithm"]["algorithm"].dotted
+        tbs = self.asn1["tbs_certificate"].dump()
+        issuer.public_key.verify(bytes(self.asn1.signature), tbs, signature_oid=signature_oid)
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.subject.human_friendly} serial={self.serial:x}>"
+
+
+def load_certificate(data: bytes) -> Certificate:
+    """Parse an untrusted DER or PEM certificate; CertificateMalformed for anything else."""
+    if len(data) > MAX_CERTIFICATE_SIZE:
+        raise CertificateMalformed("certificate is too large")
+    try:
+        der = unarmor(data, ("CERTIFICATE",)) if is_pem(data) else data
+        certificate = Certificate(der)
+        certificate.asn1.native  # noqa: B018 - parse everything now, not lazily later
+    except Exception:  # asn1crypto raises ValueError, TypeError, ... on bad input
+        raise CertificateMalformed("not a readable X.509 certificate")
+    return certificate
+
+
+class CertificateAuthority:
+    """A CA that can sign: its certificate, its id in URLs, and a handle on its private key."""
+
+    def __init__(self, ca_id: str, certificate: Certificate, signer: KeyHandle):
+        if certificate.asn1.public_key.dump() != signer.public_key.info.dump():
+            raise CaKeyMismatch(f"the key of CA {ca_id} does not match its certificate")
+        self.ca_id = ca_id
+        self.certificate = certificate
+        self.signer = signer
+
+    @property
+    def algorithm(self) -> Algorithm:
+        return self.signer.algorithm
+
+    @property
+    def key_identifier(self) -> bytes:
+        return self.certificate.key_identifier
+
+    def issuer_name(self) -> asn1_x509.Name:
+        """The CA's subject, byte for byte, for the issuer field of what it signs."""
+        return asn1_x509.Name.load(self.certificate.asn1["tbs_certificate"]["subject"].dump())
+
+    def sign_structure(self, tbs_der: bytes) -> bytes:
+        return self.signer.sign(tbs_der)
+
+
+def create_root_certificate(
+    signer: KeyHandle, *, subject: asn1_x509.Name, validity: Validity, serial: int | None = None
+) -> Certificate:
+    """A self-signed root: no AIA or CRL pointers, the trust anchor relying parties install."""
+    tbs = _tbs(
+        serial=serial or random_serial(),
+        signature_algorithm=signer.algorithm,
+        issuer=subject,
+        subject=subject,
+        validity=validity,
+        public_key=signer.public_key,
+        extensions=_extensions(ROOT_CA, signer.public_key, issuer_key_id=None, issuer_ca_id="", urls=None),
+    )
+    return Certificate(_signed(tbs, signer))
+
+
+def issue_certificate(
+    ca: CertificateAuthority,
+    *,
+    subject: asn1_x509.Name,
+    public_key: PublicKey,
+    profile: CertificateProfile,
+    validity: Validity,
+    urls: PublicUrls,
+    serial: int | None = None,
+) -> Certificate:
+    """Sign a certificate for `public_key` (from the keystore or a verified CSR) under `profile`."""
+    if validity.not_after > ca.certificate.not_after:
+        raise IssuerExpiresTooSoon(f"CA {ca.ca_id} expires before {validity.not_after:%Y-%m-%d}")
+    tbs = _tbs(
+        serial=serial or random_serial(),
+        signature_algorithm=ca.algorithm,
+        issuer=ca.issuer_name(),
+        subject=subject,
+        validity=validity,
+        public_key=public_key,
+        extensions=_extensions(profile, public_key, issuer_key_id=ca.key_identifier, issuer_ca_id=ca.ca_id, urls=urls),
+    )
+    return Certificate(_signed(tbs, ca.signer))
+
+
+def _signed(tbs: asn1_x509.TbsCertificate, signer: KeyHandle) -> bytes:
+    signature = signer.sign(tbs.dump())
+    certificate = asn1_x509.Certificate(
+        {
+            "tbs_certificate": tbs,
+            "signature_algorithm": signer.algorithm.signature_algorithm(),
+            "signature_value": signature,
+        }
+    )
+    return bytes(certificate.dump())
+
+
+def _tbs(
+    *,
+    serial: int,
+    signature_algorithm: Algorithm,
+    issuer: asn1_x509.Name,
+    subject: asn1_x509.Name,
+    validity: Validity,
+    public_key: PublicKey,
+    extensions: list[dict[str, Any]],
+) -> asn1_x509.TbsCertificate:
+    return asn1_x509.TbsCertificate(
+        {
+            "version": "v3",
+            "serial_number": serial,
+            "signature": signature_algorithm.signature_algorithm(),
+            "issuer": issuer,
+            "validity": {"not_before": x509_time(validity.not_before), "not_after": x509_time(validity.not_after)},
+            "subject": subject,
+            "subject_public_key_info": public_key.info.copy(),
+            "extensions": extensions,
+        }
+    )
+
+
+def x509_time(moment: datetime) -> asn1_x509.Time:
+    """UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 4.1.2.5)."""
+    return asn1_x509.Time(name="utc_time" if moment.year < 2050 else "general_time", value=moment)
+
+
+def _extensions(
+    profile: CertificateProfile,
+    subject_key: PublicKey,
+    *,
+    issuer_key_id: bytes | None,
+    issuer_ca_id: str,
+    urls: PublicUrls | None,
+) -> list[dict[str, Any]]:
+    extensions = [
+        _ext("basic_constraints", _basic_constraints(profile), critical=True),
+        _ext("key_usage", set(profile.key_usage_for(subject_key.algorithm)), critical=True),
+        _ext("key_identifier", subject_key.key_identifier),
+    ]
+    if issuer_key_id is not None:
+        extensions.append(_ext("authority_key_identifier", {"key_identifier": issuer_key_id}))
+    if profile.extended_key_usage:
+        extensions.append(
+            _ext("extended_key_usage", list(profile.extended_key_usage), critical=profile.extended_key_usage_critical)
+        )
+    if profile.policy_oid:
+        extensions.append(_ext("certificate_policies", [{"policy_identifier": profile.policy_oid}]))
+    if urls is not None:
+        extensions.extend(_url_extensions(profile, issuer_ca_id, urls))
+    if profile.ocsp_no_check:
+        extensions.append(_ext("ocsp_no_check", None))
+    return extensions
+
+
+def _basic_constraints(profile: CertificateProfile) -> dict[str, Any]:
+    value: dict[str, Any] = {"ca": profile.is_ca}
+    if profile.is_ca and profile.path_length is not None:
+        value["path_len_constraint"] = profile.path_length
+    return value
+
+
+def _url_extensions(profile: CertificateProfile, ca_id: str, urls: PublicUrls) -> list[dict[str, Any]]:
+    extensions = []
+    if profile.crl_distribution_point:
+        point = {"distribution_point": asn1_x509.DistributionPointName(name="full_name", value=[_uri(urls.crl(ca_id))])}
+        extensions.append(_ext("crl_distribution_points", [point]))
+    access = []
+    if profile.ocsp_url:
+        access.append({"access_method": "ocsp", "access_location": _uri(urls.ocsp())})
+    if profile.ca_issuers_url:
+        access.append({"access_method": "ca_issuers", "access_location": _uri(urls.ca_certificate(ca_id))})
+    if access:
+        extensions.append(_ext("authority_information_access", access))
+    return extensions
+
+
+def _uri(url: str) -> asn1_x509.GeneralName:
+    return asn1_x509.GeneralName(name="uniform_resource_identifier", value=url)
+
+
+def _ext(name: str, value: Any, *, critical: bool = False) -> dict[str, Any]:
+    return {"extn_id": name, "critical": critical, "extn_value": value}

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TradingPlatform(models.Model):
+    """A trading platform (交易平台): logs users in by SSO and, later, calls the signing API."""
+
+    class TicketAlgorithm(models.TextChoices):
+        NONE = "", _("不启用")
+        ES256 = "ES256", "ES256"
+        RS256 = "RS256", "RS256"
+        HS256 = "HS256", _("HS256（共享密钥）")
+
+    name = models.CharField(_("交易平台名称"), max_length=128)
+    code = models.SlugField(_("平台编码"), max_length=64, unique=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    # Signed jump ticket: GET /sso/jump?platform=<code>&ticket=<JWT>
+    ticket_algorithm = models.CharField(
+        _("跳转票据算法"), max_length=8, choices=TicketAlgorithm.choices, blank=True, default=""
+    )
+    ticket_issuer = models.CharField(_("票据签发者 iss"), max_length=255, blank=True)
+    ticket_public_key = models.TextField(_("票据验签公钥（PEM）"), blank=True)
+    ticket_secret_enc = models.TextField(blank=True, editable=False)  # HS256 secret, encrypted
+    # OpenID Connect (authorization code + PKCE); the platform is the OpenID provider.
+    oidc_enabled = models.BooleanField(_("启用 OpenID Connect"), default=False)
+    oidc_issuer = models.URLField(_("OIDC Issuer"), blank=True)
+    oidc_client_id = models.CharField(_("OIDC Client ID"), max_length=255, blank=True)
+    oidc_client_secret_enc = models.TextField(blank=True, editable=False)
+    oidc_scope = models.CharField(_("OIDC Scope"), max_length=255, default="openid profile phone")
+    callback_url = models.URLField(_("回调地址"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("交易平台")
+        verbose_name_plural = _("交易平台")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def expected_ticket_issuer(self) -> str:
+        return self.ticket_issuer or self.code
+
+
+class UsedTicket(models.Model):
+    """A jti seen once; kept until the ticket's expiry so that replays are refused."""
+
+    platform = models.ForeignKey(TradingPlatform, on_delete=models.CASCADE)
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "jti"], name="used_ticket_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.platform.code}:{self.jti}"

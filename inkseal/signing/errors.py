@@ -1,0 +1,90 @@
+"""Refusals of the PDF signing core, each with a stable code (see inkseal.core.errors)."""
+
+from __future__ import annotations
+
+from inkseal.core.errors import DomainError
+
+
+class PdfError(DomainError):
+    """The uploaded file cannot be signed as it is."""
+
+    code = "pdf_invalid"
+
+
+class PdfMalformed(PdfError):
+    code = "pdf_malformed"
+
+
+class PdfNotPdf(PdfMalformed):
+    code = "pdf_not_pdf"
+
+
+class PdfTruncated(PdfMalformed):
+    code = "pdf_truncated"
+
+
+class PdfEncrypted(PdfError):
+    """Encrypted and no (or a wrong) password was given."""
+
+    code = "pdf_encrypted"
+
+
+class PdfTooLarge(PdfError):
+    code = "pdf_too_large"
+    status = 413
+
+
+class PdfTooManyPages(PdfError):
+    code = "pdf_too_many_pages"
+
+
+class PdfLocked(PdfError):
+    """An existing certification signature forbids any further change."""
+
+    code = "pdf_locked"
+    status = 409
+
+
+class PlacementError(DomainError):
+    code = "placement_invalid"
+
+
+class PageOutOfRange(PlacementError):
+    code = "placement_page_out_of_range"
+
+
+class PlacementOffPage(PlacementError):
+    code = "placement_off_page"
+
+
+class KeywordNotFound(PlacementError):
+    code = "placement_keyword_not_found"
+
+
+class SealImageInvalid(DomainError):
+    code = "seal_image_invalid"
+
+
+class SignerUnsupported(DomainError):
+    code = "signer_unsupported"
+
+
+class SignerCertificateInvalid(DomainError):
+    """The signer's certificate does not validate (untrusted, expired, revoked) at signing time."""
+
+    code = "signer_certificate_invalid"
+    status = 409
+
+
+class TimestampFailed(DomainError):
+    """The time-stamping authority did not answer with a usable token."""
+
+    code = "timestamp_failed"
+    status = 503
+
+
+class RevocationInfoUnavailable(DomainError):
+    """B-LT asked for, but the OCSP/CRL data to embed could not be gathered."""
+
+    code = "revocation_info_unavailable"
+    status = 503

@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from inkseal.api import api
+from inkseal.backoffice.site import backoffice
+from inkseal.notify import views as notify_views
+from inkseal.portal.views import healthz
+
+urlpatterns = [
+    path("", include("inkseal.accounts.urls")),
+    path("", include("inkseal.portal.urls")),
+    path("api/", api.urls),
+    path("backoffice/", backoffice.urls),
+    path("healthz", healthz, name="healthz"),
+    path("dev/sms", notify_views.sms_page, name="dev_sms"),
+    path("dev/sms.json", notify_views.sms_json, name="dev_sms_json"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
