@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,7 +31,9 @@ def env_int(name: str, default: int) -> int:
 
 
 def var_dir() -> Path:
-    path = Path(env("INKSEAL_VAR_DIR", str(BASE_DIR / "var")))
+    """Where generated state lives (secrets, SQLite, media). Test runs get their own folder."""
+    default = BASE_DIR / "var" / "test" if "pytest" in sys.modules else BASE_DIR / "var"
+    path = Path(env("INKSEAL_VAR_DIR", str(default)))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -18,7 +18,9 @@ TESTING = "pytest" in sys.modules
 SECRET_KEY = env("INKSEAL_SECRET_KEY") or secret_file("django_secret_key", 48)
 DEBUG = env_bool("INKSEAL_DEBUG", False)
 SANDBOX = env_bool("INKSEAL_SANDBOX", True)
-ALLOWED_HOSTS = [h.strip() for h in env("INKSEAL_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in env("INKSEAL_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()
+]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("INKSEAL_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 PUBLIC_BASE_URL = env("INKSEAL_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -105,7 +107,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [("vendor", BASE_DIR / "node_modules")] if (BASE_DIR / "node_modules").exists() else []
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(VAR_DIR / "media")}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "media")},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

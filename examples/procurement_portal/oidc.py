@@ -43,20 +43,22 @@ def _error(code: str, description: str, status: int = 400) -> JsonResponse:
 @require_GET
 def discovery(request: HttpRequest) -> JsonResponse:
     base = _issuer()
-    return JsonResponse({
-        "issuer": base,
-        "authorization_endpoint": f"{base}/oidc/authorize",
-        "token_endpoint": f"{base}/oidc/token",
-        "jwks_uri": f"{base}/oidc/jwks",
-        "userinfo_endpoint": f"{base}/oidc/userinfo",
-        "response_types_supported": ["code"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["ES256"],
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "scopes_supported": ["openid", "profile", "phone"],
-        "claims_supported": ["sub", "name", "phone_number", "id_number"],
-    })
+    return JsonResponse(
+        {
+            "issuer": base,
+            "authorization_endpoint": f"{base}/oidc/authorize",
+            "token_endpoint": f"{base}/oidc/token",
+            "jwks_uri": f"{base}/oidc/jwks",
+            "userinfo_endpoint": f"{base}/oidc/userinfo",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["ES256"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "scopes_supported": ["openid", "profile", "phone"],
+            "claims_supported": ["sub", "name", "phone_number", "id_number"],
+        }
+    )
 
 
 @require_GET
@@ -78,9 +80,13 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
         return _error("invalid_request", "PKCE with S256 is required")
     code = AuthorizationCode.objects.create(
-        code=secrets.token_urlsafe(32), user=request.user, client_id=params["client_id"],
-        redirect_uri=params["redirect_uri"], code_challenge=params["code_challenge"],
-        nonce=params.get("nonce", ""), scope=params.get("scope", ""),
+        code=secrets.token_urlsafe(32),
+        user=request.user,
+        client_id=params["client_id"],
+        redirect_uri=params["redirect_uri"],
+        code_challenge=params["code_challenge"],
+        nonce=params.get("nonce", ""),
+        scope=params.get("scope", ""),
         expires_at=timezone.now() + timedelta(seconds=60),
     )
     query = urlencode({"code": code.code, "state": params.get("state", "")})
@@ -108,8 +114,14 @@ def _id_token(code: AuthorizationCode) -> str:
     bidder = code.user.bidder  # type: ignore[attr-defined]
     now = int(time.time())
     claims: dict[str, Any] = {
-        "iss": _issuer(), "aud": code.client_id, "sub": str(code.user.pk), "iat": now, "exp": now + 300,
-        "nonce": code.nonce, "name": bidder.name, "phone_number": bidder.phone,
+        "iss": _issuer(),
+        "aud": code.client_id,
+        "sub": str(code.user.pk),
+        "iat": now,
+        "exp": now + 300,
+        "nonce": code.nonce,
+        "name": bidder.name,
+        "phone_number": bidder.phone,
     }
     if bidder.id_number:
         claims["id_number"] = bidder.id_number
@@ -135,8 +147,15 @@ def token(request: HttpRequest) -> JsonResponse:
         return _error("invalid_grant", "redirect_uri mismatch")
     if not _pkce_matches(request.POST.get("code_verifier", ""), code.code_challenge):
         return _error("invalid_grant", "PKCE verification failed")
-    return JsonResponse({"access_token": secrets.token_urlsafe(24), "token_type": "Bearer", "expires_in": 300,
-                         "id_token": _id_token(code), "scope": code.scope})
+    return JsonResponse(
+        {
+            "access_token": secrets.token_urlsafe(24),
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "id_token": _id_token(code),
+            "scope": code.scope,
+        }
+    )
 
 
 @require_GET

@@ -34,20 +34,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 ROOT_URLCONF = "examples.procurement_portal.urls"
-TEMPLATES = [{
-    "BACKEND": "django.template.backends.django.DjangoTemplates",
-    "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages",
-    ]},
-}]
-DATABASES = {"default": {
-    "ENGINE": "django.db.backends.sqlite3",
-    "NAME": env("PORTAL_DATABASE", str(VAR_DIR / "portal.sqlite3")),
-    "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
-}}
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": env("PORTAL_DATABASE", str(VAR_DIR / "portal.sqlite3")),
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_COOKIE_NAME = "portal_sessionid"
 CSRF_COOKIE_NAME = "portal_csrftoken"
@@ -57,3 +63,4 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
 LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"

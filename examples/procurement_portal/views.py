@@ -26,8 +26,14 @@ def jump_ticket(request: HttpRequest, entry: str) -> str:
     bidder = request.user.bidder  # type: ignore[union-attr]
     now = int(time.time())
     claims = {
-        "iss": sso["ticket_issuer"], "aud": sso["ticket_audience"], "iat": now, "exp": now + 120,
-        "jti": uuid.uuid4().hex, "sub": str(request.user.pk), "name": bidder.name, "phone": bidder.phone,
+        "iss": sso["ticket_issuer"],
+        "aud": sso["ticket_audience"],
+        "iat": now,
+        "exp": now + 120,
+        "jti": uuid.uuid4().hex,
+        "sub": str(request.user.pk),
+        "name": bidder.name,
+        "phone": bidder.phone,
         "entry": entry,
     }
     if bidder.id_number:

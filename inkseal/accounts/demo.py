@@ -25,10 +25,20 @@ def _id_number(first17: str) -> str:
 
 
 DEMO_PEOPLE = [
-    {"key": "expert", "name": "乔海朋", "phone": "18800005473", "id_number": _id_number("43010219880512001"),
-     "role": "评标专家（个人）"},
-    {"key": "bidder", "name": "刘婧妍", "phone": "18600000996", "id_number": _id_number("43052419900308002"),
-     "role": "供应商经办人（企业）"},
+    {
+        "key": "expert",
+        "name": "乔海朋",
+        "phone": "18800005473",
+        "id_number": _id_number("43010219880512001"),
+        "role": "评标专家（个人）",
+    },
+    {
+        "key": "bidder",
+        "name": "刘婧妍",
+        "phone": "18600000996",
+        "id_number": _id_number("43052419900308002"),
+        "role": "供应商经办人（企业）",
+    },
 ]
 DEMO_ENTERPRISE = {"name": "北京示范科技有限公司", "legal_rep_name": "刘婧妍"}
 
@@ -41,7 +51,9 @@ def _demo_uscc() -> str:
 def ensure_roles() -> None:
     for name, codenames in OPERATOR_ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
-        permissions = Permission.objects.all() if codenames is None else Permission.objects.filter(codename__in=codenames)
+        permissions = (
+            Permission.objects.all() if codenames is None else Permission.objects.filter(codename__in=codenames)
+        )
         group.permissions.set(permissions)
 
 
@@ -72,8 +84,12 @@ def _ensure_enterprise(admin: Person) -> Enterprise:
     enterprise = Enterprise.objects.filter(uscc=uscc).first()
     if enterprise is None:
         enterprise = Enterprise.objects.create(
-            party=Party.objects.create(kind=Party.Kind.ENTERPRISE), name=DEMO_ENTERPRISE["name"], uscc=uscc,
-            enterprise_type="enterprise", legal_rep_name=DEMO_ENTERPRISE["legal_rep_name"], created_by=admin,
+            party=Party.objects.create(kind=Party.Kind.ENTERPRISE),
+            name=DEMO_ENTERPRISE["name"],
+            uscc=uscc,
+            enterprise_type="enterprise",
+            legal_rep_name=DEMO_ENTERPRISE["legal_rep_name"],
+            created_by=admin,
             state=EnterpriseState.VERIFIED,
         )
     Membership.objects.get_or_create(person=admin, enterprise=enterprise, defaults={"role": Membership.Role.ADMIN})
@@ -86,8 +102,14 @@ def demo_step(document: dict[str, Any]) -> None:
     people = {spec["key"]: _ensure_person(spec) for spec in DEMO_PEOPLE}
     enterprise = _ensure_enterprise(people["bidder"])
     document["people"] = [
-        {"key": s["key"], "name": s["name"], "phone": s["phone"], "id_number": s["id_number"], "role": s["role"],
-         "account_id": people[s["key"]].account_id}
+        {
+            "key": s["key"],
+            "name": s["name"],
+            "phone": s["phone"],
+            "id_number": s["id_number"],
+            "role": s["role"],
+            "account_id": people[s["key"]].account_id,
+        }
         for s in DEMO_PEOPLE
     ]
     document["enterprise"] = {"name": enterprise.name, "uscc": enterprise.uscc, "admin_phone": people["bidder"].phone}

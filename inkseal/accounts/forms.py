@@ -14,10 +14,10 @@ ENTERPRISE_TYPES = [
 
 
 class SmsLoginForm(forms.Form):
-    phone = forms.RegexField(label=_("手机号"), regex=r"^1[3-9]\d{9}$",
-                             error_messages={"invalid": _("请输入正确的11位手机号。")})
-    code = forms.RegexField(label=_("验证码"), regex=r"^\d{6}$",
-                            error_messages={"invalid": _("验证码为6位数字。")})
+    phone = forms.RegexField(
+        label=_("手机号"), regex=r"^1[3-9]\d{9}$", error_messages={"invalid": _("请输入正确的11位手机号。")}
+    )
+    code = forms.RegexField(label=_("验证码"), regex=r"^\d{6}$", error_messages={"invalid": _("验证码为6位数字。")})
 
 
 class EnterpriseForm(forms.Form):

@@ -64,13 +64,14 @@ def begin(platform: TradingPlatform, redirect_uri: str, session: Any, next_url: 
         metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce
     )
     pending = dict(session.get(SESSION_KEY, {}))
-    pending[state] = {"platform": platform.code, "verifier": verifier, "nonce": nonce, "next": next_url,
-                      "entry": entry}
+    pending[state] = {"platform": platform.code, "verifier": verifier, "nonce": nonce, "next": next_url, "entry": entry}
     session[SESSION_KEY] = dict(list(pending.items())[-5:])
     return str(uri)
 
 
-def complete(platform: TradingPlatform, redirect_uri: str, session: Any, params: dict[str, str]) -> tuple[SsoClaims, str]:
+def complete(
+    platform: TradingPlatform, redirect_uri: str, session: Any, params: dict[str, str]
+) -> tuple[SsoClaims, str]:
     """Exchange the code, verify the ID token, and return the identity claims and the next URL."""
     if params.get("error"):
         raise _error("oidc_denied", _("交易平台拒绝了登录请求：%(e)s") % {"e": params["error"][:100]})

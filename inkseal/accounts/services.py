@@ -62,8 +62,9 @@ def do_sms_login(phone: str, code: str, ctx: RequestContext) -> Person:
         created = person is None
         if person is None:
             person = _create_person(phone)
-        record("login.sms", actor=person_actor(person), ip=ctx.ip, target=person.account_id,
-               data={"registered": created})
+        record(
+            "login.sms", actor=person_actor(person), ip=ctx.ip, target=person.account_id, data={"registered": created}
+        )
     return person
 
 
@@ -83,7 +84,9 @@ def check_sso_claims(claims: SsoClaims) -> Person | None:
             )
     if claims.id_number:
         owner = (
-            Person.objects.filter(id_number_index=id_index(claims.id_number), verification_state=VerificationState.VERIFIED)
+            Person.objects.filter(
+                id_number_index=id_index(claims.id_number), verification_state=VerificationState.VERIFIED
+            )
             .exclude(phone=claims.phone)
             .first()
         )
@@ -104,27 +107,44 @@ def do_sso_login(claims: SsoClaims, platform_code: str, method: str, ctx: Reques
             if claims.id_number:
                 set_id_number(person, claims.id_number)
             person.save()
-        record("login.sso", actor=person_actor(person), ip=ctx.ip, target=person.account_id,
-               data={"platform": platform_code, "method": method, "subject": claims.subject, "registered": created})
+        record(
+            "login.sso",
+            actor=person_actor(person),
+            ip=ctx.ip,
+            target=person.account_id,
+            data={"platform": platform_code, "method": method, "subject": claims.subject, "registered": created},
+        )
     return person
 
 
 def record_sso_failure(platform_code: str, method: str, code: str, ctx: RequestContext, detail: str = "") -> None:
-    record("login.sso_failed", actor=Actor("anonymous", "", platform_code), ip=ctx.ip, target=platform_code,
-           data={"method": method, "reason": code, "detail": detail[:200]})
+    record(
+        "login.sso_failed",
+        actor=Actor("anonymous", "", platform_code),
+        ip=ctx.ip,
+        target=platform_code,
+        data={"method": method, "reason": code, "detail": detail[:200]},
+    )
 
 
 def do_logout(person: Person, ctx: RequestContext, *, everywhere: bool = False) -> None:
     with transaction.atomic():
         if everywhere:
             Person.objects.filter(pk=person.pk).update(session_epoch=F("session_epoch") + 1)
-        record("logout", actor=person_actor(person), ip=ctx.ip, identity=ctx.identity, target=person.account_id,
-               data={"everywhere": everywhere})
+        record(
+            "logout",
+            actor=person_actor(person),
+            ip=ctx.ip,
+            identity=ctx.identity,
+            target=person.account_id,
+            data={"everywhere": everywhere},
+        )
 
 
 def do_switch_identity(identity: CurrentIdentity, ctx: RequestContext) -> None:
-    record("identity.switch", actor=person_actor(identity.person), ip=ctx.ip, identity=identity.key,
-           target=identity.label)
+    record(
+        "identity.switch", actor=person_actor(identity.person), ip=ctx.ip, identity=identity.key, target=identity.label
+    )
 
 
 def check_enterprise(name: str, uscc: str) -> tuple[str, str]:
@@ -147,12 +167,22 @@ def do_create_enterprise(
         with transaction.atomic():
             party = Party.objects.create(kind=Party.Kind.ENTERPRISE)
             enterprise = Enterprise.objects.create(
-                party=party, name=name, uscc=uscc, enterprise_type=enterprise_type,
-                legal_rep_name=legal_rep_name.strip(), created_by=person,
+                party=party,
+                name=name,
+                uscc=uscc,
+                enterprise_type=enterprise_type,
+                legal_rep_name=legal_rep_name.strip(),
+                created_by=person,
             )
             Membership.objects.create(person=person, enterprise=enterprise, role=Membership.Role.ADMIN)
-            record("enterprise.create", actor=person_actor(person), ip=ctx.ip, identity=ctx.identity,
-                   target=f"enterprise:{enterprise.pk}", data={"name": name, "uscc": uscc})
+            record(
+                "enterprise.create",
+                actor=person_actor(person),
+                ip=ctx.ip,
+                identity=ctx.identity,
+                target=f"enterprise:{enterprise.pk}",
+                data={"name": name, "uscc": uscc},
+            )
     except IntegrityError:
         raise EnterpriseInvalid(_("该统一社会信用代码已被登记，请联系该企业的管理员将您加入。"))
     return enterprise

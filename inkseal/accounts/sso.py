@@ -66,6 +66,8 @@ def _decode(platform: TradingPlatform, ticket: str) -> dict[str, Any]:
         )
     except jwt.ExpiredSignatureError:
         raise _error("ticket_expired", _("票据已过期，请回到交易平台重新点击“电子签章”。"))
+    except jwt.ImmatureSignatureError:
+        raise _error("ticket_not_yet_valid", _("票据的签发时间晚于当前时间。"))
     except jwt.InvalidAudienceError:
         raise _error("ticket_wrong_audience", _("票据的接收方（aud）不是本平台。"))
     except jwt.InvalidIssuerError:

@@ -53,8 +53,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             portal_session.start(request, person)
             return redirect(_safe_next(request, request.POST.get("next")))
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/login.html", {"form": form, "error": error,
-                                                    "next": request.GET.get("next", "")}, status=status)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "error": error, "next": request.GET.get("next", "")},
+        status=status,
+    )
 
 
 @require_POST
@@ -73,7 +77,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("accounts:login"))
 
 
-def _finish_sso(request: HttpRequest, claims: SsoClaims, platform_code: str, method: str, next_url: str) -> HttpResponse:
+def _finish_sso(
+    request: HttpRequest, claims: SsoClaims, platform_code: str, method: str, next_url: str
+) -> HttpResponse:
     person = do_sso_login(claims, platform_code, method, _ctx(request))
     portal_session.start(request, person)
     if claims.entry == "enterprise":
@@ -109,8 +115,13 @@ def oidc_start(request: HttpRequest, code: str) -> HttpResponse:
     try:
         if platform is None:
             raise SsoError(_("未知或已停用的交易平台。"), code="platform_unknown", status=404)
-        url = oidc.begin(platform, _oidc_redirect_uri(request, code), request.session, request.GET.get("next", ""),
-                         request.GET.get("entry", ""))
+        url = oidc.begin(
+            platform,
+            _oidc_redirect_uri(request, code),
+            request.session,
+            request.GET.get("next", ""),
+            request.GET.get("entry", ""),
+        )
     except DomainError as error:
         return _sso_failed(request, code, "oidc", error)
     return redirect(url)
@@ -146,8 +157,14 @@ def create_enterprise(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            enterprise = do_create_enterprise(request.person, data["name"], data["uscc"],  # type: ignore[attr-defined]
-                                              data["enterprise_type"], data["legal_rep_name"], _ctx(request))
+            enterprise = do_create_enterprise(
+                request.person,  # type: ignore[attr-defined]
+                data["name"],
+                data["uscc"],
+                data["enterprise_type"],
+                data["legal_rep_name"],
+                _ctx(request),
+            )
         except DomainError as exc:
             error = str(exc.message)
         else:
@@ -161,8 +178,12 @@ def create_enterprise(request: HttpRequest) -> HttpResponse:
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
     person = request.person  # type: ignore[attr-defined]
-    return render(request, "accounts/profile.html", {
-        "profile": person,
-        "identities": identities_of(person),
-        "addresses": person.addresses.all(),
-    })
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "profile": person,
+            "identities": identities_of(person),
+            "addresses": person.addresses.all(),
+        },
+    )

@@ -32,8 +32,13 @@ class AuditedModelAdmin(admin.ModelAdmin):
     """Operator changes through the back office land in the audit log with actor and IP."""
 
     def _audit(self, request: HttpRequest, obj: Any, event: str, message: Any) -> None:
-        record(f"backoffice.{event}", actor=operator_actor(request.user), ip=client_ip(request),
-               target=f"{obj._meta.label_lower}:{obj.pk}", data={"object": str(obj), "change": str(message)})
+        record(
+            f"backoffice.{event}",
+            actor=operator_actor(request.user),
+            ip=client_ip(request),
+            target=f"{obj._meta.label_lower}:{obj.pk}",
+            data={"object": str(obj), "change": str(message)},
+        )
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         self._audit(request, obj, "add", message)
@@ -61,7 +66,11 @@ def _operator_logout(sender: Any, request: HttpRequest | None, user: Any, **kwar
 
 
 @receiver(user_login_failed)
-def _operator_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
-                           **kwargs: Any) -> None:
-    record("operator.login_failed", actor=Actor("anonymous", "", str(credentials.get("username", ""))[:64]),
-           ip=client_ip(request) if request else "")
+def _operator_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    record(
+        "operator.login_failed",
+        actor=Actor("anonymous", "", str(credentials.get("username", ""))[:64]),
+        ip=client_ip(request) if request else "",
+    )

@@ -28,16 +28,15 @@ def demo_path() -> Path:
     return Path(settings.VAR_DIR) / "demo.json"
 
 
-def build(base_url: str, portal_url: str) -> dict[str, Any]:
+def build(base_url: str, portal_url: str, path: Path | None = None) -> dict[str, Any]:
     document: dict[str, Any] = {"inkseal_url": base_url, "portal_url": portal_url, "sandbox": settings.SANDBOX}
     for step in _steps:
         step(document)
-    write(document)
+    write(document, path or demo_path())
     return document
 
 
-def write(document: dict[str, Any]) -> None:
-    path = demo_path()
+def write(document: dict[str, Any], path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -94,7 +94,9 @@ def verify_code(phone: str, purpose: str, code: str) -> None:
             record.failed_attempts += 1
             record.save(update_fields=["failed_attempts"])
             left = settings.SMS_CODE_MAX_TRIES - record.failed_attempts
-            error = _("验证码错误次数过多，请重新获取。") if left <= 0 else _("验证码错误，还可尝试%(n)d次。") % {"n": left}
+            error = (
+                _("验证码错误次数过多，请重新获取。") if left <= 0 else _("验证码错误，还可尝试%(n)d次。") % {"n": left}
+            )
         else:
             record.consumed_at = now
             record.save(update_fields=["consumed_at"])

@@ -22,7 +22,9 @@ def _outbox(request: HttpRequest) -> list[SmsMessage]:
 
 @require_GET
 def sms_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "notify/sms.html", {"messages_sent": _outbox(request), "phone": request.GET.get("phone", "")})
+    return render(
+        request, "notify/sms.html", {"messages_sent": _outbox(request), "phone": request.GET.get("phone", "")}
+    )
 
 
 @require_GET

@@ -20,13 +20,13 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from asn1crypto import algos as asn1_algos
-from asn1crypto import core as asn1_core
 from asn1crypto import keys as asn1_keys
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
+from inkseal.pki import der
 from inkseal.pki.errors import SignatureInvalid, UnsupportedAlgorithm
 from inkseal.pki.pem import armor
 
@@ -45,6 +45,15 @@ _ECDSA_SIGNATURE_OIDS = {
     "1.2.840.10045.4.3.2": "sha256",
     "1.2.840.10045.4.3.3": "sha384",
     "1.2.840.10045.4.3.4": "sha512",
+}
+
+
+# Digest algorithm OIDs by hashlib name (SM3, 1.2.156.10197.1.401, joins with SM2).
+HASH_OIDS: dict[str, str] = {
+    "sha1": "1.3.14.3.2.26",
+    "sha256": "2.16.840.1.101.3.4.2.1",
+    "sha384": "2.16.840.1.101.3.4.2.2",
+    "sha512": "2.16.840.1.101.3.4.2.3",
 }
 
 
@@ -120,11 +129,14 @@ class Algorithm(ABC):
 
     @cached_property
     def signature_algorithm_der(self) -> bytes:
-        params: Any = asn1_core.Null() if self.signature_parameters_null else None
-        value = {"algorithm": self.signature_oid}
-        if params is not None:
-            value["parameters"] = params
-        return bytes(asn1_algos.SignedDigestAlgorithm(value).dump())
+        """AlgorithmIdentifier of signatures by this algorithm's keys."""
+        parameters = der.NULL if self.signature_parameters_null else b""
+        return der.sequence(der.oid(self.signature_oid), parameters)
+
+    @property
+    def digest_algorithm_der(self) -> bytes:
+        """AlgorithmIdentifier of the signing digest, parameters absent (RFC 5754), for CMS."""
+        return der.sequence(der.oid(HASH_OIDS[self.hash_name]))
 
     def signature_algorithm(self) -> asn1_algos.SignedDigestAlgorithm:
         """A fresh asn1crypto AlgorithmIdentifier (fresh because asn1crypto values are mutable)."""

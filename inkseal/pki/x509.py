@@ -10,13 +10,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 
+from inkseal.pki import der
 from inkseal.pki.algorithms import Algorithm, KeyHandle, PublicKey, load_public_key
 from inkseal.pki.errors import CaKeyMismatch, CertificateMalformed, IssuerExpiresTooSoon
+from inkseal.pki.names import Name
 from inkseal.pki.pem import armor, is_pem, unarmor
 from inkseal.pki.profiles import ROOT_CA, CertificateProfile, Validity
 
@@ -52,7 +54,7 @@ class Certificate:
 
     def __init__(self, der: bytes):
         self.der = der
-        self.asn1: asn1_x509.Certificate = asn1_x509.Certificate.load(der)
+        self.asn1: asn1_x509.Certificate = asn1_x509.Certificate.load(der, strict=True)
 
     @cached_property
     def public_key(self) -> PublicKey:
@@ -65,6 +67,10 @@ class Certificate:
     @property
     def subject(self) -> asn1_x509.Name:
         return self.asn1.subject
+
+    @cached_property
+    def subject_der(self) -> bytes:
+        return bytes(self.asn1["tbs_certificate"]["subject"].dump())
 
     @property
     def not_before(self) -> datetime:
@@ -127,34 +133,32 @@ class CertificateAuthority:
     def key_identifier(self) -> bytes:
         return self.certificate.key_identifier
 
-    def issuer_name(self) -> asn1_x509.Name:
+    @property
+    def subject_der(self) -> bytes:
         """The CA's subject, byte for byte, for the issuer field of what it signs."""
-        return asn1_x509.Name.load(self.certificate.asn1["tbs_certificate"]["subject"].dump())
-
-    def sign_structure(self, tbs_der: bytes) -> bytes:
-        return self.signer.sign(tbs_der)
+        return self.certificate.subject_der
 
 
 def create_root_certificate(
-    signer: KeyHandle, *, subject: asn1_x509.Name, validity: Validity, serial: int | None = None
+    signer: KeyHandle, *, subject: Name, validity: Validity, serial: int | None = None
 ) -> Certificate:
     """A self-signed root: no AIA or CRL pointers, the trust anchor relying parties install."""
     tbs = _tbs(
         serial=serial or random_serial(),
-        signature_algorithm=signer.algorithm,
-        issuer=subject,
-        subject=subject,
+        algorithm=signer.algorithm,
+        issuer_der=subject.der,
+        subject_der=subject.der,
         validity=validity,
         public_key=signer.public_key,
-        extensions=_extensions(ROOT_CA, signer.public_key, issuer_key_id=None, issuer_ca_id="", urls=None),
+        extensions=_profile_extensions(ROOT_CA, signer.algorithm) + _subject_key_identifier(signer.public_key),
     )
-    return Certificate(_signed(tbs, signer))
+    return Certificate(signed_structure(tbs, signer))
 
 
 def issue_certificate(
     ca: CertificateAuthority,
     *,
-    subject: asn1_x509.Name,
+    subject: Name,
     public_key: PublicKey,
     profile: CertificateProfile,
     validity: Validity,
@@ -164,85 +168,87 @@ def issue_certificate(
     """Sign a certificate for `public_key` (from the keystore or a verified CSR) under `profile`."""
     if validity.not_after > ca.certificate.not_after:
         raise IssuerExpiresTooSoon(f"CA {ca.ca_id} expires before {validity.not_after:%Y-%m-%d}")
+    extensions = (
+        _profile_extensions(profile, public_key.algorithm)
+        + _subject_key_identifier(public_key)
+        + _issuer_extensions(profile, ca.key_identifier, ca.ca_id, urls)
+    )
     tbs = _tbs(
         serial=serial or random_serial(),
-        signature_algorithm=ca.algorithm,
-        issuer=ca.issuer_name(),
-        subject=subject,
+        algorithm=ca.algorithm,
+        issuer_der=ca.subject_der,
+        subject_der=subject.der,
         validity=validity,
         public_key=public_key,
-        extensions=_extensions(profile, public_key, issuer_key_id=ca.key_identifier, issuer_ca_id=ca.ca_id, urls=urls),
+        extensions=extensions,
     )
-    return Certificate(_signed(tbs, ca.signer))
+    return Certificate(signed_structure(tbs, ca.signer))
 
 
-def _signed(tbs: asn1_x509.TbsCertificate, signer: KeyHandle) -> bytes:
-    signature = signer.sign(tbs.dump())
-    certificate = asn1_x509.Certificate(
-        {
-            "tbs_certificate": tbs,
-            "signature_algorithm": signer.algorithm.signature_algorithm(),
-            "signature_value": signature,
-        }
-    )
-    return bytes(certificate.dump())
+def signed_structure(tbs_der: bytes, signer: KeyHandle) -> bytes:
+    """SEQUENCE { tbs, signatureAlgorithm, BIT STRING signature }: certificates and CRLs alike."""
+    signature = signer.sign(tbs_der)
+    return der.sequence(tbs_der, signer.algorithm.signature_algorithm_der, der.bit_string(signature))
 
 
 def _tbs(
     *,
     serial: int,
-    signature_algorithm: Algorithm,
-    issuer: asn1_x509.Name,
-    subject: asn1_x509.Name,
+    algorithm: Algorithm,
+    issuer_der: bytes,
+    subject_der: bytes,
     validity: Validity,
     public_key: PublicKey,
-    extensions: list[dict[str, Any]],
-) -> asn1_x509.TbsCertificate:
-    return asn1_x509.TbsCertificate(
-        {
-            "version": "v3",
-            "serial_number": serial,
-            "signature": signature_algorithm.signature_algorithm(),
-            "issuer": issuer,
-            "validity": {"not_before": x509_time(validity.not_before), "not_after": x509_time(validity.not_after)},
-            "subject": subject,
-            "subject_public_key_info": public_key.info.copy(),
-            "extensions": extensions,
-        }
+    extensions: bytes,
+) -> bytes:
+    return der.sequence(
+        der.explicit(0, der.integer(2)),  # v3
+        der.integer(serial),
+        algorithm.signature_algorithm_der,
+        issuer_der,
+        der.sequence(der.x509_time(validity.not_before), der.x509_time(validity.not_after)),
+        subject_der,
+        public_key.spki_der,
+        der.explicit(3, der.sequence(extensions)),
     )
 
 
-def x509_time(moment: datetime) -> asn1_x509.Time:
-    """UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 4.1.2.5)."""
-    return asn1_x509.Time(name="utc_time" if moment.year < 2050 else "general_time", value=moment)
+def _subject_key_identifier(public_key: PublicKey) -> bytes:
+    return der.sequence(der.oid("2.5.29.14"), der.octet_string(der.octet_string(public_key.key_identifier)))
 
 
-def _extensions(
-    profile: CertificateProfile,
-    subject_key: PublicKey,
-    *,
-    issuer_key_id: bytes | None,
-    issuer_ca_id: str,
-    urls: PublicUrls | None,
-) -> list[dict[str, Any]]:
+# Extensions that depend only on the profile (and key algorithm) or on the issuing CA are the
+# same for thousands of certificates: encode them once.
+@lru_cache(maxsize=256)
+def _profile_extensions(profile: CertificateProfile, algorithm: Algorithm) -> bytes:
     extensions = [
         _ext("basic_constraints", _basic_constraints(profile), critical=True),
-        _ext("key_usage", set(profile.key_usage_for(subject_key.algorithm)), critical=True),
-        _ext("key_identifier", subject_key.key_identifier),
+        _ext("key_usage", set(profile.key_usage_for(algorithm)), critical=True),
     ]
-    if issuer_key_id is not None:
-        extensions.append(_ext("authority_key_identifier", {"key_identifier": issuer_key_id}))
     if profile.extended_key_usage:
-        extensions.append(
-            _ext("extended_key_usage", list(profile.extended_key_usage), critical=profile.extended_key_usage_critical)
-        )
+        eku = list(profile.extended_key_usage)
+        extensions.append(_ext("extended_key_usage", eku, critical=profile.extended_key_usage_critical))
     if profile.policy_oid:
         extensions.append(_ext("certificate_policies", [{"policy_identifier": profile.policy_oid}]))
-    if urls is not None:
-        extensions.extend(_url_extensions(profile, issuer_ca_id, urls))
     if profile.ocsp_no_check:
         extensions.append(_ext("ocsp_no_check", None))
-    return extensions
+    return b"".join(extensions)
+
+
+@lru_cache(maxsize=256)
+def _issuer_extensions(profile: CertificateProfile, issuer_key_id: bytes, ca_id: str, urls: PublicUrls) -> bytes:
+    extensions = [_ext("authority_key_identifier", {"key_identifier": issuer_key_id})]
+    if profile.crl_distribution_point:
+        point_name = asn1_x509.DistributionPointName(name="full_name", value=[_uri(urls.crl(ca_id))])
+        extensions.append(_ext("crl_distribution_points", [{"distribution_point": point_name}]))
+    access = []
+    if profile.ocsp_url:
+        access.append({"access_method": "ocsp", "access_location": _uri(urls.ocsp())})
+    if profile.ca_issuers_url:
+        access.append({"access_method": "ca_issuers", "access_location": _uri(urls.ca_certificate(ca_id))})
+    if access:
+        extensions.append(_ext("authority_information_access", access))
+    return b"".join(extensions)
 
 
 def _basic_constraints(profile: CertificateProfile) -> dict[str, Any]:
@@ -252,24 +258,9 @@ def _basic_constraints(profile: CertificateProfile) -> dict[str, Any]:
     return value
 
 
-def _url_extensions(profile: CertificateProfile, ca_id: str, urls: PublicUrls) -> list[dict[str, Any]]:
-    extensions = []
-    if profile.crl_distribution_point:
-        point = {"distribution_point": asn1_x509.DistributionPointName(name="full_name", value=[_uri(urls.crl(ca_id))])}
-        extensions.append(_ext("crl_distribution_points", [point]))
-    access = []
-    if profile.ocsp_url:
-        access.append({"access_method": "ocsp", "access_location": _uri(urls.ocsp())})
-    if profile.ca_issuers_url:
-        access.append({"access_method": "ca_issuers", "access_location": _uri(urls.ca_certificate(ca_id))})
-    if access:
-        extensions.append(_ext("authority_information_access", access))
-    return extensions
-
-
 def _uri(url: str) -> asn1_x509.GeneralName:
     return asn1_x509.GeneralName(name="uniform_resource_identifier", value=url)
 
 
-def _ext(name: str, value: Any, *, critical: bool = False) -> dict[str, Any]:
-    return {"extn_id": name, "critical": critical, "extn_value": value}
+def _ext(name: str, value: Any, *, critical: bool = False) -> bytes:
+    return bytes(asn1_x509.Extension({"extn_id": name, "critical": critical, "extn_value": value}).dump())

@@ -15,21 +15,37 @@ from inkseal.platforms.services import set_oidc_client_secret, set_ticket_secret
 class TradingPlatformForm(forms.ModelForm):
     """Secrets are write-only: typed in, stored encrypted, never shown again."""
 
-    ticket_secret = forms.CharField(label=_("HS256 共享密钥（留空则不修改）"), required=False,
-                                    widget=forms.PasswordInput(render_value=False))
-    oidc_client_secret = forms.CharField(label=_("OIDC Client Secret（留空则不修改）"), required=False,
-                                         widget=forms.PasswordInput(render_value=False))
+    ticket_secret = forms.CharField(
+        label=_("HS256 共享密钥（留空则不修改）"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
+    oidc_client_secret = forms.CharField(
+        label=_("OIDC Client Secret（留空则不修改）"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
 
     class Meta:
         model = TradingPlatform
-        fields = "__all__"
+        fields = [
+            "name",
+            "code",
+            "enabled",
+            "ticket_algorithm",
+            "ticket_issuer",
+            "ticket_public_key",
+            "oidc_enabled",
+            "oidc_issuer",
+            "oidc_client_id",
+            "oidc_scope",
+            "callback_url",
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         algorithm = data.get("ticket_algorithm")
         if algorithm in ("ES256", "RS256") and not data.get("ticket_public_key", "").strip():
             self.add_error("ticket_public_key", _("ES256/RS256 票据需要登记交易平台的公钥。"))
-        if algorithm == "HS256" and not (data.get("ticket_secret") or (self.instance and self.instance.ticket_secret_enc)):
+        if algorithm == "HS256" and not (
+            data.get("ticket_secret") or (self.instance and self.instance.ticket_secret_enc)
+        ):
             self.add_error("ticket_secret", _("HS256 票据需要设置共享密钥。"))
         return data
 

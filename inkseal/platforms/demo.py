@@ -23,14 +23,16 @@ def _ticket_key() -> tuple[Path, str]:
     path = Path(settings.VAR_DIR) / "secrets" / "demo_portal_ticket_es256.pem"
     if not path.exists():
         key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)
     private = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    public = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    public = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return path, public.decode()
 
 
@@ -48,9 +50,16 @@ def demo_step(document: dict[str, Any]) -> None:
     set_oidc_client_secret(platform, client_secret)
     platform.save()
     document["portal_users"] = [
-        {"username": person["key"], "password": secret_file(f"demo_portal_password_{person['key']}", 9),
-         "name": person["name"], "phone": person["phone"], "id_number": person["id_number"],
-         "company": document["enterprise"]["name"] if person["phone"] == document["enterprise"]["admin_phone"] else ""}
+        {
+            "username": person["key"],
+            "password": secret_file(f"demo_portal_password_{person['key']}", 9),
+            "name": person["name"],
+            "phone": person["phone"],
+            "id_number": person["id_number"],
+            "company": document["enterprise"]["name"]
+            if person["phone"] == document["enterprise"]["admin_phone"]
+            else "",
+        }
         for person in document.get("people", [])
     ]
     document["platform"] = {

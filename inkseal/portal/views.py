@@ -15,11 +15,15 @@ from inkseal.portal import dashboard
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     identity = request.identity  # type: ignore[attr-defined]
-    return render(request, "portal/home.html", {
-        "counts": dashboard.counts(identity.party),
-        "in_progress": dashboard.in_progress(identity.party),
-        "nav": "home",
-    })
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "counts": dashboard.counts(identity.party),
+            "in_progress": dashboard.in_progress(identity.party),
+            "nav": "home",
+        },
+    )
 
 
 def section(template: str, nav: str):  # type: ignore[no-untyped-def]
@@ -42,5 +46,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # health checks report, they do not raise
         database = "unavailable"
     status = "ok" if database == "ok" else "degraded"
-    return JsonResponse({"status": status, "database": database, "version": __version__,
-                         "sandbox": settings.SANDBOX}, status=200 if status == "ok" else 503)
+    return JsonResponse(
+        {"status": status, "database": database, "version": __version__, "sandbox": settings.SANDBOX},
+        status=200 if status == "ok" else 503,
+    )

@@ -295,8 +295,19 @@ def _round_layout(spec: SealSpec, font: SealFont) -> SealLayout:
         max_span = min(max_span, 360.0 - lower_span - 36.0)
     glyphs += _name_arc(spec.name, c, text_edge, scale, max_span)
     if spec.centre_text:
-        glyphs += _centre_line(spec.centre_text, font, c, c + TYPE_Y * scale, scale)
+        line = _centre_line(spec.centre_text, font, c, c + TYPE_Y * scale, scale)
+        if spec.lower_text:
+            line = _clear_of_lower_arc(line, c, text_edge - (LOWER_EM + 0.4) * scale)
+        glyphs += line
     return SealLayout(size, size, tuple(shapes), tuple(glyphs))
+
+
+def _clear_of_lower_arc(line: list[Glyph], c: float, lower_top: float) -> list[Glyph]:
+    """Lift the type text so its outer bottom corners stay inside the lower-arc code's circle."""
+    half_width = max(abs(g.x - c) for g in line) + line[0].em * line[0].x_scale / 2
+    bottom_limit = c + math.sqrt(max(lower_top**2 - half_width**2, 0.0))
+    lift = max(0.0, line[0].y + line[0].em * 0.5 - bottom_limit)
+    return [dataclasses.replace(g, y=g.y - lift) for g in line]
 
 
 def name_arc_span(length: int, max_span: float = MAX_NAME_SPAN) -> float:

@@ -79,7 +79,11 @@ class CmsTemplate:
         """The DER SET that is hashed and signed (tag 0x31; stored in SignerInfo as [0])."""
         if len(message_digest) != SHA256_LEN:
             raise ValueError("message digest must be SHA-256")
-        attrs = [self.content_type_attr, self.message_digest_attr_prefix + message_digest, self.signing_certificate_attr]
+        attrs = [
+            self.content_type_attr,
+            self.message_digest_attr_prefix + message_digest,
+            self.signing_certificate_attr,
+        ]
         return der_set_of(0x31, attrs)
 
     def content_info(self, signed_attributes: bytes, signature: bytes, time_stamp_token: bytes | None = None) -> bytes:

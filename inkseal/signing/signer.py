@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import hashlib
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -20,10 +21,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pyhanko.sign.signers.pdf_cms import Signer
+from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from inkseal.signing.cms import CmsTemplate, der_length
-from inkseal.signing.errors import SignerUnsupported
+from inkseal.signing.errors import SignerUnsupported, TimestampFailed
 
 Certificate = asn1_x509.Certificate | pyca_x509.Certificate | bytes
 
@@ -50,7 +52,9 @@ class SignatureAlgorithm(enum.Enum):
             return cls.RSA_SHA256
         if public_key.algorithm == "ec" and public_key.curve == ("named", "secp256r1"):
             return cls.ECDSA_SHA256
-        raise SignerUnsupported(f"unsupported key type {public_key.algorithm} {public_key.curve if public_key.algorithm == 'ec' else ''}")
+        raise SignerUnsupported(
+            f"unsupported key type {public_key.algorithm} {public_key.curve if public_key.algorithm == 'ec' else ''}"
+        )
 
 
 def as_asn1_certificate(cert: Certificate) -> asn1_x509.Certificate:
@@ -171,7 +175,9 @@ class SealSigner(Signer):
         der = await self.async_cms(data_digest, timestamper=timestamper, dry_run=dry_run)
         return cms.ContentInfo.load(der)
 
-    async def async_cms(self, document_digest: bytes, *, timestamper: Any = None, dry_run: bool = False) -> bytes:
+    async def async_cms(
+        self, document_digest: bytes, *, timestamper: TimeStamper | None = None, dry_run: bool = False
+    ) -> bytes:
         """DER ContentInfo for a PAdES signature over `document_digest` (SHA-256)."""
         signed_attrs = self.template.signed_attributes(document_digest)
         if dry_run:
@@ -183,7 +189,7 @@ class SealSigner(Signer):
             token = await _time_stamp_token(timestamper, signature, dry_run)
         return self.template.content_info(signed_attrs, signature, token)
 
-    async def async_contents_bound(self, timestamper: Any = None) -> int:
+    async def async_contents_bound(self, timestamper: TimeStamper | None = None) -> int:
         """Bytes to reserve for the DER CMS: exact for B-B, TST size + margin for B-T."""
         cms_bytes = await self.async_cms(bytes(32), timestamper=timestamper, dry_run=True)
         margin = 0 if timestamper is None else 512
@@ -191,16 +197,19 @@ class SealSigner(Signer):
 
 
 def _only_signing_time(settings: Any) -> bool:
-    return getattr(settings, "cades_signed_attrs", None) is None and getattr(settings, "adobe_revinfo_attr", None) is None
+    return (
+        getattr(settings, "cades_signed_attrs", None) is None and getattr(settings, "adobe_revinfo_attr", None) is None
+    )
 
 
-async def _time_stamp_token(timestamper: Any, signature: bytes, dry_run: bool) -> bytes:
-    if dry_run:
-        token = await timestamper.async_dummy_response("sha256")
-    else:
-        import hashlib
-
-        token = await timestamper.async_timestamp(hashlib.sha256(signature).digest(), "sha256")
+async def _time_stamp_token(timestamper: TimeStamper, signature: bytes, dry_run: bool) -> bytes:
+    try:
+        if dry_run:
+            token = await timestamper.async_dummy_response("sha256")
+        else:
+            token = await timestamper.async_timestamp(hashlib.sha256(signature).digest(), "sha256")
+    except (TimestampRequestError, OSError) as exc:
+        raise TimestampFailed(f"the time-stamping authority failed: {exc}") from exc
     return bytes(token.dump())
 
 

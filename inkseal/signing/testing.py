@@ -103,7 +103,9 @@ def _issue(req: _CertRequest, now: dt.datetime) -> x509.Certificate:
         point = x509.DistributionPoint([x509.UniformResourceIdentifier(CRL_BASE + req.crl_name)], None, None, None)
         builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
     if req.ocsp:
-        access = x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(OCSP_URL))
+        access = x509.AccessDescription(
+            x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(OCSP_URL)
+        )
         builder = builder.add_extension(x509.AuthorityInformationAccess([access]), critical=False)
     if req.ocsp_nocheck:
         builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
@@ -181,7 +183,7 @@ class TestPki:
             .add_response(
                 cert=cert,
                 issuer=self.issuing,
-                algorithm=hashes.SHA1(),
+                algorithm=hashes.SHA256(),
                 cert_status=status,
                 this_update=now - dt.timedelta(minutes=5),
                 next_update=now + dt.timedelta(days=1),
@@ -211,8 +213,12 @@ class TestPki:
         return self.root.public_bytes(serialization.Encoding.PEM)
 
 
-def make_test_pki(key_type: KeyType = "rsa", signer_name: str = "测试科技有限公司") -> TestPki:
-    """Build the whole hierarchy; the seal signer's key is `key_type` (RSA 2048 or ECDSA P-256)."""
+def make_test_pki(key_type: KeyType = "rsa", signer_name: str = "测试科技有限公司", ocsp_url: bool = False) -> TestPki:
+    """Build the whole hierarchy; the seal signer's key is `key_type` (RSA 2048 or ECDSA P-256).
+
+    The signer's certificate names an OCSP responder only when `ocsp_url` is set: poppler's
+    pdfsig tries to reach it and, offline, reports "Unknown issue with Certificate".
+    """
     now = dt.datetime.now(dt.UTC)
     root_key = _new_key("rsa")
     ca_usage = {"key_cert_sign": True, "crl_sign": True}
@@ -224,7 +230,9 @@ def make_test_pki(key_type: KeyType = "rsa", signer_name: str = "测试科技有
     signer_key = _new_key(key_type)
     signer_usage = {"digital_signature": True, "content_commitment": True}
     signer_cert = _issue(
-        _CertRequest(signer_name, signer_key, issuing, issuing_key, False, signer_usage, crl_name="issuing.crl", ocsp=True),
+        _CertRequest(
+            signer_name, signer_key, issuing, issuing_key, False, signer_usage, crl_name="issuing.crl", ocsp=ocsp_url
+        ),
         now,
     )
     ocsp_key = _new_key("rsa")
@@ -254,4 +262,6 @@ def make_test_pki(key_type: KeyType = "rsa", signer_name: str = "测试科技有
         ),
         now,
     )
-    return TestPki(root_key, root, issuing_key, issuing, signer_key, signer_cert, ocsp_key, ocsp_cert, tsa_key, tsa_cert)
+    return TestPki(
+        root_key, root, issuing_key, issuing, signer_key, signer_cert, ocsp_key, ocsp_cert, tsa_key, tsa_cert
+    )

@@ -22,7 +22,7 @@ from typing import Any
 import pkcs11
 from asn1crypto import keys as asn1_keys
 from pkcs11 import Attribute, KeyType, Mechanism, MechanismFlag, ObjectClass
-from pkcs11.exceptions import NoSuchKey, PKCS11Error
+from pkcs11.exceptions import NoSuchKey, PKCS11Error, UserAlreadyLoggedIn
 from pkcs11.util.ec import encode_ec_public_key, encode_ecdsa_signature, encode_named_curve_parameters
 from pkcs11.util.rsa import encode_rsa_public_key
 
@@ -178,8 +178,7 @@ class Pkcs11Keystore(Keystore):
         self._lock = threading.RLock()
         self._handles: LruCache[TokenKeyHandle] = LruCache(cache_size)
         try:
-            token = _load_lib(module_path).get_token(token_label=token_label)
-            self._session = token.open(rw=True, user_pin=user_pin)
+            self._session = _open_session(_load_lib(module_path).get_token(token_label=token_label), user_pin)
         except PKCS11Error as exc:
             raise KeystoreError(f"cannot open PKCS#11 token {token_label!r}: {type(exc).__name__}")
 
@@ -241,6 +240,14 @@ class Pkcs11Keystore(Keystore):
         if exporter is None:
             raise UnsupportedAlgorithm(f"token key type {public.key_type} is not supported")
         return exporter(public)
+
+
+def _open_session(token: Any, user_pin: str) -> Any:
+    try:
+        return token.open(rw=True, user_pin=user_pin)
+    except UserAlreadyLoggedIn:
+        # Login state belongs to the process, not the session: another keystore logged in already.
+        return token.open(rw=True)
 
 
 def _key_id_bytes(key_id: str) -> bytes:

@@ -17,8 +17,13 @@ class Command(BaseCommand):
             user, _ = User.objects.get_or_create(username=spec["username"])
             user.set_password(spec["password"])
             user.save()
-            Bidder.objects.update_or_create(user=user, defaults={
-                "name": spec["name"], "phone": spec["phone"], "id_number": spec.get("id_number", ""),
-                "company": spec.get("company", ""),
-            })
+            Bidder.objects.update_or_create(
+                user=user,
+                defaults={
+                    "name": spec["name"],
+                    "phone": spec["phone"],
+                    "id_number": spec.get("id_number", ""),
+                    "company": spec.get("company", ""),
+                },
+            )
             self.stdout.write(f"portal user {spec['username']} ({spec['name']})")

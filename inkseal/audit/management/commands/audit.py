@@ -16,6 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = verify_log()
         if not report.intact:
-            raise CommandError(f"audit chain broken at entry #{report.broken_at}: {report.reason} "
-                               f"({report.checked} entries verified before it)")
+            raise CommandError(
+                f"audit chain broken at entry #{report.broken_at}: {report.reason} "
+                f"({report.checked} entries verified before it)"
+            )
         self.stdout.write(f"audit chain intact: {report.checked} entries verified")

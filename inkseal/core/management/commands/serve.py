@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 
 
@@ -28,10 +27,22 @@ class Command(BaseCommand):
         static_root = str(settings.STATIC_ROOT)
         self.stdout.write(f"Inkseal on http://{options['bind']} (static files from {static_root})")
         argv = [
-            sys.executable, "-m", "gunicorn", "inkseal.wsgi:application",
-            "--bind", options["bind"], "--workers", str(options["workers"]),
-            "--threads", "4", "--timeout", "120", "--access-logfile", "-",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "inkseal.wsgi:application",
+            "--bind",
+            options["bind"],
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            "4",
+            "--timeout",
+            "120",
+            "--access-logfile",
+            "-",
             # Path only: query strings can carry one-time tickets and codes.
-            "--access-logformat", ACCESS_LOG_FORMAT,
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
         ]
         os.execv(sys.executable, argv)

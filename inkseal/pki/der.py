@@ -1,0 +1,127 @@
+"""A minimal DER encoder for the hot paths (certificates, CRL entries, OCSP and TSA responses).
+
+asn1crypto builds the same structures but spends milliseconds per certificate in its object
+model; these few functions write bytes directly. Parsing untrusted input stays with asn1crypto.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+
+SEQUENCE = 0x30
+SET = 0x31
+INTEGER = 0x02
+BIT_STRING = 0x03
+OCTET_STRING = 0x04
+NULL_TAG = 0x05
+OID_TAG = 0x06
+ENUMERATED = 0x0A
+UTF8_STRING = 0x0C
+PRINTABLE_STRING = 0x13
+IA5_STRING = 0x16
+UTC_TIME = 0x17
+GENERALIZED_TIME = 0x18
+BOOLEAN = 0x01
+
+NULL = b"\x05\x00"
+TRUE = b"\x01\x01\xff"
+
+
+def length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes((n,))
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((0x80 | len(body),)) + body
+
+
+def tlv(tag: int, content: bytes) -> bytes:
+    return bytes((tag,)) + length(len(content)) + content
+
+
+def sequence(*parts: bytes) -> bytes:
+    return tlv(SEQUENCE, b"".join(parts))
+
+
+def set_of(*parts: bytes) -> bytes:
+    return tlv(SET, b"".join(sorted(parts)))  # DER: SET OF elements in ascending byte order
+
+
+def explicit(number: int, content: bytes) -> bytes:
+    return tlv(0xA0 | number, content)
+
+
+def implicit_constructed(number: int, content: bytes) -> bytes:
+    return tlv(0xA0 | number, content)
+
+
+def implicit_primitive(number: int, content: bytes) -> bytes:
+    return tlv(0x80 | number, content)
+
+
+def integer(value: int) -> bytes:
+    return tlv(INTEGER, _twos_complement(value))
+
+
+def enumerated(value: int) -> bytes:
+    return tlv(ENUMERATED, _twos_complement(value))
+
+
+def _twos_complement(value: int) -> bytes:
+    size = value.bit_length() // 8 + 1  # room for the sign bit
+    return value.to_bytes(size, "big", signed=True)
+
+
+def octet_string(value: bytes) -> bytes:
+    return tlv(OCTET_STRING, value)
+
+
+def bit_string(value: bytes, unused_bits: int = 0) -> bytes:
+    return tlv(BIT_STRING, bytes((unused_bits,)) + value)
+
+
+def boolean(value: bool) -> bytes:
+    return TRUE if value else b"\x01\x01\x00"
+
+
+@lru_cache(maxsize=512)
+def oid(dotted: str) -> bytes:
+    arcs = [int(part) for part in dotted.split(".")]
+    body = bytearray(_base128(arcs[0] * 40 + arcs[1]))
+    for arc in arcs[2:]:
+        body += _base128(arc)
+    return tlv(OID_TAG, bytes(body))
+
+
+def _base128(value: int) -> bytes:
+    out = [value & 0x7F]
+    value >>= 7
+    while value:
+        out.append(0x80 | (value & 0x7F))
+        value >>= 7
+    return bytes(reversed(out))
+
+
+def utc_time(moment: datetime) -> bytes:
+    m = _utc(moment)  # f-string rather than strftime: this runs per CRL entry
+    text = f"{m.year % 100:02d}{m.month:02d}{m.day:02d}{m.hour:02d}{m.minute:02d}{m.second:02d}Z"
+    return b"\x17\x0d" + text.encode()
+
+
+def generalized_time(moment: datetime, *, fraction: bool = False) -> bytes:
+    moment = _utc(moment)
+    text = moment.strftime("%Y%m%d%H%M%S")
+    if fraction and moment.microsecond:
+        text += "." + f"{moment.microsecond:06d}".rstrip("0")  # DER: no trailing zeros
+    return tlv(GENERALIZED_TIME, (text + "Z").encode())
+
+
+def x509_time(moment: datetime) -> bytes:
+    """UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 4.1.2.5)."""
+    return utc_time(moment) if _utc(moment).year < 2050 else generalized_time(moment)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("DER times must be timezone-aware")
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)

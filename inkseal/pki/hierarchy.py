@@ -1,0 +1,173 @@
+"""Creating the CA hierarchy: an offline-style root, issuing CAs per algorithm, OCSP and TSA keys.
+
+Pure orchestration over a Keystore: every function generates a key in the keystore, issues the
+certificate and returns both, for the caller (the `inkseal ca init` command) to persist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from inkseal.pki.algorithms import ECDSA_P256, RSA_3072, Algorithm
+from inkseal.pki.keystores import Keystore
+from inkseal.pki.names import ca_subject
+from inkseal.pki.profiles import ISSUING_CA, OCSP_SIGNING, TIME_STAMPING, Validity, validity_for_years
+from inkseal.pki.x509 import (
+    Certificate,
+    CertificateAuthority,
+    PublicUrls,
+    create_root_certificate,
+    issue_certificate,
+)
+
+ROOT_YEARS = 20
+ISSUING_YEARS = 10
+OCSP_SIGNER_DAYS = 180  # nocheck responder certificates should be short-lived
+TSA_YEARS = 5
+
+
+@dataclass(frozen=True)
+class KeyedCertificate:
+    """A certificate and the keystore id of its private key: what the caller persists."""
+
+    key_id: str
+    certificate: Certificate
+
+
+def create_root_ca(
+    keystore: Keystore, algorithm: Algorithm, *, ca_id: str, common_name: str, organization: str, now: datetime
+) -> CertificateAuthority:
+    key_id = keystore.generate_key(algorithm, f"ca:{ca_id}")
+    signer = keystore.signer(key_id)
+    subject = ca_subject(common_name, organization)
+    certificate = create_root_certificate(signer, subject=subject, validity=validity_for_years(ROOT_YEARS, now))
+    return CertificateAuthority(ca_id, certificate, signer)
+
+
+def create_issuing_ca(
+    root: CertificateAuthority,
+    keystore: Keystore,
+    algorithm: Algorithm,
+    *,
+    ca_id: str,
+    common_name: str,
+    organization: str,
+    urls: PublicUrls,
+    now: datetime,
+) -> CertificateAuthority:
+    key_id = keystore.generate_key(algorithm, f"ca:{ca_id}")
+    signer = keystore.signer(key_id)
+    certificate = issue_certificate(
+        root,
+        subject=ca_subject(common_name, organization),
+        public_key=signer.public_key,
+        profile=ISSUING_CA,
+        validity=validity_for_years(ISSUING_YEARS, now),
+        urls=urls,
+    )
+    return CertificateAuthority(ca_id, certificate, signer)
+
+
+def create_ocsp_signer(
+    ca: CertificateAuthority,
+    keystore: Keystore,
+    *,
+    organization: str,
+    urls: PublicUrls,
+    now: datetime,
+    algorithm: Algorithm | None = None,
+    key_id: str | None = None,
+) -> KeyedCertificate:
+    """The delegated OCSP responder certificate of `ca`; pass `key_id` to recertify an existing key."""
+    key_id = key_id or keystore.generate_key(algorithm or ca.algorithm, f"ocsp:{ca.ca_id}")
+    certificate = issue_certificate(
+        ca,
+        subject=ca_subject(f"{ca.certificate.subject.native['common_name']} OCSP Responder", organization),
+        public_key=keystore.public_key(key_id),
+        profile=OCSP_SIGNING,
+        validity=Validity.starting(now, timedelta(days=OCSP_SIGNER_DAYS)),
+        urls=urls,
+    )
+    return KeyedCertificate(key_id, certificate)
+
+
+def create_tsa(
+    ca: CertificateAuthority,
+    keystore: Keystore,
+    algorithm: Algorithm,
+    *,
+    common_name: str,
+    organization: str,
+    urls: PublicUrls,
+    now: datetime,
+) -> KeyedCertificate:
+    key_id = keystore.generate_key(algorithm, f"tsa:{common_name}")
+    certificate = issue_certificate(
+        ca,
+        subject=ca_subject(common_name, organization),
+        public_key=keystore.public_key(key_id),
+        profile=TIME_STAMPING,
+        validity=validity_for_years(TSA_YEARS, now),
+        urls=urls,
+    )
+    return KeyedCertificate(key_id, certificate)
+
+
+@dataclass
+class Hierarchy:
+    root: CertificateAuthority
+    issuing: dict[str, CertificateAuthority] = field(default_factory=dict)  # by algorithm family
+    ocsp: dict[str, KeyedCertificate] = field(default_factory=dict)  # by issuing ca_id
+    tsa: KeyedCertificate | None = None
+
+
+def bootstrap_hierarchy(
+    keystore: Keystore,
+    *,
+    urls: PublicUrls,
+    organization: str,
+    now: datetime,
+    root_algorithm: Algorithm = RSA_3072,
+    issuing_algorithms: Sequence[Algorithm] = (RSA_3072, ECDSA_P256),
+    tsa_algorithm: Algorithm = ECDSA_P256,
+) -> Hierarchy:
+    """Root -> one issuing CA per algorithm family (each with its OCSP signer) -> TSA.
+
+    CA ids: root-<family>, issuing-<family>. The TSA is certified by the issuing CA of its own
+    algorithm family. SM2 gets its own root (call again with SM2 algorithms).
+    """
+    root = create_root_ca(
+        keystore,
+        root_algorithm,
+        ca_id=f"root-{root_algorithm.family}",
+        common_name=f"{organization} Root CA ({root_algorithm.label})",
+        organization=organization,
+        now=now,
+    )
+    hierarchy = Hierarchy(root)
+    for algorithm in issuing_algorithms:
+        ca = create_issuing_ca(
+            root,
+            keystore,
+            algorithm,
+            ca_id=f"issuing-{algorithm.family}",
+            common_name=f"{organization} {algorithm.label} Issuing CA",
+            organization=organization,
+            urls=urls,
+            now=now,
+        )
+        hierarchy.issuing[algorithm.family] = ca
+        hierarchy.ocsp[ca.ca_id] = create_ocsp_signer(ca, keystore, organization=organization, urls=urls, now=now)
+    tsa_ca = hierarchy.issuing[tsa_algorithm.family]
+    hierarchy.tsa = create_tsa(
+        tsa_ca,
+        keystore,
+        tsa_algorithm,
+        common_name=f"{organization} Time Stamping Authority",
+        organization=organization,
+        urls=urls,
+        now=now,
+    )
+    return hierarchy

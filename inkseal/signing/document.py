@@ -1,0 +1,188 @@
+"""Taking in a PDF to sign: sniffing, size and page limits, passwords, repair of broken xrefs.
+
+Signatures are appended to one read/write stream (incremental updates), never rewriting what
+is there, so existing signatures stay valid. The single exception is a document whose
+cross-reference data is broken but which holds no signature: it is re-saved by PDFium (which
+rebuilds the xref) before signing, and the caller is told via `Document.repaired`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pyhanko.pdf_utils.crypt import AuthStatus, StandardSecurityHandler
+from pyhanko.pdf_utils.crypt.permissions import StandardPermissions
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
+from pyhanko.sign.fields import MDPPerm, enumerate_sig_fields
+from pyhanko.sign.validation import read_certification_data
+
+from inkseal.signing.errors import (
+    PdfEncrypted,
+    PdfLocked,
+    PdfMalformed,
+    PdfNotPdf,
+    PdfTooLarge,
+    PdfTooManyPages,
+    PdfTruncated,
+)
+from inkseal.signing.geometry import page_count
+
+Source = bytes | bytearray | memoryview | BinaryIO | str | os.PathLike[str]
+
+DEFAULT_MAX_PAGES = 5000
+_COPY_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Document:
+    stream: BinaryIO
+    password: str | None  # what unlocked it, to reopen each revision
+    pages: int
+    pdfa_part: int | None
+    certification: MDPPerm | None  # an existing certification signature's permission
+    signed: bool
+    repaired: bool
+
+
+def working_copy(source: Source, output: BinaryIO | None, max_bytes: int | None) -> BinaryIO:
+    """The read/write stream that receives the incremental updates: `output`, or memory."""
+    if output is None and isinstance(source, bytes | bytearray | memoryview):
+        _check_size(len(source), max_bytes)
+        return io.BytesIO(source)
+    target: BinaryIO = output if output is not None else io.BytesIO()
+    target.seek(0)
+    target.truncate()
+    if isinstance(source, bytes | bytearray | memoryview):
+        target.write(source)
+    elif isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            shutil.copyfileobj(handle, target, _COPY_CHUNK)
+    else:
+        shutil.copyfileobj(source, target, _COPY_CHUNK)
+    _check_size(target.tell(), max_bytes)
+    target.seek(0)
+    return target
+
+
+def _check_size(size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise PdfTooLarge(f"the PDF is {size} bytes, more than {max_bytes}", size=size, limit=max_bytes)
+
+
+def open_document(
+    stream: BinaryIO, *, password: str | None, max_pages: int = DEFAULT_MAX_PAGES, repair: bool = True
+) -> Document:
+    _sniff(stream)
+    repaired = False
+    try:
+        writer = open_writer(stream, password)
+    except PdfMalformed as exc:
+        if not repair or isinstance(exc, PdfTruncated | PdfNotPdf):
+            raise
+        _repair_in_place(stream, password)
+        writer = open_writer(stream, password)
+        repaired = True
+    return _describe(writer, stream, password, max_pages, repaired)
+
+
+def _describe(
+    writer: IncrementalPdfFileWriter, stream: BinaryIO, password: str | None, max_pages: int, repaired: bool
+) -> Document:
+    try:
+        pages = page_count(writer)
+        certification = read_certification_data(writer.prev)
+        signed = any(True for _ in enumerate_sig_fields(writer.prev, filled_status=True))
+        pdfa = _pdfa_part(writer)
+    except (PyHankoPdfError, KeyError, TypeError, ValueError) as exc:
+        raise PdfMalformed(f"the PDF structure is damaged: {exc}") from exc
+    if pages > max_pages:
+        raise PdfTooManyPages(f"{pages} pages, more than {max_pages}", pages=pages, limit=max_pages)
+    if pages < 1:
+        raise PdfMalformed("the PDF has no pages")
+    permission = certification.permission if certification else None
+    if permission is MDPPerm.NO_CHANGES:
+        raise PdfLocked("a certification signature forbids any change to this document")
+    password_used = (password or "") if writer.security_handler is not None else None
+    return Document(stream, password_used, pages, pdfa, permission, signed, repaired)
+
+
+def open_writer(stream: BinaryIO, password: str | None) -> IncrementalPdfFileWriter:
+    """An incremental writer over `stream`, unlocked when encrypted. Raises our errors."""
+    stream.seek(0)
+    try:
+        writer = IncrementalPdfFileWriter(stream, strict=False)
+    except (PyHankoPdfError, KeyError, TypeError, ValueError, IndexError) as exc:
+        if not _has_eof_marker(stream):
+            raise PdfTruncated("the PDF is incomplete (no end-of-file marker)") from exc
+        raise PdfMalformed(f"the PDF cannot be read: {exc}") from exc
+    if writer.security_handler is not None:
+        _unlock(writer, password)
+    return writer
+
+
+def _unlock(writer: IncrementalPdfFileWriter, password: str | None) -> None:
+    if not isinstance(writer.security_handler, StandardSecurityHandler):
+        raise PdfEncrypted("certificate-encrypted PDFs are not supported")
+    result = writer.encrypt(password or "")
+    if result.status is AuthStatus.FAILED:
+        if password is None:
+            raise PdfEncrypted("the PDF is encrypted: a password is needed")
+        raise PdfEncrypted("wrong password for this PDF", code="pdf_password_wrong")
+    flags = result.permission_flags
+    may_sign = StandardPermissions.ALLOW_FORM_FILLING | StandardPermissions.ALLOW_ANNOTS_FORM_FILLING
+    if result.status is AuthStatus.USER and flags is not None and not flags & may_sign:
+        raise PdfLocked("the PDF's permissions forbid signing", code="pdf_signing_not_permitted")
+
+
+def _sniff(stream: BinaryIO) -> None:
+    stream.seek(0)
+    head = stream.read(1024)
+    if b"%PDF-" not in head:
+        raise PdfNotPdf("this file is not a PDF")
+
+
+def _has_eof_marker(stream: BinaryIO) -> bool:
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(max(0, size - 2048))
+    return b"%%EOF" in stream.read()
+
+
+def _repair_in_place(stream: BinaryIO, password: str | None) -> None:
+    """Let PDFium rebuild a broken xref; refuse if that would break an existing signature."""
+    stream.seek(0)
+    try:
+        pdf = pdfium.PdfDocument(stream.read(), password=password)
+    except pdfium.PdfiumError as exc:
+        raise PdfMalformed(f"the PDF cannot be read: {exc}") from exc
+    try:
+        if pdfium_c.FPDF_GetSignatureCount(pdf) > 0:
+            raise PdfMalformed(
+                "the PDF is damaged and already signed: it cannot be repaired without breaking the signatures"
+            )
+        repaired = io.BytesIO()
+        pdf.save(repaired)
+    finally:
+        pdf.close()
+    stream.seek(0)
+    stream.truncate()
+    stream.write(repaired.getbuffer())
+
+
+_PDFA_PART = re.compile(rb"pdfaid:part\s*(?:=\s*[\"']|>)\s*(\d)")
+
+
+def _pdfa_part(writer: IncrementalPdfFileWriter) -> int | None:
+    metadata = writer.root.get("/Metadata")
+    if metadata is None:
+        return None
+    match = _PDFA_PART.search(metadata.get_object().data[:65536])
+    return int(match.group(1)) if match else None

@@ -1,0 +1,302 @@
+"""Sealing PDFs: PAdES baseline signatures (B-B, B-T, B-LT, B-LTA) with a seal as appearance.
+
+Pure functions, no Django. Each placement becomes one signature, appended as an incremental
+update after the previous one; the document's existing bytes (and signatures) are untouched.
+
+DocMDP choice: when the document has no signature yet and `docmdp` is set (default
+`MDPPerm.FILL_FORMS`, P=2), the first seal is a certification signature. P=2 lets later
+parties fill forms and sign (our own later seals fill fields created in the first revision, so
+even pyHanko's strict policy accepts them; B-LT/B-LTA DSS updates and document time stamps
+are always allowed) while any other change - new content, annotations, a pasted "seal" - breaks
+the certification. P=3 (annotations allowed) was rejected: a stamp annotation or a white box
+over the text would then not count as tampering. Pass `docmdp=None` for approval signatures
+only (e.g. when the workflow must let others annotate afterwards). Documents already signed
+get approval signatures; a P=1 certification refuses any change (`PdfLocked`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, tzinfo
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+import pypdfium2 as pdfium
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+from pyhanko.sign.signers import constants
+from pyhanko.sign.signers.cms_embedder import PdfCMSEmbedder, SigIOSetup, SigMDPSetup, SigObjSetup
+from pyhanko.sign.signers.pdf_byterange import SignatureObject
+from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.path import ValidationPath
+
+from inkseal.signing.appearance import DocumentImages, date_label, format_seal_date
+from inkseal.signing.document import DEFAULT_MAX_PAGES, Document, Source, open_document, open_writer, working_copy
+from inkseal.signing.errors import PdfLocked, PlacementError
+from inkseal.signing.fields import apply_appearance, create_signature_fields, find_field, unique_field_names
+from inkseal.signing.placement import Placement, PlacementPlan, Planner
+from inkseal.signing.revinfo import collect_validation_paths
+from inkseal.signing.signer import SealSigner
+
+CHINA = ZoneInfo("Asia/Shanghai")
+MD = "sha256"
+
+
+class PadesLevel(enum.Enum):
+    B_B = "B-B"
+    B_T = "B-T"
+    B_LT = "B-LT"
+    B_LTA = "B-LTA"
+
+    @property
+    def rank(self) -> int:
+        return list(PadesLevel).index(self)
+
+    @property
+    def needs_timestamper(self) -> bool:
+        return self.rank >= PadesLevel.B_T.rank
+
+    @property
+    def needs_revocation_info(self) -> bool:
+        return self.rank >= PadesLevel.B_LT.rank
+
+
+def sign_pdf(
+    source: Source,
+    *,
+    signer: SealSigner,
+    placements: Sequence[Placement],
+    pades_level: PadesLevel | str = PadesLevel.B_T,
+    timestamper: TimeStamper | None = None,
+    validation_context: ValidationContext | None = None,
+    field_name_prefix: str = "Seal",
+    reason: str | None = None,
+    location: str | None = None,
+    password: str | None = None,
+    output: BinaryIO | None = None,
+    docmdp: MDPPerm | None = MDPPerm.FILL_FORMS,
+    signing_time: datetime | None = None,
+    tz: tzinfo = CHINA,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    max_bytes: int | None = None,
+    repair: bool = True,
+) -> Any:
+    """Seal `source` (bytes, path or binary stream); see `async_sign_pdf`."""
+    return asyncio.run(
+        async_sign_pdf(
+            source,
+            signer=signer,
+            placements=placements,
+            pades_level=pades_level,
+            timestamper=timestamper,
+            validation_context=validation_context,
+            field_name_prefix=field_name_prefix,
+            reason=reason,
+            location=location,
+            password=password,
+            output=output,
+            docmdp=docmdp,
+            signing_time=signing_time,
+            tz=tz,
+            max_pages=max_pages,
+            max_bytes=max_bytes,
+            repair=repair,
+        )
+    )
+
+
+async def async_sign_pdf(
+    source: Source,
+    *,
+    signer: SealSigner,
+    placements: Sequence[Placement],
+    pades_level: PadesLevel | str = PadesLevel.B_T,
+    timestamper: TimeStamper | None = None,
+    validation_context: ValidationContext | None = None,
+    field_name_prefix: str = "Seal",
+    reason: str | None = None,
+    location: str | None = None,
+    password: str | None = None,
+    output: BinaryIO | None = None,
+    docmdp: MDPPerm | None = MDPPerm.FILL_FORMS,
+    signing_time: datetime | None = None,
+    tz: tzinfo = CHINA,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    max_bytes: int | None = None,
+    repair: bool = True,
+) -> Any:
+    """Apply every placement as its own PAdES signature; return the signed PDF.
+
+    Returns bytes, or `output` (rewound) when an output stream was given: with a file as
+    `output` (opened "w+b") and a path or file as `source`, memory use does not grow with
+    the document. B-T and above need `timestamper`; B-LT and above need `validation_context`
+    holding (or allowed to fetch) the OCSP responses/CRLs to embed.
+    """
+    level = PadesLevel(pades_level)
+    _check_request(level, placements, timestamper, validation_context)
+    stamper = timestamper if level.needs_timestamper else None
+    paths = await collect_validation_paths(signer, stamper, validation_context)
+    work = working_copy(source, output, max_bytes)
+    document = open_document(work, password=password, max_pages=max_pages, repair=repair)
+    moment = (signing_time or datetime.now(tz)).astimezone(tz)
+    session = _Session(signer, document, stamper, reason, location, moment)
+    await session.bound()
+    await session.seal_all(placements, field_name_prefix, docmdp)
+    if level.needs_revocation_info:
+        assert validation_context is not None
+        await add_long_term_data(work, document.password, paths, validation_context, stamper, level is PadesLevel.B_LTA)
+    if output is None:
+        assert hasattr(work, "getvalue")
+        return work.getvalue()
+    output.seek(0)
+    return output
+
+
+def _check_request(
+    level: PadesLevel,
+    placements: Sequence[Placement],
+    timestamper: TimeStamper | None,
+    validation_context: ValidationContext | None,
+) -> None:
+    if not placements:
+        raise PlacementError("at least one placement is needed", code="placement_missing")
+    if level.needs_timestamper and timestamper is None:
+        raise ValueError(f"PAdES {level.value} needs a timestamper")
+    if level.needs_revocation_info and validation_context is None:
+        raise ValueError(f"PAdES {level.value} needs a validation context")
+
+
+class _Session:
+    """One document being sealed: successive incremental signatures on one stream."""
+
+    def __init__(
+        self,
+        signer: SealSigner,
+        document: Document,
+        timestamper: TimeStamper | None,
+        reason: str | None,
+        location: str | None,
+        moment: datetime,
+    ):
+        self.signer = signer
+        self.document = document
+        self.timestamper = timestamper
+        self.reason = reason
+        self.location = location
+        self.moment = moment
+        self.reserved = 0
+
+    async def bound(self) -> None:
+        # /Contents is hex: two characters a byte
+        self.reserved = 2 * await self.signer.async_contents_bound(self.timestamper)
+
+    async def seal_all(self, placements: Sequence[Placement], prefix: str, docmdp: MDPPerm | None) -> None:
+        document = self.document
+        writer = open_writer(document.stream, document.password)
+        plans = self._plan(writer, placements)
+        _check_annotations_allowed(document, plans)
+        names = unique_field_names(writer, prefix, len(plans))
+        images = DocumentImages(writer, soft_masks=document.pdfa_part != 1)
+        create_signature_fields(writer, images, plans, names)
+        _register_pades_extension(writer)
+        certify = docmdp is not None and not document.signed
+        for number, (plan, name) in enumerate(zip(plans, names, strict=True)):
+            if number:
+                writer = open_writer(document.stream, document.password)
+                images.writer = writer
+            await self._sign_field(writer, images, plan, name, docmdp if certify and number == 0 else None)
+
+    def _plan(self, writer: IncrementalPdfFileWriter, placements: Sequence[Placement]) -> list[PlacementPlan]:
+        date = date_label(format_seal_date(self.moment)) if any(p.show_date for p in placements) else None
+        with _text_document(self.document) as open_text:
+            return Planner(writer, open_text, date).plan(placements)
+
+    async def _sign_field(
+        self,
+        writer: IncrementalPdfFileWriter,
+        images: DocumentImages,
+        plan: PlacementPlan,
+        name: str,
+        certify_with: MDPPerm | None,
+    ) -> None:
+        apply_appearance(writer, images, find_field(writer, name), plan)
+        placeholder = SignatureObject(
+            timestamp=self.moment,
+            subfilter=SigSeedSubFilter.PADES,
+            reason=self.reason,
+            location=self.location,
+            bytes_reserved=self.reserved,
+        )
+        mdp = SigMDPSetup(md_algorithm=MD, certify=certify_with is not None, docmdp_perms=certify_with)
+        embedder = PdfCMSEmbedder().write_cms(field_name=name, writer=writer, existing_fields_only=True)
+        next(embedder)
+        embedder.send(SigObjSetup(sig_placeholder=placeholder, mdp_setup=mdp))
+        prepared, _ = embedder.send(SigIOSetup(md_algorithm=MD, in_place=True))
+        cms = await self.signer.async_cms(prepared.document_digest, timestamper=self.timestamper)
+        embedder.send(cms)
+
+
+def _check_annotations_allowed(document: Document, plans: Sequence[PlacementPlan]) -> None:
+    """Cross-page slices are annotations, which an existing P<=2 certification forbids."""
+    certified = document.certification is not None and document.certification < MDPPerm.ANNOTATE
+    if certified and any(plan.stamps for plan in plans):
+        raise PdfLocked(
+            "the document's certification forbids annotations, so no cross-page seal can be added",
+            code="pdf_locked_for_annotations",
+        )
+
+
+@contextmanager
+def _text_document(document: Document) -> Iterator[Any]:
+    """Lazily opened PDFium view of the document, for keyword search; closed afterwards."""
+    opened: list[pdfium.PdfDocument] = []
+
+    def open_text() -> pdfium.PdfDocument:
+        if not opened:
+            document.stream.seek(0)
+            opened.append(pdfium.PdfDocument(document.stream, password=document.password))
+        return opened[0]
+
+    try:
+        yield open_text
+    finally:
+        for pdf in opened:
+            pdf.close()
+
+
+def _register_pades_extension(writer: IncrementalPdfFileWriter) -> None:
+    """ETSI ESIC developer extension, as PAdES asks of PDF 1.7 documents."""
+    writer.ensure_output_version(version=(1, 7))
+    if writer.output_version < (2, 0):
+        writer.register_extension(constants.ESIC_EXTENSION_1)
+
+
+async def add_long_term_data(
+    stream: BinaryIO,
+    password: str | None,
+    paths: list[ValidationPath],
+    validation_context: ValidationContext,
+    timestamper: TimeStamper | None,
+    archive_timestamp: bool,
+) -> None:
+    """B-LT: one DSS revision with the chains, OCSP responses and CRLs; B-LTA: plus a document time stamp."""
+    writer = open_writer(stream, password)
+    DocumentSecurityStore.supply_dss_in_writer(
+        writer,
+        sig_contents=None,
+        paths=paths,
+        ocsps=validation_context.ocsps,
+        crls=validation_context.crls,
+        validation_context=validation_context,
+        embed_roots=True,
+    )
+    if archive_timestamp and timestamper is not None:
+        await PdfTimeStamper(timestamper).async_timestamp_pdf(writer, MD, in_place=True)
+    else:
+        writer.write_in_place()

@@ -1,0 +1,406 @@
+"""Verifying signed PDFs (验签): a report per signature, never a bare boolean.
+
+For each signature: who signed (certificate subject, serial, issuing CA), the claimed signing
+time and the time-stamp time, the seal picture from its appearance, whether the signed bytes
+are intact, what changed afterwards (pyHanko's difference analysis: level, fields, whether
+the certification allowed it), trust against the given roots, revocation status (from the
+document's DSS, or fetched when allowed), the PAdES level reached and the DocMDP level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, BinaryIO, Literal
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.crypt import AuthStatus
+from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel, TimestampSignatureStatus
+from pyhanko_certvalidator import ValidationContext
+
+from inkseal.signing.errors import PdfEncrypted, PdfMalformed, PdfNotPdf
+from inkseal.signing.extract import seal_png
+from inkseal.signing.signer import Certificate, as_asn1_certificate
+
+Revocation = Literal["good", "revoked", "unknown"]
+Kind = Literal["signature", "document_timestamp"]
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    subject_cn: str | None
+    subject: str
+    serial_hex: str
+    issuer_cn: str | None
+    issuer: str
+    not_before: datetime
+    not_after: datetime
+
+    @classmethod
+    def of(cls, cert: asn1_x509.Certificate) -> CertificateInfo:
+        return cls(
+            subject_cn=_common_name(cert.subject),
+            subject=cert.subject.human_friendly,
+            serial_hex=format(cert.serial_number, "x"),
+            issuer_cn=_common_name(cert.issuer),
+            issuer=cert.issuer.human_friendly,
+            not_before=cert.not_valid_before,
+            not_after=cert.not_valid_after,
+        )
+
+
+@dataclass(frozen=True)
+class TimestampInfo:
+    time: datetime
+    valid: bool  # intact, cryptographically valid and issued by a trusted TSA
+    tsa: str | None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What happened to the document after this signature (later revisions)."""
+
+    level: str  # none, lta_updates (DSS, time stamps), form_filling (incl. later signatures), annotations, other
+    allowed: bool | None  # within what the document's DocMDP permits; None if unknown
+    covers_whole_document: bool
+    fields_changed: tuple[str, ...] = ()
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    field_name: str
+    kind: Kind
+    certificate: CertificateInfo | None
+    intact: bool  # the signed bytes are unchanged and the cryptographic signature checks out
+    trusted: bool
+    revocation: Revocation
+    changes: Changes
+    signing_time: datetime | None = None  # claimed by the signer (/M or signingTime)
+    timestamp: TimestampInfo | None = None
+    pades_level: str | None = None  # B-B, B-T, B-LT, B-LTA; None for non-PAdES
+    certification: bool = False  # a certification (author) signature, as opposed to an approval
+    docmdp: str | None = None  # modification policy this signature imposes (NO_CHANGES, FILL_FORMS, ANNOTATE)
+    seal_png: bytes | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        changes_ok = self.changes.allowed is not False and self.changes.level != "other"
+        timestamp_ok = self.timestamp is None or self.timestamp.valid
+        return self.intact and self.trusted and self.revocation != "revoked" and changes_ok and timestamp_ok
+
+    @property
+    def seal_data_url(self) -> str | None:
+        if self.seal_png is None:
+            return None
+        return "data:image/png;base64," + base64.b64encode(self.seal_png).decode("ascii")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field_name": self.field_name,
+            "kind": self.kind,
+            "valid": self.valid,
+            "certificate": _jsonable(self.certificate),
+            "signing_time": _jsonable(self.signing_time),
+            "timestamp": _jsonable(self.timestamp),
+            "intact": self.intact,
+            "trusted": self.trusted,
+            "revocation": self.revocation,
+            "changes": _jsonable(self.changes),
+            "pades_level": self.pades_level,
+            "certification": self.certification,
+            "docmdp": self.docmdp,
+            "seal_image": self.seal_data_url,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    signatures: tuple[SignatureReport, ...]
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def all_valid(self) -> bool:
+        """True when there is at least one signature and every signature and time stamp is valid."""
+        return bool(self.signatures) and all(s.valid for s in self.signatures)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "all_valid": self.all_valid,
+            "signatures": [s.as_dict() for s in self.signatures],
+            "problems": list(self.problems),
+        }
+
+
+def verify_pdf(
+    pdf: bytes | BinaryIO,
+    *,
+    trust_roots: Sequence[Certificate],
+    other_certs: Iterable[Certificate] = (),
+    allow_fetching: bool = False,
+    password: str | None = None,
+    extract_seals: bool = True,
+) -> VerificationReport:
+    return asyncio.run(
+        async_verify_pdf(
+            pdf,
+            trust_roots=trust_roots,
+            other_certs=other_certs,
+            allow_fetching=allow_fetching,
+            password=password,
+            extract_seals=extract_seals,
+        )
+    )
+
+
+async def async_verify_pdf(
+    pdf: bytes | BinaryIO,
+    *,
+    trust_roots: Sequence[Certificate],
+    other_certs: Iterable[Certificate] = (),
+    allow_fetching: bool = False,
+    password: str | None = None,
+    extract_seals: bool = True,
+) -> VerificationReport:
+    reader = _open_reader(pdf, password)
+    dss = _read_dss(reader)
+    context = ValidationContext(
+        trust_roots=[_certificate(c) for c in trust_roots],
+        other_certs=[_certificate(c) for c in other_certs] + (list(dss.load_certs()) if dss else []),
+        ocsps=_dss_ocsps(dss),
+        crls=_dss_crls(dss),
+        allow_fetching=allow_fetching,
+        revocation_mode="soft-fail",
+    )
+    try:
+        embedded = list(reader.embedded_signatures)
+    except (PyHankoPdfError, KeyError, TypeError, ValueError) as exc:
+        raise PdfMalformed(f"the signatures cannot be read: {exc}") from exc
+    checker = _Checker(reader, context, embedded, extract_seals)
+    reports = [await checker.report(sig) for sig in embedded]
+    return VerificationReport(tuple(reports), () if reports else ("the document has no signature",))
+
+
+class _Checker:
+    def __init__(
+        self,
+        reader: PdfFileReader,
+        context: ValidationContext,
+        embedded: list[EmbeddedPdfSignature],
+        extract_seals: bool,
+    ):
+        self.reader = reader
+        self.context = context
+        self.extract_seals = extract_seals
+        self.timestamps = [s for s in embedded if s.sig_object_type == "/DocTimeStamp"]
+
+    async def report(self, sig: EmbeddedPdfSignature) -> SignatureReport:
+        try:
+            if sig.sig_object_type == "/DocTimeStamp":
+                return await self._timestamp_report(sig)
+            return await self._signature_report(sig)
+        except (SignatureValidationError, PyHankoPdfError, ValueError, KeyError, TypeError) as exc:
+            return SignatureReport(
+                field_name=str(sig.field_name),
+                kind="document_timestamp" if sig.sig_object_type == "/DocTimeStamp" else "signature",
+                certificate=None,
+                intact=False,
+                trusted=False,
+                revocation="unknown",
+                changes=Changes(level="other", allowed=None, covers_whole_document=False),
+                problems=(f"the signature cannot be validated: {exc}",),
+            )
+
+    async def _signature_report(self, sig: EmbeddedPdfSignature) -> SignatureReport:
+        status = await async_validate_pdf_signature(sig, self.context, self.context)
+        cert = status.signing_cert
+        revocation = self._revocation(status, cert)
+        docmdp = sig.docmdp_level
+        return SignatureReport(
+            field_name=str(sig.field_name),
+            kind="signature",
+            certificate=CertificateInfo.of(cert),
+            intact=status.intact and status.valid,
+            trusted=status.trusted,
+            revocation=revocation,
+            changes=_changes(status),
+            signing_time=status.signer_reported_dt,
+            timestamp=_timestamp_info(status.timestamp_validity),
+            pades_level=self._pades_level(sig, status, revocation),
+            certification=_is_certification(sig),
+            docmdp=docmdp.name if docmdp is not None else None,
+            seal_png=seal_png(sig.sig_field) if self.extract_seals else None,
+            problems=_problems(status),
+        )
+
+    async def _timestamp_report(self, sig: EmbeddedPdfSignature) -> SignatureReport:
+        status = await async_validate_pdf_timestamp(sig, self.context)
+        return SignatureReport(
+            field_name=str(sig.field_name),
+            kind="document_timestamp",
+            certificate=CertificateInfo.of(status.signing_cert),
+            intact=status.intact and status.valid,
+            trusted=status.trusted,
+            revocation="revoked" if status.revoked else "unknown",
+            changes=_changes(status),
+            timestamp=_timestamp_info(status),
+            problems=_problems(status),
+        )
+
+    def _revocation(self, status: PdfSignatureStatus, cert: asn1_x509.Certificate) -> Revocation:
+        if status.revoked:
+            return "revoked"
+        if status.trusted and _has_revocation_info(cert, self.context.ocsps, self.context.crls):
+            return "good"
+        return "unknown"
+
+    def _pades_level(self, sig: EmbeddedPdfSignature, status: PdfSignatureStatus, revocation: Revocation) -> str | None:
+        if sig.sig_object.get("/SubFilter") != "/ETSI.CAdES.detached":
+            return None
+        later_timestamps = [t for t in self.timestamps if t.signed_revision > sig.signed_revision]
+        if status.timestamp_validity is None and not later_timestamps:
+            return "B-B"
+        if revocation != "good" or "/DSS" not in self.reader.root:
+            return "B-T"
+        archived = any(self._dss_at(t.signed_revision) for t in later_timestamps)
+        return "B-LTA" if archived else "B-LT"
+
+    def _dss_at(self, revision: int) -> bool:
+        return "/DSS" in self.reader.get_historical_resolver(revision).root
+
+
+def _is_certification(sig: EmbeddedPdfSignature) -> bool:
+    references = sig.sig_object.get("/Reference", ())
+    return any(ref.get_object().get("/TransformMethod") == "/DocMDP" for ref in references)
+
+
+def _changes(status: PdfSignatureStatus | Any) -> Changes:
+    level = status.modification_level
+    diff = status.diff_result
+    fields = tuple(sorted(diff.changed_form_fields)) if hasattr(diff, "changed_form_fields") else ()
+    detail = str(diff) if diff is not None and not hasattr(diff, "changed_form_fields") else None
+    return Changes(
+        level=_level_name(level),
+        allowed=getattr(status, "docmdp_ok", None),
+        covers_whole_document=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        fields_changed=fields,
+        detail=detail,
+    )
+
+
+def _level_name(level: ModificationLevel | None) -> str:
+    return "unknown" if level is None else level.name.lower()
+
+
+def _timestamp_info(status: TimestampSignatureStatus | None) -> TimestampInfo | None:
+    if status is None:
+        return None
+    return TimestampInfo(
+        time=status.timestamp,
+        valid=status.intact and status.valid and status.trusted,
+        tsa=_common_name(status.signing_cert.subject),
+    )
+
+
+def _problems(status: PdfSignatureStatus | Any) -> tuple[str, ...]:
+    problems = []
+    if not status.intact:
+        problems.append("the signed content was changed")
+    elif not status.valid:
+        problems.append("the cryptographic signature does not verify")
+    if status.trust_problem_indic is not None:
+        problems.append(f"certificate not trusted: {status.trust_problem_indic.name}")
+    if status.revoked:
+        problems.append("the signer's certificate is revoked")
+    if getattr(status, "docmdp_ok", None) is False:
+        problems.append("later changes are not permitted by the document's certification")
+    timestamp = getattr(status, "timestamp_validity", None)
+    if timestamp is not None and not (timestamp.intact and timestamp.valid and timestamp.trusted):
+        problems.append("the signature time stamp is not valid")
+    return tuple(problems)
+
+
+def _has_revocation_info(
+    cert: asn1_x509.Certificate, ocsps: Iterable[asn1_ocsp.OCSPResponse], crls: Iterable[asn1_crl.CertificateList]
+) -> bool:
+    for response in ocsps:
+        try:
+            single_responses = response.basic_ocsp_response["tbs_response_data"]["responses"]
+        except (KeyError, ValueError, TypeError):
+            continue
+        if any(single["cert_id"]["serial_number"].native == cert.serial_number for single in single_responses):
+            return True
+    return any(crl["tbs_cert_list"]["issuer"] == cert.issuer for crl in crls)
+
+
+def _open_reader(pdf: bytes | BinaryIO, password: str | None) -> PdfFileReader:
+    stream = io.BytesIO(pdf) if isinstance(pdf, bytes | bytearray) else pdf
+    stream.seek(0)
+    if b"%PDF-" not in stream.read(1024):
+        raise PdfNotPdf("this file is not a PDF")
+    stream.seek(0)
+    try:
+        reader = PdfFileReader(stream, strict=False)
+    except (PyHankoPdfError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise PdfMalformed(f"the PDF cannot be read: {exc}") from exc
+    if reader.encrypted and reader.decrypt(password or "").status is AuthStatus.FAILED:
+        raise PdfEncrypted("the PDF is encrypted: a password is needed" if password is None else "wrong password")
+    return reader
+
+
+def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
+    try:
+        return DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return None
+
+
+def _dss_ocsps(dss: DocumentSecurityStore | None) -> list[asn1_ocsp.OCSPResponse]:
+    if dss is None:
+        return []
+    return [asn1_ocsp.OCSPResponse.load(ref.get_object().data) for ref in dss.ocsps]
+
+
+def _dss_crls(dss: DocumentSecurityStore | None) -> list[asn1_crl.CertificateList]:
+    if dss is None:
+        return []
+    return [asn1_crl.CertificateList.load(ref.get_object().data) for ref in dss.crls]
+
+
+def _certificate(value: Certificate) -> asn1_x509.Certificate:
+    if isinstance(value, bytes) and pem.detect(value):
+        _, _, value = pem.unarmor(value)
+    return as_asn1_certificate(value)
+
+
+def _common_name(name: asn1_x509.Name) -> str | None:
+    value = name.native.get("common_name")
+    if isinstance(value, list):
+        value = value[-1]
+    return str(value) if value is not None else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Serve Inkseal (:8000) and the demo procurement portal (:8001) until interrupted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=.venv/bin
+$venv/inkseal migrate -v0
+$venv/inkseal bootstrap --demo
+$venv/python -m examples.procurement_portal migrate -v0
+$venv/python -m examples.procurement_portal seed >/dev/null
+$venv/inkseal serve --bind "${INKSEAL_BIND:-127.0.0.1:8000}" &
+inkseal_pid=$!
+$venv/python -m examples.procurement_portal serve "${DEMO_PORTAL_BIND:-127.0.0.1:8001}" &
+portal_pid=$!
+trap 'kill $inkseal_pid $portal_pid 2>/dev/null; wait' INT TERM EXIT
+echo
+echo "Inkseal:              http://${INKSEAL_BIND:-127.0.0.1:8000}/"
+echo "demo procurement portal: http://${DEMO_PORTAL_BIND:-127.0.0.1:8001}/   (logins above and in var/demo.json)"
+echo "Ctrl-C stops both."
+wait -n $inkseal_pid $portal_pid
