@@ -26,6 +26,7 @@ def main() -> None:
                 "1",
                 "--threads",
                 "4",
+                "--no-control-socket",
                 "--access-logfile",
                 "-",
                 "--access-logformat",

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
-from asn1crypto import algos as asn1_algos
 from asn1crypto import keys as asn1_keys
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -121,7 +120,7 @@ class Algorithm(ABC):
 
     name: str  # stable registry key, stored in the database
     label: str  # for people
-    family: str  # "rsa", "ecdsa", "sm2": issuing CAs and token profiles are chosen by it
+    family: str  # "rsa", "ecdsa", "sm2": which issuing CA certifies keys of this algorithm
     hash_name: str  # hashlib name of the digest a signature covers
     signature_oid: str
     signature_parameters_null: bool = False
@@ -138,11 +137,7 @@ class Algorithm(ABC):
         """AlgorithmIdentifier of the signing digest, parameters absent (RFC 5754), for CMS."""
         return der.sequence(der.oid(HASH_OIDS[self.hash_name]))
 
-    def signature_algorithm(self) -> asn1_algos.SignedDigestAlgorithm:
-        """A fresh asn1crypto AlgorithmIdentifier (fresh because asn1crypto values are mutable)."""
-        return asn1_algos.SignedDigestAlgorithm.load(self.signature_algorithm_der)
-
-    @property
+    @cached_property
     def digest_size(self) -> int:
         return hashlib.new(self.hash_name).digest_size
 

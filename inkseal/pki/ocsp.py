@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote
 
 from asn1crypto import ocsp as asn1_ocsp
@@ -60,7 +60,7 @@ class ResponseStatus(IntEnum):
 
 @dataclass(frozen=True)
 class CertStatus:
-    kind: str  # "good", "revoked", "unknown"
+    kind: Literal["good", "revoked", "unknown"]
     revoked_at: datetime | None = None
     reason: RevocationReason | None = None
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 import unicodedata
-from dataclasses import dataclass
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -42,10 +42,17 @@ class TextCheck:
     read: str
     score: float
     threshold: float
+    confidence: float = 0.0  # the recogniser's own confidence in what it read
 
     @property
     def passed(self) -> bool:
         return self.score >= self.threshold
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str
+    confidence: float
 
 
 def text_similarity(read: str, expected: str) -> float:
@@ -97,18 +104,44 @@ def ocr_engine() -> Any:
     return _engine
 
 
-def recognise_line(image: np.ndarray) -> str:
+def recognise_line(image: np.ndarray) -> Reading:
     """Read one line of text filling `image` (dark on light), without text detection."""
     with _call_lock:
         result = ocr_engine()(image, use_det=False, use_cls=False, use_rec=True)
-    return "".join(result.txts or ())
+    return _reading(result.txts, result.scores)
 
 
-def read_lines(image: np.ndarray) -> list[str]:
-    """Detect and read every text line in `image`."""
+def read_lines(image: np.ndarray) -> list[Reading]:
+    """Detect and read every text line in `image`, top to bottom."""
     with _call_lock:
         result = ocr_engine()(image, use_det=True, use_cls=False, use_rec=True)
-    return list(result.txts or ())
+    return [Reading(text, float(score)) for text, score in zip(result.txts or (), result.scores or (), strict=True)]
+
+
+def _reading(texts: tuple[str, ...] | None, scores: tuple[float, ...] | None) -> Reading:
+    if not texts:
+        return Reading("", 0.0)
+    return Reading("".join(texts), float(np.mean(scores)) if scores else 0.0)
+
+
+def match_readings(
+    readings: Iterable[Reading],
+    expected: str,
+    threshold: float,
+    error: type[TextMismatch],
+    suffixes: tuple[str, ...] = ("",),
+) -> TextCheck:
+    """The first reading close enough to `expected` (allowing the given suffixes after it);
+    otherwise raise `error` carrying the closest one."""
+    best = TextCheck(expected, "", 0.0, threshold)
+    for reading in readings:
+        score = max(text_similarity(reading.text, expected + suffix) for suffix in suffixes)
+        result = TextCheck(expected, reading.text, score, threshold, reading.confidence)
+        if result.passed:
+            return result
+        if (result.score, result.confidence) > (best.score, best.confidence):
+            best = result
+    raise error(best)
 
 
 # --- ink masks --------------------------------------------------------------------------------
@@ -141,10 +174,10 @@ def ring_band(mask: np.ndarray) -> np.ndarray:
     right, from 3 o'clock. The seal is taken to fill the mask."""
     height, width = mask.shape
     radius = min(height, width) / 2.0
-    angular = int(round(2 * np.pi * radius * 0.75))  # pixels per radian as at the lettering's middle
+    angular = round(2 * np.pi * radius * 0.75)  # pixels per radian as at the lettering's middle
     polar = cv2.warpPolar(
         mask,
-        (int(round(radius)), angular),
+        (round(radius), angular),
         (width / 2.0, height / 2.0),
         radius,
         cv2.WARP_POLAR_LINEAR | cv2.INTER_LINEAR,
@@ -152,7 +185,7 @@ def ring_band(mask: np.ndarray) -> np.ndarray:
     # rows = angle clockwise from 3 o'clock, columns = radius; turn so radius points up
     strip = cv2.rotate(polar, cv2.ROTATE_90_COUNTERCLOCKWISE)
     top = _lettering_top(strip)
-    return strip[top : top + int(round(0.36 * radius))]
+    return strip[top : top + round(0.36 * radius)]
 
 
 def name_angle(mask: np.ndarray) -> float:
@@ -224,7 +257,7 @@ def _circular_smooth(profile: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(wrapped, np.ones(window) / window, mode="same")[window:-window]
 
 
-def round_seal_readings(image: Image.Image) -> Iterator[str]:
+def round_seal_readings(image: Image.Image) -> Iterator[Reading]:
     """What the round seal's name may read as, cheapest first: the name strip read as one line,
     then each text line detected around the whole ring (for seals laid out unlike ours)."""
     band = ring_band(ink_mask(image))
@@ -240,27 +273,16 @@ def check_round_seal_text(
     image: Image.Image, expected_name: str, threshold: float = DEFAULT_SEAL_THRESHOLD
 ) -> TextCheck:
     """Return the check when the round seal reads as `expected_name`; raise SealTextMismatch otherwise."""
-    return _best_reading(round_seal_readings(image), expected_name, threshold, SealTextMismatch)
-
-
-def _best_reading(
-    readings: Iterable[str], expected: str, threshold: float, error: type[TextMismatch]
-) -> TextCheck:
-    best = TextCheck(expected, "", text_similarity("", expected), threshold)
-    for read in readings:
-        result = TextCheck(expected, read, text_similarity(read, expected), threshold)
-        if result.passed:
-            return result
-        best = max(best, result, key=lambda r: r.score)
-    raise error(best)
+    return match_readings(round_seal_readings(image), expected_name, threshold, SealTextMismatch)
 
 
 # --- square and strip seals ------------------------------------------------------------------
 
 GRID_LAYOUTS = ((2, 2), (3, 2), (1, 2), (4, 2), (1, 1))  # (columns, rows), likeliest first
+GRID_SUFFIXES = ("", "印", "之印")
 
 
-def grid_seal_readings(image: Image.Image) -> Iterator[str]:
+def grid_seal_readings(image: Image.Image) -> Iterator[Reading]:
     """What a square or strip seal may read as. Square seals are read in grids of cells, in the
     traditional order (columns right to left, each top to bottom) and in rows."""
     block = _text_block(ink_mask(image))
@@ -278,15 +300,7 @@ def check_grid_seal_text(
     image: Image.Image, expected_name: str, threshold: float = DEFAULT_SEAL_THRESHOLD
 ) -> TextCheck:
     """Check a square or strip seal against a name; 印 / 之印 after the name is allowed."""
-    best: TextCheck | None = None
-    for read in grid_seal_readings(image):
-        name_part = read.removesuffix("印").removesuffix("之")
-        score = max(text_similarity(read, expected_name), text_similarity(name_part, expected_name))
-        result = TextCheck(expected_name, read, score, threshold)
-        if result.passed:
-            return result
-        best = result if best is None or result.score > best.score else best
-    raise SealTextMismatch(best or TextCheck(expected_name, "", 0.0, threshold))
+    return match_readings(grid_seal_readings(image), expected_name, threshold, SealTextMismatch, GRID_SUFFIXES)
 
 
 def _text_block(mask: np.ndarray) -> np.ndarray:
@@ -342,15 +356,19 @@ def _side_by_side(cells: list[np.ndarray], height: int = 64) -> np.ndarray:
 HANDWRITING_HEIGHT = 96  # px the tight-cropped signature is scaled to before reading
 
 
-def read_handwriting(image: Image.Image) -> str:
+def handwriting_readings(image: Image.Image) -> Iterator[Reading]:
+    """The signature read as one line, then line by line (a name written on two lines)."""
     mask = ink_mask(image)
     ys, xs = np.nonzero(mask > 64)
     if len(xs) == 0:
         raise HandwritingEmpty()
     crop = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
     scale = HANDWRITING_HEIGHT / crop.shape[0]
-    crop = cv2.resize(crop, (max(1, round(crop.shape[1] * scale)), HANDWRITING_HEIGHT), interpolation=cv2.INTER_AREA)
-    return recognise_line(_on_white(crop, pad=HANDWRITING_HEIGHT // 4))
+    size = (max(1, round(crop.shape[1] * scale)), HANDWRITING_HEIGHT)
+    line = _on_white(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), pad=HANDWRITING_HEIGHT // 4)
+    yield recognise_line(line)
+    lines = read_lines(line)
+    yield Reading("".join(r.text for r in lines), min((r.confidence for r in lines), default=0.0))
 
 
 def check_handwriting(
@@ -358,8 +376,4 @@ def check_handwriting(
 ) -> TextCheck:
     """Return the check when the drawn signature reads as `expected_name`; raise HandwritingMismatch
     (or HandwritingEmpty for a blank canvas) otherwise."""
-    read = read_handwriting(image)
-    result = TextCheck(expected_name, read, text_similarity(read, expected_name), threshold)
-    if not result.passed:
-        raise HandwritingMismatch(result)
-    return result
+    return match_readings(handwriting_readings(image), expected_name, threshold, HandwritingMismatch)

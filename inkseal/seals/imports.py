@@ -76,17 +76,24 @@ def import_seal_photo(
 
 
 def _read_upright(image: Image.Image, expected_name: str, threshold: float) -> tuple[Image.Image, checks.TextCheck]:
-    """A square seal's frame says nothing of which side is up: turn it until the name reads."""
+    """A square seal's frame says nothing of which side is up: read it in all four turns and keep
+    the turn that reads best (glyphs on their side are sometimes read too, with less confidence)."""
+    best: tuple[Image.Image, checks.TextCheck] | None = None
     mismatch: SealTextMismatch | None = None
     for quarter_turns in range(4):
         turned = image.rotate(90 * quarter_turns, expand=True) if quarter_turns else image
         try:
-            return turned, checks.check_grid_seal_text(turned, expected_name, threshold)
+            check = checks.check_grid_seal_text(turned, expected_name, threshold)
         except SealTextMismatch as error:
             if mismatch is None or error.result.score > mismatch.result.score:
                 mismatch = error
-    assert mismatch is not None
-    raise mismatch
+            continue
+        if best is None or (check.score, check.confidence) > (best[1].score, best[1].confidence):
+            best = (turned, check)
+    if best is None:
+        assert mismatch is not None
+        raise mismatch
+    return best
 
 
 # --- decoding ---------------------------------------------------------------------------------
@@ -346,7 +353,7 @@ def _turn_name_up(alpha: np.ndarray) -> np.ndarray:
 def _clean_alpha(alpha: np.ndarray) -> np.ndarray:
     """Drop faint haze and isolated specks; keep the ink's soft edges."""
     alpha = np.where(alpha < 40, 0, alpha).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((alpha > 0).astype(np.uint8), connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((alpha > 0).astype(np.uint8), connectivity=8)
     tiny = np.nonzero(stats[:, cv2.CC_STAT_AREA] < max(4, alpha.size // 40000))[0]
     tiny = tiny[tiny != 0]
     if len(tiny):

@@ -176,9 +176,10 @@ class SealSpec:
 
 
 def _clean_text(text: str) -> str:
-    """NFC, without whitespace or control characters (a name pasted with spaces still renders)."""
+    """NFC, without whitespace, control or invisible format characters (a pasted name still
+    renders); private-use and unassigned characters stay, to be refused by the font check."""
     text = unicodedata.normalize("NFC", text or "")
-    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] != "C")
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf"))
 
 
 def grid_suffix(spec: SealSpec) -> str:
@@ -524,8 +525,11 @@ def _svg_elements(layout: SealLayout, font: SealFont, color: str) -> Iterable[st
     stroke = f'fill="none" stroke="{color}"'
     for shape in layout.shapes:
         if isinstance(shape, Ring):
-            r, sw = shape.radius - shape.width / 2, shape.width
-            yield f'<circle cx="{_num(shape.cx)}" cy="{_num(shape.cy)}" r="{_num(r)}" {stroke} stroke-width="{_num(sw)}"/>'
+            r = shape.radius - shape.width / 2
+            yield (
+                f'<circle cx="{_num(shape.cx)}" cy="{_num(shape.cy)}" r="{_num(r)}" '
+                f'{stroke} stroke-width="{_num(shape.width)}"/>'
+            )
         elif isinstance(shape, Frame):
             half = shape.width / 2
             x, y, w, h = shape.x + half, shape.y + half, shape.w - shape.width, shape.h - shape.width
@@ -563,7 +567,9 @@ class StampImage:
     height_mm: float
 
 
-def stamp_png(source: SealSpec | bytes, size_mm: float | None = None, px_per_mm: float = DEFAULT_PX_PER_MM) -> StampImage:
+def stamp_png(
+    source: SealSpec | bytes, size_mm: float | None = None, px_per_mm: float = DEFAULT_PX_PER_MM
+) -> StampImage:
     """The PNG to place in a PDF and its true size.
 
     For a template, `size_mm` overrides the spec's size. For a stored image (uploaded seal,
@@ -574,7 +580,9 @@ def stamp_png(source: SealSpec | bytes, size_mm: float | None = None, px_per_mm:
         image = render_image(spec, px_per_mm)
         return StampImage(png_bytes(image), image.width / px_per_mm, image.height / px_per_mm)
     if size_mm is None:
-        raise SealImageError("The stamp size is required for a seal image.", "缺少印章图片的尺寸。", code="stamp_size_required")
+        raise SealImageError(
+            "The stamp size is required for a seal image.", "缺少印章图片的尺寸。", code="stamp_size_required"
+        )
     with Image.open(io.BytesIO(source)) as image:
         width, height = image.size
     longer = max(width, height)

@@ -2,8 +2,8 @@
 
 Signatures are appended to one read/write stream (incremental updates), never rewriting what
 is there, so existing signatures stay valid. The single exception is a document whose
-cross-reference data is broken but which holds no signature: it is re-saved by PDFium (which
-rebuilds the xref) before signing, and the caller is told via `Document.repaired`.
+cross-reference data is broken but which holds no signature: it is rewritten by qpdf (or PDFium
+when qpdf is not installed), which rebuild the xref, before signing; `Document.repaired` says so.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 from pyhanko.pdf_utils.crypt import AuthStatus, StandardSecurityHandler
 from pyhanko.pdf_utils.crypt.permissions import StandardPermissions
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -34,6 +36,7 @@ from inkseal.signing.errors import (
     PdfTruncated,
 )
 from inkseal.signing.geometry import page_count
+from inkseal.signing.pdfdict import lookup
 
 Source = bytes | bytearray | memoryview | BinaryIO | str | os.PathLike[str]
 
@@ -157,32 +160,52 @@ def _has_eof_marker(stream: BinaryIO) -> bool:
 
 
 def _repair_in_place(stream: BinaryIO, password: str | None) -> None:
-    """Let PDFium rebuild a broken xref; refuse if that would break an existing signature."""
+    """Rebuild a broken xref (qpdf if installed, else PDFium) by rewriting the whole file."""
     stream.seek(0)
-    try:
-        pdf = pdfium.PdfDocument(stream.read(), password=password)
-    except pdfium.PdfiumError as exc:
-        raise PdfMalformed(f"the PDF cannot be read: {exc}") from exc
-    try:
-        if pdfium_c.FPDF_GetSignatureCount(pdf) > 0:
-            raise PdfMalformed(
-                "the PDF is damaged and already signed: it cannot be repaired without breaking the signatures"
-            )
-        repaired = io.BytesIO()
-        pdf.save(repaired)
-    finally:
-        pdf.close()
+    original = stream.read()
+    repaired = _repair_with_qpdf(original, password) or _repair_with_pdfium(original, password)
+    if repaired is None:
+        raise PdfMalformed("the PDF is damaged beyond repair")
     stream.seek(0)
     stream.truncate()
-    stream.write(repaired.getbuffer())
+    stream.write(repaired)
+    writer = open_writer(stream, password)
+    if any(True for _ in enumerate_sig_fields(writer.prev, filled_status=True)):
+        raise PdfMalformed("the PDF is damaged and already signed: repairing it would break the signatures")
+
+
+def _repair_with_qpdf(data: bytes, password: str | None) -> bytes | None:
+    qpdf = shutil.which("qpdf")
+    if qpdf is None:
+        return None
+    with tempfile.TemporaryDirectory() as directory:
+        source, target = Path(directory, "in.pdf"), Path(directory, "out.pdf")
+        source.write_bytes(data)
+        command = [qpdf, *([f"--password={password}"] if password else []), str(source), str(target)]
+        result = subprocess.run(command, capture_output=True, timeout=120, check=False)
+        # 0: fine, 3: repaired with warnings
+        return target.read_bytes() if result.returncode in (0, 3) and target.exists() else None
+
+
+def _repair_with_pdfium(data: bytes, password: str | None) -> bytes | None:
+    try:
+        pdf = pdfium.PdfDocument(data, password=password)
+    except pdfium.PdfiumError:
+        return None
+    try:
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+    finally:
+        pdf.close()
 
 
 _PDFA_PART = re.compile(rb"pdfaid:part\s*(?:=\s*[\"']|>)\s*(\d)")
 
 
 def _pdfa_part(writer: IncrementalPdfFileWriter) -> int | None:
-    metadata = writer.root.get("/Metadata")
+    metadata = lookup(writer.root, "/Metadata")
     if metadata is None:
         return None
-    match = _PDFA_PART.search(metadata.get_object().data[:65536])
+    match = _PDFA_PART.search(metadata.data[:65536])
     return int(match.group(1)) if match else None

@@ -15,6 +15,8 @@ from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 
+from inkseal.signing.pdfdict import lookup
+
 MAX_PIXELS = 4096 * 4096
 _MAX_DEPTH = 4
 
@@ -23,8 +25,6 @@ def seal_png(annotation: generic.DictionaryObject) -> bytes | None:
     """The largest raster image drawn by the annotation's normal appearance, as PNG."""
     try:
         appearance = annotation["/AP"]["/N"]
-        if isinstance(appearance, generic.IndirectObject):
-            appearance = appearance.get_object()
         images = sorted(_images(appearance, 0), key=_pixel_count, reverse=True)
         for image in images:
             png = _to_png(image)
@@ -38,30 +38,30 @@ def seal_png(annotation: generic.DictionaryObject) -> bytes | None:
 def _images(xobject: generic.PdfObject, depth: int) -> Iterator[generic.StreamObject]:
     if depth > _MAX_DEPTH or not isinstance(xobject, generic.StreamObject):
         return
-    if xobject.get("/Subtype") == "/Image":
+    if lookup(xobject, "/Subtype") == "/Image":
         yield xobject
         return
-    resources = xobject.get("/Resources")
-    xobjects = resources.get("/XObject") if isinstance(resources, generic.DictionaryObject) else None
+    resources = lookup(xobject, "/Resources")
+    xobjects = lookup(resources, "/XObject") if isinstance(resources, generic.DictionaryObject) else None
     if not isinstance(xobjects, generic.DictionaryObject):
         return
-    for value in xobjects.values():
-        yield from _images(value.get_object(), depth + 1)
+    for name in list(xobjects.keys()):
+        yield from _images(xobjects[name], depth + 1)
 
 
 def _pixel_count(image: generic.StreamObject) -> int:
-    return int(image.get("/Width", 0)) * int(image.get("/Height", 0))
+    return int(lookup(image, "/Width", 0)) * int(lookup(image, "/Height", 0))
 
 
 def _to_png(image: generic.StreamObject) -> bytes | None:
-    if _pixel_count(image) > MAX_PIXELS or image.get("/ImageMask"):
+    if _pixel_count(image) > MAX_PIXELS or lookup(image, "/ImageMask"):
         return None
     digest = hashlib.sha256(image.encoded_data)
     for mask_key in ("/SMask", "/Mask"):
-        mask = image.get(mask_key)
+        mask = lookup(image, mask_key)
         if isinstance(mask, generic.StreamObject):
             digest.update(mask.encoded_data)
-    digest.update(repr((image.get("/Width"), image.get("/Height"), image.get("/ColorSpace"))).encode())
+    digest.update(repr((lookup(image, "/Width"), lookup(image, "/Height"), lookup(image, "/ColorSpace"))).encode())
     return _cached_png(digest.hexdigest(), image)
 
 
@@ -90,7 +90,7 @@ def _render_png(image: generic.StreamObject) -> bytes | None:
 
 
 def _decode(image: generic.StreamObject) -> Image.Image | None:
-    filters = image.get("/Filter")
+    filters = lookup(image, "/Filter")
     names = [str(f) for f in filters] if isinstance(filters, generic.ArrayObject) else [str(filters)]
     if names and names[-1] in ("/DCTDecode", "/JPXDecode"):
         return Image.open(io.BytesIO(image.encoded_data)).convert("RGB")
@@ -102,21 +102,21 @@ def _decode(image: generic.StreamObject) -> Image.Image | None:
 
 
 def _mode(image: generic.StreamObject) -> str | None:
-    if int(image.get("/BitsPerComponent", 8)) != 8:
+    if int(lookup(image, "/BitsPerComponent", 8)) != 8:
         return None
-    space = image.get("/ColorSpace")
+    space = lookup(image, "/ColorSpace")
     if isinstance(space, generic.ArrayObject) and space and space[0] == "/ICCBased":
-        components = int(space[1].get_object().get("/N", 3))
+        components = int(lookup(space[1].get_object(), "/N", 3))
         return {1: "L", 3: "RGB", 4: "CMYK"}.get(components)
     return {"/DeviceRGB": "RGB", "/DeviceGray": "L", "/DeviceCMYK": "CMYK"}.get(str(space))
 
 
 def _alpha(image: generic.StreamObject, size: tuple[int, int]) -> Image.Image | None:
-    soft = image.get("/SMask")
+    soft = lookup(image, "/SMask")
     if isinstance(soft, generic.StreamObject) and _mode(soft) == "L":
         return _sized(Image.frombytes("L", _dimensions(soft), soft.data), size)
-    hard = image.get("/Mask")
-    if isinstance(hard, generic.StreamObject) and hard.get("/ImageMask"):
+    hard = lookup(image, "/Mask")
+    if isinstance(hard, generic.StreamObject) and lookup(hard, "/ImageMask"):
         stencil = Image.frombytes("1", _dimensions(hard), hard.data)
         return _sized(stencil.convert("L").point(lambda v: 0 if v else 255), size)
     return None

@@ -21,6 +21,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import enumerate_sig_fields
 
 from inkseal.signing.appearance import DocumentImages, appearance_stream
+from inkseal.signing.pdfdict import lookup
 from inkseal.signing.placement import PlacementPlan, WidgetPlan
 
 PRINT_AND_LOCKED = 4 | 128
@@ -32,7 +33,7 @@ def existing_field_names(writer: IncrementalPdfFileWriter) -> set[str]:
         fields = writer.root["/AcroForm"]["/Fields"]
     except KeyError:
         return set()
-    return {str(field.get_object().get("/T", "")) for field in fields}
+    return {str(lookup(field.get_object(), "/T", "")) for field in fields}
 
 
 def unique_field_names(writer: IncrementalPdfFileWriter, prefix: str, count: int) -> list[str]:

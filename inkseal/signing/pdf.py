@@ -3,15 +3,18 @@
 Pure functions, no Django. Each placement becomes one signature, appended as an incremental
 update after the previous one; the document's existing bytes (and signatures) are untouched.
 
-DocMDP choice: when the document has no signature yet and `docmdp` is set (default
-`MDPPerm.FILL_FORMS`, P=2), the first seal is a certification signature. P=2 lets later
-parties fill forms and sign (our own later seals fill fields created in the first revision, so
-even pyHanko's strict policy accepts them; B-LT/B-LTA DSS updates and document time stamps
-are always allowed) while any other change - new content, annotations, a pasted "seal" - breaks
-the certification. P=3 (annotations allowed) was rejected: a stamp annotation or a white box
-over the text would then not count as tampering. Pass `docmdp=None` for approval signatures
-only (e.g. when the workflow must let others annotate afterwards). Documents already signed
-get approval signatures; a P=1 certification refuses any change (`PdfLocked`).
+DocMDP choice: approval signatures by default (`docmdp=None`). Any DocMDP lock, certification
+P=2 or P=3 alike, makes pyHanko's (strict) difference analysis reject a *new visible* signature
+field added later, so a second sealing task or a counter-party signing afterwards would make
+the first seal look broken to that validator (Acrobat accepts it). Approval signatures still
+protect what they cover: content changes after signing show as modification level "other"
+and the verification report marks the signature invalid. When the caller knows the document is
+final for this workflow (a bid file nobody signs after the bidder), `docmdp=MDPPerm.FILL_FORMS`
+makes the first seal a certification signature (P=2: form filling and signing only; P=3 was
+rejected because it lets anyone add a stamp annotation or a white box over the text); the
+other seals of the same call stay valid because all their fields are created in the first
+revision and only filled later. Documents already signed always get approval signatures; a
+P=1 certification refuses any change (`PdfLocked`).
 """
 
 from __future__ import annotations
@@ -80,7 +83,7 @@ def sign_pdf(
     location: str | None = None,
     password: str | None = None,
     output: BinaryIO | None = None,
-    docmdp: MDPPerm | None = MDPPerm.FILL_FORMS,
+    docmdp: MDPPerm | None = None,
     signing_time: datetime | None = None,
     tz: tzinfo = CHINA,
     max_pages: int = DEFAULT_MAX_PAGES,
@@ -124,7 +127,7 @@ async def async_sign_pdf(
     location: str | None = None,
     password: str | None = None,
     output: BinaryIO | None = None,
-    docmdp: MDPPerm | None = MDPPerm.FILL_FORMS,
+    docmdp: MDPPerm | None = None,
     signing_time: datetime | None = None,
     tz: tzinfo = CHINA,
     max_pages: int = DEFAULT_MAX_PAGES,

@@ -34,6 +34,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from inkseal.signing.errors import PdfEncrypted, PdfMalformed, PdfNotPdf
 from inkseal.signing.extract import seal_png
+from inkseal.signing.pdfdict import lookup
 from inkseal.signing.signer import Certificate, as_asn1_certificate
 
 Revocation = Literal["good", "revoked", "unknown"]
@@ -271,7 +272,7 @@ class _Checker:
         return "unknown"
 
     def _pades_level(self, sig: EmbeddedPdfSignature, status: PdfSignatureStatus, revocation: Revocation) -> str | None:
-        if sig.sig_object.get("/SubFilter") != "/ETSI.CAdES.detached":
+        if lookup(sig.sig_object, "/SubFilter") != "/ETSI.CAdES.detached":
             return None
         later_timestamps = [t for t in self.timestamps if t.signed_revision > sig.signed_revision]
         if status.timestamp_validity is None and not later_timestamps:
@@ -286,8 +287,8 @@ class _Checker:
 
 
 def _is_certification(sig: EmbeddedPdfSignature) -> bool:
-    references = sig.sig_object.get("/Reference", ())
-    return any(ref.get_object().get("/TransformMethod") == "/DocMDP" for ref in references)
+    references = lookup(sig.sig_object, "/Reference", ())
+    return any(lookup(ref.get_object(), "/TransformMethod") == "/DocMDP" for ref in references)
 
 
 def _changes(status: PdfSignatureStatus | Any) -> Changes:

@@ -66,20 +66,26 @@ def test_an_empty_crl_is_valid(hierarchy: Hierarchy, openssl: OpenSSL) -> None:
 
 def test_dates_beyond_2049_use_generalized_time(hierarchy: Hierarchy) -> None:
     late = datetime(2051, 1, 1, tzinfo=UTC)
-    crl = build_crl(hierarchy.root, [RevokedEntry(1, late)], crl_number=1, this_update=late, next_update=late + timedelta(days=1))
+    crl = build_crl(
+        hierarchy.root, [RevokedEntry(1, late)], crl_number=1, this_update=late, next_update=late + timedelta(days=1)
+    )
     parsed = cx.load_der_x509_crl(crl)
     assert parsed.next_update_utc == late + timedelta(days=1)
     assert b"\x18\x0f20510101000000Z" in crl
 
 
-@pytest.mark.parametrize(("number", "next_update"), [(-1, timedelta(days=1)), (1 << 160, timedelta(days=1)), (1, timedelta(0))])
+@pytest.mark.parametrize(
+    ("number", "next_update"), [(-1, timedelta(days=1)), (1 << 160, timedelta(days=1)), (1, timedelta(0))]
+)
 def test_bad_parameters_are_refused(hierarchy: Hierarchy, number: int, next_update: timedelta) -> None:
     with pytest.raises(ValueError):
         build_crl(hierarchy.root, [], crl_number=number, this_update=NOW, next_update=NOW + next_update)
 
 
 def test_a_hundred_thousand_entries_in_well_under_a_few_seconds(hierarchy: Hierarchy) -> None:
-    entries = [RevokedEntry(random_serial(), NOW - timedelta(seconds=i), RevocationReason(i % 6)) for i in range(100_000)]
+    entries = [
+        RevokedEntry(random_serial(), NOW - timedelta(seconds=i), RevocationReason(i % 6)) for i in range(100_000)
+    ]
     started = time.perf_counter()
     crl = make_crl(hierarchy, entries, "ecdsa")
     elapsed = time.perf_counter() - started

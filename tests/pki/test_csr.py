@@ -68,7 +68,9 @@ def test_pem_requests_are_read(openssl: OpenSSL) -> None:
             "-subj", "/C=CN/CN=openssl", "-out", "r.pem")  # fmt: skip
     pem = (openssl.workdir / "r.pem").read_bytes()
     assert parse_csr(pem).public_key.algorithm is ECDSA_P256
-    assert parse_csr(pem.replace(b"CERTIFICATE REQUEST", b"NEW CERTIFICATE REQUEST")).subject["common_name"] == "openssl"
+    assert (
+        parse_csr(pem.replace(b"CERTIFICATE REQUEST", b"NEW CERTIFICATE REQUEST")).subject["common_name"] == "openssl"
+    )
 
 
 def test_a_request_is_the_basis_of_a_certificate_openssl_accepts(

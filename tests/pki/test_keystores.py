@@ -21,8 +21,8 @@ from tests.pki.conftest import SOFTHSM_LABEL, SOFTHSM_PIN, OpenSSL
 ALGORITHMS = [RSA_2048, ECDSA_P256]
 
 
-def make_soft(store: MemoryBlobStore | None = None, **kwargs: object) -> SoftKeystore:
-    return SoftKeystore(store or MemoryBlobStore(), kwargs.pop("kek", None) or KeyEncryptionKey.generate(), **kwargs)  # type: ignore[arg-type]
+def make_soft(store: MemoryBlobStore | None = None, *, cache_size: int = 1024) -> SoftKeystore:
+    return SoftKeystore(store or MemoryBlobStore(), KeyEncryptionKey.generate(), cache_size=cache_size)
 
 
 # --- soft keystore ---------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_token_keys_sign_inside_the_token(hsm, algorithm: Algorithm) -> None:  #
     assert signer.algorithm is algorithm
     public = hsm.public_key(key_id)
     public.verify(signer.sign(b"contract"), b"contract")
-    with pytest.raises(Exception):  # noqa: B017 - any refusal: the token must not hand it out
+    with pytest.raises(Exception):
         hsm._session.get_key(object_class=ObjectClass.PRIVATE_KEY, id=bytes.fromhex(key_id))[Attribute.VALUE]
     assert hsm.is_extractable(key_id) is False
 

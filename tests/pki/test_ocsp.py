@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from asn1crypto import ocsp as asn1_ocsp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inkseal.pki.algorithms import ECDSA_P256
@@ -46,7 +46,12 @@ def statuses() -> Statuses:
 @pytest.fixture(scope="module")
 def responder(hierarchy: Hierarchy, keystore: SoftKeystore, statuses: Statuses) -> OcspResponder:
     issuers = [
-        OcspIssuer(ca.ca_id, ca.certificate, hierarchy.ocsp[ca.ca_id].certificate, keystore.signer(hierarchy.ocsp[ca.ca_id].key_id))
+        OcspIssuer(
+            ca.ca_id,
+            ca.certificate,
+            hierarchy.ocsp[ca.ca_id].certificate,
+            keystore.signer(hierarchy.ocsp[ca.ca_id].key_id),
+        )
         for ca in hierarchy.issuing.values()
     ]
     return OcspResponder(issuers, statuses)
@@ -98,7 +103,9 @@ def test_openssl_verifies_our_answers(
     checked = openssl("ocsp", "-reqin", request, "-respin", "resp.der", "-CAfile", chain)
     assert "Response verify OK" in checked.stderr + checked.stdout
     assert "Nonce Verify error" not in checked.stderr + checked.stdout
-    shown = openssl("ocsp", "-issuer", "issuer.pem", "-cert", "leaf.pem", "-respin", "resp.der", "-CAfile", chain, "-no_nonce")
+    shown = openssl(
+        "ocsp", "-issuer", "issuer.pem", "-cert", "leaf.pem", "-respin", "resp.der", "-CAfile", chain, "-no_nonce"
+    )
     assert expected in shown.stdout
     if status is not None and status.kind == "revoked":
         assert "Revocation Time: Mar  1 08:00:00 2025 GMT" in shown.stdout
@@ -114,7 +121,10 @@ def test_cert_ids_hashed_with_sha1_and_sha2_are_understood(
     response = asn1_ocsp.OCSPResponse.load(responder.respond(request.read_bytes()))
     single = response.basic_ocsp_response["tbs_response_data"]["responses"][0]
     assert single["cert_status"].name == "good"
-    assert single["cert_id"].dump() == asn1_ocsp.OCSPRequest.load(request.read_bytes())["tbs_request"]["request_list"][0]["req_cert"].dump()
+    assert (
+        single["cert_id"].dump()
+        == asn1_ocsp.OCSPRequest.load(request.read_bytes())["tbs_request"]["request_list"][0]["req_cert"].dump()
+    )
 
 
 def test_the_nonce_is_echoed_and_the_responder_certificate_included(
@@ -165,14 +175,18 @@ def test_truncated_and_padded_real_requests_are_malformed(
     assert status_of(responder.respond(request + b"\x00")) == "malformed_request"
 
 
-def test_a_failing_lookup_gives_internal_error(hierarchy: Hierarchy, keystore: SoftKeystore, urls: PublicUrls, openssl: OpenSSL) -> None:
+def test_a_failing_lookup_gives_internal_error(
+    hierarchy: Hierarchy, keystore: SoftKeystore, urls: PublicUrls, openssl: OpenSSL
+) -> None:
     ca = hierarchy.issuing["rsa"]
     signer = keystore.signer(hierarchy.ocsp[ca.ca_id].key_id)
 
     def broken(ca_id: str, serial: int) -> CertStatus:
         raise RuntimeError("database down")
 
-    responder = OcspResponder([OcspIssuer(ca.ca_id, ca.certificate, hierarchy.ocsp[ca.ca_id].certificate, signer)], broken)
+    responder = OcspResponder(
+        [OcspIssuer(ca.ca_id, ca.certificate, hierarchy.ocsp[ca.ca_id].certificate, signer)], broken
+    )
     request = openssl_request(openssl, hierarchy, new_leaf(hierarchy, urls, "rsa"), "rsa")
     assert status_of(responder.respond(request.read_bytes())) == "internal_error"
 
@@ -205,13 +219,13 @@ def test_mismatched_responder_key_is_refused(hierarchy: Hierarchy) -> None:
         OcspIssuer(ca.ca_id, ca.certificate, hierarchy.ocsp[ca.ca_id].certificate, ECDSA_P256.generate_soft_key())
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=1024))
 def test_random_bytes_never_escape(responder: OcspResponder, data: bytes) -> None:
     assert status_of(responder.respond(data)) in {"malformed_request", "unauthorized"}
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_mutated_requests_never_escape(responder: OcspResponder, real_request: bytes, data: st.DataObject) -> None:
     position = data.draw(st.integers(0, len(real_request) - 1))

@@ -49,7 +49,9 @@ def status(reply: bytes) -> tuple[str, set[str]]:
 
 
 @pytest.mark.parametrize("digest", ["-sha256", "-sha384", "-sha512"])
-def test_openssl_verifies_our_time_stamps(tsa: TimeStampAuthority, hierarchy: Hierarchy, openssl: OpenSSL, digest: str) -> None:
+def test_openssl_verifies_our_time_stamps(
+    tsa: TimeStampAuthority, hierarchy: Hierarchy, openssl: OpenSSL, digest: str
+) -> None:
     openssl.write("reply.tsr", tsa.respond(query(openssl, digest, "-cert")))
     root = openssl.write_certs("root.pem", hierarchy.root.certificate)
     chain = openssl.write_certs("chain.pem", hierarchy.issuing["rsa"].certificate)
@@ -60,7 +62,9 @@ def test_openssl_verifies_our_time_stamps(tsa: TimeStampAuthority, hierarchy: Hi
     assert "Verification: OK" in result.stdout
 
 
-def test_without_cert_req_the_certificate_is_left_out(tsa: TimeStampAuthority, hierarchy: Hierarchy, openssl: OpenSSL) -> None:
+def test_without_cert_req_the_certificate_is_left_out(
+    tsa: TimeStampAuthority, hierarchy: Hierarchy, openssl: OpenSSL
+) -> None:
     reply = tsa.respond(query(openssl, "-sha256"))
     token = asn1_tsp.TimeStampResp.load(reply)["time_stamp_token"]
     assert not token["content"]["certificates"]
@@ -85,7 +89,10 @@ def test_reply_fields(tsa: TimeStampAuthority, hierarchy: Hierarchy, openssl: Op
     assert before - timedelta(seconds=1) <= info["gen_time"].native <= datetime.now(UTC)
     assert info["accuracy"].native == {"seconds": None, "millis": 500, "micros": None}
     assert hierarchy.tsa is not None
-    assert [c.dump() for c in signed_data["certificates"]] == [hierarchy.tsa.certificate.der, hierarchy.issuing["rsa"].certificate.der]
+    assert [c.dump() for c in signed_data["certificates"]] == [
+        hierarchy.tsa.certificate.der,
+        hierarchy.issuing["rsa"].certificate.der,
+    ]
     attributes = {a["type"].native: a["values"][0] for a in signed_data["signer_infos"][0]["signed_attrs"]}
     ess = attributes["signing_certificate_v2"]["certs"][0]
     assert ess["cert_hash"].native == hashlib.sha256(hierarchy.tsa.certificate.der).digest()
@@ -113,14 +120,20 @@ def test_sha1_imprints_are_refused_with_bad_alg(tsa: TimeStampAuthority, openssl
 
 
 def test_a_foreign_policy_is_refused(tsa: TimeStampAuthority, openssl: OpenSSL) -> None:
-    assert status(tsa.respond(query(openssl, "-sha256", "-tspolicy", "1.2.3.4"))) == ("rejection", {"unaccepted_policy"})
+    assert status(tsa.respond(query(openssl, "-sha256", "-tspolicy", "1.2.3.4"))) == (
+        "rejection",
+        {"unaccepted_policy"},
+    )
     assert status(tsa.respond(query(openssl, "-sha256", "-tspolicy", oids.TSA_POLICY)))[0] == "granted"
 
 
 def _request(**fields: object) -> bytes:
     value: dict[str, object] = {
         "version": "v1",
-        "message_imprint": {"hash_algorithm": asn1_algos.DigestAlgorithm({"algorithm": "sha256"}), "hashed_message": b"\x00" * 32},
+        "message_imprint": {
+            "hash_algorithm": asn1_algos.DigestAlgorithm({"algorithm": "sha256"}),
+            "hashed_message": b"\x00" * 32,
+        },
     }
     value.update(fields)
     return bytes(asn1_tsp.TimeStampReq(value).dump())
@@ -158,30 +171,21 @@ def test_truncated_real_requests_are_bad_data_format(tsa: TimeStampAuthority, op
 def test_an_expired_tsa_certificate_is_not_used(hierarchy: Hierarchy, keystore: SoftKeystore) -> None:
     assert hierarchy.tsa is not None
     later = hierarchy.tsa.certificate.not_after + timedelta(days=1)
-    tsa = TimeStampAuthority(hierarchy.tsa.certificate, keystore.signer(hierarchy.tsa.key_id), serials=lambda: 1, clock=lambda: later)
+    tsa = TimeStampAuthority(
+        hierarchy.tsa.certificate, keystore.signer(hierarchy.tsa.key_id), serials=lambda: 1, clock=lambda: later
+    )
     assert status(tsa.respond(_request())) == ("rejection", {"system_failure"})
 
 
 def test_a_mismatched_key_is_refused(hierarchy: Hierarchy, keystore: SoftKeystore) -> None:
     assert hierarchy.tsa is not None
     with pytest.raises(CaKeyMismatch):
-        TimeStampAuthority(hierarchy.tsa.certificate, keystore.signer(hierarchy.ocsp["issuing-rsa"].key_id), serials=lambda: 1)
+        TimeStampAuthority(
+            hierarchy.tsa.certificate, keystore.signer(hierarchy.ocsp["issuing-rsa"].key_id), serials=lambda: 1
+        )
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=1024))
-def test_random_bytes_only_get_rejections(data: bytes) -> None:
-    reply = _shared_tsa().respond(data)
-    assert status(reply)[0] in {"rejection", "granted"}
-
-
-_TSA: list[TimeStampAuthority] = []
-
-
-def _shared_tsa() -> TimeStampAuthority:
-    return _TSA[0]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _register_tsa(tsa: TimeStampAuthority) -> None:
-    _TSA[:] = [tsa]
+def test_random_bytes_only_get_rejections(tsa: TimeStampAuthority, data: bytes) -> None:
+    assert status(tsa.respond(data))[0] in {"rejection", "granted"}

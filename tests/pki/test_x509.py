@@ -89,7 +89,7 @@ def test_our_der_is_canonical(hierarchy: Hierarchy, urls: PublicUrls) -> None:
     leaf = issue(hierarchy, urls)
     for certificate in (leaf, hierarchy.root.certificate, hierarchy.issuing["rsa"].certificate):
         reparsed = asn1_x509.Certificate.load(certificate.der)
-        reparsed.native  # noqa: B018
+        reparsed.native
         assert reparsed.dump(force=True) == certificate.der
 
 
@@ -106,7 +106,10 @@ def test_signing_certificates_carry_the_signing_extensions(hierarchy: Hierarchy,
     assert ski == cx.SubjectKeyIdentifier.from_public_key(leaf.public_key())
     crl = leaf.extensions.get_extension_for_class(cx.CRLDistributionPoints).value
     assert crl[0].full_name[0].value == "https://ca.inkseal.test/pki/crl/issuing-ecdsa.crl"
-    aia = {d.access_method: d.access_location.value for d in leaf.extensions.get_extension_for_class(cx.AuthorityInformationAccess).value}
+    aia = {
+        d.access_method: d.access_location.value
+        for d in leaf.extensions.get_extension_for_class(cx.AuthorityInformationAccess).value
+    }
     assert aia[cx.AuthorityInformationAccessOID.OCSP] == "https://ca.inkseal.test/pki/ocsp"
     assert aia[cx.AuthorityInformationAccessOID.CA_ISSUERS] == "https://ca.inkseal.test/pki/ca/issuing-ecdsa.crt"
     policies = leaf.extensions.get_extension_for_class(cx.CertificatePolicies).value
@@ -115,7 +118,9 @@ def test_signing_certificates_carry_the_signing_extensions(hierarchy: Hierarchy,
         leaf.extensions.get_extension_for_class(cx.ExtendedKeyUsage)
 
 
-@pytest.mark.parametrize(("algorithm", "family", "usage"), [(RSA_2048, "rsa", "key_encipherment"), (ECDSA_P256, "ecdsa", "key_agreement")])
+@pytest.mark.parametrize(
+    ("algorithm", "family", "usage"), [(RSA_2048, "rsa", "key_encipherment"), (ECDSA_P256, "ecdsa", "key_agreement")]
+)
 def test_encryption_key_usage_fits_the_key(
     hierarchy: Hierarchy, urls: PublicUrls, algorithm: Algorithm, family: str, usage: str
 ) -> None:
@@ -215,7 +220,13 @@ def test_a_ca_key_must_match_its_certificate(hierarchy: Hierarchy, keystore: Sof
 
 @pytest.mark.parametrize(
     ("kind", "value"),
-    [("common_name", ""), ("common_name", "x" * 65), ("common_name", "bad\x00name"), ("serial_number", "张三"), ("country_name", "CHN")],
+    [
+        ("common_name", ""),
+        ("common_name", "x" * 65),
+        ("common_name", "bad\x00name"),
+        ("serial_number", "张三"),
+        ("country_name", "CHN"),
+    ],
 )
 def test_bad_subject_values_are_refused(kind: str, value: str) -> None:
     with pytest.raises(InvalidSubject) as caught:
@@ -236,7 +247,9 @@ def test_load_certificate_reads_pem_and_der(hierarchy: Hierarchy) -> None:
     assert load_certificate(root.pem().encode()).der == root.der
 
 
-@pytest.mark.parametrize("data", [b"", b"garbage", b"\x30\x82\xff\xff", b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----"])
+@pytest.mark.parametrize(
+    "data", [b"", b"garbage", b"\x30\x82\xff\xff", b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----"]
+)
 def test_unreadable_certificates_are_refused(data: bytes) -> None:
     with pytest.raises(CertificateMalformed):
         load_certificate(data)

@@ -37,6 +37,7 @@ class Command(BaseCommand):
             str(options["workers"]),
             "--threads",
             "4",
+            "--no-control-socket",
             "--timeout",
             "120",
             "--access-logfile",

@@ -1,0 +1,186 @@
+"""PKI core speed, in process (no HTTP, no database).
+
+    .venv/bin/python bench/pki_bench.py [--seconds 2] [--hsm]
+
+Prints certificates issued per second (RSA-2048 and P-256 leaves, with and without generating
+the key in the soft keystore), OCSP responses per second, the time to build a CRL of 100,000
+entries and time-stamp replies per second. The hierarchy is the production default (RSA-3072
+root and RSA issuing CA, P-256 issuing CA); each figure is one thread on one core.
+With --hsm, CA keys in a throwaway SoftHSM2 token are measured too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cryptography import x509 as cx
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp as cx_ocsp
+
+from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, RSA_3072, Algorithm
+from inkseal.pki.crl import RevocationReason, RevokedEntry, build_crl
+from inkseal.pki.hierarchy import (
+    Hierarchy,
+    bootstrap_hierarchy,
+    create_issuing_ca,
+    create_ocsp_signer,
+    create_root_ca,
+)
+from inkseal.pki.keystores import Keystore
+from inkseal.pki.keystores.soft import KeyEncryptionKey, MemoryBlobStore, SoftKeystore
+from inkseal.pki.names import enterprise_subject
+from inkseal.pki.ocsp import CertStatus, OcspIssuer, OcspResponder
+from inkseal.pki.profiles import ENTERPRISE_SIGNING, validity_years
+from inkseal.pki.tsa import TimeStampAuthority
+from inkseal.pki.x509 import Certificate, CertificateAuthority, PublicUrls, issue_certificate, random_serial
+
+URLS = PublicUrls("https://ca.inkseal.example")
+NOW = datetime.now(UTC)
+
+
+def rate(action: Callable[[], object], seconds: float) -> float:
+    """Operations per second over about `seconds` of wall time (after one warm-up call)."""
+    action()
+    count, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        action()
+        count += 1
+    return count / elapsed
+
+
+def issue_leaf(ca: CertificateAuthority, keystore: Keystore, algorithm: Algorithm, key_id: str | None) -> Certificate:
+    key_id = key_id or keystore.generate_key(algorithm, "bench")
+    return issue_certificate(
+        ca,
+        subject=enterprise_subject("某某科技有限公司", "91350100M000100Y43"),
+        public_key=keystore.public_key(key_id),
+        profile=ENTERPRISE_SIGNING,
+        validity=validity_years(1, NOW),
+        urls=URLS,
+    )
+
+
+def bench_issuance(hierarchy: Hierarchy, keystore: Keystore, seconds: float) -> None:
+    for algorithm, family in ((RSA_2048, "rsa"), (ECDSA_P256, "ecdsa")):
+        ca = hierarchy.issuing[family]
+        fixed_key = keystore.generate_key(algorithm, "bench")
+        excluded = rate(lambda: issue_leaf(ca, keystore, algorithm, fixed_key), seconds)  # noqa: B023
+        included = rate(lambda: issue_leaf(ca, keystore, algorithm, None), seconds)  # noqa: B023
+        where = f"{algorithm.label} leaf, {ca.algorithm.label} CA"
+        print(f"certificates/s  {where:<32} key generation excluded {excluded:8.0f}   included {included:8.1f}")
+
+
+def ocsp_request(leaf: Certificate, issuer: Certificate) -> bytes:
+    builder = cx_ocsp.OCSPRequestBuilder().add_certificate(
+        cx.load_der_x509_certificate(leaf.der), cx.load_der_x509_certificate(issuer.der), hashes.SHA1()
+    )
+    builder = builder.add_extension(cx.OCSPNonce(os.urandom(16)), critical=False)
+    return builder.build().public_bytes(serialization.Encoding.DER)
+
+
+def bench_ocsp(hierarchy: Hierarchy, keystore: Keystore, seconds: float) -> None:
+    # Each CA's responder key has the CA's algorithm; RSA-2048 under the RSA-3072 CA is shown as
+    # the faster option (the responder certificate is short-lived, so the smaller key is fine).
+    rsa_ca = hierarchy.issuing["rsa"]
+    small = create_ocsp_signer(rsa_ca, keystore, organization="B", urls=URLS, now=NOW, algorithm=RSA_2048)
+    signers = [(ca, hierarchy.ocsp[ca.ca_id]) for ca in hierarchy.issuing.values()] + [(rsa_ca, small)]
+    for ca, signer in signers:
+        issuer = OcspIssuer(ca.ca_id, ca.certificate, signer.certificate, keystore.signer(signer.key_id))
+        responder = OcspResponder([issuer], lambda ca_id, serial: CertStatus.good())
+        request = ocsp_request(issue_leaf(ca, keystore, ECDSA_P256, None), ca.certificate)
+        per_second = rate(lambda: responder.respond(request), seconds)  # noqa: B023
+        label = f"{ca.algorithm.label} CA, {signer.certificate.public_key.algorithm.label} responder key"
+        print(f"OCSP responses/s  {label:<44} {per_second:8.0f}")
+
+
+def bench_crl(hierarchy: Hierarchy) -> None:
+    entries = [
+        RevokedEntry(random_serial(), NOW - timedelta(seconds=i), RevocationReason(i % 6)) for i in range(100_000)
+    ]
+    for ca in hierarchy.issuing.values():
+        started = time.perf_counter()
+        crl = build_crl(ca, entries, crl_number=1, this_update=NOW, next_update=NOW + timedelta(days=1))
+        elapsed = time.perf_counter() - started
+        print(f"CRL of 100,000 entries  {ca.algorithm.label:<12} {elapsed:6.2f} s  ({len(crl) / 1e6:.1f} MB)")
+
+
+def bench_tsa(keystore: Keystore, hierarchy: Hierarchy, seconds: float) -> None:
+    assert hierarchy.tsa is not None
+    work = Path(tempfile.mkdtemp())
+    (work / "doc").write_bytes(b"document")
+    command = ["openssl", "ts", "-query", "-data", "doc", "-sha256", "-cert", "-out", "q.tsq"]
+    subprocess.run(command, cwd=work, check=True, capture_output=True)
+    request = (work / "q.tsq").read_bytes()
+    shutil.rmtree(work)
+    tsa = TimeStampAuthority(
+        hierarchy.tsa.certificate,
+        keystore.signer(hierarchy.tsa.key_id),
+        serials=itertools.count(1).__next__,
+        chain=[hierarchy.issuing[hierarchy.tsa.certificate.public_key.algorithm.family].certificate],
+    )
+    per_second = rate(lambda: tsa.respond(request), seconds)
+    print(f"time-stamp replies/s  {tsa.signer.algorithm.label} TSA key            {per_second:8.0f}")
+
+
+def bench_hsm(seconds: float) -> None:
+    from inkseal.pki.keystores.pkcs11 import Pkcs11Keystore
+
+    module = "/usr/lib/softhsm/libsofthsm2.so"
+    if shutil.which("softhsm2-util") is None or not Path(module).exists():
+        print("SoftHSM2 not installed: skipping the HSM figures")
+        return
+    root = Path(tempfile.mkdtemp())
+    (root / "tokens").mkdir()
+    (root / "conf").write_text(f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\n")
+    os.environ["SOFTHSM2_CONF"] = str(root / "conf")
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", "bench", "--pin", "1234", "--so-pin", "5678"],
+        check=True,
+        capture_output=True,
+    )
+    hsm = Pkcs11Keystore(module, "bench", "1234")
+    soft = SoftKeystore(MemoryBlobStore(), KeyEncryptionKey.generate())
+    for algorithm in (RSA_2048, ECDSA_P256):
+        ca_root = create_root_ca(hsm, algorithm, ca_id="r", common_name="HSM Root", organization="B", now=NOW)
+        ca = create_issuing_ca(
+            ca_root, hsm, algorithm, ca_id="i", common_name="HSM CA", organization="B", urls=URLS, now=NOW
+        )
+        key_id = soft.generate_key(ECDSA_P256, "leaf")
+        per_second = rate(lambda: issue_leaf(ca, soft, ECDSA_P256, key_id), seconds)  # noqa: B023
+        print(f"certificates/s  CA key in SoftHSM2 ({algorithm.label:<11}), key generation excluded {per_second:8.0f}")
+    hsm.close()
+    shutil.rmtree(root)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=2.0, help="measuring time per figure")
+    parser.add_argument("--hsm", action="store_true", help="also measure CA keys in SoftHSM2")
+    args = parser.parse_args()
+    keystore = SoftKeystore(MemoryBlobStore(), KeyEncryptionKey.generate())
+    hierarchy = bootstrap_hierarchy(
+        keystore, urls=URLS, organization="Inkseal Bench", now=NOW, issuing_algorithms=(RSA_3072, ECDSA_P256)
+    )
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.seconds:g} s per figure, one thread")
+    bench_issuance(hierarchy, keystore, args.seconds)
+    bench_ocsp(hierarchy, keystore, args.seconds)
+    bench_crl(hierarchy)
+    bench_tsa(keystore, hierarchy, args.seconds)
+    if args.hsm:
+        bench_hsm(args.seconds)
+
+
+if __name__ == "__main__":
+    main()
