@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from inkseal.seals.image_errors import (
 )
 
 DEFAULT_SEAL_THRESHOLD = 0.8
+# Mouse-drawn names are messy: one misread character in a three-character name still passes.
 DEFAULT_HANDWRITING_THRESHOLD = 0.66
 
 # Characters that carry no identity: brackets and separators may or may not be engraved.
@@ -128,7 +129,7 @@ def match_readings(
     readings: Iterable[Reading],
     expected: str,
     threshold: float,
-    error: type[TextMismatch],
+    error: Callable[[TextCheck], TextMismatch],
     suffixes: tuple[str, ...] = ("",),
 ) -> TextCheck:
     """The first reading close enough to `expected` (allowing the given suffixes after it);
@@ -158,7 +159,7 @@ def ink_mask(image: Image.Image) -> np.ndarray:
     return np.clip((ink.astype(np.float32) - 60) * 2.0, 0, 255).astype(np.uint8)
 
 
-def _on_white(mask: np.ndarray, pad: int = 0) -> np.ndarray:
+def on_white(mask: np.ndarray, pad: int = 0) -> np.ndarray:
     """Black-on-white 3-channel image for the recogniser."""
     gray = 255 - mask
     if pad:
@@ -265,8 +266,8 @@ def round_seal_readings(image: Image.Image) -> Iterator[Reading]:
     margin = band.shape[0] // 6
     rolled = np.roll(band, margin - first, axis=1)
     pad = band.shape[0] // 5
-    yield recognise_line(_on_white(rolled[:, : length + 2 * margin], pad))
-    yield from read_lines(_on_white(rolled, pad))
+    yield recognise_line(on_white(rolled[:, : length + 2 * margin], pad))
+    yield from read_lines(on_white(rolled, pad))
 
 
 def check_round_seal_text(
@@ -293,7 +294,7 @@ def grid_seal_readings(image: Image.Image) -> Iterator[Reading]:
         cells = _cells(block, columns, rows)
         orders = [cells] if rows == 1 else [_column_order(cells, columns, rows), cells]
         for order in orders:
-            yield recognise_line(_on_white(_side_by_side(order), pad=16))
+            yield recognise_line(on_white(_side_by_side(order), pad=16))
 
 
 def check_grid_seal_text(
@@ -365,7 +366,7 @@ def handwriting_readings(image: Image.Image) -> Iterator[Reading]:
     crop = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
     scale = HANDWRITING_HEIGHT / crop.shape[0]
     size = (max(1, round(crop.shape[1] * scale)), HANDWRITING_HEIGHT)
-    line = _on_white(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), pad=HANDWRITING_HEIGHT // 4)
+    line = on_white(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), pad=HANDWRITING_HEIGHT // 4)
     yield recognise_line(line)
     lines = read_lines(line)
     yield Reading("".join(r.text for r in lines), min((r.confidence for r in lines), default=0.0))

@@ -187,10 +187,10 @@ def ink_strengths(flat: np.ndarray) -> dict[InkColor, np.ndarray]:
     """Per ink colour, how strongly (0–255) each pixel looks like that ink on white paper."""
     hsv = cv2.cvtColor(flat, cv2.COLOR_RGB2HSV)
     hue, sat, val = (hsv[..., i].astype(np.float32) for i in range(3))
-    saturated = np.clip((sat - 60.0) / 60.0, 0, 1) * (val > 50)
+    saturated = np.clip((sat - 45.0) / 55.0, 0, 1) * (val > 50)
     red = ((hue <= 12) | (hue >= 160)) * saturated
     blue = ((hue >= 95) & (hue <= 135)) * saturated
-    black = np.clip((130.0 - val) / 60.0, 0, 1) * (sat < 110)
+    black = np.clip((150.0 - val) / 70.0, 0, 1) * (sat < 110)
     return {
         InkColor.RED: (red * 255).astype(np.uint8),
         InkColor.BLUE: (blue * 255).astype(np.uint8),
@@ -322,7 +322,7 @@ def _cut_out(strength: np.ndarray, outline: SealOutline, color: InkColor) -> Ima
         alpha = _turn_name_up(_circle_crop(strength, outline))
     else:
         alpha = _deskew(strength, (outline.center, outline.size, outline.angle), margin=0.04)
-    alpha = _clean_alpha(alpha)
+    alpha = _clean_alpha(_full_strength(alpha))
     image = colorize(alpha, color)
     scale = OUTPUT_SIDE_PX / max(image.size)
     if scale < 1:
@@ -333,7 +333,7 @@ def _cut_out(strength: np.ndarray, outline: SealOutline, color: InkColor) -> Ima
 def _circle_crop(strength: np.ndarray, outline: SealOutline) -> np.ndarray:
     radius = outline.size[0] / 2 * 1.02
     side = math.ceil(2 * radius)
-    matrix = np.float32([[1, 0, radius - outline.center[0]], [0, 1, radius - outline.center[1]]])
+    matrix = np.array([[1, 0, radius - outline.center[0]], [0, 1, radius - outline.center[1]]], dtype=np.float32)
     crop = cv2.warpAffine(strength, matrix, (side, side), flags=cv2.INTER_LINEAR)
     disc = np.zeros_like(crop)
     cv2.circle(disc, (side // 2, side // 2), side // 2, 255, -1)
@@ -348,6 +348,15 @@ def _turn_name_up(alpha: np.ndarray) -> np.ndarray:
     side = alpha.shape[0]
     matrix = cv2.getRotationMatrix2D((side / 2, side / 2), turn, 1.0)
     return cv2.warpAffine(alpha, matrix, (side, side), flags=cv2.INTER_LINEAR)
+
+
+def _full_strength(alpha: np.ndarray) -> np.ndarray:
+    """Stretch a pale impression so that its typical ink is solid, keeping soft edges soft."""
+    inked = alpha[alpha > 60]
+    if inked.size == 0:
+        return alpha
+    solid = max(float(np.percentile(inked, 75)), 90.0)
+    return np.clip((alpha.astype(np.float32) - 25.0) * 255.0 / (solid - 25.0), 0, 255).astype(np.uint8)
 
 
 def _clean_alpha(alpha: np.ndarray) -> np.ndarray:

@@ -282,7 +282,7 @@ def _round_layout(spec: SealSpec, font: SealFont) -> SealLayout:
     scale, c = size / 42.0, size / 2
     shapes: list[Shape] = [Ring(c, c, c, RIM_WIDTH * scale), Star(c, c, STAR_RADIUS * scale)]
     text_edge = c - (RIM_WIDTH + RIM_GAP) * scale  # outer limit of the lettering
-    if spec.border is Border.DOUBLE:
+    if spec.border == Border.DOUBLE:
         inner = c - (RIM_WIDTH + INNER_RING_GAP) * scale
         shapes.append(Ring(c, c, inner, INNER_RING_WIDTH * scale))
         text_edge = inner - (INNER_RING_WIDTH + RIM_GAP) * scale
@@ -383,7 +383,7 @@ STRIP_RIM, STRIP_PAD, STRIP_X_SCALE = 0.08, 0.08, 0.92
 
 def _square_layout(spec: SealSpec, font: SealFont) -> SealLayout:
     side = float(spec.size_mm or 20.0)
-    shapes, inset = _frames(side, side, side, GRID_RIM, spec.border)
+    shapes, inset = _frames(side, side, side, GRID_RIM, spec.border == Border.DOUBLE)
     text = spec.name + grid_suffix(spec)
     cols, rows = math.ceil(len(text) / 2), 2
     inner = side - 2 * (inset + GRID_PAD * side)
@@ -401,21 +401,21 @@ def _square_layout(spec: SealSpec, font: SealFont) -> SealLayout:
 
 def _strip_layout(spec: SealSpec, font: SealFont) -> SealLayout:
     height = float(spec.size_mm or 10.0)
-    inset_guess = (STRIP_RIM + (GRID_INNER_GAP + GRID_INNER_WIDTH if spec.border is Border.DOUBLE else 0)) * height
+    inset_guess = (STRIP_RIM + (GRID_INNER_GAP + GRID_INNER_WIDTH if spec.border == Border.DOUBLE else 0)) * height
     em = height - 2 * (inset_guess + STRIP_PAD * height)
     advances = [_advance_em(font, ch) for ch in spec.name]
     text_width = em * STRIP_X_SCALE * sum(advances) * 1.08
     width = text_width + 2 * (inset_guess + 1.4 * STRIP_PAD * height)
-    shapes, _ = _frames(width, height, height, STRIP_RIM, spec.border)
+    shapes, _ = _frames(width, height, height, STRIP_RIM, spec.border == Border.DOUBLE)
     glyphs = _line(spec.name, advances, width / 2, height / 2, em, STRIP_X_SCALE, spacing=1.08)
     return SealLayout(width, height, tuple(shapes), tuple(glyphs))
 
 
-def _frames(width: float, height: float, unit: float, rim: float, border: Border) -> tuple[list[Shape], float]:
+def _frames(width: float, height: float, unit: float, rim: float, double: bool) -> tuple[list[Shape], float]:
     """The rim (and, for a double border, a thin inner frame); returns them and the total inset."""
     shapes: list[Shape] = [Frame(0, 0, width, height, rim * unit)]
     inset = rim * unit
-    if border is Border.DOUBLE:
+    if double:
         gap, thin = GRID_INNER_GAP * unit, GRID_INNER_WIDTH * unit
         shapes.append(Frame(inset + gap, inset + gap, width - 2 * (inset + gap), height - 2 * (inset + gap), thin))
         inset += gap + thin

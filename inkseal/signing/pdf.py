@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
@@ -91,8 +92,10 @@ def sign_pdf(
     repair: bool = True,
 ) -> Any:
     """Seal `source` (bytes, path or binary stream); see `async_sign_pdf`."""
-    return asyncio.run(
-        async_sign_pdf(
+    # the event loop only ever sees the stream: asyncio.run's SIGINT bookkeeping formats the
+    # task's repr (result included), which for a bytes result would copy the whole document
+    work = asyncio.run(
+        _sign(
             source,
             signer=signer,
             placements=placements,
@@ -112,6 +115,7 @@ def sign_pdf(
             repair=repair,
         )
     )
+    return _result(work, output)
 
 
 async def async_sign_pdf(
@@ -141,6 +145,49 @@ async def async_sign_pdf(
     the document. B-T and above need `timestamper`; B-LT and above need `validation_context`
     holding (or allowed to fetch) the OCSP responses/CRLs to embed.
     """
+    work = await _sign(
+        source,
+        signer=signer,
+        placements=placements,
+        pades_level=pades_level,
+        timestamper=timestamper,
+        validation_context=validation_context,
+        field_name_prefix=field_name_prefix,
+        reason=reason,
+        location=location,
+        password=password,
+        output=output,
+        docmdp=docmdp,
+        signing_time=signing_time,
+        tz=tz,
+        max_pages=max_pages,
+        max_bytes=max_bytes,
+        repair=repair,
+    )
+    return _result(work, output)
+
+
+async def _sign(
+    source: Source,
+    *,
+    signer: SealSigner,
+    placements: Sequence[Placement],
+    pades_level: PadesLevel | str,
+    timestamper: TimeStamper | None,
+    validation_context: ValidationContext | None,
+    field_name_prefix: str,
+    reason: str | None,
+    location: str | None,
+    password: str | None,
+    output: BinaryIO | None,
+    docmdp: MDPPerm | None,
+    signing_time: datetime | None,
+    tz: tzinfo,
+    max_pages: int,
+    max_bytes: int | None,
+    repair: bool,
+) -> BinaryIO:
+    """Seal into the working stream (`output`, or a BytesIO) and return it."""
     level = PadesLevel(pades_level)
     _check_request(level, placements, timestamper, validation_context)
     stamper = timestamper if level.needs_timestamper else None
@@ -154,8 +201,12 @@ async def async_sign_pdf(
     if level.needs_revocation_info:
         assert validation_context is not None
         await add_long_term_data(work, document.password, paths, validation_context, stamper, level is PadesLevel.B_LTA)
+    return work
+
+
+def _result(work: BinaryIO, output: BinaryIO | None) -> Any:
     if output is None:
-        assert hasattr(work, "getvalue")
+        assert isinstance(work, io.BytesIO)
         return work.getvalue()
     output.seek(0)
     return output

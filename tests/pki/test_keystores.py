@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import stat
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pkcs11 import Attribute, ObjectClass
 
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, Algorithm
+from inkseal.pki.crl import RevokedEntry, build_crl
 from inkseal.pki.errors import InvalidKek, KeyNotFound, KeyUnwrapFailed
-from inkseal.pki.hierarchy import create_issuing_ca, create_root_ca
+from inkseal.pki.hierarchy import create_issuing_ca, create_root_ca, create_tsa
 from inkseal.pki.keystores.soft import DirectoryBlobStore, KeyEncryptionKey, MemoryBlobStore, SoftKeystore
 from inkseal.pki.names import enterprise_subject
 from inkseal.pki.profiles import ENTERPRISE_SIGNING, validity_years
+from inkseal.pki.tsa import TimeStampAuthority
 from inkseal.pki.x509 import PublicUrls, issue_certificate
 from tests.pki.conftest import SOFTHSM_LABEL, SOFTHSM_PIN, OpenSSL
 
@@ -213,3 +215,17 @@ def test_a_ca_in_the_token_issues_certificates_openssl_accepts(hsm, openssl: Ope
     chain = openssl.write_certs("chain.pem", issuing.certificate)
     leaf_pem = openssl.write_certs("leaf.pem", leaf)
     assert openssl("verify", "-CAfile", root_pem, "-untrusted", chain, leaf_pem).stdout.strip().endswith("OK")
+
+    # CRL and time stamps signed by token keys take the same path as soft keys.
+    crl = build_crl(issuing, [RevokedEntry(7, now)], crl_number=1, this_update=now, next_update=now + timedelta(days=1))
+    openssl.write("hsm.crl", crl)
+    full_chain = openssl.write_certs("full.pem", root.certificate, issuing.certificate)
+    result = openssl("crl", "-inform", "DER", "-in", "hsm.crl", "-CAfile", full_chain, "-noout")
+    assert "verify OK" in result.stdout + result.stderr
+    tsa_cert = create_tsa(issuing, hsm, RSA_2048, common_name="HSM TSA", organization="T", urls=urls, now=now)
+    tsa = TimeStampAuthority(tsa_cert.certificate, hsm.signer(tsa_cert.key_id), serials=lambda: 1)
+    openssl.write("doc", b"document")
+    openssl("ts", "-query", "-data", "doc", "-sha256", "-cert", "-out", "q.tsq")
+    openssl.write("r.tsr", tsa.respond((openssl.workdir / "q.tsq").read_bytes()))
+    result = openssl("ts", "-verify", "-data", "doc", "-in", "r.tsr", "-CAfile", root_pem, "-untrusted", chain)
+    assert "Verification: OK" in result.stdout

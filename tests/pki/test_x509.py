@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509 as cx
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
 from inkseal.pki import oids
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, Algorithm
@@ -263,3 +265,17 @@ def test_truncated_and_oversized_certificates_are_refused(hierarchy: Hierarchy) 
         load_certificate(der + b"\x00")
     with pytest.raises(CertificateMalformed):
         load_certificate(b"\x30" * 70_000)
+
+
+@pytest.mark.parametrize("family", ["rsa", "ecdsa"])
+def test_pyhanko_certvalidator_accepts_signing_certificates(
+    hierarchy: Hierarchy, urls: PublicUrls, family: str
+) -> None:
+    # The validator the PDF signing code relies on, as a second independent path builder.
+    leaf = issue(hierarchy, urls, family=family, profile=PERSONAL_SIGNING)
+    context = ValidationContext(
+        trust_roots=[hierarchy.root.certificate.asn1], other_certs=[hierarchy.issuing[family].certificate.asn1]
+    )
+    validator = CertificateValidator(leaf.asn1, validation_context=context)
+    path = asyncio.run(validator.async_validate_usage({"digital_signature", "non_repudiation"}))
+    assert path.pkix_len == 2

@@ -21,7 +21,7 @@ def ocr() -> Any:
     socket.socket.connect = refuse  # type: ignore[method-assign]
     try:
         engine = checks.ocr_engine()
-        blank = checks._on_white(np.zeros((48, 96), np.uint8))
+        blank = checks.on_white(np.zeros((48, 96), np.uint8))
         checks.recognise_line(blank)
         checks.read_lines(blank)
     finally:

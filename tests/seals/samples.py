@@ -28,7 +28,9 @@ def company_names(count: int, seed: int = 4) -> list[str]:
     return names
 
 
-def on_paper(seal: Image.Image, angle: float, seed: int, seal_px: int = 520, size: tuple[int, int] = (1000, 800)) -> bytes:
+def on_paper(
+    seal: Image.Image, angle: float, seed: int, seal_px: int = 520, size: tuple[int, int] = (1000, 800)
+) -> bytes:
     """A phone photo of a stamped seal: beige paper with fibres and noise, the seal turned by
     `angle`, light falling off across the page, a little blur, saved as JPEG."""
     rng = np.random.default_rng(seed)
@@ -111,7 +113,12 @@ def document_page() -> bytes:
     path = NOTO_DIR / "NotoSerifCJK-Regular.ttc"
     font = ImageFont.truetype(str(path), 28, index=chinese_face_index(path))
     for line in range(30):
-        draw.text((60, 60 + 36 * line), "甲方与乙方经友好协商，就采购合同事宜达成如下协议，双方共同遵守。", font=font, fill="black")
+        draw.text(
+            (60, 60 + 36 * line),
+            "甲方与乙方经友好协商，就采购合同事宜达成如下协议，双方共同遵守。",
+            font=font,
+            fill="black",
+        )
     return jpeg(page)
 
 

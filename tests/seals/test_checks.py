@@ -41,7 +41,7 @@ def test_polar_unwrap_turns_the_arc_into_one_line(ocr: Any) -> None:
     seal = render_image(SealSpec("contract", "华为技术有限公司", lower_text="4403050098765"))
     strip = checks.unwrap_ring(checks.ink_mask(seal))
     assert strip.shape[1] > 4 * strip.shape[0], "a long, low strip"
-    assert checks.recognise_line(checks._on_white(strip, pad=20)).text == "华为技术有限公司"
+    assert checks.recognise_line(checks.on_white(strip, pad=20)).text == "华为技术有限公司"
 
 
 def test_turned_seal_still_reads(ocr: Any) -> None:
@@ -68,7 +68,12 @@ def test_threshold_is_a_parameter(ocr: Any) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "name"),
-    [("legal_representative", "张三"), ("legal_representative", "王小明"), ("name_square", "欧阳娜娜"), ("name_strip", "诸葛孔明")],
+    [
+        ("legal_representative", "张三"),
+        ("legal_representative", "王小明"),
+        ("name_square", "欧阳娜娜"),
+        ("name_strip", "诸葛孔明"),
+    ],
 )
 def test_square_and_strip_seals_read_back(ocr: Any, kind: str, name: str) -> None:
     result = checks.check_grid_seal_text(render_image(SealSpec(kind, name)), name)

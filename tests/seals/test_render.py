@@ -149,7 +149,8 @@ def test_lower_arc_text_reads_left_to_right_along_the_bottom() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "text"), [("张三", "张三之印"), ("王小明", "王小明印"), ("欧阳娜娜", "欧阳娜娜"), ("买买提艾力", "买买提艾力印")]
+    ("name", "text"),
+    [("张三", "张三之印"), ("王小明", "王小明印"), ("欧阳娜娜", "欧阳娜娜"), ("买买提艾力", "买买提艾力印")],
 )
 def test_square_seal_appends_yin_by_convention(name: str, text: str) -> None:
     spec = SealSpec("legal_representative", name)
@@ -275,3 +276,13 @@ def test_font_path_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SealFontMissing) as caught:
         fonts.locate_seal_font()
     assert caught.value.code == "seal_font_missing"
+
+
+def test_font_falls_back_to_fontconfig_then_refuses(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(fonts.FONT_ENV, raising=False)
+    monkeypatch.setattr(fonts, "NOTO_DIR", tmp_path)  # no Debian Noto files
+    path, _ = fonts.locate_seal_font()
+    assert fonts.SealFont.open(path, fonts.chinese_face_index(path)).covers("印")
+    monkeypatch.setattr(fonts.shutil, "which", lambda name: None)  # and no fontconfig either
+    with pytest.raises(SealFontMissing):
+        fonts.locate_seal_font()

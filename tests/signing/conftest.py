@@ -193,13 +193,23 @@ def render_page(pdf: bytes | Path, index: int, scale: float = 1.0, password: str
         document.close()
 
 
+def red_mask(image: Image.Image) -> Image.Image:
+    """255 where the pixel is seal red."""
+    r, g, b = image.split()
+    reddish = Image.eval(r, lambda v: 255 if v > 150 else 0)
+    not_green = Image.eval(g, lambda v: 255 if v < 110 else 0)
+    not_blue = Image.eval(b, lambda v: 255 if v < 110 else 0)
+    blank = Image.new("L", image.size)
+    return Image.composite(Image.composite(reddish, blank, not_green), blank, not_blue)
+
+
 def red_box(image: Image.Image) -> tuple[int, int, int, int] | None:
     """Bounding box of seal-red pixels."""
-    r, g, b = image.split()
-    mask = Image.eval(r, lambda v: 255 if v > 150 else 0)
-    mask = Image.composite(mask, Image.new("L", image.size), Image.eval(g, lambda v: 255 if v < 110 else 0))
-    mask = Image.composite(mask, Image.new("L", image.size), Image.eval(b, lambda v: 255 if v < 110 else 0))
-    return mask.getbbox()
+    return red_mask(image).getbbox()
+
+
+def red_count(image: Image.Image) -> int:
+    return red_mask(image).histogram()[255]
 
 
 def build_text_pdf(pages: list[tuple[int, list[tuple[float, float, float, str]]]]) -> bytes:

@@ -36,14 +36,14 @@ from tests.signing.conftest import (
     pyhanko_statuses,
 )
 
-UNSIGNABLE_AS_IS = {"unreadablemetadata.pdf"}  # damaged xref: repaired (rewritten) before signing
+DAMAGED = "unreadablemetadata.pdf"  # wrong xref offsets and a page tree that no longer exists
 
 
 def seal_at(seal: SealImage, page: int = 1, x: float = 300, y: float = 200, **kw: object) -> Placement:
     return Placement(seal, AtPoint(page, x, y), **kw)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("name", [n for n in corpus_names() if n != ENCRYPTED])
+@pytest.mark.parametrize("name", [n for n in corpus_names() if n not in (ENCRYPTED, DAMAGED)])
 def test_every_corpus_pdf_gets_a_valid_timestamped_seal(name, corpus_copy, pki, seal, nss_dir, tmp_path):
     original_path = corpus_copy(name)
     original = original_path.read_bytes()
@@ -58,8 +58,7 @@ def test_every_corpus_pdf_gets_a_valid_timestamped_seal(name, corpus_copy, pki, 
         location="北京",
     )
 
-    if name not in UNSIGNABLE_AS_IS:
-        assert signed.startswith(original), "signing must append, never rewrite"
+    assert signed.startswith(original), "signing must append, never rewrite"
     (status,) = pyhanko_statuses(signed, pki)
     assert_pyhanko_valid(status)
     out = tmp_path / f"signed-{name}"
@@ -304,16 +303,27 @@ def test_page_and_size_limits(pki, seal):
     assert pages.value.details == {"pages": 4, "limit": 3}
 
 
-def test_damaged_xref_is_repaired_only_when_nothing_is_signed(pki, seal):
-    damaged = (CORPUS / "unreadablemetadata.pdf").read_bytes()
+def test_wrong_xref_offset_is_repaired_before_signing(pki, seal):
+    document = (CORPUS / "002-trivial-libre-office-writer.pdf").read_bytes()
+    startxref = document.rindex(b"startxref")
+    offset = int(document[startxref + 9 :].split()[0])
+    broken = document[:startxref] + b"startxref\n%d\n%%%%EOF\n" % (offset + 7)
     kwargs = {"signer": pki.seal_signer(), "placements": [seal_at(seal)], "pades_level": "B-B"}
 
     with pytest.raises(PdfMalformed):
-        sign_pdf(damaged, repair=False, **kwargs)
-    signed = sign_pdf(damaged, **kwargs)
+        sign_pdf(broken, repair=False, **kwargs)
+    signed = sign_pdf(broken, **kwargs)
 
     (status,) = pyhanko_statuses(signed, pki)
     assert_pyhanko_valid(status, timestamped=False)
+
+
+def test_damaged_corpus_pdf_is_refused(pki, seal):
+    with pytest.raises(PdfMalformed) as raised:
+        sign_pdf(
+            (CORPUS / DAMAGED).read_bytes(), signer=pki.seal_signer(), placements=[seal_at(seal)], pades_level="B-B"
+        )
+    assert raised.value.code == "pdf_malformed"
 
 
 def test_revoked_signer_is_refused_when_a_validation_context_is_given(pki, seal):
