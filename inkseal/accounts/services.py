@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE, EnterpriseInvalid, IdentityConflict
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.models import Enterprise, EnterpriseState, Membership, Party, Person, VerificationState
+from inkseal.accounts.models import Address, Enterprise, EnterpriseState, Membership, Party, Person, VerificationState
 from inkseal.accounts.sso import SsoClaims
 from inkseal.audit.services import Actor, record
 from inkseal.core.crypto import blind_index, encrypt
-from inkseal.core.errors import DomainError
-from inkseal.core.idnumbers import is_valid_uscc
+from inkseal.core.errors import DomainError, NotFound
+from inkseal.core.idnumbers import is_valid_phone, is_valid_uscc
 from inkseal.core.masking import mask_id_number
 from inkseal.notify.services import verify_code
 
@@ -204,3 +204,57 @@ def require_verified(identity: CurrentIdentity) -> None:
             raise IdentityUnverified(_("请先完成企业实名认证。"))
         if not identity.is_admin:
             raise IdentityUnverified(_("只有企业管理员（经办人）可以办理此业务。"), status=403)
+
+
+def check_address(recipient: str, phone: str, region: str, detail: str) -> None:
+    if not (recipient.strip() and region.strip() and detail.strip()):
+        raise DomainError(_("请完整填写收件人、所在地区和详细地址。"), code="address_invalid")
+    if not is_valid_phone(phone.strip()):
+        raise DomainError(_("请输入正确的11位手机号。"), code="address_invalid")
+
+
+def do_add_address(
+    person: Person, recipient: str, phone: str, region: str, detail: str, is_default: bool, ctx: RequestContext
+) -> Address:
+    check_address(recipient, phone, region, detail)
+    with transaction.atomic():
+        first = not person.addresses.exists()
+        if is_default or first:
+            person.addresses.update(is_default=False)
+        address = Address.objects.create(
+            person=person,
+            recipient=recipient.strip(),
+            phone=phone.strip(),
+            region=region.strip(),
+            detail=detail.strip(),
+            is_default=is_default or first,
+        )
+        record("address.add", actor=person_actor(person), ip=ctx.ip, target=f"address:{address.pk}")
+    return address
+
+
+def address_for(person: Person, address_id: int) -> Address:
+    """The person's own address, or NotFound (never another person's)."""
+    address = Address.objects.filter(person=person, pk=address_id).first()
+    if address is None:
+        raise NotFound(_("地址不存在。"))
+    return address
+
+
+def do_set_default_address(address: Address, ctx: RequestContext) -> None:
+    with transaction.atomic():
+        address.person.addresses.update(is_default=False)
+        Address.objects.filter(pk=address.pk).update(is_default=True)
+        record("address.default", actor=person_actor(address.person), ip=ctx.ip, target=f"address:{address.pk}")
+
+
+def do_delete_address(address: Address, ctx: RequestContext) -> None:
+    with transaction.atomic():
+        person = address.person
+        was_default = address.is_default
+        record("address.delete", actor=person_actor(person), ip=ctx.ip, target=f"address:{address.pk}")
+        address.delete()
+        if was_default:
+            successor = person.addresses.order_by("-created_at").first()
+            if successor:
+                Address.objects.filter(pk=successor.pk).update(is_default=True)

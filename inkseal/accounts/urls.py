@@ -14,4 +14,6 @@ urlpatterns = [
     path("account/identity", views.switch_identity, name="switch_identity"),
     path("account/enterprises/new", views.create_enterprise, name="create_enterprise"),
     path("account/", views.profile, name="profile"),
+    path("account/addresses/", views.addresses, name="addresses"),
+    path("account/addresses/<int:address_id>/<slug:action>", views.address_action, name="address_action"),
 ]

@@ -11,19 +11,23 @@ from inkseal.accounts import oidc
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.errors import SsoError
-from inkseal.accounts.forms import EnterpriseForm, SmsLoginForm
+from inkseal.accounts.forms import AddressForm, EnterpriseForm, SmsLoginForm
 from inkseal.accounts.identity import identities_of, identity_for
 from inkseal.accounts.services import (
     RequestContext,
+    address_for,
+    do_add_address,
     do_create_enterprise,
+    do_delete_address,
     do_logout,
+    do_set_default_address,
     do_sms_login,
     do_sso_login,
     do_switch_identity,
     record_sso_failure,
 )
 from inkseal.accounts.sso import SsoClaims, verify_jump_ticket
-from inkseal.core.errors import DomainError
+from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.http import client_ip
 from inkseal.notify.services import send_code
 from inkseal.platforms.services import platform_by_code
@@ -187,3 +191,44 @@ def profile(request: HttpRequest) -> HttpResponse:
             "addresses": person.addresses.all(),
         },
     )
+
+
+@portal_login_required
+@require_http_methods(["GET", "POST"])
+def addresses(request: HttpRequest) -> HttpResponse:
+    """地址管理: the person's shipping addresses (UKEY delivery, invoices)."""
+    person = request.person  # type: ignore[attr-defined]
+    form = AddressForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            do_add_address(
+                person,
+                data["recipient"],
+                data["phone"],
+                data["region"],
+                data["detail"],
+                data["is_default"],
+                _ctx(request),
+            )
+        except DomainError as exc:
+            error = str(exc.message)
+        else:
+            return redirect(reverse("accounts:addresses"))
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "error": error, "addresses": person.addresses.all()}
+    return render(request, "accounts/addresses.html", context, status=status)
+
+
+@portal_login_required
+@require_POST
+def address_action(request: HttpRequest, address_id: int, action: str) -> HttpResponse:
+    address = address_for(request.person, address_id)  # type: ignore[attr-defined]
+    if action == "default":
+        do_set_default_address(address, _ctx(request))
+    elif action == "delete":
+        do_delete_address(address, _ctx(request))
+    else:
+        raise NotFound(_("页面不存在。"))
+    return redirect(reverse("accounts:addresses"))

@@ -46,6 +46,7 @@ _COPY_CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class Document:
+    writer: IncrementalPdfFileWriter  # ready for the first revision
     stream: BinaryIO
     password: str | None  # what unlocked it, to reopen each revision
     pages: int
@@ -114,7 +115,7 @@ def _describe(
     if permission is MDPPerm.NO_CHANGES:
         raise PdfLocked("a certification signature forbids any change to this document")
     password_used = (password or "") if writer.security_handler is not None else None
-    return Document(stream, password_used, pages, pdfa, permission, signed, repaired)
+    return Document(writer, stream, password_used, pages, pdfa, permission, signed, repaired)
 
 
 def open_writer(stream: BinaryIO, password: str | None) -> IncrementalPdfFileWriter:

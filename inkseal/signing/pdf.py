@@ -252,7 +252,7 @@ class _Session:
 
     async def seal_all(self, placements: Sequence[Placement], prefix: str, docmdp: MDPPerm | None) -> None:
         document = self.document
-        writer = open_writer(document.stream, document.password)
+        writer = document.writer
         plans = self._plan(writer, placements)
         _check_annotations_allowed(document, plans)
         names = unique_field_names(writer, prefix, len(plans))
