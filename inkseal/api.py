@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Schema
 
 from inkseal import __version__
 from inkseal.core.errors import DomainError
+from inkseal.seals.api import router as seals_router
 
 api = NinjaAPI(
     title="Inkseal API",
@@ -17,6 +18,7 @@ api = NinjaAPI(
     description="电子签章平台开放接口 — signing, certificates and seals for trading platforms.",
     urls_namespace="api",
 )
+api.add_router("/v1/seals", seals_router)
 
 
 @api.exception_handler(DomainError)

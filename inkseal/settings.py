@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "inkseal.notify",
     "inkseal.accounts",
     "inkseal.platforms",
+    "inkseal.identity",
     "inkseal.pki",
     "inkseal.seals",
     "inkseal.portal",
@@ -129,8 +130,47 @@ SSO_AUDIENCE = env("INKSEAL_SSO_AUDIENCE", "inkseal")
 SSO_TICKET_MAX_LIFETIME = 300
 SSO_CLOCK_SKEW = 30
 
+# Identity verification (实名认证): a provider per capability (dotted paths; the sandbox ones never
+# call out), phone-link lifetime, upload size and attempt limits. See inkseal/identity/providers.
+IDENTITY_PHONE_PROVIDER = env(
+    "INKSEAL_IDENTITY_PHONE_PROVIDER", "inkseal.identity.providers.phone.SandboxPhoneProvider"
+)
+IDENTITY_FACE_PROVIDER = env("INKSEAL_IDENTITY_FACE_PROVIDER", "inkseal.identity.providers.face.SandboxFaceProvider")
+IDENTITY_ENTERPRISE_PROVIDER = env(
+    "INKSEAL_IDENTITY_ENTERPRISE_PROVIDER", "inkseal.identity.providers.enterprise.SandboxEnterpriseProvider"
+)
+IDENTITY_BANK_CARD_PROVIDER = env(
+    "INKSEAL_IDENTITY_BANK_CARD_PROVIDER", "inkseal.identity.providers.bank_card.SandboxBankCardProvider"
+)
+IDENTITY_OCR_PROVIDER = env("INKSEAL_IDENTITY_OCR_PROVIDER", "inkseal.identity.providers.licence_ocr.OfflineOcrProvider")
+IDENTITY_OPERATOR_NAME = env("INKSEAL_OPERATOR_NAME", "Inkseal")
+IDENTITY_FACE_LINK_TTL = env_int("INKSEAL_IDENTITY_FACE_LINK_TTL", 300)
+IDENTITY_FACE_VIDEO_MAX_BYTES = env_int("INKSEAL_IDENTITY_FACE_VIDEO_MAX_BYTES", 20 * 1024 * 1024)
+IDENTITY_ATTEMPTS_PER_PERSON_PER_DAY = env_int("INKSEAL_IDENTITY_ATTEMPTS_PER_PERSON_PER_DAY", 10)
+IDENTITY_ATTEMPTS_PER_ID_PER_DAY = env_int("INKSEAL_IDENTITY_ATTEMPTS_PER_ID_PER_DAY", 5)
+IDENTITY_DEPOSIT_MAX_TRIES = env_int("INKSEAL_IDENTITY_DEPOSIT_MAX_TRIES", 3)
+IDENTITY_DEPOSIT_TTL = env_int("INKSEAL_IDENTITY_DEPOSIT_TTL", 48 * 3600)
+
+# Seals: how closely OCR must read the expected name (0–1) in a handwritten signature and in an
+# uploaded seal image.
+HANDWRITING_THRESHOLD = float(env("INKSEAL_HANDWRITING_THRESHOLD", "0.66"))
+SEAL_TEXT_THRESHOLD = float(env("INKSEAL_SEAL_TEXT_THRESHOLD", "0.8"))
+
 # Field encryption key for personal data and stored secrets (AES-256-GCM). Outside the database.
 FIELD_KEY = env("INKSEAL_FIELD_KEY") or secret_file("field_key", 32)
+
+# PKI (see README "Certificates & CA"). The soft keystore's KEK comes from INKSEAL_KEK or
+# var/secrets/kek and the PKCS#11 user PIN from INKSEAL_PKCS11_PIN: read by pki.keystore_config, never kept here.
+PKI_KEYSTORE = env("INKSEAL_KEYSTORE", "soft")
+PKI_PKCS11_MODULE = env("INKSEAL_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+PKI_PKCS11_TOKEN = env("INKSEAL_PKCS11_TOKEN", "inkseal")
+PKI_ORGANIZATION = env("INKSEAL_CA_ORGANIZATION", "Inkseal Trust")
+# Tests use RSA-2048 CA keys: RSA-3072 key generation would dominate every hierarchy they create.
+PKI_CA_RSA_ALGORITHM = env("INKSEAL_CA_RSA_ALGORITHM", "rsa-2048" if TESTING else "rsa-3072")
+PKI_RENEWAL_WINDOW_DAYS = env_int("INKSEAL_RENEWAL_WINDOW_DAYS", 30)
+PKI_PIN_LOCK_MINUTES = env_int("INKSEAL_PIN_LOCK_MINUTES", 30)
+PKI_CRL_HOURS = env_int("INKSEAL_CRL_HOURS", 24)
+PKI_FETCH_REVOCATION = env_bool("INKSEAL_FETCH_REVOCATION", not TESTING)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,9 @@ from inkseal.portal.views import healthz
 urlpatterns = [
     path("", include("inkseal.accounts.urls")),
     path("", include("inkseal.portal.urls")),
+    path("", include("inkseal.pki.urls")),
+    path("seals/", include("inkseal.seals.urls")),
+    path("", include("inkseal.identity.urls")),
     path("api/", api.urls),
     path("backoffice/", backoffice.urls),
     path("healthz", healthz, name="healthz"),

@@ -173,7 +173,8 @@ def create_enterprise(request: HttpRequest) -> HttpResponse:
             error = str(exc.message)
         else:
             portal_session.set_identity(request, f"enterprise:{enterprise.pk}")
-            return redirect(reverse("accounts:profile"))
+            # Creating is the first step: enterprise verification (企业实名认证) follows.
+            return redirect(reverse("identity:enterprise_verify", args=[enterprise.pk]))
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/create_enterprise.html", {"form": form, "error": error}, status=status)
 

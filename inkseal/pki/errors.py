@@ -111,3 +111,107 @@ class OcspRequestMalformed(PkiError):
     """Raised only by the GET-form decoder; OcspResponder turns it into malformedRequest."""
 
     code = "ocsp_request_malformed"
+
+
+# --- certificates held by the platform (the Django layer raises these, messages translated) --
+
+
+class CaNotReady(PkiError):
+    """No active issuing CA for the algorithm: the operator has not run `inkseal ca init`."""
+
+    code = "ca_not_ready"
+    status = 503
+
+
+class HolderNotEligible(PkiError):
+    """The holder is not verified, or lacks the ID number / USCC the subject needs."""
+
+    code = "holder_not_eligible"
+    status = 409
+
+
+class ProfileNotOffered(PkiError):
+    code = "profile_not_offered"
+
+
+class UkeySerialInvalid(PkiError):
+    code = "ukey_serial_invalid"
+
+
+class RevocationReasonInvalid(PkiError):
+    code = "revocation_reason_invalid"
+
+
+class CertificateAlreadyRevoked(PkiError):
+    code = "certificate_already_revoked"
+    status = 409
+
+
+class CertificateRevoked(PkiError):
+    code = "certificate_revoked"
+    status = 409
+
+
+class CertificateExpired(PkiError):
+    code = "certificate_expired"
+    status = 409
+
+
+class CertificateNotForSigning(PkiError):
+    """An encryption certificate, a UKEY certificate (key on the token) or another CA's certificate."""
+
+    code = "certificate_not_for_signing"
+    status = 409
+
+
+class RenewalNotAllowed(PkiError):
+    code = "renewal_not_allowed"
+    status = 409
+
+
+class ExternalCertificate(PkiError):
+    """Another CA's certificate: only its issuer can revoke or renew it."""
+
+    code = "external_certificate"
+    status = 409
+
+
+class ExternalCertificateRejected(PkiError):
+    code = "external_certificate_rejected"
+
+
+class TrustedRootInvalid(PkiError):
+    code = "trusted_root_invalid"
+
+
+# --- cloud certificate PIN -------------------------------------------------------------------
+
+
+class PinError(PkiError):
+    code = "pin_error"
+
+
+class PinInvalid(PinError):
+    """The new PIN does not meet the rules (format, trivial sequences)."""
+
+    code = "pin_invalid"
+
+
+class PinNotSet(PinError):
+    code = "pin_not_set"
+    status = 409
+
+
+class PinAlreadySet(PinError):
+    code = "pin_already_set"
+    status = 409
+
+
+class PinIncorrect(PinError):
+    code = "pin_incorrect"
+    status = 403
+
+
+class PinLocked(PinError):
+    code = "pin_locked"
+    status = 423

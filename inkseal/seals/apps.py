@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SealsConfig(AppConfig):
     name = "inkseal.seals"
     label = "seals"
+    verbose_name = _("印章")
+
+    def ready(self) -> None:
+        from inkseal.core import demo
+        from inkseal.portal import dashboard
+        from inkseal.seals import signals  # noqa: F401 - connects the receivers
+        from inkseal.seals.demo import demo_step
+        from inkseal.seals.services import usable_seal_count
+
+        dashboard.register("usable_seals", usable_seal_count)
+        demo.register(demo_step)

@@ -26,6 +26,7 @@ from inkseal.signing.errors import SealImageInvalid
 from inkseal.signing.geometry import MM
 
 MAX_SEAL_PIXELS = 4096 * 4096
+MAX_SEAL_MM = 300.0
 DATE_FONT_SIZE = 10.5  # 五号 in points
 DATE_LINE_HEIGHT = 14.0
 _DATE_DPI = 600
@@ -43,6 +44,11 @@ class SealImage:
     png: bytes
     width_mm: float
     height_mm: float | None = None  # default: keep the picture's aspect ratio
+
+    def __post_init__(self) -> None:
+        for size in (self.width_mm, self.height_mm):
+            if size is not None and not 0 < size <= MAX_SEAL_MM:
+                raise SealImageInvalid(f"a seal must measure between 0 and {MAX_SEAL_MM} mm", size_mm=size)
 
     @functools.cached_property
     def encoded(self) -> EncodedImage:

@@ -24,6 +24,7 @@ import enum
 import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -71,6 +72,37 @@ class PadesLevel(enum.Enum):
         return self.rank >= PadesLevel.B_LT.rank
 
 
+@dataclass(frozen=True)
+class SealRequest:
+    """What to do to a document: who seals, where, at which PAdES level, under which limits."""
+
+    signer: SealSigner
+    placements: Sequence[Placement]
+    pades_level: PadesLevel = PadesLevel.B_T
+    timestamper: TimeStamper | None = None  # B-T and above (pyHanko HTTPTimeStamper in production)
+    validation_context: ValidationContext | None = None  # B-LT and above: roots, OCSP/CRLs or fetching
+    field_name_prefix: str = "Seal"
+    reason: str | None = None
+    location: str | None = None
+    password: str | None = None
+    docmdp: MDPPerm | None = None  # see the module docstring
+    signing_time: datetime | None = None
+    tz: tzinfo = CHINA
+    max_pages: int = DEFAULT_MAX_PAGES
+    max_bytes: int | None = None
+    repair: bool = True
+
+    def __post_init__(self) -> None:
+        level = PadesLevel(self.pades_level)
+        object.__setattr__(self, "pades_level", level)
+        if not self.placements:
+            raise PlacementError("at least one placement is needed", code="placement_missing")
+        if level.needs_timestamper and self.timestamper is None:
+            raise ValueError(f"PAdES {level.value} needs a timestamper")
+        if level.needs_revocation_info and self.validation_context is None:
+            raise ValueError(f"PAdES {level.value} needs a validation context")
+
+
 def sign_pdf(
     source: Source,
     *,
@@ -90,73 +122,23 @@ def sign_pdf(
     max_pages: int = DEFAULT_MAX_PAGES,
     max_bytes: int | None = None,
     repair: bool = True,
-) -> Any:
-    """Seal `source` (bytes, path or binary stream); see `async_sign_pdf`."""
-    # the event loop only ever sees the stream: asyncio.run's SIGINT bookkeeping formats the
-    # task's repr (result included), which for a bytes result would copy the whole document
-    work = asyncio.run(
-        _sign(
-            source,
-            signer=signer,
-            placements=placements,
-            pades_level=pades_level,
-            timestamper=timestamper,
-            validation_context=validation_context,
-            field_name_prefix=field_name_prefix,
-            reason=reason,
-            location=location,
-            password=password,
-            output=output,
-            docmdp=docmdp,
-            signing_time=signing_time,
-            tz=tz,
-            max_pages=max_pages,
-            max_bytes=max_bytes,
-            repair=repair,
-        )
-    )
-    return _result(work, output)
-
-
-async def async_sign_pdf(
-    source: Source,
-    *,
-    signer: SealSigner,
-    placements: Sequence[Placement],
-    pades_level: PadesLevel | str = PadesLevel.B_T,
-    timestamper: TimeStamper | None = None,
-    validation_context: ValidationContext | None = None,
-    field_name_prefix: str = "Seal",
-    reason: str | None = None,
-    location: str | None = None,
-    password: str | None = None,
-    output: BinaryIO | None = None,
-    docmdp: MDPPerm | None = None,
-    signing_time: datetime | None = None,
-    tz: tzinfo = CHINA,
-    max_pages: int = DEFAULT_MAX_PAGES,
-    max_bytes: int | None = None,
-    repair: bool = True,
-) -> Any:
+) -> bytes | BinaryIO:
     """Apply every placement as its own PAdES signature; return the signed PDF.
 
-    Returns bytes, or `output` (rewound) when an output stream was given: with a file as
-    `output` (opened "w+b") and a path or file as `source`, memory use does not grow with
-    the document. B-T and above need `timestamper`; B-LT and above need `validation_context`
-    holding (or allowed to fetch) the OCSP responses/CRLs to embed.
+    `source` is bytes, a path or a binary stream. Returns bytes, or `output` (rewound) when an
+    output stream is given: with a file opened "w+b" as `output` and a path or file as
+    `source`, memory use does not grow with the document. See `SealRequest` for the options.
     """
-    work = await _sign(
-        source,
+    request = SealRequest(
         signer=signer,
         placements=placements,
-        pades_level=pades_level,
+        pades_level=PadesLevel(pades_level),
         timestamper=timestamper,
         validation_context=validation_context,
         field_name_prefix=field_name_prefix,
         reason=reason,
         location=location,
         password=password,
-        output=output,
         docmdp=docmdp,
         signing_time=signing_time,
         tz=tz,
@@ -164,47 +146,33 @@ async def async_sign_pdf(
         max_bytes=max_bytes,
         repair=repair,
     )
-    return _result(work, output)
+    # the event loop only ever sees the stream: asyncio.run's SIGINT bookkeeping formats the
+    # task's repr (result included), which for a bytes result would copy the whole document
+    return _result(asyncio.run(seal_into(source, request, output)), output)
 
 
-async def _sign(
-    source: Source,
-    *,
-    signer: SealSigner,
-    placements: Sequence[Placement],
-    pades_level: PadesLevel | str,
-    timestamper: TimeStamper | None,
-    validation_context: ValidationContext | None,
-    field_name_prefix: str,
-    reason: str | None,
-    location: str | None,
-    password: str | None,
-    output: BinaryIO | None,
-    docmdp: MDPPerm | None,
-    signing_time: datetime | None,
-    tz: tzinfo,
-    max_pages: int,
-    max_bytes: int | None,
-    repair: bool,
-) -> BinaryIO:
-    """Seal into the working stream (`output`, or a BytesIO) and return it."""
-    level = PadesLevel(pades_level)
-    _check_request(level, placements, timestamper, validation_context)
-    stamper = timestamper if level.needs_timestamper else None
-    paths = await collect_validation_paths(signer, stamper, validation_context)
-    work = working_copy(source, output, max_bytes)
-    document = open_document(work, password=password, max_pages=max_pages, repair=repair)
-    moment = (signing_time or datetime.now(tz)).astimezone(tz)
-    session = _Session(signer, document, stamper, reason, location, moment)
-    await session.bound()
-    await session.seal_all(placements, field_name_prefix, docmdp)
+async def async_sign_pdf(source: Source, request: SealRequest, output: BinaryIO | None = None) -> bytes | BinaryIO:
+    """`sign_pdf` for callers already inside an event loop."""
+    return _result(await seal_into(source, request, output), output)
+
+
+async def seal_into(source: Source, request: SealRequest, output: BinaryIO | None) -> BinaryIO:
+    """Seal into the working stream (`output`, or a new BytesIO) and return that stream."""
+    level = PadesLevel(request.pades_level)
+    stamper = request.timestamper if level.needs_timestamper else None
+    paths = await collect_validation_paths(request.signer, stamper, request.validation_context)
+    work = working_copy(source, output, request.max_bytes)
+    document = open_document(work, password=request.password, max_pages=request.max_pages, repair=request.repair)
+    session = _Session(request, document, stamper)
+    await session.seal_all()
     if level.needs_revocation_info:
-        assert validation_context is not None
-        await add_long_term_data(work, document.password, paths, validation_context, stamper, level is PadesLevel.B_LTA)
+        assert request.validation_context is not None
+        archive = level is PadesLevel.B_LTA
+        await add_long_term_data(work, document.password, paths, request.validation_context, stamper, archive)
     return work
 
 
-def _result(work: BinaryIO, output: BinaryIO | None) -> Any:
+def _result(work: BinaryIO, output: BinaryIO | None) -> bytes | BinaryIO:
     if output is None:
         assert isinstance(work, io.BytesIO)
         return work.getvalue()
@@ -212,59 +180,34 @@ def _result(work: BinaryIO, output: BinaryIO | None) -> Any:
     return output
 
 
-def _check_request(
-    level: PadesLevel,
-    placements: Sequence[Placement],
-    timestamper: TimeStamper | None,
-    validation_context: ValidationContext | None,
-) -> None:
-    if not placements:
-        raise PlacementError("at least one placement is needed", code="placement_missing")
-    if level.needs_timestamper and timestamper is None:
-        raise ValueError(f"PAdES {level.value} needs a timestamper")
-    if level.needs_revocation_info and validation_context is None:
-        raise ValueError(f"PAdES {level.value} needs a validation context")
-
-
 class _Session:
     """One document being sealed: successive incremental signatures on one stream."""
 
-    def __init__(
-        self,
-        signer: SealSigner,
-        document: Document,
-        timestamper: TimeStamper | None,
-        reason: str | None,
-        location: str | None,
-        moment: datetime,
-    ):
-        self.signer = signer
+    def __init__(self, request: SealRequest, document: Document, timestamper: TimeStamper | None):
+        self.request = request
+        self.signer = request.signer
         self.document = document
         self.timestamper = timestamper
-        self.reason = reason
-        self.location = location
-        self.moment = moment
-        self.reserved = 0
+        self.moment = (request.signing_time or datetime.now(request.tz)).astimezone(request.tz)
 
-    async def bound(self) -> None:
+    async def seal_all(self) -> None:
+        request, document = self.request, self.document
         # /Contents is hex: two characters a byte
-        self.reserved = 2 * await self.signer.async_contents_bound(self.timestamper)
-
-    async def seal_all(self, placements: Sequence[Placement], prefix: str, docmdp: MDPPerm | None) -> None:
-        document = self.document
+        reserved = 2 * await self.signer.async_contents_bound(self.timestamper)
         writer = document.writer
-        plans = self._plan(writer, placements)
+        plans = self._plan(writer, request.placements)
         _check_annotations_allowed(document, plans)
-        names = unique_field_names(writer, prefix, len(plans))
+        names = unique_field_names(writer, request.field_name_prefix, len(plans))
         images = DocumentImages(writer, soft_masks=document.pdfa_part != 1)
         create_signature_fields(writer, images, plans, names)
-        _register_pades_extension(writer)
-        certify = docmdp is not None and not document.signed
+        if document.pdfa_part != 1:  # PDF/A-1 is PDF 1.4: keep its version and catalog as they are
+            _register_pades_extension(writer)
+        certify_with = request.docmdp if not document.signed else None
         for number, (plan, name) in enumerate(zip(plans, names, strict=True)):
             if number:
                 writer = open_writer(document.stream, document.password)
                 images.writer = writer
-            await self._sign_field(writer, images, plan, name, docmdp if certify and number == 0 else None)
+            await self._sign_field(writer, images, plan, name, reserved, certify_with if number == 0 else None)
 
     def _plan(self, writer: IncrementalPdfFileWriter, placements: Sequence[Placement]) -> list[PlacementPlan]:
         date = date_label(format_seal_date(self.moment)) if any(p.show_date for p in placements) else None
@@ -277,15 +220,16 @@ class _Session:
         images: DocumentImages,
         plan: PlacementPlan,
         name: str,
+        reserved: int,
         certify_with: MDPPerm | None,
     ) -> None:
         apply_appearance(writer, images, find_field(writer, name), plan)
         placeholder = SignatureObject(
             timestamp=self.moment,
             subfilter=SigSeedSubFilter.PADES,
-            reason=self.reason,
-            location=self.location,
-            bytes_reserved=self.reserved,
+            reason=self.request.reason,
+            location=self.request.location,
+            bytes_reserved=reserved,
         )
         mdp = SigMDPSetup(md_algorithm=MD, certify=certify_with is not None, docmdp_perms=certify_with)
         embedder = PdfCMSEmbedder().write_cms(field_name=name, writer=writer, existing_fields_only=True)

@@ -12,7 +12,7 @@ import enum
 import functools
 import hashlib
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from asn1crypto import algos, cms
 from asn1crypto import x509 as asn1_x509
@@ -27,7 +27,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from inkseal.signing.cms import CmsTemplate, der_length
 from inkseal.signing.errors import SignerUnsupported, TimestampFailed
 
-Certificate = asn1_x509.Certificate | pyca_x509.Certificate | bytes
+Certificate: TypeAlias = asn1_x509.Certificate | pyca_x509.Certificate | bytes
 
 
 @runtime_checkable
@@ -101,6 +101,7 @@ class SealSigner(Signer):
         cert = as_asn1_certificate(certificate)
         chain_certs = [as_asn1_certificate(c) for c in chain]
         self.algorithm = algorithm or SignatureAlgorithm.for_certificate(cert)
+        _check_key_matches(key, self.algorithm)
         super().__init__(
             signing_cert=cert,
             cert_registry=SimpleCertificateStore.from_certs(chain_certs),
@@ -110,6 +111,8 @@ class SealSigner(Signer):
         self.key = key
         self.chain = tuple(chain_certs)
         self.template = _cached_template(cert.dump(), tuple(c.dump() for c in chain_certs), self.algorithm.value)
+        # reservation per time-stamper; the time-stamper is kept so that its id() stays unique
+        self._bounds: dict[object, tuple[int, TimeStamper | None]] = {}
 
     @classmethod
     def from_private_key(
@@ -190,10 +193,27 @@ class SealSigner(Signer):
         return self.template.content_info(signed_attrs, signature, token)
 
     async def async_contents_bound(self, timestamper: TimeStamper | None = None) -> int:
-        """Bytes to reserve for the DER CMS: exact for B-B, TST size + margin for B-T."""
-        cms_bytes = await self.async_cms(bytes(32), timestamper=timestamper, dry_run=True)
-        margin = 0 if timestamper is None else 512
-        return len(cms_bytes) + margin
+        """Bytes to reserve for the DER CMS: exact for B-B, TST size + margin for B-T (cached)."""
+        key = "B-B" if timestamper is None else id(timestamper)
+        if key not in self._bounds:
+            cms_bytes = await self.async_cms(bytes(32), timestamper=timestamper, dry_run=True)
+            margin = 0 if timestamper is None else 512
+            self._bounds = {**self._bounds, key: (len(cms_bytes) + margin, timestamper)}
+        return self._bounds[key][0]
+
+
+_FAMILIES = {SignatureAlgorithm.RSA_SHA256: "rsa", SignatureAlgorithm.ECDSA_SHA256: "ecdsa"}
+
+
+def _check_key_matches(key: KeyHandle, algorithm: SignatureAlgorithm) -> None:
+    """Handles that describe their algorithm (inkseal.pki keystores) must sign what the CMS says."""
+    described = getattr(key, "algorithm", None)
+    family = getattr(described, "family", None)
+    hash_name = getattr(described, "hash_name", None)
+    if family is not None and family != _FAMILIES[algorithm]:
+        raise SignerUnsupported(f"the key is {family}, the certificate needs {_FAMILIES[algorithm]}")
+    if hash_name is not None and hash_name != "sha256":
+        raise SignerUnsupported(f"the key signs {hash_name} digests; PDF seals here use SHA-256")
 
 
 def _only_signing_time(settings: Any) -> bool:

@@ -24,7 +24,7 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.crypt import AuthStatus
 from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel, SuspiciousModification
 from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko.sign.validation.errors import SignatureValidationError
@@ -181,11 +181,12 @@ async def async_verify_pdf(
 ) -> VerificationReport:
     reader = _open_reader(pdf, password)
     dss = _read_dss(reader)
+    embedded_revinfo = _EmbeddedRevinfo(_dss_ocsps(dss), _dss_crls(dss))
     context = ValidationContext(
         trust_roots=[_certificate(c) for c in trust_roots],
         other_certs=[_certificate(c) for c in other_certs] + (list(dss.load_certs()) if dss else []),
-        ocsps=_dss_ocsps(dss),
-        crls=_dss_crls(dss),
+        ocsps=embedded_revinfo.ocsps,
+        crls=embedded_revinfo.crls,
         allow_fetching=allow_fetching,
         revocation_mode="soft-fail",
     )
@@ -193,9 +194,20 @@ async def async_verify_pdf(
         embedded = list(reader.embedded_signatures)
     except (PyHankoPdfError, KeyError, TypeError, ValueError) as exc:
         raise PdfMalformed(f"the signatures cannot be read: {exc}") from exc
-    checker = _Checker(reader, context, embedded, extract_seals)
+    checker = _Checker(reader, context, embedded_revinfo, embedded, extract_seals)
     reports = [await checker.report(sig) for sig in embedded]
-    return VerificationReport(tuple(reports), () if reports else ("the document has no signature",))
+    return VerificationReport(tuple(reports), _document_problems(reader, reports))
+
+
+@dataclass(frozen=True)
+class _EmbeddedRevinfo:
+    """OCSP responses and CRLs found in the document's DSS."""
+
+    ocsps: list[asn1_ocsp.OCSPResponse]
+    crls: list[asn1_crl.CertificateList]
+
+    def covers(self, cert: asn1_x509.Certificate) -> bool:
+        return _has_revocation_info(cert, self.ocsps, self.crls)
 
 
 class _Checker:
@@ -203,11 +215,13 @@ class _Checker:
         self,
         reader: PdfFileReader,
         context: ValidationContext,
+        embedded_revinfo: _EmbeddedRevinfo,
         embedded: list[EmbeddedPdfSignature],
         extract_seals: bool,
     ):
         self.reader = reader
         self.context = context
+        self.embedded_revinfo = embedded_revinfo
         self.extract_seals = extract_seals
         self.timestamps = [s for s in embedded if s.sig_object_type == "/DocTimeStamp"]
 
@@ -243,7 +257,7 @@ class _Checker:
             changes=_changes(status),
             signing_time=status.signer_reported_dt,
             timestamp=_timestamp_info(status.timestamp_validity),
-            pades_level=self._pades_level(sig, status, revocation),
+            pades_level=self._pades_level(sig, status),
             certification=_is_certification(sig),
             docmdp=docmdp.name if docmdp is not None else None,
             seal_png=seal_png(sig.sig_field) if self.extract_seals else None,
@@ -271,19 +285,30 @@ class _Checker:
             return "good"
         return "unknown"
 
-    def _pades_level(self, sig: EmbeddedPdfSignature, status: PdfSignatureStatus, revocation: Revocation) -> str | None:
+    def _pades_level(self, sig: EmbeddedPdfSignature, status: PdfSignatureStatus) -> str | None:
+        """B-B; B-T with a signature (or later document) time stamp; B-LT when the DSS holds
+        revocation data for the signer; B-LTA when a document time stamp covers that DSS."""
         if lookup(sig.sig_object, "/SubFilter") != "/ETSI.CAdES.detached":
             return None
         later_timestamps = [t for t in self.timestamps if t.signed_revision > sig.signed_revision]
         if status.timestamp_validity is None and not later_timestamps:
             return "B-B"
-        if revocation != "good" or "/DSS" not in self.reader.root:
+        if not self.embedded_revinfo.covers(status.signing_cert):
             return "B-T"
         archived = any(self._dss_at(t.signed_revision) for t in later_timestamps)
         return "B-LTA" if archived else "B-LT"
 
     def _dss_at(self, revision: int) -> bool:
         return "/DSS" in self.reader.get_historical_resolver(revision).root
+
+
+def _document_problems(reader: PdfFileReader, reports: list[SignatureReport]) -> tuple[str, ...]:
+    problems = []
+    if not reports:
+        problems.append("the document has no signature")
+    if reader.xrefs.hybrid_xrefs_present:
+        problems.append("hybrid-reference file: readers that ignore /XRefStm may show other content")
+    return tuple(problems)
 
 
 def _is_certification(sig: EmbeddedPdfSignature) -> bool:
@@ -294,8 +319,8 @@ def _is_certification(sig: EmbeddedPdfSignature) -> bool:
 def _changes(status: PdfSignatureStatus | Any) -> Changes:
     level = status.modification_level
     diff = status.diff_result
-    fields = tuple(sorted(diff.changed_form_fields)) if hasattr(diff, "changed_form_fields") else ()
-    detail = str(diff) if diff is not None and not hasattr(diff, "changed_form_fields") else None
+    fields = tuple(sorted(diff.changed_form_fields)) if isinstance(diff, DiffResult) else ()
+    detail = str(diff) if isinstance(diff, SuspiciousModification) else None
     return Changes(
         level=_level_name(level),
         allowed=getattr(status, "docmdp_ok", None),
@@ -326,7 +351,7 @@ def _problems(status: PdfSignatureStatus | Any) -> tuple[str, ...]:
     elif not status.valid:
         problems.append("the cryptographic signature does not verify")
     if status.trust_problem_indic is not None:
-        problems.append(f"certificate not trusted: {status.trust_problem_indic.name}")
+        problems.append(f"certificate not trusted: {getattr(status.trust_problem_indic, 'name', 'unknown')}")
     if status.revoked:
         problems.append("the signer's certificate is revoked")
     if getattr(status, "docmdp_ok", None) is False:

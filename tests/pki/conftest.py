@@ -1,6 +1,6 @@
 """PKI fixtures: a test hierarchy in a soft keystore, OpenSSL as the independent peer, SoftHSM2.
 
-Pure: nothing here touches the database.
+The pure fixtures touch no database; the ones at the end (ca_hierarchy, verified_*) are for the Django layer.
 """
 
 from __future__ import annotations
@@ -100,3 +100,57 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.environ.pop("SOFTHSM2_CONF", None)
     else:
         os.environ["SOFTHSM2_CONF"] = previous
+
+
+# --- database fixtures (the Django layer) -----------------------------------------------------
+# Generating a hierarchy costs about a second of key generation: do it once per session, then put
+# the same rows back into each test's database (transactional tests flush them).
+
+_hierarchy_rows: dict[str, list[object]] = {}
+
+
+@pytest.fixture
+def ca_hierarchy(db: object) -> dict[str, object]:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from inkseal.pki.authorities import ensure_hierarchy
+    from inkseal.pki.models import CertificateAuthority, KeyBlob
+
+    if not CertificateAuthority.objects.exists():
+        if _hierarchy_rows:
+            KeyBlob.objects.bulk_create(_hierarchy_rows["blobs"])  # type: ignore[arg-type]
+            CertificateAuthority.objects.bulk_create(_hierarchy_rows["cas"])  # type: ignore[arg-type]
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), [KeyBlob, CertificateAuthority]):
+                    cursor.execute(sql)
+        else:
+            ensure_hierarchy()
+            _hierarchy_rows["blobs"] = list(KeyBlob.objects.all())
+            _hierarchy_rows["cas"] = list(CertificateAuthority.objects.order_by("pk"))
+    return {ca.ca_id: ca for ca in CertificateAuthority.objects.all()}
+
+
+@pytest.fixture
+def verified_person(make_person):  # type: ignore[no-untyped-def]
+    from tests.conftest import make_id_number
+
+    counter = iter(range(1, 1000))
+
+    def factory(name: str = "张三", phone: str | None = None):  # type: ignore[no-untyped-def]
+        return make_person(name=name, phone=phone, verified=True, id_number=make_id_number(next(counter)))
+
+    return factory
+
+
+@pytest.fixture
+def verified_enterprise(make_enterprise):  # type: ignore[no-untyped-def]
+    from inkseal.accounts.models import EnterpriseState, Membership
+
+    def factory(admin, name: str = "示例科技有限公司", role: str = Membership.Role.ADMIN):  # type: ignore[no-untyped-def]
+        enterprise = make_enterprise(admin, name=name, role=role)
+        enterprise.state = EnterpriseState.VERIFIED
+        enterprise.save(update_fields=["state"])
+        return enterprise
+
+    return factory

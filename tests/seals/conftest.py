@@ -27,3 +27,52 @@ def ocr() -> Any:
     finally:
         socket.socket.connect = real_connect  # type: ignore[method-assign]
     return engine
+
+
+# --- the Django layer: people and enterprises that may make seals ------------------------------
+
+COMPANY = "北京天威诚信电子商务服务有限公司"
+LEGAL_REP = "张三丰"
+
+
+@pytest.fixture
+def seal_media(settings: Any, tmp_path: Any) -> Any:
+    """Seal images go to a throwaway media folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    return tmp_path
+
+
+@pytest.fixture
+def person(make_person: Any, seal_media: Any) -> Any:
+    """A verified person (personal identity: 人名章, 手写签名)."""
+    return make_person(name="王小明", verified=True)
+
+
+@pytest.fixture
+def company(make_person: Any, make_enterprise: Any, seal_media: Any) -> Any:
+    """A verified enterprise whose administrator is a verified person."""
+    from inkseal.accounts.models import EnterpriseState
+
+    enterprise = make_enterprise(make_person(name="刘婧妍", verified=True))
+    enterprise.name, enterprise.legal_rep_name, enterprise.state = COMPANY, LEGAL_REP, EnterpriseState.VERIFIED
+    enterprise.save()
+    return enterprise
+
+
+def admin_of(enterprise: Any) -> Any:
+    return enterprise.memberships.get(role="admin").person
+
+
+def as_person(person: Any) -> Any:
+    from inkseal.accounts.identity import CurrentIdentity
+
+    return CurrentIdentity(person)
+
+
+def as_enterprise(enterprise: Any, person: Any = None, role: str = "admin") -> Any:
+    from inkseal.accounts.identity import CurrentIdentity
+
+    return CurrentIdentity(person or admin_of(enterprise), enterprise, role)

@@ -158,11 +158,11 @@ def assert_qpdf_ok(path: Path, password: str | None = None, original: Path | Non
 
 
 def pyhanko_statuses(
-    pdf: bytes, pki: TestPki, *, password: str | None = None, from_dss: bool = False
+    pdf: bytes, pki: TestPki, *, password: str | None = None, from_dss: bool = False, strict: bool = True
 ) -> list[PdfSignatureStatus]:
     """pyHanko's own validation of every regular signature; with `from_dss`, only the revocation
     data embedded in the document is used and every certificate must have some ("require")."""
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    reader = PdfFileReader(io.BytesIO(pdf), strict=strict)
     if password:
         reader.decrypt(password)
     if from_dss:

@@ -6,8 +6,10 @@ import io
 import shutil
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 from inkseal.signing.appearance import SealImage
@@ -19,11 +21,15 @@ from inkseal.signing.errors import (
     PdfTooLarge,
     PdfTooManyPages,
     PdfTruncated,
+    SealImageInvalid,
     SignerCertificateInvalid,
+    SignerUnsupported,
+    TimestampFailed,
 )
 from inkseal.signing.geometry import MM
 from inkseal.signing.pdf import sign_pdf
 from inkseal.signing.placement import AtPoint, CrossPage, Placement
+from inkseal.signing.signer import SealSigner
 from tests.signing.conftest import (
     CORPUS,
     CORPUS_PASSWORD,
@@ -250,7 +256,8 @@ def test_hybrid_xref_pdf(pki, seal, nss_dir, tmp_path):
     signed = sign_pdf(hybrid, signer=pki.seal_signer(), placements=[seal_at(seal)], timestamper=pki.timestamper())
 
     assert signed.startswith(hybrid)
-    (status,) = pyhanko_statuses(signed, pki)
+    # pyHanko's strict mode refuses to validate anything in hybrid-reference files, by policy
+    (status,) = pyhanko_statuses(signed, pki, strict=False)
     assert_pyhanko_valid(status)
     out = tmp_path / "hybrid-signed.pdf"
     out.write_bytes(signed)
@@ -365,3 +372,62 @@ def test_signature_contents_reservation_is_tight_and_sufficient(pki, seal):
     sig = PdfFileReader(io.BytesIO(signed)).embedded_regular_signatures[0]
     reserved = (sig.byte_range[2] - sig.byte_range[1] - 2) // 2
     assert len(sig.pkcs7_content) <= reserved <= len(sig.pkcs7_content) + 600
+
+
+def test_pdfa1_gets_a_hard_mask_other_files_a_soft_mask(pki, seal):
+    placements = [seal_at(seal)]
+    pdfa = (CORPUS / "crazyones-pdfa.pdf").read_bytes()
+    plain = (CORPUS / "pdfkit.pdf").read_bytes()
+
+    sealed_pdfa = sign_pdf(pdfa, signer=pki.seal_signer(), placements=placements, pades_level="B-B")
+    sealed_plain = sign_pdf(plain, signer=pki.seal_signer(), placements=placements, pades_level="B-B")
+
+    update_pdfa, update_plain = sealed_pdfa[len(pdfa) :], sealed_plain[len(plain) :]
+    assert b"/SMask" not in update_pdfa and b"/Mask" in update_pdfa  # PDF/A-1 forbids soft masks
+    assert b"/SMask" in update_plain
+
+
+def test_time_stamping_failure_is_reported(pki, seal):
+    class DownTsa(TimeStamper):
+        async def async_request_tsa_response(self, req):
+            raise OSError("connection refused")
+
+    with pytest.raises(TimestampFailed) as raised:
+        sign_pdf(
+            (CORPUS / "minimal-document.pdf").read_bytes(),
+            signer=pki.seal_signer(),
+            placements=[seal_at(seal)],
+            timestamper=DownTsa(),
+        )
+    assert raised.value.code == "timestamp_failed"
+
+
+def test_unreadable_seal_picture(pki):
+    with pytest.raises(SealImageInvalid) as raised:
+        sign_pdf(
+            (CORPUS / "minimal-document.pdf").read_bytes(),
+            signer=pki.seal_signer(),
+            placements=[seal_at(SealImage(b"not a png", 42))],
+            pades_level="B-B",
+        )
+    assert raised.value.code == "seal_image_invalid"
+
+
+def test_keystore_handles_from_inkseal_pki(pki, seal):
+    algorithms = pytest.importorskip("inkseal.pki.algorithms")
+    pkcs8 = pki.signer_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    handle = algorithms.RSA_2048.load_soft_key(pkcs8)
+
+    signed = sign_pdf(
+        (CORPUS / "minimal-document.pdf").read_bytes(),
+        signer=SealSigner(handle, pki.signer_cert, pki.chain()),
+        placements=[seal_at(seal)],
+        pades_level="B-B",
+    )
+
+    (status,) = pyhanko_statuses(signed, pki)
+    assert_pyhanko_valid(status, timestamped=False)
+    with pytest.raises(SignerUnsupported):
+        SealSigner(algorithms.ECDSA_P256.generate_soft_key(), pki.signer_cert, pki.chain())

@@ -5,9 +5,9 @@ check digits), so they reach the provider and exercise the refusal path end to e
 
 | value | refused by | as |
 |---|---|---|
-| resident ID number whose sequence code (digits 15–17) is 999, e.g. 110105199001019993 | every capability | the name, ID and phone/face/card do not match |
-| unified social credit code whose characters 9–12 are 9999, e.g. 911101089999000011 → see `reserved_uscc` | enterprise | the enterprise is not registered as entered |
-| bank card whose first six digits are 999999 (with a valid Luhn digit) | bank card | the four factors do not match |
+| resident ID number whose sequence code (digits 15–17) is 999, e.g. 110105199001019998 | every capability | the name, ID and phone/face/card do not match |
+| unified social credit code whose characters 9–12 are 9999, e.g. 911101089999000012 | enterprise | the enterprise is not registered as entered |
+| bank card whose first six digits are 999999, e.g. 9999990000000006 | bank card | the four factors do not match |
 """
 
 from __future__ import annotations

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IdentityConfig(AppConfig):
+    name = "inkseal.identity"
+    label = "identity"
+    verbose_name = _("实名认证")
+
+    def ready(self) -> None:
+        from inkseal.core import demo
+        from inkseal.identity.demo import demo_step
+
+        demo.register(demo_step)

@@ -1,0 +1,60 @@
+"""Demo certificates: the hierarchy, a personal cloud signing certificate for the expert (P-256)
+and an enterprise one for 北京示范科技有限公司 (RSA-2048). Idempotent: a holder that already has a
+usable cloud signing certificate of that algorithm keeps it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from inkseal.accounts.models import Enterprise, Party, Person
+from inkseal.audit.services import Actor
+from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, Algorithm
+from inkseal.pki.authorities import ensure_hierarchy
+from inkseal.pki.models import Certificate
+from inkseal.pki.services import issue_cloud_certificate
+from inkseal.pki.status import usable_q
+
+EXPERT_PHONE = "18800005473"
+DEMO_ACTOR = Actor("system", "", "demo")
+
+
+def _cloud_signing_certificate(holder: Party, algorithm: Algorithm) -> Certificate:
+    existing = (
+        Certificate.objects.filter(
+            usable_q(),
+            holder=holder,
+            medium=Certificate.Medium.CLOUD,
+            usage=Certificate.Usage.SIGNING,
+            algorithm=algorithm.name,
+        )
+        .order_by("-not_after")
+        .first()
+    )
+    return existing or issue_cloud_certificate(holder, algorithm=algorithm, years=1, actor=DEMO_ACTOR)
+
+
+def _entry(certificate: Certificate, holder: str, kind: str) -> dict[str, str]:
+    return {
+        "serial": certificate.serial,
+        "holder": holder,
+        "kind": kind,
+        "medium": certificate.medium,
+        "algorithm": certificate.algorithm,
+    }
+
+
+@transaction.atomic
+def demo_step(document: dict[str, Any]) -> None:
+    if "people" not in document or "enterprise" not in document:
+        raise RuntimeError("the pki demo step needs the accounts step's people and enterprise first")
+    ensure_hierarchy(actor=DEMO_ACTOR)
+    expert = Person.objects.select_related("party").get(phone=EXPERT_PHONE)
+    enterprise = Enterprise.objects.select_related("party").get(uscc=document["enterprise"]["uscc"])
+    personal = _cloud_signing_certificate(expert.party, ECDSA_P256)
+    corporate = _cloud_signing_certificate(enterprise.party, RSA_2048)
+    document["certificates"] = [
+        _entry(personal, expert.name, Certificate.SubjectKind.PERSONAL),
+        _entry(corporate, enterprise.name, Certificate.SubjectKind.ENTERPRISE),
+    ]

@@ -1,0 +1,103 @@
+"""The keystores of this deployment: which backend holds new keys, and how to reach each one.
+
+`INKSEAL_KEYSTORE` (settings.PKI_KEYSTORE) picks where new keys are made: `soft` (the default,
+blobs in the `KeyBlob` table sealed under the KEK) or `pkcs11` (a token). Every stored key id
+records its backend, so keys made before a switch keep working. Secrets are read from the
+environment (or var/secrets), never from the database or settings:
+
+- the key-encryption key: INKSEAL_KEK (base64 or hex), else var/secrets/kek (made on first use,
+  mode 0600); previous KEKs for rotation in INKSEAL_KEK_PREVIOUS (comma-separated);
+- the PKCS#11 user PIN: INKSEAL_PKCS11_PIN.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from django.conf import settings
+
+from inkseal.conf import var_dir
+from inkseal.pki.errors import KeyNotFound, KeystoreError
+from inkseal.pki.keystores import Keystore
+from inkseal.pki.keystores.soft import KeyEncryptionKey, SoftKeystore
+from inkseal.pki.models import KeyBlob
+
+BACKENDS = ("soft", "pkcs11")
+
+_keystores: dict[tuple[str, ...], Keystore] = {}
+_lock = threading.Lock()
+
+
+class DatabaseBlobStore:
+    """The soft keystore's `BlobStore` on the KeyBlob table; joins the caller's transaction."""
+
+    def put(self, key_id: str, blob: bytes) -> None:
+        KeyBlob.objects.update_or_create(key_id=key_id, defaults={"blob": blob})
+
+    def get(self, key_id: str) -> bytes:
+        blob = KeyBlob.objects.filter(key_id=key_id).values_list("blob", flat=True).first()
+        if blob is None:
+            raise KeyNotFound(f"no key {key_id}")
+        return bytes(blob)
+
+    def delete(self, key_id: str) -> None:
+        deleted, _ = KeyBlob.objects.filter(key_id=key_id).delete()
+        if not deleted:
+            raise KeyNotFound(f"no key {key_id}")
+
+
+def kek_path() -> Path:
+    return var_dir() / "secrets" / "kek"
+
+
+def load_keks() -> tuple[KeyEncryptionKey, list[KeyEncryptionKey]]:
+    """The current KEK and the previous ones (for blobs sealed before a rotation)."""
+    text = os.environ.get("INKSEAL_KEK", "").strip()
+    current = KeyEncryptionKey.from_text(text) if text else _kek_file()
+    previous = [
+        KeyEncryptionKey.from_text(t) for t in os.environ.get("INKSEAL_KEK_PREVIOUS", "").split(",") if t.strip()
+    ]
+    return current, previous
+
+
+def _kek_file() -> KeyEncryptionKey:
+    path = kek_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        candidate = path.with_name(f".kek-{os.getpid()}")
+        KeyEncryptionKey.generate().write(candidate)
+        try:
+            os.link(candidate, path)  # fails if another process won the race: use theirs
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink(missing_ok=True)
+    return KeyEncryptionKey.from_file(path)
+
+
+def keystore(backend: str | None = None) -> Keystore:
+    """The keystore for `backend` (default: where new keys go), one per process and configuration."""
+    backend = backend or settings.PKI_KEYSTORE
+    if backend == "soft":
+        config: tuple[str, ...] = ("soft", str(kek_path()), os.environ.get("INKSEAL_KEK", ""))
+    elif backend == "pkcs11":
+        config = ("pkcs11", settings.PKI_PKCS11_MODULE, settings.PKI_PKCS11_TOKEN)
+    else:
+        raise KeystoreError(f"unknown keystore backend {backend!r} (INKSEAL_KEYSTORE: {', '.join(BACKENDS)})")
+    with _lock:
+        if config not in _keystores:
+            _keystores[config] = _open(backend)
+        return _keystores[config]
+
+
+def _open(backend: str) -> Keystore:
+    if backend == "soft":
+        current, previous = load_keks()
+        return SoftKeystore(DatabaseBlobStore(), current, previous_keks=previous)
+    from inkseal.pki.keystores.pkcs11 import Pkcs11Keystore
+
+    return Pkcs11Keystore(
+        settings.PKI_PKCS11_MODULE, settings.PKI_PKCS11_TOKEN, os.environ.get("INKSEAL_PKCS11_PIN", "")
+    )

@@ -1,0 +1,124 @@
+"""Seals (印章) owned by a person or an enterprise, and the record of each use in a signature.
+
+A seal's state machine lives here as data (`TRANSITIONS`); services.py performs the moves.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from inkseal.accounts.models import Party, Person
+
+
+class SealType(models.TextChoices):
+    """What a seal is for; one live seal per type and owner. The values are the codes the
+    signing API uses. A 人名章 is one type whether square or strip (see `template_kind`)."""
+
+    OFFICIAL = "official", _("公章")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("法定代表人章")
+    CONTRACT = "contract", _("合同专用章")
+    FINANCE = "finance", _("财务专用章")
+    NAME = "name", _("人名章")
+    HANDWRITING = "handwriting", _("手写签名")
+
+
+ENTERPRISE_TYPES = (SealType.OFFICIAL, SealType.LEGAL_REPRESENTATIVE, SealType.CONTRACT, SealType.FINANCE)
+PERSONAL_TYPES = (SealType.NAME, SealType.HANDWRITING)
+
+
+class SealSource(models.TextChoices):
+    TEMPLATE = "template", _("模板制作")
+    UPLOAD = "upload", _("上传图章")
+    HANDWRITING = "handwriting", _("手写")
+
+
+class SealState(models.TextChoices):
+    ACTIVE = "active", _("可用")
+    PENDING_CHANGE = "pending_change", _("待变更")
+    VOID = "void", _("作废")
+
+
+LIVE_STATES = (SealState.ACTIVE, SealState.PENDING_CHANGE)
+# Allowed moves. 待变更 seals cannot become usable again: the text on them is out of date.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    SealState.ACTIVE: (SealState.PENDING_CHANGE, SealState.VOID),
+    SealState.PENDING_CHANGE: (SealState.VOID,),
+    SealState.VOID: (),
+}
+
+
+class Seal(models.Model):
+    owner = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="seals", verbose_name=_("所属主体"))
+    kind = models.CharField(_("印章类型"), max_length=32, choices=SealType.choices)
+    source = models.CharField(_("制章方式"), max_length=16, choices=SealSource.choices)
+    name = models.CharField(_("印章文字"), max_length=128, help_text=_("刻在印章上的名称，或手写签名的姓名。"))
+    # The template the image was drawn from (render.SealKind code, e.g. name_square); blank otherwise.
+    template_kind = models.CharField(_("模板"), max_length=32, blank=True)
+    color = models.CharField(_("颜色"), max_length=8, default="red")
+    border = models.CharField(_("边框"), max_length=8, default="single")
+    lower_text = models.CharField(_("下弦文"), max_length=20, blank=True)
+    texture = models.BooleanField(_("印泥纹理"), default=False)
+    image = models.FileField(_("印章图片"), upload_to="seals/%Y/%m/")
+    image_sha256 = models.CharField(max_length=64)
+    width_mm = models.FloatField(_("宽（毫米）"))
+    height_mm = models.FloatField(_("高（毫米）"))
+    state = models.CharField(_("状态"), max_length=16, choices=SealState.choices, default=SealState.ACTIVE)
+    state_reason = models.CharField(_("状态说明"), max_length=255, blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("制作人"))
+    created_at = models.DateTimeField(_("制作时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("印章")
+        verbose_name_plural = _("印章")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "kind"],
+                condition=models.Q(state__in=["active", "pending_change"]),
+                name="seal_one_live_per_type",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="void", voided_at__isnull=False) | ~models.Q(state="void"),
+                name="seal_void_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.name}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == SealState.ACTIVE
+
+    @property
+    def style_label(self) -> str:
+        """方形 / 条形 for 人名章, else empty."""
+        return str({"name_square": _("方形章"), "name_strip": _("条形章")}.get(self.template_kind, ""))
+
+
+class SealUsage(models.Model):
+    """印章使用记录: one row per seal per signing event, written by the signing service."""
+
+    seal = models.ForeignKey(Seal, on_delete=models.PROTECT, related_name="usages", verbose_name=_("印章"))
+    used_at = models.DateTimeField(_("使用时间"), db_index=True)
+    document_name = models.CharField(_("签署文件"), max_length=255)
+    platform_name = models.CharField(_("交易系统"), max_length=128)
+    # The signing record's id (应用记录 事件ID); a plain string so that signing can own that table.
+    event_id = models.CharField(_("事件ID"), max_length=64, db_index=True)
+    certificate_serial = models.CharField(_("证书序列号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("印章使用记录")
+        verbose_name_plural = _("印章使用记录")
+        ordering = ["-used_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["seal", "event_id"], name="seal_usage_once_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} · {self.document_name}"

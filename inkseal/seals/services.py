@@ -1,0 +1,622 @@
+"""Seal operations: make (template, uploaded image, handwriting), void, mark for change; usage
+records and PDF stamps for the signing service; the access gate for pages.
+
+check_* validate, do_* change state in one transaction with their audit row. Images are drawn
+or cleaned before the transaction opens (they take 0.1 s or more), written to storage, and the
+file is removed again if the transaction fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import unicodedata
+import uuid
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from inkseal.accounts.identity import CurrentIdentity
+from inkseal.accounts.models import Enterprise, Party, Person
+from inkseal.accounts.services import RequestContext, person_actor, require_verified
+from inkseal.audit.services import Actor, record
+from inkseal.seals import checks, imports
+from inkseal.seals.errors import (
+    RiskNoticeNotAccepted,
+    SealInactive,
+    SealKindNotAllowed,
+    SealManageDenied,
+    SealNotFound,
+    SealRequestInvalid,
+    SealShapeMismatch,
+    SealTypeTaken,
+    localise,
+)
+from inkseal.seals.image_errors import HandwritingEmpty, SealImageError
+from inkseal.seals.ink import colorize, ink_color
+from inkseal.seals.models import (
+    ENTERPRISE_TYPES,
+    LIVE_STATES,
+    PERSONAL_TYPES,
+    TRANSITIONS,
+    Seal,
+    SealSource,
+    SealState,
+    SealType,
+    SealUsage,
+)
+from inkseal.seals.render import SealKind, SealShape, SealSpec, StampImage, png_bytes, render_png, stamp_png
+
+# True sizes on paper of stored images: uploaded round seals are taken to be the usual 42 mm,
+# square ones 20 mm; a handwritten signature is 15 mm high (at most 60 mm wide).
+UPLOAD_SIZE_MM = {SealShape.ROUND: 42.0, SealShape.SQUARE: 20.0, SealShape.STRIP: 30.0}
+SIGNATURE_HEIGHT_MM, SIGNATURE_MAX_WIDTH_MM = 15.0, 60.0
+SIGNATURE_MAX_SIDE_PX = 1600  # stored signatures are scaled down to this
+SIGNATURE_MAX_PIXELS = 16_000_000
+ROUND_TYPES = (SealType.OFFICIAL, SealType.CONTRACT, SealType.FINANCE)
+
+
+def _actor(identity: CurrentIdentity) -> Actor:
+    return person_actor(identity.person)
+
+
+def _label(seal_type: str) -> str:
+    return str(SealType(seal_type).label)
+
+
+# --- queries and the access gate ---------------------------------------------------------------
+
+
+def allowed_types(identity: CurrentIdentity) -> tuple[SealType, ...]:
+    """Enterprise identities make enterprise seals; the personal identity makes personal ones."""
+    return ENTERPRISE_TYPES if identity.is_enterprise else PERSONAL_TYPES
+
+
+def live_seals(party: Party) -> QuerySet[Seal]:
+    """可用 and 待变更 seals: at most one per type."""
+    return Seal.objects.filter(owner=party, state__in=LIVE_STATES)
+
+
+def missing_types(identity: CurrentIdentity) -> list[SealType]:
+    """The types this identity may still add (no live seal yet); 新增 is disabled when empty."""
+    taken = set(live_seals(identity.party).values_list("kind", flat=True))
+    return [t for t in allowed_types(identity) if t not in taken]
+
+
+def usable_seal_count(party: Party) -> int:
+    return Seal.objects.filter(owner=party, state=SealState.ACTIVE).count()
+
+
+def seal_for(identity: CurrentIdentity, seal_id: int | str) -> Seal:
+    """The seal if it belongs to the current identity; SealNotFound otherwise, whether or not
+    another identity's seal has that id."""
+    try:
+        pk = int(seal_id)
+    except (TypeError, ValueError):
+        pk = 0
+    seal = Seal.objects.filter(owner=identity.party, pk=pk).select_related("created_by").first()
+    if seal is None:
+        raise SealNotFound(_("印章不存在。"))
+    return seal
+
+
+def seal_usages(seal: Seal, search: str = "") -> QuerySet[SealUsage]:
+    """One seal's 印章使用记录, newest first."""
+    return _search_usages(seal.usages.select_related("seal"), search)
+
+
+def usages_for(party: Party, *, void: bool = False, search: str = "") -> QuerySet[SealUsage]:
+    """印章使用记录 of the party's live seals (or of its voided ones), newest first."""
+    states = [SealState.VOID] if void else list(LIVE_STATES)
+    usages = SealUsage.objects.filter(seal__owner=party, seal__state__in=states).select_related("seal")
+    return _search_usages(usages, search)
+
+
+def _search_usages(usages: QuerySet[SealUsage], search: str) -> QuerySet[SealUsage]:
+    text = search.strip()[:100]
+    if text:
+        matching_types = [t.value for t in SealType if text in str(t.label)]
+        usages = usages.filter(
+            Q(document_name__icontains=text)
+            | Q(platform_name__icontains=text)
+            | Q(event_id__icontains=text)
+            | Q(certificate_serial__icontains=text)
+            | Q(seal__kind__in=matching_types)
+        )
+    return usages.order_by("-used_at", "-pk")
+
+
+def seal_image_bytes(seal: Seal) -> bytes:
+    with seal.image.open("rb") as handle:
+        return bytes(handle.read())
+
+
+# --- certificate bindings (registered by the PKI app) ------------------------------------------
+
+BindingProvider = Callable[[Seal], Iterable[str]]
+_binding_providers: list[BindingProvider] = []
+
+
+def register_seal_binding(provider: BindingProvider) -> None:
+    """Let another app say what a seal is bound to: `provider(seal)` returns descriptions such
+    as "云证书 5F3A…（有效）". Register in AppConfig.ready(); 作废 warns when any is returned."""
+    if provider not in _binding_providers:
+        _binding_providers.append(provider)
+
+
+def seal_bindings(seal: Seal) -> list[str]:
+    """Descriptions of the certificates (or anything else) the seal is bound to; [] if none."""
+    return [str(item) for provider in _binding_providers for item in provider(seal)]
+
+
+# --- names engraved on seals -------------------------------------------------------------------
+
+
+def seal_name(identity: CurrentIdentity, seal_type: str) -> str:
+    """What the seal of this type says: the enterprise's name, its legal representative's name,
+    or the person's verified name."""
+    if identity.enterprise is None:
+        return identity.person.name
+    if seal_type == SealType.LEGAL_REPRESENTATIVE:
+        if not identity.enterprise.legal_rep_name.strip():
+            raise SealRequestInvalid(
+                _("企业信息中没有法定代表人姓名，无法制作法定代表人章。"), code="legal_rep_missing"
+            )
+        return identity.enterprise.legal_rep_name
+    return identity.enterprise.name
+
+
+def _comparable(name: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFC", name) if not ch.isspace())
+
+
+def _current_names(party: Party) -> dict[str, str]:
+    """Per seal type, the name a seal of `party` should carry now (read from the database)."""
+    enterprise = Enterprise.objects.filter(party=party).first()
+    if enterprise is not None:
+        names = {t.value: enterprise.name for t in ENTERPRISE_TYPES}
+        names[SealType.LEGAL_REPRESENTATIVE] = enterprise.legal_rep_name
+        return names
+    person = Person.objects.filter(party=party).first()
+    return {t.value: person.name for t in PERSONAL_TYPES} if person else {}
+
+
+# --- making seals --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateOptions:
+    """The choices on the 模板制作 form. `style` is square or strip for 人名章; `lower_text` (下弦文)
+    and `border` apply to round seals."""
+
+    style: str = "square"
+    color: str = "red"
+    border: str = "single"
+    lower_text: str = ""
+    texture: bool = False
+
+
+def check_manage(identity: CurrentIdentity) -> None:
+    if not identity.is_admin:
+        raise SealManageDenied(_("只有企业管理员（经办人）可以制作或作废企业印章。"))
+
+
+def check_make_seal(identity: CurrentIdentity, seal_type: str, replaces: Seal | None = None) -> SealType:
+    """Who may make which seal: a verified person (personal types), or an administrator of a
+    verified enterprise (enterprise types); one live seal per type unless replacing it."""
+    check_manage(identity)
+    require_verified(identity)
+    try:
+        wanted = SealType(seal_type)
+    except ValueError:
+        raise SealRequestInvalid(_("未知的印章类型。"))
+    if wanted not in allowed_types(identity):
+        if identity.is_enterprise:
+            raise SealKindNotAllowed(_("企业身份不能制作个人印章，请切换到个人身份。"))
+        raise SealKindNotAllowed(_("个人身份不能制作企业印章，请切换到企业身份。"))
+    if replaces is not None:
+        if replaces.owner_id != identity.party.pk or replaces.kind != wanted:
+            raise SealRequestInvalid(_("只能用同类型的新印章变更原印章。"))
+        if not replaces.is_live:
+            raise SealInactive(_("该印章已作废，不能修改或变更。"))
+    elif live_seals(identity.party).filter(kind=wanted).exists():
+        raise SealTypeTaken(_("已有可用的%(type)s：请使用“修改/变更”，或先作废原印章。") % {"type": wanted.label})
+    return wanted
+
+
+def template_spec(identity: CurrentIdentity, seal_type: str, options: TemplateOptions) -> SealSpec:
+    """The SealSpec of a template seal of this type for this identity."""
+    if seal_type == SealType.NAME:
+        if options.style not in ("square", "strip"):
+            raise SealRequestInvalid(_("请选择方形章或条形章。"))
+        kind = SealKind.NAME_SQUARE if options.style == "square" else SealKind.NAME_STRIP
+    elif seal_type in (SealType.OFFICIAL, SealType.CONTRACT, SealType.FINANCE, SealType.LEGAL_REPRESENTATIVE):
+        kind = SealKind(seal_type)
+    else:
+        raise SealRequestInvalid(_("手写签名不能用模板制作。"))
+    try:
+        return SealSpec(
+            kind,
+            seal_name(identity, seal_type),
+            lower_text=options.lower_text if kind.shape is SealShape.ROUND else None,
+            color=options.color,
+            border=options.border,
+            texture=options.texture,
+        )
+    except SealImageError as error:
+        raise localise(error)
+
+
+def do_make_template_seal(
+    identity: CurrentIdentity,
+    seal_type: str,
+    options: TemplateOptions,
+    ctx: RequestContext,
+    *,
+    replaces: Seal | None = None,
+) -> Seal:
+    """模板制作: draw the seal and keep it as the identity's live seal of that type."""
+    wanted = check_make_seal(identity, seal_type, replaces)
+    spec = template_spec(identity, wanted, options)
+    try:
+        stamp = stamp_png(spec)
+    except SealImageError as error:
+        raise localise(error)
+    seal = Seal(
+        kind=wanted,
+        source=SealSource.TEMPLATE,
+        name=spec.name,
+        template_kind=SealKind.parse(spec.kind).value,
+        color=spec.ink.value,
+        border=str(spec.border),
+        lower_text=spec.lower_text or "",
+        texture=spec.texture,
+    )
+    return _keep(identity, seal, stamp, ctx, replaces, {"template": seal.template_kind})
+
+
+def do_upload_seal(
+    identity: CurrentIdentity,
+    seal_type: str,
+    data: bytes,
+    ctx: RequestContext,
+    *,
+    color: str = "red",
+    risk_acknowledged: bool = False,
+    replaces: Seal | None = None,
+) -> Seal:
+    """上传图章: clean the photo (transparent paper, cropped, one ink colour) and check that its
+    text reads as the name the seal must carry; refusals say why and point to the template."""
+    wanted = check_make_seal(identity, seal_type, replaces)
+    if not identity.is_enterprise:
+        raise SealKindNotAllowed(_("个人印章不支持上传图章。"))
+    if not risk_acknowledged:
+        raise RiskNoticeNotAccepted(_("请先阅读并勾选风险提示，再上传印章图片。"))
+    if not data:
+        raise SealRequestInvalid(_("请选择要上传的印章图片。"), code="file_missing")
+    expected = seal_name(identity, wanted)
+    try:
+        imported = imports.import_seal_photo(data, color, expected, threshold=settings.SEAL_TEXT_THRESHOLD)
+        stamp = stamp_png(imported.png, UPLOAD_SIZE_MM[imported.shape])
+    except SealImageError as error:
+        raise localise(error)
+    round_wanted = wanted in ROUND_TYPES
+    if (imported.shape is SealShape.ROUND) != round_wanted:
+        raise SealShapeMismatch(
+            _("上传的印章是%(found)s，%(type)s应为%(shape)s。")
+            % {
+                "found": _("圆形章") if imported.shape is SealShape.ROUND else _("方形章"),
+                "type": wanted.label,
+                "shape": _("圆形章") if round_wanted else _("方形章"),
+            }
+            + _("您可以改用模板制作印章。")
+        )
+    seal = Seal(kind=wanted, source=SealSource.UPLOAD, name=expected, color=ink_color(color).value)
+    check = imported.text_check
+    audit = {"found_ink": imported.found_ink.value, "read": check.read if check else "", "score": _score(check)}
+    return _keep(identity, seal, stamp, ctx, replaces, audit)
+
+
+def do_make_handwriting(
+    identity: CurrentIdentity,
+    data: bytes,
+    ctx: RequestContext,
+    *,
+    color: str = "black",
+    replaces: Seal | None = None,
+) -> Seal:
+    """手写签名: the drawing (a PNG from the canvas) must read as the person's verified name."""
+    check_make_seal(identity, SealType.HANDWRITING, replaces)
+    name = seal_name(identity, SealType.HANDWRITING)
+    try:
+        image = signature_image(data, color)
+        check = checks.check_handwriting(image, name, threshold=settings.HANDWRITING_THRESHOLD)
+    except SealImageError as error:
+        raise localise(error)
+    stamp = StampImage(png_bytes(image), *_signature_size_mm(image))
+    seal = Seal(kind=SealType.HANDWRITING, source=SealSource.HANDWRITING, name=name, color=ink_color(color).value)
+    return _keep(identity, seal, stamp, ctx, replaces, {"read": check.read, "score": _score(check)})
+
+
+def _score(check: checks.TextCheck | None) -> float:
+    return round(check.score, 3) if check else 0.0
+
+
+def signature_image(data: bytes, color: str) -> Image.Image:
+    """The drawn signature cropped tight to its ink, transparent, in one ink colour."""
+    ink = ink_color(color)
+    mask = checks.ink_mask(_decode_signature(data))
+    inked = mask > 24
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if len(rows) == 0:
+        raise HandwritingEmpty()
+    pad = max(2, (rows[-1] - rows[0]) // 20)
+    top, bottom = max(0, rows[0] - pad), min(mask.shape[0], rows[-1] + 1 + pad)
+    left, right = max(0, cols[0] - pad), min(mask.shape[1], cols[-1] + 1 + pad)
+    image = colorize(mask[top:bottom, left:right].copy(), ink)
+    scale = SIGNATURE_MAX_SIDE_PX / max(image.size)
+    if scale < 1:
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+    return image
+
+
+def _decode_signature(data: bytes) -> Image.Image:
+    if not data:
+        raise HandwritingEmpty()
+    refused = SealRequestInvalid(_("签名图片无效，请重新书写后保存。"), code="signature_invalid")
+    if len(data) > imports.MAX_UPLOAD_BYTES:
+        raise refused
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format != "PNG" or image.width * image.height > SIGNATURE_MAX_PIXELS:
+                raise refused
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, UnidentifiedImageError, OSError, ValueError):
+        raise refused
+    return image
+
+
+def _signature_size_mm(image: Image.Image) -> tuple[float, float]:
+    ratio = image.width / image.height
+    width = SIGNATURE_HEIGHT_MM * ratio
+    if width <= SIGNATURE_MAX_WIDTH_MM:
+        return round(width, 2), SIGNATURE_HEIGHT_MM
+    return SIGNATURE_MAX_WIDTH_MM, round(SIGNATURE_MAX_WIDTH_MM / ratio, 2)
+
+
+def _keep(
+    identity: CurrentIdentity,
+    seal: Seal,
+    stamp: StampImage,
+    ctx: RequestContext,
+    replaces: Seal | None,
+    audit: Mapping[str, object],
+) -> Seal:
+    """Store the image, then in one transaction void the seal replaced (if any), save the new
+    one and write the audit rows. A concurrent double submit meets the one-live-per-type
+    constraint and is refused; the stored file is removed whenever nothing was saved."""
+    seal.owner = identity.party
+    seal.created_by = identity.person
+    seal.width_mm, seal.height_mm = round(stamp.width_mm, 2), round(stamp.height_mm, 2)
+    seal.image_sha256 = hashlib.sha256(stamp.png).hexdigest()
+    seal.image.save(f"{uuid.uuid4().hex}.png", ContentFile(stamp.png), save=False)
+    try:
+        with transaction.atomic():
+            if replaces is not None:
+                _void_locked(identity, replaces, ctx, reason=_("已变更为新印章"))
+            seal.save()
+            record(
+                "seal.create",
+                actor=_actor(identity),
+                identity=ctx.identity,
+                ip=ctx.ip,
+                target=f"seal:{seal.pk}",
+                data={
+                    "kind": seal.kind,
+                    "source": seal.source,
+                    "name": seal.name,
+                    "sha256": seal.image_sha256,
+                    "replaces": replaces.pk if replaces else None,
+                    **audit,
+                },
+            )
+    except IntegrityError:
+        seal.image.delete(save=False)
+        raise SealTypeTaken(_("已有可用的%(type)s，请刷新页面后重试。") % {"type": _label(seal.kind)})
+    except BaseException:
+        seal.image.delete(save=False)
+        raise
+    return seal
+
+
+# --- voiding and marking for change --------------------------------------------------------------
+
+
+def _move(seal: Seal, state: SealState) -> None:
+    if state not in TRANSITIONS[seal.state]:
+        raise SealInactive(_("印章当前状态为“%(state)s”，不能执行该操作。") % {"state": seal.get_state_display()})
+    seal.state = state
+
+
+def check_void_seal(identity: CurrentIdentity, seal: Seal) -> None:
+    check_manage(identity)
+    if seal.owner_id != identity.party.pk:
+        raise SealNotFound(_("印章不存在。"))
+    if not seal.is_live:
+        raise SealInactive(_("该印章已作废。"))
+
+
+def do_void_seal(identity: CurrentIdentity, seal: Seal, ctx: RequestContext) -> list[str]:
+    """作废: the seal stops being usable, keeps its records; returns the certificate bindings it
+    had (the page confirmed the warning about them before calling this)."""
+    check_void_seal(identity, seal)
+    with transaction.atomic():
+        bindings = _void_locked(identity, seal, ctx, reason="")
+    seal.refresh_from_db()
+    return bindings
+
+
+def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, reason: str) -> list[str]:
+    locked = Seal.objects.select_for_update().get(pk=seal.pk)
+    _move(locked, SealState.VOID)
+    locked.voided_at = timezone.now()
+    locked.state_reason = reason
+    locked.save(update_fields=["state", "voided_at", "state_reason"])
+    bindings = seal_bindings(locked)
+    record(
+        "seal.void",
+        actor=_actor(identity),
+        identity=ctx.identity,
+        ip=ctx.ip,
+        target=f"seal:{locked.pk}",
+        data={"kind": locked.kind, "reason": reason, "bindings": bindings},
+    )
+    return bindings
+
+
+def mark_seals_for_change(
+    party: Party,
+    *,
+    kinds: Iterable[str] | None = None,
+    reason: str = "",
+    actor: Actor | None = None,
+) -> list[Seal]:
+    """待变更: mark the party's 可用 seals that must be remade. Without `kinds`, those whose text
+    no longer matches the party's current details (enterprise name, legal representative,
+    person's name); with `kinds`, every 可用 seal of those types. Returns the seals marked.
+
+    Call it after saving the new details (the identity app does; a post_save signal on
+    Enterprise and Person does too, so calling it twice is harmless)."""
+    if not Seal.objects.filter(owner=party, state=SealState.ACTIVE).exists():
+        return []
+    wanted = set(kinds) if kinds is not None else None
+    names = _current_names(party)
+    with transaction.atomic():
+        active = Seal.objects.select_for_update().filter(owner=party, state=SealState.ACTIVE).order_by("pk")
+        marked = []
+        for seal in active:
+            stale = _comparable(seal.name) != _comparable(names.get(seal.kind, seal.name))
+            if (wanted is None and stale) or (wanted is not None and seal.kind in wanted):
+                _move(seal, SealState.PENDING_CHANGE)
+                seal.state_reason = reason or _("主体信息已变更，印章需重新制作")
+                seal.save(update_fields=["state", "state_reason"])
+                record(
+                    "seal.mark_for_change",
+                    actor=actor or Actor.system(),
+                    target=f"seal:{seal.pk}",
+                    data={"kind": seal.kind, "name": seal.name, "now": names.get(seal.kind, ""), "reason": reason},
+                )
+                marked.append(seal)
+    return marked
+
+
+# --- for the signing service ---------------------------------------------------------------------
+
+
+def seal_stamp(party: Party, kind_code: str) -> tuple[Seal, StampImage]:
+    """The party's 可用 seal of a type (official, legal_representative, contract, finance, name,
+    handwriting) and its image at true size for a PDF stamp (42 mm round, 20 mm square, …).
+
+    Raises SealNotFound (seal_not_found) when the party never had one, SealInactive
+    (seal_inactive) when it is 待变更 or only voided ones exist."""
+    try:
+        wanted = SealType(kind_code)
+    except ValueError:
+        raise SealNotFound(_("未知的印章类型“%(kind)s”。") % {"kind": str(kind_code)[:40]})
+    seal = live_seals(party).filter(kind=wanted).first()
+    if seal is None:
+        if Seal.objects.filter(owner=party, kind=wanted).exists():
+            raise SealInactive(_("%(type)s已作废，请重新制作印章。") % {"type": wanted.label})
+        raise SealNotFound(_("未找到可用的%(type)s，请先制作印章。") % {"type": wanted.label})
+    if seal.state != SealState.ACTIVE:
+        raise SealInactive(_("%(type)s待变更，请重新制作后再签章。") % {"type": wanted.label})
+    return seal, stamp_of(seal)
+
+
+def stamp_of(seal: Seal) -> StampImage:
+    """The seal's stored PNG and its size on paper."""
+    return StampImage(seal_image_bytes(seal), seal.width_mm, seal.height_mm)
+
+
+def record_seal_usage(
+    seal: Seal,
+    *,
+    event_id: str,
+    document_name: str,
+    platform_name: str,
+    certificate_serial: str = "",
+    at: datetime | None = None,
+) -> SealUsage:
+    """印章使用记录 for one signing event. Call it inside the signing transaction: the seal row
+    is locked, so a seal voided meanwhile raises SealInactive and the signing rolls back.
+    Idempotent per (seal, event_id). The signing event's own audit row covers this write."""
+    event_id = str(event_id).strip()
+    if not event_id:
+        raise SealRequestInvalid(_("缺少签署事件ID。"))
+    with transaction.atomic():
+        locked = Seal.objects.select_for_update().get(pk=seal.pk)
+        if locked.state != SealState.ACTIVE:
+            raise SealInactive(
+                _("%(type)s不可用（%(state)s）。") % {"type": _label(locked.kind), "state": locked.get_state_display()}
+            )
+        usage, _created = SealUsage.objects.get_or_create(
+            seal=locked,
+            event_id=event_id[:64],
+            defaults={
+                "used_at": at or timezone.now(),
+                "document_name": document_name[:255],
+                "platform_name": platform_name[:128],
+                "certificate_serial": certificate_serial[:64],
+            },
+        )
+    return usage
+
+
+# --- live preview --------------------------------------------------------------------------------
+
+# Screen resolution, not print: ~500 px across for a round seal keeps a preview near 60 ms.
+PREVIEW_PX_PER_MM = {SealShape.ROUND: 12.0, SealShape.SQUARE: 24.0, SealShape.STRIP: 20.0}
+
+
+def preview_seal_type(kind: str) -> SealType | None:
+    """The seal type a template kind makes (人名章-方形 → name), None for kinds not offered."""
+    try:
+        parsed = SealKind.parse(kind)
+    except SealImageError:
+        return None
+    if parsed in (SealKind.NAME_SQUARE, SealKind.NAME_STRIP):
+        return SealType.NAME
+    try:
+        return SealType(parsed.value)
+    except ValueError:
+        return None
+
+
+def render_preview(
+    kind: str,
+    name: str,
+    *,
+    lower_text: str | None = None,
+    color: str = "red",
+    size_mm: float | None = None,
+    border: str = "single",
+    texture: bool = False,
+) -> bytes:
+    """A screen-resolution PNG of a template seal for the 新增印章 page's live preview."""
+    try:
+        spec = SealSpec(kind, name, lower_text, color, size_mm, border, texture)
+        return render_png(spec, PREVIEW_PX_PER_MM[spec.shape])
+    except SealImageError as error:
+        raise localise(error)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from inkseal.seals import views
+
+app_name = "seals"
+
+# 印章管理 itself is /seals/ (portal:seals, wired in portal/urls.py); its pages live below it.
+urlpatterns = [
+    path("new/", views.seal_new, name="new"),
+    path("void", views.seal_void, name="void"),
+    path("<int:seal_id>/", views.seal_detail, name="detail"),
+    path("<int:seal_id>/image.png", views.seal_image, name="image"),
+]
