@@ -7,6 +7,10 @@ the key in the soft keystore), OCSP responses per second, the time to build a CR
 entries and time-stamp replies per second. The hierarchy is the production default (RSA-3072
 root and RSA issuing CA, P-256 issuing CA); each figure is one thread on one core.
 With --hsm, CA keys in a throwaway SoftHSM2 token are measured too.
+
+Then OCSP responses per second through HTTP: the whole platform served by gunicorn on loopback
+(as `inkseal serve`: 2 workers x 4 threads) with a throwaway SQLite database and hierarchy, and
+a bounded loop of POSTs from client threads (keep-alive) for each issuing CA (--no-http skips).
 """
 
 from __future__ import annotations
@@ -164,10 +168,108 @@ def bench_hsm(seconds: float) -> None:
     shutil.rmtree(root)
 
 
+def _inkseal(env: dict[str, str], *args: str) -> str:
+    command = [sys.executable, "-m", "inkseal.cli", *args]
+    return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+
+
+_SETUP = """
+import sys
+from inkseal.accounts.models import Party, Person, VerificationState
+from inkseal.accounts.services import set_id_number
+from inkseal.audit.services import Actor
+from inkseal.pki.algorithms import get_algorithm
+from inkseal.pki.services import issue_cloud_certificate, certificate_chain, certificate_pem
+from inkseal.pki.pem import armor
+person = Person(party=Party.objects.create(kind="person"), phone="13800009999", name="Bench")
+set_id_number(person, "11010519880101001X")
+person.verification_state = VerificationState.VERIFIED
+person.save()
+for name in ("rsa-2048", "ecdsa-p256"):
+    c = issue_cloud_certificate(person.party, algorithm=get_algorithm(name), years=1, actor=Actor.system())
+    print(certificate_pem(c) + armor(certificate_chain(c)[0], "CERTIFICATE") + "=====")
+"""
+
+
+def _post_loop(port: int, body: bytes, deadline: float, counts: list[int], index: int) -> None:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "application/ocsp-request"}
+    while time.perf_counter() < deadline:
+        connection.request("POST", "/pki/ocsp", body, headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"OCSP over HTTP answered {response.status}")
+        counts[index] += 1
+    connection.close()
+
+
+def _run_clients(port: int, body: bytes, seconds: float, counts: list[int]) -> None:
+    import threading
+
+    deadline = time.perf_counter() + seconds
+    threads = [threading.Thread(target=_post_loop, args=(port, body, deadline, counts, i)) for i in range(len(counts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def bench_ocsp_http(seconds: float, clients: int = 4) -> None:
+    import socket
+    import urllib.request
+
+    work = Path(tempfile.mkdtemp())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "INKSEAL_VAR_DIR": str(work),
+        "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
+        "INKSEAL_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "INKSEAL_LOG_LEVEL": "WARNING",
+    }
+    _inkseal(env, "migrate", "-v0")
+    _inkseal(env, "ca", "init")
+    pairs = [block for block in _inkseal(env, "shell", "-c", _SETUP).split("=====") if block.strip()]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "inkseal.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--threads", "4", "--no-control-socket", "--log-level", "warning"],
+        env=env, cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        for pem_pair in pairs:
+            leaf, issuer = cx.load_pem_x509_certificates(pem_pair.strip().encode())
+            request = ocsp_request(Certificate(leaf.public_bytes(serialization.Encoding.DER)), Certificate(
+                issuer.public_bytes(serialization.Encoding.DER)))  # fmt: skip
+            counts = [0] * clients
+            _run_clients(port, request, 3.0, [0] * clients)  # warm up every worker (imports, key caches)
+            started = time.perf_counter()
+            _run_clients(port, request, seconds, counts)
+            per_second = sum(counts) / (time.perf_counter() - started)
+            label = f"{leaf.public_key().__class__.__name__.removeprefix('_')[:3].upper()} leaf"
+            where = "RSA CA (RSA-2048 responder key)" if "RSA" in label else "P-256 CA (P-256 responder key)"
+            print(f"OCSP responses/s over HTTP  {where:<32} gunicorn 2x4, {clients} clients  {per_second:8.0f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=2.0, help="measuring time per figure")
     parser.add_argument("--hsm", action="store_true", help="also measure CA keys in SoftHSM2")
+    parser.add_argument("--no-http", action="store_true", help="skip the OCSP-over-HTTP figure (starts gunicorn)")
     args = parser.parse_args()
     keystore = SoftKeystore(MemoryBlobStore(), KeyEncryptionKey.generate())
     hierarchy = bootstrap_hierarchy(
@@ -180,6 +282,8 @@ def main() -> None:
     bench_tsa(keystore, hierarchy, args.seconds)
     if args.hsm:
         bench_hsm(args.seconds)
+    if not args.no_http:
+        bench_ocsp_http(args.seconds)
 
 
 if __name__ == "__main__":

@@ -190,7 +190,9 @@ def _set_state(enterprise: Enterprise, state: str, reason: str = "") -> None:
     enterprise.state_reason = reason[:255]
     try:
         with transaction.atomic():
-            enterprise.save(update_fields=["name", "enterprise_type", "uscc", "legal_rep_name", "state", "state_reason"])
+            enterprise.save(
+                update_fields=["name", "enterprise_type", "uscc", "legal_rep_name", "state", "state_reason"]
+            )
     except IntegrityError:
         raise VerificationInvalid(_("该统一社会信用代码已被其他企业登记，请联系该企业的管理员将您加入。"), field="uscc")
 
@@ -230,7 +232,9 @@ def do_verify_legal_rep_phone(
         raise VerificationInvalid(_("请输入法定代表人的11位手机号。"), field="phone")
     verify_code(phone, "verify", code.strip())
     provider = enterprise_provider()
-    verdict = provider.verify_legal_rep(checked.name, checked.uscc, checked.legal_rep.name, checked.legal_rep.id_number, phone)
+    verdict = provider.verify_legal_rep(
+        checked.name, checked.uscc, checked.legal_rep.name, checked.legal_rep.id_number, phone
+    )
     with transaction.atomic():
         enterprise = _lock(enterprise, person, ctx)
         attempt = _record(person, enterprise, checked, Method.LEGAL_REP_PHONE, provider.name, phone)
@@ -241,7 +245,7 @@ def do_verify_legal_rep_phone(
             notice = _("【Inkseal】“%(enterprise)s”已通过您的授权完成企业实名认证。如非本人授权，请立即联系客服。") % {
                 "enterprise": enterprise.name
             }
-            transaction.on_commit(lambda: gateway().send(phone, notice, "verify_notice"))
+            gateway().send(phone, notice, "verify_notice")
     return attempt
 
 

@@ -74,7 +74,9 @@ def _application(form: EnterpriseVerificationForm) -> EnterpriseApplication:
     )
 
 
-def _submit(request: HttpRequest, person: Person, enterprise: Enterprise, method: str, form: Any) -> VerificationAttempt:
+def _submit(
+    request: HttpRequest, person: Person, enterprise: Enterprise, method: str, form: Any
+) -> VerificationAttempt:
     data, ctx = form.cleaned_data, request_context(request)
     app = _application(form)
     if method == "bank_card":
@@ -137,7 +139,7 @@ def enterprise_verify(request: HttpRequest, pk: int) -> HttpResponse:
         error=error,
         blocked=blocked,
         person_verified=person.is_verified,
-        checked=form.data.getlist("agreements"),
+        checked=request.POST.getlist("agreements"),
     )
     return render(request, "identity/enterprise_verify.html", context, status=status)
 
@@ -170,7 +172,9 @@ def enterprise_deposit(request: HttpRequest, pk: int, attempt_pk: int) -> HttpRe
         status = 400
         if form.is_valid():
             try:
-                attempt = do_confirm_micro_deposit(person, attempt.pk, form.cleaned_data["amount"], request_context(request))
+                attempt = do_confirm_micro_deposit(
+                    person, attempt.pk, form.cleaned_data["amount"], request_context(request)
+                )
             except DomainError as exc:
                 error, status = str(exc.message), exc.status
             else:

@@ -59,4 +59,6 @@ class DepositForm(forms.Form):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("通过")), ("reject", _("驳回"))])
-    reason = forms.CharField(label=_("原因/备注"), max_length=255, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("原因/备注"), max_length=255, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -9,15 +9,17 @@ GB 32100 (unified social credit code, MOD 31), Luhn (bank cards).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from inkseal.core.idnumbers import USCC_ALPHABET, id_check_char, uscc_check_char
 
-_ID_CHARS = re.compile(r"^\d{17}[\dX]$")
-_CARD_CHARS = re.compile(r"^\d+$")
+_ID_CHARS = re.compile(r"^[0-9]{17}[0-9X]$")
+_CARD_CHARS = re.compile(r"^[0-9]+$")
 _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
+_DIGITS = frozenset("0123456789")
 CARD_LENGTHS = range(12, 20)  # UnionPay debit and credit cards: 16–19 digits; some old cards are shorter
 
 
@@ -34,7 +36,8 @@ class NumberCheck:
 
 
 def normalise(value: str) -> str:
-    return re.sub(r"[\s-]", "", value).upper()
+    """Full-width input (１２３, Ｘ) becomes ASCII; spaces and dashes go; letters are upper-cased."""
+    return re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", value)).upper()
 
 
 def check_id_number(value: str, *, today: date | None = None) -> NumberCheck:
@@ -46,7 +49,7 @@ def check_id_number(value: str, *, today: date | None = None) -> NumberCheck:
     if len(number) != 18:
         return bad("length", expected=18, actual=len(number))
     if not _ID_CHARS.match(number):
-        position = next(i for i, c in enumerate(number, 1) if not (c.isdigit() or (i == 18 and c == "X")))
+        position = next(i for i, c in enumerate(number, 1) if not (c in _DIGITS or (i == 18 and c == "X")))
         return bad("character", position=position, char=number[position - 1])
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -95,7 +98,7 @@ def check_bank_card(value: str) -> NumberCheck:
         return NumberCheck("bank-card", number, problem, params)
 
     if not _CARD_CHARS.match(number):
-        position = next((i for i, c in enumerate(number, 1) if not c.isdigit()), 1)
+        position = next((i for i, c in enumerate(number, 1) if c not in _DIGITS), 1)
         return bad("character", position=position, char=number[position - 1] if number else "")
     if len(number) not in CARD_LENGTHS:
         return bad("card_length", minimum=CARD_LENGTHS.start, maximum=CARD_LENGTHS.stop - 1, actual=len(number))

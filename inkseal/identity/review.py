@@ -30,8 +30,8 @@ def do_review(attempt_id: int, approve: bool, reason: str, operator: Actor, ctx:
         attempt = review_queue().select_for_update().filter(pk=attempt_id).first()
         if attempt is None:
             raise VerificationNotAllowed(_("该申请不在待审核队列中（可能已被其他审核员处理）。"))
-        if attempt.enterprise_id:
-            _decide_enterprise(attempt, approve, reason)
+        if attempt.enterprise_id is not None:
+            _decide_enterprise(attempt, attempt.enterprise_id, approve, reason)
         else:
             _decide_person(attempt, approve, reason)
         attempt.reviewed_by = operator.label
@@ -54,8 +54,8 @@ def _decide_person(attempt: VerificationAttempt, approve: bool, reason: str) -> 
     person.save(update_fields=["verification_state"])
 
 
-def _decide_enterprise(attempt: VerificationAttempt, approve: bool, reason: str) -> None:
-    enterprise = Enterprise.objects.select_for_update().get(pk=attempt.enterprise_id)
+def _decide_enterprise(attempt: VerificationAttempt, enterprise_id: int, approve: bool, reason: str) -> None:
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise_id)
     new_state = EnterpriseState.VERIFIED if approve else EnterpriseState.REJECTED
     check_transition(ENTERPRISE, enterprise.state, new_state)
     finish_attempt(attempt, Verdict.accept() if approve else Verdict.refuse("rejected", reason))

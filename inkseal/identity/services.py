@@ -84,8 +84,15 @@ from inkseal.notify.services import send_code, verify_code
 
 log = logging.getLogger(__name__)
 
-VERIFIED_FIELDS = ("name", "id_type", "id_number_enc", "id_number_index", "id_number_masked")
-VERIFIED_FIELDS += ("verification_state", "verified_at")
+VERIFIED_FIELDS = (
+    "name",
+    "id_type",
+    "id_number_enc",
+    "id_number_index",
+    "id_number_masked",
+    "verification_state",
+    "verified_at",
+)
 MAX_FACE_LINKS = 5  # QR codes per face attempt (the first and four renewals)
 VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3",)  # WebM/Matroska; MP4/MOV are recognised by their 'ftyp' box
 
@@ -114,7 +121,9 @@ def require_identity_verified(identity: CurrentIdentity) -> None:
 
 
 def _admin_enterprises(person: Person) -> Q:
-    return Q(enterprise__in=Enterprise.objects.filter(memberships__person=person, memberships__role=Membership.Role.ADMIN))
+    return Q(
+        enterprise__in=Enterprise.objects.filter(memberships__person=person, memberships__role=Membership.Role.ADMIN)
+    )
 
 
 def attempt_for(person: Person, attempt_id: int) -> VerificationAttempt:
@@ -434,7 +443,7 @@ def _still_verifiable(person: Person, claim: PersonClaim, verdict: Verdict) -> V
         check_person_can_start(person)
         check_id_number_free(person, claim)
     except VerificationNotAllowed as refused:
-        return Verdict.refuse(refused.code, str(refused.message), verdict.reference, **verdict.details)
+        return Verdict.refuse(refused.code, str(refused.message), verdict.reference, verdict.details)
     return verdict
 
 

@@ -8,21 +8,21 @@ from inkseal.accounts.models import EnterpriseState, VerificationState
 from inkseal.identity.errors import VerificationNotAllowed
 from inkseal.identity.models import AttemptState
 
-PERSON = {
+PERSON: dict[str, set[str]] = {
     VerificationState.UNVERIFIED: {VerificationState.PENDING, VerificationState.VERIFIED},
     VerificationState.PENDING: {VerificationState.VERIFIED, VerificationState.REJECTED},
     VerificationState.REJECTED: {VerificationState.PENDING, VerificationState.VERIFIED},
     VerificationState.VERIFIED: set(),
 }
 
-ENTERPRISE = {
+ENTERPRISE: dict[str, set[str]] = {
     EnterpriseState.UNVERIFIED: {EnterpriseState.PENDING, EnterpriseState.VERIFIED, EnterpriseState.REJECTED},
     EnterpriseState.PENDING: {EnterpriseState.VERIFIED, EnterpriseState.REJECTED},
     EnterpriseState.REJECTED: {EnterpriseState.PENDING, EnterpriseState.VERIFIED, EnterpriseState.REJECTED},
     EnterpriseState.VERIFIED: set(),
 }
 
-ATTEMPT = {
+ATTEMPT: dict[str, set[str]] = {
     AttemptState.PENDING: {AttemptState.SUCCEEDED, AttemptState.FAILED, AttemptState.CANCELLED},
     AttemptState.SUCCEEDED: set(),
     AttemptState.FAILED: set(),

@@ -125,7 +125,7 @@ def phone(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "identity/phone.html",
-        page_context(form=form, error=error, profile=person, checked=form.data.getlist("agreements")),
+        page_context(form=form, error=error, profile=person, checked=request.POST.getlist("agreements")),
         status=status,
     )
 
@@ -143,7 +143,13 @@ def _face_page(request: HttpRequest, attempt: VerificationAttempt, **extra: Any)
     return render(
         request,
         "identity/face_qr.html",
-        page_context(attempt=attempt, progress=face_progress(attempt), masked_name=mask_name(attempt.name), **extra),
+        page_context(
+            attempt=attempt,
+            progress=face_progress(attempt),
+            masked_name=mask_name(attempt.name),
+            ttl_minutes=max(1, settings.IDENTITY_FACE_LINK_TTL // 60),
+            **extra,
+        ),
     )
 
 
@@ -153,7 +159,9 @@ def face(request: HttpRequest) -> HttpResponse:
     """The form, then the consent notice (同意/拒绝同意), then the QR code."""
     person = current_person(request)
     form = FaceVerificationForm(request.POST or None, initial={"name": person.name})
-    context = page_context(form=form, profile=person, checked=form.data.getlist("agreements"), notice=consent_notice())
+    context = page_context(
+        form=form, profile=person, checked=request.POST.getlist("agreements"), notice=consent_notice()
+    )
     if request.method != "POST":
         return render(request, "identity/face.html", context)
     if not form.is_valid():

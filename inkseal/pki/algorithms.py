@@ -6,9 +6,9 @@ private key: a key held in memory (`SoftKey`), a key inside a PKCS#11 token, lat
 Every signature in the PKI (certificates, CRLs, OCSP, time stamps) goes through `KeyHandle.sign`,
 so where the key lives never changes the code path.
 
-SM2 plugs in as another `Algorithm` subclass with its own `signing_digest` (SM3 over Z_A || M),
-`matches` (id-ecPublicKey on curve 1.2.156.10197.1.301) and signature OID 1.2.156.10197.1.501;
-register it with `register()`.
+SM2 is another `Algorithm` (`Sm2Algorithm`, registered as "sm2"): its `signing_digest` is
+SM3(Z_A || M) with the default user ID, its keys are id-ecPublicKey on curve 1.2.156.10197.1.301
+and its signatures SM2-with-SM3 (1.2.156.10197.1.501); the arithmetic lives in `gm`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from inkseal.pki import der
+from inkseal.pki import der, gm
 from inkseal.pki.errors import SignatureInvalid, UnsupportedAlgorithm
 from inkseal.pki.pem import armor
 
@@ -47,13 +47,19 @@ _ECDSA_SIGNATURE_OIDS = {
 }
 
 
-# Digest algorithm OIDs by hashlib name (SM3, 1.2.156.10197.1.401, joins with SM2).
+# Digest algorithm OIDs by hashlib name.
 HASH_OIDS: dict[str, str] = {
     "sha1": "1.3.14.3.2.26",
     "sha256": "2.16.840.1.101.3.4.2.1",
     "sha384": "2.16.840.1.101.3.4.2.2",
     "sha512": "2.16.840.1.101.3.4.2.3",
+    "sm3": gm.SM3_OID,
 }
+
+
+def new_hash(name: str, data: bytes = b"") -> Any:
+    """hashlib.new, except that SM3 works even where hashlib's OpenSSL lacks it."""
+    return gm.new_sm3(data) if name == "sm3" else hashlib.new(name, data)
 
 
 def _hash(name: str) -> hashes.HashAlgorithm:
@@ -139,11 +145,11 @@ class Algorithm(ABC):
 
     @cached_property
     def digest_size(self) -> int:
-        return hashlib.new(self.hash_name).digest_size
+        return int(new_hash(self.hash_name).digest_size)
 
     def signing_digest(self, data: bytes, public_key: PublicKey) -> bytes:
         """The digest a signature of `data` covers; SM2 overrides this (SM3 of Z_A || M)."""
-        return hashlib.new(self.hash_name, data).digest()
+        return bytes(new_hash(self.hash_name, data).digest())
 
     @abstractmethod
     def generate_soft_key(self) -> SoftKey: ...
@@ -294,6 +300,75 @@ class EcdsaAlgorithm(Algorithm):
             raise SignatureInvalid("signature does not verify")
 
 
+class Sm2SoftKey(SoftKey):
+    """An SM2 key in memory; `gm_key` is the key itself, for envelopes of escrowed keys (pki.dual)."""
+
+    def __init__(self, algorithm: Algorithm, key: gm.Sm2PrivateKey):
+        self._algorithm = algorithm
+        self.gm_key = key
+
+    @property
+    def algorithm(self) -> Algorithm:
+        return self._algorithm
+
+    @cached_property
+    def public_key(self) -> PublicKey:
+        return PublicKey(self._algorithm, self.gm_key.public_key.spki_der)
+
+    def to_pkcs8(self) -> bytes:
+        return self.gm_key.to_pkcs8()
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        if len(digest) != gm.SM3_DIGEST_SIZE:
+            raise ValueError("sm2 signs SM3 digests of Z_A || M")
+        return self.gm_key.sign_digest(digest)
+
+
+class Sm2Algorithm(Algorithm):
+    """SM2 with SM3 (GB/T 32918, GM/T 0009): signatures over e = SM3(Z_A || M), default user ID.
+
+    Encryption certificates of SM2 keys carry keyEncipherment, dataEncipherment and keyAgreement:
+    an SM2 key both receives SM2-encrypted keys and takes part in SM2 key exchange (GM/T 0015).
+    """
+
+    name = "sm2"
+    label = "SM2"
+    family = "sm2"
+    hash_name = "sm3"
+    signature_oid = gm.SM2_WITH_SM3_OID  # GM/T 0015: parameters absent
+    encryption_key_usage = ("key_encipherment", "data_encipherment", "key_agreement")
+
+    @cached_property
+    def digest_size(self) -> int:
+        return gm.SM3_DIGEST_SIZE
+
+    def signing_digest(self, data: bytes, public_key: PublicKey) -> bytes:
+        native: gm.Sm2PublicKey = public_key.native
+        return native.signing_digest(data)
+
+    def generate_soft_key(self) -> SoftKey:
+        return Sm2SoftKey(self, gm.Sm2PrivateKey.generate())
+
+    def load_soft_key(self, pkcs8_der: bytes) -> SoftKey:
+        # Like _load_pkcs8: the blob was written by us and authenticated, so skip the pair check.
+        return Sm2SoftKey(self, gm.Sm2PrivateKey.from_pkcs8(pkcs8_der, check_pair=False))
+
+    def matches(self, info: asn1_keys.PublicKeyInfo) -> bool:
+        if info.algorithm != "ec":
+            return False
+        parameters = info["algorithm"]["parameters"]
+        return bool(parameters.name == "named" and parameters.chosen.dotted == gm.SM2_CURVE_OID)
+
+    def load_public_key(self, spki_der: bytes) -> gm.Sm2PublicKey:
+        return gm.Sm2PublicKey.from_spki(spki_der)
+
+    def verify(self, public_key: PublicKey, signature: bytes, data: bytes, signature_oid: str) -> None:
+        if signature_oid != gm.SM2_WITH_SM3_OID:
+            raise UnsupportedAlgorithm(f"signature algorithm {signature_oid} is not accepted for {self.label}")
+        native: gm.Sm2PublicKey = public_key.native
+        native.verify_digest(signature, native.signing_digest(data))
+
+
 _REGISTRY: dict[str, Algorithm] = {}
 
 
@@ -348,3 +423,4 @@ ECDSA_P256 = register(
         signature_oid="1.2.840.10045.4.3.2",  # ecdsa-with-SHA256
     )
 )
+SM2 = register(Sm2Algorithm())

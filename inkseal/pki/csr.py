@@ -102,4 +102,7 @@ def _verify(request: Any, public_key: PublicKey) -> None:
     except UnsupportedAlgorithm:
         raise CsrSignatureInvalid(f"signature algorithm {signature_oid} is not accepted")
     except SignatureInvalid:
-        raise CsrSignatureInvalid("the request's self-signature does not verify")
+        hint = ""
+        if public_key.algorithm.family == "sm2":  # OpenSSL 3 signs with an empty ID unless told
+            hint = " (SM2 requests are signed with the ID 1234567812345678, e.g. -sigopt distid:1234567812345678)"
+        raise CsrSignatureInvalid(f"the request's self-signature does not verify{hint}")

@@ -22,6 +22,27 @@ class SignatureInvalid(PkiError):
     code = "signature_invalid"
 
 
+class SignatureMalformed(SignatureInvalid):
+    """The signature bytes are not a well-formed signature (bad DER, values out of range)."""
+
+    code = "signature_malformed"
+
+
+# --- SM2 encryption and key envelopes (dual certificates) ------------------------------------
+
+
+class DecryptionFailed(PkiError):
+    """A ciphertext that is malformed, tampered with or meant for another key."""
+
+    code = "decryption_failed"
+
+
+class EnvelopeMalformed(PkiError):
+    """Not an SM2EnvelopedKey (GM/T 0009), or one for another algorithm."""
+
+    code = "envelope_malformed"
+
+
 # --- keystores -------------------------------------------------------------------------------
 
 

@@ -131,13 +131,16 @@ def bootstrap_hierarchy(
     now: datetime,
     root_algorithm: Algorithm = RSA_3072,
     issuing_algorithms: Sequence[Algorithm] = (RSA_3072, ECDSA_P256),
-    tsa_algorithm: Algorithm = ECDSA_P256,
+    tsa_algorithm: Algorithm | None = ECDSA_P256,
 ) -> Hierarchy:
     """Root -> one issuing CA per algorithm family (each with its OCSP signer) -> TSA.
 
     CA ids: root-<family>, issuing-<family>. The TSA is certified by the issuing CA of its own
-    algorithm family. SM2 gets its own root (call again with SM2 algorithms).
+    algorithm family; `tsa_algorithm=None` makes none. SM2 gets its own root: call again with
+    `root_algorithm=SM2, issuing_algorithms=(SM2,), tsa_algorithm=SM2` for root-sm2 -> issuing-sm2.
     """
+    if tsa_algorithm is not None and tsa_algorithm.family not in {a.family for a in issuing_algorithms}:
+        raise ValueError(f"the {tsa_algorithm.label} TSA needs an issuing CA of the same family")
     root = create_root_ca(
         keystore,
         root_algorithm,
@@ -160,6 +163,8 @@ def bootstrap_hierarchy(
         )
         hierarchy.issuing[algorithm.family] = ca
         hierarchy.ocsp[ca.ca_id] = create_ocsp_signer(ca, keystore, organization=organization, urls=urls, now=now)
+    if tsa_algorithm is None:
+        return hierarchy
     tsa_ca = hierarchy.issuing[tsa_algorithm.family]
     hierarchy.tsa = create_tsa(
         tsa_ca,

@@ -13,7 +13,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.accounts.models import Party
+from inkseal.pki.algorithms import get_algorithm
 from inkseal.pki.crl import RevocationReason
+from inkseal.pki.errors import UnsupportedAlgorithm
 
 # The labels of crl.REASON_LABELS_ZH, marked for translation.
 REASON_LABELS = {
@@ -183,6 +185,13 @@ class Certificate(models.Model):
     @property
     def has_pin(self) -> bool:
         return bool(self.pin_hash)
+
+    @property
+    def algorithm_label(self) -> str:
+        try:
+            return get_algorithm(self.algorithm).label
+        except UnsupportedAlgorithm:  # e.g. another CA's certificate of an algorithm not registered here
+            return self.algorithm
 
     @property
     def reason(self) -> RevocationReason | None:

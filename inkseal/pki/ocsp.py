@@ -4,7 +4,7 @@
 unreadable requests get malformedRequest, issuers we do not serve get unauthorized, a failing
 status lookup gets internalError. Responses are signed by each CA's delegated OCSP certificate
 (id-kp-OCSPSigning + ocsp-nocheck), which is included in the response; the requester's nonce is
-echoed. CertIDs hashed with SHA-1, SHA-256, SHA-384 or SHA-512 are understood.
+echoed. CertIDs hashed with SHA-1, SHA-256, SHA-384, SHA-512 or SM3 are understood.
 
 The certificate status comes from an injected callable `lookup(ca_id, serial) -> CertStatus`
 (the Django layer queries its certificate table; the responder has already matched the issuer
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from urllib.parse import unquote
 from asn1crypto import ocsp as asn1_ocsp
 
 from inkseal.pki import der
-from inkseal.pki.algorithms import KeyHandle
+from inkseal.pki.algorithms import KeyHandle, new_hash
 from inkseal.pki.crl import RevocationReason
 from inkseal.pki.errors import CaKeyMismatch, OcspRequestMalformed
 from inkseal.pki.x509 import Certificate
@@ -46,6 +45,7 @@ _CERT_ID_HASHES = {
     "2.16.840.1.101.3.4.2.1": "sha256",
     "2.16.840.1.101.3.4.2.2": "sha384",
     "2.16.840.1.101.3.4.2.3": "sha512",
+    "1.2.156.10197.1.401": "sm3",
 }
 
 
@@ -103,8 +103,7 @@ class OcspIssuer:
         name = self.ca_certificate.subject_der
         key = bytes(self.ca_certificate.asn1.public_key["public_key"])
         return [
-            (h, hashlib.new(h, name).digest(), hashlib.new(h, key).digest())
-            for h in sorted(set(_CERT_ID_HASHES.values()))
+            (h, new_hash(h, name).digest(), new_hash(h, key).digest()) for h in sorted(set(_CERT_ID_HASHES.values()))
         ]
 
 

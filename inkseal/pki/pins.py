@@ -1,8 +1,11 @@
 """Cloud certificate PIN (设置云证书PIN码): set once, change with the old PIN, verify before signing.
 
-PINs are stored as Argon2id hashes (argon2-cffi: salted, slow); verification is the library's
-constant-time comparison of a full hash computation. `PIN_MAX_FAILURES` wrong PINs in a row lock
-signing with the certificate for settings.PKI_PIN_LOCK_MINUTES, and the lock is audit-logged.
+PINs are stored as Argon2id hashes (argon2-cffi: salted, slow; OWASP's m=19 MiB, t=2, p=1) of
+the PIN peppered with a key kept outside the database (HMAC under a key derived from the field
+key), so a database dump alone does not let anyone try the million six-digit PINs offline.
+Verification is the library's constant-time comparison of a full hash computation.
+`PIN_MAX_FAILURES` wrong PINs in a row lock signing with the certificate for
+settings.PKI_PIN_LOCK_MINUTES, and the lock is audit-logged.
 
 Failed attempts must outlive the refusal: every attempt is counted in its own transaction, and
 the error is raised only after it commits. So call `verify_pin` before opening the signing
@@ -11,6 +14,8 @@ transaction, not inside it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import datetime, timedelta
 
@@ -23,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.services import RequestContext
 from inkseal.audit.services import Actor, record
+from inkseal.core import secretbox
 from inkseal.pki.errors import (
     CertificateNotForSigning,
     CertificateRevoked,
@@ -37,7 +43,13 @@ from inkseal.pki.models import Certificate
 
 PIN_MAX_FAILURES = 5
 _PIN_FORMAT = re.compile(r"^[0-9]{6}$")
-_hasher = PasswordHasher()  # Argon2id, RFC 9106 low-memory profile (t=3, m=64 MiB, p=4)
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)  # Argon2id
+
+
+def _peppered(pin: str) -> bytes:
+    # Not bound to the certificate: a renewal carries the PIN hash over to the new certificate.
+    key = secretbox.derive_key(settings.FIELD_KEY, "pki-pin-pepper")
+    return hmac.new(key, pin.encode(), hashlib.sha256).digest()
 
 
 def check_new_pin(pin: str) -> str:
@@ -55,9 +67,9 @@ def _check_pin_certificate(certificate: Certificate) -> None:
         raise CertificateRevoked(_("证书已吊销。"))
 
 
-def _matches(pin_hash: str, pin: str) -> bool:
+def _matches(certificate: Certificate, pin: str) -> bool:
     try:
-        return _hasher.verify(pin_hash, pin)
+        return _hasher.verify(certificate.pin_hash, _peppered(pin))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -85,7 +97,7 @@ def _attempt(certificate: Certificate, pin: str, now: datetime, actor: Actor, ct
         return PinNotSet(_("尚未设置云证书 PIN 码。"))
     if certificate.pin_locked_until is not None and certificate.pin_locked_until > now:
         return PinLocked(_locked_message(certificate.pin_locked_until))
-    if _matches(certificate.pin_hash, pin):
+    if _matches(certificate, pin):
         if certificate.pin_failures or certificate.pin_locked_until:
             certificate.pin_failures, certificate.pin_locked_until = 0, None
             certificate.save(update_fields=["pin_failures", "pin_locked_until"])
@@ -125,7 +137,7 @@ def set_pin(certificate: Certificate, pin: str, *, actor: Actor, ctx: RequestCon
         _check_pin_certificate(locked)
         if locked.pin_hash:
             raise PinAlreadySet(_("已设置 PIN 码，请使用修改 PIN 码（需要原 PIN 码）。"))
-        locked.pin_hash = _hasher.hash(pin)
+        locked.pin_hash = _hasher.hash(_peppered(pin))
         locked.pin_failures, locked.pin_locked_until = 0, None
         locked.save(update_fields=["pin_hash", "pin_failures", "pin_locked_until"])
         _audit("certificate.pin_set", locked, actor, ctx)
@@ -149,7 +161,7 @@ def change_pin(
         _check_pin_certificate(locked)
         refusal = _attempt(locked, old_pin, now, actor, ctx)
         if refusal is None:
-            locked.pin_hash = _hasher.hash(new_pin)
+            locked.pin_hash = _hasher.hash(_peppered(new_pin))
             locked.save(update_fields=["pin_hash"])
             _audit("certificate.pin_change", locked, actor, ctx)
     if refusal is not None:

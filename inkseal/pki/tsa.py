@@ -6,7 +6,8 @@ algorithm outside `accepted_hashes` gets badAlg, a foreign policy unacceptedPoli
 extension unacceptedExtension. Granted replies carry a CMS SignedData over TSTInfo, signed
 through a KeyHandle with the ESS signing-certificate-v2 attribute (RFC 5816), the nonce echoed,
 the serial from an injected monotonic counter, and the TSA certificate (with `chain`) when the
-request sets certReq.
+request sets certReq. SM3 imprints are accepted; an SM2 TSA key signs SM3 over Z_A || the signed
+attributes, as GM/T 0010 signers do.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from asn1crypto import tsp as asn1_tsp
 
 from inkseal.pki import der
-from inkseal.pki.algorithms import HASH_OIDS, KeyHandle
+from inkseal.pki.algorithms import HASH_OIDS, KeyHandle, new_hash
 from inkseal.pki.errors import CaKeyMismatch
 from inkseal.pki.oids import TSA_POLICY
 from inkseal.pki.x509 import Certificate
@@ -37,7 +38,7 @@ _CONTENT_TYPE_OID = "1.2.840.113549.1.9.3"
 _MESSAGE_DIGEST_OID = "1.2.840.113549.1.9.4"
 _SIGNING_CERTIFICATE_V2_OID = "1.2.840.113549.1.9.16.2.47"
 
-DEFAULT_ACCEPTED_HASHES = ("sha256", "sha384", "sha512")
+DEFAULT_ACCEPTED_HASHES = ("sha256", "sha384", "sha512", "sm3")
 
 
 class FailureInfo(IntEnum):
@@ -101,7 +102,7 @@ class TimeStampAuthority:
         self._serials = serials
         self._clock = clock
         self._accuracy = _accuracy(accuracy)
-        self._hashes = {HASH_OIDS[h]: hashlib.new(h).digest_size for h in accepted_hashes}
+        self._hashes = {HASH_OIDS[h]: new_hash(h).digest_size for h in accepted_hashes}
         self._certificates = der.implicit_constructed(0, b"".join(c.der for c in (certificate, *chain)))
         self._signing_certificate = _signing_certificate_v2(certificate)
         self._sid = der.sequence(certificate.asn1["tbs_certificate"]["issuer"].dump(), der.integer(certificate.serial))
@@ -164,7 +165,7 @@ class TimeStampAuthority:
 
     def _token(self, tst_info: bytes, include_certificates: bool) -> bytes:
         signer = self.signer
-        digest = hashlib.new(signer.algorithm.hash_name, tst_info).digest()
+        digest = new_hash(signer.algorithm.hash_name, tst_info).digest()
         attributes = [
             _attribute(_CONTENT_TYPE_OID, der.oid(_TST_INFO_OID)),
             _attribute(_MESSAGE_DIGEST_OID, der.octet_string(digest)),

@@ -55,7 +55,16 @@ from inkseal.seals.models import (
     SealType,
     SealUsage,
 )
-from inkseal.seals.render import SealKind, SealShape, SealSpec, StampImage, png_bytes, render_png, stamp_png
+from inkseal.seals.render import (
+    SealKind,
+    SealShape,
+    SealSpec,
+    StampImage,
+    png_bytes,
+    render_png,
+    seal_layout,
+    stamp_png,
+)
 
 # True sizes on paper of stored images: uploaded round seals are taken to be the usual 42 mm,
 # square ones 20 mm; a handwritten signature is 15 mm high (at most 60 mm wide).
@@ -269,7 +278,8 @@ def do_make_template_seal(
     wanted = check_make_seal(identity, seal_type, replaces)
     spec = template_spec(identity, wanted, options)
     try:
-        stamp = stamp_png(spec)
+        layout = seal_layout(spec)  # its size in mm is exact; the PNG's is rounded to pixels
+        stamp = StampImage(render_png(spec), layout.width, layout.height)
     except SealImageError as error:
         raise localise(error)
     seal = Seal(

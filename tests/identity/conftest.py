@@ -11,6 +11,7 @@ from django.core.cache import cache
 
 from inkseal.accounts.models import Person
 from inkseal.core.idnumbers import id_check_char
+from inkseal.identity.providers.licence_ocr import IdCardReading, LicenceReading
 from inkseal.notify.models import SmsMessage
 
 AGREEMENTS = ["service", "privacy", "biometrics"]
@@ -26,9 +27,29 @@ def sms_code(phone: str) -> str:
     return re.search(r"验证码为(\d{6})", body).group(1)  # type: ignore[union-attr]
 
 
+class NoOcr:
+    """Reads nothing: most tests type the legal representative in; one test runs the real OCR."""
+
+    name = "none"
+    is_sandbox = False
+
+    def read_id_card(self, image: bytes) -> IdCardReading:
+        return IdCardReading()
+
+    def read_licence(self, image: bytes) -> LicenceReading:
+        return LicenceReading()
+
+
+@pytest.fixture
+def real_ocr(settings: Any) -> None:
+    settings.IDENTITY_OCR_PROVIDER = "inkseal.identity.providers.licence_ocr.OfflineOcrProvider"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings: Any, tmp_path: Any) -> None:
-    """Document photos go to a per-test folder."""
+    """Document photos go to a per-test folder; no OCR unless asked; fast password hashing."""
+    settings.IDENTITY_OCR_PROVIDER = "tests.identity.conftest.NoOcr"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},

@@ -7,7 +7,9 @@ openings with skin colour and a lash line, which is what the Haar eye detector s
 
 from __future__ import annotations
 
+import functools
 import io
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -62,8 +64,15 @@ def write_video(path: Path, kind: str = "face", seconds: float = 2.5, fps: int =
     return path
 
 
-def video_bytes(tmp_path: Path, kind: str = "face", seconds: float = 2.5, fps: int = 20) -> bytes:
-    return write_video(tmp_path / f"{kind}-{seconds}.webm", kind, seconds, fps).read_bytes()
+def video_bytes(tmp_path: Path, kind: str = "face", seconds: float = 2.5, fps: int = 10) -> bytes:
+    return _video_bytes(kind, seconds, fps)
+
+
+@functools.cache
+def _video_bytes(kind: str, seconds: float, fps: int) -> bytes:
+    """Encoding is the slow part: each video is built once per test run."""
+    with tempfile.TemporaryDirectory() as folder:
+        return write_video(Path(folder) / f"{kind}.webm", kind, seconds, fps).read_bytes()
 
 
 def write_y4m(path: Path, kind: str = "face", seconds: float = 3.0, fps: int = 15) -> Path:
@@ -93,6 +102,16 @@ def png_bytes(width: int = 640, height: int = 400, text: str = "", noise: bool =
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def plain_png(blur: bool = False) -> bytes:
+    """A blank page, or (blur) a photo so out of focus that nothing can be read."""
+    image = np.full((400, 640, 3), 200, np.uint8)
+    if blur:
+        image = cv2.GaussianBlur(np.asarray(Image.open(io.BytesIO(png_bytes())))[:, :, ::-1].copy(), (0, 0), 12)
+    ok, encoded = cv2.imencode(".png", image)
+    assert ok
+    return encoded.tobytes()
 
 
 def id_card_front(name: str, id_number: str) -> bytes:

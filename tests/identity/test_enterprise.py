@@ -18,7 +18,7 @@ from inkseal.identity.providers.sandbox import reserved_card, reserved_uscc
 from inkseal.notify.models import SmsMessage
 from tests.conftest import login_client, make_uscc
 from tests.identity.conftest import AGREEMENTS, id_number, sms_code
-from tests.identity.media import id_card_front, png_bytes
+from tests.identity.media import id_card_front, plain_png, png_bytes
 
 pytestmark = pytest.mark.django_db
 LEGAL_REP_PHONE = "13900002222"
@@ -65,7 +65,14 @@ def test_create_enterprise_continues_into_verification(verified):
     )
     assert response.status_code == 302 and re.fullmatch(r"/account/enterprises/\d+/verify", response["Location"])
     page = client.get(response["Location"]).content.decode()
-    for text in ("法定代表人手机号认证", "法定代表人银行卡认证", "单位证件认证", "身份证人像面", "身份证国徽面", "丁科技有限公司"):
+    for text in (
+        "法定代表人手机号认证",
+        "法定代表人银行卡认证",
+        "单位证件认证",
+        "身份证人像面",
+        "身份证国徽面",
+        "丁科技有限公司",
+    ):
         assert text in page
 
 
@@ -74,7 +81,9 @@ def test_legal_rep_phone_verifies_the_enterprise(verified, enterprise):
     sent = client.post(url(enterprise, "verify/code"), {"phone": LEGAL_REP_PHONE}, HTTP_ACCEPT="application/json")
     assert sent.status_code == 200
     assert "办理企业实名认证" in SmsMessage.objects.get(phone=LEGAL_REP_PHONE).body  # the authorisation text
-    response = client.post(url(enterprise), form(enterprise, "legal_rep_phone", phone=LEGAL_REP_PHONE, code=sms_code(LEGAL_REP_PHONE)))
+    response = client.post(
+        url(enterprise), form(enterprise, "legal_rep_phone", phone=LEGAL_REP_PHONE, code=sms_code(LEGAL_REP_PHONE))
+    )
     assert response.status_code == 302 and response["Location"] == url(enterprise, "")
     enterprise.refresh_from_db()
     assert enterprise.state == EnterpriseState.VERIFIED and enterprise.legal_rep_name == "张法人"
@@ -91,7 +100,9 @@ def test_a_provider_refusal_leaves_the_enterprise_rejected_with_the_reason(verif
     client = login_client(verified)
     enterprise = make_enterprise(verified)
     client.post(url(enterprise, "verify/code"), {"phone": LEGAL_REP_PHONE}, HTTP_ACCEPT="application/json")
-    data = form(enterprise, "legal_rep_phone", uscc=reserved_uscc(), phone=LEGAL_REP_PHONE, code=sms_code(LEGAL_REP_PHONE))
+    data = form(
+        enterprise, "legal_rep_phone", uscc=reserved_uscc(), phone=LEGAL_REP_PHONE, code=sms_code(LEGAL_REP_PHONE)
+    )
     response = client.post(url(enterprise), data)
     assert response.status_code == 400 and "企业核验未通过" in response.content.decode()
     enterprise.refresh_from_db()
@@ -100,7 +111,7 @@ def test_a_provider_refusal_leaves_the_enterprise_rejected_with_the_reason(verif
     assert "未通过" in profile and "企业核验未通过" in profile
 
 
-def test_the_legal_representative_can_be_read_from_the_id_card(verified, enterprise):
+def test_the_legal_representative_can_be_read_from_the_id_card(verified, enterprise, real_ocr):
     client = login_client(verified)
     client.post(url(enterprise, "verify/code"), {"phone": LEGAL_REP_PHONE}, HTTP_ACCEPT="application/json")
     front = SimpleUploadedFile("front.jpg", id_card_front("刘婧妍", id_number(41)), "image/jpeg")
@@ -124,9 +135,13 @@ def test_the_legal_representative_can_be_read_from_the_id_card(verified, enterpr
     [
         ({"id_front": None}, "请上传身份证人像面"),
         ({"id_back": SimpleUploadedFile("b.png", b"GIF89a" + b"0" * 500, "image/png")}, "仅支持JPG、PNG"),
-        ({"id_front": SimpleUploadedFile("f.png", b"\x89PNG\r\n\x1a\n" + b"0" * (2 * 1024 * 1024), "image/png")}, "超过2MB"),
+        (
+            {"id_front": SimpleUploadedFile("f.png", b"\x89PNG\r\n\x1a\n" + b"0" * (2 * 1024 * 1024), "image/png")},
+            "超过2MB",
+        ),
         ({"id_front": SimpleUploadedFile("f.png", png_bytes(120, 80), "image/png")}, "图片太小"),
-        ({"id_back": SimpleUploadedFile("b.png", png_bytes(noise=False, text=""), "image/png")}, "身份证国徽面"),
+        ({"id_back": SimpleUploadedFile("b.png", plain_png(), "image/png")}, "身份证国徽面：图片内容空白"),
+        ({"id_back": SimpleUploadedFile("b.png", plain_png(blur=True), "image/png")}, "图片模糊"),
     ],
 )
 def test_bad_id_card_images_are_refused(verified, enterprise, files, message):
@@ -149,7 +164,8 @@ def deposit_amount(phone: str) -> str:
 
 
 def start_bank_card(client: Client, enterprise, **extra: object):  # type: ignore[no-untyped-def]
-    return client.post(url(enterprise), form(enterprise, "bank_card", card_number=CARD, bank_phone=LEGAL_REP_PHONE, **extra))
+    fields: dict[str, object] = {"card_number": CARD, "bank_phone": LEGAL_REP_PHONE, **extra}
+    return client.post(url(enterprise), form(enterprise, "bank_card", **fields))
 
 
 def test_bank_card_then_micro_deposit_verifies_the_enterprise(verified, enterprise):
@@ -254,6 +270,12 @@ def test_an_unverified_administrator_is_sent_to_personal_verification(unverified
     sent = client.post(url(enterprise, "verify/code"), {"phone": LEGAL_REP_PHONE}, HTTP_ACCEPT="application/json")
     assert sent.status_code == 403 and sent.json()["error"] == "identity_unverified"
     assert not SmsMessage.objects.exists()
+
+
+def test_without_a_readable_card_the_legal_representative_must_be_typed(verified, enterprise):
+    data = form(enterprise, "licence", legal_rep_name="", licence=SimpleUploadedFile("l.png", png_bytes()))
+    response = login_client(verified).post(url(enterprise), data)
+    assert response.status_code == 400 and "请手动填写" in response.content.decode()
 
 
 def test_a_uscc_registered_by_another_enterprise_is_refused(verified, enterprise, make_enterprise):

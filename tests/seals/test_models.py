@@ -47,7 +47,9 @@ def test_one_usage_record_per_seal_and_event(person):
     seal = _seal(person.party, person)
     SealUsage.objects.create(seal=seal, used_at=timezone.now(), document_name="a.pdf", platform_name="p", event_id="E1")
     with pytest.raises(IntegrityError), transaction.atomic():
-        SealUsage.objects.create(seal=seal, used_at=timezone.now(), document_name="b.pdf", platform_name="p", event_id="E1")
+        SealUsage.objects.create(
+            seal=seal, used_at=timezone.now(), document_name="b.pdf", platform_name="p", event_id="E1"
+        )
 
 
 def test_state_machine_has_no_way_back_from_void():

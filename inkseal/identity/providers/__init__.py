@@ -1,12 +1,14 @@
 """Identity verification providers: one interface per capability, chosen in settings by dotted path.
 
-| capability | setting (env var INKSEAL_…) | interface | embedded default |
-|---|---|---|---|
-| phone 3-factor (name + ID + phone) | IDENTITY_PHONE_PROVIDER | phone.PhoneProvider | phone.SandboxPhoneProvider |
-| face video liveness + comparison | IDENTITY_FACE_PROVIDER | face.FaceProvider | face.SandboxFaceProvider |
-| enterprise / legal representative | IDENTITY_ENTERPRISE_PROVIDER | enterprise.EnterpriseProvider | enterprise.SandboxEnterpriseProvider |
-| bank card 4-factor + micro-deposit | IDENTITY_BANK_CARD_PROVIDER | bank_card.BankCardProvider | bank_card.SandboxBankCardProvider |
-| ID card / licence OCR | IDENTITY_OCR_PROVIDER | licence_ocr.OcrProvider | licence_ocr.OfflineOcrProvider |
+Capability (setting, also the env var INKSEAL_<setting>): interface → embedded default
+
+- phone 3-factor, name + ID + phone (IDENTITY_PHONE_PROVIDER): phone.PhoneProvider → SandboxPhoneProvider
+- face video liveness + comparison (IDENTITY_FACE_PROVIDER): face.FaceProvider → SandboxFaceProvider
+- enterprise / legal representative (IDENTITY_ENTERPRISE_PROVIDER): enterprise.EnterpriseProvider
+  → SandboxEnterpriseProvider
+- bank card 4-factor + micro-deposit (IDENTITY_BANK_CARD_PROVIDER): bank_card.BankCardProvider
+  → SandboxBankCardProvider
+- ID card / licence OCR (IDENTITY_OCR_PROVIDER): licence_ocr.OcrProvider → OfflineOcrProvider (RapidOCR)
 
 A real vendor's adapter implements the interface in its own module and is named in the setting.
 The sandbox providers never call out: they check what can be checked offline and accept the rest,

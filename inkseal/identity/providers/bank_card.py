@@ -34,9 +34,7 @@ class SandboxBankCardProvider:
         if not (check_bank_card(card_number).ok and check_id_number(id_number).ok and is_valid_phone(phone)):
             return Verdict.refuse("malformed", _("银行卡号、身份证号或预留手机号格式不正确。"))
         if sandbox.refuses_card(card_number) or sandbox.refuses_id(id_number):
-            return Verdict.refuse(
-                "mismatch", _("银行卡核验未通过：户名、身份证号、银行卡号与预留手机号不一致。")
-            )
+            return Verdict.refuse("mismatch", _("银行卡核验未通过：户名、身份证号、银行卡号与预留手机号不一致。"))
         return Verdict.accept(sandbox.reference())
 
     def send_micro_deposit(self, card_number: str, phone: str, amount_cents: int, memo: str) -> Verdict:
@@ -44,6 +42,11 @@ class SandboxBankCardProvider:
         body = _(
             "【沙箱银行】您尾号%(tail)s的银行卡于%(when)s收入人民币%(amount)s元，摘要：%(memo)s。"
             "（沙箱模拟打款，不产生真实资金）"
-        ) % {"tail": card_number[-4:], "when": now.strftime("%m月%d日%H:%M"), "amount": f"{amount_cents / 100:.2f}", "memo": memo}
+        ) % {
+            "tail": card_number[-4:],
+            "when": now.strftime("%m月%d日%H:%M"),
+            "amount": f"{amount_cents / 100:.2f}",
+            "memo": memo,
+        }
         gateway().send(phone, body, "bank_deposit")
         return Verdict.accept(sandbox.reference())

@@ -15,12 +15,12 @@ class Verdict:
     details: dict[str, Any] = field(default_factory=dict)  # facts worth keeping (never personal numbers)
 
     @classmethod
-    def accept(cls, reference: str = "", **details: Any) -> Verdict:
-        return cls(True, reference=reference, details=details)
+    def accept(cls, reference: str = "", details: dict[str, Any] | None = None) -> Verdict:
+        return cls(True, reference=reference, details=details or {})
 
     @classmethod
-    def refuse(cls, code: str, reason: str, reference: str = "", **details: Any) -> Verdict:
-        return cls(False, code, reason, reference, details)
+    def refuse(cls, code: str, reason: str, reference: str = "", details: dict[str, Any] | None = None) -> Verdict:
+        return cls(False, code, reason, reference, details or {})
 
 
 class Provider(Protocol):

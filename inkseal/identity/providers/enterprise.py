@@ -36,7 +36,5 @@ class SandboxEnterpriseProvider:
         if sandbox.refuses_uscc(uscc):
             return Verdict.refuse("enterprise_mismatch", _("企业核验未通过：企业名称与统一社会信用代码不一致。"))
         if sandbox.refuses_id(legal_rep_id_number):
-            return Verdict.refuse(
-                "legal_rep_mismatch", _("企业核验未通过：法定代表人姓名、身份证号与手机号不一致。")
-            )
+            return Verdict.refuse("legal_rep_mismatch", _("企业核验未通过：法定代表人姓名、身份证号与手机号不一致。"))
         return Verdict.accept(sandbox.reference())

@@ -34,14 +34,17 @@ class SandboxFaceProvider:
     is_sandbox = True
 
     def verify(self, name: str, id_number: str, video: Path, liveness_type: str) -> Verdict:
+        blink = liveness_type == BLINK
         try:
-            findings = liveness.analyse_video(video, eyes=liveness_type == BLINK)
-            liveness.check_liveness(findings, blink=liveness_type == BLINK)
+            findings = liveness.analyse_video(video, eyes=blink)
         except liveness.LivenessRefused as refused:
-            details = {"findings": findings.as_dict()} if refused.code != "unreadable" else {}
-            return Verdict.refuse(refused.code, liveness_message(refused.code, refused.params), **details)
+            return Verdict.refuse(refused.code, liveness_message(refused.code, refused.params))
+        details = {"findings": findings.as_dict()}
+        try:
+            liveness.check_liveness(findings, blink=blink)
+        except liveness.LivenessRefused as refused:
+            return Verdict.refuse(refused.code, liveness_message(refused.code, refused.params), details=details)
         if sandbox.refuses_id(id_number):
-            return Verdict.refuse(
-                "mismatch", _("人脸比对未通过：视频中的人脸与该身份证号登记的照片不一致。"), findings=findings.as_dict()
-            )
-        return Verdict.accept(sandbox.reference(), findings=findings.as_dict())
+            reason = _("人脸比对未通过：视频中的人脸与该身份证号登记的照片不一致。")
+            return Verdict.refuse("mismatch", reason, details=details)
+        return Verdict.accept(sandbox.reference(), details=details)

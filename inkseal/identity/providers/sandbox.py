@@ -3,11 +3,12 @@
 Everything else that passes the offline checks is accepted. The values are well-formed (valid
 check digits), so they reach the provider and exercise the refusal path end to end:
 
-| value | refused by | as |
-|---|---|---|
-| resident ID number whose sequence code (digits 15–17) is 999, e.g. 110105199001019998 | every capability | the name, ID and phone/face/card do not match |
-| unified social credit code whose characters 9–12 are 9999, e.g. 911101089999000012 | enterprise | the enterprise is not registered as entered |
-| bank card whose first six digits are 999999, e.g. 9999990000000006 | bank card | the four factors do not match |
+- a resident ID number whose sequence code (digits 15–17) is 999, e.g. 110105199001019998:
+  every capability answers that the name, ID and phone/face/card do not match;
+- a unified social credit code whose characters 9–12 are 9999, e.g. 911101089999000012:
+  the enterprise provider answers that the enterprise is not registered as entered;
+- a bank card whose first six digits are 999999, e.g. 9999990000000006: the bank-card provider
+  answers that the four factors do not match.
 """
 
 from __future__ import annotations

@@ -233,6 +233,10 @@ class SoftKeystore(Keystore):
         # Through the authenticated unwrap, so an edited blob cannot substitute a public key.
         return self._unwrapped(key_id).public_key
 
+    def private_key(self, key_id: str) -> SoftKey:
+        """The key itself, for key escrow only: enveloping or recovering an encryption key."""
+        return self._unwrapped(key_id)
+
     def destroy_key(self, key_id: str) -> None:
         self._cache.discard(key_id)
         self.store.delete(key_id)

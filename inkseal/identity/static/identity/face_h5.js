@@ -21,7 +21,7 @@
     $("result-title").textContent = succeeded ? message : "";
     $("result-title").className = "h5 " + (succeeded ? "text-success" : "text-danger");
     $("result-message").textContent = succeeded ? "" : message;
-    $("result-hint").textContent = succeeded ? "" : (final ? text("msgDoneElsewhere") : text("msgRetry"));
+    $("result-hint").textContent = succeeded ? text("msgBack") : (final ? text("msgDoneElsewhere") : text("msgRetry"));
     if (final) {
       $("record-step").hidden = true;
       if (stream) stream.getTracks().forEach((track) => track.stop());

@@ -44,6 +44,9 @@
     show(document.getElementById("handwriting-options"), current === "handwriting");
     show(document.getElementById("color-row"), current !== "handwriting");
     show(document.getElementById("preview-column"), current !== "handwriting");
+    var options = document.getElementById("options-column");
+    options.classList.toggle("col-lg-7", current !== "handwriting");
+    options.classList.toggle("col-lg-10", current === "handwriting");
     show(document.getElementById("preview-note"), current === "template");
     show(document.getElementById("upload-note"), current === "upload");
     form.querySelectorAll(".only-name").forEach(function (el) { show(el, kind === "name"); });
@@ -51,6 +54,7 @@
     var lower = document.getElementById("lower-text");
     if (lower) lower.disabled = !checked("with_lower_text");
     if (current === "handwriting" && pad) pad.resize();
+    show(document.getElementById("preview-empty"), false);
     if (current === "template") schedulePreview();
     if (current === "upload") showUpload();
   }
@@ -97,6 +101,7 @@
     var file = input && input.files && input.files[0];
     if (previewUrl) { URL.revokeObjectURL(previewUrl); previewUrl = null; }
     previewError.textContent = "";
+    show(document.getElementById("preview-empty"), !file);
     if (!file) { preview.removeAttribute("src"); return; }
     previewUrl = URL.createObjectURL(file);
     preview.src = previewUrl;

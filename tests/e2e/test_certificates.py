@@ -1,0 +1,56 @@
+"""An enterprise administrator revokes a cloud certificate in the browser: reason, risk prompt, done."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography import x509 as cx
+
+from inkseal.audit.services import Actor
+from inkseal.pki.algorithms import RSA_2048
+from inkseal.pki.models import Certificate
+from inkseal.pki.services import issue_cloud_certificate
+from tests.conftest import login_client
+from tests.e2e.conftest import screenshot
+from tests.pki.conftest import ca_hierarchy, verified_enterprise, verified_person  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_revoke_a_cloud_certificate(page, live_server, ca_hierarchy, verified_person, verified_enterprise):  # noqa: F811
+    admin = verified_person(name="刘婧妍")
+    enterprise = verified_enterprise(admin, name="北京示范科技有限公司")
+    certificate = issue_cloud_certificate(
+        enterprise.party, algorithm=RSA_2048, years=1, actor=Actor("system", "", "test")
+    )
+    session = login_client(admin, identity=f"enterprise:{enterprise.pk}").cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+
+    page.goto(f"{live_server.url}/certificates/")
+    row = page.locator(f"#usable-certificates tr[data-certificate='{certificate.pk}']")
+    assert "有效" in row.inner_text()
+    screenshot(page, "certificates-list")
+    row.locator("text=吊销").click()
+
+    page.wait_for_selector("#revoke-step-1")
+    page.click("#revoke-next")  # no reason chosen
+    assert "请选择吊销原因。" in page.locator(".field-error").inner_text()
+    page.select_option("#id_reason", label="停止使用")
+    page.click("#revoke-next")
+    page.wait_for_selector("#revoke-step-2")
+    assert "风险提示" in page.content() and page.locator("#chosen-reason").inner_text() == "停止使用"
+    screenshot(page, "certificate-revoke-risk")
+    page.check("#id_confirm")
+    page.click("#revoke-confirm")
+
+    page.wait_for_url(f"{live_server.url}/certificates/{certificate.pk}/")
+    assert page.locator("#certificate-status").inner_text() == "已吊销"
+    assert "证书已吊销。" in page.content() and page.locator("#revoke").count() == 0
+    screenshot(page, "certificate-revoked")
+
+    certificate.refresh_from_db()
+    assert certificate.revocation_reason == 5
+    page.goto(f"{live_server.url}/certificates/")
+    assert str(certificate.serial) in page.locator("#invalid-certificates").inner_text()
+    crl = cx.load_der_x509_crl(page.request.get(f"{live_server.url}/pki/crl/issuing-rsa.crl").body())
+    assert crl.get_revoked_certificate_by_serial_number(int(certificate.serial, 16)) is not None
+    assert Certificate.objects.get(pk=certificate.pk).revoked_at is not None
