@@ -15,8 +15,21 @@ message. Candidates that are not installed are skipped:
 - cryptography: checked for SM2 support (none: it cannot load SM2 keys);
 - `openssl speed sm2` (the system OpenSSL 3): the ceiling.
 
-Recorded on the 2-vCPU development machine (other test runs sharing it), best of 3 rounds:
-see the report printed by the script; the figures are in the SM2 issue's note.
+Recorded on the 2-vCPU development machine (CPython 3.11, OpenSSL 3.0.19), best of 5 rounds while
+other test runs shared it (load about 4), so compare within a run, not across runs:
+
+                                                   sign/s  verify/s  sign vs openssl
+    openssl speed sm2                                2226      2537   1.00x
+    inkseal gm: sign e / verify e                    2959      1399   1.33x
+    inkseal gm: sign M / verify M                    2303      1173   1.03x
+    gmssl-pyx 2.1.0: sign e / verify e               3076      1248   1.38x
+    tongsuopy 1.0.1: sign M / verify M               2375      2630   1.07x
+    tongsuopy 1.0.1: sign e / verify e (internals)   2346      2682   1.05x
+    snowland-smx (pure Python)                        374       184   0.17x
+    cryptography 50.0.2: no SM2 (cannot load SM2 keys)
+
+gmssl-pyx signs fastest and has a public API for signing e; Tongsuo verifies about twice as fast
+but rests on an OpenSSL 1.1.1 fork, was last released in 2023 and signs e only through internals.
 """
 
 from __future__ import annotations

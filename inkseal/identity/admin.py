@@ -120,7 +120,7 @@ class PendingReviewAdmin(ReadOnlyAttemptAdmin):
             "opts": self.model._meta,
             "title": _("审核实名认证"),
             "attempt": attempt,
-            "documents": attempt.documents.all(),
+            "documents": attempt.documents.order_by("pk"),
             "form": form,
             "error": error,
             "can_review": request.user.has_perm(REVIEW_PERMISSION),

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from inkseal.accounts.decorators import portal_login_required
@@ -202,6 +203,7 @@ def face_renew(request: HttpRequest, pk: int) -> HttpResponse:
     return _qr_page(request, do_renew_face_link(current_person(request), pk, request_context(request)))
 
 
+@never_cache
 @portal_login_required
 @require_GET
 def face_status(request: HttpRequest, pk: int) -> HttpResponse:
@@ -212,6 +214,7 @@ def face_status(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the phone (H5) page: no login, the one-time token is the key -----------------------------------
 
 
+@never_cache
 @require_GET
 def h5_face(request: HttpRequest, token: str) -> HttpResponse:
     try:

@@ -92,6 +92,20 @@ def chain_of(ca: CertificateAuthority) -> list[CertificateAuthority]:
     return chain
 
 
+# Bumped whenever this process changes CA rows, so that cached responders (responders.py) are
+# rebuilt at once here; other processes notice within responders.RECHECK_SECONDS.
+_generation = 0
+
+
+def hierarchy_changed() -> None:
+    global _generation
+    _generation += 1
+
+
+def generation() -> int:
+    return _generation
+
+
 def locked_counter(name: str) -> Counter:
     """The counter row, locked until the end of the caller's transaction."""
     try:
@@ -128,6 +142,7 @@ def ensure_hierarchy(
         for ca in CertificateAuthority.objects.filter(role__in=[Role.ROOT, Role.ISSUING], active=True, crl_der=None):
             _publish_crl(ca, now)
         if changed:
+            hierarchy_changed()
             record(
                 "pki.hierarchy",
                 actor=actor or Actor.system(),

@@ -1,7 +1,9 @@
 """A minimal DER encoder for the hot paths (certificates, CRL entries, OCSP and TSA responses).
 
 asn1crypto builds the same structures but spends milliseconds per certificate in its object
-model; these few functions write bytes directly. Parsing untrusted input stays with asn1crypto.
+model; these few functions write bytes directly. Parsing untrusted input stays with asn1crypto,
+except where only canonical DER may pass (SM2 signatures, ciphertexts and key envelopes): `Reader`
+reads those strictly.
 """
 
 from __future__ import annotations
@@ -125,3 +127,75 @@ def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("DER times must be timezone-aware")
     return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+
+
+class DerError(ValueError):
+    """Input that is not minimal DER of the expected shape."""
+
+
+class Reader:
+    """Reads DER TLVs front to back; anything not minimal DER raises DerError."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self._offset = 0
+        self._content_start = 0
+
+    @property
+    def at_end(self) -> bool:
+        return self._offset == len(self._data)
+
+    def read(self, tag: int) -> bytes:
+        """The contents of the next TLV, which must carry `tag`."""
+        self.read_element(tag)
+        return self._data[self._content_start : self._offset]
+
+    def read_element(self, tag: int) -> bytes:
+        """The whole next TLV (tag and length included), which must carry `tag`."""
+        data, offset = self._data, self._offset
+        if offset + 2 > len(data) or data[offset] != tag:
+            raise DerError(f"expected tag {tag:#04x}")
+        first = data[offset + 1]
+        offset += 2
+        if first < 0x80:
+            size = first
+        else:
+            count = first & 0x7F
+            if not 1 <= count <= 3 or offset + count > len(data):
+                raise DerError("bad length")
+            size = int.from_bytes(data[offset : offset + count], "big")
+            offset += count
+            if size < 0x80 or size >> (8 * (count - 1)) == 0:
+                raise DerError("length not minimal")
+        end = offset + size
+        if end > len(data):
+            raise DerError("truncated")
+        start, self._content_start, self._offset = self._offset, offset, end
+        return data[start:end]
+
+    def read_unsigned(self) -> int:
+        """A non-negative INTEGER in minimal encoding."""
+        content = self.read(INTEGER)
+        if not content or content[0] & 0x80:
+            raise DerError("integer empty or negative")
+        if len(content) > 1 and content[0] == 0 and not content[1] & 0x80:
+            raise DerError("integer not minimal")
+        return int.from_bytes(content, "big")
+
+    def read_bit_string(self) -> bytes:
+        content = self.read(BIT_STRING)
+        if not content or content[0] != 0:
+            raise DerError("bit string must have whole bytes")
+        return content[1:]
+
+    def expect_end(self) -> None:
+        if not self.at_end:
+            raise DerError("trailing data")
+
+
+def read_sequence(data: bytes) -> Reader:
+    """A reader over the contents of `data`, which must be exactly one SEQUENCE."""
+    outer = Reader(data)
+    inner = Reader(outer.read(SEQUENCE))
+    outer.expect_end()
+    return inner

@@ -90,8 +90,8 @@ def parse_enveloped_key(envelope: bytes) -> EnvelopedKey:
     if len(envelope) > MAX_ENVELOPE_SIZE:
         raise EnvelopeMalformed("envelope too large")
     try:
-        reader = gm.read_sequence(envelope)
-        algorithm = gm.DerReader(reader.read(der.SEQUENCE))
+        reader = der.read_sequence(envelope)
+        algorithm = der.Reader(reader.read(der.SEQUENCE))
         cipher_oid = algorithm.read_element(der.OID_TAG)
         if not algorithm.at_end:
             algorithm.read(der.NULL_TAG)  # parameters absent or NULL
@@ -100,7 +100,7 @@ def parse_enveloped_key(envelope: bytes) -> EnvelopedKey:
         point = reader.read_bit_string()
         encrypted_private_key = reader.read_bit_string()
         reader.expect_end()
-    except gm.DerError as exc:
+    except der.DerError as exc:
         raise EnvelopeMalformed(f"not an SM2EnvelopedKey: {exc}")
     if cipher_oid != der.oid(gm.SM4_ECB_OID):
         raise EnvelopeMalformed("the envelope's cipher is not SM4-ECB")

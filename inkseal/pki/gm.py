@@ -25,7 +25,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Protocol
 
 import gmssl_pyx
 from asn1crypto import keys as asn1_keys
@@ -157,81 +157,6 @@ def _digest_with_prefix(prefix: bytes, message: bytes) -> bytes:
     return h.digest()
 
 
-# --- strict DER reading (signatures, ciphertexts, envelopes are untrusted) -------------------
-
-
-class DerError(ValueError):
-    pass
-
-
-class DerReader:
-    """Reads DER TLVs front to back; anything not minimal DER raises DerError."""
-
-    def __init__(self, data: bytes):
-        self._data = data
-        self._offset = 0
-        self._content_start = 0
-
-    @property
-    def at_end(self) -> bool:
-        return self._offset == len(self._data)
-
-    def read(self, tag: int) -> bytes:
-        """The contents of the next TLV, which must carry `tag`."""
-        self.read_element(tag)
-        return self._data[self._content_start : self._offset]
-
-    def read_element(self, tag: int) -> bytes:
-        """The whole next TLV (tag and length included), which must carry `tag`."""
-        data, offset = self._data, self._offset
-        if offset + 2 > len(data) or data[offset] != tag:
-            raise DerError(f"expected tag {tag:#04x}")
-        first = data[offset + 1]
-        offset += 2
-        if first < 0x80:
-            size = first
-        else:
-            count = first & 0x7F
-            if not 1 <= count <= 3 or offset + count > len(data):
-                raise DerError("bad length")
-            size = int.from_bytes(data[offset : offset + count], "big")
-            offset += count
-            if size < 0x80 or size >> (8 * (count - 1)) == 0:
-                raise DerError("length not minimal")
-        end = offset + size
-        if end > len(data):
-            raise DerError("truncated")
-        start, self._content_start, self._offset = self._offset, offset, end
-        return data[start:end]
-
-    def read_unsigned(self) -> int:
-        """A non-negative INTEGER in minimal encoding."""
-        content = self.read(der.INTEGER)
-        if not content or content[0] & 0x80:
-            raise DerError("integer empty or negative")
-        if len(content) > 1 and content[0] == 0 and not content[1] & 0x80:
-            raise DerError("integer not minimal")
-        return int.from_bytes(content, "big")
-
-    def read_bit_string(self) -> bytes:
-        content = self.read(der.BIT_STRING)
-        if not content or content[0] != 0:
-            raise DerError("bit string must have whole bytes")
-        return content[1:]
-
-    def expect_end(self) -> None:
-        if not self.at_end:
-            raise DerError("trailing data")
-
-
-def read_sequence(data: bytes) -> DerReader:
-    """A reader over the contents of `data`, which must be exactly one SEQUENCE."""
-    outer = DerReader(data)
-    inner = DerReader(outer.read(der.SEQUENCE))
-    outer.expect_end()
-    return inner
-
-
 # --- signatures ------------------------------------------------------------------------------
 
 
@@ -244,10 +169,10 @@ def encode_signature(r: int, s: int) -> bytes:
 def decode_signature(signature: bytes) -> tuple[int, int]:
     """(r, s) from DER; SignatureMalformed unless it is canonical DER with 1 <= r, s <= n-1."""
     try:
-        reader = read_sequence(signature)
+        reader = der.read_sequence(signature)
         r, s = reader.read_unsigned(), reader.read_unsigned()
         reader.expect_end()
-    except DerError as exc:
+    except der.DerError as exc:
         raise SignatureMalformed(f"not a DER SM2 signature: {exc}")
     if not (1 <= r < N and 1 <= s < N):
         raise SignatureMalformed("SM2 signature values out of range")
@@ -343,9 +268,8 @@ class Sm2PrivateKey:
         try:
             info = asn1_keys.PrivateKeyInfo.load(pkcs8_der, strict=True)
             algorithm = info["private_key_algorithm"]
-            if algorithm["algorithm"].dotted != EC_PUBLIC_KEY_OID or algorithm["parameters"].chosen.dotted != (
-                SM2_CURVE_OID
-            ):
+            curve = algorithm["parameters"].chosen
+            if algorithm["algorithm"].dotted != EC_PUBLIC_KEY_OID or curve.dotted != SM2_CURVE_OID:
                 raise ValueError("not SM2")
             ec_key = info["private_key"].parsed
             scalar = int(ec_key["private_key"].native).to_bytes(32, "big")
@@ -412,11 +336,11 @@ class Sm2Cipher:
 def decode_ciphertext(data: bytes) -> Sm2Cipher:
     """The parts of an SM2Cipher (GM/T 0009); DecryptionFailed unless strict DER with a C1 on the curve."""
     try:
-        reader = read_sequence(data)
+        reader = der.read_sequence(data)
         x, y = reader.read_unsigned(), reader.read_unsigned()
         digest, ciphertext = reader.read(der.OCTET_STRING), reader.read(der.OCTET_STRING)
         reader.expect_end()
-    except DerError as exc:
+    except der.DerError as exc:
         raise DecryptionFailed(f"not an SM2Cipher: {exc}")
     if len(digest) != SM3_DIGEST_SIZE or not ciphertext or not SM2P256V1.contains(x, y):
         raise DecryptionFailed("not an SM2Cipher")
@@ -446,8 +370,3 @@ def sm4_ecb_decrypt(key: bytes, data: bytes) -> bytes:
         raise DecryptionFailed("SM4-ECB ciphertext must be whole 16-byte blocks")
     decryptor = _sm4_ecb(key).decryptor()
     return decryptor.update(data) + decryptor.finalize()
-
-
-def library_versions() -> dict[str, Any]:
-    """What does the work, for diagnostics and the benchmark report."""
-    return {"gmssl-pyx": gmssl_pyx.__version__, "hashlib-sm3": HASHLIB_HAS_SM3}

@@ -1,7 +1,8 @@
 """Certificate profiles as data: what each kind of certificate carries, and validity rules.
 
 Key usage of encryption certificates depends on the key (RSA transports keys: keyEncipherment;
-ECDSA/SM2 agree keys: keyAgreement), so it comes from `Algorithm.encryption_key_usage`.
+ECDSA agrees keys: keyAgreement; SM2 does both and encrypts data: keyEncipherment, dataEncipherment
+and keyAgreement, GM/T 0015), so it comes from `Algorithm.encryption_key_usage`.
 End-entity signing certificates carry no extended key usage on purpose: Adobe Acrobat rejects
 signing certificates whose EKU lacks its own or emailProtection purposes, and none is required.
 """

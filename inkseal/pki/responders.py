@@ -1,18 +1,22 @@
 """The OCSP responder and the time-stamp authority over the database.
 
 Both are built once per process from the CA rows and rebuilt when those change (a renewed OCSP
-responder certificate, a new TSA): each request costs one small query to notice that. Status
-comes straight from the certificate table, so a revocation is visible from the instant it commits.
+responder certificate, a new TSA): at once in the process that changed them, within
+RECHECK_SECONDS elsewhere (one small query then, not one per request). Certificate status comes
+straight from the certificate table on every request, so a revocation is visible from the
+instant it commits.
 TSA serials come from a counter row incremented under a row lock: monotonic across processes.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from typing import Generic, TypeVar
 
 from django.db import transaction
 
-from inkseal.pki.authorities import ensure_hierarchy, locked_counter, ocsp_signers_due, parsed_certificate
+from inkseal.pki.authorities import ensure_hierarchy, generation, locked_counter, ocsp_signers_due, parsed_certificate
 from inkseal.pki.crl import RevocationReason
 from inkseal.pki.keystore_config import keystore
 from inkseal.pki.models import Certificate, CertificateAuthority
@@ -20,10 +24,32 @@ from inkseal.pki.ocsp import CertStatus, OcspIssuer, OcspResponder
 from inkseal.pki.tsa import TimeStampAuthority
 
 Role = CertificateAuthority.Role
+T = TypeVar("T")
+
+RECHECK_SECONDS = 5.0
 
 _lock = threading.Lock()
-_ocsp: tuple[tuple[object, ...], OcspResponder] | None = None
-_tsa: tuple[tuple[object, ...], TimeStampAuthority] | None = None
+
+
+class _Cached(Generic[T]):
+    """A value built from CA rows, with the rows' version, the process generation and when checked."""
+
+    def __init__(self, value: T, version: tuple[object, ...], generation: int, checked: float):
+        self.value, self.version, self.generation, self.checked = value, version, generation, checked
+
+    def fresh(self) -> bool:
+        return self.generation == generation() and time.monotonic() - self.checked < RECHECK_SECONDS
+
+    def still(self, version: tuple[object, ...]) -> bool:
+        """Same rows as when built: keep it, checked now."""
+        if self.generation != generation() or self.version != version:
+            return False
+        self.checked = time.monotonic()
+        return True
+
+
+_ocsp: _Cached[OcspResponder] | None = None
+_tsa: _Cached[TimeStampAuthority] | None = None
 
 
 def certificate_status(ca_id: str, serial: int) -> CertStatus:
@@ -67,17 +93,18 @@ def _issuer(ca: CertificateAuthority) -> OcspIssuer:
 def ocsp_responder() -> OcspResponder:
     """The responder for every active issuing CA, renewing responder certificates that are due."""
     global _ocsp
-    version = _ocsp_version()
     cached = _ocsp
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    if cached is not None and cached.fresh():
+        return cached.value
     if ocsp_signers_due():
         ensure_hierarchy()
-        version = _ocsp_version()
+    version = _ocsp_version()
+    if cached is not None and cached.still(version):
+        return cached.value
     cas = CertificateAuthority.objects.filter(role=Role.ISSUING, active=True).exclude(ocsp_key_id="")
     responder = OcspResponder([_issuer(ca) for ca in cas], certificate_status)
     with _lock:
-        _ocsp = (version, responder)
+        _ocsp = _Cached(responder, version, generation(), time.monotonic())
     return responder
 
 
@@ -96,13 +123,15 @@ def _tsa_row() -> CertificateAuthority | None:
 def time_stamp_authority() -> TimeStampAuthority | None:
     """The TSA (None before the hierarchy exists), signing with its key, including its CA's certificate."""
     global _tsa
+    cached = _tsa
+    if cached is not None and cached.fresh():
+        return cached.value
     row = _tsa_row()
     if row is None:
         return None
     version: tuple[object, ...] = (row.fingerprint, row.key_id)
-    cached = _tsa
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    if cached is not None and cached.still(version):
+        return cached.value
     chain = [parsed_certificate(bytes(row.parent.certificate_der))] if row.parent else []
     tsa = TimeStampAuthority(
         parsed_certificate(bytes(row.certificate_der)),
@@ -111,5 +140,5 @@ def time_stamp_authority() -> TimeStampAuthority | None:
         chain=chain,
     )
     with _lock:
-        _tsa = (version, tsa)
+        _tsa = _Cached(tsa, version, generation(), time.monotonic())
     return tsa

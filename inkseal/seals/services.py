@@ -9,28 +9,24 @@ file is removed again if the transaction fails.
 from __future__ import annotations
 
 import hashlib
-import io
 import unicodedata
 import uuid
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Enterprise, Party, Person
 from inkseal.accounts.services import RequestContext, person_actor, require_verified
 from inkseal.audit.services import Actor, record
-from inkseal.seals import checks, imports
+from inkseal.seals import checks, imports, signatures
 from inkseal.seals.errors import (
     RiskNoticeNotAccepted,
     SealInactive,
@@ -42,8 +38,8 @@ from inkseal.seals.errors import (
     SealTypeTaken,
     localise,
 )
-from inkseal.seals.image_errors import HandwritingEmpty, SealImageError
-from inkseal.seals.ink import colorize, ink_color
+from inkseal.seals.image_errors import SealImageError
+from inkseal.seals.ink import ink_color
 from inkseal.seals.models import (
     ENTERPRISE_TYPES,
     LIVE_STATES,
@@ -66,12 +62,8 @@ from inkseal.seals.render import (
     stamp_png,
 )
 
-# True sizes on paper of stored images: uploaded round seals are taken to be the usual 42 mm,
-# square ones 20 mm; a handwritten signature is 15 mm high (at most 60 mm wide).
+# True sizes on paper of uploaded seals: round ones are taken to be the usual 42 mm, square 20 mm.
 UPLOAD_SIZE_MM = {SealShape.ROUND: 42.0, SealShape.SQUARE: 20.0, SealShape.STRIP: 30.0}
-SIGNATURE_HEIGHT_MM, SIGNATURE_MAX_WIDTH_MM = 15.0, 60.0
-SIGNATURE_MAX_SIDE_PX = 1600  # stored signatures are scaled down to this
-SIGNATURE_MAX_PIXELS = 16_000_000
 ROUND_TYPES = (SealType.OFFICIAL, SealType.CONTRACT, SealType.FINANCE)
 
 
@@ -94,6 +86,11 @@ def allowed_types(identity: CurrentIdentity) -> tuple[SealType, ...]:
 def live_seals(party: Party) -> QuerySet[Seal]:
     """可用 and 待变更 seals: at most one per type."""
     return Seal.objects.filter(owner=party, state__in=LIVE_STATES)
+
+
+def void_seals(party: Party) -> QuerySet[Seal]:
+    """作废印章记录, most recently voided first."""
+    return Seal.objects.filter(owner=party, state=SealState.VOID).order_by("-voided_at", "-pk")
 
 
 def missing_types(identity: CurrentIdentity) -> list[SealType]:
@@ -316,25 +313,31 @@ def do_upload_seal(
         raise SealRequestInvalid(_("请选择要上传的印章图片。"), code="file_missing")
     expected = seal_name(identity, wanted)
     try:
+        found = imports.import_seal_photo(data, color)  # the shape first: reading the text is the slow part
+        _check_upload_shape(wanted, found.shape)
         imported = imports.import_seal_photo(data, color, expected, threshold=settings.SEAL_TEXT_THRESHOLD)
         stamp = stamp_png(imported.png, UPLOAD_SIZE_MM[imported.shape])
     except SealImageError as error:
         raise localise(error)
+    seal = Seal(kind=wanted, source=SealSource.UPLOAD, name=expected, color=ink_color(color).value)
+    check = imported.text_check
+    audit = {"found_ink": imported.found_ink.value, "read": check.read if check else "", "score": _score(check)}
+    return _keep(identity, seal, stamp, ctx, replaces, audit)
+
+
+def _check_upload_shape(wanted: SealType, shape: SealShape) -> None:
+    """Round types need a round seal; the 法定代表人章 a square (or strip) one."""
     round_wanted = wanted in ROUND_TYPES
-    if (imported.shape is SealShape.ROUND) != round_wanted:
+    if (shape is SealShape.ROUND) != round_wanted:
         raise SealShapeMismatch(
             _("上传的印章是%(found)s，%(type)s应为%(shape)s。")
             % {
-                "found": _("圆形章") if imported.shape is SealShape.ROUND else _("方形章"),
+                "found": _("圆形章") if shape is SealShape.ROUND else _("方形章"),
                 "type": wanted.label,
                 "shape": _("圆形章") if round_wanted else _("方形章"),
             }
             + _("您可以改用模板制作印章。")
         )
-    seal = Seal(kind=wanted, source=SealSource.UPLOAD, name=expected, color=ink_color(color).value)
-    check = imported.text_check
-    audit = {"found_ink": imported.found_ink.value, "read": check.read if check else "", "score": _score(check)}
-    return _keep(identity, seal, stamp, ctx, replaces, audit)
 
 
 def do_make_handwriting(
@@ -349,61 +352,17 @@ def do_make_handwriting(
     check_make_seal(identity, SealType.HANDWRITING, replaces)
     name = seal_name(identity, SealType.HANDWRITING)
     try:
-        image = signature_image(data, color)
+        image = signatures.signature_image(data, color)
         check = checks.check_handwriting(image, name, threshold=settings.HANDWRITING_THRESHOLD)
     except SealImageError as error:
         raise localise(error)
-    stamp = StampImage(png_bytes(image), *_signature_size_mm(image))
+    stamp = StampImage(png_bytes(image), *signatures.size_on_paper_mm(image))
     seal = Seal(kind=SealType.HANDWRITING, source=SealSource.HANDWRITING, name=name, color=ink_color(color).value)
     return _keep(identity, seal, stamp, ctx, replaces, {"read": check.read, "score": _score(check)})
 
 
 def _score(check: checks.TextCheck | None) -> float:
     return round(check.score, 3) if check else 0.0
-
-
-def signature_image(data: bytes, color: str) -> Image.Image:
-    """The drawn signature cropped tight to its ink, transparent, in one ink colour."""
-    ink = ink_color(color)
-    mask = checks.ink_mask(_decode_signature(data))
-    inked = mask > 24
-    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
-    if len(rows) == 0:
-        raise HandwritingEmpty()
-    pad = max(2, (rows[-1] - rows[0]) // 20)
-    top, bottom = max(0, rows[0] - pad), min(mask.shape[0], rows[-1] + 1 + pad)
-    left, right = max(0, cols[0] - pad), min(mask.shape[1], cols[-1] + 1 + pad)
-    image = colorize(mask[top:bottom, left:right].copy(), ink)
-    scale = SIGNATURE_MAX_SIDE_PX / max(image.size)
-    if scale < 1:
-        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
-    return image
-
-
-def _decode_signature(data: bytes) -> Image.Image:
-    if not data:
-        raise HandwritingEmpty()
-    refused = SealRequestInvalid(_("签名图片无效，请重新书写后保存。"), code="signature_invalid")
-    if len(data) > imports.MAX_UPLOAD_BYTES:
-        raise refused
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format != "PNG" or image.width * image.height > SIGNATURE_MAX_PIXELS:
-                raise refused
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning, UnidentifiedImageError, OSError, ValueError):
-        raise refused
-    return image
-
-
-def _signature_size_mm(image: Image.Image) -> tuple[float, float]:
-    ratio = image.width / image.height
-    width = SIGNATURE_HEIGHT_MM * ratio
-    if width <= SIGNATURE_MAX_WIDTH_MM:
-        return round(width, 2), SIGNATURE_HEIGHT_MM
-    return SIGNATURE_MAX_WIDTH_MM, round(SIGNATURE_MAX_WIDTH_MM / ratio, 2)
 
 
 def _keep(

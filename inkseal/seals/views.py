@@ -24,7 +24,7 @@ from inkseal.seals import services
 from inkseal.seals.errors import SealRequestInvalid
 from inkseal.seals.forms import NewSealForm
 from inkseal.seals.imports import MAX_UPLOAD_BYTES
-from inkseal.seals.models import Seal, SealState, SealType, SealUsage
+from inkseal.seals.models import Seal, SealType, SealUsage
 
 PAGE_SIZE = 10
 
@@ -60,12 +60,11 @@ def seal_list(request: HttpRequest) -> HttpResponse:
     void_tab = request.GET.get("tab") == "void"
     search = request.GET.get("q", "")
     live = services.live_seals(identity.party).select_related("created_by")
-    voided = Seal.objects.filter(owner=identity.party, state=SealState.VOID).order_by("-voided_at", "-pk")
     context = {
         "nav": "seals",
         "tab": "void" if void_tab else "live",
         "live_seals": _with_bindings(live),
-        "void_seals": voided if void_tab else None,
+        "void_seals": services.void_seals(identity.party) if void_tab else None,
         "usages": _page(request, services.usages_for(identity.party, void=void_tab, search=search)),
         "search": search,
         "page_query": _page_query(tab="void" if void_tab else "", q=search),

@@ -94,6 +94,12 @@ def test_enterprise_makes_a_template_seal_with_live_preview(page, live_server, c
     assert "作废" in page.locator("#void-seals").inner_text()
     screenshot(page, "seal-void-tab")
 
+    page.click("button[name=language][value=en]")
+    page.wait_for_selector("text=Void seals")
+    page.goto(f"{live_server.url}/seals/new/")
+    wait_for_preview(page, "kind=official")
+    screenshot(page, "seal-new-en")
+
 
 def test_person_draws_a_signature_with_the_mouse(page, live_server, person, ocr):
     sign_in(page, live_server, person)

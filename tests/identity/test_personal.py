@@ -158,3 +158,13 @@ def test_agreement_texts_are_published():
     for slug in AGREEMENTS:
         assert Client().get(f"/identity/agreements/{slug}").status_code == 200
     assert Client().get("/identity/agreements/unknown").status_code == 404
+
+
+def test_pages_are_available_in_english(unverified):
+    client = login_client(unverified)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/identity/").content.decode()
+    assert "Mobile number verification" in page and "Face verification" in page
+    assert "手机号认证" not in page
+    refused = verify(client, "430524199003080011", "123456")
+    assert "check character" in refused.content.decode()

@@ -114,7 +114,7 @@ def ca_hierarchy(db: object) -> dict[str, object]:
     from django.core.management.color import no_style
     from django.db import connection
 
-    from inkseal.pki.authorities import ensure_hierarchy
+    from inkseal.pki.authorities import ensure_hierarchy, hierarchy_changed
     from inkseal.pki.models import CertificateAuthority, KeyBlob
 
     if not CertificateAuthority.objects.exists():
@@ -124,6 +124,7 @@ def ca_hierarchy(db: object) -> dict[str, object]:
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), [KeyBlob, CertificateAuthority]):
                     cursor.execute(sql)
+            hierarchy_changed()  # responders cached by an earlier test may hold another hierarchy
         else:
             ensure_hierarchy()
             _hierarchy_rows["blobs"] = list(KeyBlob.objects.all())

@@ -17,7 +17,7 @@ from inkseal.pki.models import Certificate
 from inkseal.pki.services import issue_cloud_certificate, issue_from_csr, revoke_certificate
 from tests.conftest import login_client
 from tests.pki.test_services import csr
-from tests.pki.test_trust import pem, leaf, trust_foreign_root
+from tests.pki.test_trust import leaf, pem, trust_foreign_root
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,21 @@ def test_the_list_shows_usable_first_and_invalid_apart(person):
     client = login_client(person)
 
     html = page(client.get("/certificates/"))
-    for heading in ("UKEY证书", "云证书", "新增证书", "可用证书", "无效证书", "类型", "状态", "UKEY序列号", "证书序列号", "证书使用人", "到期时间", "开始时间", "吊销时间"):
+    for heading in (
+        "UKEY证书",
+        "云证书",
+        "新增证书",
+        "可用证书",
+        "无效证书",
+        "类型",
+        "状态",
+        "UKEY序列号",
+        "证书序列号",
+        "证书使用人",
+        "到期时间",
+        "开始时间",
+        "吊销时间",
+    ):
         assert heading in html
     usable = html.split('id="usable-certificates"')[1].split('id="invalid-certificates"')[0]
     invalid = html.split('id="invalid-certificates"')[1]
@@ -65,7 +79,18 @@ def test_the_list_shows_usable_first_and_invalid_apart(person):
 def test_the_detail_page(person):
     certificate = cloud(person)
     html = page(login_client(person).get(f"/certificates/{certificate.pk}/"))
-    for label in ("证书使用人", "CA机构", "证书介质", "状态", "类型", "有效期", "证书序列号", "CN", "绑定印章", "证书授权信息"):
+    for label in (
+        "证书使用人",
+        "CA机构",
+        "证书介质",
+        "状态",
+        "类型",
+        "有效期",
+        "证书序列号",
+        "CN",
+        "绑定印章",
+        "证书授权信息",
+    ):
         assert label in html
     assert certificate.serial in html and "乔海朋" in html and "有效" in html and certificate.ca_name in html
     assert "暂无绑定印章" in html and "暂无授权记录" in html
@@ -78,7 +103,9 @@ def test_sections_other_apps_register_are_rendered(person):
     certificate = cloud(person)
 
     def seals(c):  # type: ignore[no-untyped-def]
-        return [{"name": "乔海朋印", "kind": "个人名章", "image_url": "/static/x.png"}] if c.pk == certificate.pk else []
+        return (
+            [{"name": "乔海朋印", "kind": "个人名章", "image_url": "/static/x.png"}] if c.pk == certificate.pk else []
+        )
 
     def grants(c):  # type: ignore[no-untyped-def]
         return [{"platform": "际华集团", "grantee": "乔海朋", "state": "有效", "term": "2026-12-31"}]
@@ -181,7 +208,10 @@ def test_another_identitys_certificate_is_not_found(person, verified_person, ver
         url = f"/certificates/{certificate.pk}/{path}".replace("//", "/")
         assert client.get(url).status_code == 404
     assert client.post(f"/certificates/{certificate.pk}/renew").status_code == 404
-    assert client.post(f"/certificates/{certificate.pk}/revoke", {"step": "2", "reason": "1", "confirm": "on"}).status_code == 404
+    assert (
+        client.post(f"/certificates/{certificate.pk}/revoke", {"step": "2", "reason": "1", "confirm": "on"}).status_code
+        == 404
+    )
     assert client.get("/certificates/999999/").status_code == 404
     assert certificate.serial not in page(client.get("/certificates/"))
     # the person's own enterprise identity does not see their personal certificates either

@@ -52,9 +52,7 @@ def _certificate(
         .not_valid_after(not_after)
         .add_extension(cx.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(cx.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            cx.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
-        )
+        .add_extension(cx.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
         .add_extension(
             cx.KeyUsage(
                 digital_signature=not ca,
@@ -71,7 +69,9 @@ def _certificate(
         )
     )
     if not ca:  # revocation is checked where the certificate points to (unreachable here: no fetching in tests)
-        point = cx.DistributionPoint([cx.UniformResourceIdentifier("http://crl.foreign.test/root.crl")], None, None, None)
+        point = cx.DistributionPoint(
+            [cx.UniformResourceIdentifier("http://crl.foreign.test/root.crl")], None, None, None
+        )
         builder = builder.add_extension(cx.CRLDistributionPoints([point]), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
@@ -96,7 +96,12 @@ def leaf(common_name: str, *, via_sub: bool = False, not_after: datetime = NOW +
     issuer_key = pki["sub_key"] if via_sub else pki["root_key"]
     key = ec.generate_private_key(ec.SECP256R1())
     return _certificate(
-        _name(common_name), key, issuer.subject, issuer_key, ca=False, not_after=not_after  # type: ignore[arg-type,attr-defined]
+        _name(common_name),
+        key,
+        issuer.subject,
+        issuer_key,
+        ca=False,
+        not_after=not_after,  # type: ignore[arg-type,attr-defined]
     )
 
 
@@ -129,7 +134,11 @@ def test_intermediates_complete_the_chain(verified_person):
         register_external_certificate(person.party, certificate, ukey_serial="FT-2", actor=OPERATOR)
     assert "证书链" in str(refused.value.message)
     registered = register_external_certificate(
-        person.party, certificate, ukey_serial="FT-2", intermediates=[pem(foreign_pki()["sub"])], actor=OPERATOR  # type: ignore[arg-type]
+        person.party,
+        certificate,
+        ukey_serial="FT-2",
+        intermediates=[pem(foreign_pki()["sub"])],
+        actor=OPERATOR,  # type: ignore[arg-type]
     )
     assert registered.trusted_root.name == FOREIGN_CA
 

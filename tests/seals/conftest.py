@@ -35,6 +35,16 @@ COMPANY = "北京天威诚信电子商务服务有限公司"
 LEGAL_REP = "张三丰"
 
 
+@pytest.fixture(autouse=True)
+def chinese_by_default(settings: Any) -> Any:
+    """Each test starts in the default language (a test client switching to English leaves the
+    thread's language behind, and services word their refusals in the active language)."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
 @pytest.fixture
 def seal_media(settings: Any, tmp_path: Any) -> Any:
     """Seal images go to a throwaway media folder."""

@@ -56,42 +56,8 @@ def test_errors_name_the_problem(tmp_path, args, message):
 
 
 def test_the_console_command_exits_non_zero_on_errors(tmp_path):
-    ok = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inkseal.cli",
-            "seal",
-            "render",
-            "--kind",
-            "人名章-条形",
-            "--name",
-            "王小明",
-            "--out",
-            str(tmp_path / "ok.png"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert ok.returncode == 0, ok.stderr
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inkseal.cli",
-            "seal",
-            "render",
-            "--kind",
-            "公章",
-            "--name",
-            "",
-            "--out",
-            str(tmp_path / "bad.png"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = tmp_path / "bad.png"
+    command = [sys.executable, "-m", "inkseal.cli", "seal", "render", "--kind", "公章", "--name", "", "--out", str(out)]
+    bad = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "印章名称不能为空" in bad.stderr
-    assert not (tmp_path / "bad.png").exists()
+    assert not out.exists()

@@ -230,6 +230,7 @@ def test_a_square_seal_is_not_accepted_as_the_official_seal(ocr, company):
         image=photo_file(on_paper(stamped, angle=0, seed=4)),
     )
     assert response.status_code == 400
+    assert "上传的印章是方形章，公章应为圆形章。您可以改用模板制作印章。" in response.content.decode()
     assert Seal.objects.count() == 0
 
 

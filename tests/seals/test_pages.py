@@ -178,6 +178,13 @@ def test_seal_pages_in_english(person):
     seal = make(as_person(person), "name")
     client = login_client(person)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    for url in ("/seals/", "/seals/new/", f"/seals/{seal.pk}/"):
+    expected = {
+        "/seals/": ["Add seal", "Available seals", "Void seals", "Seal usage records", "Name seal", "Usable"],
+        "/seals/new/": ["Seal type", "Handwritten signature", "Strip seal", "Undo", "Clear", "Save"],
+        f"/seals/{seal.pk}/": ["Seal details", "Size on paper", "Bound certificates", "Download the seal image"],
+    }
+    for url, phrases in expected.items():
         page = text(client.get(url))
-        assert "印章管理" not in page and "Seals" in page
+        assert "印章管理" not in page and "新增印章" not in page
+        for phrase in phrases:
+            assert phrase in page, (url, phrase)
