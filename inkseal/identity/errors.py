@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from inkseal.core.errors import DomainError
 from inkseal.identity.numbers import NumberCheck
@@ -63,11 +63,11 @@ class UploadNotVideo(UploadRefused):
 
 UNVERIFIED_MESSAGE = gettext_lazy("请先完成个人实名认证（个人中心 → 实名认证）。")
 
-_ID_NAMES = {
-    "id-number": gettext_lazy("身份证号"),
-    "uscc": gettext_lazy("统一社会信用代码"),
-    "bank-card": gettext_lazy("银行卡号"),
-    "document": gettext_lazy("证件号"),
+_ID_NAMES = {  # as they read inside a sentence
+    "id-number": pgettext_lazy("in a sentence", "身份证号"),
+    "uscc": pgettext_lazy("in a sentence", "统一社会信用代码"),
+    "bank-card": pgettext_lazy("in a sentence", "银行卡号"),
+    "document": pgettext_lazy("in a sentence", "证件号"),
 }
 
 

@@ -89,6 +89,8 @@ _cascade_lock = threading.Lock()
 def _cascade(name: str) -> Any:
     with _cascade_lock:
         if name not in _cascades:
+            if not hasattr(cv2, "CascadeClassifier"):
+                raise RuntimeError("OpenCV 5 dropped the Haar cascades: install opencv-python-headless < 5")
             classifier = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / name))  # type: ignore[attr-defined]
             if classifier.empty():
                 raise RuntimeError(f"OpenCV Haar cascade {name} not found (opencv-python-headless < 5 ships them)")

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from inkseal.pki import ocsp, tsa
 from inkseal.pki.authorities import public_urls, published_crl
@@ -71,7 +71,7 @@ def _ca_entry(ca: CertificateAuthority) -> dict[str, Any]:
     return entry
 
 
-@require_GET
+@require_safe
 def ca_list(request: HttpRequest) -> JsonResponse:
     cas = CertificateAuthority.objects.filter(active=True).select_related("parent")
     urls = public_urls()
@@ -85,7 +85,7 @@ def ca_list(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 def ca_certificate(request: HttpRequest, ca_id: str, encoding: str) -> HttpResponse:
     ca = CertificateAuthority.objects.filter(ca_id=ca_id).first()
     if ca is None:
@@ -100,7 +100,7 @@ def ca_certificate(request: HttpRequest, ca_id: str, encoding: str) -> HttpRespo
     return response
 
 
-@require_GET
+@require_safe
 def crl(request: HttpRequest, ca_id: str) -> HttpResponse:
     der = published_crl(ca_id)
     if der is None:
@@ -127,7 +127,7 @@ def ocsp_post(request: HttpRequest) -> HttpResponse:
     return _ocsp_response(ocsp_responder().respond(body))
 
 
-@require_GET
+@require_safe
 def ocsp_get(request: HttpRequest, encoded: str) -> HttpResponse:
     # RFC 5019: GET answers may be cached by HTTP proxies; they carry no nonce.
     return _ocsp_response(ocsp_responder().respond_to_get(encoded), cacheable=True)

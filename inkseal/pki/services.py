@@ -373,7 +373,7 @@ def renew_certificate(
     check_years(years)
     request = check_csr(csr) if csr is not None else None
     with transaction.atomic():
-        old = Certificate.objects.select_for_update().select_related("holder").get(pk=certificate.pk)
+        old = Certificate.objects.select_for_update().get(pk=certificate.pk)
         check_renewable(old, now)
         subject = check_holder(old.holder)
         validity = Validity(now, add_years(old.not_after, years))
@@ -440,7 +440,7 @@ def revoke_certificate(
     reason = check_revocation_reason(reason)
     now = _now(now)
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().select_related("issuer").get(pk=certificate.pk)
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if locked.is_external:
             raise ExternalCertificate(_("其他CA签发的证书请向其签发机构申请吊销。"))
         if locked.revoked_at is not None:
@@ -518,7 +518,7 @@ def signing_key_for(certificate: Certificate | int, *, at: datetime | None = Non
     at = at or timezone.now()
     pk = certificate if isinstance(certificate, int) else certificate.pk
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().select_related("issuer", "trusted_root").get(pk=pk)
+        locked = Certificate.objects.select_for_update().get(pk=pk)
         check_can_sign(locked, at)
         signer = keystore(locked.key_backend).signer(locked.key_id)
         return SigningKey(locked, signer, bytes(locked.der), certificate_chain(locked))

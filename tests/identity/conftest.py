@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from inkseal.accounts.models import Person
 from inkseal.core.idnumbers import id_check_char
@@ -55,6 +56,7 @@ def _isolated_media(settings: Any, tmp_path: Any) -> None:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
     }
     cache.clear()
+    translation.activate("zh-hans")  # a test that switched to English must not leak into the next
 
 
 @pytest.fixture

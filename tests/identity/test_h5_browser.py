@@ -86,7 +86,7 @@ def test_h5_recording_page_verifies_with_the_front_camera(camera_browser, live_s
     desktop.wait_for_selector('#face-status[data-stage="scanned"]')
     phone.click("#agree")
     phone.wait_for_selector("#record:not([disabled])")
-    assert phone.evaluate("document.getElementById('preview').videoWidth") > 0
+    phone.wait_for_function("document.getElementById('preview').videoWidth > 0")  # the camera is live
     screenshot(phone, "identity-h5-recording")
     phone.click("#record")
     phone.wait_for_selector("#result:not([hidden])", timeout=30_000)
@@ -115,7 +115,7 @@ def test_h5_page_falls_back_to_the_system_camera_input(camera_browser, live_serv
     desktop.click("#consent-agree")
     link = desktop.get_attribute("#open-h5", "href")
 
-    phone = camera_browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    phone = camera_browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
     phone.add_init_script("delete window.MediaRecorder")
     phone.goto(link)
     phone.click("#agree")

@@ -155,3 +155,12 @@ def verified_enterprise(make_enterprise):  # type: ignore[no-untyped-def]
         return enterprise
 
     return factory
+
+
+@pytest.fixture(autouse=True)
+def _chinese() -> Iterator[None]:
+    """Messages are asserted in Chinese, whatever language an earlier test's request left active."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
