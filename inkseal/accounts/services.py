@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE, EnterpriseInvalid, IdentityConflict
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.models import Address, Enterprise, EnterpriseState, Membership, Party, Person, VerificationState
+from inkseal.accounts.models import Address, Enterprise, Membership, Party, Person, VerificationState
 from inkseal.accounts.sso import SsoClaims
 from inkseal.audit.services import Actor, record
 from inkseal.core.crypto import blind_index, encrypt
@@ -187,23 +187,6 @@ def do_create_enterprise(
     except IntegrityError:
         raise EnterpriseInvalid(_("该统一社会信用代码已被登记，请联系该企业的管理员将您加入。"))
     return enterprise
-
-
-class IdentityUnverified(DomainError):
-    code = "identity_unverified"
-    status = 403
-
-
-def require_verified(identity: CurrentIdentity) -> None:
-    """Seals and certificates need a verified person, and for an enterprise identity a verified
-    enterprise acted for by one of its administrators (经办人)."""
-    if not identity.person.is_verified:
-        raise IdentityUnverified(_("请先完成个人实名认证。"))
-    if identity.enterprise is not None:
-        if identity.enterprise.state != EnterpriseState.VERIFIED:
-            raise IdentityUnverified(_("请先完成企业实名认证。"))
-        if not identity.is_admin:
-            raise IdentityUnverified(_("只有企业管理员（经办人）可以办理此业务。"), status=403)
 
 
 def check_address(recipient: str, phone: str, region: str, detail: str) -> None:

@@ -10,8 +10,10 @@ network access and the CA answers (soft-fail otherwise), or against CRLs passed 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
@@ -38,6 +40,7 @@ from inkseal.pki.x509 import Certificate as X509Certificate
 from inkseal.pki.x509 import load_certificate
 
 MAX_INTERMEDIATES = 5
+T = TypeVar("T")
 
 
 def _load(data: bytes, error: type[ExternalCertificateRejected] | type[TrustedRootInvalid]) -> X509Certificate:
@@ -98,6 +101,16 @@ def _names_holder(certificate: X509Certificate, holder_name: str) -> bool:
     return any(holder_name in (v if isinstance(v, list) else [v]) for v in values if v)
 
 
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run pyhanko-certvalidator's coroutine from sync code, also when this thread runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _validate_chain(
     certificate: X509Certificate,
     roots: Sequence[TrustedRoot],
@@ -116,7 +129,7 @@ def _validate_chain(
     )
     validator = CertificateValidator(certificate.asn1, [c.asn1 for c in intermediates], validation_context=context)
     try:
-        path = asyncio.run(validator.async_validate_path())
+        path = _run(validator.async_validate_path())
     except RevokedError:
         raise ExternalCertificateRejected(_("该证书已被其签发CA吊销。"))
     except PathBuildingError:

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Enterprise, Party, Person
-from inkseal.accounts.services import RequestContext, person_actor, require_verified
+from inkseal.accounts.services import RequestContext, person_actor
 from inkseal.audit.services import Actor, record
+from inkseal.identity.services import require_identity_verified
 from inkseal.seals import checks, imports, signatures
 from inkseal.seals.errors import (
     RiskNoticeNotAccepted,
@@ -221,7 +222,7 @@ def check_make_seal(identity: CurrentIdentity, seal_type: str, replaces: Seal | 
     """Who may make which seal: a verified person (personal types), or an administrator of a
     verified enterprise (enterprise types); one live seal per type unless replacing it."""
     check_manage(identity)
-    require_verified(identity)
+    require_identity_verified(identity)
     try:
         wanted = SealType(seal_type)
     except ValueError:

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import RequestContext, require_verified
+from inkseal.accounts.services import RequestContext
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
+from inkseal.identity.services import require_identity_verified
 from inkseal.seals import services
 from inkseal.seals.errors import SealRequestInvalid
 from inkseal.seals.forms import NewSealForm
@@ -133,7 +134,7 @@ def seal_new(request: HttpRequest) -> HttpResponse:
     """新增印章 (and 修改/变更 with ?replace=<id>): template, upload or handwriting."""
     identity = _identity(request)
     services.check_manage(identity)
-    require_verified(identity)
+    require_identity_verified(identity)
     replace_id = request.POST.get("replace") or request.GET.get("replace")
     replaces = services.seal_for(identity, replace_id) if replace_id else None
     types = _new_seal_types(identity, replaces)

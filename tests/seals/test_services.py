@@ -11,10 +11,11 @@ from django.utils import timezone
 from PIL import Image
 
 from inkseal.accounts.models import EnterpriseState, Membership
-from inkseal.accounts.services import IdentityUnverified, RequestContext
+from inkseal.accounts.services import RequestContext
 from inkseal.audit.models import AuditEntry
 from inkseal.core import demo
 from inkseal.core.errors import DomainError
+from inkseal.identity.errors import EnterpriseUnverified, IdentityUnverified
 from inkseal.seals import services
 from inkseal.seals.models import Seal, SealState, SealType, SealUsage
 from inkseal.seals.services import TemplateOptions, do_make_template_seal
@@ -143,7 +144,7 @@ def test_enterprise_member_who_is_not_an_administrator_cannot_make_seals(company
 def test_unverified_enterprise_is_refused(company):
     company.state = EnterpriseState.PENDING
     company.save()
-    with pytest.raises(IdentityUnverified):
+    with pytest.raises(EnterpriseUnverified):
         make(as_enterprise(company), "official")
 
 
