@@ -11,6 +11,7 @@ from ninja import NinjaAPI, Schema
 from inkseal import __version__
 from inkseal.core.errors import DomainError
 from inkseal.seals.api import router as seals_router
+from inkseal.signing.verification_api import router as verification_router
 
 api = NinjaAPI(
     title="Inkseal API",
@@ -19,6 +20,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/v1/seals", seals_router)
+api.add_router("/v1/verify", verification_router)
 
 
 @api.exception_handler(DomainError)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "inkseal.identity",
     "inkseal.pki",
     "inkseal.seals",
+    "inkseal.signing",
     "inkseal.portal",
     "inkseal.backoffice",
 ]
@@ -171,6 +172,22 @@ PKI_RENEWAL_WINDOW_DAYS = env_int("INKSEAL_RENEWAL_WINDOW_DAYS", 30)
 PKI_PIN_LOCK_MINUTES = env_int("INKSEAL_PIN_LOCK_MINUTES", 30)
 PKI_CRL_HOURS = env_int("INKSEAL_CRL_HOURS", 24)
 PKI_FETCH_REVOCATION = env_bool("INKSEAL_FETCH_REVOCATION", not TESTING)
+
+# Verification (验签): the public page and POST /api/v1/verify.
+VERIFY_MAX_BYTES = env_int("INKSEAL_VERIFY_MAX_BYTES", 50 * 1024 * 1024)
+VERIFY_PER_IP_PER_MINUTE = env_int("INKSEAL_VERIFY_PER_IP_PER_MINUTE", 30)
+
+# Signing API (see README "Signing API").
+SIGN_CONFIRM_TTL_SECONDS = env_int("INKSEAL_SIGN_CONFIRM_TTL", 24 * 3600)
+SIGNED_RETENTION_DAYS = env_int("INKSEAL_SIGNED_RETENTION_DAYS", 30)
+SIGN_MAX_FILE_BYTES = env_int("INKSEAL_SIGN_MAX_FILE_BYTES", 50 * 1024 * 1024)
+SIGN_MAX_FILES = env_int("INKSEAL_SIGN_MAX_FILES", 20)
+SIGN_MAX_PAGES = env_int("INKSEAL_SIGN_MAX_PAGES", 2000)
+CALLBACK_MAX_ATTEMPTS = env_int("INKSEAL_CALLBACK_MAX_ATTEMPTS", 8)
+CALLBACK_TIMEOUT_SECONDS = env_int("INKSEAL_CALLBACK_TIMEOUT", 10)
+# First callback attempt right after commit, in a thread of the web process; `inkseal jobs run` retries.
+CALLBACK_IMMEDIATE = env_bool("INKSEAL_CALLBACK_IMMEDIATE", not TESTING)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

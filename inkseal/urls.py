@@ -4,6 +4,7 @@ from inkseal.api import api
 from inkseal.backoffice.site import backoffice
 from inkseal.notify import views as notify_views
 from inkseal.portal.views import healthz
+from inkseal.signing.verification_views import verify_page
 
 urlpatterns = [
     path("", include("inkseal.accounts.urls")),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", include("inkseal.pki.urls")),
     path("seals/", include("inkseal.seals.urls")),
     path("", include("inkseal.identity.urls")),
+    path("verify/", verify_page, name="verify"),
     path("api/", api.urls),
     path("backoffice/", backoffice.urls),
     path("healthz", healthz, name="healthz"),

@@ -176,3 +176,9 @@ def build_demo(demo_portal: Any) -> Callable[[str], dict[str, Any]]:
         return demo.build(base_url, portal_url, demo_json)
 
     return build
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Browser journeys last: Playwright's sync API keeps an event loop open for the session,
+    which would break plain tests that call asyncio.run() after it."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))

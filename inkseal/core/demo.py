@@ -17,6 +17,19 @@ from django.conf import settings
 
 Step = Callable[[dict[str, Any]], None]
 _steps: list[Step] = []
+Setup = Callable[[], object]
+_setup: list[Setup] = []
+
+
+def register_setup(step: Setup) -> None:
+    """A first-run step every `inkseal bootstrap` runs, demo or not (e.g. creating the CA)."""
+    if step not in _setup:
+        _setup.append(step)
+
+
+def run_setup() -> None:
+    for step in _setup:
+        step()
 
 
 def register(step: Step) -> None:

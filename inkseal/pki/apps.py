@@ -9,6 +9,7 @@ class PkiConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
+        from inkseal.pki.authorities import ensure_hierarchy
         from inkseal.pki.demo import demo_step
         from inkseal.pki.models import Certificate
         from inkseal.pki.status import count_usable
@@ -16,4 +17,5 @@ class PkiConfig(AppConfig):
 
         dashboard.register("ukey_certificates", lambda party: count_usable(party, Certificate.Medium.UKEY))
         dashboard.register("cloud_certificates", lambda party: count_usable(party, Certificate.Medium.CLOUD))
+        demo.register_setup(ensure_hierarchy)
         demo.register(demo_step)

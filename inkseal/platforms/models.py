@@ -58,3 +58,64 @@ class UsedTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform.code}:{self.jti}"
+
+
+class ApiClient(models.Model):
+    """OAuth 2.0 client credentials of a trading platform for the signing API. The secret is
+    stored as a SHA-256 hash (it is 256 random bits, so a fast hash suffices); the callback
+    signing key is stored encrypted because Inkseal must use it."""
+
+    platform = models.ForeignKey(TradingPlatform, on_delete=models.CASCADE, related_name="api_clients")
+    client_id = models.CharField(_("Client ID"), max_length=64, unique=True)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    callback_secret_enc = models.TextField(blank=True, editable=False)
+    enabled = models.BooleanField(_("启用"), default=True)
+    rotated_at = models.DateTimeField(_("密钥更新时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("接口凭证")
+        verbose_name_plural = _("接口凭证")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.client_id
+
+
+class AccessToken(models.Model):
+    """A short-lived bearer token; only its hash is kept."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.client.client_id}@{self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class CertificateAuthorization(models.Model):
+    """证书授权: a certificate may be used on a platform, confirmed by a named person, for a term."""
+
+    certificate = models.ForeignKey(
+        "pki.Certificate", on_delete=models.CASCADE, related_name="authorizations", verbose_name=_("证书")
+    )
+    platform = models.ForeignKey(
+        TradingPlatform, on_delete=models.PROTECT, related_name="authorizations", verbose_name=_("交易平台")
+    )
+    grantee_name = models.CharField(_("被授权人"), max_length=64)
+    grantee_phone = models.CharField(_("被授权人手机号"), max_length=20)
+    valid_from = models.DateTimeField(_("开始时间"))
+    valid_until = models.DateTimeField(_("到期时间"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    created_by = models.CharField(_("授权人"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("证书授权")
+        verbose_name_plural = _("证书授权")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["certificate", "platform", "grantee_phone"], name="authorization_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} / {self.grantee_name}"

@@ -1,9 +1,23 @@
-"""Trading platform secrets: set and read the encrypted SSO secrets."""
+"""Trading platforms: SSO secrets, signing-API client credentials and tokens, certificate authorisations."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inkseal.audit.services import Actor, record
 from inkseal.core.crypto import decrypt, encrypt
-from inkseal.platforms.models import TradingPlatform
+from inkseal.core.errors import DomainError
+from inkseal.core.idnumbers import is_valid_phone
+from inkseal.core.masking import mask_phone
+from inkseal.pki.models import Certificate
+from inkseal.platforms.models import AccessToken, ApiClient, CertificateAuthorization, TradingPlatform
 
 
 def _purpose(platform: TradingPlatform, what: str) -> str:
@@ -30,3 +44,221 @@ def oidc_client_secret(platform: TradingPlatform) -> str:
 
 def platform_by_code(code: str) -> TradingPlatform | None:
     return TradingPlatform.objects.filter(code=code, enabled=True).first()
+
+
+# --- signing API credentials (OAuth 2.0 client credentials) --------------------------------------
+
+TOKEN_SECONDS = 900
+
+
+class InvalidClient(DomainError):
+    code = "invalid_client"
+    status = 401
+
+
+class InvalidToken(DomainError):
+    code = "invalid_token"
+    status = 401
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _callback_purpose(client: ApiClient) -> str:
+    return f"api-client:{client.client_id}:callback"
+
+
+def callback_secret(client: ApiClient) -> str:
+    return decrypt(client.callback_secret_enc, _callback_purpose(client)) if client.callback_secret_enc else ""
+
+
+def do_create_api_client(
+    platform: TradingPlatform,
+    *,
+    actor: Actor,
+    client_id: str | None = None,
+    secret: str | None = None,
+    callback_key: str | None = None,
+) -> tuple[ApiClient, str]:
+    """New client credentials; returns the client and its secret (shown once, stored hashed)."""
+    secret = secret or secrets.token_urlsafe(32)
+    with transaction.atomic():
+        client = ApiClient(platform=platform, client_id=client_id or f"{platform.code}-{secrets.token_hex(6)}")
+        client.secret_hash = _sha256(secret)
+        client.callback_secret_enc = encrypt(callback_key or secrets.token_urlsafe(32), _callback_purpose(client))
+        client.save()
+        record("platform.api_client_create", actor=actor, target=f"platform:{platform.pk}", data={"client": client.client_id})
+    return client, secret
+
+
+def do_rotate_client_secret(client: ApiClient, *, actor: Actor) -> str:
+    """A new secret; the old one and every token issued with it stop working at once."""
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+        locked.secret_hash = _sha256(secret)
+        locked.rotated_at = timezone.now()
+        locked.save(update_fields=["secret_hash", "rotated_at"])
+        locked.tokens.all().delete()
+        record(
+            "platform.api_client_rotate",
+            actor=actor,
+            target=f"platform:{locked.platform_id}",
+            data={"client": locked.client_id},
+        )
+    client.secret_hash, client.rotated_at = locked.secret_hash, locked.rotated_at
+    return secret
+
+
+def set_client_secret(client: ApiClient, secret: str) -> None:
+    """Demo data: a known secret (kept in var/secrets)."""
+    client.secret_hash = _sha256(secret)
+
+
+def do_issue_token(client_id: str, client_secret: str) -> tuple[str, int]:
+    """(bearer token, lifetime in seconds) for valid, enabled credentials; InvalidClient otherwise."""
+    client = ApiClient.objects.select_related("platform").filter(client_id=client_id).first()
+    if (
+        client is None
+        or not client.enabled
+        or not client.platform.enabled
+        or not hmac.compare_digest(client.secret_hash, _sha256(client_secret))
+    ):
+        raise InvalidClient(_("client_id 或 client_secret 错误。"))
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    AccessToken.objects.filter(client=client, expires_at__lt=now).delete()
+    AccessToken.objects.create(client=client, token_hash=_sha256(token), expires_at=now + timedelta(seconds=TOKEN_SECONDS))
+    return token, TOKEN_SECONDS
+
+
+def platform_for_token(token: str) -> TradingPlatform:
+    """The platform a live bearer token belongs to; InvalidToken otherwise."""
+    row = (
+        AccessToken.objects.select_related("client__platform")
+        .filter(token_hash=_sha256(token), expires_at__gt=timezone.now())
+        .first()
+    )
+    if row is None or not row.client.enabled or not row.client.platform.enabled:
+        raise InvalidToken(_("访问令牌无效或已过期。"))
+    return row.client.platform
+
+
+def api_client_of(platform: TradingPlatform) -> ApiClient | None:
+    return platform.api_clients.filter(enabled=True).order_by("-created_at").first()
+
+
+# --- certificate authorisations (证书授权) -----------------------------------------------------
+
+
+class AuthorizationInvalid(DomainError):
+    code = "authorization_invalid"
+
+
+class NotAuthorized(DomainError):
+    code = "certificate_not_authorized"
+    status = 403
+
+
+def check_authorization_input(name: str, phone: str, valid_from: datetime, valid_until: datetime) -> tuple[str, str]:
+    name, phone = name.strip(), phone.strip()
+    if not 1 <= len(name) <= 64:
+        raise AuthorizationInvalid(_("请填写被授权人姓名。"))
+    if not is_valid_phone(phone):
+        raise AuthorizationInvalid(_("请输入被授权人正确的11位手机号。"))
+    if valid_until <= valid_from:
+        raise AuthorizationInvalid(_("授权到期时间须晚于开始时间。"))
+    return name, phone
+
+
+def do_authorize_certificate(
+    certificate: Certificate,
+    platform: TradingPlatform,
+    *,
+    grantee_name: str,
+    grantee_phone: str,
+    valid_from: datetime,
+    valid_until: datetime,
+    actor: Actor,
+    ip: str = "",
+    identity: str = "",
+) -> CertificateAuthorization:
+    """添加授权: the certificate (usable, cloud, signing) may be used on `platform` by the named person."""
+    name, phone = check_authorization_input(grantee_name, grantee_phone, valid_from, valid_until)
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.revoked_at is not None or locked.not_after < timezone.now():
+            raise AuthorizationInvalid(_("已吊销或已过期的证书不能授权。"))
+        if not platform.enabled:
+            raise AuthorizationInvalid(_("该交易平台已停用。"))
+        authorization = CertificateAuthorization.objects.create(
+            certificate=locked,
+            platform=platform,
+            grantee_name=name,
+            grantee_phone=phone,
+            valid_from=valid_from,
+            valid_until=min(valid_until, locked.not_after),
+            created_by=actor.label,
+        )
+        record(
+            "certificate.authorize",
+            actor=actor,
+            ip=ip,
+            identity=identity,
+            target=f"certificate:{locked.pk}",
+            data={"serial": locked.serial, "platform": platform.code, "grantee": name, "phone": mask_phone(phone)},
+        )
+    return authorization
+
+
+def do_revoke_authorization(
+    authorization: CertificateAuthorization, *, actor: Actor, ip: str = "", identity: str = ""
+) -> CertificateAuthorization:
+    with transaction.atomic():
+        locked = CertificateAuthorization.objects.select_for_update().get(pk=authorization.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+            record(
+                "certificate.authorization_revoke",
+                actor=actor,
+                ip=ip,
+                identity=identity,
+                target=f"certificate:{locked.certificate_id}",
+                data={"platform": locked.platform.code, "grantee": locked.grantee_name},
+            )
+    return locked
+
+
+def authorization_state(authorization: CertificateAuthorization, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    if authorization.revoked_at is not None:
+        return str(_("已撤销"))
+    if now < authorization.valid_from:
+        return str(_("未生效"))
+    if now > authorization.valid_until:
+        return str(_("已过期"))
+    return str(_("有效"))
+
+
+def active_authorization(
+    certificate: Certificate, platform: TradingPlatform, phone: str, at: datetime | None = None
+) -> CertificateAuthorization:
+    """The authorisation that lets `phone` confirm signatures with `certificate` on `platform` now."""
+    at = at or timezone.now()
+    found = (
+        CertificateAuthorization.objects.filter(
+            certificate=certificate,
+            platform=platform,
+            grantee_phone=phone,
+            revoked_at__isnull=True,
+            valid_from__lte=at,
+            valid_until__gte=at,
+        )
+        .order_by("-valid_until")
+        .first()
+    )
+    if found is None:
+        raise NotAuthorized(_("该证书未授权给本交易平台的这位被授权人，或授权已过期、已撤销。"))
+    return found

@@ -12,7 +12,8 @@ class SealsConfig(AppConfig):
         from inkseal.portal import dashboard
         from inkseal.seals import signals  # noqa: F401 - connects the receivers
         from inkseal.seals.demo import demo_step
-        from inkseal.seals.services import usable_seal_count
+        from inkseal.seals.services import bound_certificate_labels, register_seal_binding, usable_seal_count
 
         dashboard.register("usable_seals", usable_seal_count)
         demo.register(demo_step)
+        register_seal_binding(bound_certificate_labels)

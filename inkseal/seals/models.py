@@ -122,3 +122,21 @@ class SealUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} · {self.document_name}"
+
+
+class SealBinding(models.Model):
+    """A seal bound to a certificate (绑定印章): signing with the certificate may show this seal."""
+
+    seal = models.ForeignKey(Seal, on_delete=models.CASCADE, related_name="bindings", verbose_name=_("印章"))
+    certificate = models.ForeignKey(
+        "pki.Certificate", on_delete=models.CASCADE, related_name="seal_bindings", verbose_name=_("证书")
+    )
+    created_at = models.DateTimeField(_("绑定时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("印章绑定")
+        verbose_name_plural = _("印章绑定")
+        constraints = [models.UniqueConstraint(fields=["seal", "certificate"], name="seal_binding_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.seal_id}↔{self.certificate_id}"

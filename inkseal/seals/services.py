@@ -27,6 +27,7 @@ from inkseal.accounts.models import Enterprise, Party, Person
 from inkseal.accounts.services import RequestContext, person_actor
 from inkseal.audit.services import Actor, record
 from inkseal.identity.services import require_identity_verified
+from inkseal.pki.models import Certificate
 from inkseal.seals import checks, imports, signatures
 from inkseal.seals.errors import (
     RiskNoticeNotAccepted,
@@ -50,6 +51,7 @@ from inkseal.seals.models import (
     SealSource,
     SealState,
     SealType,
+    SealBinding,
     SealUsage,
 )
 from inkseal.seals.render import (
@@ -590,3 +592,60 @@ def render_preview(
         return render_png(spec, PREVIEW_PX_PER_MM[spec.shape])
     except SealImageError as error:
         raise localise(error)
+
+
+# --- seal ↔ certificate bindings ---------------------------------------------------------------
+
+
+def check_bind(seal: Seal, certificate: Certificate) -> None:
+    if seal.owner_id != certificate.holder_id:
+        raise SealRequestInvalid(_("只能绑定证书持有人自己的印章。"))
+    if seal.state != SealState.ACTIVE:
+        raise SealInactive(_("%(type)s不可用，不能绑定。") % {"type": _label(seal.kind)})
+
+
+def do_bind_seal(seal: Seal, certificate: Certificate, *, actor: Actor, ctx: RequestContext | None = None) -> SealBinding:
+    """Bind a seal to its holder's certificate (idempotent)."""
+    ctx = ctx or RequestContext()
+    check_bind(seal, certificate)
+    with transaction.atomic():
+        binding, created = SealBinding.objects.get_or_create(seal=seal, certificate=certificate)
+        if created:
+            record(
+                "seal.bind",
+                actor=actor,
+                ip=ctx.ip,
+                identity=ctx.identity,
+                target=f"seal:{seal.pk}",
+                data={"certificate": certificate.serial, "kind": seal.kind},
+            )
+    return binding
+
+
+def do_unbind_seal(seal: Seal, certificate: Certificate, *, actor: Actor, ctx: RequestContext | None = None) -> None:
+    ctx = ctx or RequestContext()
+    with transaction.atomic():
+        deleted, _rows = SealBinding.objects.filter(seal=seal, certificate=certificate).delete()
+        if deleted:
+            record(
+                "seal.unbind",
+                actor=actor,
+                ip=ctx.ip,
+                identity=ctx.identity,
+                target=f"seal:{seal.pk}",
+                data={"certificate": certificate.serial},
+            )
+
+
+def is_bound(seal: Seal, certificate: Certificate) -> bool:
+    return SealBinding.objects.filter(seal=seal, certificate=certificate).exists()
+
+
+def bound_certificate_labels(seal: Seal) -> list[str]:
+    """The register_seal_binding provider: "云证书 <serial>" for each usable bound certificate."""
+    now = timezone.now()
+    return [
+        f"{binding.certificate.get_medium_display()} {binding.certificate.serial}"
+        for binding in seal.bindings.select_related("certificate")
+        if binding.certificate.revoked_at is None and binding.certificate.not_after >= now
+    ]

@@ -112,3 +112,16 @@ def test_only_cloud_certificates_have_a_pin(ca_hierarchy, verified_person):
     ukey = issue_from_csr(verified_person().party, csr(), ukey_serial="TW-5", years=1, actor=ACTOR)
     with pytest.raises(CertificateNotForSigning):
         set_pin(ukey, "135790", actor=ACTOR)
+
+
+def test_the_pin_survives_renewal(ca_hierarchy, verified_person):
+    from inkseal.pki.services import renew_certificate
+
+    due = issue_cloud_certificate(
+        verified_person().party, algorithm=ECDSA_P256, years=1, actor=ACTOR, now=timezone.now() - timedelta(days=340)
+    )
+    set_pin(due, "135790", actor=ACTOR)
+    renewed = renew_certificate(fresh(due), years=1, actor=ACTOR)
+    verify_pin(renewed, "135790", actor=ACTOR)
+    with pytest.raises(PinIncorrect):
+        verify_pin(renewed, "246801", actor=ACTOR)

@@ -19,6 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from inkseal.accounts.demo import ensure_operator
 
+        demo.run_setup()
         if not options["demo"]:
             login = ensure_operator()
             self.stdout.write(f"operator: {login['username']} / {login['password']}")

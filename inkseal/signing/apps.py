@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SigningConfig(AppConfig):
+    name = "inkseal.signing"
+    label = "signing"
+    verbose_name = _("签章")
+
+    def ready(self) -> None:
+        from inkseal.core import demo
+        from inkseal.pki import sections
+        from inkseal.signing.demo import demo_step
+        from inkseal.signing.sections import add_authorization_url, authorization_rows, bound_seal_rows
+
+        sections.register_authorisations(authorization_rows, add_url=add_authorization_url)
+        sections.register_bound_seals(bound_seal_rows)
+        demo.register(demo_step)

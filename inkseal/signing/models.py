@@ -1,0 +1,147 @@
+"""Sign tasks from trading platforms, their documents, the application records (应用记录) every
+signature writes, and the callback deliveries (a persistent job table with retries)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from inkseal.accounts.models import Party
+from inkseal.pki.models import Certificate
+from inkseal.platforms.models import TradingPlatform
+
+
+class TaskStatus(models.TextChoices):
+    PENDING = "pending", _("待确认")
+    SIGNING = "signing", _("签章中")
+    COMPLETED = "completed", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class IntentMethod(models.TextChoices):
+    SMS = "sms", _("短信验证码")
+    PIN = "pin", _("PIN码")
+
+
+class SignTask(models.Model):
+    public_id = models.CharField(max_length=32, unique=True)
+    platform = models.ForeignKey(TradingPlatform, on_delete=models.PROTECT, related_name="sign_tasks")
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="sign_tasks")
+    confirmer_name = models.CharField(_("被授权人"), max_length=64)
+    confirmer_phone = models.CharField(_("被授权人手机号"), max_length=20)
+    idempotency_key = models.CharField(max_length=128, blank=True)
+    spec = models.JSONField(default=dict)
+    pades_level = models.CharField(_("PAdES 级别"), max_length=8, default="B-T")
+    business_type = models.CharField(_("业务类型"), max_length=64, blank=True)
+    business_id = models.CharField(_("业务ID"), max_length=128, blank=True)
+    callback_url = models.URLField(_("回调地址"), max_length=500, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(_("失败原因"), max_length=500, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    intent_method = models.CharField(max_length=8, choices=IntentMethod.choices, blank=True)
+    confirm_ip = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("签章任务")
+        verbose_name_plural = _("签章任务")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="sign_task_idempotency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class SignDocument(models.Model):
+    task = models.ForeignKey(SignTask, on_delete=models.CASCADE, related_name="documents")
+    number = models.PositiveIntegerField()  # 1-based, the order of `files`
+    name = models.CharField(_("文件名称"), max_length=255)
+    original = models.FileField(upload_to="signing/original/%Y/%m/", blank=True)
+    signed = models.FileField(upload_to="signing/signed/%Y/%m/", blank=True)
+    placements = models.JSONField(default=list)
+    pages = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    error = models.CharField(max_length=500, blank=True)
+    sha256_before = models.CharField(max_length=64)
+    sha256_after = models.CharField(max_length=64, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["task", "number"]
+        constraints = [models.UniqueConstraint(fields=["task", "number"], name="sign_document_number")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SigningRecord(models.Model):
+    """应用记录: one per signed (or refused) document; kept after the files are purged."""
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", _("成功")
+        FAILURE = "failure", _("失败")
+
+    event_id = models.CharField(_("事件ID"), max_length=64, unique=True)
+    holder = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="signing_records")
+    task = models.ForeignKey(SignTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="records")
+    document = models.ForeignKey(SignDocument, on_delete=models.SET_NULL, null=True, blank=True, related_name="records")
+    platform_name = models.CharField(_("交易平台"), max_length=128)
+    business_type = models.CharField(_("业务类型"), max_length=64, blank=True)
+    user_name = models.CharField(_("使用人姓名"), max_length=64)
+    medium = models.CharField(_("介质"), max_length=16)
+    certificate_serial = models.CharField(_("序列号"), max_length=64)
+    seal_types = models.CharField(_("印章类型"), max_length=255)
+    file_name = models.CharField(_("文件名称"), max_length=255)
+    at = models.DateTimeField(_("操作时间"), db_index=True)
+    sha256_before = models.CharField(_("签署前 SHA-256"), max_length=64)
+    sha256_after = models.CharField(_("签署后 SHA-256"), max_length=64, blank=True)
+    intent_method = models.CharField(_("意愿认证方式"), max_length=8, choices=IntentMethod.choices)
+    ip = models.CharField("IP", max_length=64, blank=True)
+    result = models.CharField(_("结果"), max_length=16, choices=Result.choices)
+    reason = models.CharField(_("原因"), max_length=500, blank=True)
+    pades_level = models.CharField(_("PAdES 级别"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("应用记录")
+        verbose_name_plural = _("应用记录")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.event_id
+
+
+class CallbackJob(models.Model):
+    """One callback to deliver: retried with backoff until the platform answers 2xx or we give up."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待投递")
+        DELIVERED = "delivered", _("已送达")
+        GAVE_UP = "gave_up", _("已放弃")
+
+    task = models.ForeignKey(SignTask, on_delete=models.CASCADE, related_name="callbacks")
+    url = models.URLField(_("回调地址"), max_length=500)
+    body = models.TextField()
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), db_index=True)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("回调任务")
+        verbose_name_plural = _("回调任务")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} → {self.url}"
