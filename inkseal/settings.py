@@ -143,7 +143,9 @@ IDENTITY_ENTERPRISE_PROVIDER = env(
 IDENTITY_BANK_CARD_PROVIDER = env(
     "INKSEAL_IDENTITY_BANK_CARD_PROVIDER", "inkseal.identity.providers.bank_card.SandboxBankCardProvider"
 )
-IDENTITY_OCR_PROVIDER = env("INKSEAL_IDENTITY_OCR_PROVIDER", "inkseal.identity.providers.licence_ocr.OfflineOcrProvider")
+IDENTITY_OCR_PROVIDER = env(
+    "INKSEAL_IDENTITY_OCR_PROVIDER", "inkseal.identity.providers.licence_ocr.OfflineOcrProvider"
+)
 IDENTITY_OPERATOR_NAME = env("INKSEAL_OPERATOR_NAME", "Inkseal")
 IDENTITY_FACE_LINK_TTL = env_int("INKSEAL_IDENTITY_FACE_LINK_TTL", 300)
 IDENTITY_FACE_VIDEO_MAX_BYTES = env_int("INKSEAL_IDENTITY_FACE_VIDEO_MAX_BYTES", 20 * 1024 * 1024)

@@ -34,4 +34,5 @@ def localised(exc: DomainError) -> DomainError:
     message = MESSAGES.get(exc.code)
     if message is None:
         return exc
-    return type(exc)(str(message), code=exc.code, status=exc.status, detail=str(exc.message), **exc.details)
+    details = {**exc.details, "detail": str(exc.message)}
+    return type(exc)(str(message), code=exc.code, status=exc.status, **details)

@@ -1,0 +1,96 @@
+"""`inkseal verify <file.pdf> [--json] [--password X]`: the report of POST /api/v1/verify.
+
+Exit status: 0 when every signature is valid, 1 when a signature fails (or there is none),
+2 when the file cannot be verified (missing, not a PDF, damaged, encrypted, too large).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inkseal.signing.errors import PdfError
+from inkseal.signing.verification import CheckedSignature, Verification, check_upload_size, verify_document
+
+EXIT_INVALID = 1
+EXIT_BAD_FILE = 2
+
+
+class Command(BaseCommand):
+    help = "Verify the signatures of a PDF (验签); exits 1 when a signature fails, 2 when the file is bad."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--json", action="store_true", help="print the JSON report of POST /api/v1/verify")
+        parser.add_argument("--password", default=None, help="the PDF's open password, when it is encrypted")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        try:
+            if not path.is_file():
+                raise PdfError(_("文件不存在：%(path)s") % {"path": path}, code="file_missing")
+            check_upload_size(path.stat().st_size)
+            with path.open("rb") as handle:
+                verification = verify_document(handle, password=options["password"])
+        except PdfError as exc:
+            if options["json"]:
+                self.stdout.write(json.dumps(exc.as_dict(), ensure_ascii=False))
+            raise CommandError(f"{exc.code}: {exc.message}", returncode=EXIT_BAD_FILE)
+        if options["json"]:
+            self.stdout.write(json.dumps(verification.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(human_report(path.name, verification))
+        if not verification.all_valid:
+            raise SystemExit(EXIT_INVALID)
+
+
+def human_report(name: str, verification: Verification) -> str:
+    verdict = _("全部签名有效") if verification.all_valid else _("验签未通过")
+    lines = [f"{name}  SHA-256 {verification.sha256}", f"{verdict}（{len(verification.signatures)}）"]
+    lines += [f"  ! {message}" for message in verification.messages]
+    for number, signature in enumerate(verification.signatures, 1):
+        lines += ["", *_signature_lines(number, signature)]
+    return "\n".join(lines)
+
+
+def _signature_lines(number: int, signature: CheckedSignature) -> list[str]:
+    report = signature.report
+    certificate = report.certificate
+    status = _("有效") if signature.valid else _("无效")
+    ca = certificate.issuer_cn if certificate else None
+    if signature.ca_name:
+        ca = f"{ca}（{signature.ca_name}）"
+    timestamp = "—"
+    if report.timestamp is not None:
+        timestamp = f"{_time(report.timestamp.time)} {report.timestamp.tsa or ''} " + (
+            _("有效") if report.timestamp.valid else _("无效")
+        )
+    rows = [
+        (_("签署人"), certificate.subject_cn if certificate else "—"),
+        (_("证书序列号"), certificate.serial_hex if certificate else "—"),
+        (_("签发CA"), ca or "—"),
+        (_("签名时间"), _time(report.signing_time)),
+        (_("时间戳"), timestamp),
+        (_("文档完整性"), _("未被修改") if report.intact else _("签名后被篡改")),
+        (_("签名后的修改"), signature.changes_text + _fields(report.changes.fields_changed)),
+        (_("证书链"), _("可信") if report.trusted else _("不可信")),
+        (_("吊销状态"), {"good": _("未吊销"), "revoked": _("已吊销")}.get(report.revocation, _("未知"))),
+        (_("PAdES 级别"), report.pades_level or "—"),
+    ]
+    lines = [f"[{number}] {report.field_name}: {status}"]
+    lines += [f"    {label}: {value}" for label, value in rows]
+    lines += [f"    ! {message}" for message in signature.messages]
+    return lines
+
+
+def _time(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+
+
+def _fields(names: tuple[str, ...]) -> str:
+    return f"（{'、'.join(names)}）" if names else ""
