@@ -10,7 +10,9 @@ from ninja import NinjaAPI, Schema
 
 from inkseal import __version__
 from inkseal.core.errors import DomainError
+from inkseal.orders.api import router as orders_router
 from inkseal.seals.api import router as seals_router
+from inkseal.signing.api import confirm_router, oauth_router, tasks_router
 from inkseal.signing.verification_api import router as verification_router
 
 api = NinjaAPI(
@@ -20,6 +22,10 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/v1/seals", seals_router)
+api.add_router("/v1", orders_router)
+api.add_router("/v1/oauth", oauth_router)
+api.add_router("/v1/sign-tasks", tasks_router)
+api.add_router("/v1/confirm", confirm_router)
 api.add_router("/v1/verify", verification_router)
 
 

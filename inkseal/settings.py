@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "inkseal.pki",
     "inkseal.seals",
     "inkseal.signing",
+    "inkseal.orders",
     "inkseal.portal",
     "inkseal.backoffice",
 ]
@@ -117,6 +118,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Orders: the payment provider (the sandbox settles on its own pay page; refused when not SANDBOX).
+ORDERS_PAYMENT_PROVIDER = env("INKSEAL_PAYMENT_PROVIDER", "inkseal.orders.payments.sandbox.SandboxProvider")
+ORDERS_PAGE_SIZES = (10, 20, 50)
 
 # SMS gateway: "outbox" stores messages for /dev/sms (sandbox only).
 SMS_BACKEND = env("INKSEAL_SMS_BACKEND", "inkseal.notify.backends.OutboxBackend")

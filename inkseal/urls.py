@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("inkseal.portal.urls")),
     path("", include("inkseal.pki.urls")),
     path("seals/", include("inkseal.seals.urls")),
+    path("applications/", include("inkseal.orders.urls")),
+    path("", include("inkseal.signing.urls")),
     path("", include("inkseal.identity.urls")),
     path("verify/", verify_page, name="verify"),
     path("api/", api.urls),

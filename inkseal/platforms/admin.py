@@ -3,13 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from inkseal.backoffice.site import AuditedModelAdmin, backoffice
-from inkseal.platforms.models import TradingPlatform
-from inkseal.platforms.services import set_oidc_client_secret, set_ticket_secret
+from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_actor
+from inkseal.platforms.models import ApiClient, CertificateAuthorization, TradingPlatform
+from inkseal.platforms.services import (
+    do_create_api_client,
+    do_rotate_client_secret,
+    set_oidc_client_secret,
+    set_ticket_secret,
+)
 
 
 class TradingPlatformForm(forms.ModelForm):
@@ -67,3 +72,49 @@ class TradingPlatformAdmin(AuditedModelAdmin):
         if form.cleaned_data.get("oidc_client_secret"):
             set_oidc_client_secret(obj, form.cleaned_data["oidc_client_secret"])
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ApiClient, site=backoffice)
+class ApiClientAdmin(AuditedModelAdmin):
+    """Signing-API credentials. 新建 and 轮换密钥 show the new secret once (stored hashed)."""
+
+    list_display = ["client_id", "platform", "enabled", "rotated_at", "created_at"]
+    list_filter = ["enabled", "platform"]
+    search_fields = ["client_id", "platform__name", "platform__code"]
+    fields = ["platform", "client_id", "enabled", "rotated_at", "created_at"]
+    readonly_fields = ["client_id", "rotated_at", "created_at"]
+    actions = ["rotate_secret"]
+
+    def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        client, secret = do_create_api_client(obj.platform, actor=operator_actor(request.user))
+        obj.pk, obj.client_id, obj.secret_hash = client.pk, client.client_id, client.secret_hash
+        messages.warning(
+            request,
+            _("新的 client_id：%(id)s，client_secret：%(secret)s（仅显示一次）")
+            % {"id": client.client_id, "secret": secret},
+        )
+
+    @admin.action(description=_("轮换 client_secret"))
+    def rotate_secret(self, request: HttpRequest, queryset: Any) -> None:
+        for client in queryset:
+            secret = do_rotate_client_secret(client, actor=operator_actor(request.user))
+            messages.warning(
+                request,
+                _("%(id)s 的新 client_secret：%(secret)s（仅显示一次）") % {"id": client.client_id, "secret": secret},
+            )
+
+
+@admin.register(CertificateAuthorization, site=backoffice)
+class CertificateAuthorizationAdmin(AuditedModelAdmin):
+    list_display = ["certificate", "platform", "grantee_name", "valid_from", "valid_until", "revoked_at"]
+    list_filter = ["platform"]
+    search_fields = ["certificate__serial", "grantee_name", "grantee_phone"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # holders authorise from the certificate page
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -88,7 +88,12 @@ def do_create_api_client(
         client.secret_hash = _sha256(secret)
         client.callback_secret_enc = encrypt(callback_key or secrets.token_urlsafe(32), _callback_purpose(client))
         client.save()
-        record("platform.api_client_create", actor=actor, target=f"platform:{platform.pk}", data={"client": client.client_id})
+        record(
+            "platform.api_client_create",
+            actor=actor,
+            target=f"platform:{platform.pk}",
+            data={"client": client.client_id},
+        )
     return client, secret
 
 
@@ -129,7 +134,9 @@ def do_issue_token(client_id: str, client_secret: str) -> tuple[str, int]:
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     AccessToken.objects.filter(client=client, expires_at__lt=now).delete()
-    AccessToken.objects.create(client=client, token_hash=_sha256(token), expires_at=now + timedelta(seconds=TOKEN_SECONDS))
+    AccessToken.objects.create(
+        client=client, token_hash=_sha256(token), expires_at=now + timedelta(seconds=TOKEN_SECONDS)
+    )
     return token, TOKEN_SECONDS
 
 

@@ -1,8 +1,10 @@
 from django.urls import path
 
+from inkseal.orders import views as order_views
 from inkseal.pki import views as certificate_views
 from inkseal.portal import views
 from inkseal.seals import views as seal_views
+from inkseal.signing import views as signing_views
 
 app_name = "portal"
 
@@ -10,6 +12,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("seals/", seal_views.seal_list, name="seals"),
     path("certificates/", certificate_views.certificate_list, name="certificates"),
-    path("applications/", views.section("portal/section_applications.html", "applications"), name="applications"),
-    path("records/", views.section("portal/section_records.html", "records"), name="records"),
+    path("applications/", order_views.application_list, name="applications"),
+    path("records/", signing_views.record_list, name="records"),
 ]

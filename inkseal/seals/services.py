@@ -48,10 +48,10 @@ from inkseal.seals.models import (
     PERSONAL_TYPES,
     TRANSITIONS,
     Seal,
+    SealBinding,
     SealSource,
     SealState,
     SealType,
-    SealBinding,
     SealUsage,
 )
 from inkseal.seals.render import (
@@ -604,7 +604,9 @@ def check_bind(seal: Seal, certificate: Certificate) -> None:
         raise SealInactive(_("%(type)s不可用，不能绑定。") % {"type": _label(seal.kind)})
 
 
-def do_bind_seal(seal: Seal, certificate: Certificate, *, actor: Actor, ctx: RequestContext | None = None) -> SealBinding:
+def do_bind_seal(
+    seal: Seal, certificate: Certificate, *, actor: Actor, ctx: RequestContext | None = None
+) -> SealBinding:
     """Bind a seal to its holder's certificate (idempotent)."""
     ctx = ctx or RequestContext()
     check_bind(seal, certificate)

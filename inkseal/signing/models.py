@@ -39,6 +39,7 @@ class SignTask(models.Model):
     failure_code = models.CharField(max_length=64, blank=True)
     failure_reason = models.CharField(_("失败原因"), max_length=500, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
+    token_enc = models.TextField(editable=False)  # returned again for a repeated Idempotency-Key
     token_expires_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     intent_method = models.CharField(max_length=8, choices=IntentMethod.choices, blank=True)

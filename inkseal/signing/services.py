@@ -45,7 +45,7 @@ from inkseal.signing.models import IntentMethod, SignDocument, SigningRecord, Si
 from inkseal.signing.pdf import PadesLevel, _text_document, sign_pdf
 from inkseal.signing.placement import Placement, Planner
 from inkseal.signing.signer import SealSigner
-from inkseal.signing.timestamper import platform_timestamper
+from inkseal.signing.timestamper import platform_timestamper, reserve_serials
 
 SMS_PURPOSE = "sign"
 
@@ -117,8 +117,8 @@ def check_spec(raw: str | bytes, file_count: int) -> TaskSpec:
         raise SpecInvalid(_("spec 不是有效的 JSON。"))
     if not isinstance(spec, dict):
         raise SpecInvalid(_("spec 须为 JSON 对象。"))
-    signer = spec.get("signer") if isinstance(spec.get("signer"), dict) else {}
-    confirmer = spec.get("confirmer") if isinstance(spec.get("confirmer"), dict) else {}
+    signer: dict[str, Any] = spec["signer"] if isinstance(spec.get("signer"), dict) else {}
+    confirmer: dict[str, Any] = spec["confirmer"] if isinstance(spec.get("confirmer"), dict) else {}
     serial = _text(signer.get("certificate_serial"), 64).lower().removeprefix("0x")
     if not serial:
         raise SpecInvalid(_("缺少签章证书序列号 signer.certificate_serial。"))
@@ -148,7 +148,7 @@ def _document_specs(raw: Any, file_count: int) -> tuple[DocumentSpec, ...]:
     if not isinstance(raw, list) or not raw:
         raise SpecInvalid(_("spec.documents 须为非空数组，每个文件一项。"))
     seen: set[int] = set()
-    documents = []
+    documents: list[DocumentSpec] = []
     for item in raw:
         if not isinstance(item, dict):
             raise SpecInvalid(_("spec.documents 的每一项须为对象。"))
@@ -237,7 +237,11 @@ def plan_document(data: bytes, placements: Sequence[Placement], seal_types: Sequ
                         width, height = geometry.display_size
                         overlays.append(
                             Overlay(
-                                widget.page + 1, x0 / width, 1 - y1 / height, (x1 - x0) / width, (y1 - y0) / height,
+                                widget.page + 1,
+                                x0 / width,
+                                1 - y1 / height,
+                                (x1 - x0) / width,
+                                (y1 - y0) / height,
                                 seal_type,
                             )
                         )
@@ -322,11 +326,10 @@ def do_create_sign_task(
                     task=task,
                     number=number,
                     name=_safe_name(upload.name),
-                    placements=[{**p, "overlays": []} for p in doc.placements],
+                    placements={"specs": list(doc.placements), "overlays": [o.__dict__ for o in overlays]},
                     pages=pages,
                     sha256_before=hashlib.sha256(upload.data).hexdigest(),
                 )
-                document.placements = {"specs": list(doc.placements), "overlays": [o.__dict__ for o in overlays]}
                 document.original.save(f"{public_id}-{number}.pdf", ContentFile(upload.data), save=False)
                 document.save()
             record(
@@ -496,7 +499,7 @@ def validation_context(certificate: Certificate) -> ValidationContext:
     from inkseal.pki.services import certificate_chain
 
     chain = certificate_chain(certificate)
-    crls = [bytes(der) for der in CertificateAuthority.objects.exclude(crl_der=None).values_list("crl_der", flat=True)]
+    crls = [bytes(der) for der in CertificateAuthority.objects.values_list("crl_der", flat=True) if der is not None]
     cas = [bytes(der) for der in CertificateAuthority.objects.values_list("certificate_der", flat=True)]
     return ValidationContext(
         trust_roots=[asn1_x509.Certificate.load(chain[-1])],
@@ -525,6 +528,15 @@ def sign_document(task: SignTask, document: SignDocument) -> SignDocument:
     with document.original.open("rb") as handle:
         data = handle.read()
     event_id = uuid.uuid4().hex
+    try:
+        return _sign_locked(task, document, data, event_id)
+    except BaseException:
+        if document.signed:
+            document.signed.delete(save=False)  # the row rolled back: no half-signed file stays
+        raise
+
+
+def _sign_locked(task: SignTask, document: SignDocument, data: bytes, event_id: str) -> SignDocument:
     with transaction.atomic():
         now = timezone.now()
         certificate = Certificate.objects.select_related("holder").get(pk=task.certificate_id)
@@ -532,6 +544,8 @@ def sign_document(task: SignTask, document: SignDocument) -> SignDocument:
         active_authorization(certificate, task.platform, task.confirmer_phone, now)
         placements, seals = placements_for(certificate, document.placements["specs"])
         level = PadesLevel(task.pades_level)
+        if level.needs_timestamper:
+            reserve_serials(len(placements) * 4 + 4)  # signatures (keyword "all" may add), dummy, B-LTA
         try:
             signed = sign_pdf(
                 data,
@@ -545,10 +559,11 @@ def sign_document(task: SignTask, document: SignDocument) -> SignDocument:
                 max_pages=settings.SIGN_MAX_PAGES,
             )
         except OSError as exc:
-            raise DomainError(_("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc))
+            raise DomainError(
+                _("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc)
+            )
         assert isinstance(signed, bytes)
         document.signed.save(f"{task.public_id}-{document.number}-signed.pdf", ContentFile(signed), save=False)
-        transaction.on_commit(lambda: None)
         document.status = TaskStatus.COMPLETED
         document.sha256_after = hashlib.sha256(signed).hexdigest()
         document.error = ""

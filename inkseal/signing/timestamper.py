@@ -1,13 +1,23 @@
-"""pyHanko time-stampers backed by our own TSA, called in process (no HTTP to ourselves)."""
+"""pyHanko time-stampers backed by our own TSA, called in process (no HTTP to ourselves).
+
+pyHanko asks for time stamps from inside an event loop, where Django refuses database access,
+and the TSA numbers its tokens from a database counter. So the serials a signing will need are
+reserved beforehand (`reserve_serials`, in the caller's transaction, from the same counter
+inkseal.pki uses) and handed out from a per-thread pool.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from asn1crypto import tsp
 from pyhanko.sign.timestamps.api import TimeStamper
 
 Responder = Callable[[bytes], bytes]
+
+TSA_SERIAL_COUNTER = "tsa_serial"
+_pool = threading.local()
 
 
 class InProcessTimeStamper(TimeStamper):
@@ -21,18 +31,56 @@ class InProcessTimeStamper(TimeStamper):
         return tsp.TimeStampResp.load(self._respond(req.dump()))
 
 
-_current: tuple[object, InProcessTimeStamper] | None = None
+def reserve_serials(count: int) -> None:
+    """Reserve `count` TSA serials for this thread's next signing (call outside any event loop)."""
+    from django.db import transaction
+
+    from inkseal.pki.authorities import locked_counter
+
+    with transaction.atomic():
+        counter = locked_counter(TSA_SERIAL_COUNTER)
+        first = counter.value + 1
+        counter.value += count
+        counter.save(update_fields=["value"])
+    _pool.serials = list(range(first, first + count))
+
+
+def _next_serial() -> int:
+    serials: list[int] = getattr(_pool, "serials", [])
+    if not serials:
+        raise RuntimeError("no TSA serial reserved for this signing")
+    return serials.pop(0)
+
+
+_current: tuple[tuple[object, ...], InProcessTimeStamper] | None = None
+_lock = threading.Lock()
 
 
 def platform_timestamper() -> InProcessTimeStamper:
-    """The platform TSA (inkseal.pki), or OSError when the CA hierarchy has no TSA yet. One
-    stamper per TSA instance: signers cache their size reservation per stamper."""
+    """The platform TSA (inkseal.pki) with reserved serials; OSError when there is no TSA yet.
+    One stamper per TSA key: signers cache their size reservation per stamper."""
     global _current
-    from inkseal.pki.responders import time_stamp_authority
+    from inkseal.pki.authorities import parsed_certificate
+    from inkseal.pki.keystore_config import keystore
+    from inkseal.pki.models import CertificateAuthority
+    from inkseal.pki.tsa import TimeStampAuthority
 
-    authority = time_stamp_authority()
-    if authority is None:
+    row = (
+        CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA, active=True)
+        .select_related("parent")
+        .first()
+    )
+    if row is None:
         raise OSError("no time-stamp authority configured")
-    if _current is None or _current[0] is not authority:
-        _current = (authority, InProcessTimeStamper(authority.respond))
-    return _current[1]
+    version: tuple[object, ...] = (row.fingerprint, row.key_backend, row.key_id)
+    with _lock:
+        if _current is None or _current[0] != version:
+            chain = [parsed_certificate(bytes(row.parent.certificate_der))] if row.parent else []
+            authority = TimeStampAuthority(
+                parsed_certificate(bytes(row.certificate_der)),
+                keystore(row.key_backend).signer(row.key_id),
+                serials=_next_serial,
+                chain=chain,
+            )
+            _current = (version, InProcessTimeStamper(authority.respond))
+        return _current[1]

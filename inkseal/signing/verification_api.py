@@ -57,9 +57,7 @@ def refuse_early(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     response={200: dict[str, Any], 400: Error, 413: Error, 429: Error},
 )
 @decorate_view(refuse_early)
-def verify(
-    request: HttpRequest, file: File[UploadedFile | None] = None, password: Form[str] = ""
-) -> dict[str, Any]:
+def verify(request: HttpRequest, file: File[UploadedFile | None] = None, password: Form[str] = "") -> dict[str, Any]:
     if file is None:
         raise FileMissing(_("请上传要验签的 PDF 文件（字段 file）。"))
     check_upload_size(file.size)

@@ -1,0 +1,130 @@
+"""API: the product catalogue for trading platforms (OAuth client-credentials bearer token) and
+the UKEY client tool's endpoints (the application's own client token)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+from ninja.security import HttpBearer
+
+from inkseal.accounts.services import RequestContext
+from inkseal.core.http import client_ip
+from inkseal.orders import services
+from inkseal.orders.errors import ApplicationInvalid
+from inkseal.orders.models import Application
+from inkseal.pki.services import certificate_pem, chain_pem
+from inkseal.platforms.models import TradingPlatform
+from inkseal.platforms.services import platform_for_token
+
+router = Router(tags=["orders"])
+
+
+class PlatformToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> TradingPlatform:
+        return platform_for_token(token)
+
+
+class ClientToken(HttpBearer):
+    """`<application number>.<secret>` from the application page (生成客户端令牌)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Application:
+        return services.application_for_client_token(token.split(".", 1)[0], token)
+
+
+class ProductOut(Schema):
+    code: str
+    name: str
+    medium: str
+    subject_kind: str
+    algorithm: str
+    years: int
+    ca_name: str
+    price: Decimal
+    platform: str
+
+
+@router.get("/products", response=list[ProductOut], auth=PlatformToken(), summary="可购买的证书商品")
+def products(request: HttpRequest, medium: str = "", subject_kind: str = "") -> list[dict[str, Any]]:
+    """The enabled catalogue of the calling platform (its token decides which), optionally filtered."""
+    platform: TradingPlatform = request.auth  # type: ignore[attr-defined]
+    items = services.catalogue(platform)
+    if medium:
+        items = items.filter(medium=medium)
+    if subject_kind:
+        items = items.filter(subject_kind=subject_kind)
+    return [
+        {
+            "code": p.code,
+            "name": p.name,
+            "medium": p.medium,
+            "subject_kind": p.subject_kind,
+            "algorithm": p.algorithm,
+            "years": p.years,
+            "ca_name": p.ca_name,
+            "price": p.price,
+            "platform": platform.code,
+        }
+        for p in items
+    ]
+
+
+class ApplicationOut(Schema):
+    number: str
+    state: str
+    medium: str
+    certificate_pem: str = ""
+    chain_pem: str = ""
+
+
+def _out(application: Application) -> dict[str, Any]:
+    certificate = application.certificate
+    return {
+        "number": application.number,
+        "state": application.state,
+        "medium": application.medium,
+        "certificate_pem": certificate_pem(certificate) if certificate else "",
+        "chain_pem": chain_pem(certificate) if certificate else "",
+    }
+
+
+@router.get("/applications/{number}", response=ApplicationOut, auth=ClientToken(), summary="办理单状态与签发的证书")
+def application_status(request: HttpRequest, number: str) -> dict[str, Any]:
+    application: Application = request.auth  # type: ignore[attr-defined]
+    if application.number != number:
+        raise ApplicationInvalid("客户端令牌与办理单不符。", status=403)
+    application.refresh_from_db()
+    return _out(application)
+
+
+@router.post("/applications/{number}/csr", response=ApplicationOut, auth=ClientToken(), summary="提交 UKEY 证书请求")
+def submit_csr(
+    request: HttpRequest,
+    number: str,
+    csr: File[UploadedFile],
+    ukey_serial: Form[str],
+    seals: Form[str] = "",
+) -> dict[str, Any]:
+    """The client tool submits the token's PKCS#10 and serial; seals (comma-separated ids) default
+    to those already chosen, else every active seal of the holder."""
+    application: Application = request.auth  # type: ignore[attr-defined]
+    if application.number != number:
+        raise ApplicationInvalid("客户端令牌与办理单不符。", status=403)
+    identity = services.client_identity(application)
+    seal_ids: list[Any] = [s for s in seals.split(",") if s.strip()]
+    if not seal_ids:
+        seal_ids = [c.seal_id for c in application.chosen_seals.all()] or [
+            s.pk for s in services.selectable_seals(identity)
+        ]
+    submitted = services.do_submit_application(
+        identity,
+        application,
+        seal_ids=seal_ids,
+        csr=csr.read(16 * 1024 + 1),
+        ukey_serial=ukey_serial,
+        ctx=RequestContext(ip=client_ip(request), identity=identity.key),
+    )
+    return _out(submitted)

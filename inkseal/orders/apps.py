@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrdersConfig(AppConfig):
+    name = "inkseal.orders"
+    label = "orders"
+    verbose_name = _("证书办理")
+
+    def ready(self) -> None:
+        from inkseal.core import demo
+        from inkseal.orders.demo import demo_step
+        from inkseal.orders.services import in_progress_rows
+        from inkseal.portal import dashboard
+
+        dashboard.register_in_progress(in_progress_rows)
+        demo.register(demo_step)

@@ -1,0 +1,37 @@
+"""`inkseal jobs run [--once]`: deliver due callbacks (and purge expired signed files) in a loop.
+`inkseal jobs purge`: delete signed documents older than INKSEAL_SIGNED_RETENTION_DAYS now."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from inkseal.signing.services import purge_signed_documents
+from inkseal.signing.tasks import run_due_jobs
+
+
+class Command(BaseCommand):
+    help = "Background jobs: callback deliveries with retries, retention purge."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["run", "purge"])
+        parser.add_argument("--once", action="store_true", help="one pass, then exit")
+        parser.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "purge":
+            self.stdout.write(f"purged {purge_signed_documents()} documents")
+            return
+        last_purge = 0.0
+        while True:
+            delivered = run_due_jobs()
+            if delivered:
+                self.stdout.write(f"attempted {delivered} callbacks")
+            if time.monotonic() - last_purge > 3600:
+                purge_signed_documents()
+                last_purge = time.monotonic()
+            if options["once"]:
+                return
+            time.sleep(options["interval"])

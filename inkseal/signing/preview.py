@@ -1,0 +1,26 @@
+"""Page pictures for the confirm page (PDFium), small enough for a browser."""
+
+from __future__ import annotations
+
+import io
+
+import pypdfium2 as pdfium
+
+PREVIEW_WIDTH_PX = 900
+MAX_PREVIEW_PAGES = 30
+
+
+def page_png(data: bytes, page_number: int, width_px: int = PREVIEW_WIDTH_PX) -> bytes:
+    """PNG of page `page_number` (1-based) as displayed (rotation applied, no form widgets)."""
+    document = pdfium.PdfDocument(data)
+    try:
+        if not 1 <= page_number <= len(document):
+            raise IndexError(page_number)
+        page = document[page_number - 1]
+        width_pt = page.get_width()
+        image = page.render(scale=width_px / width_pt).to_pil()
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "PNG", optimize=False, compress_level=3)
+        return out.getvalue()
+    finally:
+        document.close()

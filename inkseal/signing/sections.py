@@ -1,0 +1,46 @@
+"""The signing app's parts of the certificate detail page (see inkseal.pki.sections)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from inkseal.pki.models import Certificate
+from inkseal.platforms.models import CertificateAuthorization
+from inkseal.platforms.services import authorization_state
+from inkseal.seals.models import SealBinding
+
+
+def authorization_rows(certificate: Certificate) -> list[dict[str, Any]]:
+    now = timezone.now()
+    rows = CertificateAuthorization.objects.filter(certificate=certificate).select_related("platform")
+    return [
+        {
+            "platform": row.platform.name,
+            "grantee": f"{row.grantee_name}（{row.grantee_phone[:3]}****{row.grantee_phone[-4:]}）",
+            "state": authorization_state(row, now),
+            "term": f"{timezone.localtime(row.valid_from):%Y-%m-%d} 至 {timezone.localtime(row.valid_until):%Y-%m-%d}",
+        }
+        for row in rows
+    ]
+
+
+def add_authorization_url(certificate: Certificate) -> str | None:
+    if certificate.revoked_at is not None or certificate.not_after < timezone.now():
+        return None
+    return reverse("signing:authorizations", args=[certificate.pk])
+
+
+def bound_seal_rows(certificate: Certificate) -> list[dict[str, Any]]:
+    bindings = SealBinding.objects.filter(certificate=certificate).select_related("seal")
+    return [
+        {
+            "name": b.seal.name,
+            "kind": b.seal.get_kind_display(),
+            "image_url": reverse("seals:image", args=[b.seal.pk]),
+            "url": reverse("seals:detail", args=[b.seal.pk]),
+        }
+        for b in bindings
+    ]

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from inkseal.signing import views
+
+app_name = "signing"
+
+urlpatterns = [
+    path("sign/confirm/<str:token>", views.confirm_page, name="confirm"),
+    path("sign/confirm/<str:token>/documents/<int:number>/pages/<int:page>.png", views.confirm_page_image, name="page"),
+    # 应用记录: the list is portal:records (/records/), wired in portal/urls.py.
+    path("records/<str:event_id>/", views.record_detail, name="record"),
+    path("certificates/<int:pk>/authorisations/", views.authorizations, name="authorizations"),
+    path(
+        "certificates/<int:pk>/authorisations/<int:authorization_id>/revoke",
+        views.authorization_revoke,
+        name="authorization_revoke",
+    ),
+]
