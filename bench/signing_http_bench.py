@@ -31,7 +31,7 @@ os.environ.setdefault("INKSEAL_SMS_PER_IP_PER_HOUR", "1000000")
 os.environ.setdefault("INKSEAL_CA_RSA_ALGORITHM", "rsa-2048")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inkseal.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -67,17 +67,29 @@ def setup() -> tuple[Client, str, str, object, bytes]:
     call_command("migrate", verbosity=0)
     ensure_hierarchy()
     person = Person.objects.create(
-        party=Party.objects.create(kind=Party.Kind.PERSON), phone="13800000001", name="刘婧妍",
+        party=Party.objects.create(kind=Party.Kind.PERSON),
+        phone="13800000001",
+        name="刘婧妍",
         verification_state=VerificationState.VERIFIED,
     )
     enterprise = Enterprise.objects.create(
-        party=Party.objects.create(kind=Party.Kind.ENTERPRISE), name="北京示范科技有限公司",
-        uscc="91110108MA01234567", created_by=person, state=EnterpriseState.VERIFIED,
+        party=Party.objects.create(kind=Party.Kind.ENTERPRISE),
+        name="北京示范科技有限公司",
+        uscc="91110108MA01234567",
+        created_by=person,
+        state=EnterpriseState.VERIFIED,
     )
     Membership.objects.create(person=person, enterprise=enterprise, role=Membership.Role.ADMIN)
     certificate = issue_cloud_certificate(enterprise.party, algorithm=RSA_2048, years=1, actor=ACTOR)
-    seal = Seal(owner=enterprise.party, kind=SealType.OFFICIAL, source=SealSource.TEMPLATE, name="公章",
-                width_mm=42, height_mm=42, created_by=person)
+    seal = Seal(
+        owner=enterprise.party,
+        kind=SealType.OFFICIAL,
+        source=SealSource.TEMPLATE,
+        name="公章",
+        width_mm=42,
+        height_mm=42,
+        created_by=person,
+    )
     png = red_seal_png(420)
     seal.image.save("official.png", ContentFile(png), save=False)
     seal.save()
@@ -85,13 +97,23 @@ def setup() -> tuple[Client, str, str, object, bytes]:
     platform = TradingPlatform.objects.create(name="基准平台", code="bench")
     client, secret = do_create_api_client(platform, actor=ACTOR)
     now = timezone.now()
-    do_authorize_certificate(certificate, platform, grantee_name="王五", grantee_phone=PHONE,
-                             valid_from=now - timedelta(minutes=1), valid_until=now + timedelta(days=1), actor=ACTOR)
+    do_authorize_certificate(
+        certificate,
+        platform,
+        grantee_name="王五",
+        grantee_phone=PHONE,
+        valid_from=now - timedelta(minutes=1),
+        valid_until=now + timedelta(days=1),
+        actor=ACTOR,
+    )
     http = Client()
     token = http.post("/api/v1/oauth/token", {"client_id": client.client_id, "client_secret": secret}).json()
-    spec = {"signer": {"certificate_serial": certificate.serial}, "confirmer": {"phone": PHONE},
-            "documents": [{"file": 0, "placements": [{"seal_type": "official", "page": 1, "x": 300, "y": 300}]}],
-            "business_type": "投标文件"}
+    spec = {
+        "signer": {"certificate_serial": certificate.serial},
+        "confirmer": {"phone": PHONE},
+        "documents": [{"file": 0, "placements": [{"seal_type": "official", "page": 1, "x": 300, "y": 300}]}],
+        "business_type": "投标文件",
+    }
     return http, token["access_token"], json.dumps(spec), certificate, png
 
 
@@ -115,8 +137,9 @@ def main() -> None:
     def in_process() -> None:
         signer = seal_signer(certificate, timezone.now())  # type: ignore[arg-type]
         reserve_serials(8)
-        sign_pdf(pdf, signer=signer, placements=[Placement(seal, AtPoint(1, 300, 300))],
-                 timestamper=platform_timestamper())
+        sign_pdf(
+            pdf, signer=signer, placements=[Placement(seal, AtPoint(1, 300, 300))], timestamper=platform_timestamper()
+        )
 
     def through_api() -> None:
         upload = io.BytesIO(pdf)

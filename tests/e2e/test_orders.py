@@ -1,0 +1,55 @@
+"""证书初购 in the browser: home → product → 确认订单信息 → 提交订单 → 申请 with seals → approval →
+the home page counts the cloud certificate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from inkseal.audit.services import Actor
+from inkseal.orders import services
+from inkseal.orders.models import Application
+from tests.conftest import login_client
+from tests.e2e.conftest import screenshot
+from tests.orders import conftest as order_fixtures
+
+pytestmark = pytest.mark.django_db(transaction=True)
+platform, product, holder, _media, ca_hierarchy = (
+    order_fixtures.platform,
+    order_fixtures.product,
+    order_fixtures.holder,
+    order_fixtures._media,
+    order_fixtures.ca_hierarchy,
+)
+
+
+def test_enterprise_buys_a_free_cloud_certificate(page: Any, live_server: Any, holder: Any, product: Any, ca_hierarchy: Any) -> None:
+    user = holder()
+    product(name="云企业双证书（ECDSA）-1年期", code="cloudca-ec-1Y")
+    session = login_client(user.person, f"enterprise:{user.enterprise.pk}").cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+
+    page.goto(f"{live_server.url}/")
+    page.click("#quick-buy")
+    assert page.locator("#medium-cloud").is_checked()
+    page.click("#buy-now")
+    page.wait_for_selector("#order-items")
+    assert "应付金额 ¥0" in page.locator("#payable").inner_text()
+    page.check("#agree")
+    screenshot(page, "orders-confirm")
+    page.click("#submit-order")
+    page.wait_for_selector("#apply-form")
+    for seal in user.seals:
+        page.check(f"#seal-{seal.pk}")
+    page.click("#submit-application")
+    page.wait_for_selector("#state")
+    assert page.locator("#state").inner_text() == "审核中"
+
+    application = Application.objects.get(party=user.party)
+    services.do_approve(application, actor=Actor("operator", "1", "reviewer"))
+    page.goto(f"{live_server.url}/")
+    assert page.locator('[data-count="cloud_certificates"]').inner_text() == "1"
+    page.goto(f"{live_server.url}/applications/?tab=all")
+    assert application.number in page.locator("#applications").inner_text()
+    screenshot(page, "orders-list")
