@@ -11,7 +11,9 @@ $venv/inkseal serve --bind "${INKSEAL_BIND:-127.0.0.1:8000}" &
 inkseal_pid=$!
 $venv/python -m examples.procurement_portal serve "${DEMO_PORTAL_BIND:-127.0.0.1:8001}" &
 portal_pid=$!
-trap 'kill $inkseal_pid $portal_pid 2>/dev/null; wait' INT TERM EXIT
+$venv/inkseal jobs run &  # callback deliveries with retries, signed-document retention
+jobs_pid=$!
+trap 'kill $inkseal_pid $portal_pid $jobs_pid 2>/dev/null; wait' INT TERM EXIT
 echo
 echo "Inkseal:              http://${INKSEAL_BIND:-127.0.0.1:8000}/"
 echo "demo procurement portal: http://${DEMO_PORTAL_BIND:-127.0.0.1:8001}/   (logins above and in var/demo.json)"

@@ -65,7 +65,8 @@ def send_code(phone: str, purpose: str, ip: str = "", *, context: str = "") -> S
         ip=ip,
         expires_at=timezone.now() + timedelta(seconds=ttl),
     )
-    what = PURPOSE_TEXT.get(purpose, purpose)
+    # A purpose may name its object ("sign:42") so that a code only ever confirms that object.
+    what = PURPOSE_TEXT.get(purpose.split(":", 1)[0], purpose)
     body = f"【Inkseal】您的{what}验证码为{code}，{ttl // 60}分钟内有效。{context}请勿泄露给他人。"
     gateway().send(phone, body, purpose)
     return record

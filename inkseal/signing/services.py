@@ -50,6 +50,11 @@ from inkseal.signing.timestamper import platform_timestamper, reserve_serials
 SMS_PURPOSE = "sign"
 
 
+def sms_purpose(task: SignTask) -> str:
+    """Codes are bound to one task: a code sent for one task never confirms another."""
+    return f"{SMS_PURPOSE}:{task.pk}"
+
+
 class SpecInvalid(DomainError):
     code = "spec_invalid"
 
@@ -402,7 +407,7 @@ def do_send_confirm_code(token: str, *, ip: str = "") -> str:
     task = task_for_token(token)
     send_code(
         task.confirmer_phone,
-        SMS_PURPOSE,
+        sms_purpose(task),
         ip,
         context=f"您正在{task.platform.name}签署{task.business_type or '文件'}（{task.documents.count()}份）。",
     )
@@ -412,7 +417,7 @@ def do_send_confirm_code(token: str, *, ip: str = "") -> str:
 def check_intent(task: SignTask, method: str, secret: str, *, ip: str) -> IntentMethod:
     """SMS code or PIN; wrong ones count (committed before the refusal is raised)."""
     if method == IntentMethod.SMS:
-        verify_code(task.confirmer_phone, SMS_PURPOSE, secret)
+        verify_code(task.confirmer_phone, sms_purpose(task), secret)
         return IntentMethod.SMS
     if method == IntentMethod.PIN:
         from inkseal.accounts.services import RequestContext

@@ -127,3 +127,14 @@ def test_batch_of_documents_in_one_confirmation(signing: Signing) -> None:
     assert SigningRecord.objects.count() == 2
     progress = signing.client.get(f"/api/v1/confirm/{token}/progress").json()
     assert progress["status"] == "completed"
+
+
+def test_an_sms_code_confirms_only_its_own_task(signing: Signing) -> None:
+    first, _ = _task(signing)
+    second, _ = _task(signing)
+    signing.client.post(f"/api/v1/confirm/{first}/code")
+    code = sms_code(signing.client)
+    refused = _confirm(signing, second, method="sms", code=code)
+    assert refused.status_code == 400 and refused.json()["error"] == "code_invalid"
+    accepted = _confirm(signing, first, method="sms", code=code)
+    assert accepted.status_code == 200 and accepted.json()["status"] == "completed", accepted.content
