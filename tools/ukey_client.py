@@ -23,8 +23,8 @@ import uuid
 from typing import Any
 
 import pkcs11
-from asn1crypto import csr as asn1_csr
 from asn1crypto import algos, keys, pem, x509
+from asn1crypto import csr as asn1_csr
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 

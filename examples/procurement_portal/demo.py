@@ -44,3 +44,24 @@ def oidc_signing_key() -> ec.EllipticCurvePrivateKey:
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(loaded, ec.EllipticCurvePrivateKey)
     return loaded
+
+
+def api() -> dict[str, Any]:
+    """The signing-API credentials Inkseal issued to the portal (client_id/secret, callback secret)."""
+    data = document()["platform"].get("api")
+    if not data:
+        raise RuntimeError("var/demo.json 中没有签章接口凭证（platform.api）：请重新运行 make run")
+    return dict(data)
+
+
+def inkseal_url() -> str:
+    return str(document()["inkseal_url"]).rstrip("/")
+
+
+def certificates_for(phone: str) -> list[dict[str, Any]]:
+    """The demo certificates authorised to this platform for the person with this phone."""
+    return [
+        entry
+        for entry in document().get("certificates", [])
+        if (entry.get("authorised_person") or {}).get("phone") == phone and entry.get("seal_types")
+    ]

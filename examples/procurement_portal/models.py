@@ -32,3 +32,55 @@ class AuthorizationCode(models.Model):
 
     def __str__(self) -> str:
         return self.code[:8]
+
+
+class Bid(models.Model):
+    """A bid file (投标文件) uploaded by a bidder for a project, and its signing at Inkseal."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "待签章"
+        PENDING = "pending", "待确认"
+        SIGNING = "signing", "签章中"
+        SIGNED = "signed", "已签章"
+        FAILED = "failed", "签章失败"
+
+    bidder = models.ForeignKey(Bidder, on_delete=models.CASCADE, related_name="bids")
+    project = models.CharField("项目编号", max_length=32)
+    number = models.CharField("投标文件编号", max_length=40, unique=True)
+    filename = models.CharField("文件名", max_length=255)
+    original = models.FileField("原文件", upload_to="bids/original/")
+    pages = models.PositiveIntegerField("页数", default=1)
+    sha256 = models.CharField(max_length=64)
+    certificate_serial = models.CharField("签章证书序列号", max_length=64)
+    certificate_label = models.CharField("签章证书", max_length=200)
+    seal_types = models.JSONField("印章类型", default=list)
+    cross_page = models.BooleanField("骑缝章", default=False)
+    placements = models.JSONField("盖章位置", default=list)
+    placement_note = models.CharField("盖章位置说明", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    attempt = models.PositiveIntegerField("签章次数", default=0)
+    task_id = models.CharField("签章任务", max_length=64, blank=True, db_index=True)
+    task_status = models.CharField("任务状态", max_length=16, blank=True)
+    error = models.TextField("错误信息", blank=True)
+    signed = models.FileField("签章后文件", upload_to="bids/signed/", blank=True)
+    signed_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    signed_at = models.DateTimeField("签章完成时间", null=True, blank=True)
+    callback_at = models.DateTimeField("收到回调时间", null=True, blank=True)
+    checked_at = models.DateTimeField("最近查询时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def idempotency_key(self) -> str:
+        """The bid's id, and a suffix for each new attempt after a failed task."""
+        return self.number if self.attempt <= 1 else f"{self.number}-{self.attempt}"
+
+    @property
+    def signed_filename(self) -> str:
+        stem = self.filename[:-4] if self.filename.lower().endswith(".pdf") else self.filename
+        return f"{stem}（已签章）.pdf"

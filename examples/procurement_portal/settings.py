@@ -62,5 +62,22 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
+# Uploaded bid files and the signed PDFs Inkseal returns (served only through the portal's views).
+MEDIA_ROOT = env("PORTAL_MEDIA_ROOT", str(VAR_DIR / "portal_media"))
+FILE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+# Server-to-server calls to Inkseal (token, sign tasks, signed documents): (connect, read) seconds.
+INKSEAL_TIMEOUT = (5, 60)
+# Callbacks older or newer than this (seconds) are refused, whatever their signature.
+CALLBACK_TOLERANCE_SECONDS = 300
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+# Errors (and the portal's warnings, e.g. refused callbacks) go to stderr: the serve log.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django.request": {"handlers": ["stderr"], "level": "ERROR"},
+        "examples.procurement_portal": {"handlers": ["stderr"], "level": "INFO"},
+    },
+}

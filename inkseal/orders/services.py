@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Party, Person
@@ -128,15 +129,15 @@ def check_can_manage(identity: CurrentIdentity) -> None:
 # --- notifications and audit -----------------------------------------------------------------
 
 _NOTICES = {
-    "order.placed": "您的证书订单 %(order)s 已提交，办理单号 %(number)s。",
-    "order.paid": "您的订单 %(order)s 已支付，请在“我的办理”中完成申请（办理单 %(number)s）。",
-    "application.submitted": "您的办理单 %(number)s 已提交，等待审核。",
-    "application.approved": "您的办理单 %(number)s 已审核通过，证书已签发。",
-    "application.rejected": "您的办理单 %(number)s 未通过审核：%(reason)s。请修改后重新提交。",
-    "application.shipped": "您的 UKEY 已发货（%(courier)s %(tracking)s），办理单 %(number)s。",
-    "application.received": "您已确认收到办理单 %(number)s 的 UKEY，办理完成。",
-    "application.cancelled": "您的办理单 %(number)s 已取消。",
-    "invoice.issued": "办理单 %(number)s 的发票已开具，可在“我的办理”中下载。",
+    "order.placed": gettext_noop("您的证书订单 %(order)s 已提交，办理单号 %(number)s。"),
+    "order.paid": gettext_noop("您的订单 %(order)s 已支付，请在“我的办理”中完成申请（办理单 %(number)s）。"),
+    "application.submitted": gettext_noop("您的办理单 %(number)s 已提交，等待审核。"),
+    "application.approved": gettext_noop("您的办理单 %(number)s 已审核通过，证书已签发。"),
+    "application.rejected": gettext_noop("您的办理单 %(number)s 未通过审核：%(reason)s。请修改后重新提交。"),
+    "application.shipped": gettext_noop("您的 UKEY 已发货（%(courier)s %(tracking)s），办理单 %(number)s。"),
+    "application.received": gettext_noop("您已确认收到办理单 %(number)s 的 UKEY，办理完成。"),
+    "application.cancelled": gettext_noop("您的办理单 %(number)s 已取消。"),
+    "invoice.issued": gettext_noop("办理单 %(number)s 的发票已开具，可在“我的办理”中下载。"),
 }
 
 

@@ -24,7 +24,9 @@ platform, product, holder, _media, ca_hierarchy = (
 )
 
 
-def test_enterprise_buys_a_free_cloud_certificate(page: Any, live_server: Any, holder: Any, product: Any, ca_hierarchy: Any) -> None:
+def test_enterprise_buys_a_free_cloud_certificate(
+    page: Any, live_server: Any, holder: Any, product: Any, ca_hierarchy: Any
+) -> None:
     user = holder()
     product(name="云企业双证书（ECDSA）-1年期", code="cloudca-ec-1Y")
     session = login_client(user.person, f"enterprise:{user.enterprise.pk}").cookies["sessionid"].value

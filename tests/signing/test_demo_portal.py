@@ -1,0 +1,219 @@
+"""The demo procurement portal signs a bid file through Inkseal's API (both servers real: Inkseal
+as pytest-django's live server, the portal as a subprocess): upload, 签章 → confirm_url, confirm
+with the SMS code, then the signed PDF arrives by callback (or 刷新状态) and is offered for download."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from asn1crypto import x509 as asn1_x509
+
+from inkseal.pki.models import CertificateAuthority
+from inkseal.signing import tasks
+from inkseal.signing.models import CallbackJob
+from inkseal.signing.verify import verify_pdf
+from tests.signing.conftest import build_text_pdf
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PROJECT = "JH-CG-2026-0417"
+
+
+def bid_pdf(keyword: bool = True) -> bytes:
+    first = [
+        (72, 760, 22, "投标文件"),
+        (72, 720, 14, "项目名称：2026 年度劳保用品集中采购项目"),
+        (72, 690, 14, "投标人：北京示范科技有限公司"),
+    ]
+    last = [(72, 300, 14, "投标人（公章）：")]
+    if keyword:
+        last.append((300, 260, 14, "盖章处"))
+    return build_text_pdf([(0, first), (0, last)])
+
+
+class Portal:
+    """A bidder's browser session on the demo portal, as plain HTTP."""
+
+    def __init__(self, url: str, user: dict[str, Any]) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.session.get(f"{url}/login/", timeout=10).raise_for_status()
+        response = self.post("/login/", {"username": user["username"], "password": user["password"]})
+        assert response.url.rstrip("/") == url, response.text[:500]
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> requests.Response:
+        body = dict(data or {}, csrfmiddlewaretoken=self.session.cookies["portal_csrftoken"])
+        return self.session.post(f"{self.url}{path}", data=body, timeout=60, **kwargs)
+
+    def page(self) -> str:
+        response = self.session.get(f"{self.url}/projects/{PROJECT}/", timeout=10)
+        response.raise_for_status()
+        return response.text
+
+    def upload(self, pdf: bytes, serial: str, cross_page: bool = False) -> int:
+        data = {"certificate": serial, **({"cross_page": "on"} if cross_page else {})}
+        response = self.post(f"/projects/{PROJECT}/", data, files={"file": ("投标文件.pdf", pdf, "application/pdf")})
+        assert response.status_code == 200 and "已上传" in response.text, response.text[-3000:]
+        return int(re.findall(r'data-bid="(\d+)"', response.text)[0])
+
+    def bid_row(self, bid: int) -> str:
+        match = re.search(rf'<tr id="bid-{bid}".*?</tr>', self.page(), re.S)
+        assert match
+        return match.group(0)
+
+    def status(self, bid: int) -> str:
+        return re.findall(r'data-status="(\w+)"', self.bid_row(bid))[0]
+
+    def wait_for(self, bid: int, status: str, seconds: float = 15) -> None:
+        deadline = time.monotonic() + seconds
+        while (current := self.status(bid)) != status:
+            assert time.monotonic() < deadline, f"bid {bid} is {current}, not {status}"
+            time.sleep(0.2)
+
+
+@dataclass
+class Demo:
+    inkseal: str
+    document: dict[str, Any]
+    portal: Portal
+    enterprise_certificate: dict[str, Any]
+    demo_json: Path
+
+    def confirm_by_sms(self, confirm_url: str) -> dict[str, Any]:
+        token = confirm_url.rstrip("/").rsplit("/", 1)[-1]
+        phone = self.enterprise_certificate["authorised_person"]["phone"]
+        sent = requests.post(f"{self.inkseal}/api/v1/confirm/{token}/code", json={}, timeout=10)
+        assert sent.status_code == 200, sent.text
+        messages = requests.get(f"{self.inkseal}/dev/sms.json", params={"phone": phone}, timeout=10).json()
+        code = re.search(r"验证码为(\d{6})", messages["messages"][0]["body"]).group(1)  # type: ignore[union-attr]
+        response = requests.post(
+            f"{self.inkseal}/api/v1/confirm/{token}", json={"method": "sms", "code": code}, timeout=60
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+
+@pytest.fixture
+def demo(live_server: Any, build_demo: Callable[[str], dict[str, Any]], demo_portal: Any, settings: Any) -> Demo:
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.SMS_PHONE_INTERVAL_SECONDS = 0
+    settings.SMS_PER_PHONE_PER_HOUR = 1000
+    settings.SMS_PER_IP_PER_HOUR = 1000
+    document = build_demo(live_server.url)
+    bidder = next(u for u in document["portal_users"] if u["username"] == "bidder")
+    certificate = next(c for c in document["certificates"] if c["kind"] == "enterprise")
+    return Demo(live_server.url, document, Portal(demo_portal[0], bidder), certificate, demo_portal[1])
+
+
+def signed_pdf_is_valid(pdf: bytes, signatures: int) -> None:
+    roots = [
+        asn1_x509.Certificate.load(bytes(ca.certificate_der))
+        for ca in CertificateAuthority.objects.filter(role=CertificateAuthority.Role.ROOT)
+    ]
+    report = verify_pdf(pdf, trust_roots=roots)
+    assert report.all_valid, report.as_dict()
+    assert len(report.signatures) == signatures
+
+
+def test_bid_is_signed_and_arrives_by_callback(demo: Demo, settings: Any) -> None:
+    settings.CALLBACK_IMMEDIATE = True
+    portal = demo.portal
+    bid = portal.upload(bid_pdf(), demo.enterprise_certificate["serial"], cross_page=True)
+    row = portal.bid_row(bid)
+    assert "待签章" in row and "关键字“盖章处”处（第 2 页）" in row and "公章、法定代表人章" in row
+
+    response = portal.post(f"/bids/{bid}/sign", allow_redirects=False)
+    assert response.status_code == 302, response.text[-2000:]
+    confirm_url = response.headers["Location"]
+    assert confirm_url.startswith(f"{demo.inkseal}/sign/confirm/")
+    page = requests.get(confirm_url, timeout=30)
+    assert page.status_code == 200 and "签章确认" in page.text and "投标文件" in page.text
+    assert portal.status(bid) == "pending"
+    # 签章 again before confirming: the same Idempotency-Key finds the same task.
+    again = portal.post(f"/bids/{bid}/sign", allow_redirects=False)
+    assert again.headers["Location"] == confirm_url
+
+    assert demo.confirm_by_sms(confirm_url)["status"] == "completed"
+    portal.wait_for(bid, "signed")
+    row = portal.bid_row(bid)
+    assert "已签章" in row and "已收到回调" in row and "completed" in row
+    assert CallbackJob.objects.get().state == CallbackJob.State.DELIVERED
+
+    download = portal.session.get(f"{portal.url}/bids/{bid}/download", timeout=30)
+    assert download.status_code == 200 and download.headers["Content-Type"] == "application/pdf"
+    assert "attachment" in download.headers["Content-Disposition"]
+    signed_pdf_is_valid(download.content, signatures=3)  # 公章, 法定代表人章, 骑缝章
+
+
+def test_refresh_status_when_the_callback_is_late(demo: Demo) -> None:
+    portal = demo.portal
+    bid = portal.upload(bid_pdf(keyword=False), demo.enterprise_certificate["serial"])
+    assert "未找到“盖章处”，盖在第 1 页右下方" in portal.bid_row(bid)
+    confirm_url = portal.post(f"/bids/{bid}/sign", allow_redirects=False).headers["Location"]
+    assert demo.confirm_by_sms(confirm_url)["status"] == "completed"
+    time.sleep(0.5)
+    assert portal.status(bid) == "pending"  # no callback yet: INKSEAL_CALLBACK_IMMEDIATE is off in tests
+
+    refreshed = portal.post(f"/bids/{bid}/refresh")
+    assert "已刷新" in refreshed.text
+    assert portal.status(bid) == "signed"
+    pdf = portal.session.get(f"{portal.url}/bids/{bid}/download", timeout=30).content
+    signed_pdf_is_valid(pdf, signatures=2)
+
+    # The job worker then delivers the callback; the portal acknowledges it (nothing to fetch again).
+    assert tasks.run_due_jobs() == 1
+    job = CallbackJob.objects.get()
+    assert job.state == CallbackJob.State.DELIVERED, job.last_error
+    assert "已收到回调" in portal.bid_row(bid)
+    assert portal.session.get(f"{portal.url}/bids/{bid}/download", timeout=30).content == pdf
+
+
+def test_callback_signature_is_checked(demo: Demo) -> None:
+    url = f"{demo.portal.url}/signing/callback"
+    secret = demo.document["platform"]["api"]["callback_secret"]
+    body = json.dumps({"event": "sign_task.finished", "id": "no-such-task", "status": "completed"}).encode()
+
+    def post(header: str | None) -> int:
+        headers = {"Content-Type": "application/json", **({tasks.SIGNATURE_HEADER: header} if header else {})}
+        return requests.post(url, data=body, headers=headers, timeout=10).status_code
+
+    now = int(time.time())
+    assert post(None) == 400
+    assert post("garbage") == 400
+    assert post(tasks.signature("not-the-secret", now, body)) == 401
+    assert post(tasks.signature(secret, now - 3600, body)) == 401  # stale
+    assert post(tasks.signature(secret, now, body).replace("v1=", "v1=0")) == 401
+    assert post(tasks.signature(secret, now, body)) == 404  # authentic, but not one of our tasks
+
+
+def test_refusals_are_shown_on_the_bid_page(demo: Demo) -> None:
+    portal = demo.portal
+    serial = demo.enterprise_certificate["serial"]
+    refused = portal.post(f"/projects/{PROJECT}/", {"certificate": serial}, files={"file": ("a.pdf", b"not a pdf")})
+    assert "请上传 PDF 格式的投标文件" in refused.text
+    one_page = build_text_pdf([(0, [(72, 700, 14, "投标文件")])])
+    refused = portal.post(
+        f"/projects/{PROJECT}/", {"certificate": serial, "cross_page": "on"}, files={"file": ("a.pdf", one_page)}
+    )
+    assert "骑缝章需要至少 2 页" in refused.text
+
+    bid = portal.upload(bid_pdf(), serial)
+    # Inkseal refuses the credentials: the page says so, with Inkseal's code.
+    demo_json = demo.document
+    path = demo.demo_json
+    broken = json.loads(path.read_text())
+    broken["platform"]["api"]["client_secret"] = "wrong"
+    path.write_text(json.dumps(broken, ensure_ascii=False))
+    page = portal.post(f"/bids/{bid}/sign").text
+    assert "电子签章平台拒绝了获取访问令牌（HTTP 401" in page
+    assert portal.status(bid) == "uploaded"
+    path.write_text(json.dumps(demo_json, ensure_ascii=False))
+    assert portal.post(f"/bids/{bid}/sign", allow_redirects=False).status_code == 302
