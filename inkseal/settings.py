@@ -174,6 +174,7 @@ PKI_PKCS11_MODULE = env("INKSEAL_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.s
 PKI_PKCS11_TOKEN = env("INKSEAL_PKCS11_TOKEN", "inkseal")
 PKI_ORGANIZATION = env("INKSEAL_CA_ORGANIZATION", "Inkseal Trust")
 # Tests use RSA-2048 CA keys: RSA-3072 key generation would dominate every hierarchy they create.
+PKI_CA_SM2 = env_bool("INKSEAL_CA_SM2", True)
 PKI_CA_RSA_ALGORITHM = env("INKSEAL_CA_RSA_ALGORITHM", "rsa-2048" if TESTING else "rsa-3072")
 PKI_RENEWAL_WINDOW_DAYS = env_int("INKSEAL_RENEWAL_WINDOW_DAYS", 30)
 PKI_PIN_LOCK_MINUTES = env_int("INKSEAL_PIN_LOCK_MINUTES", 30)

@@ -45,10 +45,17 @@ def public_urls() -> PublicUrls:
     return PublicUrls(settings.PUBLIC_BASE_URL)
 
 
-def ca_algorithms() -> tuple[Algorithm, tuple[Algorithm, ...]]:
-    """(root algorithm, issuing algorithms) of this deployment."""
+def ca_algorithms() -> list[tuple[Algorithm, tuple[Algorithm, ...]]]:
+    """The hierarchies of this deployment: (root algorithm, issuing algorithms) each.
+
+    International algorithms share an RSA root; SM2 (国密) has a root of its own, as GM/T 0015
+    expects, unless turned off or the keystore cannot hold SM2 keys (PKCS#11 tokens here)."""
     rsa = get_algorithm(settings.PKI_CA_RSA_ALGORITHM)
-    return rsa, (rsa, ECDSA_P256)
+    hierarchies: list[tuple[Algorithm, tuple[Algorithm, ...]]] = [(rsa, (rsa, ECDSA_P256))]
+    if settings.PKI_CA_SM2 and keystore().backend == "soft":
+        sm2 = get_algorithm("sm2")
+        hierarchies.append((sm2, (sm2,)))
+    return hierarchies
 
 
 def _now(now: datetime | None) -> datetime:
@@ -126,17 +133,21 @@ def ensure_hierarchy(
     and publish first CRLs; returns the ids of what changed. Idempotent and safe to run from
     several processes (they queue on a lock row)."""
     now = _now(now)
-    root_algorithm, issuing_algorithms = ca_algorithms()
     organization = settings.PKI_ORGANIZATION
     with transaction.atomic():
         locked_counter("hierarchy")
         changed: list[str] = []
-        root = _active(Role.ROOT, root_algorithm.family) or _create_root(root_algorithm, organization, now, changed)
-        for algorithm in issuing_algorithms:
-            ca = _active(Role.ISSUING, algorithm.family) or _create_issuing(root, algorithm, organization, now, changed)
-            if ca.ocsp_not_after is None or ca.ocsp_not_after - now < OCSP_RENEW_BEFORE:
-                _renew_ocsp_signer(ca, organization, now)
-                changed.append(f"{ca.ca_id}:ocsp")
+        for root_algorithm, issuing_algorithms in ca_algorithms():
+            root = _active(Role.ROOT, root_algorithm.family) or _create_root(
+                root_algorithm, organization, now, changed
+            )
+            for algorithm in issuing_algorithms:
+                ca = _active(Role.ISSUING, algorithm.family) or _create_issuing(
+                    root, algorithm, organization, now, changed
+                )
+                if ca.ocsp_not_after is None or ca.ocsp_not_after - now < OCSP_RENEW_BEFORE:
+                    _renew_ocsp_signer(ca, organization, now)
+                    changed.append(f"{ca.ca_id}:ocsp")
         if _active(Role.TSA, TSA_ALGORITHM.family) is None:
             _create_tsa(_active(Role.ISSUING, TSA_ALGORITHM.family), organization, now, changed)
         for ca in CertificateAuthority.objects.filter(role__in=[Role.ROOT, Role.ISSUING], active=True, crl_der=None):

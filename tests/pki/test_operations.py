@@ -31,7 +31,7 @@ def run(*args: str) -> str:
 
 def test_ca_init_creates_the_hierarchy_once():
     assert "created or renewed: root-rsa, issuing-rsa" in run("init")
-    assert CertificateAuthority.objects.count() == 4
+    assert CertificateAuthority.objects.count() == 6  # RSA root, RSA/ECDSA issuing, SM2 root + issuing, TSA
     listing = run("init")
     assert "up to date" in listing and "issuing-ecdsa" in listing and "tsa-ecdsa" in listing
     assert AuditEntry.objects.filter(event="pki.hierarchy").count() == 1
@@ -39,7 +39,7 @@ def test_ca_init_creates_the_hierarchy_once():
 
 def test_ca_list_issue_crl_and_revoke(ca_hierarchy, verified_person):
     assert "root-rsa" in run("list")
-    assert "CRLs published: root-rsa, issuing-rsa, issuing-ecdsa" in run("issue-crl")
+    assert "CRLs published: root-rsa, issuing-rsa, issuing-ecdsa, root-sm2, issuing-sm2" in run("issue-crl")
     before = CertificateAuthority.objects.get(ca_id="issuing-rsa").crl_number
     assert f"CRL #{before + 1}" in run("issue-crl", "--ca", "issuing-rsa")
     with pytest.raises(CommandError):

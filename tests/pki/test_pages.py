@@ -110,15 +110,18 @@ def test_sections_other_apps_register_are_rendered(person):
     def grants(c):  # type: ignore[no-untyped-def]
         return [{"platform": "际华集团", "grantee": "乔海朋", "state": "有效", "term": "2026-12-31"}]
 
+    def add_url(c):  # type: ignore[no-untyped-def]
+        return f"/platforms/grant?certificate={c.pk}"
+
     sections.register_bound_seals(seals)
-    sections.register_authorisations(grants, add_url=lambda c: f"/platforms/grant?certificate={c.pk}")
+    sections.register_authorisations(grants, add_url=add_url)
     try:
         html = page(login_client(person).get(f"/certificates/{certificate.pk}/"))
         assert "个人名章" in html and "际华集团" in html and "添加授权" in html
     finally:
         sections._seal_providers.remove(seals)
         sections._authorisation_providers.remove(grants)
-        sections._add_authorisation.clear()
+        sections._add_authorisation.remove(add_url)
 
 
 def test_revocation_takes_a_reason_and_two_steps(person):

@@ -72,7 +72,7 @@ def parsed(certificate: Certificate) -> asn1_x509.Certificate:
 
 
 def test_the_hierarchy_exists_once(ca_hierarchy, settings):
-    assert set(ca_hierarchy) == {"root-rsa", "issuing-rsa", "issuing-ecdsa", "tsa-ecdsa"}
+    assert set(ca_hierarchy) == {"root-rsa", "issuing-rsa", "issuing-ecdsa", "root-sm2", "issuing-sm2", "tsa-ecdsa"}
     assert ensure_hierarchy() == []  # idempotent
     root = parsed_certificate(bytes(ca_hierarchy["root-rsa"].certificate_der))
     for ca_id in ("issuing-rsa", "issuing-ecdsa"):
@@ -82,6 +82,8 @@ def test_the_hierarchy_exists_once(ca_hierarchy, settings):
         ocsp.verify_signed_by(parsed_certificate(bytes(ca.certificate_der)))
         assert ocsp.asn1.extended_key_usage_value.native == ["ocsp_signing"]
         assert ca.crl_der is not None and ca.crl_number >= 1
+    sm2_root = parsed_certificate(bytes(ca_hierarchy["root-sm2"].certificate_der))
+    parsed_certificate(bytes(ca_hierarchy["issuing-sm2"].certificate_der)).verify_signed_by(sm2_root)
     tsa = parsed_certificate(bytes(ca_hierarchy["tsa-ecdsa"].certificate_der))
     assert tsa.asn1.extended_key_usage_value.native == ["time_stamping"]
     assert ca_hierarchy["tsa-ecdsa"].parent.ca_id == "issuing-ecdsa"
@@ -239,7 +241,7 @@ def test_crls_are_refreshed_when_half_their_life_has_passed(ca_hierarchy, settin
     number = ca.crl_number
     assert refresh_crls() == []  # fresh
     later = timezone.now() + timedelta(hours=settings.PKI_CRL_HOURS * 0.6)
-    assert set(refresh_crls(now=later)) == {"root-rsa", "issuing-rsa", "issuing-ecdsa"}
+    assert set(refresh_crls(now=later)) == {"root-rsa", "issuing-rsa", "issuing-ecdsa", "root-sm2", "issuing-sm2"}
     assert CertificateAuthority.objects.get(pk=ca.pk).crl_number == number + 1
     assert issue_crl(ca).crl_number == number + 2  # forced
 

@@ -8,6 +8,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,12 @@ PROJECT = "JH-CG-2026-0417"
 
 
 def bid_pdf(keyword: bool = True) -> bytes:
-    first = [
+    first: list[tuple[float, float, float, str]] = [
         (72, 760, 22, "投标文件"),
-        (72, 720, 14, "项目名称：2026 年度劳保用品集中采购项目"),
+        (72, 720, 14, "项目名称：二〇二六年度劳保用品集中采购项目"),
         (72, 690, 14, "投标人：北京示范科技有限公司"),
     ]
-    last = [(72, 300, 14, "投标人（公章）：")]
+    last: list[tuple[float, float, float, str]] = [(72, 300, 14, "投标人（公章）：")]
     if keyword:
         last.append((300, 260, 14, "盖章处"))
     return build_text_pdf([(0, first), (0, last)])
@@ -118,7 +119,9 @@ def signed_pdf_is_valid(pdf: bytes, signatures: int) -> None:
         asn1_x509.Certificate.load(bytes(ca.certificate_der))
         for ca in CertificateAuthority.objects.filter(role=CertificateAuthority.Role.ROOT)
     ]
-    report = verify_pdf(pdf, trust_roots=roots)
+    # In a thread of its own: verify_pdf runs an event loop, and Playwright's sync API keeps one open here.
+    with ThreadPoolExecutor(1) as pool:
+        report = pool.submit(verify_pdf, pdf, trust_roots=roots).result()
     assert report.all_valid, report.as_dict()
     assert len(report.signatures) == signatures
 
