@@ -23,14 +23,9 @@ def new_number() -> str:
     return now.strftime("%y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}{secrets.randbelow(1000):03d}"
 
 
-class Medium(models.TextChoices):
-    CLOUD = "cloud", _("云证书")
-    UKEY = "ukey", _("UKEY")
-
-
-class SubjectKind(models.TextChoices):
-    PERSONAL = "personal", _("个人")
-    ENTERPRISE = "enterprise", _("企业")
+# A product's medium and subject kind are those of the certificate it issues.
+Medium = Certificate.Medium
+SubjectKind = Certificate.SubjectKind
 
 
 class Kind(models.TextChoices):
