@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from inkseal.accounts.models import Party
+from inkseal.accounts.models import Party, Person
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import TradingPlatform
 
@@ -23,9 +23,19 @@ class IntentMethod(models.TextChoices):
     PIN = "pin", _("PIN码")
 
 
+SELF_SERVICE_PLATFORM = "自助签署"  # 交易平台 of a task the holder started in the portal (stored as data)
+
+
 class SignTask(models.Model):
     public_id = models.CharField(max_length=32, unique=True)
-    platform = models.ForeignKey(TradingPlatform, on_delete=models.PROTECT, related_name="sign_tasks")
+    # None: self-service (自助签署) started in the portal by `requested_by`; API lookups always filter
+    # on a platform, so they never see these.
+    platform = models.ForeignKey(
+        TradingPlatform, on_delete=models.PROTECT, related_name="sign_tasks", null=True, blank=True
+    )
+    requested_by = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="self_sign_tasks"
+    )
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="sign_tasks")
     confirmer_name = models.CharField(_("被授权人"), max_length=64)
     confirmer_phone = models.CharField(_("被授权人手机号"), max_length=20)
@@ -61,6 +71,14 @@ class SignTask(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+    @property
+    def is_self_service(self) -> bool:
+        return self.platform_id is None
+
+    @property
+    def platform_name(self) -> str:
+        return self.platform.name if self.platform is not None else SELF_SERVICE_PLATFORM
 
 
 class SignDocument(models.Model):

@@ -24,3 +24,13 @@ def page_png(data: bytes, page_number: int, width_px: int = PREVIEW_WIDTH_PX) ->
         return out.getvalue()
     finally:
         document.close()
+
+
+def page_sizes(data: bytes, limit: int = MAX_PREVIEW_PAGES) -> list[tuple[float, float]]:
+    """(width, height) in points of the first `limit` pages as displayed (crop box, rotation applied):
+    the same page the PNGs show, so preview pixels convert to placement points."""
+    document = pdfium.PdfDocument(data)
+    try:
+        return [document[i].get_size() for i in range(min(len(document), limit))]
+    finally:
+        document.close()

@@ -409,7 +409,9 @@ def do_send_confirm_code(token: str, *, ip: str = "") -> str:
         task.confirmer_phone,
         sms_purpose(task),
         ip,
-        context=f"您正在{task.platform.name}签署{task.business_type or '文件'}（{task.documents.count()}份）。",
+        context=f"您正在{task.platform.name}签署{task.business_type or '文件'}（{task.documents.count()}份）。"
+        if task.platform is not None
+        else f"您正在自助签署文件（{task.documents.count()}份）。",
     )
     return task.confirmer_phone[:3] + "****" + task.confirmer_phone[-4:]
 
@@ -546,7 +548,8 @@ def _sign_locked(task: SignTask, document: SignDocument, data: bytes, event_id: 
         now = timezone.now()
         certificate = Certificate.objects.select_related("holder").get(pk=task.certificate_id)
         signer = seal_signer(certificate, now)  # row lock + check_can_sign
-        active_authorization(certificate, task.platform, task.confirmer_phone, now)
+        if task.platform is not None:  # self-service: the holder signs their own document, no authorisation
+            active_authorization(certificate, task.platform, task.confirmer_phone, now)
         placements, seals = placements_for(certificate, document.placements["specs"])
         level = PadesLevel(task.pades_level)
         if level.needs_timestamper:
@@ -579,7 +582,7 @@ def _sign_locked(task: SignTask, document: SignDocument, data: bytes, event_id: 
                 seal,
                 event_id=event_id,
                 document_name=document.name,
-                platform_name=task.platform.name,
+                platform_name=task.platform_name,
                 certificate_serial=certificate.serial,
                 at=now,
             )
@@ -615,7 +618,7 @@ def _record(
         holder=certificate.holder,
         task=task,
         document=document,
-        platform_name=task.platform.name,
+        platform_name=task.platform_name,
         business_type=task.business_type,
         user_name=task.confirmer_name,
         medium=certificate.get_medium_display(),

@@ -119,7 +119,7 @@ def deliver(job_id: int, now: datetime | None = None) -> bool:
     job = _claim(job_id, now)
     if job is None:
         return False
-    client = api_client_of(job.task.platform)
+    client = api_client_of(job.task.platform) if job.task.platform is not None else None  # self-service: none
     key = callback_secret(client) if client else ""
     body = job.body.encode()
     error = ""

@@ -7,6 +7,10 @@ app_name = "signing"
 urlpatterns = [
     path("sign/confirm/<str:token>", views.confirm_page, name="confirm"),
     path("sign/confirm/<str:token>/documents/<int:number>/pages/<int:page>.png", views.confirm_page_image, name="page"),
+    path("sign/self/", views.self_sign, name="self_sign"),
+    path("sign/self/<str:draft_id>/", views.self_sign_place, name="self_place"),
+    path("sign/self/<str:draft_id>/pages/<int:page>.png", views.self_sign_page_image, name="self_page"),
+    path("sign/self/tasks/<str:public_id>/documents/<int:number>", views.self_sign_download, name="self_download"),
     # 应用记录: the list is portal:records (/records/), wired in portal/urls.py.
     path("records/<str:event_id>/", views.record_detail, name="record"),
     path("certificates/<int:pk>/authorisations/", views.authorizations, name="authorizations"),
