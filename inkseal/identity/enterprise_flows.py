@@ -320,7 +320,9 @@ def do_confirm_micro_deposit(person: Person, attempt_id: int, amount: str, ctx: 
     error = ""
     with transaction.atomic():
         attempt = attempt_for(person, attempt_id)
-        attempt = VerificationAttempt.objects.select_for_update().select_related("enterprise").get(pk=attempt.pk)
+        attempt = (
+            VerificationAttempt.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=attempt.pk)
+        )
         deposit = MicroDeposit.objects.select_for_update().filter(attempt=attempt).first()
         if deposit is None or attempt.enterprise is None or not attempt.is_pending:
             raise VerificationNotAllowed(_("该打款验证已结束。"))

@@ -165,7 +165,11 @@ def _audit(event: str, application: Application, actor: Actor, ctx: RequestConte
 
 def _locked(application: Application) -> Application:
     # Lock order: application, then its order (always in this order; pk order among applications).
-    locked = Application.objects.select_for_update().select_related("order__product", "person").get(pk=application.pk)
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("order__product", "person")
+        .get(pk=application.pk)
+    )
     Order.objects.select_for_update().filter(pk=locked.order_id).first()
     return locked
 

@@ -383,7 +383,7 @@ def task_for_token(token: str, *, for_update: bool = False) -> SignTask:
     """The task a confirm link names, still waiting for its confirmation."""
     rows = SignTask.objects.select_related("platform", "certificate__holder")
     if for_update:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     task = rows.filter(token_hash=_token_hash(str(token))).first()
     if task is None:
         raise NotFound(_("签章确认链接无效。"))

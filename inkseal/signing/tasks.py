@@ -104,7 +104,12 @@ def _in_thread(job_id: int) -> None:
 
 def _claim(job_id: int, now: datetime) -> CallbackJob | None:
     with transaction.atomic():
-        job = CallbackJob.objects.select_for_update().select_related("task__platform").filter(pk=job_id).first()
+        job = (
+            CallbackJob.objects.select_for_update(of=("self",))
+            .select_related("task__platform")
+            .filter(pk=job_id)
+            .first()
+        )
         if job is None or job.state != CallbackJob.State.PENDING or job.next_attempt_at > now:
             return None
         job.next_attempt_at = now + timedelta(seconds=LEASE_SECONDS)
