@@ -138,9 +138,7 @@ def ensure_hierarchy(
         locked_counter("hierarchy")
         changed: list[str] = []
         for root_algorithm, issuing_algorithms in ca_algorithms():
-            root = _active(Role.ROOT, root_algorithm.family) or _create_root(
-                root_algorithm, organization, now, changed
-            )
+            root = _active(Role.ROOT, root_algorithm.family) or _create_root(root_algorithm, organization, now, changed)
             for algorithm in issuing_algorithms:
                 ca = _active(Role.ISSUING, algorithm.family) or _create_issuing(
                     root, algorithm, organization, now, changed

@@ -178,6 +178,11 @@ class CertificateExpired(PkiError):
     status = 409
 
 
+class CertificateSuperseded(PkiError):
+    code = "certificate_superseded"
+    status = 409
+
+
 class CertificateNotForSigning(PkiError):
     """An encryption certificate, a UKEY certificate (key on the token) or another CA's certificate."""
 

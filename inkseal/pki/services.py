@@ -45,6 +45,7 @@ from inkseal.pki.errors import (
     CertificateExpired,
     CertificateNotForSigning,
     CertificateRevoked,
+    CertificateSuperseded,
     CsrError,
     ExternalCertificate,
     HolderNotEligible,
@@ -71,7 +72,7 @@ from inkseal.pki.profiles import (
     add_years,
     validity_years,
 )
-from inkseal.pki.status import USABLE, CertificateStatus, certificate_status
+from inkseal.pki.status import USABLE, CertificateStatus, certificate_status, is_superseded
 from inkseal.pki.x509 import issue_certificate
 
 if TYPE_CHECKING:
@@ -367,7 +368,8 @@ def renew_certificate(
     now: datetime | None = None,
 ) -> Certificate:
     """续期: a new key (cloud: made here; UKEY: a new request from the token), validity from now to
-    the old expiry plus `years`, linked to the old certificate, which is revoked as superseded."""
+    the old expiry plus `years`, linked to the old certificate, which is superseded (not revoked)
+    from the new one's start: it can no longer sign, and it does not appear on the CRL."""
     ctx = ctx or RequestContext()
     now = _now(now)
     check_years(years)
@@ -406,7 +408,6 @@ def renew_certificate(
                 ukey_serial=check_ukey_serial(ukey_serial or old.ukey_serial),
                 renews=old,
             )
-        _revoke_locked(old, RevocationReason.SUPERSEDED, now)
         _audit("certificate.renew", new, actor, ctx, renews=old.serial, years=years)
     return new
 
@@ -505,6 +506,8 @@ def check_can_sign(certificate: Certificate, at: datetime) -> None:
         raise CertificateRevoked(_("证书已吊销，不能签章。"))
     if not certificate.not_before <= at <= certificate.not_after:
         raise CertificateExpired(_("证书不在有效期内，不能签章。"))
+    if is_superseded(certificate, at):
+        raise CertificateSuperseded(_("证书已续期，请使用续期后的新证书签章。"))
     if certificate.pin_locked_until is not None and certificate.pin_locked_until > at:
         raise PinLocked(
             _("PIN 码错误次数过多，证书已锁定至 %(until)s。")

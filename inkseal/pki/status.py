@@ -19,6 +19,7 @@ class CertificateStatus(models.TextChoices):
     VALID = "valid", _("有效")
     RENEWAL_DUE = "renewal_due", _("待续期")
     CHANGE_PENDING = "change_pending", _("待变更")
+    SUPERSEDED = "superseded", _("已续期替代")
     REVOKED = "revoked", _("已吊销")
     EXPIRED = "expired", _("已过期")
 
@@ -51,6 +52,8 @@ def certificate_status(
         return CertificateStatus.REVOKED
     if now > certificate.not_after:
         return CertificateStatus.EXPIRED
+    if is_superseded(certificate, now):
+        return CertificateStatus.SUPERSEDED
     if facts is None:
         facts = holder_facts(certificate.holder)
     if certificate.holder_snapshot and certificate.holder_snapshot != facts:
@@ -60,10 +63,20 @@ def certificate_status(
     return CertificateStatus.VALID
 
 
+def is_superseded(certificate: Certificate, now: datetime) -> bool:
+    """Renewed, and the new certificate's validity has begun: the old one is superseded (not
+    revoked: it stays off the CRL, and signatures made with it before stay valid)."""
+    try:
+        renewal = certificate.renewed_by
+    except Certificate.DoesNotExist:
+        return False
+    return renewal.not_before <= now
+
+
 def usable_q(now: datetime | None = None) -> Q:
-    """Certificates that are neither revoked nor expired (有效, 待续期 or 待变更)."""
+    """Certificates that are neither revoked, expired nor superseded (有效, 待续期 or 待变更)."""
     now = now or timezone.now()
-    return Q(revoked_at__isnull=True, not_after__gte=now)
+    return Q(revoked_at__isnull=True, not_after__gte=now) & ~Q(renewed_by__not_before__lte=now)
 
 
 def count_usable(party: Party, medium: str) -> int:

@@ -23,6 +23,7 @@ from inkseal.pki.errors import (
     CertificateExpired,
     CertificateNotForSigning,
     CertificateRevoked,
+    CertificateSuperseded,
     CsrMalformed,
     CsrSignatureInvalid,
     CsrSubjectTooLong,
@@ -40,13 +41,14 @@ from inkseal.pki.keystore_config import keystore
 from inkseal.pki.models import Certificate, CertificateAuthority, KeyBlob
 from inkseal.pki.services import (
     certificate_chain,
+    check_can_sign,
     issue_cloud_certificate,
     issue_from_csr,
     renew_certificate,
     revoke_certificate,
     signing_key_for,
 )
-from inkseal.pki.status import CertificateStatus, certificate_status
+from inkseal.pki.status import CertificateStatus, certificate_status, usable_q
 
 pytestmark = pytest.mark.django_db
 
@@ -294,8 +296,14 @@ def test_renewal_rekeys_links_and_supersedes(ca_hierarchy, verified_person):
     assert new.key_id != old.key_id and parsed(new).public_key.dump() != parsed(old).public_key.dump()
     assert new.not_after.date() == (old.not_after + timedelta(days=365)).date()
     assert new.pin_hash == "$argon2id$kept"
-    assert old.reason is RevocationReason.SUPERSEDED
-    assert crl_of("issuing-ecdsa").get_revoked_certificate_by_serial_number(int(old.serial, 16)) is not None
+    # Superseded, not revoked: off the CRL, no longer usable for signing, counted as unusable.
+    assert old.revoked_at is None
+    assert crl_of("issuing-ecdsa").get_revoked_certificate_by_serial_number(int(old.serial, 16)) is None
+    assert certificate_status(old) == CertificateStatus.SUPERSEDED
+    with pytest.raises(CertificateSuperseded):
+        check_can_sign(old, timezone.now())
+    assert not Certificate.objects.filter(usable_q(), pk=old.pk).exists()
+    assert Certificate.objects.filter(usable_q(), pk=new.pk).exists()
     assert certificate_status(new) == CertificateStatus.VALID
     assert AuditEntry.objects.filter(event="certificate.renew", target=f"certificate:{new.pk}").exists()
     with pytest.raises(RenewalNotAllowed):
