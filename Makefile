@@ -14,6 +14,7 @@ install: .venv/.installed node_modules/.installed inkseal/locale/en/LC_MESSAGES/
 
 .venv/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null
 	$(PY) -m pip install -q --disable-pip-version-check uv
 	$(UV) pip install -q --python $(PY) -r requirements.lock
 	$(UV) pip install -q --python $(PY) --no-deps -e .

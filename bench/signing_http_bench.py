@@ -1,29 +1,47 @@
 """Signatures per second through the signing API end to end, against in-process signing.
 
-    .venv/bin/python bench/signing_http_bench.py [--seconds 5]
+    .venv/bin/python bench/signing_http_bench.py [--seconds 5] [--clients 4] [--workers 2] [--no-server]
 
 A throwaway var dir and SQLite database; a CA hierarchy, an enterprise with an RSA-2048 cloud
-certificate and a bound 42 mm 公章, a platform with API credentials and an authorisation.
+certificate and a bound 42 mm 公章, a platform with API credentials and one authorisation per
+client (each client confirms as its own authorised person).
 1. in process: `sign_pdf` with the cached seal signer and our TSA (PAdES B-T), one-page PDF,
-   one visible seal (what `services.sign_document` does minus the database writes);
-2. through the API (Django's full request stack via the test client, no socket): per signature
-   POST /api/v1/sign-tasks, POST /api/v1/confirm/{token}/code, POST /api/v1/confirm/{token},
-   GET /api/v1/sign-tasks/{id}/documents/1 — task, SMS code, confirmation, records, download.
+   one visible seal (what `services.sign_document` does minus the database writes); one thread,
+   then one process per worker in parallel (what the machine does with every core signing);
+2. through the API with Django's test client (full request stack, no socket), one client: per
+   signature POST /api/v1/sign-tasks, POST /api/v1/confirm/{token}/code, POST
+   /api/v1/confirm/{token}, GET /api/v1/sign-tasks/{id}/documents/1 — task, SMS code,
+   confirmation, records, audit rows, download;
+3. the same over HTTP against `inkseal serve` (gunicorn, as `make run` serves it: --workers
+   processes of 4 threads) with --clients concurrent clients on the same machine. The clients
+   read their SMS codes from the outbox table (the phone's part); everything else is the API.
+The ratios compare each API figure with the in-process figures measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
+import multiprocessing
 import os
 import re
+import signal
+import socket
+import sqlite3
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 os.environ["INKSEAL_VAR_DIR"] = tempfile.mkdtemp(prefix="inkseal-bench-")
 os.environ.setdefault("INKSEAL_SMS_PHONE_INTERVAL", "0")
 os.environ.setdefault("INKSEAL_SMS_PER_PHONE_PER_HOUR", "1000000")
@@ -31,14 +49,17 @@ os.environ.setdefault("INKSEAL_SMS_PER_IP_PER_HOUR", "1000000")
 os.environ.setdefault("INKSEAL_CA_RSA_ALGORITHM", "rsa-2048")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inkseal.settings")
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
 from datetime import timedelta  # noqa: E402
 
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -47,6 +68,7 @@ from inkseal.audit.services import Actor  # noqa: E402
 from inkseal.notify.models import SmsMessage  # noqa: E402
 from inkseal.pki.algorithms import RSA_2048  # noqa: E402
 from inkseal.pki.authorities import ensure_hierarchy  # noqa: E402
+from inkseal.pki.models import Certificate  # noqa: E402
 from inkseal.pki.services import issue_cloud_certificate  # noqa: E402
 from inkseal.platforms.models import TradingPlatform  # noqa: E402
 from inkseal.platforms.services import do_authorize_certificate, do_create_api_client  # noqa: E402
@@ -61,9 +83,31 @@ from tests.signing.conftest import build_text_pdf, red_seal_png  # noqa: E402
 
 ACTOR = Actor("system", "", "bench")
 PHONE = "13912345678"
+CODE = re.compile(r"验证码为(\d{6})")
 
 
-def setup() -> tuple[Client, str, str, object, bytes]:
+@dataclass
+class Fixture:
+    certificate: Certificate
+    png: bytes
+    client_id: str
+    client_secret: str
+    phones: list[str]
+
+    def spec(self, phone: str = PHONE) -> str:
+        return json.dumps(
+            {
+                "signer": {"certificate_serial": self.certificate.serial},
+                "confirmer": {"phone": phone},
+                "documents": [{"file": 0, "placements": [{"seal_type": "official", "page": 1, "x": 300, "y": 300}]}],
+                "business_type": "投标文件",
+            }
+        )
+
+
+def setup(confirmers: int = 1) -> Fixture:
+    """The database, the PKI, a certificate with its bound 公章, a platform and `confirmers`
+    authorised persons (PHONE first)."""
     call_command("migrate", verbosity=0)
     ensure_hierarchy()
     person = Person.objects.create(
@@ -97,69 +141,255 @@ def setup() -> tuple[Client, str, str, object, bytes]:
     platform = TradingPlatform.objects.create(name="基准平台", code="bench")
     client, secret = do_create_api_client(platform, actor=ACTOR)
     now = timezone.now()
-    do_authorize_certificate(
-        certificate,
-        platform,
-        grantee_name="王五",
-        grantee_phone=PHONE,
-        valid_from=now - timedelta(minutes=1),
-        valid_until=now + timedelta(days=1),
-        actor=ACTOR,
-    )
-    http = Client()
-    token = http.post("/api/v1/oauth/token", {"client_id": client.client_id, "client_secret": secret}).json()
-    spec = {
-        "signer": {"certificate_serial": certificate.serial},
-        "confirmer": {"phone": PHONE},
-        "documents": [{"file": 0, "placements": [{"seal_type": "official", "page": 1, "x": 300, "y": 300}]}],
-        "business_type": "投标文件",
-    }
-    return http, token["access_token"], json.dumps(spec), certificate, png
+    phones = [PHONE] + [f"1391234{n:04d}" for n in range(1, confirmers)]
+    for number, phone in enumerate(phones):
+        do_authorize_certificate(
+            certificate,
+            platform,
+            grantee_name=f"王五{number}",
+            grantee_phone=phone,
+            valid_from=now - timedelta(minutes=1),
+            valid_until=now + timedelta(days=1),
+            actor=ACTOR,
+        )
+    return Fixture(certificate, png, client.client_id, secret, phones)
 
 
-def rate(run: object, seconds: float) -> float:
+def one_page_pdf() -> bytes:
+    return build_text_pdf([(0, [(72, 700, 14, "投标文件")])])
+
+
+def rate(run: Callable[[], object], seconds: float) -> float:
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        run()  # type: ignore[operator]
+        run()
         count += 1
     return count / (time.perf_counter() - start)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=5.0)
-    args = parser.parse_args()
-    http, token, spec, certificate, png = setup()
-    pdf = build_text_pdf([(0, [(72, 700, 14, "投标文件")])])
-    seal = SealImage(png, 42)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+# --- in process ---------------------------------------------------------------------------------
 
-    def in_process() -> None:
-        signer = seal_signer(certificate, timezone.now())  # type: ignore[arg-type]
+
+def in_process_signing(fixture: Fixture, pdf: bytes) -> Callable[[], object]:
+    seal = SealImage(fixture.png, 42)
+    certificate = fixture.certificate
+
+    def sign() -> object:
+        signer = seal_signer(certificate, timezone.now())
         reserve_serials(8)
-        sign_pdf(
+        return sign_pdf(
             pdf, signer=signer, placements=[Placement(seal, AtPoint(1, 300, 300))], timestamper=platform_timestamper()
         )
 
-    def through_api() -> None:
+    return sign
+
+
+def _count_in_process(fixture: Fixture, pdf: bytes, seconds: float, start: float, counts: object) -> None:
+    sign = in_process_signing(fixture, pdf)
+    sign()  # warm up this process's caches
+    while time.time() < start:
+        time.sleep(0.001)
+    count = 0
+    while time.time() - start < seconds:
+        sign()
+        count += 1
+    counts.put(count)  # type: ignore[attr-defined]
+
+
+def in_process_parallel(fixture: Fixture, pdf: bytes, seconds: float, processes: int) -> float:
+    """Signatures per second with `processes` forked processes signing at once."""
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    counts = context.Queue()
+    start = time.time() + 2.0
+    jobs = [
+        context.Process(target=_count_in_process, args=(fixture, pdf, seconds, start, counts)) for _ in range(processes)
+    ]
+    for job in jobs:
+        job.start()
+    total = sum(counts.get() for _ in jobs)
+    for job in jobs:
+        job.join()
+    return total / seconds
+
+
+# --- through the API: Django's test client ----------------------------------------------------------
+
+
+def test_client_flow(fixture: Fixture, pdf: bytes) -> Callable[[], object]:
+    http = Client()
+    token = http.post(
+        "/api/v1/oauth/token", {"client_id": fixture.client_id, "client_secret": fixture.client_secret}
+    ).json()["access_token"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    spec = fixture.spec()
+
+    def through_api() -> object:
         upload = io.BytesIO(pdf)
         upload.name = "bid.pdf"
         task = http.post("/api/v1/sign-tasks", {"spec": spec, "files": [upload]}, **auth).json()
         confirm = task["confirm_url"].rsplit("/", 1)[-1]
         http.post(f"/api/v1/confirm/{confirm}/code")
         body = SmsMessage.objects.filter(phone=PHONE).order_by("-pk").first().body  # type: ignore[union-attr]
-        code = re.search(r"验证码为(\d{6})", body).group(1)  # type: ignore[union-attr]
+        code = CODE.search(body).group(1)  # type: ignore[union-attr]
         done = http.post(f"/api/v1/confirm/{confirm}", {"method": "sms", "code": code}, content_type="application/json")
         assert done.json()["status"] == "completed", done.content
         response = http.get(f"/api/v1/sign-tasks/{task['id']}/documents/1", **auth)
         assert response.status_code == 200
-        b"".join(response.streaming_content)
+        return b"".join(response.streaming_content)
 
-    in_process(), through_api()  # warm up
-    local = rate(in_process, args.seconds)
+    return through_api
+
+
+# --- through the API over HTTP: `inkseal serve` -------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def worker_pids(self) -> list[int]:
+        """gunicorn's worker processes (children of the master)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+@contextmanager
+def served(workers: int = 2) -> Iterator[Server]:
+    """`inkseal serve` on a free port over this benchmark's var dir, until the block ends."""
+    connections.close_all()
+    port = _free_port()
+    log = open(Path(os.environ["INKSEAL_VAR_DIR"]) / "serve.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "inkseal.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        cwd=ROOT,
+        env={**os.environ, "INKSEAL_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    server = Server(f"http://127.0.0.1:{port}", process)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{server.url}/healthz", timeout=10).ok and len(server.worker_pids()) >= workers:
+                    break
+            except requests.RequestException:  # not listening yet, or still loading the app
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"inkseal serve did not start, see {log.name}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+
+
+class HttpClient:
+    """One platform client driving whole tasks over HTTP; its authorised person reads the SMS."""
+
+    def __init__(self, server: Server, fixture: Fixture, phone: str):
+        self.server, self.phone, self.spec = server, phone, fixture.spec(phone)
+        self.session = requests.Session()
+        token = self.session.post(
+            f"{server.url}/api/v1/oauth/token",
+            data={"client_id": fixture.client_id, "client_secret": fixture.client_secret},
+        ).json()["access_token"]
+        self.auth = {"Authorization": f"Bearer {token}"}
+        self.outbox = sqlite3.connect(settings.DATABASES["default"]["NAME"], timeout=20, check_same_thread=False)
+
+    def sms_code(self) -> str:
+        row = self.outbox.execute(
+            "SELECT body FROM notify_smsmessage WHERE phone = ? ORDER BY id DESC LIMIT 1", (self.phone,)
+        ).fetchone()
+        return CODE.search(row[0]).group(1)  # type: ignore[union-attr]
+
+    def sign(self, pdf: bytes | Path, name: str = "bid.pdf", timings: dict[str, float] | None = None) -> bytes:
+        """Task → SMS code → confirmation → download; the signed PDF. `timings`: seconds per step."""
+        url, marks = self.server.url, [time.perf_counter()]
+        with open(pdf, "rb") if isinstance(pdf, Path) else io.BytesIO(pdf) as upload:
+            created = self.session.post(
+                f"{url}/api/v1/sign-tasks", data={"spec": self.spec}, files={"files": (name, upload)}, headers=self.auth
+            )
+        assert created.status_code == 201, created.content[:500]
+        task = created.json()
+        confirm = task["confirm_url"].rsplit("/", 1)[-1]
+        marks.append(time.perf_counter())
+        assert self.session.post(f"{url}/api/v1/confirm/{confirm}/code").ok
+        done = self.session.post(f"{url}/api/v1/confirm/{confirm}", json={"method": "sms", "code": self.sms_code()})
+        assert done.ok and done.json()["status"] == "completed", done.content[:500]
+        marks.append(time.perf_counter())
+        signed = self.session.get(f"{url}/api/v1/sign-tasks/{task['id']}/documents/1", headers=self.auth)
+        assert signed.status_code == 200
+        marks.append(time.perf_counter())
+        if timings is not None:
+            for step, (begin, end) in zip(("upload", "confirm", "download"), itertools.pairwise(marks), strict=True):
+                timings[step] = end - begin
+        return signed.content
+
+
+def http_rate(server: Server, fixture: Fixture, pdf: bytes, clients: int, seconds: float) -> float:
+    """Signatures per second with `clients` threads each driving whole tasks at once."""
+    pool = [HttpClient(server, fixture, phone) for phone in fixture.phones[:clients]]
+    for client in pool:
+        client.sign(pdf)  # warm up every worker thread's caches
+    counts = [0] * clients
+    stop = time.perf_counter() + seconds
+
+    def drive(index: int) -> None:
+        while time.perf_counter() < stop:
+            pool[index].sign(pdf)
+            counts[index] += 1
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=drive, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=4, help="concurrent API clients over HTTP")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (make run: 2)")
+    parser.add_argument("--no-server", action="store_true", help="skip the HTTP measurement")
+    args = parser.parse_args()
+    fixture = setup(confirmers=max(1, args.clients))
+    pdf = one_page_pdf()
+    cores = os.cpu_count() or 1
+
+    sign, through_api = in_process_signing(fixture, pdf), test_client_flow(fixture, pdf)
+    sign(), through_api()  # warm up
+    local = rate(sign, args.seconds)
     api = rate(through_api, args.seconds)
-    print(f"in process (sign_pdf, cached signer, our TSA, B-T): {local:7.1f} signatures/s")
-    print(f"through the API end to end (4 requests + records):   {api:7.1f} signatures/s  ({api / local:.2f}x)")
+    parallel = in_process_parallel(fixture, pdf, args.seconds, args.workers)
+    print(f"{cores} cores")
+    print(f"in process (sign_pdf, cached signer, our TSA, B-T), 1 thread:  {local:7.1f} signatures/s")
+    print(f"in process, {args.workers} processes at once:                          {parallel:7.1f} signatures/s")
+    print(
+        f"API end to end, Django test client, 1 client (4 requests):   {api:7.1f} signatures/s"
+        f"  ({api / local:.2f}x in-process 1 thread)"
+    )
+    if not args.no_server:
+        with served(args.workers) as server:
+            http = http_rate(server, fixture, pdf, args.clients, args.seconds)
+        print(
+            f"API end to end over HTTP, gunicorn {args.workers}x4 threads, {args.clients} clients:"
+            f" {http:7.1f} signatures/s  ({http / local:.2f}x in-process 1 thread,"
+            f" {http / parallel:.2f}x in-process {args.workers} processes)"
+        )
 
 
 if __name__ == "__main__":

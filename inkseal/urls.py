@@ -4,6 +4,7 @@ from inkseal.api import api
 from inkseal.backoffice.site import backoffice
 from inkseal.notify import views as notify_views
 from inkseal.portal.views import healthz
+from inkseal.signing.ses_views import ses_verify_page
 from inkseal.signing.verification_views import verify_page
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", include("inkseal.signing.urls")),
     path("", include("inkseal.identity.urls")),
     path("verify/", verify_page, name="verify"),
+    path("verify/ses/", ses_verify_page, name="verify_ses"),
     path("api/", api.urls),
     path("backoffice/", backoffice.urls),
     path("healthz", healthz, name="healthz"),

@@ -13,7 +13,9 @@ $venv/python -m examples.procurement_portal serve "${DEMO_PORTAL_BIND:-127.0.0.1
 portal_pid=$!
 $venv/inkseal jobs run &  # callback deliveries with retries, signed-document retention
 jobs_pid=$!
-trap 'kill $inkseal_pid $portal_pid $jobs_pid 2>/dev/null; wait' INT TERM EXIT
+$venv/inkseal manual build >/dev/null &  # the user manual PDF, ahead of the first download
+manual_pid=$!
+trap 'kill $inkseal_pid $portal_pid $jobs_pid $manual_pid 2>/dev/null; wait' INT TERM EXIT
 echo
 echo "Inkseal:              http://${INKSEAL_BIND:-127.0.0.1:8000}/"
 echo "demo procurement portal: http://${DEMO_PORTAL_BIND:-127.0.0.1:8001}/   (logins above and in var/demo.json)"

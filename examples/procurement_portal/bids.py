@@ -263,6 +263,7 @@ def sign_spec(bid: Bid) -> dict[str, Any]:
         "business_type": "投标文件",
         "business_id": bid.number,
         "callback_url": f"{settings.PORTAL_BASE_URL}/signing/callback",
+        "return_url": f"{settings.PORTAL_BASE_URL}/projects/{bid.project}/#bid-{bid.pk}",
     }
 
 

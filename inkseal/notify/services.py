@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,14 +42,24 @@ def check_can_send(phone: str, purpose: str, ip: str) -> None:
     if not is_valid_phone(phone):
         raise InvalidPhone(_("请输入正确的11位手机号。"))
     now = timezone.now()
-    recent = SmsCode.objects.filter(phone=phone, purpose=purpose)
-    interval = timedelta(seconds=settings.SMS_PHONE_INTERVAL_SECONDS)
-    if recent.filter(created_at__gt=now - interval).exists():
-        raise RateLimited(_("验证码发送过于频繁，请%(s)d秒后再试。") % {"s": settings.SMS_PHONE_INTERVAL_SECONDS})
+    interval = now - timedelta(seconds=settings.SMS_PHONE_INTERVAL_SECONDS)
     hour = now - timedelta(hours=1)
-    if SmsCode.objects.filter(phone=phone, created_at__gt=hour).count() >= settings.SMS_PER_PHONE_PER_HOUR:
+    # the three limits in one query over the recent codes of this phone or this IP
+    by_phone, by_ip = Q(phone=phone), Q(ip=ip)
+    counts = {
+        "just_now": Count("pk", filter=by_phone & Q(purpose=purpose, created_at__gt=interval)),
+        "phone": Count("pk", filter=by_phone & Q(created_at__gt=hour)),
+    }
+    if ip:
+        counts["ip"] = Count("pk", filter=by_ip & Q(created_at__gt=hour))
+    sent = SmsCode.objects.filter(by_phone | by_ip if ip else by_phone, created_at__gt=min(hour, interval)).aggregate(
+        **counts
+    )
+    if sent["just_now"]:
+        raise RateLimited(_("验证码发送过于频繁，请%(s)d秒后再试。") % {"s": settings.SMS_PHONE_INTERVAL_SECONDS})
+    if sent["phone"] >= settings.SMS_PER_PHONE_PER_HOUR:
         raise RateLimited(_("该手机号一小时内获取验证码次数过多，请稍后再试。"))
-    if ip and SmsCode.objects.filter(ip=ip, created_at__gt=hour).count() >= settings.SMS_PER_IP_PER_HOUR:
+    if ip and sent["ip"] >= settings.SMS_PER_IP_PER_HOUR:
         raise RateLimited(_("当前网络获取验证码次数过多，请稍后再试。"))
 
 

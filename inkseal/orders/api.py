@@ -1,8 +1,11 @@
 """API: the product catalogue for trading platforms (OAuth client-credentials bearer token) and
-the UKEY client tool's endpoints (the application's own client token)."""
+the UKEY client tool's endpoints (the application's own client token): submit the token's
+request, fetch the issued certificates and, for an SM2 dual certificate, the encryption key as
+an SM2EnvelopedKey sealed to the token's signing key."""
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 from typing import Any
 
@@ -76,28 +79,64 @@ class ApplicationOut(Schema):
     number: str
     state: str
     medium: str
+    algorithm: str
     certificate_pem: str = ""
     chain_pem: str = ""
+    encryption_certificate_pem: str = ""
 
 
 def _out(application: Application) -> dict[str, Any]:
     certificate = application.certificate
+    encryption = certificate.pair() if certificate else None
     return {
         "number": application.number,
         "state": application.state,
         "medium": application.medium,
+        "algorithm": application.order.product.algorithm,
         "certificate_pem": certificate_pem(certificate) if certificate else "",
         "chain_pem": chain_pem(certificate) if certificate else "",
+        "encryption_certificate_pem": certificate_pem(encryption) if encryption else "",
     }
 
 
-@router.get("/applications/{number}", response=ApplicationOut, auth=ClientToken(), summary="办理单状态与签发的证书")
-def application_status(request: HttpRequest, number: str) -> dict[str, Any]:
+def _client_application(request: HttpRequest, number: str) -> Application:
     application: Application = request.auth  # type: ignore[attr-defined]
     if application.number != number:
         raise ApplicationInvalid("客户端令牌与办理单不符。", status=403)
     application.refresh_from_db()
-    return _out(application)
+    return application
+
+
+@router.get("/applications/{number}", response=ApplicationOut, auth=ClientToken(), summary="办理单状态与签发的证书")
+def application_status(request: HttpRequest, number: str) -> dict[str, Any]:
+    return _out(_client_application(request, number))
+
+
+class EncryptionKeyOut(Schema):
+    number: str
+    encryption_certificate_pem: str
+    enveloped_key: str  # base64 of the SM2EnvelopedKey DER (GM/T 0009 / GB/T 35276)
+    sealed_to: str  # serial of the signing certificate whose key opens it
+
+
+@router.post(
+    "/applications/{number}/encryption-key",
+    response=EncryptionKeyOut,
+    auth=ClientToken(),
+    summary="双证书：以 SM2 数字信封下载加密密钥",
+)
+def encryption_key(request: HttpRequest, number: str) -> dict[str, Any]:
+    """The encryption key of the issued SM2 dual certificate, sealed to the token's signing key
+    (only the token opens it). Each call makes a fresh envelope and an audit entry."""
+    application = _client_application(request, number)
+    delivery = services.deliver_encryption_key(application, RequestContext(ip=client_ip(request)))
+    assert application.certificate is not None
+    return {
+        "number": application.number,
+        "encryption_certificate_pem": certificate_pem(delivery.encryption_certificate),
+        "enveloped_key": base64.b64encode(delivery.envelope).decode(),
+        "sealed_to": application.certificate.serial,
+    }
 
 
 @router.post("/applications/{number}/csr", response=ApplicationOut, auth=ClientToken(), summary="提交 UKEY 证书请求")

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,6 +57,8 @@ from inkseal.orders.payments import provider
 from inkseal.orders.states import Action, State
 from inkseal.pki import services as pki
 from inkseal.pki.algorithms import get_algorithm
+from inkseal.pki.escrow import EncryptionKeyDelivery
+from inkseal.pki.escrow import deliver_encryption_key as deliver_escrowed_key
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import do_authorize_certificate
@@ -75,9 +77,13 @@ def subject_kind_of(identity: CurrentIdentity) -> str:
 
 
 def catalogue(platform: TradingPlatform | None = None) -> QuerySet[Product]:
-    """Enabled products of enabled platforms (what users and the API may see)."""
+    """Enabled products of enabled platforms (what users and the API may see), SM2 first within
+    each medium and subject kind: the first product listed is the one pre-selected when buying."""
     products = Product.objects.filter(enabled=True, platform__enabled=True).select_related("platform")
-    return products.filter(platform=platform) if platform is not None else products
+    if platform is not None:
+        products = products.filter(platform=platform)
+    sm2_first = Case(When(algorithm=Product.Algorithm.SM2, then=Value(0)), default=Value(1))
+    return products.order_by("platform__name", "platform_id", "medium", "subject_kind", sm2_first, "years", "code")
 
 
 def platforms_with_products() -> QuerySet[TradingPlatform]:
@@ -704,6 +710,18 @@ def application_for_client_token(number: str, token: str) -> Application:
     if application is None or not hmac.compare_digest(application.client_token_hash, _token_hash(token)):
         raise PermissionDenied(_("客户端令牌无效。"), status=401)
     return application
+
+
+def deliver_encryption_key(application: Application, ctx: RequestContext) -> EncryptionKeyDelivery:
+    """双证书: the issued UKEY pair's encryption key for the client tool, as an SM2EnvelopedKey
+    sealed to the token's signing key (key management audits each delivery)."""
+    if application.certificate is None:
+        raise ApplicationInvalid(
+            _("办理单当前状态为“%(state)s”，证书尚未签发。") % {"state": application.get_state_display()}, status=409
+        )
+    identity = client_identity(application)
+    ctx = RequestContext(ip=ctx.ip, identity=ctx.identity or identity.key)
+    return deliver_escrowed_key(application.certificate, actor=person_actor(application.person), ctx=ctx)
 
 
 def client_identity(application: Application) -> CurrentIdentity:

@@ -1,5 +1,6 @@
-"""Back office (CA管理): certificates (search, revoke with a reason), CAs (health, force a CRL) and
-the trusted roots of other CAs (CA互信互认). Changes go through the services, which audit them."""
+"""Back office (CA管理): certificates (search, revoke with a reason, recover the escrowed key of
+an encryption certificate), CAs (health, force a CRL) and the trusted roots of other CAs
+(CA互信互认). Changes go through the services, which audit them."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_acto
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
 from inkseal.pki.authorities import OCSP_RENEW_BEFORE, issue_crl
+from inkseal.pki.escrow import MAX_REASON_LENGTH, recover_encryption_key
 from inkseal.pki.forms import RevokeReasonForm
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
 from inkseal.pki.services import revoke_certificate
@@ -30,6 +32,27 @@ from inkseal.pki.trust import add_trusted_root, check_trusted_root
 
 def _ctx(request: HttpRequest) -> RequestContext:
     return RequestContext(ip=client_ip(request))
+
+
+class KeyRecoveryForm(forms.Form):
+    """密钥恢复: why, and the holder's SM2 signing certificate to seal the key to."""
+
+    reason = forms.CharField(label=gettext_lazy("恢复原因"), max_length=MAX_REASON_LENGTH)
+    recipient_file = forms.FileField(label=gettext_lazy("接收证书文件（PEM 或 DER）"), required=False)
+    recipient_pem = forms.CharField(
+        label=gettext_lazy("或粘贴接收证书（PEM）"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("recipient_file")
+        pasted = data.get("recipient_pem", "").encode()
+        recipient = bytes(upload.read(64 * 1024 + 1)) if upload is not None else pasted
+        if not recipient.strip():
+            message = _("请上传或粘贴接收证书：持有人当前有效的 SM2 签名证书（如新 UKEY 的签名证书）。")
+            raise forms.ValidationError(message)
+        data["recipient"] = recipient
+        return data
 
 
 class ReadOnlyAdmin(AuditedModelAdmin):
@@ -54,6 +77,7 @@ class CertificateAdmin(ReadOnlyAdmin):
         "ca_name",
         "medium",
         "subject_kind",
+        "usage",
         "algorithm",
         "status",
         "not_after",
@@ -63,10 +87,10 @@ class CertificateAdmin(ReadOnlyAdmin):
     search_fields = ["serial", "common_name", "ukey_serial", "fingerprint"]
     fields = [
         "serial", "common_name", "holder", "ca_name", "medium", "subject_kind", "usage", "algorithm", "ukey_serial",
-        "not_before", "not_after", "revoked_at", "revocation_reason", "renews", "fingerprint", "has_pin",
-        "pin_failures", "pin_locked_until", "created_at",
+        "not_before", "not_after", "revoked_at", "revocation_reason", "renews", "signing_certificate",
+        "encryption_pair", "fingerprint", "has_pin", "pin_failures", "pin_locked_until", "created_at",
     ]  # fmt: skip
-    actions = ["revoke_selected"]
+    actions = ["revoke_selected", "recover_key"]
     list_select_related = ["holder__person", "holder__enterprise"]
 
     @admin.display(description=gettext_lazy("状态"))
@@ -77,15 +101,67 @@ class CertificateAdmin(ReadOnlyAdmin):
     def has_pin(self, obj: Certificate) -> bool:
         return obj.has_pin
 
+    @admin.display(description=gettext_lazy("对应加密证书"))
+    def encryption_pair(self, obj: Certificate) -> str:
+        pair = None if obj.is_encryption else obj.pair()
+        return str(pair) if pair is not None else "--"
+
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("pki.change_certificate"))
+
+    def has_recover_key_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("pki.recover_encryption_key"))
+
+    @admin.action(description=gettext_lazy("恢复加密密钥（数字信封）"), permissions=["recover_key"])
+    def recover_key(self, request: HttpRequest, queryset: QuerySet[Certificate]) -> HttpResponse | None:
+        """One encryption certificate at a time: a reason and the recipient certificate, then the
+        SM2EnvelopedKey is the response (a download; it is not kept anywhere)."""
+        if queryset.count() != 1 or not queryset[0].is_encryption:
+            self.message_user(request, _("请只选择一张加密证书进行密钥恢复。"), messages.WARNING)
+            return None
+        certificate = queryset[0]
+        form = KeyRecoveryForm(request.POST if "apply" in request.POST else None, request.FILES or None)
+        error = ""
+        if "apply" in request.POST and form.is_valid():
+            try:
+                envelope = recover_encryption_key(
+                    certificate,
+                    recipient=form.cleaned_data["recipient"],
+                    reason=form.cleaned_data["reason"],
+                    actor=operator_actor(request.user),
+                    ctx=_ctx(request),
+                )
+            except DomainError as exc:
+                error = str(exc.message)
+            else:
+                response = HttpResponse(envelope, content_type="application/octet-stream")
+                response["Content-Disposition"] = f'attachment; filename="sm2-enveloped-key-{certificate.serial}.der"'
+                response["Cache-Control"] = "no-store"
+                return response
+        return TemplateResponse(
+            request,
+            "admin/pki/certificate/recover_key.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("恢复加密密钥"),
+                "certificate": certificate,
+                "form": form,
+                "error": error,
+                "opts": self.model._meta,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+            status=400 if error else 200,
+        )
 
     @admin.action(description=gettext_lazy("吊销所选证书"), permissions=["revoke"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Certificate]) -> HttpResponse | None:
         form = RevokeReasonForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            revoked, refused = 0, []
-            for certificate in queryset:
+            revoked: set[int] = set()
+            refused = []
+            for certificate in queryset.order_by("pk"):
+                if certificate.pk in revoked:
+                    continue  # revoked a moment ago with its pair (双证书)
                 try:
                     revoke_certificate(
                         certificate,
@@ -93,10 +169,12 @@ class CertificateAdmin(ReadOnlyAdmin):
                         actor=operator_actor(request.user),
                         ctx=_ctx(request),
                     )
-                    revoked += 1
                 except DomainError as exc:
                     refused.append(f"{certificate.serial}: {exc.message}")
-            self.message_user(request, _("已吊销 %(count)d 张证书。") % {"count": revoked}, messages.SUCCESS)
+                    continue
+                pair = certificate.pair()
+                revoked.update({certificate.pk} if pair is None else {certificate.pk, pair.pk})
+            self.message_user(request, _("已吊销 %(count)d 张证书。") % {"count": len(revoked)}, messages.SUCCESS)
             for line in refused:
                 self.message_user(request, line, messages.WARNING)
             return None

@@ -1,6 +1,10 @@
-"""Demo certificates: the hierarchy, a personal cloud signing certificate for the expert (P-256)
-and an enterprise one for 北京示范科技有限公司 (RSA-2048). Idempotent: a holder that already has a
-usable cloud signing certificate of that algorithm keeps it."""
+"""Demo certificates: the hierarchy, a personal cloud signing certificate for the expert (P-256),
+an enterprise one for 北京示范科技有限公司 (RSA-2048) and the manual's product for the same
+enterprise, an SM2 dual certificate (云企业双证书: signing + escrowed encryption certificate).
+Entries of document["certificates"] are signing certificates (the signing step binds the seals and
+authorises them); a dual entry names its encryption certificate. The RSA and P-256 entries come
+first, so scripts that take the first enterprise certificate keep an internationally readable one.
+Idempotent: a holder that already has a usable cloud signing certificate of that algorithm keeps it."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from django.db import transaction
 
 from inkseal.accounts.models import Enterprise, Party, Person
 from inkseal.audit.services import Actor
-from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, Algorithm
+from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, SM2, Algorithm
 from inkseal.pki.authorities import ensure_hierarchy
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import issue_cloud_certificate
@@ -36,13 +40,17 @@ def _cloud_signing_certificate(holder: Party, algorithm: Algorithm) -> Certifica
 
 
 def _entry(certificate: Certificate, holder: str, kind: str) -> dict[str, str]:
-    return {
+    entry = {
         "serial": certificate.serial,
         "holder": holder,
         "kind": kind,
         "medium": certificate.medium,
         "algorithm": certificate.algorithm,
     }
+    encryption = certificate.pair()
+    if encryption is not None:
+        entry["encryption_serial"] = encryption.serial
+    return entry
 
 
 @transaction.atomic
@@ -54,7 +62,9 @@ def demo_step(document: dict[str, Any]) -> None:
     enterprise = Enterprise.objects.select_related("party").get(uscc=document["enterprise"]["uscc"])
     personal = _cloud_signing_certificate(expert.party, ECDSA_P256)
     corporate = _cloud_signing_certificate(enterprise.party, RSA_2048)
+    dual = _cloud_signing_certificate(enterprise.party, SM2)
     document["certificates"] = [
         _entry(personal, expert.name, Certificate.SubjectKind.PERSONAL),
         _entry(corporate, enterprise.name, Certificate.SubjectKind.ENTERPRISE),
+        _entry(dual, enterprise.name, Certificate.SubjectKind.ENTERPRISE),
     ]

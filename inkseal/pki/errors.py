@@ -241,3 +241,20 @@ class PinIncorrect(PinError):
 class PinLocked(PinError):
     code = "pin_locked"
     status = 423
+
+
+# --- dual certificates: escrowed encryption keys ---------------------------------------------
+
+
+class EncryptionKeyUnavailable(PkiError):
+    """No escrowed encryption key to deliver or recover for this certificate (or not now)."""
+
+    code = "encryption_key_unavailable"
+    status = 409
+
+
+class KeyRecoveryInvalid(PkiError):
+    """Key recovery needs a reason and seals to a usable SM2 signing certificate of the same
+    holder, nothing else."""
+
+    code = "key_recovery_invalid"

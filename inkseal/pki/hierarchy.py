@@ -1,4 +1,5 @@
-"""Creating the CA hierarchy: an offline-style root, issuing CAs per algorithm, OCSP and TSA keys.
+"""Creating the CA hierarchy: an offline-style root, issuing CAs per algorithm, OCSP and TSA keys,
+and the seal maker (制章者) that signs GB/T 38540 electronic seals under the SM2 issuing CA.
 
 Pure orchestration over a Keystore: every function generates a key in the keystore, issues the
 certificate and returns both, for the caller (the `inkseal ca init` command) to persist.
@@ -10,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from inkseal.pki.algorithms import ECDSA_P256, RSA_3072, Algorithm
+from inkseal.pki.algorithms import ECDSA_P256, RSA_3072, SM2, Algorithm
 from inkseal.pki.keystores import Keystore
 from inkseal.pki.names import ca_subject
-from inkseal.pki.profiles import ISSUING_CA, OCSP_SIGNING, TIME_STAMPING, Validity, validity_for_years
+from inkseal.pki.profiles import ISSUING_CA, OCSP_SIGNING, SEAL_MAKER, TIME_STAMPING, Validity, validity_for_years
 from inkseal.pki.x509 import (
     Certificate,
     CertificateAuthority,
@@ -26,6 +27,7 @@ ROOT_YEARS = 20
 ISSUING_YEARS = 10
 OCSP_SIGNER_DAYS = 180  # nocheck responder certificates should be short-lived
 TSA_YEARS = 5
+SEAL_MAKER_YEARS = 5
 
 
 @dataclass(frozen=True)
@@ -115,12 +117,39 @@ def create_tsa(
     return KeyedCertificate(key_id, certificate)
 
 
+def create_seal_maker(
+    ca: CertificateAuthority,
+    keystore: Keystore,
+    *,
+    organization: str,
+    urls: PublicUrls,
+    now: datetime,
+    algorithm: Algorithm = SM2,
+) -> KeyedCertificate:
+    """The seal-making certificate (制章者证书) of `ca`: GB/T 38540 wants the maker's own certificate
+    in every electronic seal, so it is an end-entity certificate with the seal-maker policy."""
+    validity = validity_for_years(SEAL_MAKER_YEARS, now)
+    if validity.not_after > ca.certificate.not_after:  # late in the CA's life: end with it
+        validity = Validity(validity.not_before, ca.certificate.not_after)
+    key_id = keystore.generate_key(algorithm, f"seal-maker:{ca.ca_id}")
+    certificate = issue_certificate(
+        ca,
+        subject=ca_subject(f"{organization} Seal Maker", organization),
+        public_key=keystore.public_key(key_id),
+        profile=SEAL_MAKER,
+        validity=validity,
+        urls=urls,
+    )
+    return KeyedCertificate(key_id, certificate)
+
+
 @dataclass
 class Hierarchy:
     root: CertificateAuthority
     issuing: dict[str, CertificateAuthority] = field(default_factory=dict)  # by algorithm family
     ocsp: dict[str, KeyedCertificate] = field(default_factory=dict)  # by issuing ca_id
     tsa: KeyedCertificate | None = None
+    seal_maker: KeyedCertificate | None = None  # with an SM2 issuing CA only
 
 
 def bootstrap_hierarchy(
@@ -137,7 +166,8 @@ def bootstrap_hierarchy(
 
     CA ids: root-<family>, issuing-<family>. The TSA is certified by the issuing CA of its own
     algorithm family; `tsa_algorithm=None` makes none. SM2 gets its own root: call again with
-    `root_algorithm=SM2, issuing_algorithms=(SM2,), tsa_algorithm=SM2` for root-sm2 -> issuing-sm2.
+    `root_algorithm=SM2, issuing_algorithms=(SM2,), tsa_algorithm=SM2` for root-sm2 -> issuing-sm2,
+    which also certifies the seal maker.
     """
     if tsa_algorithm is not None and tsa_algorithm.family not in {a.family for a in issuing_algorithms}:
         raise ValueError(f"the {tsa_algorithm.label} TSA needs an issuing CA of the same family")
@@ -163,6 +193,9 @@ def bootstrap_hierarchy(
         )
         hierarchy.issuing[algorithm.family] = ca
         hierarchy.ocsp[ca.ca_id] = create_ocsp_signer(ca, keystore, organization=organization, urls=urls, now=now)
+    if SM2.family in hierarchy.issuing:
+        sm2_ca = hierarchy.issuing[SM2.family]
+        hierarchy.seal_maker = create_seal_maker(sm2_ca, keystore, organization=organization, urls=urls, now=now)
     if tsa_algorithm is None:
         return hierarchy
     tsa_ca = hierarchy.issuing[tsa_algorithm.family]

@@ -3,8 +3,9 @@ roots of other CAs, and counters.
 
 Private keys are never stored here in the clear: a soft-keystore `KeyBlob` is AES-256-GCM sealed
 under a key-encryption key that lives outside the database; PKCS#11 keys stay in the token and
-only their ids are recorded. A certificate's status (有效/待续期/...) is derived at read time
-(see `status.py`), never stored.
+only their ids are recorded. Escrowed encryption keys of dual certificates (双证书) are
+`EscrowKeyBlob`s, sealed under key management's own KEK (see keystore_config.escrow_keystore).
+A certificate's status (有效/待续期/...) is derived at read time (see `status.py`), never stored.
 """
 
 from __future__ import annotations
@@ -43,6 +44,21 @@ class KeyBlob(models.Model):
     class Meta:
         verbose_name = _("密钥密文")
         verbose_name_plural = _("密钥密文")
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class EscrowKeyBlob(models.Model):
+    """An escrowed encryption key (双证书), sealed under the escrow KEK, never the signing keystore's."""
+
+    key_id = models.CharField(max_length=64, primary_key=True)
+    blob = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("托管密钥密文")
+        verbose_name_plural = _("托管密钥密文")
 
     def __str__(self) -> str:
         return self.key_id
@@ -153,6 +169,16 @@ class Certificate(models.Model):
     renews = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by", verbose_name=_("续期自")
     )
+    # On an encryption certificate of a dual pair (双证书): its signing certificate. The key of an
+    # encryption certificate is escrowed (key_backend "escrow"), the signing key never is.
+    signing_certificate = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="encryption_certificate",
+        verbose_name=_("对应签名证书"),
+    )
     # The holder's name and ID (blind index) or USCC when issued: 待变更 once they differ.
     holder_snapshot = models.JSONField(default=dict)
     pin_hash = models.CharField(max_length=255, blank=True)
@@ -164,6 +190,7 @@ class Certificate(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("证书")
         verbose_name_plural = _("证书")
+        permissions = [("recover_encryption_key", _("可恢复加密证书的托管密钥"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["issuer", "serial"], condition=models.Q(issuer__isnull=False), name="certificate_serial_per_ca"
@@ -171,6 +198,10 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=models.Q(issuer__isnull=True) | models.Q(trusted_root__isnull=True),
                 name="certificate_one_issuer_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(signing_certificate__isnull=True) | models.Q(usage="encryption"),
+                name="certificate_pair_on_encryption",
             ),
         ]
         indexes = [models.Index(fields=["holder", "medium"], name="certificate_holder_medium")]
@@ -192,6 +223,19 @@ class Certificate(models.Model):
             return get_algorithm(self.algorithm).label
         except UnsupportedAlgorithm:  # e.g. another CA's certificate of an algorithm not registered here
             return self.algorithm
+
+    @property
+    def is_encryption(self) -> bool:
+        return self.usage == self.Usage.ENCRYPTION
+
+    def pair(self) -> Certificate | None:
+        """The other certificate of a dual pair (signing ↔ encryption), or None."""
+        if self.is_encryption:
+            return self.signing_certificate
+        try:
+            return self.encryption_certificate
+        except Certificate.DoesNotExist:
+            return None
 
     @property
     def reason(self) -> RevocationReason | None:

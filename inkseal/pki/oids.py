@@ -9,6 +9,7 @@ hierarchy: the policy OIDs are baked into every certificate and time stamp.
     {arc}.1.1       personal signing certificates (个人签名证书)
     {arc}.1.2       enterprise signing certificates (企业签名证书)
     {arc}.1.3       enterprise encryption certificates (企业加密证书)
+    {arc}.1.4       the seal-making certificate (制章者证书, GB/T 38540 electronic seals)
     {arc}.1.9       certificates of the platform's own services (OCSP, TSA)
     {arc}.2       time-stamp policies
     {arc}.2.1       the TSA's default policy
@@ -21,6 +22,7 @@ INKSEAL_ARC = "1.3.6.1.4.1.99999"
 POLICY_PERSONAL_SIGNING = f"{INKSEAL_ARC}.1.1"
 POLICY_ENTERPRISE_SIGNING = f"{INKSEAL_ARC}.1.2"
 POLICY_ENTERPRISE_ENCRYPTION = f"{INKSEAL_ARC}.1.3"
+POLICY_SEAL_MAKER = f"{INKSEAL_ARC}.1.4"
 POLICY_SERVICES = f"{INKSEAL_ARC}.1.9"
 TSA_POLICY = f"{INKSEAL_ARC}.2.1"
 

@@ -84,6 +84,14 @@ TIME_STAMPING = CertificateProfile(
     policy_oid=oids.POLICY_SERVICES,
     end_entity_validity=False,
 )
+# 制章者证书: the platform signs the electronic seals (GB/T 38540 SES_Seal) it makes with this key;
+# the policy OID is what verifiers look for to tell it from any other certificate of our CA.
+SEAL_MAKER = CertificateProfile(
+    name="seal_maker",
+    key_usage=SIGNING_KEY_USAGE,
+    policy_oid=oids.POLICY_SEAL_MAKER,
+    end_entity_validity=False,
+)
 PERSONAL_SIGNING = CertificateProfile(
     name="personal_signing", key_usage=SIGNING_KEY_USAGE, policy_oid=oids.POLICY_PERSONAL_SIGNING
 )
@@ -101,6 +109,7 @@ PROFILES = {
         ISSUING_CA,
         OCSP_SIGNING,
         TIME_STAMPING,
+        SEAL_MAKER,
         PERSONAL_SIGNING,
         ENTERPRISE_SIGNING,
         ENTERPRISE_ENCRYPTION,

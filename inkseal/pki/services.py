@@ -1,6 +1,11 @@
 """Certificate operations: issuance (cloud key or UKEY request), renewal, revocation, the access gate
 for portal pages, and what the signing code needs (`signing_key_for`).
 
+Dual certificates (双证书): an enterprise SM2 signing certificate comes with an encryption
+certificate over a key that key management makes and escrows (`keystore_config.escrow_keystore`,
+its own KEK). The pair is issued, renewed and revoked together; delivery of the encryption key to
+a UKEY and its recovery are in `escrow.py`.
+
 check_* validate and raise a DomainError with a translated message; the operations change state in
 one transaction with their audit row inside it and lock the certificate row (then its CA) first.
 The algorithm is always a parameter: SM2 arrives as another registered `Algorithm`.
@@ -9,6 +14,8 @@ The algorithm is always a parameter: SM2 arrives as another registered `Algorith
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -39,6 +46,7 @@ from inkseal.pki.authorities import (
 )
 from inkseal.pki.crl import SUBSCRIBER_REASONS, RevocationReason
 from inkseal.pki.csr import CertificateRequest, parse_csr
+from inkseal.pki.dual import escrow_new_encryption_key
 from inkseal.pki.errors import (
     CaNotReady,
     CertificateAlreadyRevoked,
@@ -58,7 +66,7 @@ from inkseal.pki.errors import (
     RevocationReasonInvalid,
     UkeySerialInvalid,
 )
-from inkseal.pki.keystore_config import keystore
+from inkseal.pki.keystore_config import ESCROW_BACKEND, escrow_keystore, keystore
 from inkseal.pki.models import REASON_LABELS, Certificate, CertificateAuthority
 from inkseal.pki.names import Name, enterprise_subject, hashed_id_serial, person_subject
 from inkseal.pki.pem import armor
@@ -87,6 +95,8 @@ PROFILES: dict[tuple[str, str], CertificateProfile] = {
     (SubjectKind.ENTERPRISE, Usage.SIGNING): ENTERPRISE_SIGNING,
     (SubjectKind.ENTERPRISE, Usage.ENCRYPTION): ENTERPRISE_ENCRYPTION,
 }
+# Algorithm families whose certificates come in pairs (signing + escrowed encryption), GM/T 0015.
+DUAL_FAMILIES = frozenset({"sm2"})
 _UKEY_SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _CSR_MESSAGES = {
     "csr_too_large": gettext_lazy("证书请求文件过大（不超过 16 KB）。"),
@@ -195,6 +205,8 @@ def check_renewable(certificate: Certificate, now: datetime) -> None:
     """Renewal of our own certificate that is 待续期 (or 待变更: renewal picks up the new data)."""
     if certificate.is_external:
         raise ExternalCertificate(_("其他CA签发的证书请向其签发机构办理续期。"))
+    if certificate.is_encryption:
+        raise RenewalNotAllowed(_("加密证书随对应的签名证书一起续期，请续期签名证书。"))
     if Certificate.objects.filter(renews=certificate).exists():
         raise RenewalNotAllowed(_("该证书已续期。"))
     status = certificate_status(certificate, now=now)
@@ -202,6 +214,11 @@ def check_renewable(certificate: Certificate, now: datetime) -> None:
         raise RenewalNotAllowed(_("已吊销或已过期的证书不能续期，请重新申请证书。"))
     if status == CertificateStatus.VALID:
         raise RenewalNotAllowed(_("证书到期前 %(days)d 天内方可续期。") % {"days": settings.PKI_RENEWAL_WINDOW_DAYS})
+
+
+def is_dual(subject_kind: str, algorithm: Algorithm) -> bool:
+    """Whether a signing certificate of this kind and key comes with an encryption certificate."""
+    return algorithm.family in DUAL_FAMILIES and (subject_kind, Usage.ENCRYPTION) in PROFILES
 
 
 # --- issuance --------------------------------------------------------------------------------
@@ -230,6 +247,7 @@ def _issue(
     ukey_serial: str = "",
     renews: Certificate | None = None,
     pin_hash: str = "",
+    signing_certificate: Certificate | None = None,
 ) -> Certificate:
     profile = check_profile(subject.kind, usage)
     ca = _issuer_for(public_key.algorithm)
@@ -264,7 +282,39 @@ def _issue(
         renews=renews,
         holder_snapshot=subject.snapshot,
         pin_hash=pin_hash,
+        signing_certificate=signing_certificate,
     )
+
+
+def _issue_encryption(
+    signing: Certificate,
+    subject: HolderSubject,
+    validity: Validity,
+    actor: Actor,
+    ctx: RequestContext,
+    *,
+    renews: Certificate | None = None,
+) -> Certificate:
+    """The encryption half of a dual pair: key management makes the key pair and keeps it sealed
+    under the escrow KEK; the certificate has the signing certificate's medium, UKEY and validity."""
+    escrowed = escrow_new_encryption_key(escrow_keystore(), label=f"enc:party-{signing.holder_id}")
+    encryption = _issue(
+        signing.holder,
+        subject,
+        public_key=escrowed.public_key,
+        usage=Usage.ENCRYPTION,
+        medium=signing.medium,
+        validity=validity,
+        key_backend=ESCROW_BACKEND,
+        key_id=escrowed.key_id,
+        ukey_serial=signing.ukey_serial,
+        renews=renews,
+        signing_certificate=signing,
+    )
+    event = "certificate.renew" if renews is not None else "certificate.issue"
+    extra = {"renews": renews.serial} if renews is not None else {}
+    _audit(event, encryption, actor, ctx, usage=Usage.ENCRYPTION, pair=signing.serial, key="escrow", **extra)
+    return encryption
 
 
 def _audit(event: str, certificate: Certificate, actor: Actor, ctx: RequestContext, **data: Any) -> None:
@@ -294,7 +344,8 @@ def issue_cloud_certificate(
     ctx: RequestContext | None = None,
     now: datetime | None = None,
 ) -> Certificate:
-    """A cloud certificate (云证书): the key is made in the configured keystore and never leaves it."""
+    """A cloud certificate (云证书): the key is made in the configured keystore and never leaves it.
+    Enterprise SM2 signing certificates come with their escrowed encryption certificate (双证书)."""
     ctx = ctx or RequestContext()
     subject = check_holder(holder)
     check_profile(subject.kind, usage)
@@ -312,6 +363,8 @@ def issue_cloud_certificate(
             key_id=key_id,
         )
         _audit("certificate.issue", certificate, actor, ctx, algorithm=algorithm.name, usage=usage, years=years)
+        if usage == Usage.SIGNING and is_dual(subject.kind, algorithm):
+            _issue_encryption(certificate, subject, validity, actor, ctx)
     return certificate
 
 
@@ -327,7 +380,9 @@ def issue_from_csr(
     now: datetime | None = None,
 ) -> Certificate:
     """A UKEY certificate for the key in a PKCS#10 request made on the token (self-signature
-    verified); the subject comes from our verified data, never from the request."""
+    verified); the subject comes from our verified data, never from the request. An enterprise
+    SM2 signing key gets its encryption certificate too; the token receives that key later as an
+    SM2EnvelopedKey sealed to this signing key (`escrow.deliver_encryption_key`)."""
     ctx = ctx or RequestContext()
     request = check_csr(csr)
     serial = check_ukey_serial(ukey_serial)
@@ -354,6 +409,8 @@ def issue_from_csr(
             years=years,
             ukey_serial=serial,
         )
+        if usage == Usage.SIGNING and is_dual(subject.kind, request.public_key.algorithm):
+            _issue_encryption(certificate, subject, validity, actor, ctx)
     return certificate
 
 
@@ -369,7 +426,8 @@ def renew_certificate(
 ) -> Certificate:
     """续期: a new key (cloud: made here; UKEY: a new request from the token), validity from now to
     the old expiry plus `years`, linked to the old certificate, which is superseded (not revoked)
-    from the new one's start: it can no longer sign, and it does not appear on the CRL."""
+    from the new one's start: it can no longer sign, and it does not appear on the CRL. A dual
+    pair is renewed as a pair: a new escrowed encryption key and certificate, superseding the old."""
     ctx = ctx or RequestContext()
     now = _now(now)
     check_years(years)
@@ -409,6 +467,11 @@ def renew_certificate(
                 renews=old,
             )
         _audit("certificate.renew", new, actor, ctx, renews=old.serial, years=years)
+        if is_dual(subject.kind, get_algorithm(new.algorithm)):
+            old_encryption = old.pair()
+            if old_encryption is not None:
+                old_encryption = Certificate.objects.select_for_update().get(pk=old_encryption.pk)
+            _issue_encryption(new, subject, validity, actor, ctx, renews=old_encryption)
     return new
 
 
@@ -423,8 +486,14 @@ def _revoke_locked(certificate: Certificate, reason: RevocationReason, now: date
     certificate.revoked_at = now
     certificate.revocation_reason = int(reason)
     certificate.save(update_fields=["revoked_at", "revocation_reason"])
-    assert certificate.issuer is not None
-    publish_crl_locked(certificate.issuer, now)
+
+
+def _lock_with_pair(certificate: Certificate) -> list[Certificate]:
+    """The certificate's row and its pair's (signing ↔ encryption), locked in primary-key order.
+    The link itself is written once, at issuance, so it may be read before locking."""
+    pair = Certificate.objects.get(pk=certificate.pk).pair()
+    pks = [certificate.pk] if pair is None else [certificate.pk, pair.pk]
+    return list(Certificate.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
 
 
 def revoke_certificate(
@@ -436,20 +505,29 @@ def revoke_certificate(
     now: datetime | None = None,
 ) -> Certificate:
     """吊销: from this instant the certificate cannot sign, OCSP answers revoked, and the issuing
-    CA's CRL is republished in the same transaction."""
+    CA's CRL is republished in the same transaction. Either certificate of a dual pair revokes
+    both, with the same reason and an audit entry each."""
     ctx = ctx or RequestContext()
     reason = check_revocation_reason(reason)
     now = _now(now)
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        rows = _lock_with_pair(certificate)
+        locked = next(row for row in rows if row.pk == certificate.pk)
         if locked.is_external:
             raise ExternalCertificate(_("其他CA签发的证书请向其签发机构申请吊销。"))
         if locked.revoked_at is not None:
             raise CertificateAlreadyRevoked(_("该证书已吊销。"))
         if locked.not_after < now:
             raise CertificateExpired(_("证书已过期，无需吊销。"))
-        _revoke_locked(locked, reason, now)
-        _audit("certificate.revoke", locked, actor, ctx, reason=reason.name.lower(), revoked_at=now)
+        for row in rows:
+            if row.revoked_at is not None:
+                continue
+            _revoke_locked(row, reason, now)
+            pair = {"pair": other.serial} if (other := row.pair()) is not None else {}
+            _audit("certificate.revoke", row, actor, ctx, reason=reason.name.lower(), revoked_at=now, **pair)
+        issuers = {row.issuer_id for row in rows if row.issuer_id is not None}
+        for issuer in CertificateAuthority.objects.filter(pk__in=issuers).order_by("pk"):
+            publish_crl_locked(issuer, now)
     return locked
 
 
@@ -459,7 +537,13 @@ def revoke_certificate(
 def certificates_of(identity: CurrentIdentity) -> QuerySet[Certificate]:
     """Every certificate the identity's party holds (the only way portal pages query them)."""
     return Certificate.objects.filter(holder=identity.party).select_related(
-        "holder__person", "holder__enterprise", "issuer", "trusted_root", "renewed_by"
+        "holder__person",
+        "holder__enterprise",
+        "issuer",
+        "trusted_root",
+        "renewed_by",
+        "signing_certificate",
+        "encryption_certificate",
     )
 
 
@@ -490,12 +574,30 @@ class SigningKey:
     chain: tuple[bytes, ...]  # issuing CA first, root last
 
 
+_CHAIN_CACHE_SIZE = 4096
+_chains: OrderedDict[tuple[int, str], tuple[bytes, ...]] = OrderedDict()
+_chains_lock = threading.Lock()
+
+
 def certificate_chain(certificate: Certificate) -> tuple[bytes, ...]:
-    """DER of the CA certificates above `certificate`, nearest first (root last)."""
+    """DER of the CA certificates above `certificate`, nearest first (root last). Kept per process
+    for each certificate (by pk and fingerprint): CA certificates above an issued one never change."""
+    key = (certificate.pk, certificate.fingerprint)
+    with _chains_lock:
+        chain = _chains.get(key)
+        if chain is not None:
+            _chains.move_to_end(key)
+            return chain
     if certificate.trusted_root is not None:
-        return (bytes(certificate.trusted_root.certificate_der),)
-    assert certificate.issuer is not None
-    return tuple(bytes(ca.certificate_der) for ca in chain_of(certificate.issuer))
+        chain = (bytes(certificate.trusted_root.certificate_der),)
+    else:
+        assert certificate.issuer is not None
+        chain = tuple(bytes(ca.certificate_der) for ca in chain_of(certificate.issuer))
+    with _chains_lock:
+        _chains[key] = chain
+        while len(_chains) > _CHAIN_CACHE_SIZE:
+            _chains.popitem(last=False)
+    return chain
 
 
 def check_can_sign(certificate: Certificate, at: datetime) -> None:
@@ -515,16 +617,31 @@ def check_can_sign(certificate: Certificate, at: datetime) -> None:
         )
 
 
+def lock_for_signing(certificate: Certificate | int, at: datetime) -> Certificate:
+    """The certificate row, locked and checked able to sign at `at`: call it inside the signing
+    transaction so that a revocation either waits for it or is seen by it."""
+    pk = certificate if isinstance(certificate, int) else certificate.pk
+    with transaction.atomic(savepoint=False):  # the caller's transaction, or one of its own
+        locked = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("renewed_by")  # the superseded check, in the same query
+            .get(pk=pk)
+        )
+    check_can_sign(locked, at)  # a refusal leaves the caller's transaction usable
+    return locked
+
+
+def signing_key(locked: Certificate) -> SigningKey:
+    """The key handle, certificate and chain of a certificate `lock_for_signing` returned."""
+    signer = keystore(locked.key_backend).signer(locked.key_id)
+    return SigningKey(locked, signer, bytes(locked.der), certificate_chain(locked))
+
+
 def signing_key_for(certificate: Certificate | int, *, at: datetime | None = None) -> SigningKey:
     """The key handle, certificate and chain to sign with, checked under a row lock: call it inside
     the signing transaction so that a revocation either waits for it or is seen by it."""
-    at = at or timezone.now()
-    pk = certificate if isinstance(certificate, int) else certificate.pk
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().get(pk=pk)
-        check_can_sign(locked, at)
-        signer = keystore(locked.key_backend).signer(locked.key_id)
-        return SigningKey(locked, signer, bytes(locked.der), certificate_chain(locked))
+        return signing_key(lock_for_signing(certificate, at or timezone.now()))
 
 
 # --- downloads -------------------------------------------------------------------------------

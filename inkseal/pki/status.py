@@ -80,4 +80,6 @@ def usable_q(now: datetime | None = None) -> Q:
 
 
 def count_usable(party: Party, medium: str) -> int:
-    return Certificate.objects.filter(usable_q(), holder=party, medium=medium).count()
+    """Usable certificates for the home page; a dual pair (双证书) counts once, by its signing half."""
+    usable = Certificate.objects.filter(usable_q(), holder=party, medium=medium)
+    return usable.filter(usage=Certificate.Usage.SIGNING).count()

@@ -54,11 +54,13 @@ STATUS_BADGES = {
 
 @dataclass(frozen=True)
 class Row:
-    """A certificate with its status as of one moment, for the list and detail pages."""
+    """A certificate with its status as of one moment, for the list and detail pages; a signing
+    certificate of a dual pair (双证书) carries its encryption certificate's row as `pair`."""
 
     certificate: Certificate
     status: CertificateStatus
     now: datetime
+    pair: Row | None = None
 
     @property
     def usable(self) -> bool:
@@ -107,7 +109,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
             Q(serial__icontains=query.lower()) | Q(common_name__icontains=query) | Q(ukey_serial__icontains=query)
         )
     now, facts = timezone.now(), holder_facts(identity.party)
-    rows = [Row(c, certificate_status(c, now=now, facts=facts), now) for c in certificates]
+    rows = _paired_rows(list(certificates), now, facts)
     usable = sorted((r for r in rows if r.usable), key=lambda r: (DISPLAY_ORDER[r.status], r.certificate.not_after))
     invalid = sorted(
         (r for r in rows if not r.usable),
@@ -128,12 +130,35 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _paired_rows(certificates: list[Certificate], now: datetime, facts: dict[str, str]) -> list[Row]:
+    """One row per certificate, except that an encryption certificate listed with its signing
+    certificate rides on that row (`Row.pair`) instead of standing alone."""
+    listed = {c.pk for c in certificates}
+    encryption = {
+        c.signing_certificate_id: Row(c, certificate_status(c, now=now, facts=facts), now)
+        for c in certificates
+        if c.is_encryption and c.signing_certificate_id in listed
+    }
+    return [
+        Row(c, certificate_status(c, now=now, facts=facts), now, pair=encryption.get(c.pk))
+        for c in certificates
+        if not (c.is_encryption and c.signing_certificate_id in listed)
+    ]
+
+
 @portal_login_required
 @require_GET
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     identity = _identity(request)
     certificate = certificate_for(identity, pk)
-    row = Row(certificate, certificate_status(certificate), timezone.now())
+    now = timezone.now()
+    row = Row(certificate, certificate_status(certificate, now=now), now)
+    pair = certificate.pair()
+    # A dual pair is shown signing certificate first, whichever of the two was opened.
+    pair_rows = [row, Row(pair, certificate_status(pair, now=now), now)] if pair is not None else []
+    if pair_rows and certificate.is_encryption:
+        pair_rows.reverse()
+    signing = not certificate.is_encryption
     return render(
         request,
         "pki/certificate_detail.html",
@@ -141,10 +166,11 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "nav": "certificates",
             "certificate": certificate,
             "row": row,
+            "pair_rows": pair_rows,
             "can_manage": identity.is_admin,
-            "bound_seals": sections.bound_seals(certificate),
-            "authorisations": sections.authorisations(certificate),
-            "add_authorisation_url": sections.add_authorisation_url(certificate) if row.usable else None,
+            "bound_seals": sections.bound_seals(certificate) if signing else [],
+            "authorisations": sections.authorisations(certificate) if signing else [],
+            "add_authorisation_url": sections.add_authorisation_url(certificate) if row.usable and signing else None,
         },
     )
 
@@ -159,7 +185,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if certificate_status(certificate) not in USABLE or certificate.is_external:
         messages.warning(request, _("该证书不能吊销。"))
         return _detail(certificate)
-    context: dict[str, Any] = {"nav": "certificates", "certificate": certificate}
+    context: dict[str, Any] = {"nav": "certificates", "certificate": certificate, "pair": certificate.pair()}
     if request.method == "GET":
         return render(request, "pki/certificate_revoke.html", {**context, "step": 1, "form": RevokeReasonForm()})
     if request.POST.get("step") != "2":
@@ -188,6 +214,8 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
     if certificate.medium != Certificate.Medium.CLOUD:
         # A UKEY needs a new request made on the token: that goes through an application.
         return redirect(reverse("portal:applications"))
+    if certificate.is_encryption and certificate.signing_certificate is not None:
+        certificate = certificate.signing_certificate  # a pair renews through its signing half
     renewed = renew_certificate(certificate, years=1, actor=_actor(request), ctx=_ctx(request))
     messages.success(request, _("证书已续期，新证书序列号 %(serial)s。") % {"serial": renewed.serial})
     return _detail(renewed)

@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,14 +143,17 @@ def do_issue_token(client_id: str, client_secret: str) -> tuple[str, int]:
 
 def platform_for_token(token: str) -> TradingPlatform:
     """The platform a live bearer token belongs to; InvalidToken otherwise."""
-    row = (
-        AccessToken.objects.select_related("client__platform")
-        .filter(token_hash=_sha256(token), expires_at__gt=timezone.now())
-        .first()
+    # one row at most (token_hash is unique), the platform's columns only
+    platforms = TradingPlatform.objects.filter(
+        enabled=True,
+        api_clients__enabled=True,
+        api_clients__tokens__token_hash=_sha256(token),
+        api_clients__tokens__expires_at__gt=timezone.now(),
     )
-    if row is None or not row.client.enabled or not row.client.platform.enabled:
+    platform = next(iter(platforms.order_by()[:1]), None)
+    if platform is None:
         raise InvalidToken(_("访问令牌无效或已过期。"))
-    return row.client.platform
+    return platform
 
 
 def api_client_of(platform: TradingPlatform) -> ApiClient | None:
@@ -197,6 +201,8 @@ def do_authorize_certificate(
         locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if locked.revoked_at is not None or locked.not_after < timezone.now():
             raise AuthorizationInvalid(_("已吊销或已过期的证书不能授权。"))
+        if locked.usage != Certificate.Usage.SIGNING:
+            raise AuthorizationInvalid(_("加密证书不能授权签章，请授权对应的签名证书。"))
         if not platform.enabled:
             raise AuthorizationInvalid(_("该交易平台已停用。"))
         authorization = CertificateAuthorization.objects.create(
@@ -249,21 +255,36 @@ def authorization_state(authorization: CertificateAuthorization, now: datetime |
     return str(_("有效"))
 
 
+def _active_authorizations(platform: TradingPlatform, phone: str, at: datetime) -> QuerySet[CertificateAuthorization]:
+    """Authorisations letting `phone` confirm signatures on `platform` at `at`, longest-lived first."""
+    return CertificateAuthorization.objects.filter(
+        platform=platform,
+        grantee_phone=phone,
+        revoked_at__isnull=True,
+        valid_from__lte=at,
+        valid_until__gte=at,
+    ).order_by("-valid_until")
+
+
 def active_authorization(
     certificate: Certificate, platform: TradingPlatform, phone: str, at: datetime | None = None
 ) -> CertificateAuthorization:
     """The authorisation that lets `phone` confirm signatures with `certificate` on `platform` now."""
-    at = at or timezone.now()
+    found = _active_authorizations(platform, phone, at or timezone.now()).filter(certificate=certificate).first()
+    if found is None:
+        raise NotAuthorized(_("该证书未授权给本交易平台的这位被授权人，或授权已过期、已撤销。"))
+    return found
+
+
+def authorization_by_serial(
+    serial: str, platform: TradingPlatform, phone: str, at: datetime | None = None
+) -> CertificateAuthorization:
+    """active_authorization for our certificate `serial`, with the certificate (and its renewal, for
+    the superseded check) in the same query; the same refusal whether or not the serial exists."""
     found = (
-        CertificateAuthorization.objects.filter(
-            certificate=certificate,
-            platform=platform,
-            grantee_phone=phone,
-            revoked_at__isnull=True,
-            valid_from__lte=at,
-            valid_until__gte=at,
-        )
-        .order_by("-valid_until")
+        _active_authorizations(platform, phone, at or timezone.now())
+        .filter(certificate__serial=serial, certificate__issuer__isnull=False)
+        .select_related("certificate__renewed_by")
         .first()
     )
     if found is None:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("certificates/", certificate_views.certificate_list, name="certificates"),
     path("applications/", order_views.application_list, name="applications"),
     path("records/", signing_views.record_list, name="records"),
+    path("tools/user-manual.pdf", views.user_manual, name="user_manual"),
 ]

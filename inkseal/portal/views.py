@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from inkseal import __version__
 from inkseal.accounts.decorators import portal_login_required
-from inkseal.portal import dashboard
+from inkseal.portal import dashboard, manual_store
 
 
 @portal_login_required
@@ -35,6 +38,23 @@ def section(template: str, nav: str):  # type: ignore[no-untyped-def]
         return render(request, template, {"nav": nav})
 
     return view
+
+
+@require_safe
+def user_manual(request: HttpRequest) -> HttpResponseBase:
+    """This platform's user manual as a PDF (证书使用工具下载), public like the API docs."""
+    built = manual_store.build_manual()
+    etag = f'"{built.version}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponseNotModified(headers={"ETag": etag})
+    response = FileResponse(built.path.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{manual_store.ASCII_DOWNLOAD_NAME}"; '
+        f"filename*=UTF-8''{quote(manual_store.DOWNLOAD_NAME)}"
+    )
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=600"
+    return response
 
 
 @require_GET

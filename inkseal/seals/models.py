@@ -140,3 +140,53 @@ class SealBinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seal_id}↔{self.certificate_id}"
+
+
+class SealMaker(models.Model):
+    """制章者: the platform's seal-making certificate (SM2, from the SM2 issuing CA, seal-maker
+    policy) and where its key lives. It signs every electronic seal (SES_Seal) we make; one is
+    active at a time and a new one is made before it runs out (ses_services.ensure_seal_maker)."""
+
+    issuer = models.ForeignKey("pki.CertificateAuthority", on_delete=models.PROTECT, related_name="+")
+    certificate_der = models.BinaryField()
+    serial = models.CharField(_("证书序列号"), max_length=64)  # lowercase hex
+    fingerprint = models.CharField(_("SHA-256 指纹"), max_length=64, unique=True)
+    not_before = models.DateTimeField(_("生效时间"))
+    not_after = models.DateTimeField(_("到期时间"))
+    key_backend = models.CharField(max_length=16)
+    key_id = models.CharField(max_length=64)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("制章者证书")
+        verbose_name_plural = _("制章者证书")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class ElectronicSeal(models.Model):
+    """电子印章 (GB/T 38540 SES_Seal) of a seal bound to an SM2 certificate: the seal's picture and
+    size, the certificate as the one signer, the certificate's validity, signed by our seal maker."""
+
+    seal = models.ForeignKey(Seal, on_delete=models.PROTECT, related_name="electronic_seals", verbose_name=_("印章"))
+    certificate = models.ForeignKey(
+        "pki.Certificate", on_delete=models.PROTECT, related_name="electronic_seals", verbose_name=_("证书")
+    )
+    maker = models.ForeignKey(SealMaker, on_delete=models.PROTECT, related_name="seals")
+    es_id = models.CharField(_("电子印章标识"), max_length=64, unique=True)
+    der = models.BinaryField()
+    valid_start = models.DateTimeField(_("有效期起始"))
+    valid_end = models.DateTimeField(_("有效期终止"))
+    created_at = models.DateTimeField(_("制作时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("电子印章")
+        verbose_name_plural = _("电子印章")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["seal", "certificate"], name="electronic_seal_per_binding")]
+
+    def __str__(self) -> str:
+        return self.es_id

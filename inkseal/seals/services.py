@@ -64,6 +64,7 @@ from inkseal.seals.render import (
     seal_layout,
     stamp_png,
 )
+from inkseal.seals.ses_services import do_make_electronic_seal
 
 # True sizes on paper of uploaded seals: round ones are taken to be the usual 42 mm, square 20 mm.
 UPLOAD_SIZE_MM = {SealShape.ROUND: 42.0, SealShape.SQUARE: 20.0, SealShape.STRIP: 30.0}
@@ -598,6 +599,8 @@ def render_preview(
 
 
 def check_bind(seal: Seal, certificate: Certificate) -> None:
+    if certificate.usage != Certificate.Usage.SIGNING:
+        raise SealRequestInvalid(_("印章只能绑定签名证书，不能绑定加密证书。"))
     if seal.owner_id != certificate.holder_id:
         raise SealRequestInvalid(_("只能绑定证书持有人自己的印章。"))
     if seal.state != SealState.ACTIVE:
@@ -607,7 +610,8 @@ def check_bind(seal: Seal, certificate: Certificate) -> None:
 def do_bind_seal(
     seal: Seal, certificate: Certificate, *, actor: Actor, ctx: RequestContext | None = None
 ) -> SealBinding:
-    """Bind a seal to its holder's certificate (idempotent)."""
+    """Bind a seal to its holder's certificate (idempotent). An SM2 certificate also gets the
+    seal's electronic seal (GB/T 38540 SES_Seal), in the same transaction."""
     ctx = ctx or RequestContext()
     check_bind(seal, certificate)
     with transaction.atomic():
@@ -621,6 +625,7 @@ def do_bind_seal(
                 target=f"seal:{seal.pk}",
                 data={"certificate": certificate.serial, "kind": seal.kind},
             )
+        do_make_electronic_seal(seal, certificate, actor=actor, ctx=ctx)
     return binding
 
 

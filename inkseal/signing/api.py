@@ -3,7 +3,7 @@ page's JSON endpoints. Thin: validation and orchestration only, the services do 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status
@@ -115,9 +115,24 @@ def task_out(task: SignTask, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@tasks_router.post("", response={200: TaskOut, 201: TaskOut}, summary="Create a sign task (multipart: files, spec)")
+@tasks_router.post(
+    "",
+    response={200: TaskOut, 201: TaskOut},
+    summary="Create a sign task (multipart: files, spec)",
+    description=(
+        "Multipart form: one or more PDFs in `files` and a JSON string in `spec`: `signer` "
+        '(`{"certificate_serial": "<hex>"}`), `confirmer` (`{"phone"}`, an authorised person), `documents` '
+        "(`file` index into `files`, `placements`: `seal_type` official | legal_representative | contract | "
+        "finance | name | handwriting, with `page` + `x`/`y` in PDF points, or `keyword` + `occurrence` "
+        "first | all + `offset`, or `cross_page: true` for 骑缝章; optional `date`), `pades_level` (B-B, "
+        "B-T default, B-LT), `business_type`, `business_id`, `callback_url`, and `return_url` (where the "
+        "confirm page sends the signer back; must be on the platform's registered origin). Header "
+        "`Idempotency-Key`: the same key returns the same task (200)."
+    ),
+)
 def create_task(request: HttpRequest, spec: Form[str], files: File[list[NinjaFile]]) -> Status[dict[str, Any]]:
-    uploads = [services.UploadedFile(f.name or "document.pdf", f.read()) for f in files]
+    # Django spools large uploads to temporary files: they are hashed, planned and stored in chunks
+    uploads = [services.UploadedFile(f.name or "document.pdf", cast(BinaryIO, f)) for f in files]
     task, created = services.do_create_sign_task(
         request.auth,  # type: ignore[attr-defined]
         uploads,
@@ -135,8 +150,7 @@ def get_task(request: HttpRequest, task_id: str) -> dict[str, Any]:
 
 @tasks_router.get("/{task_id}/documents/{n}", summary="The signed PDF (n counts from 1 in the order of files)")
 def get_document(request: HttpRequest, task_id: str, n: int) -> FileResponse:
-    task = services.task_of_platform(request.auth, task_id)  # type: ignore[attr-defined]
-    document = services.signed_document(task, n)
+    document = services.document_of_platform(request.auth, task_id, n)  # type: ignore[attr-defined]
     response = FileResponse(document.signed.open("rb"), content_type="application/pdf")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(document.name)}"
     response["X-Content-SHA256"] = document.sha256_after

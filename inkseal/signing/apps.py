@@ -10,6 +10,7 @@ class SigningConfig(AppConfig):
     def ready(self) -> None:
         from inkseal.core import demo
         from inkseal.pki import sections
+        from inkseal.signing import gmcms  # noqa: F401  (registers SM2/SM3 with asn1crypto and pyHanko)
         from inkseal.signing.demo import demo_step
         from inkseal.signing.sections import add_authorization_url, authorization_rows, bound_seal_rows
 

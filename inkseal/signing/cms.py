@@ -9,6 +9,11 @@ raw signature value and, for B-T, the time-stamp token.
 The structure follows RFC 5652 and ETSI EN 319 142-1 (PAdES baseline): detached `data`
 content, signed attributes content-type, message-digest and signing-certificate-v2, no
 signing-time attribute (the signing time lives in the PDF signature dictionary's /M).
+
+SM2 signers get the same structure in GM/T 0010 dress (`CmsTemplate.build(..., gm=True)`):
+ContentInfo type signedData 1.2.156.10197.6.1.4.2.2, content type data 1.2.156.10197.6.1.4.2.1
+(why these: inkseal.signing.gmcms), digest SM3 (also for the certificate hash in
+signing-certificate-v2), signature algorithm SM2 with SM3; parameters absent throughout.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from dataclasses import dataclass
 from asn1crypto import algos, cms, core, x509
 from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 
-SHA256_LEN = 32
+from inkseal.signing.gmcms import GM_DATA_OID, GM_SIGNED_DATA_OID
+
+DIGEST_LEN = 32  # SHA-256 and SM3 alike
 _SIGNATURE_TIME_STAMP_TOKEN = "1.2.840.113549.1.9.16.2.14"
 
 
@@ -52,6 +59,8 @@ class CmsTemplate:
     message_digest_attr_prefix: bytes
     signing_certificate_attr: bytes
     certificates: bytes
+    signed_data_type: bytes  # DER OID of the ContentInfo type: PKCS #7 or GM/T 0010 signedData
+    data_content_info: bytes  # EncapsulatedContentInfo without content: PKCS #7 or GM/T 0010 data
 
     @classmethod
     def build(
@@ -59,26 +68,35 @@ class CmsTemplate:
         signing_cert: x509.Certificate,
         chain: Sequence[x509.Certificate],
         signature_algorithm: algos.SignedDigestAlgorithm,
+        *,
+        digest: str = "sha256",
+        gm: bool = False,
     ) -> CmsTemplate:
-        digest_algorithm = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
+        """`digest`: hashlib name of the signer's digest (sha256 or sm3); `gm`: GM/T 0010 content types."""
+        digest_algorithm = algos.DigestAlgorithm({"algorithm": digest}).dump()
         sid = cms.IssuerAndSerialNumber({"issuer": signing_cert.issuer, "serial_number": signing_cert.serial_number})
-        message_digest = simple_cms_attribute("message_digest", bytes(SHA256_LEN)).dump()
-        signing_certificate = simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(signing_cert))
+        message_digest = simple_cms_attribute("message_digest", bytes(DIGEST_LEN)).dump()
+        signing_certificate = simple_cms_attribute(
+            "signing_certificate_v2", as_signing_certificate_v2(signing_cert, hash_algo=digest)
+        )
         unique = {cert.dump(): None for cert in (signing_cert, *chain)}
+        data_type = GM_DATA_OID if gm else _DATA_OID
         return cls(
             digest_algorithm=digest_algorithm,
             signature_algorithm=signature_algorithm.dump(),
             signer_identifier=sid.dump(),
-            content_type_attr=simple_cms_attribute("content_type", "data").dump(),
-            message_digest_attr_prefix=message_digest[:-SHA256_LEN],
+            content_type_attr=simple_cms_attribute("content_type", data_type).dump(),
+            message_digest_attr_prefix=message_digest[:-DIGEST_LEN],
             signing_certificate_attr=signing_certificate.dump(),
             certificates=der_set_of(0xA0, list(unique)),
+            signed_data_type=core.ObjectIdentifier(GM_SIGNED_DATA_OID if gm else _SIGNED_DATA).dump(),
+            data_content_info=der_tlv(0x30, core.ObjectIdentifier(data_type).dump()),
         )
 
     def signed_attributes(self, message_digest: bytes) -> bytes:
         """The DER SET that is hashed and signed (tag 0x31; stored in SignerInfo as [0])."""
-        if len(message_digest) != SHA256_LEN:
-            raise ValueError("message digest must be SHA-256")
+        if len(message_digest) != DIGEST_LEN:
+            raise ValueError("message digest must be 32 bytes (SHA-256 or SM3)")
         attrs = [
             self.content_type_attr,
             self.message_digest_attr_prefix + message_digest,
@@ -102,11 +120,11 @@ class CmsTemplate:
             0x30,
             der_tlv(0x02, b"\x01"),
             der_tlv(0x31, self.digest_algorithm),
-            _DATA_CONTENT_INFO,
+            self.data_content_info,
             self.certificates,
             der_tlv(0x31, der_tlv(0x30, *signer_info_parts)),
         )
-        return der_tlv(0x30, _SIGNED_DATA_OID, der_tlv(0xA0, signed_data))
+        return der_tlv(0x30, self.signed_data_type, der_tlv(0xA0, signed_data))
 
 
 def time_stamp_attribute(token: bytes) -> bytes:
@@ -117,5 +135,5 @@ def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
 
-_SIGNED_DATA_OID = core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()
-_DATA_CONTENT_INFO = der_tlv(0x30, core.ObjectIdentifier("1.2.840.113549.1.7.1").dump())
+_SIGNED_DATA = "1.2.840.113549.1.7.2"
+_DATA_OID = "1.2.840.113549.1.7.1"

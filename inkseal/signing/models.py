@@ -164,3 +164,24 @@ class CallbackJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} → {self.url}"
+
+
+class ElectronicSignature(models.Model):
+    """电子签章数据 (GB/T 38540 SES_Signature) of an SM2 signature, kept with its 应用记录.
+
+    A table of its own rather than a column of SigningRecord: each one embeds the seal picture and
+    certificates (tens of kilobytes), which record lists should not load."""
+
+    record = models.OneToOneField(
+        SigningRecord, on_delete=models.PROTECT, related_name="electronic_signature", verbose_name=_("应用记录")
+    )
+    der = models.BinaryField()
+    es_id = models.CharField(_("电子印章标识"), max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("电子签章数据")
+        verbose_name_plural = _("电子签章数据")
+
+    def __str__(self) -> str:
+        return f"{self.record_id} · {self.es_id}"

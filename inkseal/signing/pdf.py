@@ -231,11 +231,12 @@ class _Session:
             location=self.request.location,
             bytes_reserved=reserved,
         )
-        mdp = SigMDPSetup(md_algorithm=MD, certify=certify_with is not None, docmdp_perms=certify_with)
+        md = self.signer.digest_algorithm  # SHA-256; SM3 for SM2 certificates
+        mdp = SigMDPSetup(md_algorithm=md, certify=certify_with is not None, docmdp_perms=certify_with)
         embedder = PdfCMSEmbedder().write_cms(field_name=name, writer=writer, existing_fields_only=True)
         next(embedder)
         embedder.send(SigObjSetup(sig_placeholder=placeholder, mdp_setup=mdp))
-        prepared, _ = embedder.send(SigIOSetup(md_algorithm=MD, in_place=True))
+        prepared, _ = embedder.send(SigIOSetup(md_algorithm=md, in_place=True))
         cms = await self.signer.async_cms(prepared.document_digest, timestamper=self.timestamper)
         embedder.send(cms)
 

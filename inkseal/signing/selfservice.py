@@ -16,7 +16,7 @@ import math
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -53,6 +53,7 @@ from inkseal.signing.services import (
 )
 
 SESSION_KEY = "self_sign_drafts"
+DRAFTS_DIR = "signing/self-drafts"
 MAX_DRAFTS = 5
 MAX_PLACEMENTS = 20
 
@@ -84,7 +85,7 @@ class Draft:
 
     @property
     def path(self) -> str:
-        return f"signing/self-drafts/{self.id}.pdf"
+        return f"{DRAFTS_DIR}/{self.id}.pdf"
 
 
 def check_self_service(identity: CurrentIdentity) -> None:
@@ -144,6 +145,7 @@ def self_service_certificate(identity: CurrentIdentity, certificate_id: Any) -> 
 def check_pdf(upload: UploadedFile) -> tuple[int, list[tuple[float, float]]]:
     """The same caps and checks as the API (size, pages, not a PDF, encrypted, damaged):
     (page count, displayed page sizes of the previewed pages)."""
+    assert isinstance(upload.data, bytes)  # the portal's upload form reads the file whole
     if not upload.data:
         raise SpecInvalid(_("请选择要签署的 PDF 文件。"))
     check_files([upload])
@@ -177,7 +179,7 @@ def save_draft(
     drafts = _drafts(session)
     while len(drafts) >= MAX_DRAFTS:
         oldest = next(iter(drafts))
-        _delete_file(f"signing/self-drafts/{oldest}.pdf")
+        _delete_file(f"{DRAFTS_DIR}/{oldest}.pdf")
         drafts.pop(oldest)
     drafts[draft.id] = {
         "identity": draft.identity,
@@ -306,6 +308,27 @@ def do_create_self_sign_task(
     session[SESSION_KEY] = drafts
     _delete_file(draft.path)
     return task, token
+
+
+def purge_abandoned_drafts(now: datetime | None = None) -> int:
+    """Delete uploaded PDFs never turned into a task (the session holding them ended or was left)
+    older than SIGN_DRAFT_RETENTION_HOURS; returns how many. Their session entries then read as
+    expired (draft_of: 404, upload again)."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.SIGN_DRAFT_RETENTION_HOURS)
+    try:
+        _dirs, names = default_storage.listdir(DRAFTS_DIR)
+    except FileNotFoundError:  # nothing uploaded yet
+        return 0
+    count = 0
+    for name in names:
+        path = f"{DRAFTS_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                count += 1
+        except FileNotFoundError:  # deleted meanwhile (signed or dropped by its session)
+            continue
+    return count
 
 
 def task_of_identity(identity: CurrentIdentity, public_id: str) -> SignTask:

@@ -11,17 +11,22 @@ import hashlib
 import io
 import json
 import secrets
+import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO, TypeVar, cast
+from urllib.parse import urlsplit
 
+from asn1crypto import ocsp as asn1_ocsp
+from asn1crypto import x509 as asn1_x509
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyhanko_certvalidator import ValidationContext
@@ -31,23 +36,30 @@ from inkseal.audit.services import Actor, record
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import Conflict, DomainError, NotFound
 from inkseal.notify.services import send_code, verify_code
+from inkseal.pki.algorithms import SM2
 from inkseal.pki.models import Certificate, CertificateAuthority
 from inkseal.pki.pins import verify_pin
-from inkseal.pki.services import check_can_sign, signing_key_for
-from inkseal.platforms.models import TradingPlatform
-from inkseal.platforms.services import NotAuthorized, active_authorization
-from inkseal.seals.models import Seal, SealType
-from inkseal.seals.services import is_bound, record_seal_usage, seal_stamp
+from inkseal.pki.services import check_can_sign, lock_for_signing, signing_key
+from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
+from inkseal.platforms.services import active_authorization, authorization_by_serial
+from inkseal.seals.models import Seal, SealState, SealType
+from inkseal.seals.services import is_bound, record_seal_usage, seal_stamp, stamp_of
 from inkseal.signing.appearance import SealImage
-from inkseal.signing.document import open_document
+from inkseal.signing.document import Document, open_document
+from inkseal.signing.errors import PdfMalformed, PdfNotPdf, PdfTruncated
 from inkseal.signing.errors_zh import localised
+from inkseal.signing.gmcms import SIGNATURE_VALIDATOR
 from inkseal.signing.models import IntentMethod, SignDocument, SigningRecord, SignTask, TaskStatus
 from inkseal.signing.pdf import PadesLevel, _text_document, sign_pdf
 from inkseal.signing.placement import Placement, Planner
+from inkseal.signing.ses_records import sign_for_record
 from inkseal.signing.signer import SealSigner
 from inkseal.signing.timestamper import platform_timestamper, reserve_serials
 
 SMS_PURPOSE = "sign"
+_CHUNK = 1024 * 1024
+_SPOOL_BYTES = 4 * 1024 * 1024  # documents up to this size are signed in memory, larger ones in a temporary file
+M = TypeVar("M", bound=Model)
 
 
 def sms_purpose(task: SignTask) -> str:
@@ -84,13 +96,53 @@ class TaskNotReady(DomainError):
     status = 409
 
 
+def _unique(rows: QuerySet[M]) -> M | None:
+    """The row a unique lookup names, or None: like first() without its ORDER BY."""
+    found = list(rows.order_by()[:1])
+    return found[0] if found else None
+
+
 # --- the request ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class UploadedFile:
+    """An uploaded PDF: its bytes, or the file Django spooled a large upload to (read in chunks,
+    never whole into memory)."""
+
     name: str
-    data: bytes
+    data: bytes | BinaryIO
+
+    @property
+    def size(self) -> int:
+        if isinstance(self.data, bytes):
+            return len(self.data)
+        size = getattr(self.data, "size", None)  # Django's UploadedFile knows it
+        if isinstance(size, int):
+            return size
+        self.data.seek(0, io.SEEK_END)
+        return self.data.tell()
+
+    def stream(self) -> BinaryIO:
+        """The content from its start (a new stream over the bytes, or the rewound file)."""
+        if isinstance(self.data, bytes):
+            return io.BytesIO(self.data)
+        self.data.seek(0)
+        return self.data
+
+    def sha256(self) -> str:
+        return _sha256_of(self.stream())
+
+    def content(self) -> File:
+        """For storage: saved in chunks."""
+        return ContentFile(self.data) if isinstance(self.data, bytes) else File(self.stream())
+
+
+def _sha256_of(stream: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(_CHUNK), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -108,6 +160,7 @@ class TaskSpec:
     business_type: str
     business_id: str
     callback_url: str
+    return_url: str = ""
 
 
 def _text(value: Any, limit: int) -> str:
@@ -138,6 +191,9 @@ def check_spec(raw: str | bytes, file_count: int) -> TaskSpec:
     callback = _text(spec.get("callback_url"), 500)
     if callback and not callback.startswith(("http://", "https://")):
         raise SpecInvalid(_("callback_url 须为 http(s) 地址。"))
+    back = spec.get("return_url") or ""
+    if not isinstance(back, str) or len(back) > 500:
+        raise SpecInvalid(_("return_url 须为不超过 500 个字符的 http(s) 地址。"))
     return TaskSpec(
         serial=serial,
         confirmer_phone=phone,
@@ -146,6 +202,7 @@ def check_spec(raw: str | bytes, file_count: int) -> TaskSpec:
         business_type=_text(spec.get("business_type"), 64),
         business_id=_text(spec.get("business_id"), 128),
         callback_url=callback,
+        return_url=back,
     )
 
 
@@ -175,30 +232,88 @@ def _document_specs(raw: Any, file_count: int) -> tuple[DocumentSpec, ...]:
     return tuple(sorted(documents, key=lambda d: d.file))
 
 
+# --- the way back to the platform (the confirm page's 返回交易平台) ----------------------------------
+
+
+def _origin(url: str) -> str | None:
+    """scheme://host[:port] of an absolute http(s) URL without credentials, spaces or backslashes
+    (what browsers might read differently from us); None for anything else."""
+    if not url or any(ch.isspace() or ch == "\\" or not ch.isprintable() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{parts.hostname}" + (f":{port}" if port not in (None, default) else "")
+
+
+def platform_origins(platform: TradingPlatform) -> list[str]:
+    """The origins an operator registered for the platform: its OpenID issuer and callback URL."""
+    origins = (_origin(url) for url in (platform.oidc_issuer, platform.callback_url))
+    return list(dict.fromkeys(origin for origin in origins if origin))
+
+
+def check_return_url(url: str, platform: TradingPlatform) -> str:
+    """A task's return_url: an http(s) address on one of the platform's registered origins (no
+    open redirect through our confirm page)."""
+    if url and _origin(url) not in platform_origins(platform):
+        raise SpecInvalid(
+            _("return_url 须为本交易平台登记地址（%(origins)s）下的 http(s) 地址。")
+            % {"origins": "、".join(platform_origins(platform)) or "--"}
+        )
+    return url
+
+
+def return_url(task: SignTask) -> str:
+    """Where the confirm page sends the signer back: the task's return_url while it is still on
+    the platform's registered origins, else the platform's home (its first registered origin);
+    "" for self-service tasks and platforms without a registered address."""
+    if task.platform is None:
+        return ""
+    origins = platform_origins(task.platform)
+    wanted = task.spec.get("return_url") if isinstance(task.spec, dict) else None
+    if isinstance(wanted, str) and wanted and _origin(wanted) in origins:
+        return wanted
+    return f"{origins[0]}/" if origins else ""
+
+
 def check_files(files: Sequence[UploadedFile]) -> None:
     if not files:
         raise SpecInvalid(_("请上传至少一个 PDF 文件（字段 files）。"))
     if len(files) > settings.SIGN_MAX_FILES:
         raise SpecInvalid(_("一次最多签署 %(n)d 个文件。") % {"n": settings.SIGN_MAX_FILES})
     for file in files:
-        if len(file.data) > settings.SIGN_MAX_FILE_BYTES:
+        if file.size > settings.SIGN_MAX_FILE_BYTES:
             raise DomainError(_("文件“%(name)s”过大。") % {"name": file.name}, code="pdf_too_large", status=413)
 
 
-def find_certificate(serial: str, platform: TradingPlatform, phone: str) -> Certificate:
-    """The certificate `serial` if authorised to `platform` for `phone`; the same refusal otherwise
-    (a platform learns nothing about certificates not authorised to it)."""
-    certificate = Certificate.objects.select_related("holder").filter(serial=serial, issuer__isnull=False).first()
-    if certificate is None:
-        raise NotAuthorized(_("该证书未授权给本交易平台的这位被授权人，或授权已过期、已撤销。"))
-    active_authorization(certificate, platform, phone)
-    return certificate
+def find_certificate(
+    serial: str, platform: TradingPlatform, phone: str
+) -> tuple[Certificate, CertificateAuthorization]:
+    """The certificate `serial` and its authorisation to `platform` for `phone` now (one query);
+    the same refusal otherwise (a platform learns nothing about certificates not authorised to it)."""
+    authorization = authorization_by_serial(serial, platform, phone)
+    return authorization.certificate, authorization
 
 
 def seal_for_placement(certificate: Certificate, seal_type: str) -> tuple[Seal, SealImage]:
-    seal, stamp = seal_stamp(certificate.holder, seal_type)
-    if not is_bound(seal, certificate):
-        raise SealNotBound(_("%(type)s未绑定到该证书。") % {"type": seal.get_kind_display()})
+    """The holder's active seal of `seal_type` bound to `certificate` (one query when it is);
+    otherwise seal_stamp and is_bound say why not."""
+    seal = _unique(
+        Seal.objects.filter(
+            owner_id=certificate.holder_id, kind=seal_type, state=SealState.ACTIVE, bindings__certificate=certificate
+        )
+    )
+    if seal is None:
+        seal, _stamp = seal_stamp(certificate.holder, seal_type)
+        if not is_bound(seal, certificate):
+            raise SealNotBound(_("%(type)s未绑定到该证书。") % {"type": seal.get_kind_display()})
+    stamp = stamp_of(seal)
     return seal, SealImage(stamp.png, stamp.width_mm, stamp.height_mm)
 
 
@@ -226,11 +341,13 @@ class Overlay:
     seal_type: str
 
 
-def plan_document(data: bytes, placements: Sequence[Placement], seal_types: Sequence[str]) -> tuple[int, list[Overlay]]:
+def plan_document(
+    data: bytes | BinaryIO, placements: Sequence[Placement], seal_types: Sequence[str]
+) -> tuple[int, list[Overlay]]:
     """Resolve the placements against the PDF without signing (pages, keywords, off-page seals):
     (page count, overlays). Raises the core's errors, in the user's language."""
     try:
-        document = open_document(io.BytesIO(data), password=None, max_pages=settings.SIGN_MAX_PAGES, repair=True)
+        document = _open_for_planning(data)
         with _text_document(document) as open_text:
             planner = Planner(document.writer, open_text, None)
             overlays = []
@@ -253,6 +370,22 @@ def plan_document(data: bytes, placements: Sequence[Placement], seal_types: Sequ
             return document.pages, overlays
     except DomainError as exc:
         raise localised(exc)
+
+
+def _open_for_planning(data: bytes | BinaryIO) -> Document:
+    """The document read from `data`; a damaged one is repaired in a copy, never in the upload."""
+    if isinstance(data, bytes):
+        return open_document(io.BytesIO(data), password=None, max_pages=settings.SIGN_MAX_PAGES, repair=True)
+    try:
+        data.seek(0)
+        return open_document(data, password=None, max_pages=settings.SIGN_MAX_PAGES, repair=False)
+    except PdfMalformed as exc:
+        if isinstance(exc, PdfTruncated | PdfNotPdf):
+            raise
+    copy = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES))
+    data.seek(0)
+    shutil.copyfileobj(data, copy, _CHUNK)
+    return open_document(copy, password=None, max_pages=settings.SIGN_MAX_PAGES, repair=True)
 
 
 # --- creating a task ------------------------------------------------------------------------------
@@ -289,22 +422,22 @@ def do_create_sign_task(
     """A pending task and whether it was created now (False: the same Idempotency-Key before)."""
     key = idempotency_key.strip()[:128]
     if key:
-        existing = SignTask.objects.filter(platform=platform, idempotency_key=key).first()
+        existing = _unique(SignTask.objects.filter(platform=platform, idempotency_key=key))
         if existing is not None:
             return existing, False
     check_files(files)
     spec = check_spec(spec_json, len(files))
-    certificate = find_certificate(spec.serial, platform, spec.confirmer_phone)
+    check_return_url(spec.return_url, platform)
+    certificate, authorization = find_certificate(spec.serial, platform, spec.confirmer_phone)
     try:
         check_can_sign(certificate, timezone.now())
     except DomainError as exc:
         raise Conflict(str(exc.message), code=exc.code)
-    authorization = active_authorization(certificate, platform, spec.confirmer_phone)
     prepared = []
     for doc in spec.documents:
         upload = files[doc.file]
         placements, _seals = placements_for(certificate, doc.placements)
-        pages, overlays = plan_document(upload.data, placements, [p["seal_type"] for p in doc.placements])
+        pages, overlays = plan_document(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
         prepared.append((upload, doc, pages, overlays))
     public_id = uuid.uuid4().hex
     token = secrets.token_urlsafe(32)
@@ -333,9 +466,9 @@ def do_create_sign_task(
                     name=_safe_name(upload.name),
                     placements={"specs": list(doc.placements), "overlays": [o.__dict__ for o in overlays]},
                     pages=pages,
-                    sha256_before=hashlib.sha256(upload.data).hexdigest(),
+                    sha256_before=upload.sha256(),
                 )
-                document.original.save(f"{public_id}-{number}.pdf", ContentFile(upload.data), save=False)
+                document.original.save(f"{public_id}-{number}.pdf", upload.content(), save=False)
                 document.save()
             record(
                 "sign_task.create",
@@ -359,16 +492,32 @@ def _safe_name(name: str) -> str:
 
 def task_of_platform(platform: TradingPlatform, public_id: str) -> SignTask:
     """The platform's own task; 404 for any other, existing or not."""
-    task = SignTask.objects.filter(platform=platform, public_id=str(public_id)).first()
+    task = _unique(SignTask.objects.filter(platform=platform, public_id=str(public_id)))
     if task is None:
         raise NotFound(_("签章任务不存在。"))
     return task
 
 
+def document_of_platform(platform: TradingPlatform, public_id: str, number: int) -> SignDocument:
+    """The signed document `number` of the platform's own task (one query); 404 for any other."""
+    document = _unique(
+        SignDocument.objects.filter(task__platform=platform, task__public_id=str(public_id), number=number)
+    )
+    if document is None:
+        task_of_platform(platform, public_id)  # which 404: the task or the document
+        raise NotFound(_("文件不存在。"))
+    return _signed(document)
+
+
 def signed_document(task: SignTask, number: int) -> SignDocument:
-    document = task.documents.filter(number=number).first()
+    document = _unique(task.documents.filter(number=number))
     if document is None:
         raise NotFound(_("文件不存在。"))
+    return _signed(document)
+
+
+def _signed(document: SignDocument) -> SignDocument:
+    """The document if its signed file is there to download; why not otherwise."""
     if document.status != TaskStatus.COMPLETED or not document.signed:
         if document.purged_at is not None:
             raise DomainError(_("签署文件已超过保存期限并已删除。"), code="document_purged", status=410)
@@ -381,10 +530,10 @@ def signed_document(task: SignTask, number: int) -> SignDocument:
 
 def task_for_token(token: str, *, for_update: bool = False) -> SignTask:
     """The task a confirm link names, still waiting for its confirmation."""
-    rows = SignTask.objects.select_related("platform", "certificate__holder")
+    rows = SignTask.objects.select_related("platform")
     if for_update:
         rows = rows.select_for_update(of=("self",))
-    task = rows.filter(token_hash=_token_hash(str(token))).first()
+    task = _unique(rows.filter(token_hash=_token_hash(str(token))))
     if task is None:
         raise NotFound(_("签章确认链接无效。"))
     if task.confirmed_at is not None or task.status != TaskStatus.PENDING:
@@ -396,7 +545,7 @@ def task_for_token(token: str, *, for_update: bool = False) -> SignTask:
 
 def task_by_token(token: str) -> SignTask:
     """The task a confirm link names, whatever its state (for the progress display)."""
-    task = SignTask.objects.filter(token_hash=_token_hash(str(token))).first()
+    task = _unique(SignTask.objects.filter(token_hash=_token_hash(str(token))))
     if task is None:
         raise NotFound(_("签章确认链接无效。"))
     return task
@@ -409,11 +558,17 @@ def do_send_confirm_code(token: str, *, ip: str = "") -> str:
         task.confirmer_phone,
         sms_purpose(task),
         ip,
-        context=f"您正在{task.platform.name}签署{task.business_type or '文件'}（{task.documents.count()}份）。"
+        context=f"您正在{task.platform.name}签署{task.business_type or '文件'}（{_document_count(task)}份）。"
         if task.platform is not None
-        else f"您正在自助签署文件（{task.documents.count()}份）。",
+        else f"您正在自助签署文件（{_document_count(task)}份）。",
     )
     return task.confirmer_phone[:3] + "****" + task.confirmer_phone[-4:]
+
+
+def _document_count(task: SignTask) -> int:
+    """One document per spec entry (check_spec, self-service); counted when a spec lacks them."""
+    documents = task.spec.get("documents") if isinstance(task.spec, dict) else None
+    return len(documents) if isinstance(documents, list) and documents else task.documents.count()
 
 
 def check_intent(task: SignTask, method: str, secret: str, *, ip: str) -> IntentMethod:
@@ -435,12 +590,17 @@ def do_confirm_sign_task(token: str, method: str, secret: str, *, ip: str = "") 
     task = task_for_token(token)
     intent = check_intent(task, method, str(secret or ""), ip=ip)
     with transaction.atomic():
-        task = task_for_token(token, for_update=True)  # a second confirmation waits, then is refused
-        task.confirmed_at = timezone.now()
-        task.intent_method = intent
-        task.confirm_ip = ip
+        now = timezone.now()
+        # claimed by a conditional UPDATE (it takes the row lock): a second confirmation waits,
+        # then finds the task no longer pending and is refused with the reason
+        claimed = SignTask.objects.filter(
+            pk=task.pk, status=TaskStatus.PENDING, confirmed_at__isnull=True, token_expires_at__gt=now
+        ).update(confirmed_at=now, intent_method=intent, confirm_ip=ip, status=TaskStatus.SIGNING)
+        if not claimed:
+            task_for_token(token)  # raises: used or expired
+            raise ConfirmTokenUsed(_("该签章任务已确认过，链接不能重复使用。"))
+        task.confirmed_at, task.intent_method, task.confirm_ip = now, intent, ip
         task.status = TaskStatus.SIGNING
-        task.save(update_fields=["confirmed_at", "intent_method", "confirm_ip", "status"])
         record(
             "sign_task.confirm",
             actor=Actor("person", task.confirmer_phone, task.confirmer_name),
@@ -482,39 +642,78 @@ def sign_task_documents(task: SignTask) -> SignTask:
 
 # --- signing one document ---------------------------------------------------------------------------
 
-_signers: dict[tuple[int, str, str], SealSigner] = {}
+_signers: dict[tuple[int, str, str, str], SealSigner] = {}
 _signers_lock = threading.Lock()
 
 
-def seal_signer(certificate: Certificate, at: datetime) -> SealSigner:
-    """Lock the certificate row and check it can sign at `at` (signing_key_for), then the cached
-    signer for it: the CMS template and key handle are built once per certificate and process."""
-    key = signing_key_for(certificate, at=at)
-    cache_key = (certificate.pk, certificate.fingerprint, certificate.key_id)
+def seal_signer(certificate: Certificate | int, at: datetime) -> SealSigner:
+    """Lock the certificate row and check it can sign at `at` (lock_for_signing), then the cached
+    signer for it."""
+    return cached_seal_signer(lock_for_signing(certificate, at))
+
+
+def cached_seal_signer(locked: Certificate) -> SealSigner:
+    """The signer of a certificate `lock_for_signing` returned: the CMS template, key handle and
+    chain are built once per certificate and process (the key is not unwrapped per signature)."""
+    cache_key = (locked.pk, locked.fingerprint, locked.key_backend, locked.key_id)
     with _signers_lock:
         signer = _signers.get(cache_key)
-        if signer is None:
-            signer = SealSigner(key.signer, key.certificate_der, key.chain)
-            _signers[cache_key] = signer
+    if signer is None:
+        key = signing_key(locked)
+        with _signers_lock:
+            signer = _signers.setdefault(cache_key, SealSigner(key.signer, key.certificate_der, key.chain))
     return signer
 
 
 def validation_context(certificate: Certificate) -> ValidationContext:
-    """For B-LT: our roots and the CRLs we publish, no fetching over the network."""
-    from asn1crypto import x509 as asn1_x509
-
+    """For B-LT: our roots, the CRLs we publish and our OCSP responder's answers for the signer
+    and the TSA (the DSS carries them), no fetching over the network."""
     from inkseal.pki.services import certificate_chain
 
     chain = certificate_chain(certificate)
     crls = [bytes(der) for der in CertificateAuthority.objects.values_list("crl_der", flat=True) if der is not None]
     cas = [bytes(der) for der in CertificateAuthority.objects.values_list("certificate_der", flat=True)]
+    # the signer's root, and our other roots: an SM2 signer's time stamps come from the TSA under root-rsa
+    roots = CertificateAuthority.objects.filter(role=CertificateAuthority.Role.ROOT, active=True)
+    trusted = dict.fromkeys([chain[-1], *(bytes(der) for der in roots.values_list("certificate_der", flat=True))])
     return ValidationContext(
-        trust_roots=[asn1_x509.Certificate.load(chain[-1])],
+        trust_roots=[asn1_x509.Certificate.load(der) for der in trusted],
         other_certs=[asn1_x509.Certificate.load(der) for der in cas],
         crls=crls,
+        ocsps=_ocsp_responses(certificate),
         allow_fetching=False,
         revocation_mode="hard-fail",
+        signature_validator=SIGNATURE_VALIDATOR,  # SM2 chains and CRLs
     )
+
+
+def _ocsp_responses(certificate: Certificate) -> list[asn1_ocsp.OCSPResponse]:
+    """Our OCSP responder's answers about the signer's certificate and the platform TSA's (the
+    CA certificates above them are covered by the CRLs)."""
+    from inkseal.pki.responders import ocsp_responder
+
+    pairs = [(bytes(certificate.der), bytes(certificate.issuer.certificate_der))] if certificate.issuer else []
+    tsa = CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA, active=True).select_related("parent")
+    row = tsa.first()  # the one platform_timestamper stamps with
+    if row is not None and row.parent is not None:
+        pairs.append((bytes(row.certificate_der), bytes(row.parent.certificate_der)))
+    responder = ocsp_responder()
+    responses = [asn1_ocsp.OCSPResponse.load(responder.respond(_ocsp_request(*pair))) for pair in pairs]
+    return [response for response in responses if response["response_status"].native == "successful"]
+
+
+def _ocsp_request(certificate_der: bytes, issuer_der: bytes) -> bytes:
+    """A one-certificate OCSPRequest (CertID over SHA-256)."""
+    issuer = asn1_x509.Certificate.load(issuer_der)
+    cert_id = asn1_ocsp.CertId(
+        {
+            "hash_algorithm": {"algorithm": "sha256"},
+            "issuer_name_hash": hashlib.sha256(issuer.subject.dump()).digest(),
+            "issuer_key_hash": hashlib.sha256(bytes(issuer.public_key["public_key"])).digest(),
+            "serial_number": asn1_x509.Certificate.load(certificate_der).serial_number,
+        }
+    )
+    return bytes(asn1_ocsp.OCSPRequest({"tbs_request": {"request_list": [{"req_cert": cert_id}]}}).dump())
 
 
 def _seal_labels(seals: Sequence[Seal]) -> str:
@@ -532,22 +731,24 @@ def sign_document(task: SignTask, document: SignDocument) -> SignDocument:
     transaction. On any refusal nothing is stored."""
     if task.confirmed_at is None or not task.intent_method:
         raise IntentMissing(_("尚未完成意愿认证（短信验证码或 PIN 码）。"))
-    with document.original.open("rb") as handle:
-        data = handle.read()
     event_id = uuid.uuid4().hex
     try:
-        return _sign_locked(task, document, data, event_id)
+        # signed from the stored file into a spooled one: memory does not grow with the document
+        with document.original.open("rb") as source, tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as output:
+            return _sign_locked(task, document, cast(BinaryIO, source), cast(BinaryIO, output), event_id)
     except BaseException:
         if document.signed:
             document.signed.delete(save=False)  # the row rolled back: no half-signed file stays
         raise
 
 
-def _sign_locked(task: SignTask, document: SignDocument, data: bytes, event_id: str) -> SignDocument:
+def _sign_locked(
+    task: SignTask, document: SignDocument, source: BinaryIO, output: BinaryIO, event_id: str
+) -> SignDocument:
     with transaction.atomic():
         now = timezone.now()
-        certificate = Certificate.objects.select_related("holder").get(pk=task.certificate_id)
-        signer = seal_signer(certificate, now)  # row lock + check_can_sign
+        certificate = lock_for_signing(task.certificate_id, now)  # row lock + check_can_sign
+        signer = cached_seal_signer(certificate)
         if task.platform is not None:  # self-service: the holder signs their own document, no authorisation
             active_authorization(certificate, task.platform, task.confirmer_phone, now)
         placements, seals = placements_for(certificate, document.placements["specs"])
@@ -555,8 +756,9 @@ def _sign_locked(task: SignTask, document: SignDocument, data: bytes, event_id: 
         if level.needs_timestamper:
             reserve_serials(len(placements) * 4 + 4)  # signatures (keyword "all" may add), dummy, B-LTA
         try:
-            signed = sign_pdf(
-                data,
+            sign_pdf(
+                source,
+                output=output,
                 signer=signer,
                 placements=placements,
                 pades_level=level,
@@ -570,13 +772,13 @@ def _sign_locked(task: SignTask, document: SignDocument, data: bytes, event_id: 
             raise DomainError(
                 _("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc)
             )
-        assert isinstance(signed, bytes)
-        document.signed.save(f"{task.public_id}-{document.number}-signed.pdf", ContentFile(signed), save=False)
+        document.sha256_after = _sha256_of(_rewound(output))
+        document.signed.save(f"{task.public_id}-{document.number}-signed.pdf", File(_rewound(output)), save=False)
         document.status = TaskStatus.COMPLETED
-        document.sha256_after = hashlib.sha256(signed).hexdigest()
         document.error = ""
         document.save(update_fields=["signed", "status", "sha256_after", "error"])
-        _record(task, document, certificate, seals, event_id, now, SigningRecord.Result.SUCCESS)
+        signing_record = _record(task, document, certificate, seals, event_id, now, SigningRecord.Result.SUCCESS)
+        sign_for_record(signing_record, _ses_input(certificate, output), certificate=certificate, seals=seals, at=now)
         for seal in seals:
             record_seal_usage(
                 seal,
@@ -603,6 +805,17 @@ def _sign_locked(task: SignTask, document: SignDocument, data: bytes, event_id: 
     return document
 
 
+def _rewound(stream: BinaryIO) -> BinaryIO:
+    stream.seek(0)
+    return stream
+
+
+def _ses_input(certificate: Certificate, output: BinaryIO) -> bytes:
+    """The signed PDF for sign_for_record, which hashes it whole (SM3) for SM2 certificates only:
+    other signatures never read it into memory."""
+    return _rewound(output).read() if certificate.algorithm == SM2.name else b""
+
+
 def _record(
     task: SignTask,
     document: SignDocument,
@@ -615,7 +828,7 @@ def _record(
 ) -> SigningRecord:
     return SigningRecord.objects.create(
         event_id=event_id,
-        holder=certificate.holder,
+        holder_id=certificate.holder_id,
         task=task,
         document=document,
         platform_name=task.platform_name,

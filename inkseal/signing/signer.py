@@ -2,15 +2,18 @@
 
 The key itself never enters this module: anything with `sign(data) -> bytes` will do (soft
 keystore, PKCS#11 session, remote HSM). The handle hashes and signs `data` with the
-algorithm of the certificate: RSA PKCS#1 v1.5 with SHA-256, or ECDSA P-256 with SHA-256
-returning a DER `ECDSA-Sig-Value` (a raw r||s value is converted).
+algorithm of the certificate: RSA PKCS#1 v1.5 with SHA-256, ECDSA P-256 with SHA-256, or SM2
+over SM3(Z_A || data) with the default user ID (inkseal.pki's SM2 keys do exactly that), the
+last two returning DER SEQUENCE {r, s} (a raw r||s value is converted).
+
+SM2 certificates (id-ecPublicKey on curve 1.2.156.10197.1.301) get a GM/T 0010 CMS, an SM3
+byte-range digest and an SM3 time-stamp imprint; see inkseal.signing.cms and gmcms.
 """
 
 from __future__ import annotations
 
 import enum
 import functools
-import hashlib
 from collections.abc import Sequence
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
@@ -24,6 +27,8 @@ from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from inkseal.pki.algorithms import new_hash
+from inkseal.pki.gm import SM2_CURVE_OID
 from inkseal.signing.cms import CmsTemplate, der_length
 from inkseal.signing.errors import SignerUnsupported, TimestampFailed
 
@@ -40,21 +45,39 @@ class KeyHandle(Protocol):
 class SignatureAlgorithm(enum.Enum):
     RSA_SHA256 = "sha256_rsa"
     ECDSA_SHA256 = "sha256_ecdsa"
+    SM2_SM3 = "sm3_sm2"  # 1.2.156.10197.1.501, registered with asn1crypto by inkseal.signing.gmcms
 
     @property
     def mechanism(self) -> algos.SignedDigestAlgorithm:
         return algos.SignedDigestAlgorithm({"algorithm": self.value})
+
+    @property
+    def digest(self) -> str:
+        """hashlib (and pyHanko) name of the digest: the byte range, signed attributes, time-stamp imprint."""
+        return "sm3" if self is SignatureAlgorithm.SM2_SM3 else "sha256"
+
+    @property
+    def family(self) -> str:
+        """inkseal.pki's algorithm family of the keys that make these signatures."""
+        return _FAMILIES[self]
 
     @classmethod
     def for_certificate(cls, cert: asn1_x509.Certificate) -> SignatureAlgorithm:
         public_key = cert.public_key
         if public_key.algorithm == "rsa":
             return cls.RSA_SHA256
+        if public_key.algorithm == "ec" and _named_curve_oid(public_key) == SM2_CURVE_OID:
+            return cls.SM2_SM3
         if public_key.algorithm == "ec" and public_key.curve == ("named", "secp256r1"):
             return cls.ECDSA_SHA256
         raise SignerUnsupported(
             f"unsupported key type {public_key.algorithm} {public_key.curve if public_key.algorithm == 'ec' else ''}"
         )
+
+
+def _named_curve_oid(public_key: Any) -> str | None:
+    parameters = public_key["algorithm"]["parameters"]
+    return str(parameters.chosen.dotted) if parameters.name == "named" else None
 
 
 def as_asn1_certificate(cert: Certificate) -> asn1_x509.Certificate:
@@ -81,7 +104,9 @@ class CryptographyKeyHandle:
 def _cached_template(cert_der: bytes, chain_der: tuple[bytes, ...], mechanism: str) -> CmsTemplate:
     cert = asn1_x509.Certificate.load(cert_der)
     chain = [asn1_x509.Certificate.load(der) for der in chain_der]
-    return CmsTemplate.build(cert, chain, algos.SignedDigestAlgorithm({"algorithm": mechanism}))
+    algorithm = SignatureAlgorithm(mechanism)
+    gm = algorithm is SignatureAlgorithm.SM2_SM3
+    return CmsTemplate.build(cert, chain, algorithm.mechanism, digest=algorithm.digest, gm=gm)
 
 
 class SealSigner(Signer):
@@ -129,17 +154,22 @@ class SealSigner(Signer):
         assert cert is not None
         return cert
 
+    @property
+    def digest_algorithm(self) -> str:
+        """What the PDF byte range is hashed with: sha256, or sm3 for SM2 certificates."""
+        return self.algorithm.digest
+
     def max_signature_length(self) -> int:
         """Upper bound of the raw signature value, for reserving /Contents space."""
         if self.algorithm is SignatureAlgorithm.RSA_SHA256:
             return (self.certificate.public_key.bit_size + 7) // 8
-        return 72  # DER ECDSA-Sig-Value for P-256: two 33-byte INTEGERs + headers
+        return 72  # DER SEQUENCE {r, s} on a 256-bit curve (P-256, SM2): two 33-byte INTEGERs + headers
 
     def sign_raw_value(self, data: bytes) -> bytes:
         signature = self.key.sign(data)
-        if self.algorithm is SignatureAlgorithm.ECDSA_SHA256:
-            return _ecdsa_der(signature)
-        return signature
+        if self.algorithm is SignatureAlgorithm.RSA_SHA256:
+            return signature
+        return _ecdsa_der(signature)
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:
@@ -161,7 +191,7 @@ class SealSigner(Signer):
         fast = (
             is_pdf_sig
             and encap_content_info is None
-            and digest_algorithm == "sha256"
+            and digest_algorithm == self.digest_algorithm
             and (signed_attr_settings is None or _only_signing_time(signed_attr_settings))
         )
         if not fast:
@@ -181,7 +211,7 @@ class SealSigner(Signer):
     async def async_cms(
         self, document_digest: bytes, *, timestamper: TimeStamper | None = None, dry_run: bool = False
     ) -> bytes:
-        """DER ContentInfo for a PAdES signature over `document_digest` (SHA-256)."""
+        """DER ContentInfo for a PAdES signature over `document_digest` (`digest_algorithm`)."""
         signed_attrs = self.template.signed_attributes(document_digest)
         if dry_run:
             signature = bytes(self.max_signature_length())
@@ -189,7 +219,7 @@ class SealSigner(Signer):
             signature = self.sign_raw_value(signed_attrs)
         token = None
         if timestamper is not None:
-            token = await _time_stamp_token(timestamper, signature, dry_run)
+            token = await _time_stamp_token(timestamper, signature, self.digest_algorithm, dry_run)
         return self.template.content_info(signed_attrs, signature, token)
 
     async def async_contents_bound(self, timestamper: TimeStamper | None = None) -> int:
@@ -202,7 +232,11 @@ class SealSigner(Signer):
         return self._bounds[key][0]
 
 
-_FAMILIES = {SignatureAlgorithm.RSA_SHA256: "rsa", SignatureAlgorithm.ECDSA_SHA256: "ecdsa"}
+_FAMILIES = {
+    SignatureAlgorithm.RSA_SHA256: "rsa",
+    SignatureAlgorithm.ECDSA_SHA256: "ecdsa",
+    SignatureAlgorithm.SM2_SM3: "sm2",
+}
 
 
 def _check_key_matches(key: KeyHandle, algorithm: SignatureAlgorithm) -> None:
@@ -210,10 +244,10 @@ def _check_key_matches(key: KeyHandle, algorithm: SignatureAlgorithm) -> None:
     described = getattr(key, "algorithm", None)
     family = getattr(described, "family", None)
     hash_name = getattr(described, "hash_name", None)
-    if family is not None and family != _FAMILIES[algorithm]:
-        raise SignerUnsupported(f"the key is {family}, the certificate needs {_FAMILIES[algorithm]}")
-    if hash_name is not None and hash_name != "sha256":
-        raise SignerUnsupported(f"the key signs {hash_name} digests; PDF seals here use SHA-256")
+    if family is not None and family != algorithm.family:
+        raise SignerUnsupported(f"the key is {family}, the certificate needs {algorithm.family}")
+    if hash_name is not None and hash_name != algorithm.digest:
+        raise SignerUnsupported(f"the key signs {hash_name} digests; these seals use {algorithm.digest}")
 
 
 def _only_signing_time(settings: Any) -> bool:
@@ -222,23 +256,24 @@ def _only_signing_time(settings: Any) -> bool:
     )
 
 
-async def _time_stamp_token(timestamper: TimeStamper, signature: bytes, dry_run: bool) -> bytes:
+async def _time_stamp_token(timestamper: TimeStamper, signature: bytes, digest: str, dry_run: bool) -> bytes:
+    """RFC 3161 token over the signature value, the imprint hashed like the rest of the CMS."""
     try:
         if dry_run:
-            token = await timestamper.async_dummy_response("sha256")
+            token = await timestamper.async_dummy_response(digest)
         else:
-            token = await timestamper.async_timestamp(hashlib.sha256(signature).digest(), "sha256")
+            token = await timestamper.async_timestamp(new_hash(digest, signature).digest(), digest)
     except (TimestampRequestError, OSError) as exc:
         raise TimestampFailed(f"the time-stamping authority failed: {exc}") from exc
     return bytes(token.dump())
 
 
 def _ecdsa_der(signature: bytes) -> bytes:
-    """Accept DER (what `cryptography` returns) or raw r||s (what PKCS#11 returns)."""
+    """Accept DER (what `cryptography` and inkseal.pki return) or raw r||s (what PKCS#11 returns)."""
     if len(signature) >= 8 and signature[0] == 0x30 and signature[1:2] == der_length(len(signature) - 2):
         return signature
     if len(signature) != 64:
-        raise SignerUnsupported("ECDSA signature is neither DER nor a 64-byte r||s value")
+        raise SignerUnsupported("ECDSA/SM2 signature is neither DER nor a 64-byte r||s value")
     r = int.from_bytes(signature[:32], "big")
     s = int.from_bytes(signature[32:], "big")
     return encode_dss_signature(r, s)

@@ -9,6 +9,7 @@ inkseal.pki uses) and handed out from a per-thread pool.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from asn1crypto import tsp
@@ -36,9 +37,13 @@ def reserve_serials(count: int) -> None:
     from django.db import transaction
 
     from inkseal.pki.authorities import locked_counter
+    from inkseal.pki.models import Counter
 
-    with transaction.atomic():
-        counter = locked_counter(TSA_SERIAL_COUNTER)
+    with transaction.atomic(savepoint=False):  # the signing transaction, or one of its own
+        # the row exists after the first time stamp: lock it in one query, no savepoints
+        counter = Counter.objects.select_for_update().filter(name=TSA_SERIAL_COUNTER).first()
+        if counter is None:
+            counter = locked_counter(TSA_SERIAL_COUNTER)
         first = counter.value + 1
         counter.value += count
         counter.save(update_fields=["value"])
@@ -53,18 +58,26 @@ def _next_serial() -> int:
 
 
 _current: tuple[tuple[object, ...], InProcessTimeStamper] | None = None
+_checked: tuple[int, float] = (-1, 0.0)  # (CA generation, monotonic time) of the last look at the TSA row
 _lock = threading.Lock()
 
 
 def platform_timestamper() -> InProcessTimeStamper:
     """The platform TSA (inkseal.pki) with reserved serials; OSError when there is no TSA yet.
-    One stamper per TSA key: signers cache their size reservation per stamper."""
-    global _current
-    from inkseal.pki.authorities import parsed_certificate
+    One stamper per TSA key: signers cache their size reservation per stamper. Like the TSA's
+    HTTP endpoint (pki.responders), the TSA row is looked at again when this process changed CA
+    rows and at most every RECHECK_SECONDS otherwise, not on every signature."""
+    global _current, _checked
+    from inkseal.pki.authorities import generation, parsed_certificate
     from inkseal.pki.keystore_config import keystore
     from inkseal.pki.models import CertificateAuthority
+    from inkseal.pki.responders import RECHECK_SECONDS
     from inkseal.pki.tsa import TimeStampAuthority
 
+    current, (checked_generation, checked_at) = _current, _checked
+    if current is not None and checked_generation == generation() and time.monotonic() - checked_at < RECHECK_SECONDS:
+        return current[1]
+    checking = (generation(), time.monotonic())
     row = (
         CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA, active=True)
         .select_related("parent")
@@ -74,6 +87,7 @@ def platform_timestamper() -> InProcessTimeStamper:
         raise OSError("no time-stamp authority configured")
     version: tuple[object, ...] = (row.fingerprint, row.key_backend, row.key_id)
     with _lock:
+        _checked = checking
         if _current is None or _current[0] != version:
             chain = [parsed_certificate(bytes(row.parent.certificate_der))] if row.parent else []
             authority = TimeStampAuthority(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inkseal.signing import views
+from inkseal.signing import ses_views, views
 
 app_name = "signing"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("sign/self/tasks/<str:public_id>/documents/<int:number>", views.self_sign_download, name="self_download"),
     # 应用记录: the list is portal:records (/records/), wired in portal/urls.py.
     path("records/<str:event_id>/", views.record_detail, name="record"),
+    path("records/<str:event_id>/ses-signature", ses_views.record_ses_signature, name="record_ses_signature"),
     path("certificates/<int:pk>/authorisations/", views.authorizations, name="authorizations"),
     path(
         "certificates/<int:pk>/authorisations/<int:authorization_id>/revoke",

@@ -16,6 +16,7 @@ from ninja.decorators import decorate_view
 
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
+from inkseal.seals.ses_services import SesFileMissing, check_ses_body_size, verify_ses
 from inkseal.signing.verification import FileMissing, check_body_size, check_rate, check_upload_size, verify_document
 
 router = Router(tags=["verification"])
@@ -26,19 +27,25 @@ class Error(Schema):
     message: str
 
 
-def refuse_early(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Rate limit and size cap before Django parses (and spools to disk) the multipart body."""
+def refuse_early(
+    check_size: Callable[[str | None], None],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Rate limit and size cap (`check_size` of the Content-Length) before Django parses (and
+    spools to disk) the multipart body."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            check_rate(client_ip(request))
-            check_body_size(request.META.get("CONTENT_LENGTH"))
-        except DomainError as exc:
-            return JsonResponse(exc.as_dict(), status=exc.status)
-        return view(request, *args, **kwargs)
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                check_rate(client_ip(request))
+                check_size(request.META.get("CONTENT_LENGTH"))
+            except DomainError as exc:
+                return JsonResponse(exc.as_dict(), status=exc.status)
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
 
 
 @router.post(
@@ -56,9 +63,34 @@ def refuse_early(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     ),
     response={200: dict[str, Any], 400: Error, 413: Error, 429: Error},
 )
-@decorate_view(refuse_early)
+@decorate_view(refuse_early(check_body_size))
 def verify(request: HttpRequest, file: File[UploadedFile | None] = None, password: Form[str] = "") -> dict[str, Any]:
     if file is None:
         raise FileMissing(_("请上传要验签的 PDF 文件（字段 file）。"))
     check_upload_size(file.size)
     return verify_document(file, password=password or None).as_dict()
+
+
+@router.post(
+    "/ses",
+    auth=None,
+    summary="Verify a GB/T 38540 electronic signature (电子签章验证)",
+    description=(
+        "Upload an SES_Signature (GB/T 38540-2020 or GM/T 0031-2014; DER, Base64 or PEM) in the multipart "
+        "field `signature` and the document it signs in `document`. The checks run in the standard's order "
+        "and each is reported in `steps` (`step`, `status` passed/failed/skipped, `code`, `label`, `message`): "
+        "signature, signer_in_seal, seal_signature, maker_certificate, seal_validity, signer_certificate, "
+        "data_hash, timestamp. `valid` is true when none failed; `failure` is the first that did. Bad uploads "
+        "get 4xx with `error` (file_missing, ses_malformed, ses_too_large, verify_rate_limited)."
+    ),
+    response={200: dict[str, Any], 400: Error, 413: Error, 429: Error},
+)
+@decorate_view(refuse_early(check_ses_body_size))
+def verify_ses_signature(
+    request: HttpRequest,
+    signature: File[UploadedFile | None] = None,
+    document: File[UploadedFile | None] = None,
+) -> dict[str, Any]:
+    if signature is None or document is None:
+        raise SesFileMissing(_("请上传电子签章数据（字段 signature）和签章原文（字段 document）。"))
+    return verify_ses(signature.read(), document.read()).as_dict()

@@ -5,6 +5,8 @@ time and the time-stamp time, the seal picture from its appearance, whether the 
 are intact, what changed afterwards (pyHanko's difference analysis: level, fields, whether
 the certification allowed it), trust against the given roots, revocation status (from the
 document's DSS, or fetched when allowed), the PAdES level reached and the DocMDP level.
+SM2 signatures (GM/T 0010 CMS), SM2 certificates, CRLs and OCSP responses are checked through
+inkseal.signing.gmcms's hooks and reported exactly like RSA and ECDSA ones.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from inkseal.signing.errors import PdfEncrypted, PdfMalformed, PdfNotPdf
 from inkseal.signing.extract import seal_png
+from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, adopt_gm_content
 from inkseal.signing.pdfdict import lookup
 from inkseal.signing.signer import Certificate, as_asn1_certificate
 
@@ -189,9 +192,10 @@ async def async_verify_pdf(
         crls=embedded_revinfo.crls,
         allow_fetching=allow_fetching,
         revocation_mode="soft-fail",
+        signature_validator=SIGNATURE_VALIDATOR,
     )
     try:
-        embedded = list(reader.embedded_signatures)
+        embedded = [adopt_gm_content(sig) for sig in reader.embedded_signatures]
     except (PyHankoPdfError, KeyError, TypeError, ValueError) as exc:
         raise PdfMalformed(f"the signatures cannot be read: {exc}") from exc
     checker = _Checker(reader, context, embedded_revinfo, embedded, extract_seals)

@@ -40,7 +40,13 @@ def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         task = services.task_for_token(token)
     except DomainError as exc:
-        return render(request, "signing/confirm_closed.html", {"error": exc}, status=exc.status)
+        closed = services.task_by_token(token) if not isinstance(exc, NotFound) else None
+        return render(
+            request,
+            "signing/confirm_closed.html",
+            {"error": exc, "return_url": services.return_url(closed) if closed else ""},
+            status=exc.status,
+        )
     documents = list(task.documents.order_by("number"))
     for document in documents:
         overlays = document.placements.get("overlays", [])
@@ -59,6 +65,7 @@ def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
             "masked_phone": task.confirmer_phone[:3] + "****" + task.confirmer_phone[-4:],
             "has_pin": task.certificate.has_pin,
             "download_url": reverse("signing:self_download", args=[task.public_id, 1]) if task.is_self_service else "",
+            "return_url": services.return_url(task),
         },
     )
 

@@ -55,3 +55,51 @@ def test_enterprise_buys_a_free_cloud_certificate(
     page.goto(f"{live_server.url}/applications/?tab=all")
     assert application.number in page.locator("#applications").inner_text()
     screenshot(page, "orders-list")
+
+
+def test_operator_approves_and_rejects_in_the_back_office(
+    page: Any, live_server: Any, holder: Any, product: Any, ca_hierarchy: Any
+) -> None:
+    """The review buttons sit inside the admin's change form: each must post to its own action."""
+    from django.contrib.auth.models import Permission, User
+
+    from tests.orders.conftest import order
+
+    operator = User.objects.create_user("reviewer-e2e", password="x", is_staff=True)
+    operator.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["orders", "pki"]))
+    cloud = product(name="云企业双证书（ECDSA）-1年期", code="cloudca-ec-1Y-bo")
+    applications = []
+    for _ in range(2):
+        user = holder()
+        assert order(user, cloud).status_code == 302
+        application = Application.objects.get(party=user.party)
+        submitted = user.client.post(
+            f"/applications/{application.number}/apply/", {"seals": [seal.pk for seal in user.seals]}
+        )
+        assert submitted.status_code == 302
+        applications.append(application)
+
+    page.goto(f"{live_server.url}/backoffice/login/")
+    page.fill("#id_username", "reviewer-e2e")
+    page.fill("#id_password", "x")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/backoffice/orders/application/{applications[0].pk}/change/")
+    page.click("#approve")
+    page.wait_for_selector(".messagelist")
+    assert "审核通过，已签发证书" in page.locator(".messagelist").inner_text()
+    applications[0].refresh_from_db()
+    assert applications[0].certificate is not None
+
+    page.goto(f"{live_server.url}/backoffice/orders/application/{applications[1].pk}/change/")
+    page.click("#reject")  # no reason: refused with a message, nothing changes
+    page.wait_for_selector(".messagelist")
+    applications[1].refresh_from_db()
+    assert applications[1].certificate is None
+    state_before = applications[1].state
+    page.fill("#reason", "营业执照不清晰")
+    page.click("#reject")
+    page.wait_for_selector(".messagelist")
+    assert "已驳回" in page.locator(".messagelist").inner_text()
+    applications[1].refresh_from_db()
+    assert applications[1].state != state_before
+    assert applications[1].reject_reason == "营业执照不清晰"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -66,6 +67,16 @@ def product(platform: TradingPlatform) -> Callable[..., Product]:
 
 
 def make_seal(party: Any, person: Person, kind: str) -> Seal:
+    """An active seal whose image file exists (binding to an SM2 certificate reads it to make the
+    GB/T 38540 electronic seal)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+    from PIL import Image
+
+    if not storages["default"].exists("seals/test.png"):
+        picture = io.BytesIO()
+        Image.new("RGBA", (64, 64), (200, 0, 0, 255)).save(picture, "PNG")
+        storages["default"].save("seals/test.png", ContentFile(picture.getvalue()))
     return Seal.objects.create(
         owner=party,
         kind=kind,

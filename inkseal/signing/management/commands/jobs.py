@@ -1,5 +1,6 @@
-"""`inkseal jobs run [--once]`: deliver due callbacks (and purge expired signed files) in a loop.
-`inkseal jobs purge`: delete signed documents older than INKSEAL_SIGNED_RETENTION_DAYS now."""
+"""`inkseal jobs run [--once]`: deliver due callbacks (and purge expired files) in a loop.
+`inkseal jobs purge`: delete signed documents older than INKSEAL_SIGNED_RETENTION_DAYS and
+self-service uploads never signed older than INKSEAL_SIGN_DRAFT_RETENTION_HOURS, now."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from inkseal.signing.selfservice import purge_abandoned_drafts
 from inkseal.signing.services import purge_signed_documents
 from inkseal.signing.tasks import run_due_jobs
 
@@ -22,7 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "purge":
-            self.stdout.write(f"purged {purge_signed_documents()} documents")
+            documents, drafts = purge_signed_documents(), purge_abandoned_drafts()
+            self.stdout.write(f"purged {documents} documents, {drafts} abandoned uploads")
             return
         last_purge = 0.0
         while True:
@@ -31,6 +34,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"attempted {delivered} callbacks")
             if time.monotonic() - last_purge > 3600:
                 purge_signed_documents()
+                purge_abandoned_drafts()
                 last_purge = time.monotonic()
             if options["once"]:
                 return
