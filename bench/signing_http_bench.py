@@ -1,6 +1,6 @@
 """Signatures per second through the signing API end to end, against in-process signing.
 
-    .venv/bin/python bench/signing_http_bench.py [--seconds 5] [--clients 4] [--workers 2] [--no-server]
+    .venv/bin/python bench/signing_http_bench.py [--seconds 5] [--clients 4] [--workers 2] [--batch 10] [--no-server]
 
 A throwaway var dir and SQLite database; a CA hierarchy, an enterprise with an RSA-2048 cloud
 certificate and a bound 42 mm 公章, a platform with API credentials and one authorisation per
@@ -14,7 +14,9 @@ client (each client confirms as its own authorised person).
    confirmation, records, audit rows, download;
 3. the same over HTTP against `inkseal serve` (gunicorn, as `make run` serves it: --workers
    processes of 4 threads) with --clients concurrent clients on the same machine. The clients
-   read their SMS codes from the outbox table (the phone's part); everything else is the API.
+   read their SMS codes from the outbox table (the phone's part); everything else is the API;
+   then again with tasks of --batch documents (one confirmation signs them all, as a bidder
+   signing a whole bid does), which spreads the task, SMS and confirmation over the batch.
 The ratios compare each API figure with the in-process figures measured in the same run.
 """
 
@@ -94,12 +96,13 @@ class Fixture:
     client_secret: str
     phones: list[str]
 
-    def spec(self, phone: str = PHONE) -> str:
+    def spec(self, phone: str = PHONE, documents: int = 1) -> str:
+        placements = [{"seal_type": "official", "page": 1, "x": 300, "y": 300}]
         return json.dumps(
             {
                 "signer": {"certificate_serial": self.certificate.serial},
                 "confirmer": {"phone": phone},
-                "documents": [{"file": 0, "placements": [{"seal_type": "official", "page": 1, "x": 300, "y": 300}]}],
+                "documents": [{"file": n, "placements": placements} for n in range(documents)],
                 "business_type": "投标文件",
             }
         )
@@ -297,8 +300,9 @@ def served(workers: int = 2) -> Iterator[Server]:
 class HttpClient:
     """One platform client driving whole tasks over HTTP; its authorised person reads the SMS."""
 
-    def __init__(self, server: Server, fixture: Fixture, phone: str):
-        self.server, self.phone, self.spec = server, phone, fixture.spec(phone)
+    def __init__(self, server: Server, fixture: Fixture, phone: str, documents: int = 1):
+        self.server, self.phone, self.documents = server, phone, documents
+        self.spec = fixture.spec(phone, documents)
         self.session = requests.Session()
         token = self.session.post(
             f"{server.url}/api/v1/oauth/token",
@@ -316,10 +320,20 @@ class HttpClient:
     def sign(self, pdf: bytes | Path, name: str = "bid.pdf", timings: dict[str, float] | None = None) -> bytes:
         """Task → SMS code → confirmation → download; the signed PDF. `timings`: seconds per step."""
         url, marks = self.server.url, [time.perf_counter()]
-        with open(pdf, "rb") if isinstance(pdf, Path) else io.BytesIO(pdf) as upload:
+        if self.documents > 1:  # a batch: one task, one confirmation, every document signed
+            assert isinstance(pdf, bytes)
+            files = [("files", (f"{n}-{name}", io.BytesIO(pdf))) for n in range(self.documents)]
             created = self.session.post(
-                f"{url}/api/v1/sign-tasks", data={"spec": self.spec}, files={"files": (name, upload)}, headers=self.auth
+                f"{url}/api/v1/sign-tasks", data={"spec": self.spec}, files=files, headers=self.auth
             )
+        else:
+            with open(pdf, "rb") if isinstance(pdf, Path) else io.BytesIO(pdf) as upload:
+                created = self.session.post(
+                    f"{url}/api/v1/sign-tasks",
+                    data={"spec": self.spec},
+                    files={"files": (name, upload)},
+                    headers=self.auth,
+                )
         assert created.status_code == 201, created.content[:500]
         task = created.json()
         confirm = task["confirm_url"].rsplit("/", 1)[-1]
@@ -328,8 +342,9 @@ class HttpClient:
         done = self.session.post(f"{url}/api/v1/confirm/{confirm}", json={"method": "sms", "code": self.sms_code()})
         assert done.ok and done.json()["status"] == "completed", done.content[:500]
         marks.append(time.perf_counter())
-        signed = self.session.get(f"{url}/api/v1/sign-tasks/{task['id']}/documents/1", headers=self.auth)
-        assert signed.status_code == 200
+        for n in range(1, self.documents + 1):
+            signed = self.session.get(f"{url}/api/v1/sign-tasks/{task['id']}/documents/{n}", headers=self.auth)
+            assert signed.status_code == 200
         marks.append(time.perf_counter())
         if timings is not None:
             for step, (begin, end) in zip(("upload", "confirm", "download"), itertools.pairwise(marks), strict=True):
@@ -337,9 +352,10 @@ class HttpClient:
         return signed.content
 
 
-def http_rate(server: Server, fixture: Fixture, pdf: bytes, clients: int, seconds: float) -> float:
-    """Signatures per second with `clients` threads each driving whole tasks at once."""
-    pool = [HttpClient(server, fixture, phone) for phone in fixture.phones[:clients]]
+def http_rate(server: Server, fixture: Fixture, pdf: bytes, clients: int, seconds: float, documents: int = 1) -> float:
+    """Signatures per second with `clients` threads each driving whole tasks (of `documents`
+    one-page PDFs, one seal each) at once."""
+    pool = [HttpClient(server, fixture, phone, documents) for phone in fixture.phones[:clients]]
     for client in pool:
         client.sign(pdf)  # warm up every worker thread's caches
     counts = [0] * clients
@@ -348,7 +364,7 @@ def http_rate(server: Server, fixture: Fixture, pdf: bytes, clients: int, second
     def drive(index: int) -> None:
         while time.perf_counter() < stop:
             pool[index].sign(pdf)
-            counts[index] += 1
+            counts[index] += documents
 
     start = time.perf_counter()
     threads = [threading.Thread(target=drive, args=(n,)) for n in range(clients)]
@@ -365,6 +381,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="concurrent API clients over HTTP")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (make run: 2)")
     parser.add_argument("--no-server", action="store_true", help="skip the HTTP measurement")
+    parser.add_argument("--batch", type=int, default=10, help="documents per task in the batch measurement (0: skip)")
     args = parser.parse_args()
     fixture = setup(confirmers=max(1, args.clients))
     pdf = one_page_pdf()
@@ -385,11 +402,18 @@ def main() -> None:
     if not args.no_server:
         with served(args.workers) as server:
             http = http_rate(server, fixture, pdf, args.clients, args.seconds)
+            batch = http_rate(server, fixture, pdf, args.clients, args.seconds, args.batch) if args.batch > 1 else 0.0
         print(
             f"API end to end over HTTP, gunicorn {args.workers}x4 threads, {args.clients} clients:"
             f" {http:7.1f} signatures/s  ({http / local:.2f}x in-process 1 thread,"
             f" {http / parallel:.2f}x in-process {args.workers} processes)"
         )
+        if batch:
+            print(
+                f"  the same, tasks of {args.batch} documents (one confirmation):"
+                f" {batch:7.1f} signatures/s  ({batch / local:.2f}x in-process 1 thread,"
+                f" {batch / parallel:.2f}x in-process {args.workers} processes)"
+            )
 
 
 if __name__ == "__main__":
