@@ -1,11 +1,13 @@
 """Drive the whole signing API against a running demo (`make run`), as an integrator would.
 
-    .venv/bin/python examples/sign_with_api.py [file.pdf] [--out signed.pdf]
+    .venv/bin/python examples/sign_with_api.py [file.pdf] [--out signed.pdf] [--algorithm sm2]
 
 Reads var/demo.json (written by `make run`): the demo platform's client credentials and the
 enterprise certificate authorised to the demo bidder. Then: token → sign task → SMS code (read
 from the sandbox outbox, /dev/sms.json) → confirmation → signed PDF → POST /api/v1/verify.
-Without a file it signs a blank A4 page made here. Exits non-zero at the first refusal.
+Without a file it signs a blank A4 page made here. `--algorithm sm2` signs with the demo
+enterprise's SM2 dual certificate instead of its RSA one (a GM/T 0010 signature, which also
+leaves a GB/T 38540 电子签章 in 应用记录). Exits non-zero at the first refusal.
 """
 
 from __future__ import annotations
@@ -45,10 +47,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pdf", nargs="?", type=Path)
     parser.add_argument("--out", type=Path, default=Path("signed.pdf"))
+    parser.add_argument("--algorithm", help="the demo certificate's algorithm (e.g. sm2); default: the first")
+    parser.add_argument("--demo-json", type=Path, default=ROOT / "var" / "demo.json")
     args = parser.parse_args()
-    demo = json.loads((ROOT / "var" / "demo.json").read_text())
+    demo = json.loads(args.demo_json.read_text())
     base, api = demo["inkseal_url"], demo["platform"]["api"]
-    certificate = next(c for c in demo["certificates"] if c["kind"] == "enterprise")
+    certificate = next(
+        c
+        for c in demo["certificates"]
+        if c["kind"] == "enterprise" and (args.algorithm is None or c.get("algorithm") == args.algorithm)
+    )
     confirmer = certificate["authorised_person"]
     pdf = args.pdf.read_bytes() if args.pdf else blank_a4()
 
