@@ -41,6 +41,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.path import ValidationPath
 
+from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
 from inkseal.signing.appearance import DocumentImages, date_label, format_seal_date
 from inkseal.signing.document import DEFAULT_MAX_PAGES, Document, Source, open_document, open_writer, working_copy
 from inkseal.signing.errors import PdfLocked, PlacementError

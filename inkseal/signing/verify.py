@@ -34,6 +34,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel, TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
+from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
 from inkseal.signing.errors import PdfEncrypted, PdfMalformed, PdfNotPdf
 from inkseal.signing.extract import seal_png
 from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, adopt_gm_content
