@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice
-from inkseal.seals.models import Seal, SealUsage
+from inkseal.seals.models import ElectronicSeal, Seal, SealMaker, SealUsage
 from inkseal.seals.services import seal_image_bytes
 
 
@@ -58,3 +58,21 @@ class SealUsageAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "seal", "used_at", "document_name", "platform_name", "certificate_serial"]
     search_fields = ["event_id", "document_name", "platform_name", "certificate_serial"]
     date_hierarchy = "used_at"
+
+
+@admin.register(SealMaker, site=backoffice)
+class SealMakerAdmin(ReadOnlyAdmin):
+    """制章者证书: the seal-making certificates (made by bootstrap, renewed before expiry)."""
+
+    list_display = ["serial", "issuer", "not_before", "not_after", "active", "created_at"]
+    list_filter = ["active"]
+    exclude = ["certificate_der", "key_backend", "key_id"]
+
+
+@admin.register(ElectronicSeal, site=backoffice)
+class ElectronicSealAdmin(ReadOnlyAdmin):
+    """电子印章 (GB/T 38540 SES_Seal) made when seals were bound to SM2 certificates."""
+
+    list_display = ["es_id", "seal", "certificate", "maker", "valid_start", "valid_end", "created_at"]
+    search_fields = ["es_id", "certificate__serial", "seal__name"]
+    exclude = ["der"]

@@ -133,6 +133,24 @@ def test_binding_a_seal_to_an_sm2_certificate_makes_its_electronic_seal(sm2_hold
     assert ElectronicSeal.objects.filter(certificate=sm2_holder.certificate).count() == 2
 
 
+def test_operators_see_seal_makers_and_electronic_seals_in_the_back_office(sm2_holder: Sm2Holder) -> None:
+    from django.contrib.auth.models import Permission, User
+
+    operator = User.objects.create_user("seal-viewer", password="x", is_staff=True)
+    operator.user_permissions.add(*Permission.objects.filter(codename__in=["view_sealmaker", "view_electronicseal"]))
+    client = Client()
+    client.force_login(operator)
+    electronic = ElectronicSeal.objects.filter(certificate=sm2_holder.certificate).first()
+    assert electronic is not None
+    listing = client.get("/backoffice/seals/electronicseal/")
+    assert listing.status_code == 200 and electronic.es_id in listing.content.decode()
+    detail = client.get(f"/backoffice/seals/electronicseal/{electronic.pk}/change/")
+    assert detail.status_code == 200
+    makers = client.get("/backoffice/seals/sealmaker/")
+    assert makers.status_code == 200 and electronic.maker.serial in makers.content.decode()
+    assert client.post(f"/backoffice/seals/electronicseal/{electronic.pk}/delete/").status_code == 403
+
+
 def test_rsa_certificates_get_no_electronic_seal(sm2_holder: Sm2Holder) -> None:
     enterprise = sm2_holder.certificate.holder
     rsa = issue_cloud_certificate(enterprise, algorithm=RSA_2048, years=1, actor=ACTOR)
