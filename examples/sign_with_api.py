@@ -1,13 +1,14 @@
 """Drive the whole signing API against a running demo (`make run`), as an integrator would.
 
-    .venv/bin/python examples/sign_with_api.py [file.pdf] [--out signed.pdf] [--algorithm sm2]
+    .venv/bin/python examples/sign_with_api.py [file.pdf] [--out signed.pdf] [--algorithm rsa-2048]
 
 Reads var/demo.json (written by `make run`): the demo platform's client credentials and the
 enterprise certificate authorised to the demo bidder. Then: token → sign task → SMS code (read
 from the sandbox outbox, /dev/sms.json) → confirmation → signed PDF → POST /api/v1/verify.
-Without a file it signs a blank A4 page made here. `--algorithm sm2` signs with the demo
-enterprise's SM2 dual certificate instead of its RSA one (a GM/T 0010 signature, which also
-leaves a GB/T 38540 电子签章 in 应用记录). Exits non-zero at the first refusal.
+Without a file it signs a blank A4 page made here. By default it signs with the demo enterprise's
+first certificate, its SM2 dual certificate (a GM/T 0010 signature, which also leaves a GB/T 38540
+电子签章 in 应用记录); `--algorithm rsa-2048` picks its RSA certificate (a PAdES signature that
+international readers such as Adobe Reader and pdfsig accept). Exits non-zero at the first refusal.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pdf", nargs="?", type=Path)
     parser.add_argument("--out", type=Path, default=Path("signed.pdf"))
-    parser.add_argument("--algorithm", help="the demo certificate's algorithm (e.g. sm2); default: the first")
+    parser.add_argument("--algorithm", help="the demo certificate's algorithm (sm2, rsa-2048); default: the first")
     parser.add_argument("--demo-json", type=Path, default=ROOT / "var" / "demo.json")
     args = parser.parse_args()
     demo = json.loads(args.demo_json.read_text())

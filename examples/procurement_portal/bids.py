@@ -57,7 +57,8 @@ SEAL_GAP = 110.0  # points between the centres of the main seal and the 法定�
 
 def certificate_label(entry: dict[str, Any]) -> str:
     kind = "企业证书" if entry.get("kind") == "enterprise" else "个人证书"
-    return f"{entry['holder']}（{kind}，序列号 {entry['serial'][:8]}…）"
+    algorithm = str(entry.get("algorithm", "")).split("-")[0].upper()
+    return f"{entry['holder']}（{kind} · {algorithm}，序列号 {entry['serial'][:8]}…）"
 
 
 def seal_types_for(entry: dict[str, Any]) -> list[str]:

@@ -65,6 +65,6 @@ def demo_step(document: dict[str, Any]) -> None:
     dual = _cloud_signing_certificate(enterprise.party, SM2)
     document["certificates"] = [
         _entry(personal, expert.name, Certificate.SubjectKind.PERSONAL),
-        _entry(corporate, enterprise.name, Certificate.SubjectKind.ENTERPRISE),
-        _entry(dual, enterprise.name, Certificate.SubjectKind.ENTERPRISE),
+        _entry(dual, enterprise.name, Certificate.SubjectKind.ENTERPRISE),  # SM2 first: the default, as in the manual
+        _entry(corporate, enterprise.name, Certificate.SubjectKind.ENTERPRISE),  # RSA: for international readers
     ]
