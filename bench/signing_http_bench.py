@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/signing_http_bench.py [--seconds 5] [--clients 4] [--workers 2] [--batch 10] [--no-server]
 
-A throwaway var dir and SQLite database; a CA hierarchy, an enterprise with an RSA-2048 cloud
+A throwaway var dir and SQLite database (or the PostgreSQL database of DATABASE_URL, e.g. under
+`scripts/with-postgres.sh`); a CA hierarchy, an enterprise with an RSA-2048 cloud
 certificate and a bound 42 mm 公章, a platform with API credentials and one authorisation per
 client (each client confirms as its own authorised person).
 1. in process: `sign_pdf` with the cached seal signer and our TSA (PAdES B-T), one-page PDF,
@@ -31,7 +32,6 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -58,7 +58,6 @@ django.setup()
 from datetime import timedelta  # noqa: E402
 
 import requests  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
@@ -309,13 +308,11 @@ class HttpClient:
             data={"client_id": fixture.client_id, "client_secret": fixture.client_secret},
         ).json()["access_token"]
         self.auth = {"Authorization": f"Bearer {token}"}
-        self.outbox = sqlite3.connect(settings.DATABASES["default"]["NAME"], timeout=20, check_same_thread=False)
 
     def sms_code(self) -> str:
-        row = self.outbox.execute(
-            "SELECT body FROM notify_smsmessage WHERE phone = ? ORDER BY id DESC LIMIT 1", (self.phone,)
-        ).fetchone()
-        return CODE.search(row[0]).group(1)  # type: ignore[union-attr]
+        """The phone's part: read the code from the sandbox outbox table (SQLite or PostgreSQL)."""
+        body = SmsMessage.objects.filter(phone=self.phone).order_by("-pk").values_list("body", flat=True).first()
+        return CODE.search(body or "").group(1)  # type: ignore[union-attr]
 
     def sign(self, pdf: bytes | Path, name: str = "bid.pdf", timings: dict[str, float] | None = None) -> bytes:
         """Task → SMS code → confirmation → download; the signed PDF. `timings`: seconds per step."""

@@ -351,7 +351,7 @@ def apply_task(bid_pk: int, task: dict[str, Any], *, callback: bool = False) -> 
             raise InksealError("下载的签章文件与电子签章平台公布的摘要不符。")
         signed = data, digest
     with transaction.atomic():
-        bid = Bid.objects.select_for_update().get(pk=bid_pk)
+        bid = Bid.objects.select_for_update(no_key=True).get(pk=bid_pk)
         now = timezone.now()
         bid.task_status = status
         bid.checked_at = now

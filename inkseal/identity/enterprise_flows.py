@@ -147,7 +147,7 @@ def check_application(person: Person, enterprise: Enterprise, app: EnterpriseApp
 
 def _lock(enterprise: Enterprise, person: Person, ctx: RequestContext) -> Enterprise:
     """The enterprise row, locked, after closing micro-deposits nobody confirmed in time."""
-    locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    locked = Enterprise.objects.select_for_update(no_key=True).get(pk=enterprise.pk)
     for stale in _stale_deposits(locked):
         finish_attempt(stale, Verdict.refuse("deposit_expired", _("打款金额确认已超时，请重新认证。")))
         _conclude(locked, stale)
@@ -321,12 +321,12 @@ def do_confirm_micro_deposit(person: Person, attempt_id: int, amount: str, ctx: 
     with transaction.atomic():
         attempt = attempt_for(person, attempt_id)
         attempt = (
-            VerificationAttempt.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=attempt.pk)
+            VerificationAttempt.objects.select_for_update(of=("self",), no_key=True).select_related("enterprise").get(pk=attempt.pk)
         )
-        deposit = MicroDeposit.objects.select_for_update().filter(attempt=attempt).first()
+        deposit = MicroDeposit.objects.select_for_update(no_key=True).filter(attempt=attempt).first()
         if deposit is None or attempt.enterprise is None or not attempt.is_pending:
             raise VerificationNotAllowed(_("该打款验证已结束。"))
-        enterprise = Enterprise.objects.select_for_update().get(pk=attempt.enterprise.pk)
+        enterprise = Enterprise.objects.select_for_update(no_key=True).get(pk=attempt.enterprise.pk)
         if deposit.expires_at <= timezone.now():
             finish_attempt(attempt, Verdict.refuse("deposit_expired", _("打款金额确认已超时，请重新认证。")))
         elif hmac.compare_digest(deposit.amount_hash, _amount_hash(attempt, cents)):

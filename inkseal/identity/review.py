@@ -27,7 +27,7 @@ def do_review(attempt_id: int, approve: bool, reason: str, operator: Actor, ctx:
     if not approve and not reason:
         raise VerificationInvalid(_("驳回时请填写原因，申请人会看到它。"), field="reason")
     with transaction.atomic():
-        attempt = review_queue().select_for_update().filter(pk=attempt_id).first()
+        attempt = review_queue().select_for_update(no_key=True).filter(pk=attempt_id).first()
         if attempt is None:
             raise VerificationNotAllowed(_("该申请不在待审核队列中（可能已被其他审核员处理）。"))
         if attempt.enterprise_id is not None:
@@ -41,7 +41,7 @@ def do_review(attempt_id: int, approve: bool, reason: str, operator: Actor, ctx:
 
 
 def _decide_person(attempt: VerificationAttempt, approve: bool, reason: str) -> None:
-    person = Person.objects.select_for_update().get(pk=attempt.person_id)
+    person = Person.objects.select_for_update(no_key=True).get(pk=attempt.person_id)
     claim = claim_of(attempt)
     if approve:
         check_id_number_free(person, claim)
@@ -55,7 +55,7 @@ def _decide_person(attempt: VerificationAttempt, approve: bool, reason: str) -> 
 
 
 def _decide_enterprise(attempt: VerificationAttempt, enterprise_id: int, approve: bool, reason: str) -> None:
-    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise_id)
+    enterprise = Enterprise.objects.select_for_update(no_key=True).get(pk=enterprise_id)
     new_state = EnterpriseState.VERIFIED if approve else EnterpriseState.REJECTED
     check_transition(ENTERPRISE, enterprise.state, new_state)
     finish_attempt(attempt, Verdict.accept() if approve else Verdict.refuse("rejected", reason))

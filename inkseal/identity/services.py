@@ -194,7 +194,7 @@ def check_can_verify_person(person: Person, claim: PersonClaim) -> None:
 
 
 def _locked(person: Person) -> Person:
-    return Person.objects.select_for_update().get(pk=person.pk)
+    return Person.objects.select_for_update(no_key=True).get(pk=person.pk)
 
 
 def mark_person_verified(person: Person, claim: PersonClaim) -> None:
@@ -322,7 +322,7 @@ def do_start_face(
     with transaction.atomic():
         person = _locked(person)
         check_person_can_start(person)
-        for earlier in VerificationAttempt.objects.select_for_update().filter(
+        for earlier in VerificationAttempt.objects.select_for_update(no_key=True).filter(
             person=person, method=Method.FACE, state=AttemptState.PENDING
         ):
             cancel_attempt(earlier, _("已重新发起人脸认证。"), "superseded")
@@ -344,7 +344,7 @@ def do_renew_face_link(person: Person, attempt_id: int, ctx: RequestContext) -> 
     """A fresh QR code for a pending face attempt; earlier links stop working."""
     with transaction.atomic():
         attempt = attempt_for(person, attempt_id)
-        attempt = VerificationAttempt.objects.select_for_update().get(pk=attempt.pk)
+        attempt = VerificationAttempt.objects.select_for_update(no_key=True).get(pk=attempt.pk)
         if attempt.method != Method.FACE or attempt.enterprise_id or not attempt.is_pending:
             raise VerificationNotAllowed(_("该认证已结束，请重新发起人脸认证。"))
         if attempt.face_links.count() >= MAX_FACE_LINKS:
@@ -367,7 +367,7 @@ def do_refuse_face_link(token: str, ctx: RequestContext) -> VerificationAttempt:
     """拒绝同意 on the phone: the attempt ends."""
     link = face_link_for(token)
     with transaction.atomic():
-        attempt = VerificationAttempt.objects.select_for_update().get(pk=link.attempt_id)
+        attempt = VerificationAttempt.objects.select_for_update(no_key=True).get(pk=link.attempt_id)
         if not attempt.is_pending:
             raise FaceLinkGone(_("二维码已过期，请在电脑上重新生成二维码后再扫码。"))
         FaceLink.objects.filter(pk=link.pk).update(used_at=timezone.now())
@@ -424,7 +424,7 @@ def do_submit_face_video(token: str, video: Path, size: int, consent: bool, ctx:
     verdict = _face_verdict(link.attempt, video)
     with transaction.atomic():
         person = _locked(link.attempt.person)
-        attempt = VerificationAttempt.objects.select_for_update().get(pk=link.attempt_id)
+        attempt = VerificationAttempt.objects.select_for_update(no_key=True).get(pk=link.attempt_id)
         if not attempt.is_pending:
             raise FaceLinkGone(_("该认证已结束，请在电脑上重新发起人脸认证。"))
         claim = claim_of(attempt)

@@ -92,7 +92,7 @@ def verify_code(phone: str, purpose: str, code: str) -> None:
     error: str | None = None
     with transaction.atomic():
         record = (
-            SmsCode.objects.select_for_update()
+            SmsCode.objects.select_for_update(no_key=True)
             .filter(phone=phone, purpose=purpose, consumed_at__isnull=True)
             .order_by("-created_at", "-id")
             .first()

@@ -172,11 +172,11 @@ def _audit(event: str, application: Application, actor: Actor, ctx: RequestConte
 def _locked(application: Application) -> Application:
     # Lock order: application, then its order (always in this order; pk order among applications).
     locked = (
-        Application.objects.select_for_update(of=("self",))
+        Application.objects.select_for_update(of=("self",), no_key=True)
         .select_related("order__product", "person")
         .get(pk=application.pk)
     )
-    Order.objects.select_for_update().filter(pk=locked.order_id).first()
+    Order.objects.select_for_update(no_key=True).filter(pk=locked.order_id).first()
     return locked
 
 
@@ -248,7 +248,7 @@ def do_place_order(
     try:
         with transaction.atomic():
             # Serialise one person's submissions, so that a double click finds the first order.
-            Person.objects.select_for_update().filter(pk=identity.person.pk).first()
+            Person.objects.select_for_update(no_key=True).filter(pk=identity.person.pk).first()
             existing = _existing_order(identity, idempotency_key)
             if existing is not None:
                 return existing
@@ -356,7 +356,7 @@ def do_settle_payment(reference: str, *, actor: Actor, ctx: RequestContext | Non
         raise PaymentInvalid(_("支付记录不存在。"), status=404)
     with transaction.atomic():
         application = _locked(payment.order.application)
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = Payment.objects.select_for_update(no_key=True).get(pk=payment.pk)
         if payment.state == Payment.State.SUCCEEDED:
             return application
         if payment.state != Payment.State.PENDING:
@@ -473,7 +473,7 @@ def do_cancel(identity: CurrentIdentity, application: Application, ctx: RequestC
         order = locked.order
         order.state = Order.State.CANCELLED
         order.save(update_fields=["state"])
-        for payment in Payment.objects.select_for_update().filter(order=order, state=Payment.State.SUCCEEDED):
+        for payment in Payment.objects.select_for_update(no_key=True).filter(order=order, state=Payment.State.SUCCEEDED):
             provider().refund(payment)
             payment.state = Payment.State.REFUNDED
             payment.save(update_fields=["state"])
@@ -661,7 +661,7 @@ def do_issue_invoice(
         raise InvoiceInvalid(_("请上传 PDF 格式的发票文件。"))
     with transaction.atomic():
         application = _locked(invoice.order.application)
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        locked = Invoice.objects.select_for_update(no_key=True).get(pk=invoice.pk)
         if locked.state == Invoice.State.ISSUED:
             raise InvoiceInvalid(_("该发票已开具。"), status=409)
         locked.state = Invoice.State.ISSUED

@@ -120,7 +120,7 @@ def locked_counter(name: str) -> Counter:
             Counter.objects.get_or_create(name=name)
     except IntegrityError:  # created concurrently by another process
         pass
-    return Counter.objects.select_for_update().get(name=name)
+    return Counter.objects.select_for_update(no_key=True).get(name=name)
 
 
 # --- the hierarchy ---------------------------------------------------------------------------
@@ -321,7 +321,7 @@ def _publish_crl(ca: CertificateAuthority, now: datetime) -> None:
 
 def publish_crl_locked(ca: CertificateAuthority, now: datetime) -> None:
     """For services that revoke: lock the CA row (after the certificate row) and publish."""
-    _publish_crl(CertificateAuthority.objects.select_for_update().get(pk=ca.pk), now)
+    _publish_crl(CertificateAuthority.objects.select_for_update(no_key=True).get(pk=ca.pk), now)
 
 
 def issue_crl(
@@ -335,7 +335,7 @@ def issue_crl(
     """Publish the next CRL of `ca` now (or, with only_if_stale, only when it is due)."""
     now = _now(now)
     with transaction.atomic():
-        locked = CertificateAuthority.objects.select_for_update().get(pk=ca.pk)
+        locked = CertificateAuthority.objects.select_for_update(no_key=True).get(pk=ca.pk)
         if only_if_stale and not crl_is_stale(locked, now):
             return locked
         _publish_crl(locked, now)

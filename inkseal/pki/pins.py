@@ -122,7 +122,7 @@ def verify_pin(
     ctx = ctx or RequestContext()
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        locked = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
         refusal = _attempt(locked, pin, now, actor, ctx)
     if refusal is not None:
         raise refusal
@@ -133,7 +133,7 @@ def set_pin(certificate: Certificate, pin: str, *, actor: Actor, ctx: RequestCon
     ctx = ctx or RequestContext()
     check_new_pin(pin)
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        locked = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
         _check_pin_certificate(locked)
         if locked.pin_hash:
             raise PinAlreadySet(_("已设置 PIN 码，请使用修改 PIN 码（需要原 PIN 码）。"))
@@ -157,7 +157,7 @@ def change_pin(
     now = now or timezone.now()
     check_new_pin(new_pin)
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        locked = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
         _check_pin_certificate(locked)
         refusal = _attempt(locked, old_pin, now, actor, ctx)
         if refusal is None:

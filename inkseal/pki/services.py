@@ -433,7 +433,7 @@ def renew_certificate(
     check_years(years)
     request = check_csr(csr) if csr is not None else None
     with transaction.atomic():
-        old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        old = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
         check_renewable(old, now)
         subject = check_holder(old.holder)
         validity = Validity(now, add_years(old.not_after, years))
@@ -470,7 +470,7 @@ def renew_certificate(
         if is_dual(subject.kind, get_algorithm(new.algorithm)):
             old_encryption = old.pair()
             if old_encryption is not None:
-                old_encryption = Certificate.objects.select_for_update().get(pk=old_encryption.pk)
+                old_encryption = Certificate.objects.select_for_update(no_key=True).get(pk=old_encryption.pk)
             _issue_encryption(new, subject, validity, actor, ctx, renews=old_encryption)
     return new
 
@@ -493,7 +493,7 @@ def _lock_with_pair(certificate: Certificate) -> list[Certificate]:
     The link itself is written once, at issuance, so it may be read before locking."""
     pair = Certificate.objects.get(pk=certificate.pk).pair()
     pks = [certificate.pk] if pair is None else [certificate.pk, pair.pk]
-    return list(Certificate.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+    return list(Certificate.objects.select_for_update(no_key=True).filter(pk__in=pks).order_by("pk"))
 
 
 def revoke_certificate(
@@ -623,7 +623,7 @@ def lock_for_signing(certificate: Certificate | int, at: datetime) -> Certificat
     pk = certificate if isinstance(certificate, int) else certificate.pk
     with transaction.atomic(savepoint=False):  # the caller's transaction, or one of its own
         locked = (
-            Certificate.objects.select_for_update(of=("self",))
+            Certificate.objects.select_for_update(of=("self",), no_key=True)
             .select_related("renewed_by")  # the superseded check, in the same query
             .get(pk=pk)
         )

@@ -102,7 +102,7 @@ def do_rotate_client_secret(client: ApiClient, *, actor: Actor) -> str:
     """A new secret; the old one and every token issued with it stop working at once."""
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
-        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+        locked = ApiClient.objects.select_for_update(no_key=True).get(pk=client.pk)
         locked.secret_hash = _sha256(secret)
         locked.rotated_at = timezone.now()
         locked.save(update_fields=["secret_hash", "rotated_at"])
@@ -198,7 +198,7 @@ def do_authorize_certificate(
     """添加授权: the certificate (usable, cloud, signing) may be used on `platform` by the named person."""
     name, phone = check_authorization_input(grantee_name, grantee_phone, valid_from, valid_until)
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        locked = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
         if locked.revoked_at is not None or locked.not_after < timezone.now():
             raise AuthorizationInvalid(_("已吊销或已过期的证书不能授权。"))
         if locked.usage != Certificate.Usage.SIGNING:
@@ -229,7 +229,7 @@ def do_revoke_authorization(
     authorization: CertificateAuthorization, *, actor: Actor, ip: str = "", identity: str = ""
 ) -> CertificateAuthorization:
     with transaction.atomic():
-        locked = CertificateAuthorization.objects.select_for_update().get(pk=authorization.pk)
+        locked = CertificateAuthorization.objects.select_for_update(no_key=True).get(pk=authorization.pk)
         if locked.revoked_at is None:
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])

@@ -442,7 +442,7 @@ def do_void_seal(identity: CurrentIdentity, seal: Seal, ctx: RequestContext) -> 
 
 
 def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, reason: str) -> list[str]:
-    locked = Seal.objects.select_for_update().get(pk=seal.pk)
+    locked = Seal.objects.select_for_update(no_key=True).get(pk=seal.pk)
     _move(locked, SealState.VOID)
     locked.voided_at = timezone.now()
     locked.state_reason = reason
@@ -477,7 +477,7 @@ def mark_seals_for_change(
     wanted = set(kinds) if kinds is not None else None
     names = _current_names(party)
     with transaction.atomic():
-        active = Seal.objects.select_for_update().filter(owner=party, state=SealState.ACTIVE).order_by("pk")
+        active = Seal.objects.select_for_update(no_key=True).filter(owner=party, state=SealState.ACTIVE).order_by("pk")
         marked = []
         for seal in active:
             stale = _comparable(seal.name) != _comparable(names.get(seal.kind, seal.name))
@@ -539,7 +539,7 @@ def record_seal_usage(
     if not event_id:
         raise SealRequestInvalid(_("缺少签署事件ID。"))
     with transaction.atomic():
-        locked = Seal.objects.select_for_update().get(pk=seal.pk)
+        locked = Seal.objects.select_for_update(no_key=True).get(pk=seal.pk)
         if locked.state != SealState.ACTIVE:
             raise SealInactive(
                 _("%(type)s不可用（%(state)s）。") % {"type": _label(locked.kind), "state": locked.get_state_display()}

@@ -532,7 +532,7 @@ def task_for_token(token: str, *, for_update: bool = False) -> SignTask:
     """The task a confirm link names, still waiting for its confirmation."""
     rows = SignTask.objects.select_related("platform")
     if for_update:
-        rows = rows.select_for_update(of=("self",))
+        rows = rows.select_for_update(of=("self",), no_key=True)
     task = _unique(rows.filter(token_hash=_token_hash(str(token))))
     if task is None:
         raise NotFound(_("签章确认链接无效。"))

@@ -101,7 +101,7 @@ def platform_ses_timestamper() -> Callable[[bytes], bytes] | None:
 
 def _next_serial() -> int:
     with transaction.atomic(savepoint=False):  # the signing transaction, or one of its own
-        locked = Counter.objects.select_for_update().filter(name=TSA_SERIAL_COUNTER).first()
+        locked = Counter.objects.select_for_update(no_key=True).filter(name=TSA_SERIAL_COUNTER).first()
         counter = locked or locked_counter(TSA_SERIAL_COUNTER)
         counter.value += 1
         counter.save(update_fields=["value"])

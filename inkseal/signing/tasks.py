@@ -105,7 +105,7 @@ def _in_thread(job_id: int) -> None:
 def _claim(job_id: int, now: datetime) -> CallbackJob | None:
     with transaction.atomic():
         job = (
-            CallbackJob.objects.select_for_update(of=("self",))
+            CallbackJob.objects.select_for_update(of=("self",), no_key=True)
             .select_related("task__platform")
             .filter(pk=job_id)
             .first()
@@ -146,7 +146,7 @@ def deliver(job_id: int, now: datetime | None = None) -> bool:
 
 def _settle(job: CallbackJob, error: str, now: datetime) -> None:
     with transaction.atomic():
-        locked = CallbackJob.objects.select_for_update().get(pk=job.pk)
+        locked = CallbackJob.objects.select_for_update(no_key=True).get(pk=job.pk)
         if not error:
             locked.state, locked.delivered_at, locked.last_error = CallbackJob.State.DELIVERED, timezone.now(), ""
         else:

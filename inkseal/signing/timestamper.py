@@ -41,7 +41,7 @@ def reserve_serials(count: int) -> None:
 
     with transaction.atomic(savepoint=False):  # the signing transaction, or one of its own
         # the row exists after the first time stamp: lock it in one query, no savepoints
-        counter = Counter.objects.select_for_update().filter(name=TSA_SERIAL_COUNTER).first()
+        counter = Counter.objects.select_for_update(no_key=True).filter(name=TSA_SERIAL_COUNTER).first()
         if counter is None:
             counter = locked_counter(TSA_SERIAL_COUNTER)
         first = counter.value + 1
