@@ -138,7 +138,9 @@ def token(request: HttpRequest) -> JsonResponse:
     if request.POST.get("grant_type") != "authorization_code":
         return _error("unsupported_grant_type", "only authorization_code")
     with transaction.atomic():
-        code = AuthorizationCode.objects.select_for_update(no_key=True).filter(code=request.POST.get("code", "")).first()
+        code = (
+            AuthorizationCode.objects.select_for_update(no_key=True).filter(code=request.POST.get("code", "")).first()
+        )
         if code is None or code.used or code.expires_at < timezone.now() or code.client_id != client_id:
             return _error("invalid_grant", "code unknown, expired or already used")
         code.used = True

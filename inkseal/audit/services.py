@@ -42,7 +42,9 @@ def record(
 ) -> AuditEntry:
     """Append an entry. Joins the caller's transaction, so the entry lands with the change it logs."""
     with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(id=1, defaults={"entry_hash": chain.GENESIS})
+        head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(
+            id=1, defaults={"entry_hash": chain.GENESIS}
+        )
         entry = AuditEntry(
             seq=head.seq + 1,
             at=datetime.now(UTC),

@@ -321,7 +321,9 @@ def do_confirm_micro_deposit(person: Person, attempt_id: int, amount: str, ctx: 
     with transaction.atomic():
         attempt = attempt_for(person, attempt_id)
         attempt = (
-            VerificationAttempt.objects.select_for_update(of=("self",), no_key=True).select_related("enterprise").get(pk=attempt.pk)
+            VerificationAttempt.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("enterprise")
+            .get(pk=attempt.pk)
         )
         deposit = MicroDeposit.objects.select_for_update(no_key=True).filter(attempt=attempt).first()
         if deposit is None or attempt.enterprise is None or not attempt.is_pending:

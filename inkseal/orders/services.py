@@ -473,7 +473,9 @@ def do_cancel(identity: CurrentIdentity, application: Application, ctx: RequestC
         order = locked.order
         order.state = Order.State.CANCELLED
         order.save(update_fields=["state"])
-        for payment in Payment.objects.select_for_update(no_key=True).filter(order=order, state=Payment.State.SUCCEEDED):
+        for payment in Payment.objects.select_for_update(no_key=True).filter(
+            order=order, state=Payment.State.SUCCEEDED
+        ):
             provider().refund(payment)
             payment.state = Payment.State.REFUNDED
             payment.save(update_fields=["state"])
