@@ -15,14 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from asn1crypto import crl as asn1_crl
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -39,10 +37,11 @@ from inkseal.pki.errors import CaNotReady
 from inkseal.pki.keystore_config import keystore
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
 from inkseal.pki.oids import POLICY_SEAL_MAKER
+from inkseal.pki.responders import certificate_status
 from inkseal.pki.x509 import Certificate as X509Certificate
 from inkseal.seals import ses
 from inkseal.seals.models import ENTERPRISE_TYPES, ElectronicSeal, Seal, SealBinding, SealMaker, SealType
-from inkseal.seals.ses_verify import FAILED, SKIPPED, CertificateRejected, ChainValidator, SesReport, SesTrust
+from inkseal.seals.ses_verify import FAILED, SKIPPED, ChainValidator, SesReport, SesTrust
 from inkseal.seals.ses_verify import verify_signature as verify_ses_signature
 
 logger = logging.getLogger(__name__)
@@ -206,11 +205,9 @@ def electronic_seal_for_signing(
     order) bound to the certificate; made now if the binding predates electronic seals."""
     if certificate.algorithm != SM2.name:
         return None
-    for seal in seals:
-        if not SealBinding.objects.filter(seal=seal, certificate=certificate).exists():
-            continue
-        return do_make_electronic_seal(seal, certificate, actor=actor or Actor.system())
-    return None
+    bound = set(SealBinding.objects.filter(certificate=certificate, seal__in=seals).values_list("seal_id", flat=True))
+    seal = next((seal for seal in seals if seal.pk in bound), None)
+    return do_make_electronic_seal(seal, certificate, actor=actor or Actor.system()) if seal else None
 
 
 # --- verification --------------------------------------------------------------------------------
@@ -331,13 +328,18 @@ def check_ses_body_size(content_length: str | None) -> None:
         raise SesTooLarge(_("上传的文件过大。"))
 
 
-def verify_ses(signature: bytes, document: bytes, *, at: datetime | None = None) -> SesVerification:
-    """验签 of an uploaded SES_Signature (DER, Base64 or PEM) against the original document."""
-    if len(signature) > ses.MAX_SIZE:
+def check_ses_upload_sizes(signature_size: int | None, document_size: int | None) -> None:
+    """Refuse uploads over the limits before they are read (uploads spool to disk)."""
+    if (signature_size or 0) > ses.MAX_SIZE:
         raise SesTooLarge(_("电子签章数据过大：不能超过 %(mb)s MB。") % {"mb": ses.MAX_SIZE // (1024 * 1024)})
-    if len(document) > settings.VERIFY_MAX_BYTES:
+    if (document_size or 0) > settings.VERIFY_MAX_BYTES:
         limit = settings.VERIFY_MAX_BYTES / (1024 * 1024)
         raise SesTooLarge(_("原文文件过大：不能超过 %(mb)s MB。") % {"mb": f"{limit:g}"})
+
+
+def verify_ses(signature: bytes, document: bytes, *, at: datetime | None = None) -> SesVerification:
+    """验签 of an uploaded SES_Signature (DER, Base64 or PEM) against the original document."""
+    check_ses_upload_sizes(len(signature), len(document))
     try:
         report = verify_ses_signature(
             ses.decode_upload(signature), document, trust=ses_trust(), at=at or timezone.now()
@@ -367,43 +369,10 @@ def ses_trust() -> SesTrust:
     )
 
 
-_crls: dict[str, tuple[int, dict[int, datetime]]] = {}  # ca_id -> (CRL number, revoked serials)
-_crls_lock = threading.Lock()
-
-
 def crl_revocation(certificate: X509Certificate, issuer: X509Certificate) -> datetime | None:
-    """When `certificate` was revoked according to the current CRL of `issuer` (one of our CAs);
-    None when it is not on it, or when the issuer is another CA's (we hold no CRL of theirs).
-    Each CRL is read (and its signature checked) once per process and CRL number."""
-    row = (
-        CertificateAuthority.objects.filter(fingerprint=issuer.sha256_fingerprint, crl_der__isnull=False)
-        .values_list("ca_id", "crl_number")
-        .first()
-    )
-    if row is None:
-        return None
-    ca_id, number = row
-    with _crls_lock:
-        cached = _crls.get(ca_id)
-    if cached is None or cached[0] != number:
-        crl_der = CertificateAuthority.objects.filter(ca_id=ca_id).values_list("crl_der", flat=True).get()
-        if crl_der is None:  # cannot happen: CRLs are replaced, never removed
-            return None
-        cached = (number, _read_crl(bytes(crl_der), issuer))
-        with _crls_lock:
-            _crls[ca_id] = cached
-    return cached[1].get(certificate.serial)
-
-
-def _read_crl(crl_der: bytes, issuer: X509Certificate) -> dict[int, datetime]:
-    crl = asn1_crl.CertificateList.load(crl_der)
-    try:
-        issuer.public_key.verify(
-            bytes(crl.signature),
-            crl["tbs_cert_list"].dump(),
-            signature_oid=crl["signature_algorithm"]["algorithm"].dotted,
-        )
-    except DomainError:
-        raise CertificateRejected("untrusted", "the CA's CRL does not verify")
-    entries = crl["tbs_cert_list"]["revoked_certificates"]
-    return {int(entry["user_certificate"].native): entry["revocation_date"].native for entry in entries}
+    """When `certificate` was revoked by `issuer` (one of our CAs), from the certificate table our
+    CRLs and OCSP answers are made from (responders.certificate_status); None when it is not
+    revoked, or when the issuer is another CA's (we hold no revocation data of theirs)."""
+    ca_id = CertificateAuthority.objects.filter(fingerprint=issuer.sha256_fingerprint).values_list("ca_id", flat=True)
+    status = certificate_status(ca_id[0], certificate.serial) if ca_id else None
+    return status.revoked_at if status is not None and status.kind == "revoked" else None

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
-from inkseal.seals.ses_services import SesFileMissing, check_ses_body_size, verify_ses
+from inkseal.seals.ses_services import SesFileMissing, check_ses_body_size, check_ses_upload_sizes, verify_ses
 from inkseal.signing import services
 from inkseal.signing.ses_records import FILE_EXTENSION, electronic_signature_of
 from inkseal.signing.verification import check_rate
@@ -45,6 +45,7 @@ def ses_verify_page(request: HttpRequest) -> HttpResponse:
         signature, document = form.cleaned_data.get("signature"), form.cleaned_data.get("document")
         if signature is None or document is None:
             raise SesFileMissing(_("请同时选择电子签章数据文件和签章原文文件。"))
+        check_ses_upload_sizes(signature.size, document.size)
         verification = verify_ses(signature.read(), document.read())
     except DomainError as exc:
         return render(request, "signing/ses_verify.html", {"form": SesVerifyForm(), "error": exc}, status=exc.status)

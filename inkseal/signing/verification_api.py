@@ -16,7 +16,7 @@ from ninja.decorators import decorate_view
 
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
-from inkseal.seals.ses_services import SesFileMissing, check_ses_body_size, verify_ses
+from inkseal.seals.ses_services import SesFileMissing, check_ses_body_size, check_ses_upload_sizes, verify_ses
 from inkseal.signing.verification import FileMissing, check_body_size, check_rate, check_upload_size, verify_document
 
 router = Router(tags=["verification"])
@@ -93,4 +93,5 @@ def verify_ses_signature(
 ) -> dict[str, Any]:
     if signature is None or document is None:
         raise SesFileMissing(_("请上传电子签章数据（字段 signature）和签章原文（字段 document）。"))
+    check_ses_upload_sizes(signature.size, document.size)
     return verify_ses(signature.read(), document.read()).as_dict()
