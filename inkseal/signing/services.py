@@ -778,7 +778,14 @@ def _sign_locked(
         document.error = ""
         document.save(update_fields=["signed", "status", "sha256_after", "error"])
         signing_record = _record(task, document, certificate, seals, event_id, now, SigningRecord.Result.SUCCESS)
-        sign_for_record(signing_record, _ses_input(certificate, output), certificate=certificate, seals=seals, at=now)
+        sign_for_record(
+            signing_record,
+            _ses_input(certificate, output),
+            certificate=certificate,
+            seals=seals,
+            at=now,
+            signer_key=signer.key,
+        )
         for seal in seals:
             record_seal_usage(
                 seal,
