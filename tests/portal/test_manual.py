@@ -167,6 +167,14 @@ def test_download_has_the_chinese_file_name(client: Any, served_from: manual_sto
 
 
 @pytest.mark.django_db
+def test_a_deployment_without_the_manual_source_answers_503(client: Any, monkeypatch: Any, tmp_path: Path) -> None:
+    monkeypatch.setattr(manual_store, "manual_source", lambda: tmp_path / "missing.md")
+    response = client.get("/tools/user-manual.pdf")
+    assert response.status_code == 503
+    assert "用户手册暂不可用" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_download_needs_no_login_and_revalidates(client: Any, served_from: manual_store.BuiltManual) -> None:
     etag = f'"{served_from.version}"'
     assert client.head("/tools/user-manual.pdf")["ETag"] == etag
