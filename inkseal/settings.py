@@ -86,6 +86,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # without an fsync (a power cut may lose the last commits, never corrupts the database).
     # Connections persist (conn_max_age above): with WAL, closing the last one checkpoints and
     # deletes the -wal/-shm files and the next request recreates them (~1.5 ms a request).
+    # inkseal.core.db.sqlite3: writers queue on a file lock instead of SQLite's sleeping retries.
+    DATABASES["default"]["ENGINE"] = "inkseal.core.db.sqlite3"
+    # the test database: Django's default for SQLite, said for tools that go by the engine's name
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -40,8 +40,9 @@ def record(
     target: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append an entry. Joins the caller's transaction, so the entry lands with the change it logs."""
-    with transaction.atomic():
+    """Append an entry. Joins the caller's transaction (no savepoint of its own: a failure here
+    fails the caller's change too), so the entry lands with the change it logs."""
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(
             id=1, defaults={"entry_hash": chain.GENESIS}
         )

@@ -617,6 +617,15 @@ def check_can_sign(certificate: Certificate, at: datetime) -> None:
         )
 
 
+def certificate_for_signing(certificate: Certificate | int, at: datetime) -> Certificate:
+    """The certificate row (not locked) checked able to sign at `at`: to prepare a signature
+    whose transaction then checks again under lock_for_signing before anything is stored."""
+    pk = certificate if isinstance(certificate, int) else certificate.pk
+    row = Certificate.objects.select_related("renewed_by").get(pk=pk)
+    check_can_sign(row, at)
+    return row
+
+
 def lock_for_signing(certificate: Certificate | int, at: datetime) -> Certificate:
     """The certificate row, locked and checked able to sign at `at`: call it inside the signing
     transaction so that a revocation either waits for it or is seen by it."""

@@ -18,7 +18,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -555,6 +555,60 @@ def record_seal_usage(
             },
         )
     return usage
+
+
+def lock_seals_for_signing(seals: Iterable[Seal], certificate: Certificate) -> dict[int, bool]:
+    """Inside a signing transaction: lock the rows of the seals it shows (a voiding waits for the
+    signing to commit, or the signing sees it) and check each is still active. Returns, per seal,
+    whether it is still bound to `certificate` (the caller refuses in its own words if not)."""
+    wanted = {seal.pk for seal in seals}
+    bound = SealBinding.objects.filter(seal=OuterRef("pk"), certificate=certificate)
+    rows = {
+        row.pk: row
+        for row in Seal.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk__in=wanted)
+        .annotate(bound=Exists(bound))
+        .order_by("pk")  # one lock order for every signing
+    }
+    for pk in sorted(wanted):
+        row = rows.get(pk)
+        if row is None or row.state != SealState.ACTIVE:
+            state = row.get_state_display() if row is not None else _("已删除")
+            kind = _label(row.kind) if row is not None else _("印章")
+            raise SealInactive(_("%(type)s不可用（%(state)s）。") % {"type": kind, "state": state})
+    return {pk: bool(row.bound) for pk, row in rows.items()}  # type: ignore[attr-defined]
+
+
+def record_seal_usages(
+    seals: Iterable[Seal],
+    *,
+    event_id: str,
+    document_name: str,
+    platform_name: str,
+    certificate_serial: str = "",
+    at: datetime | None = None,
+) -> None:
+    """印章使用记录 of one signing event for each of its seals, in one statement: call it inside
+    the signing transaction after lock_seals_for_signing. Idempotent per (seal, event_id)."""
+    event_id = str(event_id).strip()[:64]
+    if not event_id:
+        raise SealRequestInvalid(_("缺少签署事件ID。"))
+    used_at = at or timezone.now()
+    unique = {seal.pk: seal for seal in seals}
+    SealUsage.objects.bulk_create(
+        [
+            SealUsage(
+                seal_id=pk,
+                event_id=event_id,
+                used_at=used_at,
+                document_name=document_name[:255],
+                platform_name=platform_name[:128],
+                certificate_serial=certificate_serial[:64],
+            )
+            for pk in unique
+        ],
+        ignore_conflicts=True,
+    )
 
 
 # --- live preview --------------------------------------------------------------------------------

@@ -39,11 +39,11 @@ from inkseal.notify.services import send_code, verify_code
 from inkseal.pki.algorithms import SM2
 from inkseal.pki.models import Certificate, CertificateAuthority
 from inkseal.pki.pins import verify_pin
-from inkseal.pki.services import check_can_sign, lock_for_signing, signing_key
+from inkseal.pki.services import certificate_for_signing, check_can_sign, lock_for_signing, signing_key
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import active_authorization, authorization_by_serial
 from inkseal.seals.models import Seal, SealState, SealType
-from inkseal.seals.services import is_bound, record_seal_usage, seal_stamp, stamp_of
+from inkseal.seals.services import is_bound, lock_seals_for_signing, record_seal_usages, seal_stamp, stamp_of
 from inkseal.signing.appearance import SealImage
 from inkseal.signing.document import Document, open_document
 from inkseal.signing.errors import PdfMalformed, PdfNotPdf, PdfTruncated
@@ -52,7 +52,12 @@ from inkseal.signing.gmcms import SIGNATURE_VALIDATOR
 from inkseal.signing.models import IntentMethod, SignDocument, SigningRecord, SignTask, TaskStatus
 from inkseal.signing.pdf import PadesLevel, _text_document, sign_pdf
 from inkseal.signing.placement import Placement, Planner
-from inkseal.signing.ses_records import sign_for_record
+from inkseal.signing.ses_records import (
+    RecordSignature,
+    keep_record_signature,
+    make_record_signature,
+    platform_ses_timestamper,
+)
 from inkseal.signing.signer import SealSigner
 from inkseal.signing.timestamper import platform_timestamper, reserve_serials
 
@@ -612,32 +617,42 @@ def do_confirm_sign_task(token: str, method: str, secret: str, *, ip: str = "") 
 
 
 def sign_task_documents(task: SignTask) -> SignTask:
+    """Sign the task's documents in order, one transaction each; the last document's transaction
+    also completes the task. After a refusal the rest fail unsigned and the task fails."""
+    documents = list(task.documents.order_by("number"))
     failure: DomainError | None = None
-    for document in task.documents.order_by("number"):
+    for number, document in enumerate(documents, start=1):
         if failure is not None:
             _fail_document(task, document, failure, record_failure=False)
             continue
         try:
-            sign_document(task, document)
+            sign_document(task, document, complete_task=number == len(documents))
         except DomainError as exc:
             failure = localised(exc)
             _fail_document(task, document, failure)
+    if failure is not None or not documents:
+        with transaction.atomic():
+            _complete_task(task, failure)
+    return task
+
+
+def _complete_task(task: SignTask, failure: DomainError | None) -> None:
+    """Mark the task completed (or failed, with the reason), audit it and queue the platform's
+    callback; inside the caller's transaction."""
     from inkseal.signing.tasks import enqueue_callback
 
-    with transaction.atomic():
-        task.status = TaskStatus.FAILED if failure else TaskStatus.COMPLETED
-        task.completed_at = timezone.now()
-        if failure is not None:
-            task.failure_code, task.failure_reason = failure.code, str(failure.message)[:500]
-        task.save(update_fields=["status", "completed_at", "failure_code", "failure_reason"])
-        record(
-            "sign_task.complete" if failure is None else "sign_task.fail",
-            actor=Actor.system(),
-            target=f"sign_task:{task.public_id}",
-            data={"status": task.status, "reason": task.failure_code},
-        )
-        enqueue_callback(task)
-    return task
+    task.status = TaskStatus.FAILED if failure else TaskStatus.COMPLETED
+    task.completed_at = timezone.now()
+    if failure is not None:
+        task.failure_code, task.failure_reason = failure.code, str(failure.message)[:500]
+    task.save(update_fields=["status", "completed_at", "failure_code", "failure_reason"])
+    record(
+        "sign_task.complete" if failure is None else "sign_task.fail",
+        actor=Actor.system(),
+        target=f"sign_task:{task.public_id}",
+        data={"status": task.status, "reason": task.failure_code},
+    )
+    enqueue_callback(task)
 
 
 # --- signing one document ---------------------------------------------------------------------------
@@ -725,83 +740,118 @@ def _seal_labels(seals: Sequence[Seal]) -> str:
     return "、".join(labels)
 
 
-def sign_document(task: SignTask, document: SignDocument) -> SignDocument:
-    """Sign one document in one transaction: certificate locked and valid now, authorisation
-    valid, seals active and bound, intent confirmed; the record and seal usages in the same
-    transaction. On any refusal nothing is stored."""
+def sign_document(task: SignTask, document: SignDocument, *, complete_task: bool = False) -> SignDocument:
+    """Sign one document and commit it in one transaction that checks, at its commit, everything
+    the signature depends on: certificate locked and valid, authorisation valid, seals locked,
+    active and bound, intent confirmed; the record, SES signature, seal usages and audit row in
+    the same transaction (and, with `complete_task`, the task's completion). On any refusal
+    nothing is stored."""
     if task.confirmed_at is None or not task.intent_method:
         raise IntentMissing(_("尚未完成意愿认证（短信验证码或 PIN 码）。"))
     event_id = uuid.uuid4().hex
     try:
         # signed from the stored file into a spooled one: memory does not grow with the document
         with document.original.open("rb") as source, tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as output:
-            return _sign_locked(task, document, cast(BinaryIO, source), cast(BinaryIO, output), event_id)
+            signed = _sign(task, document, cast(BinaryIO, source), cast(BinaryIO, output), event_id)
+            return _commit(task, document, signed, complete_task=complete_task)
     except BaseException:
         if document.signed:
             document.signed.delete(save=False)  # the row rolled back: no half-signed file stays
         raise
 
 
-def _sign_locked(
-    task: SignTask, document: SignDocument, source: BinaryIO, output: BinaryIO, event_id: str
-) -> SignDocument:
-    with transaction.atomic():
-        now = timezone.now()
-        certificate = lock_for_signing(task.certificate_id, now)  # row lock + check_can_sign
-        signer = cached_seal_signer(certificate)
-        if task.platform is not None:  # self-service: the holder signs their own document, no authorisation
-            active_authorization(certificate, task.platform, task.confirmer_phone, now)
-        placements, seals = placements_for(certificate, document.placements["specs"])
-        level = PadesLevel(task.pades_level)
-        if level.needs_timestamper:
-            reserve_serials(len(placements) * 4 + 4)  # signatures (keyword "all" may add), dummy, B-LTA
-        try:
-            sign_pdf(
-                source,
-                output=output,
-                signer=signer,
-                placements=placements,
-                pades_level=level,
-                timestamper=platform_timestamper() if level.needs_timestamper else None,
-                validation_context=validation_context(certificate) if level.needs_revocation_info else None,
-                reason=task.business_type or None,
-                signing_time=now,
-                max_pages=settings.SIGN_MAX_PAGES,
-            )
-        except OSError as exc:
-            raise DomainError(
-                _("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc)
-            )
-        document.sha256_after = _sha256_of(_rewound(output))
-        document.signed.save(f"{task.public_id}-{document.number}-signed.pdf", File(_rewound(output)), save=False)
-        document.status = TaskStatus.COMPLETED
-        document.error = ""
-        document.save(update_fields=["signed", "status", "sha256_after", "error"])
-        signing_record = _record(task, document, certificate, seals, event_id, now, SigningRecord.Result.SUCCESS)
-        sign_for_record(
-            signing_record,
-            _ses_input(certificate, output),
+@dataclass(frozen=True)
+class _Signed:
+    """A document signed and its file stored, not yet committed (no row points at the file)."""
+
+    event_id: str
+    at: datetime
+    certificate: Certificate
+    seals: list[Seal]
+    ses: RecordSignature | None
+
+
+def _sign(task: SignTask, document: SignDocument, source: BinaryIO, output: BinaryIO, event_id: str) -> _Signed:
+    """Check and sign outside any write transaction: the certificate lock and the database's
+    writer are held only for the commit (a few milliseconds), not for the signature."""
+    now = timezone.now()
+    certificate = certificate_for_signing(task.certificate_id, now)
+    signer = cached_seal_signer(certificate)
+    placements, seals = placements_for(certificate, document.placements["specs"])
+    level = PadesLevel(task.pades_level)
+    sm2 = certificate.algorithm == SM2.name
+    if level.needs_timestamper or sm2:
+        # signatures (keyword "all" may add), pyHanko's size estimate, B-LTA, the SES signature
+        reserve_serials(len(placements) * 4 + 5)
+    stamper = platform_timestamper() if level.needs_timestamper or sm2 else None
+    try:
+        sign_pdf(
+            source,
+            output=output,
+            signer=signer,
+            placements=placements,
+            pades_level=level,
+            timestamper=stamper if level.needs_timestamper else None,
+            validation_context=validation_context(certificate) if level.needs_revocation_info else None,
+            reason=task.business_type or None,
+            signing_time=now,
+            max_pages=settings.SIGN_MAX_PAGES,
+        )
+    except OSError as exc:
+        raise DomainError(_("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc))
+    ses_signature = None
+    if sm2:  # GB/T 38540 signature of the signed PDF for the record
+        ses_signature = make_record_signature(
+            event_id,
+            _rewound(output).read(),
             certificate=certificate,
             seals=seals,
             at=now,
             signer_key=signer.key,
+            timestamper=platform_ses_timestamper(stamper.respond if stamper else None),
         )
-        for seal in seals:
-            record_seal_usage(
-                seal,
-                event_id=event_id,
-                document_name=document.name,
-                platform_name=task.platform_name,
-                certificate_serial=certificate.serial,
-                at=now,
-            )
+    document.sha256_after = _sha256_of(_rewound(output))
+    document.signed.save(f"{task.public_id}-{document.number}-signed.pdf", File(_rewound(output)), save=False)
+    return _Signed(event_id, now, certificate, seals, ses_signature)
+
+
+def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete_task: bool) -> SignDocument:
+    with transaction.atomic():
+        at = timezone.now()
+        # every check again at this instant, under the locks a revocation, a withdrawn
+        # authorisation or a voided seal must wait for: what changed since the signature refuses it
+        certificate = lock_for_signing(task.certificate_id, at)
+        if certificate.fingerprint != signed.certificate.fingerprint:
+            raise Conflict(_("签章证书已变更，请重新签署。"), code="certificate_changed")
+        if task.platform is not None:  # self-service: the holder signs their own document, no authorisation
+            active_authorization(certificate, task.platform, task.confirmer_phone, at)
+        bound = lock_seals_for_signing(signed.seals, certificate)
+        for seal in signed.seals:
+            if not bound.get(seal.pk):
+                raise SealNotBound(_("%(type)s未绑定到该证书。") % {"type": seal.get_kind_display()})
+        document.status = TaskStatus.COMPLETED
+        document.error = ""
+        document.save(update_fields=["signed", "status", "sha256_after", "error"])
+        signing_record = _record(
+            task, document, certificate, signed.seals, signed.event_id, signed.at, SigningRecord.Result.SUCCESS
+        )
+        if signed.ses is not None:
+            keep_record_signature(signing_record, signed.ses)
+        record_seal_usages(
+            signed.seals,
+            event_id=signed.event_id,
+            document_name=document.name,
+            platform_name=task.platform_name,
+            certificate_serial=certificate.serial,
+            at=signed.at,
+        )
         record(
             "signing.sign",
             actor=Actor("person", task.confirmer_phone, task.confirmer_name),
             ip=task.confirm_ip,
             target=f"sign_task:{task.public_id}",
             data={
-                "event_id": event_id,
+                "event_id": signed.event_id,
                 "document": document.number,
                 "serial": certificate.serial,
                 "sha256_before": document.sha256_before,
@@ -809,18 +859,14 @@ def _sign_locked(
                 "method": task.intent_method,
             },
         )
+        if complete_task:
+            _complete_task(task, None)
     return document
 
 
 def _rewound(stream: BinaryIO) -> BinaryIO:
     stream.seek(0)
     return stream
-
-
-def _ses_input(certificate: Certificate, output: BinaryIO) -> bytes:
-    """The signed PDF for sign_for_record, which hashes it whole (SM3) for SM2 certificates only:
-    other signatures never read it into memory."""
-    return _rewound(output).read() if certificate.algorithm == SM2.name else b""
 
 
 def _record(

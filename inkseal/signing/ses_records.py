@@ -1,5 +1,6 @@
 """The electronic signature (GB/T 38540 SES_Signature) of every SM2 signature, kept with its
-应用记录: made inside the signing transaction by `sign_for_record`, exported from the record page.
+应用记录: made by the signing just before its transaction (`make_record_signature`), kept inside it
+(`keep_record_signature`), exported from the record page.
 
 The SES_Signature signs the signed PDF as delivered (SM3 of its bytes): whoever holds that file
 and the exported .sig can have both checked on the 验签 page (/verify/ses/) or through
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
@@ -28,6 +30,48 @@ from inkseal.signing.models import ElectronicSignature, SigningRecord
 FILE_EXTENSION = "sig"  # OFD keeps it as SignedValue.dat; .esl is the usual name of a seal (SES_Seal)
 
 
+@dataclass(frozen=True)
+class RecordSignature:
+    """An SES_Signature made for a signing event, to keep with its record."""
+
+    der: bytes
+    es_id: str
+
+
+def make_record_signature(
+    event_id: str,
+    document: bytes,
+    *,
+    certificate: Certificate,
+    seals: Sequence[Seal],
+    at: datetime,
+    signer_key: ses.Signer,
+    timestamper: Callable[[bytes], bytes] | None,
+) -> RecordSignature | None:
+    """The SES_Signature of `document` (the signed PDF) for signing event `event_id`; None when the
+    certificate is not SM2 or none of the seals is bound to it. Writes nothing: the signing makes
+    it before its transaction and keeps it with `keep_record_signature` inside."""
+    if certificate.algorithm != SM2.name:
+        return None
+    electronic = electronic_seal_for_signing(certificate, seals)
+    if electronic is None:
+        return None
+    der = ses.make_signature(
+        bytes(electronic.der),
+        document,
+        signer_certificate=bytes(certificate.der),
+        signer_key=signer_key,
+        time=at,
+        property_info=f"scope=document;hash=sm3;size={len(document)};event={event_id}",
+        timestamper=timestamper,
+    )
+    return RecordSignature(der, electronic.es_id)
+
+
+def keep_record_signature(record: SigningRecord, made: RecordSignature) -> None:
+    ElectronicSignature.objects.update_or_create(record=record, defaults={"der": made.der, "es_id": made.es_id})
+
+
 def sign_for_record(
     record: SigningRecord,
     document: bytes,
@@ -37,40 +81,43 @@ def sign_for_record(
     at: datetime,
     signer_key: ses.Signer | None = None,
 ) -> bytes | None:
-    """Make and keep the SES_Signature of `document` (the signed PDF) for `record`; None when the
-    certificate is not SM2 or none of the seals is bound to it. Call inside the signing
-    transaction, after the record is written, with the key the transaction already holds (without
-    `signer_key`, the certificate is locked and checked again to get it)."""
+    """Make and keep the SES_Signature of `document` for `record` (make_record_signature, then
+    keep_record_signature); without `signer_key`, the certificate is locked and checked again to
+    get it, so call it inside a transaction."""
     if certificate.algorithm != SM2.name:
         return None
-    electronic = electronic_seal_for_signing(certificate, seals)
-    if electronic is None:
-        return None
     key = signer_key or signing_key_for(certificate, at=at).signer
-    der = ses.make_signature(
-        bytes(electronic.der),
+    made = make_record_signature(
+        record.event_id,
         document,
-        signer_certificate=bytes(certificate.der),
+        certificate=certificate,
+        seals=seals,
+        at=at,
         signer_key=key,
-        time=at,
-        property_info=f"scope=document;hash=sm3;size={len(document)};event={record.event_id}",
         timestamper=platform_ses_timestamper(),
     )
-    ElectronicSignature.objects.update_or_create(record=record, defaults={"der": der, "es_id": electronic.es_id})
-    return der
-
-
-def platform_ses_timestamper() -> Callable[[bytes], bytes] | None:
-    """Time stamps over signature values from the platform TSA (responders.time_stamp_authority,
-    numbered from its serial counter); None when no TSA is configured."""
-    authority = time_stamp_authority()
-    if authority is None:
+    if made is None:
         return None
+    keep_record_signature(record, made)
+    return made.der
+
+
+def platform_ses_timestamper(respond: Callable[[bytes], bytes] | None = None) -> Callable[[bytes], bytes] | None:
+    """Time stamps over signature values from the platform TSA: through `respond` (a TimeStampReq
+    to a TimeStampResp, e.g. the signing's own time-stamper with its reserved serials), else
+    responders.time_stamp_authority (numbered from the serial counter); None when no TSA is
+    configured."""
+    if respond is None:
+        authority = time_stamp_authority()
+        if authority is None:
+            return None
+        respond = authority.respond
+    responder = respond
 
     def stamp(signature_value: bytes) -> bytes:
         request = ses.timestamp_request(signature_value, nonce=secrets.randbits(63))
         try:
-            return ses.timestamp_token(authority.respond(request))
+            return ses.timestamp_token(responder(request))
         except ValueError as exc:  # the TSA refused
             raise DomainError(
                 _("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc)

@@ -2,8 +2,11 @@
 
 pyHanko asks for time stamps from inside an event loop, where Django refuses database access,
 and the TSA numbers its tokens from a database counter. So the serials a signing will need are
-reserved beforehand (`reserve_serials`, in the caller's transaction, from the same counter
-inkseal.pki uses) and handed out from a per-thread pool.
+reserved beforehand (`reserve_serials`, from the same counter inkseal.pki uses) and handed out
+from a per-thread pool. The pool is refilled a block at a time: one counter update per
+SERIAL_BLOCK serials instead of one per signing, which would make every signing of every
+certificate queue on the counter row. Serials stay unique (RFC 3161 asks no more); a process
+that stops leaves the rest of its block unused.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 Responder = Callable[[bytes], bytes]
 
 TSA_SERIAL_COUNTER = "tsa_serial"
+SERIAL_BLOCK = 256
 _pool = threading.local()
 
 
@@ -31,23 +35,33 @@ class InProcessTimeStamper(TimeStamper):
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         return tsp.TimeStampResp.load(self._respond(req.dump()))
 
+    def respond(self, request_der: bytes) -> bytes:
+        """A TimeStampResp (DER) for a TimeStampReq, from the same TSA and serial pool."""
+        return self._respond(request_der)
+
 
 def reserve_serials(count: int) -> None:
-    """Reserve `count` TSA serials for this thread's next signing (call outside any event loop)."""
+    """Make sure this thread holds at least `count` TSA serials for its next signing (call outside
+    any event loop). Takes a new block from the counter only when the pool runs low: in the
+    caller's transaction if there is one, else in a short one of its own."""
+    serials: list[int] = getattr(_pool, "serials", [])
+    if len(serials) >= count:
+        return
     from django.db import transaction
 
     from inkseal.pki.authorities import locked_counter
     from inkseal.pki.models import Counter
 
-    with transaction.atomic(savepoint=False):  # the signing transaction, or one of its own
+    block = max(count, SERIAL_BLOCK)
+    with transaction.atomic(savepoint=False):
         # the row exists after the first time stamp: lock it in one query, no savepoints
         counter = Counter.objects.select_for_update(no_key=True).filter(name=TSA_SERIAL_COUNTER).first()
         if counter is None:
             counter = locked_counter(TSA_SERIAL_COUNTER)
         first = counter.value + 1
-        counter.value += count
+        counter.value += block
         counter.save(update_fields=["value"])
-    _pool.serials = list(range(first, first + count))
+    _pool.serials = list(range(first, first + block))
 
 
 def _next_serial() -> int:

@@ -138,3 +138,66 @@ def test_an_sms_code_confirms_only_its_own_task(signing: Signing) -> None:
     assert refused.status_code == 400 and refused.json()["error"] == "code_invalid"
     accepted = _confirm(signing, first, method="sms", code=code)
     assert accepted.status_code == 200 and accepted.json()["status"] == "completed", accepted.content
+
+
+def _change_while_signing(monkeypatch: pytest.MonkeyPatch, change: Any) -> None:
+    """Run `change` after the signature is made and before its transaction commits (what another
+    request may do meanwhile: the signing no longer holds locks while it signs)."""
+    from inkseal.signing import services
+
+    sign_pdf = services.sign_pdf
+
+    def sign_then_change(*args: Any, **kwargs: Any) -> Any:
+        result = sign_pdf(*args, **kwargs)
+        change()
+        return result
+
+    monkeypatch.setattr(services, "sign_pdf", sign_then_change)
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ("revoke", "certificate_revoked"),
+        ("withdraw", "certificate_not_authorized"),
+        ("void", "seal_inactive"),
+        ("unbind", "seal_not_bound"),
+    ],
+)
+def test_a_change_while_signing_is_seen_at_the_commit(
+    signing: Signing, monkeypatch: pytest.MonkeyPatch, change: str, code: str
+) -> None:
+    from inkseal.seals.models import SealBinding, SealState, SealUsage
+
+    official = signing.seals["official"]
+    changes = {
+        "revoke": lambda: revoke_certificate(signing.certificate, reason=1, actor=Actor("system")),
+        "withdraw": lambda: CertificateAuthorization.objects.update(revoked_at=timezone.now()),
+        "void": lambda: (
+            type(official).objects.filter(pk=official.pk).update(state=SealState.VOID, voided_at=timezone.now())
+        ),
+        "unbind": lambda: SealBinding.objects.filter(seal=official).delete(),
+    }
+    token, body = _task(signing)
+    signing.client.post(f"/api/v1/confirm/{token}/code")
+    code_sent = sms_code(signing.client)
+    _change_while_signing(monkeypatch, changes[change])
+    response = _confirm(signing, token, method="sms", code=code_sent)
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "failed" and response.json()["failure"]["code"] == code
+    document = SignDocument.objects.get()
+    assert document.status == "failed" and not document.signed and not document.sha256_after
+    assert _signed_files(document) == []
+    record = SigningRecord.objects.get()
+    assert record.result == "failure" and code in record.reason
+    assert not SealUsage.objects.exists()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {signing.token()}"}
+    assert signing.client.get(f"/api/v1/sign-tasks/{body['id']}/documents/1", **auth).status_code == 409
+
+
+def _signed_files(document: SignDocument) -> list[str]:
+    """Signed files left in storage for the document's task (none may stay after a refusal)."""
+    from pathlib import Path
+
+    root = Path(document.original.storage.path("signing"))
+    return [str(path) for path in root.rglob(f"{document.task.public_id}-*-signed*")]
