@@ -1,24 +1,28 @@
 """Signatures per second through the signing API end to end, against in-process signing.
 
-    .venv/bin/python bench/signing_http_bench.py [--seconds 5] [--clients 4] [--workers 2] [--batch 10] [--no-server]
+    .venv/bin/python bench/signing_http_bench.py [--seconds 5] [--clients 4] [--workers N] [--batch 10] [--no-server]
 
 A throwaway var dir and SQLite database (or the PostgreSQL database of DATABASE_URL, e.g. under
 `scripts/with-postgres.sh`); a CA hierarchy, an enterprise with an RSA-2048 cloud
 certificate and a bound 42 mm 公章, a platform with API credentials and one authorisation per
 client (each client confirms as its own authorised person).
+0. the issue's reference: pyHanko 0.38 with the key object cached and the signature size reserved
+   (bench/signing_bench.py's baseline), PAdES B-B, on the same one-page PDF with the same seal
+   picture, one thread;
 1. in process: `sign_pdf` with the cached seal signer and our TSA (PAdES B-T), one-page PDF,
    one visible seal (what `services.sign_document` does minus the database writes); one thread,
-   then one process per worker in parallel (what the machine does with every core signing);
+   then one process per core in parallel (what the machine does with every core signing);
 2. through the API with Django's test client (full request stack, no socket), one client: per
    signature POST /api/v1/sign-tasks, POST /api/v1/confirm/{token}/code, POST
    /api/v1/confirm/{token}, GET /api/v1/sign-tasks/{id}/documents/1 — task, SMS code,
    confirmation, records, audit rows, download;
-3. the same over HTTP against `inkseal serve` (gunicorn, as `make run` serves it: --workers
-   processes of 4 threads) with --clients concurrent clients on the same machine. The clients
-   read their SMS codes from the outbox table (the phone's part); everything else is the API;
+3. the same over HTTP against `inkseal serve` (gunicorn as `make run` serves it: 2 worker
+   processes per core, or --workers, of 2 threads each) with --clients concurrent clients on the
+   same machine. The clients read their SMS codes from the outbox table (the phone's part); everything else is the API;
    then again with tasks of --batch documents (one confirmation signs them all, as a bidder
    signing a whole bid does), which spreads the task, SMS and confirmation over the batch.
-The ratios compare each API figure with the in-process figures measured in the same run.
+The ratios compare each API figure with pyHanko's (the target: at least 0.5x) and with our own
+in-process figures, all measured in the same run.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ from django.utils import timezone  # noqa: E402
 
 from inkseal.accounts.models import Enterprise, EnterpriseState, Membership, Party, Person, VerificationState  # noqa: E402
 from inkseal.audit.services import Actor  # noqa: E402
+from inkseal.core.management.commands.serve import THREADS, default_workers  # noqa: E402
 from inkseal.notify.models import SmsMessage  # noqa: E402
 from inkseal.pki.algorithms import RSA_2048  # noqa: E402
 from inkseal.pki.authorities import ensure_hierarchy  # noqa: E402
@@ -81,6 +86,9 @@ from inkseal.signing.placement import AtPoint, Placement  # noqa: E402
 from inkseal.signing.services import seal_signer  # noqa: E402
 from inkseal.signing.timestamper import platform_timestamper, reserve_serials  # noqa: E402
 from tests.signing.conftest import build_text_pdf, red_seal_png  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from signing_bench import CachedKeySigner, pyhanko_sign, reserved_size, simple_signer  # noqa: E402
 
 ACTOR = Actor("system", "", "bench")
 PHONE = "13912345678"
@@ -215,6 +223,21 @@ def in_process_parallel(fixture: Fixture, pdf: bytes, seconds: float, processes:
     return total / seconds
 
 
+def pyhanko_reference(fixture: Fixture, pdf: bytes) -> Callable[[], object]:
+    """pyHanko with a cached key and a reserved signature size (the issue's reference), B-B, an
+    RSA-2048 key of a test PKI, the same PDF and seal picture (at its 42 mm box)."""
+    from PIL import Image
+    from pyhanko.pdf_utils.images import PdfImage
+    from pyhanko.stamp import StaticStampStyle
+
+    from inkseal.signing.testing import make_test_pki
+
+    style = StaticStampStyle(background=PdfImage(Image.open(io.BytesIO(fixture.png))), border_width=0)
+    signer = simple_signer(make_test_pki(), CachedKeySigner)
+    reserved = reserved_size(pyhanko_sign(pdf, signer, style, None))
+    return lambda: pyhanko_sign(pdf, signer, style, reserved)
+
+
 # --- through the API: Django's test client ----------------------------------------------------------
 
 
@@ -264,7 +287,7 @@ class Server:
 
 
 @contextmanager
-def served(workers: int = 2) -> Iterator[Server]:
+def served(workers: int) -> Iterator[Server]:
     """`inkseal serve` on a free port over this benchmark's var dir, until the block ends."""
     connections.close_all()
     port = _free_port()
@@ -376,7 +399,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=4, help="concurrent API clients over HTTP")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (make run: 2)")
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="gunicorn worker processes (inkseal serve's default)"
+    )
     parser.add_argument("--no-server", action="store_true", help="skip the HTTP measurement")
     parser.add_argument("--batch", type=int, default=10, help="documents per task in the batch measurement (0: skip)")
     args = parser.parse_args()
@@ -384,32 +409,37 @@ def main() -> None:
     pdf = one_page_pdf()
     cores = os.cpu_count() or 1
 
+    reference = pyhanko_reference(fixture, pdf)
     sign, through_api = in_process_signing(fixture, pdf), test_client_flow(fixture, pdf)
-    sign(), through_api()  # warm up
+    reference(), sign(), through_api()  # warm up
+    pyhanko = rate(reference, args.seconds)
     local = rate(sign, args.seconds)
     api = rate(through_api, args.seconds)
-    parallel = in_process_parallel(fixture, pdf, args.seconds, args.workers)
+    parallel = in_process_parallel(fixture, pdf, args.seconds, cores)
+
+    def ratios(figure: float) -> str:
+        return (
+            f"  ({figure / pyhanko:.2f}x pyHanko, target >= 0.5x;"
+            f" {figure / local:.2f}x ours in process 1 thread, {figure / parallel:.2f}x {cores} processes)"
+        )
+
     print(f"{cores} cores")
+    print(f"pyHanko, cached key + reserved size, B-B, 1 thread:            {pyhanko:7.1f} signatures/s")
     print(f"in process (sign_pdf, cached signer, our TSA, B-T), 1 thread:  {local:7.1f} signatures/s")
-    print(f"in process, {args.workers} processes at once:                          {parallel:7.1f} signatures/s")
-    print(
-        f"API end to end, Django test client, 1 client (4 requests):   {api:7.1f} signatures/s"
-        f"  ({api / local:.2f}x in-process 1 thread)"
-    )
+    print(f"in process, {cores} processes at once (one per core):              {parallel:7.1f} signatures/s")
+    print(f"API end to end, Django test client, 1 client (4 requests):   {api:7.1f} signatures/s" + ratios(api))
     if not args.no_server:
         with served(args.workers) as server:
             http = http_rate(server, fixture, pdf, args.clients, args.seconds)
             batch = http_rate(server, fixture, pdf, args.clients, args.seconds, args.batch) if args.batch > 1 else 0.0
         print(
-            f"API end to end over HTTP, gunicorn {args.workers}x4 threads, {args.clients} clients:"
-            f" {http:7.1f} signatures/s  ({http / local:.2f}x in-process 1 thread,"
-            f" {http / parallel:.2f}x in-process {args.workers} processes)"
+            f"API end to end over HTTP, gunicorn {args.workers}x{THREADS} threads, {args.clients} clients:"
+            f" {http:7.1f} signatures/s" + ratios(http)
         )
         if batch:
             print(
-                f"  the same, tasks of {args.batch} documents (one confirmation):"
-                f" {batch:7.1f} signatures/s  ({batch / local:.2f}x in-process 1 thread,"
-                f" {batch / parallel:.2f}x in-process {args.workers} processes)"
+                f"  the same, tasks of {args.batch} documents (one confirmation): {batch:7.1f} signatures/s"
+                + ratios(batch)
             )
 
 

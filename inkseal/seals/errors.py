@@ -41,6 +41,13 @@ class SealManageDenied(PermissionDenied):
     code = "seal_manage_denied"
 
 
+class SealNotBound(DomainError):
+    """The seal is not bound to the certificate that would sign with it (绑定印章 first)."""
+
+    code = "seal_not_bound"
+    status = 409
+
+
 class SealRequestInvalid(DomainError):
     code = "seal_request_invalid"
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,7 @@ from inkseal.seals.errors import (
     SealInactive,
     SealKindNotAllowed,
     SealManageDenied,
+    SealNotBound,
     SealNotFound,
     SealRequestInvalid,
     SealShapeMismatch,
@@ -557,26 +558,29 @@ def record_seal_usage(
     return usage
 
 
-def lock_seals_for_signing(seals: Iterable[Seal], certificate: Certificate) -> dict[int, bool]:
+def lock_seals_for_signing(seals: Iterable[Seal], certificate: Certificate) -> None:
     """Inside a signing transaction: lock the rows of the seals it shows (a voiding waits for the
-    signing to commit, or the signing sees it) and check each is still active. Returns, per seal,
-    whether it is still bound to `certificate` (the caller refuses in its own words if not)."""
-    wanted = {seal.pk for seal in seals}
-    bound = SealBinding.objects.filter(seal=OuterRef("pk"), certificate=certificate)
-    rows = {
-        row.pk: row
-        for row in Seal.objects.select_for_update(of=("self",), no_key=True)
-        .filter(pk__in=wanted)
-        .annotate(bound=Exists(bound))
+    signing to commit, or the signing sees it) and check each is still active and bound to
+    `certificate`; SealInactive or SealNotBound (with the seal type) otherwise."""
+    wanted = sorted({seal.pk for seal in seals})
+    locked = {
+        pk: (kind, state)
+        for pk, kind, state in Seal.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk__in=wanted, bindings__certificate=certificate)
         .order_by("pk")  # one lock order for every signing
+        .values_list("pk", "kind", "state")
     }
-    for pk in sorted(wanted):
-        row = rows.get(pk)
-        if row is None or row.state != SealState.ACTIVE:
-            state = row.get_state_display() if row is not None else _("已删除")
-            kind = _label(row.kind) if row is not None else _("印章")
-            raise SealInactive(_("%(type)s不可用（%(state)s）。") % {"type": kind, "state": state})
-    return {pk: bool(row.bound) for pk, row in rows.items()}  # type: ignore[attr-defined]
+    for pk in wanted:
+        if pk not in locked:  # unbound, or gone: which one (the rare path, one more query)
+            seal = Seal.objects.filter(pk=pk).first()
+            if seal is None:
+                raise SealInactive(_("%(type)s不可用（%(state)s）。") % {"type": _("印章"), "state": _("已删除")})
+            raise SealNotBound(_("%(type)s未绑定到该证书。") % {"type": _label(seal.kind)})
+        kind, state = locked[pk]
+        if state != SealState.ACTIVE:
+            raise SealInactive(
+                _("%(type)s不可用（%(state)s）。") % {"type": _label(kind), "state": SealState(state).label}
+            )
 
 
 def record_seal_usages(

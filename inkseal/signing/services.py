@@ -42,6 +42,7 @@ from inkseal.pki.pins import verify_pin
 from inkseal.pki.services import certificate_for_signing, check_can_sign, lock_for_signing, signing_key
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import active_authorization, authorization_by_serial
+from inkseal.seals.errors import SealNotBound
 from inkseal.seals.models import Seal, SealState, SealType
 from inkseal.seals.services import is_bound, lock_seals_for_signing, record_seal_usages, seal_stamp, stamp_of
 from inkseal.signing.appearance import SealImage
@@ -74,11 +75,6 @@ def sms_purpose(task: SignTask) -> str:
 
 class SpecInvalid(DomainError):
     code = "spec_invalid"
-
-
-class SealNotBound(DomainError):
-    code = "seal_not_bound"
-    status = 409
 
 
 class ConfirmTokenExpired(DomainError):
@@ -533,9 +529,10 @@ def _signed(document: SignDocument) -> SignDocument:
 # --- confirming ------------------------------------------------------------------------------------
 
 
-def task_for_token(token: str, *, for_update: bool = False) -> SignTask:
-    """The task a confirm link names, still waiting for its confirmation."""
-    rows = SignTask.objects.select_related("platform")
+def task_for_token(token: str, *, for_update: bool = False, with_certificate: bool = False) -> SignTask:
+    """The task a confirm link names, still waiting for its confirmation (`with_certificate`: its
+    certificate read in the same query, for the signing that follows)."""
+    rows = SignTask.objects.select_related("platform", *(["certificate__renewed_by"] if with_certificate else []))
     if for_update:
         rows = rows.select_for_update(of=("self",), no_key=True)
     task = _unique(rows.filter(token_hash=_token_hash(str(token))))
@@ -592,7 +589,7 @@ def check_intent(task: SignTask, method: str, secret: str, *, ip: str) -> Intent
 
 def do_confirm_sign_task(token: str, method: str, secret: str, *, ip: str = "") -> SignTask:
     """Confirm with an SMS code or the PIN, then sign every document of the task."""
-    task = task_for_token(token)
+    task = task_for_token(token, with_certificate=True)
     intent = check_intent(task, method, str(secret or ""), ip=ip)
     with transaction.atomic():
         now = timezone.now()
@@ -626,7 +623,10 @@ def sign_task_documents(task: SignTask) -> SignTask:
             _fail_document(task, document, failure, record_failure=False)
             continue
         try:
-            sign_document(task, document, complete_task=number == len(documents))
+            # the first document signs with the certificate as the confirmation read it (the
+            # commit checks it again), the others read it afresh
+            certificate = task.certificate if number == 1 and SignTask.certificate.is_cached(task) else None
+            sign_document(task, document, complete_task=number == len(documents), certificate=certificate)
         except DomainError as exc:
             failure = localised(exc)
             _fail_document(task, document, failure)
@@ -740,7 +740,9 @@ def _seal_labels(seals: Sequence[Seal]) -> str:
     return "、".join(labels)
 
 
-def sign_document(task: SignTask, document: SignDocument, *, complete_task: bool = False) -> SignDocument:
+def sign_document(
+    task: SignTask, document: SignDocument, *, complete_task: bool = False, certificate: Certificate | None = None
+) -> SignDocument:
     """Sign one document and commit it in one transaction that checks, at its commit, everything
     the signature depends on: certificate locked and valid, authorisation valid, seals locked,
     active and bound, intent confirmed; the record, SES signature, seal usages and audit row in
@@ -752,7 +754,7 @@ def sign_document(task: SignTask, document: SignDocument, *, complete_task: bool
     try:
         # signed from the stored file into a spooled one: memory does not grow with the document
         with document.original.open("rb") as source, tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as output:
-            signed = _sign(task, document, cast(BinaryIO, source), cast(BinaryIO, output), event_id)
+            signed = _sign(task, document, cast(BinaryIO, source), cast(BinaryIO, output), event_id, certificate)
             return _commit(task, document, signed, complete_task=complete_task)
     except BaseException:
         if document.signed:
@@ -771,11 +773,21 @@ class _Signed:
     ses: RecordSignature | None
 
 
-def _sign(task: SignTask, document: SignDocument, source: BinaryIO, output: BinaryIO, event_id: str) -> _Signed:
+def _sign(
+    task: SignTask,
+    document: SignDocument,
+    source: BinaryIO,
+    output: BinaryIO,
+    event_id: str,
+    certificate: Certificate | None = None,
+) -> _Signed:
     """Check and sign outside any write transaction: the certificate lock and the database's
     writer are held only for the commit (a few milliseconds), not for the signature."""
     now = timezone.now()
-    certificate = certificate_for_signing(task.certificate_id, now)
+    if certificate is None:
+        certificate = certificate_for_signing(task.certificate_id, now)
+    else:
+        check_can_sign(certificate, now)
     signer = cached_seal_signer(certificate)
     placements, seals = placements_for(certificate, document.placements["specs"])
     level = PadesLevel(task.pades_level)
@@ -825,10 +837,7 @@ def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete
             raise Conflict(_("签章证书已变更，请重新签署。"), code="certificate_changed")
         if task.platform is not None:  # self-service: the holder signs their own document, no authorisation
             active_authorization(certificate, task.platform, task.confirmer_phone, at)
-        bound = lock_seals_for_signing(signed.seals, certificate)
-        for seal in signed.seals:
-            if not bound.get(seal.pk):
-                raise SealNotBound(_("%(type)s未绑定到该证书。") % {"type": seal.get_kind_display()})
+        lock_seals_for_signing(signed.seals, certificate)
         document.status = TaskStatus.COMPLETED
         document.error = ""
         document.save(update_fields=["signed", "status", "sha256_after", "error"])
