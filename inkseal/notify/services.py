@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -83,11 +84,13 @@ def send_code(phone: str, purpose: str, ip: str = "", *, context: str = "") -> S
     return record
 
 
-def verify_code(phone: str, purpose: str, code: str) -> None:
+def verify_code(phone: str, purpose: str, code: str, *, and_then: Callable[[], object] | None = None) -> None:
     """Consume the newest live code if `code` matches; count a wrong try otherwise.
 
     Raises CodeInvalid with a message telling the user what to do. Call it outside any other
     transaction: a wrong try is committed before the error is raised, so it always counts.
+    `and_then` runs in the same transaction once the code matched, for what the code authorises:
+    the code is consumed only if that succeeds too.
     """
     error: str | None = None
     with transaction.atomic():
@@ -112,5 +115,7 @@ def verify_code(phone: str, purpose: str, code: str) -> None:
         else:
             record.consumed_at = now
             record.save(update_fields=["consumed_at"])
+            if and_then is not None:
+                and_then()
     if error:
         raise CodeInvalid(error)

@@ -108,7 +108,7 @@ def task_out(task: SignTask, request: HttpRequest) -> dict[str, Any]:
                 "error": d.error or None,
                 "url": f"/api/v1/sign-tasks/{task.public_id}/documents/{d.number}" if d.status == "completed" else None,
             }
-            for d in task.documents.order_by("number")
+            for d in task.documents_in_order
         ],
         "created_at": task.created_at.isoformat(),
         "completed_at": task.completed_at.isoformat() if task.completed_at else None,
@@ -187,7 +187,7 @@ def confirm_out(task: SignTask) -> dict[str, Any]:
         "failure": {"code": task.failure_code, "message": task.failure_reason} if task.failure_code else None,
         "documents": [
             {"n": d.number, "name": d.name, "status": d.status, "error": d.error or None}
-            for d in task.documents.order_by("number")
+            for d in task.documents_in_order
         ],
     }
 

@@ -3,6 +3,8 @@ signature writes, and the callback deliveries (a persistent job table with retri
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +73,12 @@ class SignTask(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+    @cached_property
+    def documents_in_order(self) -> list[SignDocument]:
+        """The documents in the order of `files`, read once per instance; whoever creates or signs
+        them assigns the list they hold (the same objects, their states kept up to date)."""
+        return list(self.documents.order_by("number"))
 
     @property
     def is_self_service(self) -> bool:

@@ -460,6 +460,7 @@ def do_create_sign_task(
                 token_enc=encrypt(token, _token_purpose(public_id)),
                 token_expires_at=timezone.now() + timedelta(seconds=settings.SIGN_CONFIRM_TTL_SECONDS),
             )
+            task.documents_in_order = []
             for number, (upload, doc, pages, overlays) in enumerate(prepared, start=1):
                 document = SignDocument(
                     task=task,
@@ -471,6 +472,7 @@ def do_create_sign_task(
                 )
                 document.original.save(f"{public_id}-{number}.pdf", upload.content(), save=False)
                 document.save()
+                task.documents_in_order.append(document)
             record(
                 "sign_task.create",
                 actor=platform_actor(platform),
@@ -573,50 +575,57 @@ def _document_count(task: SignTask) -> int:
     return len(documents) if isinstance(documents, list) and documents else task.documents.count()
 
 
-def check_intent(task: SignTask, method: str, secret: str, *, ip: str) -> IntentMethod:
-    """SMS code or PIN; wrong ones count (committed before the refusal is raised)."""
+def confirm_intent(task: SignTask, method: str, secret: str, *, ip: str, token: str) -> None:
+    """Check the SMS code or PIN and claim the task for signing: the code is consumed in the same
+    transaction as the claim. Wrong codes and PINs count (committed before the refusal)."""
     if method == IntentMethod.SMS:
-        verify_code(task.confirmer_phone, sms_purpose(task), secret)
-        return IntentMethod.SMS
-    if method == IntentMethod.PIN:
+        verify_code(
+            task.confirmer_phone, sms_purpose(task), secret, and_then=lambda: _claim(task, IntentMethod.SMS, ip, token)
+        )
+    elif method == IntentMethod.PIN:
         from inkseal.accounts.services import RequestContext
 
         actor = Actor("person", task.confirmer_phone, task.confirmer_name)
         verify_pin(task.certificate, secret, actor=actor, ctx=RequestContext(ip=ip))
-        return IntentMethod.PIN
-    raise SpecInvalid(_("method 须为 sms 或 pin。"))
+        with transaction.atomic():
+            _claim(task, IntentMethod.PIN, ip, token)
+    else:
+        raise SpecInvalid(_("method 须为 sms 或 pin。"))
+
+
+def _claim(task: SignTask, intent: IntentMethod, ip: str, token: str) -> None:
+    """Inside the caller's transaction: mark the pending task confirmed and signing."""
+    now = timezone.now()
+    # claimed by a conditional UPDATE (it takes the row lock): a second confirmation waits,
+    # then finds the task no longer pending and is refused with the reason
+    claimed = SignTask.objects.filter(
+        pk=task.pk, status=TaskStatus.PENDING, confirmed_at__isnull=True, token_expires_at__gt=now
+    ).update(confirmed_at=now, intent_method=intent, confirm_ip=ip, status=TaskStatus.SIGNING)
+    if not claimed:
+        task_for_token(token)  # raises: used or expired
+        raise ConfirmTokenUsed(_("该签章任务已确认过，链接不能重复使用。"))
+    task.confirmed_at, task.intent_method, task.confirm_ip = now, intent, ip
+    task.status = TaskStatus.SIGNING
+    record(
+        "sign_task.confirm",
+        actor=Actor("person", task.confirmer_phone, task.confirmer_name),
+        ip=ip,
+        target=f"sign_task:{task.public_id}",
+        data={"method": intent.value},
+    )
 
 
 def do_confirm_sign_task(token: str, method: str, secret: str, *, ip: str = "") -> SignTask:
     """Confirm with an SMS code or the PIN, then sign every document of the task."""
     task = task_for_token(token, with_certificate=True)
-    intent = check_intent(task, method, str(secret or ""), ip=ip)
-    with transaction.atomic():
-        now = timezone.now()
-        # claimed by a conditional UPDATE (it takes the row lock): a second confirmation waits,
-        # then finds the task no longer pending and is refused with the reason
-        claimed = SignTask.objects.filter(
-            pk=task.pk, status=TaskStatus.PENDING, confirmed_at__isnull=True, token_expires_at__gt=now
-        ).update(confirmed_at=now, intent_method=intent, confirm_ip=ip, status=TaskStatus.SIGNING)
-        if not claimed:
-            task_for_token(token)  # raises: used or expired
-            raise ConfirmTokenUsed(_("该签章任务已确认过，链接不能重复使用。"))
-        task.confirmed_at, task.intent_method, task.confirm_ip = now, intent, ip
-        task.status = TaskStatus.SIGNING
-        record(
-            "sign_task.confirm",
-            actor=Actor("person", task.confirmer_phone, task.confirmer_name),
-            ip=ip,
-            target=f"sign_task:{task.public_id}",
-            data={"method": intent.value},
-        )
+    confirm_intent(task, method, str(secret or ""), ip=ip, token=token)
     return sign_task_documents(task)
 
 
 def sign_task_documents(task: SignTask) -> SignTask:
     """Sign the task's documents in order, one transaction each; the last document's transaction
     also completes the task. After a refusal the rest fail unsigned and the task fails."""
-    documents = list(task.documents.order_by("number"))
+    documents = task.documents_in_order
     failure: DomainError | None = None
     for number, document in enumerate(documents, start=1):
         if failure is not None:
@@ -752,8 +761,12 @@ def sign_document(
         raise IntentMissing(_("尚未完成意愿认证（短信验证码或 PIN 码）。"))
     event_id = uuid.uuid4().hex
     try:
-        # signed from the stored file into a spooled one: memory does not grow with the document
-        with document.original.open("rb") as source, tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as output:
+        # signed from the stored file into memory, or for large ones into a spooled file (memory
+        # does not grow with the document); pyHanko writes in small pieces, which a BytesIO takes
+        # faster than the spooled file's wrapper (about 900 writes for a one-page document)
+        small = document.original.size <= _SPOOL_BYTES // 2
+        spooled = io.BytesIO() if small else tempfile.SpooledTemporaryFile(_SPOOL_BYTES)
+        with document.original.open("rb") as source, spooled as output:
             signed = _sign(task, document, cast(BinaryIO, source), cast(BinaryIO, output), event_id, certificate)
             return _commit(task, document, signed, complete_task=complete_task)
     except BaseException:
