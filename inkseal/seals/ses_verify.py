@@ -69,8 +69,9 @@ class CertificateRejected(Exception):
 
 
 class ChainValidator:
-    """Path building to trust anchors: issuer by name and signature, CA flags, validity windows,
-    revocation through a lookup, and the end-entity's policy and extended key usage."""
+    """Path building to trust anchors: issuer by name and signature, CA flags, keyCertSign and
+    path length constraints, validity windows, revocation through a lookup, and the end-entity's
+    policy and extended key usage."""
 
     def __init__(
         self,
@@ -118,12 +119,22 @@ class ChainValidator:
             if issuer is None or any(issuer.der == link.der for link in path):
                 raise CertificateRejected("untrusted", "not issued under a trusted CA")
             path.append(issuer)
+        # RFC 5280 4.2.1.9: a CA's pathLenConstraint bounds the CA certificates below it
+        for index, authority in enumerate(path[1:], start=1):
+            limit = authority.asn1.max_path_length
+            if limit is not None and index - 1 > limit:
+                raise CertificateRejected(
+                    "untrusted", f"{authority.subject.human_friendly} allows {limit} CA(s) below it, the chain has more"
+                )
         return tuple(path)
 
     def _issuer_of(self, certificate: Certificate) -> Certificate | None:
         issuer_name = certificate.asn1["tbs_certificate"]["issuer"].dump()
         for candidate in self._issuers:
             if candidate.subject_der != issuer_name or not candidate.asn1.ca:
+                continue
+            usage = candidate.asn1.key_usage_value  # a CA key that may not sign certificates issues none
+            if usage is not None and "key_cert_sign" not in usage.native:
                 continue
             try:
                 certificate.verify_signed_by(candidate)

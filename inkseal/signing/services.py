@@ -929,7 +929,8 @@ def _fail_document(task: SignTask, document: SignDocument, error: DomainError, *
     with transaction.atomic():
         document.status = TaskStatus.FAILED
         document.error = str(error.message)[:500] if record_failure else str(_("前一个文件签章失败，本文件未签署。"))
-        document.save(update_fields=["status", "error"])
+        document.sha256_after = ""  # of a signature made and discarded
+        document.save(update_fields=["status", "error", "sha256_after"])
         if record_failure:
             certificate = Certificate.objects.select_related("holder").get(pk=task.certificate_id)
             _record(
