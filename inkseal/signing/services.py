@@ -781,7 +781,6 @@ class _Signed:
 
     event_id: str
     at: datetime
-    certificate: Certificate
     seals: list[Seal]
     ses: RecordSignature | None
 
@@ -837,7 +836,7 @@ def _sign(
         )
     document.sha256_after = _sha256_of(_rewound(output))
     document.signed.save(f"{task.public_id}-{document.number}-signed.pdf", File(_rewound(output)), save=False)
-    return _Signed(event_id, now, certificate, seals, ses_signature)
+    return _Signed(event_id, now, seals, ses_signature)
 
 
 def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete_task: bool) -> SignDocument:
@@ -846,8 +845,6 @@ def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete
         # every check again at this instant, under the locks a revocation, a withdrawn
         # authorisation or a voided seal must wait for: what changed since the signature refuses it
         certificate = lock_for_signing(task.certificate_id, at)
-        if certificate.fingerprint != signed.certificate.fingerprint:
-            raise Conflict(_("签章证书已变更，请重新签署。"), code="certificate_changed")
         if task.platform is not None:  # self-service: the holder signs their own document, no authorisation
             active_authorization(certificate, task.platform, task.confirmer_phone, at)
         lock_seals_for_signing(signed.seals, certificate)

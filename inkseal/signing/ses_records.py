@@ -21,7 +21,6 @@ from inkseal.core.errors import DomainError, NotFound
 from inkseal.pki.algorithms import SM2
 from inkseal.pki.models import Certificate
 from inkseal.pki.responders import time_stamp_authority
-from inkseal.pki.services import signing_key_for
 from inkseal.seals import ses
 from inkseal.seals.models import Seal
 from inkseal.seals.ses_services import electronic_seal_for_signing
@@ -70,36 +69,6 @@ def make_record_signature(
 
 def keep_record_signature(record: SigningRecord, made: RecordSignature) -> None:
     ElectronicSignature.objects.update_or_create(record=record, defaults={"der": made.der, "es_id": made.es_id})
-
-
-def sign_for_record(
-    record: SigningRecord,
-    document: bytes,
-    *,
-    certificate: Certificate,
-    seals: Sequence[Seal],
-    at: datetime,
-    signer_key: ses.Signer | None = None,
-) -> bytes | None:
-    """Make and keep the SES_Signature of `document` for `record` (make_record_signature, then
-    keep_record_signature); without `signer_key`, the certificate is locked and checked again to
-    get it, so call it inside a transaction."""
-    if certificate.algorithm != SM2.name:
-        return None
-    key = signer_key or signing_key_for(certificate, at=at).signer
-    made = make_record_signature(
-        record.event_id,
-        document,
-        certificate=certificate,
-        seals=seals,
-        at=at,
-        signer_key=key,
-        timestamper=platform_ses_timestamper(),
-    )
-    if made is None:
-        return None
-    keep_record_signature(record, made)
-    return made.der
 
 
 def platform_ses_timestamper(respond: Callable[[bytes], bytes] | None = None) -> Callable[[bytes], bytes] | None:

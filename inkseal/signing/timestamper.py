@@ -42,17 +42,19 @@ class InProcessTimeStamper(TimeStamper):
 
 def reserve_serials(count: int) -> None:
     """Make sure this thread holds at least `count` TSA serials for its next signing (call outside
-    any event loop). Takes a new block from the counter only when the pool runs low: in the
-    caller's transaction if there is one, else in a short one of its own."""
-    serials: list[int] = getattr(_pool, "serials", [])
-    if len(serials) >= count:
-        return
+    any event loop). Outside a transaction a block of SERIAL_BLOCK is taken and committed at once,
+    and later signings draw on it. Inside one, exactly `count` are taken, for this signing only:
+    if that transaction rolls back the counter does too, and its serials must not be used again."""
     from django.db import transaction
 
+    serials: list[int] = getattr(_pool, "serials", [])
+    if getattr(_pool, "committed", False) and len(serials) >= count:
+        return
     from inkseal.pki.authorities import locked_counter
     from inkseal.pki.models import Counter
 
-    block = max(count, SERIAL_BLOCK)
+    committed = not transaction.get_connection().in_atomic_block
+    block = max(count, SERIAL_BLOCK) if committed else count
     with transaction.atomic(savepoint=False):
         # the row exists after the first time stamp: lock it in one query, no savepoints
         counter = Counter.objects.select_for_update(no_key=True).filter(name=TSA_SERIAL_COUNTER).first()
@@ -61,7 +63,7 @@ def reserve_serials(count: int) -> None:
         first = counter.value + 1
         counter.value += block
         counter.save(update_fields=["value"])
-    _pool.serials = list(range(first, first + block))
+    _pool.serials, _pool.committed = list(range(first, first + block)), committed
 
 
 def _next_serial() -> int:

@@ -30,7 +30,7 @@ from inkseal.seals.models import ElectronicSeal, Seal, SealMaker, SealType
 from inkseal.seals.services import do_bind_seal
 from inkseal.seals.ses_services import ensure_seal_maker, setup_seal_maker
 from inkseal.signing.models import ElectronicSignature, IntentMethod, SigningRecord
-from inkseal.signing.ses_records import sign_for_record
+from inkseal.signing.ses_records import keep_record_signature, make_record_signature, platform_ses_timestamper
 from tests.conftest import login_client
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import ACTOR, make_seal, text_pdf
@@ -82,14 +82,17 @@ def signed_record(holder: Sm2Holder, document: bytes = SIGNED_PDF) -> SigningRec
             intent_method=IntentMethod.SMS,
             result=SigningRecord.Result.SUCCESS,
         )
-        der = sign_for_record(
-            record,
+        made = make_record_signature(
+            record.event_id,
             document,
             certificate=holder.certificate,
             seals=[holder.seals[SealType.OFFICIAL], holder.seals[SealType.LEGAL_REPRESENTATIVE]],
             at=now,
+            signer_key=signing_key_for(holder.certificate, at=now).signer,
+            timestamper=platform_ses_timestamper(),
         )
-    assert der is not None
+        assert made is not None
+        keep_record_signature(record, made)
     return record
 
 
@@ -218,10 +221,16 @@ def test_a_record_without_ses_signature_has_no_download(sm2_holder: Sm2Holder) -
 def test_rsa_signatures_get_no_ses_signature(sm2_holder: Sm2Holder) -> None:
     rsa = issue_cloud_certificate(sm2_holder.certificate.holder, algorithm=RSA_2048, years=1, actor=ACTOR)
     record = SigningRecord(event_id="x", holder=rsa.holder)
-    assert (
-        sign_for_record(record, SIGNED_PDF, certificate=rsa, seals=list(sm2_holder.seals.values()), at=timezone.now())
-        is None
+    made = make_record_signature(
+        record.event_id,
+        SIGNED_PDF,
+        certificate=rsa,
+        seals=list(sm2_holder.seals.values()),
+        at=timezone.now(),
+        signer_key=signing_key_for(rsa).signer,
+        timestamper=platform_ses_timestamper(),
     )
+    assert made is None
 
 
 # --- verification of uploads -----------------------------------------------------------------------
