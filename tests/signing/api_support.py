@@ -121,21 +121,31 @@ def signing_media(settings: Any, tmp_path: Any) -> Any:
     return tmp_path
 
 
-@pytest.fixture
-def signing(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, signing_media: Any) -> Signing:  # noqa: F811
-    admin = verified_person(name="刘婧妍")
-    enterprise = verified_enterprise(admin, name="北京示范科技有限公司")
+def make_signing(
+    make_person: Any,
+    make_enterprise: Any,
+    *,
+    algorithm: Any = RSA_2048,
+    company: str = "北京示范科技有限公司",
+    seal_kinds: tuple[str, ...] = (SealType.OFFICIAL, SealType.LEGAL_REPRESENTATIVE),
+    platform_name: str = "测试交易平台",
+    platform_code: str = "testplatform",
+    callback_url: str = "http://platform.test/cb",
+) -> Signing:
+    """An enterprise (from the verified_person and verified_enterprise factories) with a cloud
+    certificate of `algorithm` and bound seals, a trading platform with API credentials, and an
+    authorisation of the certificate to it for CONFIRMER_PHONE."""
+    admin = make_person(name="刘婧妍")
+    enterprise = make_enterprise(admin, name=company)
     enterprise.state = EnterpriseState.VERIFIED
-    certificate = issue_cloud_certificate(enterprise.party, algorithm=RSA_2048, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(enterprise.party, algorithm=algorithm, years=1, actor=ACTOR)
     seals = {
         kind: make_seal(enterprise.party, kind, admin, 42.0 if kind == SealType.OFFICIAL else 20.0)
-        for kind in (SealType.OFFICIAL, SealType.LEGAL_REPRESENTATIVE)
+        for kind in seal_kinds
     }
     for seal in seals.values():
         do_bind_seal(seal, certificate, actor=ACTOR)
-    platform = TradingPlatform.objects.create(
-        name="测试交易平台", code="testplatform", callback_url="http://platform.test/cb"
-    )
+    platform = TradingPlatform.objects.create(name=platform_name, code=platform_code, callback_url=callback_url)
     client, secret = do_create_api_client(platform, actor=ACTOR, callback_key="callback-key")
     now = timezone.now()
     do_authorize_certificate(
@@ -148,6 +158,11 @@ def signing(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, s
         actor=ACTOR,
     )
     return Signing(platform, client.client_id, secret, "callback-key", certificate, admin, seals, Client())
+
+
+@pytest.fixture
+def signing(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, signing_media: Any) -> Signing:  # noqa: F811
+    return make_signing(verified_person, verified_enterprise)
 
 
 def sms_code(client: Client, phone: str = CONFIRMER_PHONE) -> str:

@@ -13,7 +13,6 @@ import io
 import json
 import shutil
 import subprocess
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +25,16 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import InvalidSignature
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import AlgorithmNotSupported
 from pyhanko_certvalidator.sig_validate import SignatureValidationContext
 
-from inkseal.accounts.models import EnterpriseState
 from inkseal.pki.algorithms import SM2, new_hash
 from inkseal.pki.models import Certificate
-from inkseal.pki.services import certificate_chain, issue_cloud_certificate, revoke_certificate, signing_key_for
-from inkseal.platforms.models import TradingPlatform
-from inkseal.platforms.services import do_authorize_certificate, do_create_api_client
-from inkseal.seals.models import Seal, SealType
-from inkseal.seals.services import do_bind_seal
+from inkseal.pki.services import certificate_chain, revoke_certificate, signing_key_for
+from inkseal.seals.models import SealType
 from inkseal.signing.cms import CmsTemplate
 from inkseal.signing.errors import SignerCertificateInvalid
 from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, GmSignatureValidator
@@ -54,10 +48,9 @@ from inkseal.signing.verify import verify_pdf
 from tests.pki.conftest import ca_hierarchy, verified_enterprise, verified_person  # noqa: F401
 from tests.signing.api_support import (
     ACTOR,
-    CONFIRMER_PHONE,
     Signing,
     confirm_token,
-    make_seal,
+    make_signing,
     signing_media,  # noqa: F401
     sms_code,
 )
@@ -356,26 +349,16 @@ def test_shared_validator_is_the_gm_one() -> None:
 def sm2_signing(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, signing_media: Any) -> Signing:  # noqa: F811
     """An enterprise with an SM2 cloud certificate (our root-sm2 → issuing-sm2), bound seals and
     a trading platform authorised to use it."""
-    admin = verified_person(name="刘婧妍")
-    enterprise = verified_enterprise(admin, name=COMPANY)
-    enterprise.state = EnterpriseState.VERIFIED
-    certificate = issue_cloud_certificate(enterprise.party, algorithm=SM2, years=1, actor=ACTOR)
-    seals: dict[str, Seal] = {SealType.OFFICIAL: make_seal(enterprise.party, SealType.OFFICIAL, admin)}
-    for seal in seals.values():
-        do_bind_seal(seal, certificate, actor=ACTOR)
-    platform = TradingPlatform.objects.create(name="国密交易平台", code="sm2platform", callback_url="")
-    client, secret = do_create_api_client(platform, actor=ACTOR, callback_key="callback-key")
-    now = timezone.now()
-    do_authorize_certificate(
-        certificate,
-        platform,
-        grantee_name="王五",
-        grantee_phone=CONFIRMER_PHONE,
-        valid_from=now - timedelta(minutes=1),
-        valid_until=now + timedelta(days=30),
-        actor=ACTOR,
+    return make_signing(
+        verified_person,
+        verified_enterprise,
+        algorithm=SM2,
+        company=COMPANY,
+        seal_kinds=(SealType.OFFICIAL,),
+        platform_name="国密交易平台",
+        platform_code="sm2platform",
+        callback_url="",
     )
-    return Signing(platform, client.client_id, secret, "callback-key", certificate, admin, seals, Client())
 
 
 def sign_through_the_api(signing: Signing, level: str) -> bytes:
