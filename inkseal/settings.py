@@ -11,6 +11,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.conf import BASE_DIR, env, env_bool, env_int, secret_file, var_dir
+from inkseal.pki.oids import PLACEHOLDER_ARC, POLICY_NAMES
 
 VAR_DIR = var_dir()
 TESTING = "pytest" in sys.modules
@@ -191,6 +192,13 @@ PKI_RENEWAL_WINDOW_DAYS = env_int("INKSEAL_RENEWAL_WINDOW_DAYS", 30)
 PKI_PIN_LOCK_MINUTES = env_int("INKSEAL_PIN_LOCK_MINUTES", 30)
 PKI_CRL_HOURS = env_int("INKSEAL_CRL_HOURS", 24)
 PKI_FETCH_REVOCATION = env_bool("INKSEAL_FETCH_REVOCATION", not TESTING)
+# Certificate and time-stamp policy OIDs (inkseal/pki/oids.py has the layout under the arc). The
+# default arc 1.3.6.1.4.1.99999 is a PLACEHOLDER registered to nobody: replace it with your own
+# arc (IANA PEN or 2.25.<uuid>) before production, or set single policies with
+# INKSEAL_PKI_POLICY_<NAME> (PERSONAL_SIGNING, ENTERPRISE_SIGNING, ENTERPRISE_ENCRYPTION,
+# SEAL_MAKER, SERVICES, TIME_STAMPING). `manage.py check --deploy` warns while it is in use.
+PKI_POLICY_ARC = env("INKSEAL_PKI_POLICY_ARC", PLACEHOLDER_ARC)
+PKI_POLICY_OIDS = {name: value for name in POLICY_NAMES if (value := env(f"INKSEAL_PKI_POLICY_{name.upper()}"))}
 
 # Verification (验签): the public page and POST /api/v1/verify.
 VERIFY_MAX_BYTES = env_int("INKSEAL_VERIFY_MAX_BYTES", 50 * 1024 * 1024)

@@ -2,8 +2,10 @@
 publishing CRLs and keeping the delegated OCSP responder certificates fresh.
 
 Hierarchy (ids as in `hierarchy.bootstrap_hierarchy`): root-rsa (offline-style root) -> issuing-rsa
-and issuing-ecdsa, each with a delegated OCSP responder; the TSA is certified by issuing-ecdsa.
-SM2 joins with its own root and issuing CA (another entry in `ISSUING_ALGORITHMS`' place).
+and issuing-ecdsa, each with a delegated OCSP responder; tsa-ecdsa, certified by issuing-ecdsa,
+time-stamps RSA and ECDSA signatures. SM2 (国密) has a hierarchy of its own: root-sm2 ->
+issuing-sm2 (with its SM2 OCSP responder) -> tsa-sm2, which time-stamps every SM2 signature and
+SES_Signature, so that a relying party trusting root-sm2 alone validates them (`TSA_ALGORITHMS`).
 
 Lock order everywhere: certificate rows, then CA rows (by primary key), then counters.
 """
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,12 +25,13 @@ from django.utils.translation import gettext as _
 from inkseal.accounts.services import RequestContext
 from inkseal.audit.services import Actor, record
 from inkseal.pki import hierarchy
-from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, Algorithm, get_algorithm
+from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, SM2, Algorithm, get_algorithm
 from inkseal.pki.crl import RevocationReason, RevokedEntry, build_crl
 from inkseal.pki.errors import CaNotReady
 from inkseal.pki.keystore_config import keystore
 from inkseal.pki.models import Certificate, CertificateAuthority, Counter
 from inkseal.pki.names import ca_subject
+from inkseal.pki.oids import PolicyOids
 from inkseal.pki.profiles import ISSUING_CA, validity_for_years
 from inkseal.pki.x509 import Certificate as X509Certificate
 from inkseal.pki.x509 import CertificateAuthority as X509Authority
@@ -38,11 +42,48 @@ Role = CertificateAuthority.Role
 # The responder key of an RSA CA is RSA-2048: short-lived, and OCSP throughput is its signing speed.
 OCSP_KEY_ALGORITHMS: dict[str, Algorithm] = {"rsa": RSA_2048, "ecdsa": ECDSA_P256}
 OCSP_RENEW_BEFORE = timedelta(days=30)
-TSA_ALGORITHM = ECDSA_P256
+TSA_ALGORITHM = ECDSA_P256  # the international TSA (tsa-ecdsa), served at /pki/tsa
+# The TSA of each hierarchy, by root family: a time stamp chains to the same root as the signature.
+TSA_ALGORITHMS: dict[str, Algorithm] = {"rsa": TSA_ALGORITHM, "sm2": SM2}
 
 
 def public_urls() -> PublicUrls:
     return PublicUrls(settings.PUBLIC_BASE_URL)
+
+
+def policy_oids() -> PolicyOids:
+    """The certificate and time-stamp policies in force (settings PKI_POLICY_ARC, PKI_POLICY_OIDS)."""
+    return _policy_oids(settings.PKI_POLICY_ARC, tuple(sorted(settings.PKI_POLICY_OIDS.items())))
+
+
+@functools.lru_cache(maxsize=8)
+def _policy_oids(arc: str, overrides: tuple[tuple[str, str], ...]) -> PolicyOids:
+    try:
+        return PolicyOids.under(arc, **dict(overrides))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"INKSEAL_PKI_POLICY_*: {exc}") from exc
+
+
+def tsa_family_for(signer_family: str) -> str:
+    """The family of the TSA that time-stamps signatures made with keys of `signer_family`:
+    SM2 ones get the SM2 TSA under root-sm2, RSA and ECDSA ones the TSA under root-rsa."""
+    return SM2.family if signer_family == SM2.family else TSA_ALGORITHM.family
+
+
+def active_tsa(family: str) -> CertificateAuthority | None:
+    """The active TSA of `family` (its issuing CA loaded too). An installation made before that
+    TSA existed gets it now, as `inkseal ca init` would make it; None when its hierarchy is off."""
+    found = _active_tsa(family)
+    configured = {TSA_ALGORITHMS.get(root.family, TSA_ALGORITHM).family for root, _issuing in ca_algorithms()}
+    if found is None and family in configured and _active(Role.ISSUING, family) is not None:
+        ensure_hierarchy()
+        found = _active_tsa(family)
+    return found
+
+
+def _active_tsa(family: str) -> CertificateAuthority | None:
+    rows = CertificateAuthority.objects.filter(role=Role.TSA, family=family, active=True).select_related("parent")
+    return rows.order_by("-not_after").first()
 
 
 def ca_algorithms() -> list[tuple[Algorithm, tuple[Algorithm, ...]]]:
@@ -146,8 +187,9 @@ def ensure_hierarchy(
                 if ca.ocsp_not_after is None or ca.ocsp_not_after - now < OCSP_RENEW_BEFORE:
                     _renew_ocsp_signer(ca, organization, now)
                     changed.append(f"{ca.ca_id}:ocsp")
-        if _active(Role.TSA, TSA_ALGORITHM.family) is None:
-            _create_tsa(_active(Role.ISSUING, TSA_ALGORITHM.family), organization, now, changed)
+            tsa_algorithm = TSA_ALGORITHMS.get(root_algorithm.family, TSA_ALGORITHM)
+            if _active(Role.TSA, tsa_algorithm.family) is None:
+                _create_tsa(_active(Role.ISSUING, tsa_algorithm.family), tsa_algorithm, organization, now, changed)
         for ca in CertificateAuthority.objects.filter(role__in=[Role.ROOT, Role.ISSUING], active=True, crl_der=None):
             _publish_crl(ca, now)
         if changed:
@@ -234,20 +276,26 @@ def _create_issuing(
 
 
 def _create_tsa(
-    issuing: CertificateAuthority | None, organization: str, now: datetime, changed: list[str]
+    issuing: CertificateAuthority | None,
+    algorithm: Algorithm,
+    organization: str,
+    now: datetime,
+    changed: list[str],
 ) -> CertificateAuthority:
     if issuing is None:
-        raise CaNotReady(_("时间戳服务需要 %(algorithm)s 签发CA。") % {"algorithm": TSA_ALGORITHM.label})
+        raise CaNotReady(_("时间戳服务需要 %(algorithm)s 签发CA。") % {"algorithm": algorithm.label})
+    name = "Time Stamping Authority" if algorithm is TSA_ALGORITHM else f"{algorithm.label} Time Stamping Authority"
     keyed = hierarchy.create_tsa(
         authority(issuing),
         keystore(),
-        TSA_ALGORITHM,
-        common_name=f"{organization} Time Stamping Authority",
+        algorithm,
+        common_name=f"{organization} {name}",
         organization=organization,
         urls=public_urls(),
         now=now,
+        policies=policy_oids(),
     )
-    ca_id = _free_ca_id(f"tsa-{TSA_ALGORITHM.family}")
+    ca_id = _free_ca_id(f"tsa-{algorithm.family}")
     changed.append(ca_id)
     return _save(ca_id, Role.TSA, keyed.certificate, keyed.key_id, organization, issuing)
 
@@ -261,6 +309,7 @@ def _renew_ocsp_signer(ca: CertificateAuthority, organization: str, now: datetim
         urls=public_urls(),
         now=now,
         algorithm=OCSP_KEY_ALGORITHMS.get(ca.family),
+        policies=policy_oids(),
     )
     old_backend, old_key = ca.ocsp_key_backend, ca.ocsp_key_id
     ca.ocsp_certificate_der = keyed.certificate.der

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from inkseal.pki.algorithms import ECDSA_P256, RSA_3072, SM2, Algorithm
 from inkseal.pki.keystores import Keystore
 from inkseal.pki.names import ca_subject
+from inkseal.pki.oids import DEFAULT_POLICIES, PolicyOids
 from inkseal.pki.profiles import ISSUING_CA, OCSP_SIGNING, SEAL_MAKER, TIME_STAMPING, Validity, validity_for_years
 from inkseal.pki.x509 import (
     Certificate,
@@ -81,6 +82,7 @@ def create_ocsp_signer(
     now: datetime,
     algorithm: Algorithm | None = None,
     key_id: str | None = None,
+    policies: PolicyOids = DEFAULT_POLICIES,
 ) -> KeyedCertificate:
     """The delegated OCSP responder certificate of `ca`; pass `key_id` to recertify an existing key."""
     key_id = key_id or keystore.generate_key(algorithm or ca.algorithm, f"ocsp:{ca.ca_id}")
@@ -88,7 +90,7 @@ def create_ocsp_signer(
         ca,
         subject=ca_subject(f"{ca.certificate.subject.native['common_name']} OCSP Responder", organization),
         public_key=keystore.public_key(key_id),
-        profile=OCSP_SIGNING,
+        profile=OCSP_SIGNING.with_policies(policies),
         validity=Validity.starting(now, timedelta(days=OCSP_SIGNER_DAYS)),
         urls=urls,
     )
@@ -104,13 +106,14 @@ def create_tsa(
     organization: str,
     urls: PublicUrls,
     now: datetime,
+    policies: PolicyOids = DEFAULT_POLICIES,
 ) -> KeyedCertificate:
     key_id = keystore.generate_key(algorithm, f"tsa:{common_name}")
     certificate = issue_certificate(
         ca,
         subject=ca_subject(common_name, organization),
         public_key=keystore.public_key(key_id),
-        profile=TIME_STAMPING,
+        profile=TIME_STAMPING.with_policies(policies),
         validity=validity_for_years(TSA_YEARS, now),
         urls=urls,
     )
@@ -125,6 +128,7 @@ def create_seal_maker(
     urls: PublicUrls,
     now: datetime,
     algorithm: Algorithm = SM2,
+    policies: PolicyOids = DEFAULT_POLICIES,
 ) -> KeyedCertificate:
     """The seal-making certificate (制章者证书) of `ca`: GB/T 38540 wants the maker's own certificate
     in every electronic seal, so it is an end-entity certificate with the seal-maker policy."""
@@ -136,7 +140,7 @@ def create_seal_maker(
         ca,
         subject=ca_subject(f"{organization} Seal Maker", organization),
         public_key=keystore.public_key(key_id),
-        profile=SEAL_MAKER,
+        profile=SEAL_MAKER.with_policies(policies),
         validity=validity,
         urls=urls,
     )

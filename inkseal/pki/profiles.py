@@ -10,6 +10,7 @@ signing certificates whose EKU lacks its own or emailProtection purposes, and no
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -31,7 +32,8 @@ class CertificateProfile:
     extended_key_usage_critical: bool = False
     is_ca: bool = False
     path_length: int | None = None
-    policy_oid: str | None = None
+    policy_oid: str | None = None  # the default (placeholder arc); `with_policies` sets the one in force
+    policy: str | None = None  # which of oids.PolicyOids it is, by field name
     crl_distribution_point: bool = True
     ocsp_url: bool = True
     ca_issuers_url: bool = True
@@ -40,6 +42,12 @@ class CertificateProfile:
 
     def key_usage_for(self, algorithm: Algorithm) -> frozenset[str]:
         return frozenset(algorithm.encryption_key_usage) if self.encryption else self.key_usage
+
+    def with_policies(self, policies: oids.PolicyOids) -> CertificateProfile:
+        """This profile carrying the operator's policy OID instead of the default."""
+        if self.policy is None:
+            return self
+        return dataclasses.replace(self, policy_oid=getattr(policies, self.policy))
 
 
 ROOT_CA = CertificateProfile(
@@ -69,6 +77,7 @@ OCSP_SIGNING = CertificateProfile(
     key_usage=frozenset({"digital_signature"}),
     extended_key_usage=("ocsp_signing",),
     policy_oid=oids.POLICY_SERVICES,
+    policy="services",
     crl_distribution_point=False,
     ocsp_url=False,
     ca_issuers_url=True,
@@ -82,6 +91,7 @@ TIME_STAMPING = CertificateProfile(
     extended_key_usage=("time_stamping",),
     extended_key_usage_critical=True,
     policy_oid=oids.POLICY_SERVICES,
+    policy="services",
     end_entity_validity=False,
 )
 # 制章者证书: the platform signs the electronic seals (GB/T 38540 SES_Seal) it makes with this key;
@@ -90,16 +100,26 @@ SEAL_MAKER = CertificateProfile(
     name="seal_maker",
     key_usage=SIGNING_KEY_USAGE,
     policy_oid=oids.POLICY_SEAL_MAKER,
+    policy="seal_maker",
     end_entity_validity=False,
 )
 PERSONAL_SIGNING = CertificateProfile(
-    name="personal_signing", key_usage=SIGNING_KEY_USAGE, policy_oid=oids.POLICY_PERSONAL_SIGNING
+    name="personal_signing",
+    key_usage=SIGNING_KEY_USAGE,
+    policy_oid=oids.POLICY_PERSONAL_SIGNING,
+    policy="personal_signing",
 )
 ENTERPRISE_SIGNING = CertificateProfile(
-    name="enterprise_signing", key_usage=SIGNING_KEY_USAGE, policy_oid=oids.POLICY_ENTERPRISE_SIGNING
+    name="enterprise_signing",
+    key_usage=SIGNING_KEY_USAGE,
+    policy_oid=oids.POLICY_ENTERPRISE_SIGNING,
+    policy="enterprise_signing",
 )
 ENTERPRISE_ENCRYPTION = CertificateProfile(
-    name="enterprise_encryption", encryption=True, policy_oid=oids.POLICY_ENTERPRISE_ENCRYPTION
+    name="enterprise_encryption",
+    encryption=True,
+    policy_oid=oids.POLICY_ENTERPRISE_ENCRYPTION,
+    policy="enterprise_encryption",
 )
 
 PROFILES = {

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from inkseal.pki import ocsp, tsa
-from inkseal.pki.authorities import public_urls, published_crl
+from inkseal.pki.algorithms import SM2
+from inkseal.pki.authorities import TSA_ALGORITHM, TSA_ALGORITHMS, policy_oids, public_urls, published_crl
 from inkseal.pki.models import CertificateAuthority
 from inkseal.pki.pem import armor
 from inkseal.pki.responders import ocsp_responder, time_stamp_authority
@@ -49,6 +51,12 @@ def _media_type(request: HttpRequest) -> str:
     return request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
 
 
+def tsa_url(family: str) -> str:
+    """Where the TSA of `family` answers: /pki/tsa (tsa-ecdsa) or /pki/tsa/<family> (tsa-sm2)."""
+    path = reverse("pki:tsa") if family == TSA_ALGORITHM.family else reverse("pki:tsa_family", args=[family])
+    return f"{public_urls().base_url}{path}"
+
+
 def _ca_entry(ca: CertificateAuthority) -> dict[str, Any]:
     urls = public_urls()
     entry: dict[str, Any] = {
@@ -68,19 +76,26 @@ def _ca_entry(ca: CertificateAuthority) -> dict[str, Any]:
     if ca.role in (Role.ROOT, Role.ISSUING):
         entry["crl"] = urls.crl(ca.ca_id)
         entry["crl_next_update"] = ca.crl_next_update.isoformat() if ca.crl_next_update else None
+    if ca.role == Role.TSA:
+        entry["tsa"] = tsa_url(ca.family)
+        entry["policy"] = policy_oids().time_stamping
     return entry
 
 
 @require_safe
 def ca_list(request: HttpRequest) -> JsonResponse:
-    cas = CertificateAuthority.objects.filter(active=True).select_related("parent")
-    urls = public_urls()
+    cas = list(CertificateAuthority.objects.filter(active=True).select_related("parent"))
+    body: dict[str, Any] = {
+        "certificate_authorities": [_ca_entry(ca) for ca in cas],
+        "ocsp": public_urls().ocsp(),
+        "tsa": tsa_url(TSA_ALGORITHM.family),  # RSA and ECDSA signatures
+    }
+    if any(ca.role == Role.TSA and ca.family == SM2.family for ca in cas):
+        body["tsa_sm2"] = tsa_url(SM2.family)  # SM2 (国密) signatures: SM3withSM2 under root-sm2
+    # the certificate and time-stamp policy OIDs in force; placeholder: the default arc, not the operator's
+    body["policies"] = policy_oids().as_dict()
     return JsonResponse(
-        {
-            "certificate_authorities": [_ca_entry(ca) for ca in cas],
-            "ocsp": urls.ocsp(),
-            "tsa": f"{urls.base_url}/pki/tsa",
-        },
+        body,
         json_dumps_params={"ensure_ascii": False},
     )
 
@@ -135,13 +150,15 @@ def ocsp_get(request: HttpRequest, encoded: str) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["POST"])
-def time_stamp(request: HttpRequest) -> HttpResponse:
+def time_stamp(request: HttpRequest, family: str = TSA_ALGORITHM.family) -> HttpResponse:
+    if family not in {algorithm.family for algorithm in TSA_ALGORITHMS.values()}:
+        return _text(_("没有该算法的时间戳服务。"), 404)
     if _media_type(request) != TSA_QUERY:
         return _text(_("请求类型须为 %(type)s。") % {"type": TSA_QUERY}, 415)
     body = _bounded_body(request, tsa.MAX_REQUEST_SIZE)
     if isinstance(body, HttpResponse):
         return body
-    authority = time_stamp_authority()
+    authority = time_stamp_authority(family)
     if authority is None:
         return _text(_("时间戳服务尚未初始化。"), 503)
     response = HttpResponse(authority.respond(body), content_type=TSA_REPLY)

@@ -16,7 +16,16 @@ from typing import Generic, TypeVar
 
 from django.db import transaction
 
-from inkseal.pki.authorities import ensure_hierarchy, generation, locked_counter, ocsp_signers_due, parsed_certificate
+from inkseal.pki.authorities import (
+    TSA_ALGORITHM,
+    active_tsa,
+    ensure_hierarchy,
+    generation,
+    locked_counter,
+    ocsp_signers_due,
+    parsed_certificate,
+    policy_oids,
+)
 from inkseal.pki.crl import RevocationReason
 from inkseal.pki.keystore_config import keystore
 from inkseal.pki.models import Certificate, CertificateAuthority
@@ -49,7 +58,7 @@ class _Cached(Generic[T]):
 
 
 _ocsp: _Cached[OcspResponder] | None = None
-_tsa: _Cached[TimeStampAuthority] | None = None
+_tsa: dict[str, _Cached[TimeStampAuthority]] = {}  # by family: tsa-ecdsa, tsa-sm2
 
 
 def certificate_status(ca_id: str, serial: int) -> CertStatus:
@@ -116,29 +125,25 @@ def next_tsa_serial() -> int:
         return counter.value
 
 
-def _tsa_row() -> CertificateAuthority | None:
-    return CertificateAuthority.objects.filter(role=Role.TSA, active=True).select_related("parent").first()
-
-
-def time_stamp_authority() -> TimeStampAuthority | None:
-    """The TSA (None before the hierarchy exists), signing with its key, including its CA's certificate."""
-    global _tsa
-    cached = _tsa
-    if cached is not None and cached.fresh():
+def time_stamp_authority(family: str = TSA_ALGORITHM.family) -> TimeStampAuthority | None:
+    """The TSA of `family` (None before the hierarchy exists, or with SM2 turned off), signing
+    with its key, including its CA's certificate (the relying party holds the root)."""
+    cached, policy = _tsa.get(family), policy_oids().time_stamping
+    if cached is not None and cached.fresh() and cached.value.policy_oid == policy:
         return cached.value
-    row = _tsa_row()
+    row = active_tsa(family)
     if row is None:
         return None
-    version: tuple[object, ...] = (row.fingerprint, row.key_id)
+    version: tuple[object, ...] = (row.fingerprint, row.key_id, policy)
     if cached is not None and cached.still(version):
         return cached.value
-    chain = [parsed_certificate(bytes(row.parent.certificate_der))] if row.parent else []
     tsa = TimeStampAuthority(
         parsed_certificate(bytes(row.certificate_der)),
         keystore(row.key_backend).signer(row.key_id),
         serials=next_tsa_serial,
-        chain=chain,
+        chain=[parsed_certificate(bytes(row.parent.certificate_der))] if row.parent else [],
+        policy_oid=policy,
     )
     with _lock:
-        _tsa = _Cached(tsa, version, generation(), time.monotonic())
+        _tsa[family] = _Cached(tsa, version, generation(), time.monotonic())
     return tsa

@@ -41,6 +41,7 @@ from inkseal.pki.authorities import (
     ensure_hierarchy,
     issuing_ca_for,
     parsed_certificate,
+    policy_oids,
     public_urls,
     publish_crl_locked,
 )
@@ -256,7 +257,7 @@ def _issue(
             authority(ca),
             subject=subject.name,
             public_key=public_key,
-            profile=profile,
+            profile=profile.with_policies(policy_oids()),
             validity=validity,
             urls=public_urls(),
         )

@@ -12,7 +12,8 @@ urlpatterns = [
     path("pki/crl/<slug:ca_id>.crl", public_views.crl, name="crl"),
     path("pki/ocsp", public_views.ocsp_post, name="ocsp"),
     path("pki/ocsp/<path:encoded>", public_views.ocsp_get, name="ocsp_get"),
-    path("pki/tsa", public_views.time_stamp, name="tsa"),
+    path("pki/tsa", public_views.time_stamp, name="tsa"),  # tsa-ecdsa: RSA and ECDSA signatures
+    path("pki/tsa/<slug:family>", public_views.time_stamp, name="tsa_family"),  # tsa-sm2 at /pki/tsa/sm2
     # 证书管理 (the list itself is portal:certificates, at /certificates/).
     path("certificates/register", views.certificate_register, name="register"),
     path("certificates/<int:pk>/", views.certificate_detail, name="detail"),

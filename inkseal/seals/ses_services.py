@@ -32,11 +32,17 @@ from inkseal.audit.services import Actor, record
 from inkseal.core.errors import DomainError
 from inkseal.pki import hierarchy
 from inkseal.pki.algorithms import SM2
-from inkseal.pki.authorities import authority, issuing_ca_for, locked_counter, parsed_certificate, public_urls
+from inkseal.pki.authorities import (
+    authority,
+    issuing_ca_for,
+    locked_counter,
+    parsed_certificate,
+    policy_oids,
+    public_urls,
+)
 from inkseal.pki.errors import CaNotReady
 from inkseal.pki.keystore_config import keystore
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
-from inkseal.pki.oids import POLICY_SEAL_MAKER
 from inkseal.pki.responders import certificate_status
 from inkseal.pki.x509 import Certificate as X509Certificate
 from inkseal.seals import ses
@@ -92,7 +98,12 @@ def ensure_seal_maker(*, actor: Actor | None = None, now: datetime | None = None
             return maker  # it ends with the CA: a new one would not last longer
         store = keystore()
         keyed = hierarchy.create_seal_maker(
-            authority(issuing), store, organization=settings.PKI_ORGANIZATION, urls=public_urls(), now=now
+            authority(issuing),
+            store,
+            organization=settings.PKI_ORGANIZATION,
+            urls=public_urls(),
+            now=now,
+            policies=policy_oids(),
         )
         SealMaker.objects.filter(active=True).update(active=False)
         certificate = keyed.certificate
@@ -363,7 +374,7 @@ def ses_trust() -> SesTrust:
         for der in TrustedRoot.objects.filter(enabled=True).values_list("certificate_der", flat=True)
     ]
     return SesTrust(
-        makers=ChainValidator(ours, below, revocation=crl_revocation, policy=POLICY_SEAL_MAKER),
+        makers=ChainValidator(ours, below, revocation=crl_revocation, policy=policy_oids().seal_maker),
         signers=ChainValidator(ours + others, below, revocation=crl_revocation),
         timestamps=ChainValidator(ours, below, revocation=crl_revocation, extended_key_usage="time_stamping"),
     )

@@ -36,8 +36,10 @@ from inkseal.audit.services import Actor, record
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import Conflict, DomainError, NotFound
 from inkseal.notify.services import send_code, verify_code
-from inkseal.pki.algorithms import SM2
-from inkseal.pki.models import Certificate, CertificateAuthority
+from inkseal.pki.algorithms import SM2, get_algorithm
+from inkseal.pki.authorities import tsa_family_for
+from inkseal.pki.longterm import long_term_data
+from inkseal.pki.models import Certificate
 from inkseal.pki.pins import verify_pin
 from inkseal.pki.services import certificate_for_signing, check_can_sign, lock_for_signing, signing_key
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
@@ -690,54 +692,19 @@ def cached_seal_signer(locked: Certificate) -> SealSigner:
 
 
 def validation_context(certificate: Certificate) -> ValidationContext:
-    """For B-LT: our roots, the CRLs we publish and our OCSP responder's answers for the signer
-    and the TSA (the DSS carries them), no fetching over the network."""
-    from inkseal.pki.services import certificate_chain
-
-    chain = certificate_chain(certificate)
-    crls = [bytes(der) for der in CertificateAuthority.objects.values_list("crl_der", flat=True) if der is not None]
-    cas = [bytes(der) for der in CertificateAuthority.objects.values_list("certificate_der", flat=True)]
-    # the signer's root, and our other roots: an SM2 signer's time stamps come from the TSA under root-rsa
-    roots = CertificateAuthority.objects.filter(role=CertificateAuthority.Role.ROOT, active=True)
-    trusted = dict.fromkeys([chain[-1], *(bytes(der) for der in roots.values_list("certificate_der", flat=True))])
+    """For B-LT: the roots of the signer's and the TSA's chains, the CRLs of the CAs on them and
+    our OCSP responder's answers for the signer and the TSA (the DSS carries them, and nothing
+    else: pki.longterm), no fetching over the network."""
+    data = long_term_data(certificate)
     return ValidationContext(
-        trust_roots=[asn1_x509.Certificate.load(der) for der in trusted],
-        other_certs=[asn1_x509.Certificate.load(der) for der in cas],
-        crls=crls,
-        ocsps=_ocsp_responses(certificate),
+        trust_roots=[asn1_x509.Certificate.load(der) for der in data.trust_roots],
+        other_certs=[asn1_x509.Certificate.load(der) for der in data.ca_certificates],
+        crls=list(data.crls),
+        ocsps=[asn1_ocsp.OCSPResponse.load(der) for der in data.ocsp_responses],
         allow_fetching=False,
         revocation_mode="hard-fail",
         signature_validator=SIGNATURE_VALIDATOR,  # SM2 chains and CRLs
     )
-
-
-def _ocsp_responses(certificate: Certificate) -> list[asn1_ocsp.OCSPResponse]:
-    """Our OCSP responder's answers about the signer's certificate and the platform TSA's (the
-    CA certificates above them are covered by the CRLs)."""
-    from inkseal.pki.responders import ocsp_responder
-
-    pairs = [(bytes(certificate.der), bytes(certificate.issuer.certificate_der))] if certificate.issuer else []
-    tsa = CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA, active=True).select_related("parent")
-    row = tsa.first()  # the one platform_timestamper stamps with
-    if row is not None and row.parent is not None:
-        pairs.append((bytes(row.certificate_der), bytes(row.parent.certificate_der)))
-    responder = ocsp_responder()
-    responses = [asn1_ocsp.OCSPResponse.load(responder.respond(_ocsp_request(*pair))) for pair in pairs]
-    return [response for response in responses if response["response_status"].native == "successful"]
-
-
-def _ocsp_request(certificate_der: bytes, issuer_der: bytes) -> bytes:
-    """A one-certificate OCSPRequest (CertID over SHA-256)."""
-    issuer = asn1_x509.Certificate.load(issuer_der)
-    cert_id = asn1_ocsp.CertId(
-        {
-            "hash_algorithm": {"algorithm": "sha256"},
-            "issuer_name_hash": hashlib.sha256(issuer.subject.dump()).digest(),
-            "issuer_key_hash": hashlib.sha256(bytes(issuer.public_key["public_key"])).digest(),
-            "serial_number": asn1_x509.Certificate.load(certificate_der).serial_number,
-        }
-    )
-    return bytes(asn1_ocsp.OCSPRequest({"tbs_request": {"request_list": [{"req_cert": cert_id}]}}).dump())
 
 
 def _seal_labels(seals: Sequence[Seal]) -> str:
@@ -807,7 +774,12 @@ def _sign(
     if level.needs_timestamper or sm2:
         # signatures (keyword "all" may add), pyHanko's size estimate, B-LTA, the SES signature
         reserve_serials(len(placements) * 4 + 5)
-    stamper = platform_timestamper() if level.needs_timestamper or sm2 else None
+    # SM2 signatures (and their SES_Signature) get the SM2 TSA under root-sm2, the others tsa-ecdsa
+    stamper = (
+        platform_timestamper(tsa_family_for(get_algorithm(certificate.algorithm).family))
+        if level.needs_timestamper or sm2
+        else None
+    )
     try:
         sign_pdf(
             source,

@@ -75,9 +75,9 @@ def platform_ses_timestamper(respond: Callable[[bytes], bytes] | None = None) ->
     """Time stamps over signature values from the platform TSA: through `respond` (a TimeStampReq
     to a TimeStampResp, e.g. the signing's own time-stamper with its reserved serials), else
     responders.time_stamp_authority (numbered from the serial counter); None when no TSA is
-    configured."""
+    configured. SES_Signatures are SM2: their time stamps come from the SM2 TSA under root-sm2."""
     if respond is None:
-        authority = time_stamp_authority()
+        authority = time_stamp_authority(SM2.family)
         if authority is None:
             return None
         respond = authority.respond

@@ -73,44 +73,49 @@ def _next_serial() -> int:
     return serials.pop(0)
 
 
-_current: tuple[tuple[object, ...], InProcessTimeStamper] | None = None
-_checked: tuple[int, float] = (-1, 0.0)  # (CA generation, monotonic time) of the last look at the TSA row
+# per TSA family: (CA generation, monotonic time) of the last look at the TSA row, and the stamper
+_current: dict[str, tuple[tuple[object, ...], InProcessTimeStamper]] = {}
+_checked: dict[str, tuple[int, float]] = {}
 _lock = threading.Lock()
 
 
-def platform_timestamper() -> InProcessTimeStamper:
-    """The platform TSA (inkseal.pki) with reserved serials; OSError when there is no TSA yet.
-    One stamper per TSA key: signers cache their size reservation per stamper. Like the TSA's
-    HTTP endpoint (pki.responders), the TSA row is looked at again when this process changed CA
-    rows and at most every RECHECK_SECONDS otherwise, not on every signature."""
-    global _current, _checked
-    from inkseal.pki.authorities import generation, parsed_certificate
+def platform_timestamper(family: str = "ecdsa") -> InProcessTimeStamper:
+    """The platform TSA of `family` (inkseal.pki: "ecdsa" for RSA and ECDSA signatures, "sm2" for
+    SM2 ones, see authorities.tsa_family_for) with reserved serials; OSError when there is no
+    such TSA. One stamper per TSA key: signers cache their size reservation per stamper. Like the
+    TSA's HTTP endpoint (pki.responders), the TSA row is looked at again when this process changed
+    CA rows and at most every RECHECK_SECONDS otherwise, not on every signature."""
+    from inkseal.pki.authorities import active_tsa, generation, parsed_certificate, policy_oids
     from inkseal.pki.keystore_config import keystore
-    from inkseal.pki.models import CertificateAuthority
     from inkseal.pki.responders import RECHECK_SECONDS
     from inkseal.pki.tsa import TimeStampAuthority
 
-    current, (checked_generation, checked_at) = _current, _checked
-    if current is not None and checked_generation == generation() and time.monotonic() - checked_at < RECHECK_SECONDS:
+    current, (checked_generation, checked_at) = _current.get(family), _checked.get(family, (-1, 0.0))
+    policy = policy_oids().time_stamping
+    if (
+        current is not None
+        and checked_generation == generation()
+        and time.monotonic() - checked_at < RECHECK_SECONDS
+        and current[0][-1] == policy
+    ):
         return current[1]
     checking = (generation(), time.monotonic())
-    row = (
-        CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA, active=True)
-        .select_related("parent")
-        .first()
-    )
+    row = active_tsa(family)
     if row is None:
-        raise OSError("no time-stamp authority configured")
-    version: tuple[object, ...] = (row.fingerprint, row.key_backend, row.key_id)
+        raise OSError(f"no {family} time-stamp authority configured")
+    version: tuple[object, ...] = (row.fingerprint, row.key_backend, row.key_id, policy)
     with _lock:
-        _checked = checking
-        if _current is None or _current[0] != version:
+        _checked[family] = checking
+        current = _current.get(family)
+        if current is None or current[0] != version:
             chain = [parsed_certificate(bytes(row.parent.certificate_der))] if row.parent else []
             authority = TimeStampAuthority(
                 parsed_certificate(bytes(row.certificate_der)),
                 keystore(row.key_backend).signer(row.key_id),
                 serials=_next_serial,
                 chain=chain,
+                policy_oid=policy,
             )
-            _current = (version, InProcessTimeStamper(authority.respond))
-        return _current[1]
+            current = (version, InProcessTimeStamper(authority.respond))
+            _current[family] = current
+        return current[1]
