@@ -374,10 +374,20 @@ def ses_trust() -> SesTrust:
         for der in TrustedRoot.objects.filter(enabled=True).values_list("certificate_der", flat=True)
     ]
     return SesTrust(
-        makers=ChainValidator(ours, below, revocation=crl_revocation, policy=policy_oids().seal_maker),
+        makers=ChainValidator(ours, below, revocation=crl_revocation, policy=seal_maker_policies()),
         signers=ChainValidator(ours + others, below, revocation=crl_revocation),
         timestamps=ChainValidator(ours, below, revocation=crl_revocation, extended_key_usage="time_stamping"),
     )
+
+
+def seal_maker_policies() -> set[str]:
+    """The seal-maker policy in force, and those of our earlier seal makers: seals made before the
+    operator set their own policy arc stay verifiable (their maker certificates chain to our roots)."""
+    policies = {policy_oids().seal_maker}
+    for der in SealMaker.objects.values_list("certificate_der", flat=True):
+        found = parsed_certificate(bytes(der)).asn1.certificate_policies_value
+        policies.update(p["policy_identifier"].dotted for p in found or ())
+    return policies
 
 
 def crl_revocation(certificate: X509Certificate, issuer: X509Certificate) -> datetime | None:

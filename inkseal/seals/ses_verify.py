@@ -79,7 +79,7 @@ class ChainValidator:
         intermediates: Iterable[Certificate | bytes] = (),
         *,
         revocation: RevocationLookup | None = None,
-        policy: str | None = None,
+        policy: str | Iterable[str] | None = None,  # any one of them
         extended_key_usage: str | None = None,
     ):
         self._roots = {c.der: c for c in map(_parsed, roots)}
@@ -87,7 +87,7 @@ class ChainValidator:
             c for c in map(_parsed, intermediates) if c.der not in self._roots
         ]
         self._revocation = revocation
-        self._policy = policy
+        self._policies = frozenset([policy] if isinstance(policy, str) else policy or ())
         self._extended_key_usage = extended_key_usage
 
     def validate(
@@ -148,10 +148,11 @@ class ChainValidator:
         usage = asn1.key_usage_value
         if usage is not None and "digital_signature" not in usage.native:
             raise CertificateRejected("wrong_usage", "the key usage does not allow signatures")
-        if self._policy is not None:
+        if self._policies:
             policies = asn1.certificate_policies_value
-            if policies is None or self._policy not in {p["policy_identifier"].dotted for p in policies}:
-                raise CertificateRejected("wrong_usage", f"the certificate lacks policy {self._policy}")
+            if policies is None or not self._policies & {p["policy_identifier"].dotted for p in policies}:
+                wanted = ", ".join(sorted(self._policies))
+                raise CertificateRejected("wrong_usage", f"the certificate lacks policy {wanted}")
         if self._extended_key_usage is not None:
             extended = asn1.extended_key_usage_value
             if extended is None or self._extended_key_usage not in extended.native:

@@ -79,7 +79,7 @@ def status_of(reply: bytes) -> tuple[str, set[str]]:
 def test_ca_json_lists_the_cas_with_download_links(client, ca_hierarchy, settings):
     body = client.get("/pki/ca.json").json()
     by_id = {ca["id"]: ca for ca in body["certificate_authorities"]}
-    assert set(by_id) == {"root-rsa", "issuing-rsa", "issuing-ecdsa", "root-sm2", "issuing-sm2", "tsa-ecdsa"}
+    assert set(by_id) == {"root-rsa", "issuing-rsa", "issuing-ecdsa", "root-sm2", "issuing-sm2", "tsa-ecdsa", "tsa-sm2"}
     assert by_id["issuing-rsa"]["parent"] == "root-rsa"
     assert by_id["root-rsa"]["certificate"] == f"{settings.PUBLIC_BASE_URL}/pki/ca/root-rsa.crt"
     assert by_id["issuing-ecdsa"]["crl"] == f"{settings.PUBLIC_BASE_URL}/pki/crl/issuing-ecdsa.crl"

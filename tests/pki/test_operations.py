@@ -31,9 +31,9 @@ def run(*args: str) -> str:
 
 def test_ca_init_creates_the_hierarchy_once():
     assert "created or renewed: root-rsa, issuing-rsa" in run("init")
-    assert CertificateAuthority.objects.count() == 6  # RSA root, RSA/ECDSA issuing, SM2 root + issuing, TSA
+    assert CertificateAuthority.objects.count() == 7  # RSA root, RSA/ECDSA issuing, SM2 root + issuing, 2 TSAs
     listing = run("init")
-    assert "up to date" in listing and "issuing-ecdsa" in listing and "tsa-ecdsa" in listing
+    assert "up to date" in listing and "issuing-ecdsa" in listing and "tsa-ecdsa" in listing and "tsa-sm2" in listing
     assert AuditEntry.objects.filter(event="pki.hierarchy").count() == 1
 
 
