@@ -72,13 +72,22 @@ def tsa_family_for(signer_family: str) -> str:
 
 def active_tsa(family: str) -> CertificateAuthority | None:
     """The active TSA of `family` (its issuing CA loaded too). An installation made before that
-    TSA existed gets it now, as `inkseal ca init` would make it; None when its hierarchy is off."""
+    TSA existed gets it now, as `inkseal ca init` would make it; None when its hierarchy is off or
+    the operator retired it (an inactive TSA is not replaced behind their back)."""
     found = _active_tsa(family)
-    configured = {TSA_ALGORITHMS.get(root.family, TSA_ALGORITHM).family for root, _issuing in ca_algorithms()}
-    if found is None and family in configured and _active(Role.ISSUING, family) is not None:
+    if found is None and _tsa_never_made(family):
         ensure_hierarchy()
         found = _active_tsa(family)
     return found
+
+
+def _tsa_never_made(family: str) -> bool:
+    configured = {TSA_ALGORITHMS.get(root.family, TSA_ALGORITHM).family for root, _issuing in ca_algorithms()}
+    return (
+        family in configured
+        and _active(Role.ISSUING, family) is not None
+        and not CertificateAuthority.objects.filter(role=Role.TSA, family=family).exists()
+    )
 
 
 def _active_tsa(family: str) -> CertificateAuthority | None:

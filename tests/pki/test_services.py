@@ -74,7 +74,15 @@ def parsed(certificate: Certificate) -> asn1_x509.Certificate:
 
 
 def test_the_hierarchy_exists_once(ca_hierarchy, settings):
-    assert set(ca_hierarchy) == {"root-rsa", "issuing-rsa", "issuing-ecdsa", "root-sm2", "issuing-sm2", "tsa-ecdsa"}
+    assert set(ca_hierarchy) == {
+        "root-rsa",
+        "issuing-rsa",
+        "issuing-ecdsa",
+        "root-sm2",
+        "issuing-sm2",
+        "tsa-ecdsa",
+        "tsa-sm2",
+    }
     assert ensure_hierarchy() == []  # idempotent
     root = parsed_certificate(bytes(ca_hierarchy["root-rsa"].certificate_der))
     for ca_id in ("issuing-rsa", "issuing-ecdsa"):

@@ -115,6 +115,26 @@ def test_ca_init_adds_the_sm2_tsa_to_an_existing_installation(client, ca_hierarc
     assert token_of(reply)["content"]["signer_infos"][0]["signature_algorithm"]["algorithm"].dotted == SM2_WITH_SM3
 
 
+def test_an_upgraded_installation_gets_the_sm2_tsa_at_its_first_sm2_time_stamp(client, ca_hierarchy):
+    """Without `ca init` after the upgrade, the first SM2 time stamp makes tsa-sm2 (once)."""
+    old = CertificateAuthority.objects.get(ca_id="tsa-sm2")
+    KeyBlob.objects.filter(key_id=old.key_id).delete()
+    old.delete()
+
+    reply = client.post("/pki/tsa/sm2", sm3_query(), content_type="application/timestamp-query").content
+    assert token_of(reply)["content"]["signer_infos"][0]["signature_algorithm"]["algorithm"].dotted == SM2_WITH_SM3
+    assert CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA, family=SM2.family).count() == 1
+
+
+def test_a_retired_tsa_is_not_replaced_behind_the_operators_back(client, ca_hierarchy):
+    CertificateAuthority.objects.filter(ca_id="tsa-sm2").update(active=False)
+
+    response = client.post("/pki/tsa/sm2", sm3_query(), content_type="application/timestamp-query")
+    assert response.status_code == 503
+    assert not CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA, active=True, family=SM2.family)
+    assert client.post("/pki/tsa/rsa", sm3_query(), content_type="application/timestamp-query").status_code == 404
+
+
 # --- policy OIDs -------------------------------------------------------------------------------
 
 

@@ -206,7 +206,8 @@ def test_signature_time_stamp_is_over_sm3_of_the_signature(sealed: bytes) -> Non
 
 
 def test_international_tsa_with_an_sm3_imprint(sm2_pki: Sm2TestPki, pki: Any, seal: Any) -> None:
-    """What the platform does today: an SM2 seal time-stamped by a non-SM2 TSA, imprint SM3."""
+    """An SM2 seal time-stamped by a non-SM2 TSA (imprint SM3) still verifies when both roots are
+    trusted; the platform itself stamps SM2 signatures with its SM2 TSA (tests/signing/test_gm_trust.py)."""
     signed = sign_one(sm2_pki, seal, timestamper=pki.timestamper())
 
     report = verify_pdf(signed, trust_roots=[sm2_pki.root.der, pki.root_pem()])
@@ -403,7 +404,7 @@ def test_sm2_sign_task_is_valid_in_the_verify_api(sm2_signing: Signing, level: s
     assert signature["pades_level"] == level
     assert signature["timestamp"]["valid"] is True
     assert signature["seal_image"].startswith("data:image/png;base64,")
-    # the platform's TSA (ECDSA today) time-stamped SM3 of the SM2 signature value
+    # the platform's SM2 TSA time-stamped SM3 of the SM2 signature value
     (info,) = content_info["content"]["signer_infos"]
     token = next(a for a in info["unsigned_attrs"] if a["type"].dotted == "1.2.840.113549.1.9.16.2.14")["values"][0]
     tst_info = token["content"]["encap_content_info"]["content"].parsed
@@ -431,7 +432,7 @@ def test_revoked_sm2_certificate_is_reported_revoked(sm2_signing: Signing, seal:
         signer=SealSigner(key.signer, key.certificate_der, key.chain),
         placements=[Placement(seal, AtPoint(1, 300, 300))],
         pades_level="B-B",
-        timestamper=platform_timestamper(),
+        timestamper=platform_timestamper(SM2.family),
     )
     assert isinstance(signed, bytes)
     revoke_certificate(certificate, reason=1, actor=ACTOR)
