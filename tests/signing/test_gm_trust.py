@@ -35,7 +35,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pysmx.SM2 import Verify as snowland_verify
 
-from inkseal.pki.algorithms import SM2
+from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, SM2
 from inkseal.pki.authorities import policy_oids
 from inkseal.pki.models import CertificateAuthority
 from inkseal.seals import ses
@@ -181,11 +181,6 @@ def sm2_signing(ca_hierarchy: Any, verified_person: Any, verified_enterprise: An
     )
 
 
-@pytest.fixture
-def rsa_signing(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, signing_media: Any) -> Signing:  # noqa: F811
-    return make_signing(verified_person, verified_enterprise, callback_url="")
-
-
 @pytest.mark.parametrize("level", ["B-T", "B-LT"])
 def test_sm2_documents_validate_with_root_sm2_as_the_only_anchor(sm2_signing: Signing, level: str) -> None:
     pdf = sign_through_the_api(sm2_signing, level)
@@ -314,11 +309,28 @@ def test_seals_made_before_the_operator_set_their_policy_arc_still_verify(sm2_si
 # --- B-LT: only the CRLs of the signature's own chains -------------------------------------------
 
 
-def test_an_rsa_b_lt_document_embeds_only_the_crls_of_its_chains(rsa_signing: Signing, tmp_path: Path) -> None:
-    pdf = sign_through_the_api(rsa_signing, "B-LT")
+@pytest.mark.parametrize(
+    ("algorithm", "chains"),
+    [
+        # signer under issuing-rsa; time stamp by tsa-ecdsa under issuing-ecdsa; one root
+        (RSA_2048, {"root-rsa", "issuing-rsa", "issuing-ecdsa"}),
+        (ECDSA_P256, {"root-rsa", "issuing-ecdsa"}),
+    ],
+    ids=["rsa", "ecdsa"],
+)
+def test_an_international_b_lt_document_embeds_only_the_crls_of_its_chains(
+    ca_hierarchy: Any,  # noqa: F811
+    verified_person: Any,  # noqa: F811
+    verified_enterprise: Any,  # noqa: F811
+    signing_media: Any,  # noqa: F811
+    tmp_path: Path,
+    algorithm: Any,
+    chains: set[str],
+) -> None:
+    signing = make_signing(verified_person, verified_enterprise, algorithm=algorithm, callback_url="")
+    pdf = sign_through_the_api(signing, "B-LT")
 
-    # signer: issuing-rsa under root-rsa; time stamp: tsa-ecdsa under issuing-ecdsa under root-rsa
-    assert crl_issuers(pdf) == {"root-rsa", "issuing-rsa", "issuing-ecdsa"}
+    assert crl_issuers(pdf) == chains  # no SM2 CRL, no CRL of a CA off its chains
     root_rsa = anchor(Client(), "root-rsa")
     status = pyhanko_status(pdf, root_rsa, mode="require")
     assert status.bottom_line and status.timestamp_validity is not None and status.timestamp_validity.trusted
