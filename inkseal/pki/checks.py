@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-from inkseal.pki.oids import PolicyOids
+from inkseal.pki.oids import PLACEHOLDER_ARC, PolicyOids
 
 
 @checks.register()
@@ -37,7 +37,7 @@ def check_policy_arc_is_the_operators(app_configs: Any, **kwargs: Any) -> list[c
         return []
     return [
         checks.Warning(
-            "certificates and time stamps carry policy OIDs under the placeholder arc 1.3.6.1.4.1.99999",
+            f"certificates and time stamps carry policy OIDs under the placeholder arc {PLACEHOLDER_ARC}",
             hint="Set INKSEAL_PKI_POLICY_ARC to your own arc (an IANA private enterprise number or 2.25.<uuid>).",
             id="inkseal.pki.W001",
         )
