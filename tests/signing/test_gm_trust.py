@@ -345,11 +345,30 @@ def test_an_sm2_b_lt_document_embeds_only_sm2_crls(sm2_signing: Signing) -> None
     assert crl_issuers(pdf) == {"root-sm2", "issuing-sm2"}
 
 
-def assert_pdfsig_valid(pdf: bytes, root: bytes, tmp_path: Path) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_pdfsig_trusts_an_rsa_b_lt_document_asking_our_live_ocsp_responder(
+    ca_hierarchy: Any,  # noqa: F811
+    verified_person: Any,  # noqa: F811
+    verified_enterprise: Any,  # noqa: F811
+    signing_media: Any,  # noqa: F811
+    live_server: Any,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    """pdfsig (NSS) asks the OCSP responder named in the signer's certificate: with the platform
+    serving at that address it trusts the signature. (Without a responder to ask, as in the other
+    tests, NSS reports "Unknown issue with Certificate".)"""
+    settings.PUBLIC_BASE_URL = live_server.url  # the signer's certificate points its OCSP here
+    signing = make_signing(verified_person, verified_enterprise, callback_url="")
+    pdf = sign_through_the_api(signing, "B-LT")
+
+    assert_pdfsig_valid(pdf, anchor(Client(), "root-rsa"), tmp_path, trusted=True)
+
+
+def assert_pdfsig_valid(pdf: bytes, root: bytes, tmp_path: Path, *, trusted: bool = False) -> None:
     """poppler's pdfsig, trusting `root` in a fresh NSS database: the signature is intact after the
-    DSS revision. (pdfsig 22.12 reports "Unknown issue with Certificate" for certificates issued by
-    the platform's CA at every PAdES level, before and after this change; the chain, key usages and
-    revocation data pass pyHanko's and NSS's own `certutil -V -u S`, so that is left to its issue.)"""
+    DSS revision; with `trusted`, NSS also trusts the certificate (it asks the OCSP responder named
+    in the certificate, so only a test with a live server can ask for that)."""
     if shutil.which("pdfsig") is None or shutil.which("certutil") is None:
         pytest.skip("pdfsig or certutil is not installed")
     database = tmp_path / "nss"
@@ -372,3 +391,5 @@ def assert_pdfsig_valid(pdf: bytes, root: bytes, tmp_path: Path) -> None:
     (tmp_path / "signed.pdf").write_bytes(pdf)
     (signature,) = [s for s in run_pdfsig(tmp_path / "signed.pdf", f"sql:{database}") if not s.is_document_timestamp]
     assert signature.says("Signature Validation: Signature is Valid."), signature
+    if trusted:
+        assert signature.says("Certificate Validation: Certificate is Trusted."), signature
