@@ -169,7 +169,10 @@ async def seal_into(source: Source, request: SealRequest, output: BinaryIO | Non
     if level.needs_revocation_info:
         assert request.validation_context is not None
         archive = level is PadesLevel.B_LTA
-        await add_long_term_data(work, document.password, paths, request.validation_context, stamper, archive)
+        digest = request.signer.digest_algorithm  # the archive time stamp's imprint: SM3 for SM2 (GM/T 0033)
+        await add_long_term_data(
+            work, document.password, paths, request.validation_context, stamper, archive, digest=digest
+        )
     return work
 
 
@@ -284,8 +287,11 @@ async def add_long_term_data(
     validation_context: ValidationContext,
     timestamper: TimeStamper | None,
     archive_timestamp: bool,
+    *,
+    digest: str = MD,
 ) -> None:
-    """B-LT: one DSS revision with the chains, OCSP responses and CRLs; B-LTA: plus a document time stamp."""
+    """B-LT: one DSS revision with the chains, OCSP responses and CRLs; B-LTA: plus a document time
+    stamp over the `digest` of the document."""
     writer = open_writer(stream, password)
     DocumentSecurityStore.supply_dss_in_writer(
         writer,
@@ -297,6 +303,6 @@ async def add_long_term_data(
         embed_roots=True,
     )
     if archive_timestamp and timestamper is not None:
-        await PdfTimeStamper(timestamper).async_timestamp_pdf(writer, MD, in_place=True)
+        await PdfTimeStamper(timestamper).async_timestamp_pdf(writer, digest, in_place=True)
     else:
         writer.write_in_place()

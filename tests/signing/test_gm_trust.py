@@ -220,6 +220,21 @@ def test_sm2_documents_validate_with_root_sm2_as_the_only_anchor(sm2_signing: Si
     assert report.revocation == ("good" if level == "B-LT" else "unknown")
 
 
+def test_an_sm2_b_lta_archive_time_stamp_is_sm3_from_the_sm2_tsa(sm2_signing: Signing) -> None:
+    pdf = sign_through_the_api(sm2_signing, "B-LTA")
+    root_sm2 = anchor(Client(), "root-sm2")
+
+    report = verify_pdf(pdf, trust_roots=[root_sm2])
+    assert report.all_valid, report.as_dict()
+    signature, archive = report.signatures
+    assert signature.pades_level == "B-LTA" and archive.kind == "document_timestamp"
+    # the document time stamp: SM3 over the document, SM3withSM2 by the TSA under root-sm2
+    embedded = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[1]
+    start, length, start2, length2 = embedded.byte_range
+    token = asn1_cms.ContentInfo.load(embedded.pkcs7_content)
+    assert_sm2_time_stamp(token, pdf[start : start + length] + pdf[start2 : start2 + length2], root_sm2)
+
+
 def pyhanko_status(pdf: bytes, root: bytes, *, mode: str) -> Any:
     certs, ocsps, crls = dss(pdf) if b"/DSS" in pdf else ([], [], [])
     context = ValidationContext(
