@@ -17,9 +17,14 @@ from inkseal.identity.providers.base import Verdict
 from inkseal.notify.models import SmsMessage
 from tests.conftest import login_client
 from tests.identity.conftest import id_number, sms_code
-from tests.identity.test_enterprise import LEGAL_REP_PHONE, enterprise, form, url  # noqa: F401 (fixture)
+from tests.identity.test_enterprise import LEGAL_REP_PHONE, form, url
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enterprise(verified: Person, make_enterprise: Any) -> Any:
+    return make_enterprise(verified)
 
 
 def past_attempts(
