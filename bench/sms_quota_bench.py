@@ -82,14 +82,9 @@ def main() -> None:
 
     settings.SMS_PHONE_INTERVAL_SECONDS = 0  # worst case: the attacker never waits between sends
     print(
-        "limits: per task %d/h, per phone %d/h, per IP %d/h (signing); login/verify %d per phone/h; %d tries per code"
-        % (
-            settings.SMS_SIGN_PER_TASK_PER_HOUR,
-            settings.SMS_SIGN_PER_PHONE_PER_HOUR,
-            settings.SMS_SIGN_PER_IP_PER_HOUR,
-            settings.SMS_PER_PHONE_PER_HOUR,
-            settings.SMS_CODE_MAX_TRIES,
-        )
+        f"limits: per task {settings.SMS_SIGN_PER_TASK_PER_HOUR}/h, per phone {settings.SMS_SIGN_PER_PHONE_PER_HOUR}/h,"
+        f" per IP {settings.SMS_SIGN_PER_IP_PER_HOUR}/h (signing); login/verify {settings.SMS_PER_PHONE_PER_HOUR}"
+        f" per phone/h; {settings.SMS_CODE_MAX_TRIES} tries per code"
     )
 
     bidder = "13900000001"
