@@ -391,6 +391,14 @@ def _keep(
     try:
         with transaction.atomic():
             if replaces is not None:
+                # the certificates the bindings move between first, then the seal: the order a
+                # signing locks them in (certificate, seals, audit head), so neither waits on the other
+                list(
+                    Certificate.objects.select_for_update(of=("self",), no_key=True)
+                    .filter(seal_bindings__seal=replaces)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                )
                 _void_locked(identity, replaces, ctx, reason=_("已变更为新印章"))
             seal.save()
             if replaces is not None:
