@@ -33,7 +33,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel, TimestampSignatureStatus
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
-from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError, ValidationError
+from pyhanko_certvalidator.errors import PathError, RevokedError, ValidationError
 
 from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
 from inkseal.signing.errors import PdfEncrypted, PdfMalformed, PdfNotPdf
@@ -288,7 +288,7 @@ class _Checker:
             await validator.async_validate_path()
         except RevokedError:
             return True, True
-        except (PathBuildingError, PathValidationError, ValidationError, ValueError):
+        except (PathError, ValidationError, ValueError, TypeError, KeyError):  # no path, or a broken one
             return False, False
         return True, False
 

@@ -347,3 +347,12 @@ def test_a_revoked_certificate_on_a_tampered_document_is_still_reported_revoked(
     assert signature["intact"] is False and signature["trusted"] is True and signature["revocation"] == "revoked"
     assert signature["messages"][0] == "签名后文档内容被修改，签名范围内的数据已不完整。"
     assert "签名证书已吊销。" in signature["messages"]
+
+
+def test_a_tampered_document_of_an_unknown_ca_stays_untrusted(verify: Verify, pki: TestPki, seal: Any):
+    body = verify(tampered(foreign_sealed(pki, seal))).json()
+
+    (signature,) = body["signatures"]
+    assert body["modified_after_signing"] is True and signature["intact"] is False
+    assert signature["trusted"] is False and signature["ca"]["issued_here"] is False
+    assert signature["messages"][0] == "签名后文档内容被修改，签名范围内的数据已不完整。"
