@@ -142,6 +142,12 @@ SMS_CODE_MAX_TRIES = env_int("INKSEAL_SMS_CODE_MAX_TRIES", 5)
 SMS_PER_PHONE_PER_HOUR = env_int("INKSEAL_SMS_PER_PHONE_PER_HOUR", 10)
 SMS_PHONE_INTERVAL_SECONDS = env_int("INKSEAL_SMS_PHONE_INTERVAL", 60)
 SMS_PER_IP_PER_HOUR = env_int("INKSEAL_SMS_PER_IP_PER_HOUR", 30)
+# Intent-confirmation codes (签章确认, purpose "sign:<task>") have a quota of their own, apart from
+# the login/verification one above: per task (a flood on one task), per phone (a bidder signing
+# tens of bids before a deadline gets through) and per IP. The 5 tries per code stay.
+SMS_SIGN_PER_TASK_PER_HOUR = env_int("INKSEAL_SMS_SIGN_PER_TASK_PER_HOUR", 5)
+SMS_SIGN_PER_PHONE_PER_HOUR = env_int("INKSEAL_SMS_SIGN_PER_PHONE_PER_HOUR", 60)
+SMS_SIGN_PER_IP_PER_HOUR = env_int("INKSEAL_SMS_SIGN_PER_IP_PER_HOUR", 200)
 
 # SSO
 SSO_AUDIENCE = env("INKSEAL_SSO_AUDIENCE", "inkseal")

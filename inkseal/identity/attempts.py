@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from inkseal.core.errors import RateLimited
 from inkseal.core.masking import mask_id_number, mask_phone
 from inkseal.identity.agreements import AGREEMENTS, consent_record
 from inkseal.identity.errors import ConsentRequired, VerificationInvalid, describe
-from inkseal.identity.models import AttemptState, IdType, VerificationAttempt
+from inkseal.identity.models import AttemptState, IdType, Method, VerificationAttempt
 from inkseal.identity.numbers import check_id_number, check_other_document
 from inkseal.identity.providers.base import Verdict
 from inkseal.identity.states import ATTEMPT, check_transition
@@ -75,9 +76,22 @@ def check_consent(accepted: Collection[str]) -> dict[str, str]:
     return consent_record()
 
 
-def check_attempt_quota(person: Person, id_number_index: str) -> None:
+def counted_attempts() -> QuerySet[VerificationAttempt]:
+    """Attempts that reached a provider (or a reviewer): finished with a verdict, or pending on one
+    (a micro-deposit to confirm, documents in review). Not counted: cancelled ones (a 人脸认证
+    started again, consent refused) and face attempts still waiting for their video, which no
+    provider has seen."""
+    return VerificationAttempt.objects.exclude(state=AttemptState.CANCELLED).exclude(
+        state=AttemptState.PENDING, method=Method.FACE
+    )
+
+
+def check_attempt_quota(person: Person, id_number_index: str = "") -> None:
+    """The daily limits per person and per ID number (IDENTITY_ATTEMPTS_PER_*). Call it before
+    anything is sent (an SMS code, the legal representative's authorisation SMS) as well as
+    before an attempt is recorded."""
     since = timezone.now() - timedelta(days=1)
-    recent = VerificationAttempt.objects.filter(created_at__gt=since)
+    recent = counted_attempts().filter(created_at__gt=since)
     if recent.filter(person=person).count() >= settings.IDENTITY_ATTEMPTS_PER_PERSON_PER_DAY:
         raise RateLimited(_("您今天的认证次数已达上限，请明天再试。"))
     if id_number_index and recent.filter(id_number_index=id_number_index).count() >= (

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.forms import ENTERPRISE_TYPES
 from inkseal.accounts.models import Enterprise, EnterpriseState, Person
-from inkseal.accounts.services import RequestContext
+from inkseal.accounts.services import RequestContext, id_index
 from inkseal.core.crypto import blind_index, encrypt
 from inkseal.core.idnumbers import is_valid_phone
 from inkseal.core.masking import mask_name
@@ -44,7 +44,7 @@ from inkseal.identity.attempts import (
 )
 from inkseal.identity.errors import VerificationInvalid, VerificationNotAllowed, describe
 from inkseal.identity.models import AttemptState, IdentityDocument, IdType, Method, MicroDeposit, VerificationAttempt
-from inkseal.identity.numbers import check_bank_card, check_uscc
+from inkseal.identity.numbers import check_bank_card, check_id_number, check_uscc
 from inkseal.identity.providers import bank_card_provider, enterprise_provider, ocr_provider
 from inkseal.identity.providers.base import Verdict
 from inkseal.identity.services import attempt_for, checked_image, require_verified, store_image
@@ -214,12 +214,19 @@ def _authorisation_text(person: Person, enterprise: Enterprise) -> str:
     }
 
 
-def send_legal_rep_code(person: Person, enterprise: Enterprise, phone: str, ctx: RequestContext) -> None:
-    """The verification code and authorisation text go to the legal representative's phone."""
+def send_legal_rep_code(
+    person: Person, enterprise: Enterprise, phone: str, ctx: RequestContext, *, legal_rep_id_number: str = ""
+) -> None:
+    """The verification code and authorisation text go to the legal representative's phone, once
+    every limit the submission will meet has been checked: the applicant's daily attempts and,
+    when the form already holds it, the legal representative's ID number's."""
     check_can_verify_enterprise(person, enterprise)
     phone = phone.strip()
     if not is_valid_phone(phone):
         raise VerificationInvalid(_("请输入法定代表人的11位手机号。"), field="phone")
+    number = legal_rep_id_number.strip()
+    checked = check_id_number(number) if number else None
+    check_attempt_quota(person, id_index(checked.value) if checked is not None and checked.ok else "")
     send_code(phone, "verify", ctx.ip, context=_authorisation_text(person, enterprise))
 
 

@@ -149,7 +149,13 @@ def enterprise_verify(request: HttpRequest, pk: int) -> HttpResponse:
 def enterprise_code(request: HttpRequest, pk: int) -> JsonResponse:
     person = current_person(request)
     enterprise = admin_enterprise_for(person, pk)
-    send_legal_rep_code(person, enterprise, request.POST.get("phone", ""), request_context(request))
+    send_legal_rep_code(
+        person,
+        enterprise,
+        request.POST.get("phone", ""),
+        request_context(request),
+        legal_rep_id_number=request.POST.get("legal_rep_id_number", ""),
+    )
     return JsonResponse({"sent": True, "message": _("验证码及授权短信已发送至法定代表人手机，5分钟内有效。")})
 
 

@@ -228,6 +228,7 @@ def store_image(attempt: VerificationAttempt, kind: str, data: bytes) -> Identit
 def send_verification_code(person: Person, ctx: RequestContext) -> None:
     """The SMS code for 手机号认证 goes to the account's own phone."""
     check_person_can_start(person)
+    check_attempt_quota(person)  # the ID number's quota is checked when it is entered
     send_code(person.phone, "verify", ctx.ip)
 
 

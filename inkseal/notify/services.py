@@ -39,28 +39,76 @@ def _hash(code: str, phone: str, purpose: str) -> str:
     return hmac.new(key, f"{purpose}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+class SignCodeLimited(RateLimited):
+    code = "sign_code_limited"
+
+
+# Code kinds (the purpose before ":") that draw on a quota of their own; every other kind (login,
+# verify …) shares the general one. Signing codes name their task ("sign:42"): a bidder confirming
+# 30 tasks in an hour must not be stopped by the login quota, nor spend it.
+SIGN_KIND = "sign"
+_SEPARATE_KINDS = (SIGN_KIND,)
+
+
+def _kind(purpose: str) -> str:
+    return purpose.split(":", 1)[0]
+
+
+def _pool(kind: str) -> Q:
+    """The codes counted against the same quota as a code of `kind`."""
+    if kind in _SEPARATE_KINDS:
+        return Q(purpose__startswith=f"{kind}:") | Q(purpose=kind)
+    pool = Q()
+    for other in _SEPARATE_KINDS:
+        pool &= ~Q(purpose__startswith=f"{other}:") & ~Q(purpose=other)
+    return pool
+
+
+def _sign_limited(what: str) -> SignCodeLimited:
+    return SignCodeLimited(
+        what
+        + _(
+            "如需连续签署多份文件：证书设置云证书PIN码后可改用PIN码确认签章；"
+            "或请交易平台将多份文件合并为一个批量签章任务，一次确认全部签署。"
+        )
+    )
+
+
 def check_can_send(phone: str, purpose: str, ip: str) -> None:
+    """The limits of a code for `purpose`: the interval between two codes of one purpose, then
+    the hourly quotas of its pool per phone and per IP (and, for signing, per task)."""
     if not is_valid_phone(phone):
         raise InvalidPhone(_("请输入正确的11位手机号。"))
     now = timezone.now()
     interval = now - timedelta(seconds=settings.SMS_PHONE_INTERVAL_SECONDS)
     hour = now - timedelta(hours=1)
-    # the three limits in one query over the recent codes of this phone or this IP
+    kind = _kind(purpose)
+    pool = _pool(kind)
+    # the limits in one query over the recent codes of this phone or this IP
     by_phone, by_ip = Q(phone=phone), Q(ip=ip)
     counts = {
         "just_now": Count("pk", filter=by_phone & Q(purpose=purpose, created_at__gt=interval)),
-        "phone": Count("pk", filter=by_phone & Q(created_at__gt=hour)),
+        "pool_phone": Count("pk", filter=by_phone & pool & Q(created_at__gt=hour)),
+        "this_purpose": Count("pk", filter=by_phone & Q(purpose=purpose, created_at__gt=hour)),
     }
     if ip:
-        counts["ip"] = Count("pk", filter=by_ip & Q(created_at__gt=hour))
+        counts["pool_ip"] = Count("pk", filter=by_ip & pool & Q(created_at__gt=hour))
     sent = SmsCode.objects.filter(by_phone | by_ip if ip else by_phone, created_at__gt=min(hour, interval)).aggregate(
         **counts
     )
     if sent["just_now"]:
         raise RateLimited(_("验证码发送过于频繁，请%(s)d秒后再试。") % {"s": settings.SMS_PHONE_INTERVAL_SECONDS})
-    if sent["phone"] >= settings.SMS_PER_PHONE_PER_HOUR:
+    if kind == SIGN_KIND:
+        if sent["this_purpose"] >= settings.SMS_SIGN_PER_TASK_PER_HOUR:
+            raise _sign_limited(_("该签章任务一小时内获取验证码次数过多，请稍后再试。"))
+        if sent["pool_phone"] >= settings.SMS_SIGN_PER_PHONE_PER_HOUR:
+            raise _sign_limited(_("该手机号一小时内获取签章验证码次数过多，请稍后再试。"))
+        if ip and sent["pool_ip"] >= settings.SMS_SIGN_PER_IP_PER_HOUR:
+            raise _sign_limited(_("当前网络获取签章验证码次数过多，请稍后再试。"))
+        return
+    if sent["pool_phone"] >= settings.SMS_PER_PHONE_PER_HOUR:
         raise RateLimited(_("该手机号一小时内获取验证码次数过多，请稍后再试。"))
-    if ip and sent["ip"] >= settings.SMS_PER_IP_PER_HOUR:
+    if ip and sent["pool_ip"] >= settings.SMS_PER_IP_PER_HOUR:
         raise RateLimited(_("当前网络获取验证码次数过多，请稍后再试。"))
 
 

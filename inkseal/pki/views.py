@@ -169,6 +169,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pair_rows": pair_rows,
             "can_manage": identity.is_admin,
             "bound_seals": sections.bound_seals(certificate) if signing else [],
+            "seal_actions": sections.seal_binding_actions(certificate) if signing and identity.is_admin else None,
             "authorisations": sections.authorisations(certificate) if signing else [],
             "add_authorisation_url": sections.add_authorisation_url(certificate) if row.usable and signing else None,
         },

@@ -48,6 +48,13 @@ class SealNotBound(DomainError):
     status = 409
 
 
+class BindingCertificateUnusable(DomainError):
+    """Binding a seal to a certificate that is revoked, expired or not a signing certificate."""
+
+    code = "certificate_unusable"
+    status = 409
+
+
 class SealRequestInvalid(DomainError):
     code = "seal_request_invalid"
 

@@ -4,7 +4,7 @@
   when first needed, renewed before it runs out (`ensure_seal_maker`);
 - an electronic seal (SES_Seal) for every seal bound to an SM2 certificate
   (`do_make_electronic_seal`, called by `services.do_bind_seal` in the binding's transaction);
-- what a signature needs (`electronic_seal_for_signing`) and what checks one (`verify_ses`):
+- what a signature needs (`electronic_seals_for_signing`: one per seal) and what checks one (`verify_ses`):
   our CAs as trust anchors, their CRLs for revocation, the trusted roots of other CAs for signers.
 
 The signing app keeps the SES_Signature of each 应用记录 (inkseal.signing.ses_records).
@@ -209,16 +209,18 @@ def _picture(seal: Seal) -> ses.Picture:
     return ses.Picture(kind, data, max(1, round(seal.width_mm)), max(1, round(seal.height_mm)))
 
 
-def electronic_seal_for_signing(
+def electronic_seals_for_signing(
     certificate: Certificate, seals: Sequence[Seal], *, actor: Actor | None = None
-) -> ElectronicSeal | None:
-    """The electronic seal an SM2 signature with these seals carries: the first seal (placement
-    order) bound to the certificate; made now if the binding predates electronic seals."""
+) -> list[ElectronicSeal]:
+    """The electronic seals an SM2 signature with these seals carries, one per seal bound to the
+    certificate, in placement order (a seal placed twice counts once); each made now if its
+    binding predates electronic seals. [] for other algorithms."""
     if certificate.algorithm != SM2.name:
-        return None
+        return []
     bound = set(SealBinding.objects.filter(certificate=certificate, seal__in=seals).values_list("seal_id", flat=True))
-    seal = next((seal for seal in seals if seal.pk in bound), None)
-    return do_make_electronic_seal(seal, certificate, actor=actor or Actor.system()) if seal else None
+    ordered = list({seal.pk: seal for seal in seals if seal.pk in bound}.values())
+    made = [do_make_electronic_seal(seal, certificate, actor=actor or Actor.system()) for seal in ordered]
+    return [electronic for electronic in made if electronic is not None]
 
 
 # --- verification --------------------------------------------------------------------------------

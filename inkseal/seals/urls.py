@@ -10,4 +10,7 @@ urlpatterns = [
     path("void", views.seal_void, name="void"),
     path("<int:seal_id>/", views.seal_detail, name="detail"),
     path("<int:seal_id>/image.png", views.seal_image, name="image"),
+    # 绑定印章 / 解绑 from the certificate page (证书详情)
+    path("certificates/<int:certificate_id>/bind", views.seal_bind, name="bind"),
+    path("certificates/<int:certificate_id>/unbind", views.seal_unbind, name="unbind"),
 ]

@@ -20,7 +20,9 @@ from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.services import RequestContext
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
+from inkseal.core.middleware import wants_json
 from inkseal.identity.services import require_identity_verified
+from inkseal.pki.services import certificate_for
 from inkseal.seals import services
 from inkseal.seals.errors import SealRequestInvalid
 from inkseal.seals.forms import NewSealForm
@@ -212,3 +214,38 @@ def _make(identity: CurrentIdentity, data: dict[str, Any], ctx: RequestContext, 
 def _read(upload: UploadedFile | None) -> bytes:
     """The upload's bytes (b"" when none), one byte past the limit at most (the size check reports it)."""
     return bytes(upload.read(MAX_UPLOAD_BYTES + 1)) if upload is not None else b""
+
+
+# --- 绑定印章 on the certificate page (posted from pki's certificate detail) --------------------
+
+
+def _binding_change(request: HttpRequest, certificate_id: int, bind: bool) -> HttpResponse:
+    identity = _identity(request)
+    certificate = certificate_for(identity, certificate_id)  # 404 for anyone else's
+    seal = services.seal_for(identity, request.POST.get("seal", ""))
+    detail = reverse("pki:detail", args=[certificate.pk])
+    try:
+        if bind:
+            services.do_bind_seal_for_holder(identity, seal, certificate, _ctx(request))
+        else:
+            services.do_unbind_seal_for_holder(identity, seal, certificate, _ctx(request))
+    except DomainError as exc:
+        if wants_json(request) or exc.status in (403, 404):
+            raise
+        messages.error(request, str(exc.message))
+        return redirect(detail)
+    done = _("已绑定%(type)s。") if bind else _("已解除%(type)s的绑定。")
+    messages.success(request, done % {"type": seal.get_kind_display()})
+    return redirect(detail)
+
+
+@portal_login_required
+@require_POST
+def seal_bind(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    return _binding_change(request, certificate_id, bind=True)
+
+
+@portal_login_required
+@require_POST
+def seal_unbind(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    return _binding_change(request, certificate_id, bind=False)

@@ -12,8 +12,7 @@ class SigningConfig(AppConfig):
         from inkseal.pki import sections
         from inkseal.signing import gmcms  # noqa: F401  (registers SM2/SM3 with asn1crypto and pyHanko)
         from inkseal.signing.demo import demo_step
-        from inkseal.signing.sections import add_authorization_url, authorization_rows, bound_seal_rows
+        from inkseal.signing.sections import add_authorization_url, authorization_rows
 
         sections.register_authorisations(authorization_rows, add_url=add_authorization_url)
-        sections.register_bound_seals(bound_seal_rows)
         demo.register(demo_step)

@@ -175,13 +175,19 @@ class CallbackJob(models.Model):
 
 
 class ElectronicSignature(models.Model):
-    """电子签章数据 (GB/T 38540 SES_Signature) of an SM2 signature, kept with its 应用记录.
+    """电子签章数据 (GB/T 38540 SES_Signature) of an SM2 signature, kept with its 应用记录: one per
+    seal the document was sealed with (公章 + 法定代表人章 make two), each carrying that seal's
+    electronic seal and signing the same signed PDF.
 
     A table of its own rather than a column of SigningRecord: each one embeds the seal picture and
     certificates (tens of kilobytes), which record lists should not load."""
 
-    record = models.OneToOneField(
-        SigningRecord, on_delete=models.PROTECT, related_name="electronic_signature", verbose_name=_("应用记录")
+    record = models.ForeignKey(
+        SigningRecord, on_delete=models.PROTECT, related_name="electronic_signatures", verbose_name=_("应用记录")
+    )
+    # the seal whose electronic seal it carries (null only for rows made before seals were kept)
+    seal = models.ForeignKey(
+        "seals.Seal", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("印章")
     )
     der = models.BinaryField()
     es_id = models.CharField(_("电子印章标识"), max_length=64)
@@ -190,6 +196,8 @@ class ElectronicSignature(models.Model):
     class Meta:
         verbose_name = _("电子签章数据")
         verbose_name_plural = _("电子签章数据")
+        ordering = ["record", "pk"]  # the seals' placement order
+        constraints = [models.UniqueConstraint(fields=["record", "es_id"], name="electronic_signature_per_seal")]
 
     def __str__(self) -> str:
         return f"{self.record_id} · {self.es_id}"

@@ -10,7 +10,6 @@ from django.utils import timezone
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import CertificateAuthorization
 from inkseal.platforms.services import authorization_state
-from inkseal.seals.models import SealBinding
 
 
 def authorization_rows(certificate: Certificate) -> list[dict[str, Any]]:
@@ -31,16 +30,3 @@ def add_authorization_url(certificate: Certificate) -> str | None:
     if certificate.revoked_at is not None or certificate.not_after < timezone.now():
         return None
     return reverse("signing:authorizations", args=[certificate.pk])
-
-
-def bound_seal_rows(certificate: Certificate) -> list[dict[str, Any]]:
-    bindings = SealBinding.objects.filter(certificate=certificate).select_related("seal")
-    return [
-        {
-            "name": b.seal.name,
-            "kind": b.seal.get_kind_display(),
-            "image_url": reverse("seals:image", args=[b.seal.pk]),
-            "url": reverse("seals:detail", args=[b.seal.pk]),
-        }
-        for b in bindings
-    ]

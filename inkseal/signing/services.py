@@ -57,8 +57,8 @@ from inkseal.signing.pdf import PadesLevel, _text_document, sign_pdf
 from inkseal.signing.placement import Placement, Planner
 from inkseal.signing.ses_records import (
     RecordSignature,
-    keep_record_signature,
-    make_record_signature,
+    keep_record_signatures,
+    make_record_signatures,
     platform_ses_timestamper,
 )
 from inkseal.signing.signer import SealSigner
@@ -749,7 +749,7 @@ class _Signed:
     event_id: str
     at: datetime
     seals: list[Seal]
-    ses: RecordSignature | None
+    ses: tuple[RecordSignature, ...]  # one per seal (SM2 only)
 
 
 def _sign(
@@ -772,9 +772,9 @@ def _sign(
     level = PadesLevel(task.pades_level)
     sm2 = certificate.algorithm == SM2.name
     if level.needs_timestamper or sm2:
-        # signatures (keyword "all" may add), pyHanko's size estimate, B-LTA, the SES signature
-        reserve_serials(len(placements) * 4 + 5)
-    # SM2 signatures (and their SES_Signature) get the SM2 TSA under root-sm2, the others tsa-ecdsa
+        # signatures (keyword "all" may add), pyHanko's size estimate, B-LTA, an SES signature per seal
+        reserve_serials(len(placements) * 4 + len(seals) + 5)
+    # SM2 signatures (and their SES_Signatures) get the SM2 TSA under root-sm2, the others tsa-ecdsa
     stamper = (
         platform_timestamper(tsa_family_for(get_algorithm(certificate.algorithm).family))
         if level.needs_timestamper or sm2
@@ -795,9 +795,9 @@ def _sign(
         )
     except OSError as exc:
         raise DomainError(_("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc))
-    ses_signature = None
-    if sm2:  # GB/T 38540 signature of the signed PDF for the record
-        ses_signature = make_record_signature(
+    ses_signatures: tuple[RecordSignature, ...] = ()
+    if sm2:  # GB/T 38540 signatures of the signed PDF for the record, one per seal
+        ses_signatures = make_record_signatures(
             event_id,
             _rewound(output).read(),
             certificate=certificate,
@@ -808,7 +808,7 @@ def _sign(
         )
     document.sha256_after = _sha256_of(_rewound(output))
     document.signed.save(f"{task.public_id}-{document.number}-signed.pdf", File(_rewound(output)), save=False)
-    return _Signed(event_id, now, seals, ses_signature)
+    return _Signed(event_id, now, seals, ses_signatures)
 
 
 def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete_task: bool) -> SignDocument:
@@ -826,8 +826,7 @@ def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete
         signing_record = _record(
             task, document, certificate, signed.seals, signed.event_id, signed.at, SigningRecord.Result.SUCCESS
         )
-        if signed.ses is not None:
-            keep_record_signature(signing_record, signed.ses)
+        keep_record_signatures(signing_record, signed.ses)
         record_seal_usages(
             signed.seals,
             event_id=signed.event_id,

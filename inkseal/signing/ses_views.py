@@ -14,17 +14,20 @@ from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
 from inkseal.seals.ses_services import SesFileMissing, check_ses_body_size, check_ses_upload_sizes, verify_ses
 from inkseal.signing import services
-from inkseal.signing.ses_records import FILE_EXTENSION, electronic_signature_of
+from inkseal.signing.ses_records import FILE_EXTENSION, electronic_signature_of, export_name
 from inkseal.signing.verification import check_rate
 
 
 @portal_login_required
 @require_GET
-def record_ses_signature(request: HttpRequest, event_id: str) -> HttpResponse:
+def record_ses_signature(request: HttpRequest, event_id: str, es_id: str | None = None) -> HttpResponse:
+    """One SES_Signature of a record: the one carrying electronic seal `es_id` (one per seal), or
+    without it the first seal's (the address before every seal had its own)."""
     record = services.record_for(request.identity.party, event_id)  # type: ignore[attr-defined]
-    signature = electronic_signature_of(record)
+    signature = electronic_signature_of(record, es_id)
     response = HttpResponse(bytes(signature.der), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{record.event_id}.{FILE_EXTENSION}"'
+    name = export_name(record, signature) if es_id is not None else f"{record.event_id}.{FILE_EXTENSION}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

@@ -14,6 +14,11 @@ urlpatterns = [
     # 应用记录: the list is portal:records (/records/), wired in portal/urls.py.
     path("records/<str:event_id>/", views.record_detail, name="record"),
     path("records/<str:event_id>/ses-signature", ses_views.record_ses_signature, name="record_ses_signature"),
+    path(
+        "records/<str:event_id>/ses-signature/<str:es_id>",
+        ses_views.record_ses_signature,
+        name="record_ses_signature_of_seal",
+    ),
     path("certificates/<int:pk>/authorisations/", views.authorizations, name="authorizations"),
     path(
         "certificates/<int:pk>/authorisations/<int:authorization_id>/revoke",

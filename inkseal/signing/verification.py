@@ -66,6 +66,13 @@ _PROBLEM_MESSAGES = {
 }
 
 
+_SUMMARY_TAMPERED = gettext_lazy("文件在签名后被修改：签名范围内的内容与签名时不一致，签名无效。")
+_SUMMARY_CHANGED = gettext_lazy("文件在签名后被修改：签名后追加的修订改动了文档内容，签名无效。")
+_SUMMARY_VALID = gettext_lazy("文件中的签名全部有效。")
+_SUMMARY_INVALID = gettext_lazy("验签未通过：至少一个签名无效。")
+_SUMMARY_UNSIGNED = gettext_lazy("该文档中没有签名。")
+
+
 class FileMissing(DomainError):
     code = "file_missing"
 
@@ -158,6 +165,17 @@ class CheckedSignature:
         return [str(_PROBLEM_MESSAGES.get(p, p)) for p in self.report.problems]
 
     @property
+    def tampered(self) -> bool:
+        """The signed bytes no longer match the signature (changed in place)."""
+        return self.report.kind == "signature" and not self.report.intact and self.report.certificate is not None
+
+    @property
+    def changed_after(self) -> bool:
+        """A later revision changed the document's content beyond what signing allows."""
+        changes = self.report.changes
+        return self.report.intact and (changes.level == "other" or changes.allowed is False)
+
+    @property
     def changes_text(self) -> str:
         level = self.report.changes.level
         return str(CHANGE_LABELS.get(level, CHANGE_LABELS["unknown"]))
@@ -195,9 +213,27 @@ class Verification:
     def messages(self) -> list[str]:
         return [str(_PROBLEM_MESSAGES.get(p, p)) for p in self.problems]
 
+    @property
+    def modified_after_signing(self) -> bool:
+        return any(s.tampered or s.changed_after for s in self.signatures)
+
+    @property
+    def summary(self) -> str:
+        """The verdict in one sentence; a modification after signing is said first, whatever
+        else the report finds about certificates."""
+        if any(s.tampered for s in self.signatures):
+            return str(_SUMMARY_TAMPERED)
+        if any(s.changed_after for s in self.signatures):
+            return str(_SUMMARY_CHANGED)
+        if not self.signatures:
+            return str(_SUMMARY_UNSIGNED)
+        return str(_SUMMARY_VALID if self.all_valid else _SUMMARY_INVALID)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "all_valid": self.all_valid,
+            "modified_after_signing": self.modified_after_signing,
+            "summary": self.summary,
             "sha256": self.sha256,
             "size": self.size,
             "signatures": [s.as_dict() for s in self.signatures],

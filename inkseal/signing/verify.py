@@ -32,7 +32,8 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel, TimestampSignatureStatus
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import PathError, RevokedError, ValidationError
 
 from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
 from inkseal.signing.errors import PdfEncrypted, PdfMalformed, PdfNotPdf
@@ -250,14 +251,21 @@ class _Checker:
     async def _signature_report(self, sig: EmbeddedPdfSignature) -> SignatureReport:
         status = await async_validate_pdf_signature(sig, self.context, self.context)
         cert = status.signing_cert
-        revocation = self._revocation(status, cert)
+        intact = status.intact and status.valid
+        trusted, revoked = (status.trusted, status.revoked) if intact else await self._certificate_path(sig, cert)
+        revocation = self._revocation(trusted, revoked, cert)
         docmdp = sig.docmdp_level
+        problems = _problems(status)
+        if not intact:  # pyHanko does not judge the certificate of a broken signature: we did
+            problems = tuple(p for p in problems if not p.startswith("certificate not trusted"))
+            if revoked and "the signer's certificate is revoked" not in problems:
+                problems = (*problems, "the signer's certificate is revoked")
         return SignatureReport(
             field_name=str(sig.field_name),
             kind="signature",
             certificate=CertificateInfo.of(cert),
-            intact=status.intact and status.valid,
-            trusted=status.trusted,
+            intact=intact,
+            trusted=trusted,
             revocation=revocation,
             changes=_changes(status),
             signing_time=status.signer_reported_dt,
@@ -266,8 +274,23 @@ class _Checker:
             certification=_is_certification(sig),
             docmdp=docmdp.name if docmdp is not None else None,
             seal_png=seal_png(sig.sig_field) if self.extract_seals else None,
-            problems=_problems(status),
+            problems=problems,
         )
+
+    async def _certificate_path(self, sig: EmbeddedPdfSignature, cert: asn1_x509.Certificate) -> tuple[bool, bool]:
+        """(trusted, revoked) of the signer's certificate on its own, for a signature whose signed
+        bytes changed: pyHanko stops at the broken signature, but whether the certificate chains
+        to a trusted root (and is revoked) does not depend on the document."""
+        validator = CertificateValidator(
+            cert, intermediate_certs=list(sig.other_embedded_certs), validation_context=self.context
+        )
+        try:
+            await validator.async_validate_path()
+        except RevokedError:
+            return True, True
+        except (PathError, ValidationError, ValueError, TypeError, KeyError):  # no path, or a broken one
+            return False, False
+        return True, False
 
     async def _timestamp_report(self, sig: EmbeddedPdfSignature) -> SignatureReport:
         status = await async_validate_pdf_timestamp(sig, self.context)
@@ -283,10 +306,10 @@ class _Checker:
             problems=_problems(status),
         )
 
-    def _revocation(self, status: PdfSignatureStatus, cert: asn1_x509.Certificate) -> Revocation:
-        if status.revoked:
+    def _revocation(self, trusted: bool, revoked: bool, cert: asn1_x509.Certificate) -> Revocation:
+        if revoked:
             return "revoked"
-        if status.trusted and _has_revocation_info(cert, self.context.ocsps, self.context.crls):
+        if trusted and _has_revocation_info(cert, self.context.ocsps, self.context.crls):
             return "good"
         return "unknown"
 

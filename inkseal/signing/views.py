@@ -25,6 +25,7 @@ from inkseal.pki.services import certificate_for
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import authorization_state, do_authorize_certificate, do_revoke_authorization
 from inkseal.signing import preview, selfservice, services
+from inkseal.signing.ses_records import electronic_signatures_of
 
 
 def _identity(request: HttpRequest) -> CurrentIdentity:
@@ -99,7 +100,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def record_detail(request: HttpRequest, event_id: str) -> HttpResponse:
     row = services.record_for(_identity(request).party, event_id)
-    return render(request, "signing/record_detail.html", {"nav": "records", "record": row})
+    context = {"nav": "records", "record": row, "electronic_signatures": electronic_signatures_of(row)}
+    return render(request, "signing/record_detail.html", context)
 
 
 # --- 证书授权 -----------------------------------------------------------------------------------

@@ -242,16 +242,24 @@ def test_an_id_number_verified_by_another_account_is_refused(unverified, verifie
 
 
 def test_attempts_per_person_are_limited(unverified, settings):
+    """Attempts that reached the provider count (starts it never saw do not: test_attempt_limits)."""
+    from tests.identity.test_attempt_limits import past_attempts
+
     settings.IDENTITY_ATTEMPTS_PER_PERSON_PER_DAY = 2
     client = login_client(unverified)
-    assert start_face(client, id_number(20), decision="agree").status_code == 200
+    past_attempts(unverified, id_number(20), failed=1, name="刘婧妍")
     assert start_face(client, id_number(21), decision="agree").status_code == 200
+    past_attempts(unverified, id_number(21), failed=1, name="刘婧妍")
     third = start_face(client, id_number(22), decision="agree")
     assert third.status_code == 429 and "次数已达上限" in third.content.decode()
 
 
 def test_attempts_per_id_number_are_limited_across_accounts(make_person, settings):
+    from tests.identity.test_attempt_limits import past_attempts
+
     settings.IDENTITY_ATTEMPTS_PER_ID_PER_DAY = 1
-    assert start_face(login_client(make_person()), id_number(30), decision="agree").status_code == 200
+    first = make_person()
+    assert start_face(login_client(first), id_number(30), decision="agree").status_code == 200
+    past_attempts(first, id_number(30), failed=1)
     other = start_face(login_client(make_person()), id_number(30), decision="agree")
     assert other.status_code == 429 and "该证件号" in other.content.decode()

@@ -30,7 +30,7 @@ from inkseal.seals.models import ElectronicSeal, Seal, SealMaker, SealType
 from inkseal.seals.services import do_bind_seal
 from inkseal.seals.ses_services import ensure_seal_maker, setup_seal_maker
 from inkseal.signing.models import ElectronicSignature, IntentMethod, SigningRecord
-from inkseal.signing.ses_records import keep_record_signature, make_record_signature, platform_ses_timestamper
+from inkseal.signing.ses_records import keep_record_signatures, make_record_signatures, platform_ses_timestamper
 from tests.conftest import login_client
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import ACTOR, make_seal, text_pdf
@@ -82,7 +82,7 @@ def signed_record(holder: Sm2Holder, document: bytes = SIGNED_PDF) -> SigningRec
             intent_method=IntentMethod.SMS,
             result=SigningRecord.Result.SUCCESS,
         )
-        made = make_record_signature(
+        made = make_record_signatures(
             record.event_id,
             document,
             certificate=holder.certificate,
@@ -91,9 +91,16 @@ def signed_record(holder: Sm2Holder, document: bytes = SIGNED_PDF) -> SigningRec
             signer_key=signing_key_for(holder.certificate, at=now).signer,
             timestamper=platform_ses_timestamper(),
         )
-        assert made is not None
-        keep_record_signature(record, made)
+        assert len(made) == 2  # one per seal
+        keep_record_signatures(record, made)
     return record
+
+
+def first_signature(record: SigningRecord) -> ElectronicSignature:
+    """The SES_Signature of the record's first seal (the 公章)."""
+    found = ElectronicSignature.objects.filter(record=record).order_by("pk").first()
+    assert found is not None
+    return found
 
 
 def upload(name: str, data: bytes) -> io.BytesIO:
@@ -175,7 +182,7 @@ def test_the_seal_maker_is_made_at_bootstrap_and_renewed_before_it_runs_out(ca_h
 
 def test_an_sm2_signature_keeps_its_ses_signature_which_verifies(sm2_holder: Sm2Holder) -> None:
     record = signed_record(sm2_holder)
-    stored = ElectronicSignature.objects.get(record=record)
+    stored = first_signature(record)
     parsed = ses.parse_signature(bytes(stored.der))
     official = ElectronicSeal.objects.get(seal=sm2_holder.seals[SealType.OFFICIAL])
     assert parsed.seal.der == bytes(official.der) and stored.es_id == official.es_id
@@ -205,7 +212,7 @@ def test_the_record_page_exports_the_ses_signature_to_its_holder_only(sm2_holder
     response = client.get(f"/records/{record.event_id}/ses-signature")
     assert response.status_code == 200 and response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"] == f'attachment; filename="{record.event_id}.sig"'
-    assert response.content == bytes(ElectronicSignature.objects.get(record=record).der)
+    assert response.content == bytes(first_signature(record).der)
     # the person's own identity (not the enterprise) sees nothing
     assert login_client(sm2_holder.admin).get(f"/records/{record.event_id}/ses-signature").status_code == 404
 
@@ -221,7 +228,7 @@ def test_a_record_without_ses_signature_has_no_download(sm2_holder: Sm2Holder) -
 def test_rsa_signatures_get_no_ses_signature(sm2_holder: Sm2Holder) -> None:
     rsa = issue_cloud_certificate(sm2_holder.certificate.holder, algorithm=RSA_2048, years=1, actor=ACTOR)
     record = SigningRecord(event_id="x", holder=rsa.holder)
-    made = make_record_signature(
+    made = make_record_signatures(
         record.event_id,
         SIGNED_PDF,
         certificate=rsa,
@@ -230,14 +237,14 @@ def test_rsa_signatures_get_no_ses_signature(sm2_holder: Sm2Holder) -> None:
         signer_key=signing_key_for(rsa).signer,
         timestamper=platform_ses_timestamper(),
     )
-    assert made is None
+    assert made == ()
 
 
 # --- verification of uploads -----------------------------------------------------------------------
 
 
 def test_a_tampered_document_fails_the_data_hash(sm2_holder: Sm2Holder) -> None:
-    der = bytes(ElectronicSignature.objects.get(record=signed_record(sm2_holder)).der)
+    der = bytes(first_signature(signed_record(sm2_holder)).der)
     body = verify_api(der, SIGNED_PDF + b"\n%tampered").json()
     assert body["valid"] is False
     assert body["failure"]["step"] == "data_hash" and body["failure"]["code"] == "data_hash_mismatch"
@@ -245,13 +252,13 @@ def test_a_tampered_document_fails_the_data_hash(sm2_holder: Sm2Holder) -> None:
 
 
 def test_base64_uploads_are_read_too(sm2_holder: Sm2Holder) -> None:
-    der = bytes(ElectronicSignature.objects.get(record=signed_record(sm2_holder)).der)
+    der = bytes(first_signature(signed_record(sm2_holder)).der)
     assert verify_api(base64.b64encode(der), SIGNED_PDF).json()["valid"] is True
 
 
 def test_a_revoked_signer_without_time_stamp_fails(sm2_holder: Sm2Holder) -> None:
     CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA).update(active=False)
-    der = bytes(ElectronicSignature.objects.get(record=signed_record(sm2_holder)).der)
+    der = bytes(first_signature(signed_record(sm2_holder)).der)
     assert ses.parse_signature(der).timestamp is None
     assert verify_api(der, SIGNED_PDF).json()["valid"] is True
     revoke_certificate(sm2_holder.certificate, reason=1, actor=ACTOR)
@@ -261,7 +268,7 @@ def test_a_revoked_signer_without_time_stamp_fails(sm2_holder: Sm2Holder) -> Non
 
 
 def test_a_time_stamp_before_the_revocation_keeps_the_signature_valid(sm2_holder: Sm2Holder) -> None:
-    der = bytes(ElectronicSignature.objects.get(record=signed_record(sm2_holder)).der)
+    der = bytes(first_signature(signed_record(sm2_holder)).der)
     revoke_certificate(sm2_holder.certificate, reason=1, actor=ACTOR, now=timezone.now() + timedelta(seconds=5))
     body = verify_api(der, SIGNED_PDF).json()
     assert body["valid"] is True and body["timestamp_time"] is not None
@@ -326,7 +333,7 @@ def test_bad_uploads_get_a_4xx_with_a_code(
 
 
 def test_the_verify_page_shows_every_step(sm2_holder: Sm2Holder) -> None:
-    der = bytes(ElectronicSignature.objects.get(record=signed_record(sm2_holder)).der)
+    der = bytes(first_signature(signed_record(sm2_holder)).der)
     client = Client()
     page = client.get("/verify/ses/")
     assert page.status_code == 200 and "ses-verify-form" in page.content.decode()
@@ -342,3 +349,80 @@ def test_the_verify_page_shows_every_step(sm2_holder: Sm2Holder) -> None:
     assert broken.status_code == 400 and 'data-code="ses_malformed"' in broken.content.decode()
     missing = client.post("/verify/ses/", {"document": upload("a.pdf", b"x")})
     assert missing.status_code == 400 and 'data-code="file_missing"' in missing.content.decode()
+
+
+# --- one SES_Signature per seal (issue #14 item 4) ----------------------------------------------
+
+
+@pytest.fixture
+def sm2_two_seals(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, signing_media: Any) -> Any:
+    from tests.signing.api_support import make_signing
+
+    return make_signing(
+        verified_person,
+        verified_enterprise,
+        algorithm=SM2,
+        seal_kinds=(SealType.OFFICIAL, SealType.LEGAL_REPRESENTATIVE),
+        platform_name="国密交易平台",
+        platform_code="sm2platform",
+        callback_url="",
+    )
+
+
+def sign_with_both_seals(signing: Any) -> tuple[SigningRecord, bytes]:
+    from tests.signing.api_support import confirm_token, sms_code
+
+    token = signing.token()
+    placements = [
+        {"seal_type": "official", "page": 1, "x": 400, "y": 120},
+        {"seal_type": "legal_representative", "page": 1, "x": 200, "y": 120},
+    ]
+    spec = signing.spec(documents=[{"file": 0, "placements": placements}], callback_url="")
+    created = signing.create(spec=spec, token=token)
+    assert created.status_code == 201, created.content
+    body = created.json()
+    code_token = confirm_token(body["confirm_url"])
+    assert signing.client.post(f"/api/v1/confirm/{code_token}/code").status_code == 200
+    code = {"method": "sms", "code": sms_code(signing.client)}
+    confirmed = signing.client.post(f"/api/v1/confirm/{code_token}", code, content_type="application/json")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "completed", confirmed.content
+    download = signing.client.get(f"/api/v1/sign-tasks/{body['id']}/documents/1", HTTP_AUTHORIZATION=f"Bearer {token}")
+    return SigningRecord.objects.get(result=SigningRecord.Result.SUCCESS), b"".join(download.streaming_content)
+
+
+def test_every_seal_of_a_signature_gets_its_own_ses_signature(sm2_two_seals: Any) -> None:
+    record, signed_pdf = sign_with_both_seals(sm2_two_seals)
+    assert record.seal_types == "公章、法定代表人章"
+    signatures = list(ElectronicSignature.objects.filter(record=record).order_by("pk"))
+    assert len(signatures) == 2
+    seals = sm2_two_seals.seals
+    expected = {
+        ElectronicSeal.objects.get(seal=seals[SealType.OFFICIAL]).es_id: "测试公章",
+        ElectronicSeal.objects.get(seal=seals[SealType.LEGAL_REPRESENTATIVE]).es_id: "测试法定代表人章",
+    }
+    assert {s.es_id for s in signatures} == set(expected)
+
+    client = login_client(sm2_two_seals.admin, f"enterprise:{sm2_two_seals.certificate.holder.enterprise.pk}")
+    detail = client.get(f"/records/{record.event_id}/").content.decode()
+    for stored in signatures:
+        url = f"/records/{record.event_id}/ses-signature/{stored.es_id}"
+        assert url in detail
+        exported = client.get(url)
+        assert exported.status_code == 200 and exported.content == bytes(stored.der)
+        assert exported["Content-Disposition"].endswith('.sig"') and stored.es_id in exported["Content-Disposition"]
+        # each verifies against the signed PDF on /verify/ses/ and names its own seal
+        body = verify_api(exported.content, signed_pdf).json()
+        assert body["valid"] is True, body
+        assert body["seal"]["es_id"] == stored.es_id and body["seal"]["name"] == expected[stored.es_id]
+        page = (
+            Client()
+            .post(
+                "/verify/ses/",
+                {"signature": upload("a.sig", exported.content), "document": upload("a.pdf", signed_pdf)},
+            )
+            .content.decode()
+        )
+        other = next(name for es_id, name in expected.items() if es_id != stored.es_id)
+        assert 'data-valid="true"' in page and expected[stored.es_id] in page and other not in page
+    # another identity sees none of them
+    assert login_client(sm2_two_seals.admin).get(url).status_code == 404

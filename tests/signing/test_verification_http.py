@@ -308,3 +308,51 @@ def test_page_shows_what_went_wrong(client: Client, sealed: bytes):
     broken = client.post("/verify/", {"file": SimpleUploadedFile("x.pdf", tampered(sealed), "application/pdf")})
     html = broken.content.decode()
     assert broken.status_code == 200 and 'data-valid="false"' in html and "签名后文档被篡改" in html
+
+
+def test_a_tampered_document_says_so_first_and_keeps_the_certificate_verdicts_true(
+    verify: Verify, client: Client, our_certificate: Certificate, sealed: bytes
+):
+    """Issue #14: the report said 本平台签发 and then 证书链 ✘ 不可信 and 吊销状态 未知 for a
+    document changed after signing. The change comes first; the certificate is still ours,
+    trusted and not revoked."""
+    body = verify(tampered(sealed)).json()
+
+    assert body["all_valid"] is False and body["modified_after_signing"] is True
+    assert body["summary"] == "文件在签名后被修改：签名范围内的内容与签名时不一致，签名无效。"
+    (signature,) = body["signatures"]
+    assert signature["intact"] is False and signature["valid"] is False
+    assert signature["messages"][0] == "签名后文档内容被修改，签名范围内的数据已不完整。"
+    assert signature["ca"]["issued_here"] is True
+    assert signature["trusted"] is True and signature["revocation"] == "good"
+    assert not any("trusted" in problem for problem in signature["problems"])
+
+    page = client.post("/verify/", {"file": SimpleUploadedFile("x.pdf", tampered(sealed), "application/pdf")})
+    html = page.content.decode()
+    summary = html[html.index('id="verify-summary"') :]
+    assert "文件在签名后被修改" in summary[: summary.index("</div>")]
+    card = html[html.index("card shadow-sm mb-3 sig-card") :]
+    assert card.index("签名后文档被篡改") < card.index("证书链")
+    assert "可信（本平台CA或互信CA）" in card and "未吊销" in card
+    assert "不可信" not in card and "未知（文件中无吊销信息）" not in card
+
+
+def test_a_revoked_certificate_on_a_tampered_document_is_still_reported_revoked(
+    verify: Verify, our_certificate: Certificate, seal: Any
+):
+    signed = seal_with(our_certificate, seal, level="B-B")
+    revoke_certificate(our_certificate, reason=1, actor=Actor.system())
+
+    (signature,) = verify(tampered(signed)).json()["signatures"]
+    assert signature["intact"] is False and signature["trusted"] is True and signature["revocation"] == "revoked"
+    assert signature["messages"][0] == "签名后文档内容被修改，签名范围内的数据已不完整。"
+    assert "签名证书已吊销。" in signature["messages"]
+
+
+def test_a_tampered_document_of_an_unknown_ca_stays_untrusted(verify: Verify, pki: TestPki, seal: Any):
+    body = verify(tampered(foreign_sealed(pki, seal))).json()
+
+    (signature,) = body["signatures"]
+    assert body["modified_after_signing"] is True and signature["intact"] is False
+    assert signature["trusted"] is False and signature["ca"]["issued_here"] is False
+    assert signature["messages"][0] == "签名后文档内容被修改，签名范围内的数据已不完整。"

@@ -52,6 +52,8 @@ class Command(BaseCommand):
 def human_report(name: str, verification: Verification) -> str:
     verdict = _("全部签名有效") if verification.all_valid else _("验签未通过")
     lines = [f"{name}  SHA-256 {verification.sha256}", f"{verdict}（{len(verification.signatures)}）"]
+    if verification.modified_after_signing:
+        lines.append(f"  ! {verification.summary}")
     lines += [f"  ! {message}" for message in verification.messages]
     for number, signature in enumerate(verification.signatures, 1):
         lines += ["", *_signature_lines(number, signature)]
