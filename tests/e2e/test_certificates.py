@@ -10,7 +10,7 @@ from inkseal.pki.algorithms import RSA_2048
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import issue_cloud_certificate
 from tests.conftest import login_client
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, step_up_in_page
 from tests.pki.conftest import ca_hierarchy, verified_enterprise, verified_person  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,6 +40,15 @@ def test_revoke_a_cloud_certificate(page, live_server, ca_hierarchy, verified_pe
     assert "风险提示" in page.content() and page.locator("#chosen-reason").inner_text() == "停止使用"
     screenshot(page, "certificate-revoke-risk")
     page.check("#id_confirm")
+    page.click("#revoke-confirm")  # without the step-up: refused, nothing revoked
+    assert "step_up_required" in page.content()
+    assert Certificate.objects.get(pk=certificate.pk).revoked_at is None
+    page.goto(f"{live_server.url}/certificates/{certificate.pk}/revoke")
+    page.select_option("#id_reason", label="停止使用")
+    page.click("#revoke-next")
+    page.wait_for_selector("#revoke-step-2")
+    page.check("#id_confirm")
+    step_up_in_page(page, live_server.url, admin.phone)
     page.click("#revoke-confirm")
 
     page.wait_for_url(f"{live_server.url}/certificates/{certificate.pk}/")
