@@ -155,3 +155,18 @@ def test_enterprise_entry_needs_membership_of_the_enterprise_the_ticket_names(
     assert jump(ok, tp.ticket(entry="enterprise", enterprise_uscc=own.uscc)).status_code == 302
     home = ok.get("/").content.decode()
     assert own.name in home and other.name not in home
+
+
+def test_guessing_the_link_code_ends_after_five_tries(ticket_platform, make_person):
+    """Small-scale brute force: five wrong codes kill the code; the right one is then refused too."""
+    tp = ticket_platform()
+    victim = make_person(phone=VICTIM_PHONE, name="乔海朋", verified=True)
+    attacker = Client()
+    jump(attacker, tp.ticket(name="乔海朋", phone=VICTIM_PHONE, sub="evil-1"))
+    right = re.search(r"验证码为(\d{6})", SmsMessage.objects.get(phone=VICTIM_PHONE).body).group(1)  # type: ignore[union-attr]
+    wrong = [f"{(int(right) + n) % 1_000_000:06d}" for n in range(1, 6)]
+    for guess in wrong:
+        assert attacker.post("/sso/link", {"code": guess}).status_code == 400
+    assert attacker.post("/sso/link", {"code": right}).status_code == 400
+    assert not logged_in(attacker)
+    assert not PlatformLink.objects.filter(person=victim).exists()
