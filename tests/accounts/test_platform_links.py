@@ -170,3 +170,15 @@ def test_guessing_the_link_code_ends_after_five_tries(ticket_platform, make_pers
     assert attacker.post("/sso/link", {"code": right}).status_code == 400
     assert not logged_in(attacker)
     assert not PlatformLink.objects.filter(person=victim).exists()
+
+
+def test_operators_see_links_read_only(ticket_platform, make_person):
+    from django.contrib.auth.models import User
+
+    tp = ticket_platform()
+    link_person(tp.platform, make_person(name="李四", verified=True), "u-42")
+    operator = Client()
+    operator.force_login(User.objects.create_superuser("root", password="x"))
+    listing = operator.get("/backoffice/platforms/platformlink/")
+    assert listing.status_code == 200 and "u-42" in listing.content.decode()
+    assert operator.get("/backoffice/platforms/platformlink/add/").status_code == 403
