@@ -126,7 +126,10 @@ def require_step_up(request: HttpRequest, *, certificate: Any = None, sms_only: 
         if pin and not sms_only and certificate is not None and certificate.has_pin:
             return do_step_up_pin(request, certificate, pin)
     except DomainError as exc:
+        _audit(request, person, "refused", reason=exc.code, path=request.path[:200])
         raise StepUpRequired(exc.message, code="step_up_failed")
+    # a sensitive action tried without a proof: in a platform's session, a sign worth seeing
+    _audit(request, person, "refused", reason="step_up_required", path=request.path[:200], pin_offered=bool(pin))
     if sms_only:
         raise StepUpRequired(
             _("通过交易平台单点登录时，此操作须以发送到您本人手机 %(phone)s 的短信验证码完成身份验证。")

@@ -178,6 +178,8 @@ def test_the_platform_attack_is_refused_at_each_step(signing: Signing) -> None:
     refused = add(session, signing, "攻击者", attacker_phone)
     assert refused.status_code == 403 and "step_up_required" in refused.content.decode()
     assert not CertificateAuthorization.objects.filter(grantee_phone=attacker_phone).exists()
+    refusal = AuditEntry.objects.filter(event="stepup.refused").latest("seq")
+    assert refusal.data["session_platform"] == platform.code and "sso:" in refusal.actor_label
 
     # 3. the step-up code goes to the victim's verified phone, never to a phone the session names
     session.post("/account/step-up/code", {"phone": attacker_phone})
