@@ -155,6 +155,13 @@ def setup(confirmers: int = 1) -> Fixture:
     now = timezone.now()
     phones = [PHONE] + [f"1391234{n:04d}" for n in range(1, confirmers)]
     for number, phone in enumerate(phones):
+        # verified users of their phones: the authorisations are active at once (no confirmation SMS)
+        Person.objects.create(
+            party=Party.objects.create(kind=Party.Kind.PERSON),
+            phone=phone,
+            name=f"王五{number}",
+            verification_state=VerificationState.VERIFIED,
+        )
         do_authorize_certificate(
             certificate,
             platform,

@@ -153,6 +153,10 @@ SMS_SIGN_PER_IP_PER_HOUR = env_int("INKSEAL_SMS_SIGN_PER_IP_PER_HOUR", 200)
 SSO_AUDIENCE = env("INKSEAL_SSO_AUDIENCE", "inkseal")
 SSO_TICKET_MAX_LIFETIME = 300
 SSO_CLOCK_SKEW = 30
+# Step-up (二次验证) before sensitive actions holds this long (seconds); see accounts.stepup.
+STEP_UP_SECONDS = env_int("INKSEAL_STEP_UP_SECONDS", 300)
+# A trading platform's first SSO for a person waits this long for the SMS code (seconds).
+SSO_LINK_PENDING_SECONDS = 600
 
 # Identity verification (实名认证): a provider per capability (dotted paths; the sandbox ones never
 # call out), phone-link lifetime, upload size and attempt limits. See inkseal/identity/providers.

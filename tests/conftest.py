@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -11,7 +12,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from django.test import Client
+from django.test import Client, override_settings
 
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.models import Enterprise, Membership, Party, Person, VerificationState
@@ -66,14 +67,58 @@ def make_enterprise(db: Any) -> Callable[..., Enterprise]:
     return factory
 
 
-def login_client(person: Person, identity: str = "person") -> Client:
+def login_client(person: Person, identity: str = "person", *, stepped_up: bool = False) -> Client:
+    """A client logged in as `person` (SMS login); `stepped_up` also performs the step-up that
+    sensitive actions need (添加授权, PIN, 吊销, seal changes), through the real pages."""
     client = Client()
     session = client.session
     session[portal_session.PERSON] = person.pk
     session[portal_session.EPOCH] = person.session_epoch
     session[portal_session.IDENTITY] = identity
     session.save()
+    if stepped_up:
+        step_up(client, person)
     return client
+
+
+def last_sms_code(phone: str, purpose: str = "stepup") -> str:
+    """The code of the newest SMS of `purpose` (a prefix: "grant:") sent to `phone` (sandbox outbox)."""
+    from inkseal.notify.models import SmsMessage
+
+    message = SmsMessage.objects.filter(phone=phone, purpose__startswith=purpose).order_by("-created_at", "-id").first()
+    assert message is not None, f"no {purpose} SMS to {phone}"
+    match = re.search(r"验证码为(\d{6})", message.body)
+    assert match is not None
+    return match.group(1)
+
+
+def _unlimited_sms() -> Any:
+    # Fixtures step up many times per phone; the rate limits have their own tests.
+    return override_settings(SMS_PHONE_INTERVAL_SECONDS=0, SMS_PER_PHONE_PER_HOUR=10_000, SMS_PER_IP_PER_HOUR=10_000)
+
+
+def step_up(client: Client, person: Person) -> None:
+    """The step-up as the person does it: code to their own phone, entered on the step-up page."""
+    with _unlimited_sms():
+        sent = client.post("/account/step-up/code")
+    assert sent.status_code == 200, sent.content
+    done = client.post("/account/step-up/", {"code": last_sms_code(person.phone, "stepup")})
+    assert done.status_code == 302, done.content
+
+
+def link_person(platform: TradingPlatform, person: Person, subject: str) -> Any:
+    """A platform link proved earlier (as the demo data seeds them)."""
+    from inkseal.audit.services import Actor
+    from inkseal.platforms.services import do_link_platform
+
+    return do_link_platform(platform, person, subject, method="seed", actor=Actor("system", "", "test"))
+
+
+def prove_sso_link(client: Client, phone: str) -> Any:
+    """Finish a first SSO: the code sent to the person's phone, entered on /sso/link."""
+    response = client.post("/sso/link", {"code": last_sms_code(phone, "sso_link:")})
+    assert response.status_code == 302, response.content
+    return response
 
 
 class TicketPlatform:

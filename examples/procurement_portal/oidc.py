@@ -116,7 +116,7 @@ def _id_token(code: AuthorizationCode) -> str:
     claims: dict[str, Any] = {
         "iss": _issuer(),
         "aud": code.client_id,
-        "sub": str(code.user.pk),
+        "sub": code.user.username,  # stable: Inkseal links this subject to the person
         "iat": now,
         "exp": now + 300,
         "nonce": code.nonce,

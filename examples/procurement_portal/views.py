@@ -31,7 +31,7 @@ def jump_ticket(request: HttpRequest, entry: str) -> str:
         "iat": now,
         "exp": now + 120,
         "jti": uuid.uuid4().hex,
-        "sub": str(request.user.pk),
+        "sub": request.user.username,  # stable: Inkseal links this subject to the person
         "name": bidder.name,
         "phone": bidder.phone,
         "entry": entry,

@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE, EnterpriseInvalid, IdentityConflict
-from inkseal.accounts.identity import CurrentIdentity
+from inkseal.accounts import session as portal_session
+from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE, EnterpriseInvalid, IdentityConflict, SsoError
+from inkseal.accounts.identity import CurrentIdentity, identities_of
 from inkseal.accounts.models import Address, Enterprise, Membership, Party, Person, VerificationState
 from inkseal.accounts.sso import SsoClaims
 from inkseal.audit.services import Actor, record
@@ -20,7 +21,9 @@ from inkseal.core.crypto import blind_index, encrypt
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.idnumbers import is_valid_phone, is_valid_uscc
 from inkseal.core.masking import mask_id_number
-from inkseal.notify.services import verify_code
+from inkseal.notify.services import send_code, verify_code
+from inkseal.platforms.models import PlatformLink, TradingPlatform
+from inkseal.platforms.services import do_link_platform, live_link, touch_link
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,10 @@ class RequestContext:
 
 
 def person_actor(person: Person) -> Actor:
-    return Actor("person", person.account_id, person.name or person.masked_phone)
+    """The person as an audit actor; in a platform's SSO session the label names the platform."""
+    label = person.name or person.masked_phone
+    via = portal_session.origin.get()
+    return Actor("person", person.account_id, f"{label} [{via}]" if via else label)
 
 
 def id_index(id_number: str) -> str:
@@ -96,8 +102,52 @@ def check_sso_claims(claims: SsoClaims) -> Person | None:
     return person
 
 
-def do_sso_login(claims: SsoClaims, platform_code: str, method: str, ctx: RequestContext) -> Person:
+class LinkRequired(DomainError):
+    """The platform has no link to this person yet: the person proves it with an SMS code."""
+
+    code = "platform_link_required"
+    status = 403
+
+
+def link_purpose(platform: TradingPlatform) -> str:
+    return f"sso_link:{platform.code}"
+
+
+def check_sso_link(claims: SsoClaims, platform: TradingPlatform) -> tuple[Person | None, PlatformLink | None]:
+    """The person the claims name and the platform's live link to them (None: proof needed)."""
     person = check_sso_claims(claims)
+    link = live_link(platform, person, claims.subject) if person is not None else None
+    return person, link
+
+
+def do_request_sso_link(claims: SsoClaims, platform: TradingPlatform, method: str, ctx: RequestContext) -> None:
+    """First SSO of this platform for this person: the SMS code goes to the person's own phone
+    (the phone we know for them; for a new person, the phone being registered)."""
+    person = Person.objects.filter(phone=claims.phone).first()
+    record(
+        "login.sso_link_required",
+        actor=Actor("platform", platform.code, platform.name),
+        ip=ctx.ip,
+        target=person.account_id if person else "",
+        data={"platform": platform.code, "method": method, "subject": claims.subject},
+    )
+    context = _("交易平台“%(platform)s”请求以您的身份登录电子签章平台，如非本人操作请勿提供；") % {
+        "platform": platform.name
+    }
+    send_code(claims.phone, link_purpose(platform), ctx.ip, context=str(context))
+
+
+def do_sso_login(
+    claims: SsoClaims, platform: TradingPlatform, method: str, ctx: RequestContext, *, code: str = ""
+) -> tuple[Person, PlatformLink]:
+    """Sign in a person the platform is linked to; with `code` (the SMS code sent to the person's
+    phone by do_request_sso_link) link it first. LinkRequired without a link or a code."""
+    person, link = check_sso_link(claims, platform)
+    if link is None:
+        if not code:
+            raise LinkRequired(_("首次从该交易平台登录，需验证您本人的手机号。"))
+        verify_code(claims.phone, link_purpose(platform), code)
+        person = check_sso_claims(claims)  # again: nothing may have changed while the code travelled
     with transaction.atomic():
         created = person is None
         if person is None:
@@ -108,14 +158,43 @@ def do_sso_login(claims: SsoClaims, platform_code: str, method: str, ctx: Reques
             if claims.id_number:
                 set_id_number(person, claims.id_number)
             person.save()
+        if link is None:
+            link = do_link_platform(
+                platform, person, claims.subject, method=PlatformLink.Method.SMS, actor=person_actor(person), ip=ctx.ip
+            )
+        touch_link(link)
         record(
             "login.sso",
             actor=person_actor(person),
             ip=ctx.ip,
             target=person.account_id,
-            data={"platform": platform_code, "method": method, "subject": claims.subject, "registered": created},
+            data={
+                "platform": platform.code,
+                "method": method,
+                "subject": claims.subject,
+                "registered": created,
+                "link": link.pk,
+            },
         )
-    return person
+    return person, link
+
+
+def check_sso_entry(person: Person, claims: SsoClaims) -> CurrentIdentity | None:
+    """The enterprise identity an enterprise entry lands in: one of the person's memberships
+    (the one for the enterprise the platform names, if it names one), never the claim alone."""
+    if claims.entry != "enterprise":
+        return None
+    enterprises = [i for i in identities_of(person) if i.enterprise is not None]
+    if claims.enterprise:
+        named = [i for i in enterprises if i.enterprise is not None and i.enterprise.uscc == claims.enterprise]
+        if not named:
+            raise SsoError(
+                _("您不是交易平台所指企业的成员，不能以该企业身份登录。请联系该企业的管理员将您加入。"),
+                code="enterprise_not_member",
+                status=403,
+            )
+        return named[0]
+    return enterprises[0] if enterprises else None
 
 
 def record_sso_failure(platform_code: str, method: str, code: str, ctx: RequestContext, detail: str = "") -> None:

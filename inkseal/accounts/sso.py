@@ -33,6 +33,9 @@ class SsoClaims:
     phone: str
     id_number: str = ""
     entry: str = ""  # "enterprise" or "personal": which 电子签章 entry the user clicked
+    # The enterprise (统一社会信用代码) the platform says the user acts for: only a hint of which
+    # membership to use; the person's membership decides, never this claim.
+    enterprise: str = ""
 
 
 def _error(code: str, message: Any, status: int = 403) -> SsoError:
@@ -103,7 +106,15 @@ def _identity_claims(claims: dict[str, Any]) -> SsoClaims:
     if id_number and not is_valid_id_number(id_number):
         raise _error("ticket_malformed", _("票据中的身份证号校验失败。"), 400)
     entry = "enterprise" if claims.get("entry") == "enterprise" else "personal"
-    return SsoClaims(subject=str(claims["sub"]), name=name, phone=phone, id_number=id_number, entry=entry)
+    enterprise = str(claims.get("enterprise_uscc") or "").strip().upper()[:18]
+    return SsoClaims(
+        subject=str(claims["sub"])[:255],
+        name=name,
+        phone=phone,
+        id_number=id_number,
+        entry=entry,
+        enterprise=enterprise,
+    )
 
 
 def _consume(platform: TradingPlatform, jti: str, expires_at: datetime) -> None:

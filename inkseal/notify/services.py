@@ -23,6 +23,9 @@ PURPOSE_TEXT = {
     "login": "登录",
     "sign": "签章确认",
     "verify": "实名认证",
+    "stepup": "身份验证",
+    "sso_link": "交易平台关联",
+    "grant": "证书授权确认",
 }
 
 

@@ -548,6 +548,8 @@ def _carry_authorizations(old: Certificate, new: Certificate, actor: Actor, ctx:
             actor=actor,
             ip=ctx.ip,
             identity=ctx.identity,
+            # the authorised person proved the phone for the old certificate; a pending one stays pending
+            confirmed_by="renewal" if grant.confirmed_at is not None else "",
         )
 
 

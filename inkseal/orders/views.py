@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError, PermissionDenied
 from inkseal.core.http import client_ip
 from inkseal.orders import services, states
@@ -204,6 +205,7 @@ def _apply_context(request: HttpRequest, application: Application, **extra: Any)
         "chosen": {int(s) for s in request.POST.getlist("seals") if s.isdigit()} or chosen,
         "needs_csr": services.needs_csr(application),
         "subject": application.party,
+        **step_up_context(request),
         **extra,
     }
 
@@ -224,6 +226,8 @@ def apply(request: HttpRequest, number: str) -> HttpResponse:
         exc = ApplicationInvalid(_("证书请求文件过大（不超过 16 KB）。"))
         return render(request, "orders/apply.html", _apply_context(request, application, error=exc.message), status=400)
     try:
+        if request.POST.getlist("seals"):  # binding seals to the certificate is a sensitive action
+            require_step_up(request)
         services.do_submit_application(
             identity,
             application,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.audit.services import Actor
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.http import client_ip
@@ -186,7 +187,12 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if certificate_status(certificate) not in USABLE or certificate.is_external:
         messages.warning(request, _("该证书不能吊销。"))
         return _detail(certificate)
-    context: dict[str, Any] = {"nav": "certificates", "certificate": certificate, "pair": certificate.pair()}
+    context: dict[str, Any] = {
+        "nav": "certificates",
+        "certificate": certificate,
+        "pair": certificate.pair(),
+        **step_up_context(request, certificate=certificate),
+    }
     if request.method == "GET":
         return render(request, "pki/certificate_revoke.html", {**context, "step": 1, "form": RevokeReasonForm()})
     if request.POST.get("step") != "2":
@@ -201,6 +207,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         step = 1 if "reason" in form.errors else 2
         return render(request, "pki/certificate_revoke.html", {**context, "step": step, "form": form}, status=400)
+    require_step_up(request, certificate=certificate)
     revoke_certificate(certificate, reason=form.cleaned_data["reason"], actor=_actor(request), ctx=_ctx(request))
     messages.success(request, _("证书已吊销。"))
     return _detail(certificate)
@@ -234,6 +241,8 @@ def certificate_pin(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # SMS only: a PIN must not be the proof for replacing itself.
+        require_step_up(request)
         try:
             if certificate.has_pin:
                 change_pin(certificate, data["old_pin"], data["pin"], actor=_actor(request), ctx=_ctx(request))
@@ -247,7 +256,7 @@ def certificate_pin(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "pki/certificate_pin.html",
-        {"nav": "certificates", "certificate": certificate, "form": form, "error": error},
+        {"nav": "certificates", "certificate": certificate, "form": form, "error": error, **step_up_context(request)},
         status=400 if request.method == "POST" else 200,
     )
 

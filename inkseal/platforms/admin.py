@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_actor
-from inkseal.platforms.models import ApiClient, CertificateAuthorization, TradingPlatform
+from inkseal.platforms.models import ApiClient, CertificateAuthorization, PlatformLink, TradingPlatform
 from inkseal.platforms.services import (
     do_create_api_client,
     do_rotate_client_secret,
@@ -109,12 +109,36 @@ class ApiClientAdmin(AuditedModelAdmin):
 
 @admin.register(CertificateAuthorization, site=backoffice)
 class CertificateAuthorizationAdmin(AuditedModelAdmin):
-    list_display = ["certificate", "platform", "grantee_name", "valid_from", "valid_until", "revoked_at"]
+    list_display = [
+        "certificate",
+        "platform",
+        "grantee_name",
+        "valid_from",
+        "valid_until",
+        "confirmed_at",
+        "confirmed_by",
+        "revoked_at",
+    ]
     list_filter = ["platform"]
     search_fields = ["certificate__serial", "grantee_name", "grantee_phone"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # holders authorise from the certificate page
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PlatformLink, site=backoffice)
+class PlatformLinkAdmin(AuditedModelAdmin):
+    """Which people each platform may sign in (made by the person's SMS proof; read-only here)."""
+
+    list_display = ["platform", "person", "subject", "method", "linked_at", "last_login_at", "revoked_at"]
+    list_filter = ["platform", "method"]
+    search_fields = ["subject", "person__account_id", "person__name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # only the person's proof makes a link
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

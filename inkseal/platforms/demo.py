@@ -10,9 +10,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 
+from inkseal.accounts.models import Person
+from inkseal.audit.services import Actor
 from inkseal.conf import secret_file
-from inkseal.platforms.models import TradingPlatform
-from inkseal.platforms.services import set_oidc_client_secret
+from inkseal.platforms.models import PlatformLink, TradingPlatform
+from inkseal.platforms.services import do_link_platform, live_link, set_oidc_client_secret
 
 DEMO_CODE = "jihua"
 DEMO_NAME = "际华集团电子化采购平台（演示）"
@@ -36,6 +38,17 @@ def _ticket_key() -> tuple[Path, str]:
     return path, public.decode()
 
 
+def _link_demo_people(platform: TradingPlatform, document: dict[str, Any]) -> None:
+    """The demo portal may sign its users in: each demo person is linked to it under the portal
+    username (its SSO subject), as if they had proved it once with an SMS code."""
+    for spec in document.get("people", []):
+        person = Person.objects.get(phone=spec["phone"])
+        if live_link(platform, person, spec["key"]) is None:
+            do_link_platform(
+                platform, person, spec["key"], method=PlatformLink.Method.SEED, actor=Actor("system", "", "demo")
+            )
+
+
 def demo_step(document: dict[str, Any]) -> None:
     key_path, public_pem = _ticket_key()
     client_secret = secret_file("demo_portal_oidc_client_secret", 32)
@@ -49,6 +62,7 @@ def demo_step(document: dict[str, Any]) -> None:
     platform.oidc_client_id = "inkseal"
     set_oidc_client_secret(platform, client_secret)
     platform.save()
+    _link_demo_people(platform, document)
     document["portal_users"] = [
         {
             "username": person["key"],

@@ -108,6 +108,11 @@ class CertificateAuthorization(models.Model):
     valid_from = models.DateTimeField(_("开始时间"))
     valid_until = models.DateTimeField(_("到期时间"))
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    # Pending (待确认) until the authorised person proves the phone: a typo must not hand signing
+    # authority to a stranger. The link in the SMS carries a token kept here only as a hash.
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    confirmed_by = models.CharField(_("确认方式"), max_length=16, blank=True)
+    confirm_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     created_by = models.CharField(_("授权人"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -119,3 +124,36 @@ class CertificateAuthorization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} / {self.grantee_name}"
+
+
+class PlatformLink(models.Model):
+    """A trading platform may sign a person in (SSO) only through a link the person proved: the
+    platform's user `subject` is that person. Made by the first SSO (SMS code to the person's own
+    phone), listed and revocable in 个人中心."""
+
+    class Method(models.TextChoices):
+        SMS = "sms", _("短信验证码")
+        SEED = "seed", _("预置（演示数据）")
+
+    platform = models.ForeignKey(TradingPlatform, on_delete=models.CASCADE, related_name="links")
+    person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="platform_links")
+    subject = models.CharField(_("平台用户标识"), max_length=255)
+    method = models.CharField(_("关联方式"), max_length=16, choices=Method.choices)
+    linked_at = models.DateTimeField(_("关联时间"))
+    last_login_at = models.DateTimeField(_("最近登录"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("交易平台关联")
+        verbose_name_plural = _("交易平台关联")
+        ordering = ["-linked_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "person", "subject"], name="platform_link_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} / {self.person}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

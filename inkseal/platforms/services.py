@@ -7,18 +7,28 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inkseal.accounts.models import Person, VerificationState
 from inkseal.audit.services import Actor, record
 from inkseal.core.crypto import decrypt, encrypt
-from inkseal.core.errors import DomainError
+from inkseal.core.errors import DomainError, NotFound, RateLimited
 from inkseal.core.idnumbers import is_valid_phone
 from inkseal.core.masking import mask_phone
+from inkseal.notify.services import InvalidPhone, send_code, verify_code
 from inkseal.pki.models import Certificate
-from inkseal.platforms.models import AccessToken, ApiClient, CertificateAuthorization, TradingPlatform
+from inkseal.platforms.models import (
+    AccessToken,
+    ApiClient,
+    CertificateAuthorization,
+    PlatformLink,
+    TradingPlatform,
+)
 
 
 def _purpose(platform: TradingPlatform, what: str) -> str:
@@ -183,6 +193,21 @@ def check_authorization_input(name: str, phone: str, valid_from: datetime, valid
     return name, phone
 
 
+class AuthorizationPending(DomainError):
+    code = "authorization_pending"
+    status = 403
+
+
+# How long the link in the authorised person's SMS stays usable (the code itself lives 5 minutes;
+# the page sends a new one).
+CONFIRM_LINK_DAYS = 7
+
+
+def _grantee_is_verified_user(name: str, phone: str) -> bool:
+    """The authorised person already proved this phone to us (a verified user of it, same name)."""
+    return Person.objects.filter(phone=phone, name=name, verification_state=VerificationState.VERIFIED).exists()
+
+
 def do_authorize_certificate(
     certificate: Certificate,
     platform: TradingPlatform,
@@ -194,9 +219,15 @@ def do_authorize_certificate(
     actor: Actor,
     ip: str = "",
     identity: str = "",
+    confirmed_by: str = "",
 ) -> CertificateAuthorization:
-    """添加授权: the certificate (usable, cloud, signing) may be used on `platform` by the named person."""
+    """添加授权: the certificate (usable, cloud, signing) may be used on `platform` by the named person.
+
+    Active at once only when the person is a verified user of that phone under that name (or the
+    caller carries an earlier proof, `confirmed_by`, as renewal does); otherwise pending (待确认)
+    until the person enters the code sent to the phone (`do_confirm_authorization`)."""
     name, phone = check_authorization_input(grantee_name, grantee_phone, valid_from, valid_until)
+    token = ""
     with transaction.atomic():
         locked = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
         if locked.revoked_at is not None or locked.not_after < timezone.now():
@@ -205,7 +236,8 @@ def do_authorize_certificate(
             raise AuthorizationInvalid(_("加密证书不能授权签章，请授权对应的签名证书。"))
         if not platform.enabled:
             raise AuthorizationInvalid(_("该交易平台已停用。"))
-        authorization = CertificateAuthorization.objects.create(
+        proof = confirmed_by or ("verified_user" if _grantee_is_verified_user(name, phone) else "")
+        authorization = CertificateAuthorization(
             certificate=locked,
             platform=platform,
             grantee_name=name,
@@ -213,15 +245,127 @@ def do_authorize_certificate(
             valid_from=valid_from,
             valid_until=min(valid_until, locked.not_after),
             created_by=actor.label,
+            confirmed_at=timezone.now() if proof else None,
+            confirmed_by=proof,
         )
+        if not proof:
+            token = secrets.token_urlsafe(24)
+            authorization.confirm_token_hash = _sha256(token)
+        authorization.save()
         record(
             "certificate.authorize",
             actor=actor,
             ip=ip,
             identity=identity,
             target=f"certificate:{locked.pk}",
-            data={"serial": locked.serial, "platform": platform.code, "grantee": name, "phone": mask_phone(phone)},
+            data={
+                "serial": locked.serial,
+                "platform": platform.code,
+                "grantee": name,
+                "phone": mask_phone(phone),
+                "authorization": authorization.pk,
+                "confirmed_by": proof or "pending",
+            },
         )
+    if token:
+        _send_confirm_code_quietly(authorization, token, ip)
+    return authorization
+
+
+def confirm_url(token: str) -> str:
+    return settings.PUBLIC_BASE_URL + reverse("signing:authorization_confirm", args=[token])
+
+
+def _confirm_purpose(authorization: CertificateAuthorization) -> str:
+    return f"grant:{authorization.pk}"
+
+
+def send_authorization_code(authorization: CertificateAuthorization, token: str, ip: str = "") -> None:
+    """The code (and the confirmation link) to the authorised person's phone; rate-limited."""
+    holder = str(authorization.certificate.holder)
+    context = _("%(holder)s授权您在交易平台“%(platform)s”使用其证书签章，请打开 %(url)s 输入验证码确认；") % {
+        "holder": holder,
+        "platform": authorization.platform.name,
+        "url": confirm_url(token),
+    }
+    send_code(authorization.grantee_phone, _confirm_purpose(authorization), ip, context=str(context))
+
+
+def _send_confirm_code_quietly(authorization: CertificateAuthorization, token: str, ip: str) -> None:
+    # After the authorisation is saved: a rate-limited phone leaves it pending; the holder sends again.
+    try:
+        send_authorization_code(authorization, token, ip)
+    except (RateLimited, InvalidPhone):
+        pass
+
+
+def do_resend_authorization_code(
+    authorization: CertificateAuthorization, *, actor: Actor, ip: str = "", identity: str = ""
+) -> None:
+    """A new link and code for a pending authorisation (the holder's 重新发送)."""
+    token = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        locked = CertificateAuthorization.objects.select_for_update(no_key=True).get(pk=authorization.pk)
+        if locked.revoked_at is not None or locked.confirmed_at is not None:
+            raise AuthorizationInvalid(_("该授权不在待确认状态。"))
+        locked.confirm_token_hash = _sha256(token)
+        locked.save(update_fields=["confirm_token_hash"])
+        record(
+            "certificate.authorization_resend",
+            actor=actor,
+            ip=ip,
+            identity=identity,
+            target=f"certificate:{locked.certificate_id}",
+            data={"authorization": locked.pk, "phone": mask_phone(locked.grantee_phone)},
+        )
+    send_authorization_code(locked, token, ip)
+
+
+def pending_authorization_for_token(token: str) -> CertificateAuthorization:
+    """The pending authorisation a confirmation link names, or NotFound (used, withdrawn, expired)."""
+    now = timezone.now()
+    found = (
+        CertificateAuthorization.objects.select_related("platform", "certificate__holder")
+        .filter(
+            confirm_token_hash=_sha256(token or ""),
+            confirmed_at__isnull=True,
+            revoked_at__isnull=True,
+            valid_until__gt=now,
+            created_at__gt=now - timedelta(days=CONFIRM_LINK_DAYS),
+        )
+        .first()
+    )
+    if not token or found is None:
+        raise NotFound(_("授权确认链接无效、已使用、已撤回或已过期。"))
+    return found
+
+
+def send_confirmation_code(token: str, ip: str = "") -> CertificateAuthorization:
+    authorization = pending_authorization_for_token(token)
+    send_authorization_code(authorization, token, ip)
+    return authorization
+
+
+def do_confirm_authorization(token: str, code: str, *, ip: str = "") -> CertificateAuthorization:
+    """The authorised person entered the code sent to the phone: the authorisation becomes active."""
+    authorization = pending_authorization_for_token(token)
+
+    def confirm() -> None:
+        locked = CertificateAuthorization.objects.select_for_update(no_key=True).get(pk=authorization.pk)
+        if locked.revoked_at is not None or locked.confirmed_at is not None:
+            raise NotFound(_("授权确认链接无效、已使用、已撤回或已过期。"))
+        locked.confirmed_at, locked.confirmed_by, locked.confirm_token_hash = timezone.now(), "sms", ""
+        locked.save(update_fields=["confirmed_at", "confirmed_by", "confirm_token_hash"])
+        record(
+            "certificate.authorization_confirm",
+            actor=Actor("person", mask_phone(locked.grantee_phone), locked.grantee_name),
+            ip=ip,
+            target=f"certificate:{locked.certificate_id}",
+            data={"authorization": locked.pk, "platform": authorization.platform.code, "method": "sms"},
+        )
+        authorization.confirmed_at = locked.confirmed_at
+
+    verify_code(authorization.grantee_phone, _confirm_purpose(authorization), code, and_then=confirm)
     return authorization
 
 
@@ -248,6 +392,8 @@ def authorization_state(authorization: CertificateAuthorization, now: datetime |
     now = now or timezone.now()
     if authorization.revoked_at is not None:
         return str(_("已撤销"))
+    if authorization.confirmed_at is None:
+        return str(_("待确认"))
     if now < authorization.valid_from:
         return str(_("未生效"))
     if now > authorization.valid_until:
@@ -261,6 +407,7 @@ def _active_authorizations(platform: TradingPlatform, phone: str, at: datetime) 
         platform=platform,
         grantee_phone=phone,
         revoked_at__isnull=True,
+        confirmed_at__isnull=False,
         valid_from__lte=at,
         valid_until__gte=at,
     ).order_by("-valid_until")
@@ -288,5 +435,93 @@ def authorization_by_serial(
         .first()
     )
     if found is None:
+        _refuse_pending(serial, platform, phone, at or timezone.now())
         raise NotAuthorized(_("该证书未授权给本交易平台的这位被授权人，或授权已过期、已撤销。"))
     return found
+
+
+def _refuse_pending(serial: str, platform: TradingPlatform, phone: str, at: datetime) -> None:
+    """A platform may learn that an authorisation to it awaits the person's confirmation."""
+    pending = CertificateAuthorization.objects.filter(
+        platform=platform,
+        grantee_phone=phone,
+        certificate__serial=serial,
+        revoked_at__isnull=True,
+        confirmed_at__isnull=True,
+        valid_until__gte=at,
+    )
+    if pending.exists():
+        raise AuthorizationPending(_("该证书授权尚待被授权人确认手机号（短信验证码），确认后方可发起签章。"))
+
+
+# --- platform ↔ person links (who a platform may sign in) -----------------------------------------
+
+
+def live_link(platform: TradingPlatform, person: Person, subject: str) -> PlatformLink | None:
+    return PlatformLink.objects.filter(
+        platform=platform, person=person, subject=subject[:255], revoked_at__isnull=True
+    ).first()
+
+
+def links_of(person: Person) -> QuerySet[PlatformLink]:
+    return PlatformLink.objects.filter(person=person).select_related("platform").order_by("revoked_at", "-linked_at")
+
+
+def link_for(person: Person, link_id: object) -> PlatformLink:
+    """The person's own link, or NotFound (never another person's)."""
+    try:
+        link = PlatformLink.objects.select_related("platform").filter(person=person, pk=int(str(link_id))).first()
+    except ValueError:
+        link = None
+    if link is None:
+        raise NotFound(_("关联不存在。"))
+    return link
+
+
+def is_link_live(link_id: int) -> bool:
+    return PlatformLink.objects.filter(pk=link_id, revoked_at__isnull=True).exists()
+
+
+def do_link_platform(
+    platform: TradingPlatform, person: Person, subject: str, *, method: str, actor: Actor, ip: str = ""
+) -> PlatformLink:
+    """Link (or link again) the platform's user `subject` to `person`, once the person proved it."""
+    now = timezone.now()
+    with transaction.atomic():
+        link, _created = PlatformLink.objects.select_for_update(no_key=True).get_or_create(
+            platform=platform,
+            person=person,
+            subject=subject[:255],
+            defaults={"method": method, "linked_at": now},
+        )
+        link.method, link.linked_at, link.revoked_at = method, now, None
+        link.save(update_fields=["method", "linked_at", "revoked_at"])
+        record(
+            "platform.link",
+            actor=actor,
+            ip=ip,
+            target=person.account_id,
+            data={"platform": platform.code, "subject": link.subject, "method": method, "link": link.pk},
+        )
+    return link
+
+
+def do_unlink_platform(link: PlatformLink, *, actor: Actor, ip: str = "") -> PlatformLink:
+    """解除关联: the platform's SSO sessions for the person end, its next SSO needs the proof again."""
+    with transaction.atomic():
+        locked = PlatformLink.objects.select_for_update(no_key=True).get(pk=link.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+            record(
+                "platform.unlink",
+                actor=actor,
+                ip=ip,
+                target=link.person.account_id,
+                data={"platform": link.platform.code, "subject": locked.subject, "link": locked.pk},
+            )
+    return locked
+
+
+def touch_link(link: PlatformLink) -> None:
+    PlatformLink.objects.filter(pk=link.pk).update(last_login_at=timezone.now())

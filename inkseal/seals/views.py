@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.services import RequestContext
+from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
 from inkseal.core.middleware import wants_json
@@ -73,6 +74,7 @@ def seal_list(request: HttpRequest) -> HttpResponse:
         "page_query": _page_query(tab="void" if void_tab else "", q=search),
         "missing_types": services.missing_types(identity),
         "can_manage": identity.is_admin,
+        **step_up_context(request),
     }
     return render(request, "seals/list.html", context)
 
@@ -95,6 +97,7 @@ def seal_detail(request: HttpRequest, seal_id: int) -> HttpResponse:
         "search": search,
         "page_query": _page_query(q=search),
         "can_manage": identity.is_admin,
+        **step_up_context(request),
     }
     return render(request, "seals/detail.html", context)
 
@@ -118,6 +121,7 @@ def seal_void(request: HttpRequest) -> HttpResponse:
     seal = services.seal_for(identity, request.POST.get("seal", ""))
     if request.POST.get("confirm") != "1":
         raise SealRequestInvalid(_("请确认作废该印章。"), code="void_not_confirmed")
+    require_step_up(request)
     bindings = services.do_void_seal(identity, seal, _ctx(request))
     message = _("%(type)s已作废。") % {"type": seal.get_kind_display()}
     if bindings:
@@ -145,6 +149,7 @@ def seal_new(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if form.is_valid():
+            require_step_up(request)
             try:
                 seal = _make(identity, form.cleaned_data, _ctx(request), replaces)
             except DomainError as exc:
@@ -161,6 +166,7 @@ def seal_new(request: HttpRequest) -> HttpResponse:
         "replaces": replaces,
         "error": error,
         "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        **step_up_context(request),
     }
     return render(request, "seals/new.html", context, status=400 if request.method == "POST" else 200)
 

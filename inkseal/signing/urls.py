@@ -25,4 +25,13 @@ urlpatterns = [
         views.authorization_revoke,
         name="authorization_revoke",
     ),
+    path(
+        "certificates/<int:pk>/authorisations/<int:authorization_id>/resend",
+        views.authorization_resend,
+        name="authorization_resend",
+    ),
+    path("authorisations/confirm/<str:token>", views.authorization_confirm, name="authorization_confirm"),
+    path(
+        "authorisations/confirm/<str:token>/code", views.authorization_confirm_code, name="authorization_confirm_code"
+    ),
 ]

@@ -115,3 +115,22 @@ def test_demo_portal_ticket_button_signs_in(build_demo, demo_portal):
     client = Client()
     assert client.get(jump.path + "?" + jump.query).status_code == 302
     assert document["people"][0]["name"] in client.get("/").content.decode()
+
+
+def test_oidc_subject_not_linked_must_prove_the_phone(build_demo, demo_portal):
+    """The demo people are linked to the demo portal under their portal username; once the link is
+    revoked, the same OIDC login needs the SMS code sent to the person's phone again."""
+    from inkseal.platforms.models import PlatformLink
+    from tests.conftest import prove_sso_link
+
+    document = build_demo()
+    bidder = next(u for u in document["portal_users"] if u["username"] == "bidder")
+    PlatformLink.objects.filter(subject="bidder").update(revoked_at="2026-01-01T00:00:00Z")
+    portal = portal_session(demo_portal[0], bidder)
+    client = Client()
+    response = callback(client, authorize(portal, start(client, "enterprise")))
+    assert response.status_code == 302 and response["Location"] == "/sso/link"
+    assert client.get("/").status_code == 302
+    assert prove_sso_link(client, bidder["phone"])["Location"] == "/"
+    assert document["enterprise"]["name"] in client.get("/").content.decode()
+    assert PlatformLink.objects.get(subject="bidder", revoked_at__isnull=True).method == "sms"

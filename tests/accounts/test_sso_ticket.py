@@ -14,7 +14,7 @@ from django.test import Client
 
 from inkseal.accounts.models import Person
 from inkseal.audit.models import AuditEntry
-from tests.conftest import make_id_number
+from tests.conftest import link_person, make_id_number, prove_sso_link
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,8 @@ def test_valid_ticket_logs_the_user_in(ticket_platform, algorithm):
     tp = ticket_platform(algorithm)
     client = Client()
     response = jump(client, "portal", tp.ticket(name="李四", phone="13900001111"))
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == "/sso/link"  # first SSO: prove the phone
+    assert prove_sso_link(client, "13900001111")["Location"] == "/"
     home = client.get("/")
     assert home.status_code == 200
     assert "李四" in home.content.decode()
@@ -42,7 +43,9 @@ def test_valid_ticket_logs_the_user_in(ticket_platform, algorithm):
 def test_id_number_is_stored_masked_and_encrypted(ticket_platform):
     tp = ticket_platform()
     id_number = make_id_number(7)
-    jump(Client(), "portal", tp.ticket(id_number=id_number))
+    client = Client()
+    jump(client, "portal", tp.ticket(id_number=id_number))
+    prove_sso_link(client, "13900001111")
     person = Person.objects.get(phone="13900001111")
     assert person.id_number_masked == id_number[:3] + "*****" + id_number[-3:]
     assert id_number not in person.id_number_enc
@@ -188,7 +191,7 @@ def test_id_number_verified_under_another_phone_is_refused(ticket_platform, make
 
 def test_unverified_account_follows_the_platform_details(ticket_platform, make_person):
     tp = ticket_platform()
-    make_person(phone="13900001111", name="旧名字")
+    link_person(tp.platform, make_person(phone="13900001111", name="旧名字"), "u-1")
     assert jump(Client(), "portal", tp.ticket(name="李四")).status_code == 302
     assert Person.objects.get(phone="13900001111").name == "李四"
 
@@ -197,6 +200,7 @@ def test_enterprise_entry_lands_in_the_enterprise_identity(ticket_platform, make
     tp = ticket_platform()
     person = make_person(phone="13900001111", name="李四")
     enterprise = make_enterprise(person, name="甲公司")
+    link_person(tp.platform, person, "u-1")
     client = Client()
     assert jump(client, "portal", tp.ticket(entry="enterprise")).status_code == 302
     assert enterprise.name in client.get("/").content.decode()
@@ -204,11 +208,13 @@ def test_enterprise_entry_lands_in_the_enterprise_identity(ticket_platform, make
 
 def test_enterprise_entry_without_an_enterprise_goes_to_create_enterprise(ticket_platform):
     tp = ticket_platform()
-    response = jump(Client(), "portal", tp.ticket(entry="enterprise"))
-    assert response["Location"] == "/account/enterprises/new"
+    client = Client()
+    jump(client, "portal", tp.ticket(entry="enterprise"))
+    assert prove_sso_link(client, "13900001111")["Location"] == "/account/enterprises/new"
 
 
 def test_sso_does_not_follow_an_open_redirect(ticket_platform):
     tp = ticket_platform()
-    response = Client().get("/sso/jump", {"platform": "portal", "ticket": tp.ticket(), "next": "https://evil.example/"})
-    assert response["Location"] == "/"
+    client = Client()
+    client.get("/sso/jump", {"platform": "portal", "ticket": tp.ticket(), "next": "https://evil.example/"})
+    assert prove_sso_link(client, "13900001111")["Location"] == "/"

@@ -59,3 +59,17 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def step_up_in_page(page: Any, base_url: str, phone: str) -> None:
+    """The step-up block of an action's form, as the person uses it: 获取验证码, then the code
+    from their phone (the sandbox outbox)."""
+    import re
+
+    import requests
+
+    page.click("#step-up-send")
+    page.wait_for_selector("#step-up-status.text-success")
+    messages = requests.get(f"{base_url}/dev/sms.json", params={"phone": phone}, timeout=10).json()["messages"]
+    body = next(m["body"] for m in messages if m["purpose"] == "stepup")
+    page.fill("#step-up-code", re.search(r"验证码为(\d{6})", body).group(1))  # type: ignore[union-attr]

@@ -10,7 +10,6 @@ import pytest
 from inkseal.audit.services import Actor
 from inkseal.orders import services
 from inkseal.orders.models import Application
-from tests.conftest import login_client
 from tests.e2e.conftest import screenshot
 from tests.orders import conftest as order_fixtures
 
@@ -29,7 +28,7 @@ def test_enterprise_buys_a_free_cloud_certificate(
 ) -> None:
     user = holder()
     product(name="云企业双证书（ECDSA）-1年期", code="cloudca-ec-1Y")
-    session = login_client(user.person, f"enterprise:{user.enterprise.pk}").cookies["sessionid"].value
+    session = user.client.cookies["sessionid"].value  # stepped up: binding seals needs it
     page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
 
     page.goto(f"{live_server.url}/")

@@ -9,7 +9,7 @@ import pytest
 
 from inkseal.seals.render import SealSpec, render_image
 from tests.conftest import login_client
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, step_up_in_page
 from tests.seals import conftest as seal_fixtures
 from tests.seals.conftest import COMPANY, admin_of
 from tests.seals.samples import on_paper
@@ -71,6 +71,8 @@ def test_enterprise_makes_a_template_seal_with_live_preview(page, live_server, c
     page.fill("#lower-text", "3101150012345")
     wait_for_preview(page, "lower_text=3101150012345")
 
+    step_up_in_page(page, live_server.url, admin_of(company).phone)  # seal changes need a fresh step-up
+    screenshot(page, "seal-new-step-up")
     page.click("#save-seal")
     page.wait_for_url("**/seals/*/")
     assert "合同专用章制作成功" in page.content()
@@ -87,6 +89,7 @@ def test_enterprise_makes_a_template_seal_with_live_preview(page, live_server, c
 
     card.locator(".seal-void").click()
     page.wait_for_selector("#void-modal.show")
+    assert page.locator("#void-modal #step-up-done").is_visible()  # still fresh from making the seal
     screenshot(page, "seal-void-confirm")
     page.click("#confirm-void")
     page.wait_for_url("**/seals/?tab=void")
@@ -149,6 +152,7 @@ def test_person_draws_a_signature_with_the_mouse(page, live_server, person, ocr)
     ):
         stroke(points)
     screenshot(page, "seal-new-handwriting")
+    step_up_in_page(page, live_server.url, person.phone)
     page.click("#save-seal")
     page.wait_for_selector("#form-error")
     # a scribble does not read as the person's name: the server says so clearly

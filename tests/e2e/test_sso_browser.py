@@ -44,6 +44,41 @@ def test_enterprise_entry_lands_in_inkseal_signed_in(page, live_server, build_de
     assert bidder["name"] in page.locator("#summary").inner_text()
 
 
+def test_unlinked_platform_must_prove_the_phone_on_a_phone_screen(page, browser, live_server, build_demo, demo_portal):
+    """解除关联 in 个人中心, then the platform's next 电子签章 needs the code sent to the person's phone
+    (the page on a 390 px phone screen)."""
+    document = build_demo(live_server.url)
+    expert = next(u for u in document["portal_users"] if u["username"] == "expert")
+    mobile = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone_page = mobile.new_page()
+        phone_page.set_default_timeout(15_000)
+        portal_login(phone_page, demo_portal[0], expert)
+        phone_page.goto(f"{demo_portal[0]}/esign?entry=personal&method=ticket")
+        phone_page.wait_for_url(f"{live_server.url}/")
+        phone_page.goto(f"{live_server.url}/account/")
+        assert "际华集团" in phone_page.locator("#session-origin").inner_text()
+        screenshot(phone_page, "profile-platform-links-390")
+        phone_page.click("#platform-links .unlink-platform")
+        phone_page.wait_for_url(re.compile(r".*/login/.*"))  # the platform's session ended with the link
+
+        phone_page.goto(f"{demo_portal[0]}/esign?entry=personal&method=ticket")
+        phone_page.wait_for_url(f"{live_server.url}/sso/link")
+        assert "188****5473" in phone_page.content()
+        assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(phone_page, "sso-link-390")
+        messages = requests.get(
+            f"{live_server.url}/dev/sms.json", params={"phone": expert["phone"]}, timeout=10
+        ).json()["messages"]
+        code = re.search(r"验证码为(\d{6})", messages[0]["body"]).group(1)
+        phone_page.fill("#code", code)
+        phone_page.click("#link-form button[type=submit]")
+        phone_page.wait_for_url(f"{live_server.url}/")
+        assert expert["name"] in phone_page.locator("#summary").inner_text()
+    finally:
+        mobile.close()
+
+
 def test_sms_login_in_the_browser(page, live_server, build_demo):
     document = build_demo(live_server.url)
     person = document["people"][0]

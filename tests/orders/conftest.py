@@ -121,9 +121,10 @@ def holder(make_person: Any, make_enterprise: Any) -> Callable[..., Holder]:
                 make_seal(enterprise.party, person, SealType.OFFICIAL),
                 make_seal(enterprise.party, person, SealType.LEGAL_REPRESENTATIVE),
             ]
-            return Holder(person, enterprise, login_client(person, f"enterprise:{enterprise.pk}"), seals)
+            client = login_client(person, f"enterprise:{enterprise.pk}", stepped_up=True)
+            return Holder(person, enterprise, client, seals)
         seals = [make_seal(person.party, person, SealType.NAME)]
-        return Holder(person, None, login_client(person), seals)
+        return Holder(person, None, login_client(person, stepped_up=True), seals)
 
     return factory
 

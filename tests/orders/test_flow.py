@@ -216,3 +216,18 @@ def test_unverified_person_cannot_order(make_person: Any, product: Any) -> None:
     )
     assert response.status_code in (400, 403)
     assert not Order.objects.exists()
+
+
+def test_binding_seals_needs_a_fresh_step_up(holder: Any, product: Any, ca_hierarchy: Any) -> None:
+    from tests.conftest import login_client
+
+    user = holder()
+    item = product()
+    order(user, item)
+    application = latest(user)
+    fresh = login_client(user.person, f"enterprise:{user.enterprise.pk}")  # logged in, no step-up
+    refused = fresh.post(f"/applications/{application.number}/apply/", {"seals": [s.pk for s in user.seals]})
+    assert refused.status_code == 403 and 'id="step-up"' in refused.content.decode()
+    application.refresh_from_db()
+    assert application.state == "draft" and not application.chosen_seals.exists()
+    assert _apply(user, application).status_code == 302  # the holder's client stepped up

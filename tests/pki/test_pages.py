@@ -126,7 +126,7 @@ def test_sections_other_apps_register_are_rendered(person):
 
 def test_revocation_takes_a_reason_and_two_steps(person):
     certificate = cloud(person)
-    client = login_client(person)
+    client = login_client(person, stepped_up=True)
     url = f"/certificates/{certificate.pk}/revoke"
     step1 = client.get(url)
     assert "操作提示" in page(step1) and "请选择吊销原因" in page(step1)
@@ -168,7 +168,7 @@ def test_renewal_from_the_page(person):
 
 def test_setting_and_changing_the_pin(person):
     certificate = cloud(person)
-    client = login_client(person)
+    client = login_client(person, stepped_up=True)
     url = f"/certificates/{certificate.pk}/pin"
     assert "设置云证书PIN码" in page(client.get(url))
     mismatch = client.post(url, {"pin": "135790", "pin_again": "135791"})

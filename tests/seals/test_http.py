@@ -28,7 +28,7 @@ def post_new(client: Any, **fields: Any) -> Any:
 
 
 def enterprise_client(company: Any) -> Any:
-    return login_client(admin_of(company), f"enterprise:{company.pk}")
+    return login_client(admin_of(company), f"enterprise:{company.pk}", stepped_up=True)
 
 
 def image_of(seal: Seal) -> Image.Image:
@@ -59,7 +59,7 @@ def test_lower_text_is_dropped_unless_chosen(company):
 
 
 def test_second_seal_of_a_type_is_refused_with_a_clear_message(person):
-    client = login_client(person)
+    client = login_client(person, stepped_up=True)
     assert post_new(client, kind="name", style="square").status_code == 302
     response = post_new(client, kind="name", style="strip")
     assert response.status_code == 400
@@ -69,7 +69,7 @@ def test_second_seal_of_a_type_is_refused_with_a_clear_message(person):
 
 
 def test_change_replaces_the_seal(person):
-    client = login_client(person)
+    client = login_client(person, stepped_up=True)
     post_new(client, kind="name", style="square")
     old = Seal.objects.get()
     page = client.get(f"/seals/new/?replace={old.pk}").content.decode()
@@ -82,7 +82,7 @@ def test_change_replaces_the_seal(person):
 
 def test_another_identitys_seal_cannot_be_replaced(person, company):
     theirs = do_make_template_seal(as_enterprise(company), "official", TemplateOptions(), RequestContext())
-    response = post_new(login_client(person), kind="name", replace=theirs.pk)
+    response = post_new(login_client(person, stepped_up=True), kind="name", replace=theirs.pk)
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.state == SealState.ACTIVE and Seal.objects.count() == 1
@@ -109,7 +109,9 @@ def signature_file(image: Image.Image) -> SimpleUploadedFile:
 
 def test_handwritten_name_is_accepted_and_kept_tight_and_transparent(ocr, person):
     drawing = handwritten(person.name, seed=3)
-    response = post_new(login_client(person), kind="handwriting", ink="blue", signature=signature_file(drawing))
+    response = post_new(
+        login_client(person, stepped_up=True), kind="handwriting", ink="blue", signature=signature_file(drawing)
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     seal = Seal.objects.get()
     assert (seal.kind, seal.source, seal.color, seal.name) == ("handwriting", "handwriting", "blue", "王小明")
@@ -123,14 +125,16 @@ def test_handwritten_name_is_accepted_and_kept_tight_and_transparent(ocr, person
 
 
 def test_handwriting_of_another_name_is_refused_with_the_reason(ocr, person):
-    response = post_new(login_client(person), kind="handwriting", signature=signature_file(handwritten("欧阳娜娜")))
+    response = post_new(
+        login_client(person, stepped_up=True), kind="handwriting", signature=signature_file(handwritten("欧阳娜娜"))
+    )
     assert response.status_code == 400
     assert "手写签名无法识别为“王小明”，请工整书写您的姓名。" in response.content.decode()
     assert Seal.objects.count() == 0
 
 
 def test_handwriting_refusal_in_english(ocr, person):
-    client = login_client(person)
+    client = login_client(person, stepped_up=True)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     response = post_new(client, kind="handwriting", signature=signature_file(handwritten("欧阳娜娜")))
     assert response.status_code == 400
@@ -152,7 +156,7 @@ def test_empty_or_broken_signatures_are_refused(person, signature, message):
         fields["signature"] = signature_file(signature)
     elif signature is not None:
         fields["signature"] = SimpleUploadedFile("signature.png", signature, content_type="image/png")
-    response = post_new(login_client(person), **fields)
+    response = post_new(login_client(person, stepped_up=True), **fields)
     assert response.status_code == 400 and message in response.content.decode()
     assert Seal.objects.count() == 0
 
@@ -261,7 +265,7 @@ def test_upload_without_the_risk_notice_is_refused(company):
 
 
 def test_void_needs_confirmation_and_then_records_the_time(person):
-    client = login_client(person)
+    client = login_client(person, stepped_up=True)
     post_new(client, kind="name")
     seal = Seal.objects.get()
     assert client.post("/seals/void", {"seal": seal.pk}).status_code == 400
@@ -277,7 +281,7 @@ def test_void_needs_confirmation_and_then_records_the_time(person):
 def test_another_identitys_seal_is_a_404_everywhere(person, company, make_person):
     theirs = do_make_template_seal(as_enterprise(company), "official", TemplateOptions(), RequestContext())
     mine = do_make_template_seal(as_person(person), "name", TemplateOptions(), RequestContext())
-    client = login_client(person)
+    client = login_client(person, stepped_up=True)
     for url in (f"/seals/{theirs.pk}/", f"/seals/{theirs.pk}/image.png"):
         assert client.get(url).status_code == 404
     assert client.post("/seals/void", {"seal": theirs.pk, "confirm": "1"}).status_code == 404

@@ -148,7 +148,7 @@ def make_signing(
     platform = TradingPlatform.objects.create(name=platform_name, code=platform_code, callback_url=callback_url)
     client, secret = do_create_api_client(platform, actor=ACTOR, callback_key="callback-key")
     now = timezone.now()
-    do_authorize_certificate(
+    authorization = do_authorize_certificate(
         certificate,
         platform,
         grantee_name="王五",
@@ -157,12 +157,27 @@ def make_signing(
         valid_until=now + timedelta(days=30),
         actor=ACTOR,
     )
+    prove_grantee_phone(authorization)
     return Signing(platform, client.client_id, secret, "callback-key", certificate, admin, seals, Client())
 
 
 @pytest.fixture
 def signing(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, signing_media: Any) -> Signing:  # noqa: F811
     return make_signing(verified_person, verified_enterprise)
+
+
+def prove_grantee_phone(authorization: Any) -> None:
+    """The authorised person confirms the phone as they would: the link and code from the SMS."""
+    import re
+
+    from inkseal.notify.models import SmsMessage
+    from inkseal.platforms.services import do_confirm_authorization
+
+    body = SmsMessage.objects.filter(phone=authorization.grantee_phone, purpose=f"grant:{authorization.pk}").first()
+    assert body is not None, "no confirmation SMS to the authorised person"
+    token = re.search(r"/authorisations/confirm/([\w-]+)", body.body).group(1)  # type: ignore[union-attr]
+    code = re.search(r"验证码为(\d{6})", body.body).group(1)  # type: ignore[union-attr]
+    do_confirm_authorization(token, code)
 
 
 def sms_code(client: Client, phone: str = CONFIRMER_PHONE) -> str:
