@@ -46,6 +46,7 @@ from inkseal.signing.appearance import DocumentImages, date_label, format_seal_d
 from inkseal.signing.document import DEFAULT_MAX_PAGES, Document, Source, open_document, open_writer, working_copy
 from inkseal.signing.errors import PdfLocked, PlacementError
 from inkseal.signing.fields import apply_appearance, create_signature_fields, find_field, unique_field_names
+from inkseal.signing.formdraw import draw_form_fields
 from inkseal.signing.placement import Placement, PlacementPlan, Planner
 from inkseal.signing.revinfo import collect_validation_paths
 from inkseal.signing.signer import SealSigner
@@ -199,6 +200,7 @@ class _Session:
         plans = self._plan(writer, request.placements)
         _check_annotations_allowed(document, plans)
         names = unique_field_names(writer, request.field_name_prefix, len(plans))
+        draw_form_fields(writer, document.stream, document.password)
         images = DocumentImages(writer, soft_masks=document.pdfa_part != 1)
         create_signature_fields(writer, images, plans, names)
         if document.pdfa_part != 1:  # PDF/A-1 is PDF 1.4: keep its version and catalog as they are

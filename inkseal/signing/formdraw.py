@@ -1,0 +1,137 @@
+"""Form fields as the signer saw them: appearances drawn before the first signature.
+
+A form with /NeedAppearances true leaves drawing its fields to the viewer: the file holds the
+values ("Alice") but empty or missing appearance streams. Signing must not keep that flag (a
+viewer would then redraw fields of a signed document as it likes, and pyHanko drops it), and
+dropping it alone makes the values vanish from every viewer while the signature still verifies:
+the file would no longer show what the signer approved.
+
+So before the first signature the fields are drawn for good, by the engine our confirm page
+previews with: PDFium opens the document with its form layer, which (re)generates the appearance
+of every widget as it shows it; a copy saved by PDFium hands those streams over, and they are
+written into the first revision, which every seal of the call covers. The result shows, in
+every viewer, exactly what the preview showed. PDFium keeps object numbers when it saves, so a
+widget is found again by its number; should that ever not hold (its /Rect differs), the document
+is refused (`pdf_form_appearance_unavailable`) rather than signed showing something else.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from inkseal.signing.errors import FormAppearanceUnavailable
+from inkseal.signing.pdfdict import lookup
+
+MAX_FIELD_DEPTH = 32  # field trees nest a few levels; deeper is a hostile or broken file
+
+
+def needs_appearances(writer: IncrementalPdfFileWriter) -> bool:
+    flag = lookup(lookup(writer.root, "/AcroForm"), "/NeedAppearances")
+    return isinstance(flag, generic.BooleanObject) and bool(flag.value)
+
+
+def draw_form_fields(writer: IncrementalPdfFileWriter, stream: BinaryIO, password: str | None) -> int:
+    """Give every non-signature widget the appearance PDFium draws for it; return how many changed.
+
+    Does nothing unless the form asks viewers to draw its fields (/NeedAppearances true).
+    """
+    if not needs_appearances(writer):
+        return 0
+    widgets = list(_value_widgets(writer))
+    if not widgets:
+        return 0
+    drawn = PdfFileReader(io.BytesIO(_drawn_by_pdfium(stream, password)), strict=False)
+    existing = int(writer.prev.trailer["/Size"])
+    for ref in widgets:
+        widget = ref.get_object()
+        twin = _twin(drawn, ref)
+        if lookup(twin, "/Rect") != lookup(widget, "/Rect"):
+            raise FormAppearanceUnavailable(f"form field widget {ref.idnum} could not be drawn")
+        appearance = lookup(twin, "/AP")
+        if appearance is None:
+            raise FormAppearanceUnavailable(f"PDFium did not draw form field widget {ref.idnum}")
+        widget[pdf_name("/AP")] = _copy(writer, appearance, existing)
+        state = lookup(twin, "/AS")
+        if state is not None:
+            widget[pdf_name("/AS")] = state
+        writer.mark_update(ref)
+    return len(widgets)
+
+
+def _value_widgets(writer: IncrementalPdfFileWriter) -> Iterator[generic.IndirectObject]:
+    """Widgets of the form's non-signature fields (the field type is inherited down the tree)."""
+    fields = lookup(lookup(writer.root, "/AcroForm"), "/Fields", generic.ArrayObject())
+    seen: set[int] = set()
+    pending = [(ref, None, 0) for ref in fields if isinstance(ref, generic.IndirectObject)]
+    while pending:
+        ref, inherited_type, depth = pending.pop()
+        if ref.idnum in seen or depth > MAX_FIELD_DEPTH:
+            continue
+        seen.add(ref.idnum)
+        node = ref.get_object()
+        field_type = lookup(node, "/FT", inherited_type)
+        kids = lookup(node, "/Kids")
+        if isinstance(kids, generic.ArrayObject):
+            pending.extend((kid, field_type, depth + 1) for kid in kids if isinstance(kid, generic.IndirectObject))
+        elif lookup(node, "/Subtype") == "/Widget" and field_type != "/Sig":
+            yield ref
+
+
+def _drawn_by_pdfium(stream: BinaryIO, password: str | None) -> bytes:
+    """The document as PDFium's form layer shows it, saved unencrypted (a private, in-memory copy)."""
+    stream.seek(0)
+    try:
+        document = pdfium.PdfDocument(stream, password=password)
+    except pdfium.PdfiumError as exc:
+        raise FormAppearanceUnavailable(f"PDFium cannot open the form: {exc}") from exc
+    try:
+        document.init_forms()
+        for index in range(len(document)):  # loading a page draws its widgets
+            document[index].close()
+        out = io.BytesIO()
+        document.save(out, flags=pdfium_c.FPDF_REMOVE_SECURITY)
+        return out.getvalue()
+    finally:
+        document.close()
+
+
+def _twin(drawn: PdfFileReader, ref: generic.IndirectObject) -> generic.PdfObject | None:
+    try:
+        return drawn.get_object(generic.Reference(ref.idnum, ref.generation))
+    except (PyHankoPdfError, KeyError, ValueError, TypeError):
+        return None
+
+
+def _copy(writer: IncrementalPdfFileWriter, value: generic.PdfObject, existing: int) -> generic.PdfObject:
+    """Deep copy from PDFium's copy: objects it added become new objects; references to objects
+    the document already had (fonts of the form's /DR) point at the document's own."""
+    copies: dict[int, generic.IndirectObject] = {}
+
+    def copy(item: generic.PdfObject) -> generic.PdfObject:
+        if isinstance(item, generic.IndirectObject):
+            if item.idnum < existing:
+                return generic.IndirectObject(item.idnum, item.generation, writer)
+            if item.idnum not in copies:
+                copies[item.idnum] = writer.allocate_placeholder()
+                writer.add_object(copy(item.get_object()), idnum=copies[item.idnum].idnum)
+            return copies[item.idnum]
+        if isinstance(item, generic.StreamObject):
+            header = generic.DictionaryObject({k: copy(v) for k, v in item.items() if k != "/Length"})
+            return generic.StreamObject(header, encoded_data=item.encoded_data)
+        if isinstance(item, generic.DictionaryObject):
+            return generic.DictionaryObject({k: copy(v) for k, v in item.items()})
+        if isinstance(item, generic.ArrayObject):
+            return generic.ArrayObject([copy(v) for v in item])
+        return item
+
+    return copy(value)
