@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
+from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 from pyhanko.sign.signers import constants
@@ -41,7 +42,10 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.path import ValidationPath
 
-from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
+from inkseal.signing import (
+    fastparse,  # noqa: F401  (pyHanko reads hex strings a block at a time)
+    gmcms,
+)
 from inkseal.signing.appearance import DocumentImages, date_label, format_seal_date
 from inkseal.signing.document import DEFAULT_MAX_PAGES, Document, Source, open_document, open_writer, working_copy
 from inkseal.signing.errors import PdfLocked, PlacementError
@@ -49,7 +53,7 @@ from inkseal.signing.fields import apply_appearance, create_signature_fields, fi
 from inkseal.signing.formdraw import draw_form_fields
 from inkseal.signing.placement import Placement, PlacementPlan, Planner
 from inkseal.signing.revinfo import collect_validation_paths
-from inkseal.signing.signer import SealSigner
+from inkseal.signing.signer import SealSigner, SignatureAlgorithm
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MD = "sha256"
@@ -203,7 +207,8 @@ class _Session:
         draw_form_fields(writer, document.stream, document.password)
         images = DocumentImages(writer, soft_masks=document.pdfa_part != 1)
         create_signature_fields(writer, images, plans, names)
-        if document.pdfa_part != 1:  # PDF/A-1 is PDF 1.4: keep its version and catalog as they are
+        pades = self.signer.algorithm is not SignatureAlgorithm.SM2_SM3
+        if pades and document.pdfa_part != 1:  # PDF/A-1 is PDF 1.4: keep its version and catalog as they are
             _register_pades_extension(writer)
         certify_with = request.docmdp if not document.signed else None
         for number, (plan, name) in enumerate(zip(plans, names, strict=True)):
@@ -234,6 +239,9 @@ class _Session:
             location=self.request.location,
             bytes_reserved=reserved,
         )
+        if self.signer.algorithm is SignatureAlgorithm.SM2_SM3:  # not PAdES: see inkseal.signing.gmcms
+            placeholder[pdf_name("/Filter")] = pdf_name(gmcms.GM_PDF_FILTER)
+            placeholder[pdf_name("/SubFilter")] = pdf_name(gmcms.GM_PDF_SUBFILTER)
         md = self.signer.digest_algorithm  # SHA-256; SM3 for SM2 certificates
         mdp = SigMDPSetup(md_algorithm=md, certify=certify_with is not None, docmdp_perms=certify_with)
         embedder = PdfCMSEmbedder().write_cms(field_name=name, writer=writer, existing_fields_only=True)
