@@ -94,8 +94,9 @@ def nss_dir(tmp_path_factory: pytest.TempPathFactory, pki: TestPki) -> str:
 
     The seal signer's certificate is added too, with no trust at all (",,"): poppler 22.12 reports
     "Unknown issue with Certificate" for the second and later signatures made with the same
-    certificate when that certificate exists only inside the signatures (its NSS temporary
-    certificate handling). Trust still comes from the root alone.
+    certificate when that certificate exists only inside the signatures (a use-after-free in its
+    NSS temporary certificate handling, shown in test_pdfsig_twice.py). Trust still comes from the
+    root alone.
     """
     directory = tmp_path_factory.mktemp("nss")
     root = directory / "root.pem"
