@@ -50,6 +50,7 @@ class FormAppearanceUnavailable(PdfError):
     before signing: signing would make the document show something else than the signer saw."""
 
     code = "pdf_form_appearance_unavailable"
+    status = 422
 
 
 class PlacementError(DomainError):

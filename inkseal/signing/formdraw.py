@@ -11,8 +11,11 @@ previews with: PDFium opens the document with its form layer, which (re)generate
 of every widget as it shows it; a copy saved by PDFium hands those streams over, and they are
 written into the first revision, which every seal of the call covers. The result shows, in
 every viewer, exactly what the preview showed. PDFium keeps object numbers when it saves, so a
-widget is found again by its number; should that ever not hold (its /Rect differs), the document
-is refused (`pdf_form_appearance_unavailable`) rather than signed showing something else.
+widget is found again by its number.
+
+Refused (`pdf_form_appearance_unavailable`, 422) rather than signed showing something else: a
+field whose value is formatted by JavaScript (Acrobat shows "1,234.50" for 1234.5; PDFium, like
+us, runs no scripts) or held as rich text (/RV), and a widget PDFium's copy does not match.
 """
 
 from __future__ import annotations
@@ -80,11 +83,23 @@ def _value_widgets(writer: IncrementalPdfFileWriter) -> Iterator[generic.Indirec
         seen.add(ref.idnum)
         node = ref.get_object()
         field_type = lookup(node, "/FT", inherited_type)
+        if field_type != "/Sig":
+            _refuse_undrawable(node)
         kids = lookup(node, "/Kids")
         if isinstance(kids, generic.ArrayObject):
             pending.extend((kid, field_type, depth + 1) for kid in kids if isinstance(kid, generic.IndirectObject))
         elif lookup(node, "/Subtype") == "/Widget" and field_type != "/Sig":
             yield ref
+
+
+def _refuse_undrawable(node: generic.PdfObject) -> None:
+    """Values a viewer shows through JavaScript (a format action: Acrobat shows "1,234.50" for
+    1234.5) or as rich text (/RV) cannot be drawn here as they would be shown: refuse."""
+    name = lookup(node, "/T", "")
+    if lookup(lookup(node, "/AA"), "/F") is not None:
+        raise FormAppearanceUnavailable(f"form field {name!s} is formatted by JavaScript", field=str(name))
+    if lookup(node, "/RV") is not None:
+        raise FormAppearanceUnavailable(f"form field {name!s} holds rich text", field=str(name))
 
 
 def _drawn_by_pdfium(stream: BinaryIO, password: str | None) -> bytes:
