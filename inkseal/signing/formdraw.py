@@ -43,6 +43,13 @@ def needs_appearances(writer: IncrementalPdfFileWriter) -> bool:
     return isinstance(flag, generic.BooleanObject) and bool(flag.value)
 
 
+def check_form_drawable(writer: IncrementalPdfFileWriter) -> None:
+    """Refuse now (at upload) what `draw_form_fields` would refuse when signing."""
+    if needs_appearances(writer):
+        for _ in _value_widgets(writer):
+            pass
+
+
 def draw_form_fields(writer: IncrementalPdfFileWriter, stream: BinaryIO, password: str | None) -> int:
     """Give every non-signature widget the appearance PDFium draws for it; return how many changed.
 

@@ -242,6 +242,24 @@ def build_text_pdf(pages: list[tuple[int, list[tuple[float, float, float, str]]]
     return _serialise(objects)
 
 
+def build_form_pdf(field_extra: bytes = b"") -> bytes:
+    """A one-field bid form that leaves drawing its value to the viewer (/NeedAppearances)."""
+    content = b"BT /Helv 12 Tf 100 750 Td (Bid amount) Tj ET"
+    return _serialise(
+        {
+            1: b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /NeedAppearances true"
+            b" /DR << /Font << /Helv 5 0 R >> >> /DA (/Helv 10 Tf 0 g) >> >>",
+            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] /Contents 6 0 R"
+            b" /Resources << /Font << /Helv 5 0 R >> >> >>",
+            4: b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (Amount) /V (1234.5) /Rect [100 700 300 720]"
+            b" /P 3 0 R /F 4 /DA (/Helv 10 Tf 0 g)" + field_extra + b" >>",
+            5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+            6: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        }
+    )
+
+
 def _serialise(objects: dict[int, bytes]) -> bytes:
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")

@@ -32,7 +32,7 @@ from inkseal.signing.signer import SealSigner
 from inkseal.signing.testing import TestPki
 from inkseal.signing.testing_sm2 import Sm2TestPki, make_sm2_test_pki
 from inkseal.signing.verify import verify_pdf
-from tests.signing.conftest import CORPUS, CORPUS_PASSWORD, ENCRYPTED, _serialise, corpus_names
+from tests.signing.conftest import CORPUS, CORPUS_PASSWORD, ENCRYPTED, build_form_pdf, corpus_names
 
 DAMAGED = "unreadablemetadata.pdf"
 SCALE = 1.0  # 72 dpi: one pixel a point
@@ -181,26 +181,8 @@ def test_confirm_page_preview_shows_what_the_signed_document_shows(name: str, pk
     assert_same_outside_seals([(preview, [])], [(shown, seal_boxes)])
 
 
-def form_pdf(field_extra: bytes = b"") -> bytes:
-    """A one-field bid form that leaves drawing its value to the viewer (/NeedAppearances)."""
-    content = b"BT /Helv 12 Tf 100 750 Td (Bid amount) Tj ET"
-    return _serialise(
-        {
-            1: b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /NeedAppearances true"
-            b" /DR << /Font << /Helv 5 0 R >> >> /DA (/Helv 10 Tf 0 g) >> >>",
-            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] /Contents 6 0 R"
-            b" /Resources << /Font << /Helv 5 0 R >> >> >>",
-            4: b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (Amount) /V (1234.5) /Rect [100 700 300 720]"
-            b" /P 3 0 R /F 4 /DA (/Helv 10 Tf 0 g)" + field_extra + b" >>",
-            5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-            6: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-        }
-    )
-
-
 def test_a_form_value_drawn_by_the_viewer_is_kept(pki: TestPki, seal: SealImage, tmp_path: Path) -> None:
-    original = form_pdf()
+    original = build_form_pdf()
     assert "1234.5" in words(original, None, tmp_path)
 
     signed = sign_pdf(original, signer=pki.seal_signer(), placements=placements(seal, 1), pades_level="B-B")
@@ -224,7 +206,7 @@ def test_a_form_whose_values_only_scripts_or_rich_text_can_draw_is_refused(
     """Acrobat shows "1,234.50" (its JavaScript formats the value) or the rich text; we cannot draw
     either, so the signer could approve one thing and the file show another: refused, not signed."""
     with pytest.raises(FormAppearanceUnavailable) as refused:
-        sign_pdf(form_pdf(extra), signer=pki.seal_signer(), placements=placements(seal, 1), pades_level="B-B")
+        sign_pdf(build_form_pdf(extra), signer=pki.seal_signer(), placements=placements(seal, 1), pades_level="B-B")
 
     assert refused.value.code == "pdf_form_appearance_unavailable"
     assert refused.value.status == 422
