@@ -21,7 +21,9 @@ us, runs no scripts) or held as rich text (/RV), and a widget PDFium's copy does
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import pypdfium2 as pdfium
@@ -50,53 +52,84 @@ def check_form_drawable(writer: IncrementalPdfFileWriter) -> None:
             pass
 
 
-def draw_form_fields(writer: IncrementalPdfFileWriter, stream: BinaryIO, password: str | None) -> int:
-    """Give every non-signature widget the appearance PDFium draws for it; return how many changed.
+def draw_form_fields(
+    writer: IncrementalPdfFileWriter, stream: BinaryIO, password: str | None, *, signed: bool = False
+) -> int:
+    """Give the non-signature widgets the appearance PDFium draws for them; return how many changed.
 
-    Does nothing unless the form asks viewers to draw its fields (/NeedAppearances true).
+    Does nothing unless the form asks viewers to draw its fields (/NeedAppearances true). In a
+    document already signed, only widgets that show nothing of their value are drawn (no
+    appearance, or a text or choice field whose appearance shows no text): redrawing the others
+    would change, after those signatures, appearances their signers saw, which validators rightly
+    flag (a radio button's new look is not form filling).
     """
     if not needs_appearances(writer):
         return 0
-    widgets = list(_value_widgets(writer))
+    widgets = [w for w in _value_widgets(writer) if not signed or _shows_nothing(w)]
     if not widgets:
         return 0
     drawn = PdfFileReader(io.BytesIO(_drawn_by_pdfium(stream, password)), strict=False)
     existing = int(writer.prev.trailer["/Size"])
-    for ref in widgets:
-        widget = ref.get_object()
+    for widget in widgets:
+        ref, target = widget.ref, widget.ref.get_object()
         twin = _twin(drawn, ref)
-        if lookup(twin, "/Rect") != lookup(widget, "/Rect"):
+        if lookup(twin, "/Rect") != lookup(target, "/Rect"):
             raise FormAppearanceUnavailable(f"form field widget {ref.idnum} could not be drawn")
         appearance = lookup(twin, "/AP")
-        if appearance is None:
-            raise FormAppearanceUnavailable(f"PDFium did not draw form field widget {ref.idnum}")
-        widget[pdf_name("/AP")] = _copy(writer, appearance, existing)
+        if appearance is None:  # on no page: no viewer draws it
+            continue
+        target[pdf_name("/AP")] = _copy(writer, appearance, existing)
         state = lookup(twin, "/AS")
         if state is not None:
-            widget[pdf_name("/AS")] = state
+            target[pdf_name("/AS")] = state
         writer.mark_update(ref)
     return len(widgets)
 
 
-def _value_widgets(writer: IncrementalPdfFileWriter) -> Iterator[generic.IndirectObject]:
-    """Widgets of the form's non-signature fields (the field type is inherited down the tree)."""
+@dataclass(frozen=True)
+class _Widget:
+    ref: generic.IndirectObject
+    field_type: str | None
+    value: generic.PdfObject | None
+
+
+def _value_widgets(writer: IncrementalPdfFileWriter) -> Iterator[_Widget]:
+    """Widgets of the form's non-signature fields (type and value are inherited down the tree)."""
     fields = lookup(lookup(writer.root, "/AcroForm"), "/Fields", generic.ArrayObject())
     seen: set[int] = set()
-    pending = [(ref, None, 0) for ref in fields if isinstance(ref, generic.IndirectObject)]
+    pending = [(ref, None, None, 0) for ref in fields if isinstance(ref, generic.IndirectObject)]
     while pending:
-        ref, inherited_type, depth = pending.pop()
+        ref, inherited_type, inherited_value, depth = pending.pop()
         if ref.idnum in seen or depth > MAX_FIELD_DEPTH:
             continue
         seen.add(ref.idnum)
         node = ref.get_object()
         field_type = lookup(node, "/FT", inherited_type)
+        value = lookup(node, "/V", inherited_value)
         if field_type != "/Sig":
             _refuse_undrawable(node)
         kids = lookup(node, "/Kids")
         if isinstance(kids, generic.ArrayObject):
-            pending.extend((kid, field_type, depth + 1) for kid in kids if isinstance(kid, generic.IndirectObject))
+            pending.extend(
+                (kid, field_type, value, depth + 1) for kid in kids if isinstance(kid, generic.IndirectObject)
+            )
         elif lookup(node, "/Subtype") == "/Widget" and field_type != "/Sig":
-            yield ref
+            yield _Widget(ref, field_type, value)
+
+
+_SHOWS_TEXT = re.compile(rb"(?:Tj|TJ|'|\")\s*(?:$|[^A-Za-z])")
+
+
+def _shows_nothing(widget: _Widget) -> bool:
+    """No normal appearance at all, or a text/choice value the appearance does not show."""
+    normal = lookup(lookup(widget.ref.get_object(), "/AP"), "/N")
+    if normal is None:
+        return True
+    if widget.field_type not in ("/Tx", "/Ch") or not str(widget.value or "").strip("[] "):
+        return False
+    if not isinstance(normal, generic.StreamObject):
+        return True
+    return _SHOWS_TEXT.search(normal.data) is None
 
 
 def _refuse_undrawable(node: generic.PdfObject) -> None:

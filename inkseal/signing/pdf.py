@@ -204,7 +204,7 @@ class _Session:
         plans = self._plan(writer, request.placements)
         _check_annotations_allowed(document, plans)
         names = unique_field_names(writer, request.field_name_prefix, len(plans))
-        draw_form_fields(writer, document.stream, document.password)
+        draw_form_fields(writer, document.stream, document.password, signed=document.signed)
         images = DocumentImages(writer, soft_masks=document.pdfa_part != 1)
         create_signature_fields(writer, images, plans, names)
         pades = self.signer.algorithm is not SignatureAlgorithm.SM2_SM3

@@ -21,8 +21,11 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image, ImageChops, ImageDraw
+from pyhanko.pdf_utils.generic import BooleanObject, pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from inkseal.signing import pdf as pdf_module
 from inkseal.signing.appearance import SealImage
 from inkseal.signing.errors import FormAppearanceUnavailable, PdfMalformed
 from inkseal.signing.pdf import sign_pdf
@@ -210,3 +213,35 @@ def test_a_form_whose_values_only_scripts_or_rich_text_can_draw_is_refused(
 
     assert refused.value.code == "pdf_form_appearance_unavailable"
     assert refused.value.status == 422
+
+
+def test_a_form_signed_elsewhere_without_appearances_keeps_its_signature_and_shows_its_values(
+    pki: TestPki, sm2_pki: Sm2TestPki, seal: SealImage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another tool signed the form and left /NeedAppearances true with empty appearances. Our seal
+    draws the values that show nothing, and only those: the earlier signature stays valid."""
+    original = (CORPUS / "libreoffice-form.pdf").read_bytes()
+    with monkeypatch.context() as patched:  # what such a tool does: sign, draw nothing, keep the flag
+        patched.setattr(pdf_module, "draw_form_fields", lambda *args, **kwargs: 0)
+        foreign = sign_pdf(original, signer=pki.seal_signer(), placements=placements(seal, 1), pades_level="B-B")
+    assert isinstance(foreign, bytes)
+    writer = IncrementalPdfFileWriter(io.BytesIO(foreign))
+    form = writer.root["/AcroForm"]
+    form[pdf_name("/NeedAppearances")] = BooleanObject(True)
+    writer.update_container(form)
+    flagged = io.BytesIO()
+    writer.write(flagged)
+    assert field_values_shown(flagged.getvalue(), tmp_path) == Counter({"Alice": 1, "Bob": 1})
+
+    ours = sign_pdf(
+        flagged.getvalue(),
+        signer=sm2_pki.seal_signer(),
+        placements=[Placement(seal, AtPoint(1, 420, 300))],
+        pades_level="B-B",
+    )
+
+    assert isinstance(ours, bytes)
+    assert field_values_shown(ours, tmp_path) == Counter({"Alice": 1, "Bob": 1})
+    report = verify_pdf(ours, trust_roots=[pki.root_pem(), sm2_pki.root.der])
+    assert report.all_valid, report.as_dict()
+    assert report.signatures[0].changes.level == "form_filling"
