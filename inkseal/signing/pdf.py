@@ -15,6 +15,11 @@ rejected because it lets anyone add a stamp annotation or a white box over the t
 other seals of the same call stay valid because all their fields are created in the first
 revision and only filled later. Documents already signed always get approval signatures; a
 P=1 certification refuses any change (`PdfLocked`).
+
+Forms that leave drawing their fields to the viewer (/NeedAppearances) get those appearances
+written into the first revision (inkseal.signing.formdraw): signing drops the flag, and the file
+must go on showing what the signer saw. SM2 signers make the same signatures, with the same
+levels, labelled GM/T 0010 rather than PAdES (/SubFilter /GM.sm2cms.detached, see gmcms).
 """
 
 from __future__ import annotations
