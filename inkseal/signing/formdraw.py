@@ -168,13 +168,14 @@ def _twin(drawn: PdfFileReader, ref: generic.IndirectObject) -> generic.PdfObjec
 
 
 def _copy(writer: IncrementalPdfFileWriter, value: generic.PdfObject, existing: int) -> generic.PdfObject:
-    """Deep copy from PDFium's copy: objects it added become new objects; references to objects
-    the document already had (fonts of the form's /DR) point at the document's own."""
+    """Deep copy from PDFium's copy: objects it added or may have changed (a resource dictionary
+    it added a font to) become new objects; fonts and streams the document already had (those of
+    the form's /DR) are shared with it, not duplicated."""
     copies: dict[int, generic.IndirectObject] = {}
 
     def copy(item: generic.PdfObject) -> generic.PdfObject:
         if isinstance(item, generic.IndirectObject):
-            if item.idnum < existing:
+            if item.idnum < existing and _shared(item.get_object()):
                 return generic.IndirectObject(item.idnum, item.generation, writer)
             if item.idnum not in copies:
                 copies[item.idnum] = writer.allocate_placeholder()
@@ -190,3 +191,10 @@ def _copy(writer: IncrementalPdfFileWriter, value: generic.PdfObject, existing: 
         return item
 
     return copy(value)
+
+
+def _shared(value: generic.PdfObject) -> bool:
+    """Objects PDFium reads but never changes when it draws fields: fonts and streams."""
+    if isinstance(value, generic.StreamObject):
+        return True
+    return lookup(value, "/Type") in ("/Font", "/FontDescriptor")
