@@ -242,13 +242,16 @@ def build_text_pdf(pages: list[tuple[int, list[tuple[float, float, float, str]]]
     return _serialise(objects)
 
 
-def build_form_pdf(field_extra: bytes = b"") -> bytes:
-    """A one-field bid form that leaves drawing its value to the viewer (/NeedAppearances)."""
+def build_form_pdf(field_extra: bytes = b"", form_fonts: bool = True) -> bytes:
+    """A one-field bid form that leaves drawing its value to the viewer (/NeedAppearances);
+    without `form_fonts`, the form names no font resources (/DR) for its /Helv."""
     content = b"BT /Helv 12 Tf 100 750 Td (Bid amount) Tj ET"
+    resources = b" /DR << /Font << /Helv 5 0 R >> >>" if form_fonts else b""
     return _serialise(
         {
             1: b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /NeedAppearances true"
-            b" /DR << /Font << /Helv 5 0 R >> >> /DA (/Helv 10 Tf 0 g) >> >>",
+            + resources
+            + b" /DA (/Helv 10 Tf 0 g) >> >>",
             2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] /Contents 6 0 R"
             b" /Resources << /Font << /Helv 5 0 R >> >> >>",
