@@ -263,3 +263,24 @@ def test_a_form_signed_elsewhere_without_appearances_keeps_its_signature_and_sho
     report = verify_pdf(ours, trust_roots=[pki.root_pem(), sm2_pki.root.der])
     assert report.all_valid, report.as_dict()
     assert report.signatures[0].changes.level == "form_filling"
+
+
+def test_an_encrypted_form_keeps_its_values(pki: TestPki, seal: SealImage, tmp_path: Path) -> None:
+    """The drawn appearances are encrypted like the rest of the revision (AES-256 here)."""
+    encrypted = tmp_path / "form-encrypted.pdf"
+    subprocess.run(
+        ["qpdf", "--encrypt", "user", "owner", "256", "--", str(CORPUS / "libreoffice-form.pdf"), str(encrypted)],
+        check=True,
+    )
+    original = encrypted.read_bytes()
+    before = pages_as_shown(original, "user")
+
+    signed = sign_pdf(
+        original, signer=pki.seal_signer(), placements=placements(seal, 1), pades_level="B-B", password="user"
+    )
+
+    assert isinstance(signed, bytes)
+    assert_same_outside_seals(before, pages_as_shown(signed, "user"))
+    found = words(signed, "user", tmp_path)
+    assert (found["Alice"], found["Bob"]) == (1, 1)
+    assert verify_pdf(signed, trust_roots=[pki.root_pem()], password="user").all_valid
