@@ -121,7 +121,8 @@ def main() -> None:
         "verify",
     )
     for signature in report["signatures"]:
-        print(f"  {signature.get('signer')}: valid={signature.get('valid')} level={signature.get('pades_level')}")
+        kind = f"{signature.get('signature_format')} {signature.get('level')}"
+        print(f"  {signature.get('signer')}: valid={signature.get('valid')} format={kind}")
     print(f"signed PDF written to {args.out} (all valid: {report['all_valid']})")
     sys.exit(0 if report["all_valid"] else 1)
 

@@ -45,6 +45,14 @@ class PdfLocked(PdfError):
     status = 409
 
 
+class FormAppearanceUnavailable(PdfError):
+    """The form leaves drawing its fields to the viewer, and they could not be drawn for good
+    before signing: signing would make the document show something else than the signer saw."""
+
+    code = "pdf_form_appearance_unavailable"
+    status = 422
+
+
 class PlacementError(DomainError):
     code = "placement_invalid"
 

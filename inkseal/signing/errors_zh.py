@@ -17,6 +17,9 @@ MESSAGES: dict[str, Promise] = {
     "pdf_too_many_pages": _("文件页数过多。"),
     "pdf_locked": _("文件已被认证签名锁定，不能再签章。"),
     "pdf_locked_for_annotations": _("文件的认证签名不允许添加骑缝章。"),
+    "pdf_form_appearance_unavailable": _(
+        "文件中的表单域无法固定显示内容，签章后显示会与签章前不同，请在编辑软件中将表单拼合（扁平化）后再上传。"
+    ),
     "placement_invalid": _("签章位置参数有误。"),
     "placement_missing": _("每个文件至少需要一个签章位置。"),
     "placement_page_out_of_range": _("签章页码超出文件页数。"),

@@ -17,7 +17,14 @@ leaves open; nothing here imports an SM2 library (the arithmetic is inkseal.pki.
   class learns SM2 too (`_teach_default_validator`), for the contexts pyhanko-certvalidator
   makes itself; without this module, `cryptography` refuses the curve (UnsupportedAlgorithm).
 - pyHanko's PDF layer: `adopt_gm_content` for embedded signatures whose encapsulated content type
-  is GM/T 0010 data (pyHanko only knows the PKCS #7 one).
+  is GM/T 0010 data (pyHanko only knows the PKCS #7 one), and `collect_signatures`, which also
+  lists the signatures labelled with our GM handler names (pyHanko skips unknown SubFilters).
+
+PDF labelling: an SM2 signature's dictionary says /Filter /DJ.GMPkiLite, /SubFilter
+/GM.sm2cms.detached (GM_PDF_FILTER, GM_PDF_SUBFILTER), the names Chinese signing products write
+for GM/T 0010 SignedData over the byte range, and not /ETSI.CAdES.detached: /Contents is not RFC
+5652 CMS, so PAdES validators that cannot read it must say "unsupported", not "corrupt". Why
+these names: docs/sm2-pdf-signatures.md. Earlier documents, labelled PAdES, still verify.
 
 Content types: GM/T 0010-2012 gives SM2 signed messages their own identifiers, and the
 implementations that follow it write them: GmSSL 3 (src/cms.c: `oid_cms_signed_data` and
@@ -36,6 +43,10 @@ from asn1crypto import algos, cms, core
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import InvalidSignature
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator.errors import AlgorithmNotSupported
 from pyhanko_certvalidator.sig_validate import (
@@ -57,6 +68,13 @@ SM2_WITH_SM3 = "sm3_sm2"  # asn1crypto's hash_signature naming, as in sha256_ecd
 GM_DATA = "gm_data"
 GM_SIGNED_DATA = "gm_signed_data"
 SM2_CURVE = "sm2p256v1"
+
+# the signature dictionary of an SM2 PDF signature (docs/sm2-pdf-signatures.md)
+GM_PDF_FILTER = "/DJ.GMPkiLite"
+GM_PDF_SUBFILTER = "/GM.sm2cms.detached"
+GM_PDF_SUBFILTERS = frozenset({GM_PDF_SUBFILTER})  # read as well as written
+SM2_PDF_FORMAT = "GM/T 0010 (SM2) detached"
+_CADES_DETACHED = pdf_name("/ETSI.CAdES.detached")
 
 
 def _register(oid_class: type[core.ObjectIdentifier], dotted: str, name: str) -> None:
@@ -207,3 +225,41 @@ def adopt_gm_content(signature: EmbeddedPdfSignature) -> EmbeddedPdfSignature:
     if content_type == GM_DATA and not hasattr(signature, "external_md_algorithm"):
         signature.external_md_algorithm = signature.md_algorithm
     return signature
+
+
+def collect_signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature]:
+    """Every signature pyHanko lists, plus those under our GM SubFilter, in signing order.
+
+    A GM-labelled signature is the detached CMS case pyHanko validates under
+    /ETSI.CAdES.detached, so its validator sees a copy of the dictionary with that SubFilter
+    (the file is not touched; `pdf_subfilter` reads the original).
+    """
+    listed = []
+    for name, _, field in enumerate_sig_fields(reader, filled_status=True):
+        subfilter = pdf_subfilter(field)
+        if subfilter not in _READABLE_SUBFILTERS:
+            continue  # as pyHanko does: not a signature format anyone here can read
+        signature = EmbeddedPdfSignature(reader, field, name)
+        if subfilter in GM_PDF_SUBFILTERS:
+            presented = generic.DictionaryObject(signature.sig_object)
+            presented[pdf_name("/SubFilter")] = _CADES_DETACHED
+            signature.sig_object = presented
+        listed.append(signature)
+    listed.sort(key=lambda signature: signature.signed_revision)
+    return [adopt_gm_content(signature) for signature in listed]
+
+
+_READABLE_SUBFILTERS = frozenset(str(value.value) for value in SigSeedSubFilter) | GM_PDF_SUBFILTERS
+
+
+def pdf_subfilter(sig_field: generic.PdfObject) -> str | None:
+    """The /SubFilter the signature field's value says, as written in the file."""
+    try:
+        value = sig_field.get_object()["/V"]["/SubFilter"]
+    except (KeyError, TypeError):
+        return None
+    return str(value)
+
+
+def is_sm2_pdf_signature(signature: EmbeddedPdfSignature) -> bool:
+    return is_sm2_signature(signature.signer_info["signature_algorithm"])

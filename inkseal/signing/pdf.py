@@ -15,6 +15,11 @@ rejected because it lets anyone add a stamp annotation or a white box over the t
 other seals of the same call stay valid because all their fields are created in the first
 revision and only filled later. Documents already signed always get approval signatures; a
 P=1 certification refuses any change (`PdfLocked`).
+
+Forms that leave drawing their fields to the viewer (/NeedAppearances) get those appearances
+written into the first revision (inkseal.signing.formdraw): signing drops the flag, and the file
+must go on showing what the signer saw. SM2 signers make the same signatures, with the same
+levels, labelled GM/T 0010 rather than PAdES (/SubFilter /GM.sm2cms.detached, see gmcms).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
+from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 from pyhanko.sign.signers import constants
@@ -41,14 +47,18 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.path import ValidationPath
 
-from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
+from inkseal.signing import (
+    fastparse,  # noqa: F401  (pyHanko reads hex strings a block at a time)
+    gmcms,
+)
 from inkseal.signing.appearance import DocumentImages, date_label, format_seal_date
 from inkseal.signing.document import DEFAULT_MAX_PAGES, Document, Source, open_document, open_writer, working_copy
 from inkseal.signing.errors import PdfLocked, PlacementError
 from inkseal.signing.fields import apply_appearance, create_signature_fields, find_field, unique_field_names
+from inkseal.signing.formdraw import draw_form_fields
 from inkseal.signing.placement import Placement, PlacementPlan, Planner
 from inkseal.signing.revinfo import collect_validation_paths
-from inkseal.signing.signer import SealSigner
+from inkseal.signing.signer import SealSigner, SignatureAlgorithm
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MD = "sha256"
@@ -202,9 +212,11 @@ class _Session:
         plans = self._plan(writer, request.placements)
         _check_annotations_allowed(document, plans)
         names = unique_field_names(writer, request.field_name_prefix, len(plans))
+        draw_form_fields(writer, document.stream, document.password, signed=document.signed)
         images = DocumentImages(writer, soft_masks=document.pdfa_part != 1)
         create_signature_fields(writer, images, plans, names)
-        if document.pdfa_part != 1:  # PDF/A-1 is PDF 1.4: keep its version and catalog as they are
+        pades = self.signer.algorithm is not SignatureAlgorithm.SM2_SM3
+        if pades and document.pdfa_part != 1:  # PDF/A-1 is PDF 1.4: keep its version and catalog as they are
             _register_pades_extension(writer)
         certify_with = request.docmdp if not document.signed else None
         for number, (plan, name) in enumerate(zip(plans, names, strict=True)):
@@ -235,6 +247,9 @@ class _Session:
             location=self.request.location,
             bytes_reserved=reserved,
         )
+        if self.signer.algorithm is SignatureAlgorithm.SM2_SM3:  # not PAdES: see inkseal.signing.gmcms
+            placeholder[pdf_name("/Filter")] = pdf_name(gmcms.GM_PDF_FILTER)
+            placeholder[pdf_name("/SubFilter")] = pdf_name(gmcms.GM_PDF_SUBFILTER)
         md = self.signer.digest_algorithm  # SHA-256; SM3 for SM2 certificates
         mdp = SigMDPSetup(md_algorithm=md, certify=certify_with is not None, docmdp_perms=certify_with)
         embedder = PdfCMSEmbedder().write_cms(field_name=name, writer=writer, existing_fields_only=True)

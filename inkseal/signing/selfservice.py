@@ -40,6 +40,7 @@ from inkseal.seals.services import is_bound, seal_stamp
 from inkseal.signing import preview
 from inkseal.signing.document import open_document
 from inkseal.signing.errors_zh import localised
+from inkseal.signing.formdraw import check_form_drawable
 from inkseal.signing.models import SignDocument, SignTask
 from inkseal.signing.services import (
     SpecInvalid,
@@ -151,6 +152,7 @@ def check_pdf(upload: UploadedFile) -> tuple[int, list[tuple[float, float]]]:
     check_files([upload])
     try:
         document = open_document(io.BytesIO(upload.data), password=None, max_pages=settings.SIGN_MAX_PAGES)
+        check_form_drawable(document.writer)
     except DomainError as exc:
         raise localised(exc)
     try:

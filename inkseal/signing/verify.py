@@ -38,7 +38,13 @@ from pyhanko_certvalidator.errors import PathError, RevokedError, ValidationErro
 from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
 from inkseal.signing.errors import PdfEncrypted, PdfMalformed, PdfNotPdf
 from inkseal.signing.extract import seal_png
-from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, adopt_gm_content
+from inkseal.signing.gmcms import (
+    SIGNATURE_VALIDATOR,
+    SM2_PDF_FORMAT,
+    collect_signatures,
+    is_sm2_pdf_signature,
+    pdf_subfilter,
+)
 from inkseal.signing.pdfdict import lookup
 from inkseal.signing.signer import Certificate, as_asn1_certificate
 
@@ -98,7 +104,9 @@ class SignatureReport:
     changes: Changes
     signing_time: datetime | None = None  # claimed by the signer (/M or signingTime)
     timestamp: TimestampInfo | None = None
-    pades_level: str | None = None  # B-B, B-T, B-LT, B-LTA; None for non-PAdES
+    pades_level: str | None = None  # `level` when the signature is PAdES, else None
+    signature_format: str | None = None  # PAdES, GM/T 0010 (SM2) detached, PKCS#7 detached
+    level: str | None = None  # B-B, B-T, B-LT, B-LTA: time stamp and long-term data, whatever the format
     certification: bool = False  # a certification (author) signature, as opposed to an approval
     docmdp: str | None = None  # modification policy this signature imposes (NO_CHANGES, FILL_FORMS, ANNOTATE)
     seal_png: bytes | None = None
@@ -129,6 +137,8 @@ class SignatureReport:
             "revocation": self.revocation,
             "changes": _jsonable(self.changes),
             "pades_level": self.pades_level,
+            "signature_format": self.signature_format,
+            "level": self.level,
             "certification": self.certification,
             "docmdp": self.docmdp,
             "seal_image": self.seal_data_url,
@@ -197,7 +207,7 @@ async def async_verify_pdf(
         signature_validator=SIGNATURE_VALIDATOR,
     )
     try:
-        embedded = [adopt_gm_content(sig) for sig in reader.embedded_signatures]
+        embedded = collect_signatures(reader)
     except (PyHankoPdfError, KeyError, TypeError, ValueError) as exc:
         raise PdfMalformed(f"the signatures cannot be read: {exc}") from exc
     checker = _Checker(reader, context, embedded_revinfo, embedded, extract_seals)
@@ -260,6 +270,8 @@ class _Checker:
             problems = tuple(p for p in problems if not p.startswith("certificate not trusted"))
             if revoked and "the signer's certificate is revoked" not in problems:
                 problems = (*problems, "the signer's certificate is revoked")
+        signature_format = _signature_format(sig)
+        level = self._level(sig, status)
         return SignatureReport(
             field_name=str(sig.field_name),
             kind="signature",
@@ -270,7 +282,9 @@ class _Checker:
             changes=_changes(status),
             signing_time=status.signer_reported_dt,
             timestamp=_timestamp_info(status.timestamp_validity),
-            pades_level=self._pades_level(sig, status),
+            pades_level=level if signature_format == PADES else None,
+            signature_format=signature_format,
+            level=level,
             certification=_is_certification(sig),
             docmdp=docmdp.name if docmdp is not None else None,
             seal_png=seal_png(sig.sig_field) if self.extract_seals else None,
@@ -313,11 +327,10 @@ class _Checker:
             return "good"
         return "unknown"
 
-    def _pades_level(self, sig: EmbeddedPdfSignature, status: PdfSignatureStatus) -> str | None:
+    def _level(self, sig: EmbeddedPdfSignature, status: PdfSignatureStatus) -> str:
         """B-B; B-T with a signature (or later document) time stamp; B-LT when the DSS holds
-        revocation data for the signer; B-LTA when a document time stamp covers that DSS."""
-        if lookup(sig.sig_object, "/SubFilter") != "/ETSI.CAdES.detached":
-            return None
+        revocation data for the signer; B-LTA when a document time stamp covers that DSS. The
+        tiers of PAdES baseline, which mean the same for an SM2 (GM/T 0010) signature."""
         later_timestamps = [t for t in self.timestamps if t.signed_revision > sig.signed_revision]
         if status.timestamp_validity is None and not later_timestamps:
             return "B-B"
@@ -328,6 +341,17 @@ class _Checker:
 
     def _dss_at(self, revision: int) -> bool:
         return "/DSS" in self.reader.get_historical_resolver(revision).root
+
+
+PADES = "PAdES"
+_FORMATS = {"/ETSI.CAdES.detached": PADES, "/adbe.pkcs7.detached": "PKCS#7 detached"}
+
+
+def _signature_format(sig: EmbeddedPdfSignature) -> str | None:
+    """What the signature is: SM2 ones by their content (earlier releases labelled them PAdES)."""
+    if is_sm2_pdf_signature(sig):
+        return SM2_PDF_FORMAT
+    return _FORMATS.get(pdf_subfilter(sig.sig_field) or "")
 
 
 def _document_problems(reader: PdfFileReader, reports: list[SignatureReport]) -> tuple[str, ...]:

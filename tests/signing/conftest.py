@@ -94,8 +94,9 @@ def nss_dir(tmp_path_factory: pytest.TempPathFactory, pki: TestPki) -> str:
 
     The seal signer's certificate is added too, with no trust at all (",,"): poppler 22.12 reports
     "Unknown issue with Certificate" for the second and later signatures made with the same
-    certificate when that certificate exists only inside the signatures (its NSS temporary
-    certificate handling). Trust still comes from the root alone.
+    certificate when that certificate exists only inside the signatures (a use-after-free in its
+    NSS temporary certificate handling, shown in test_pdfsig_twice.py). Trust still comes from the
+    root alone.
     """
     directory = tmp_path_factory.mktemp("nss")
     root = directory / "root.pem"
@@ -239,6 +240,27 @@ def build_text_pdf(pages: list[tuple[int, list[tuple[float, float, float, str]]]
         number += 2
     objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
     return _serialise(objects)
+
+
+def build_form_pdf(field_extra: bytes = b"", form_fonts: bool = True) -> bytes:
+    """A one-field bid form that leaves drawing its value to the viewer (/NeedAppearances);
+    without `form_fonts`, the form names no font resources (/DR) for its /Helv."""
+    content = b"BT /Helv 12 Tf 100 750 Td (Bid amount) Tj ET"
+    resources = b" /DR << /Font << /Helv 5 0 R >> >>" if form_fonts else b""
+    return _serialise(
+        {
+            1: b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /NeedAppearances true"
+            + resources
+            + b" /DA (/Helv 10 Tf 0 g) >> >>",
+            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] /Contents 6 0 R"
+            b" /Resources << /Font << /Helv 5 0 R >> >> >>",
+            4: b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (Amount) /V (1234.5) /Rect [100 700 300 720]"
+            b" /P 3 0 R /F 4 /DA (/Helv 10 Tf 0 g)" + field_extra + b" >>",
+            5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+            6: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        }
+    )
 
 
 def _serialise(objects: dict[int, bytes]) -> bytes:

@@ -18,6 +18,7 @@ from inkseal.signing.verify import verify_pdf
 from tests.conftest import login_client
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, sms_code, text_pdf
+from tests.signing.conftest import build_form_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +132,15 @@ def test_not_a_pdf_is_refused(signing: Signing) -> None:
     response = _upload(client, signing.certificate.pk, b"hello, this is not a PDF", "note.pdf")
     assert response.status_code == 400
     assert "不是 PDF" in response.content.decode() or "不是有效的 PDF" in response.content.decode()
+    assert not SignTask.objects.exists() and not client.session.get("self_sign_drafts")
+
+
+def test_a_form_only_javascript_can_display_is_refused_at_upload(signing: Signing) -> None:
+    client = _owner(signing)
+    scripted = build_form_pdf(b' /AA << /F << /S /JavaScript /JS (AFNumber_Format\\(2, 0, 0, 0, "", true\\);) >> >>')
+    response = _upload(client, signing.certificate.pk, scripted, "投标报价.pdf")
+    assert response.status_code == 422
+    assert "表单域无法固定显示内容" in response.content.decode()
     assert not SignTask.objects.exists() and not client.session.get("self_sign_drafts")
 
 

@@ -37,7 +37,7 @@ from inkseal.pki.services import certificate_chain, revoke_certificate, signing_
 from inkseal.seals.models import SealType
 from inkseal.signing.cms import CmsTemplate
 from inkseal.signing.errors import SignerCertificateInvalid
-from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, GmSignatureValidator
+from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, GmSignatureValidator, collect_signatures
 from inkseal.signing.pdf import sign_pdf
 from inkseal.signing.placement import AtPoint, CrossPage, Placement
 from inkseal.signing.signer import SealSigner, SignatureAlgorithm
@@ -96,7 +96,7 @@ def sign_one(pki: Sm2TestPki, seal: Any, level: str = "B-T", **options: Any) -> 
 
 def signer_info(pdf: bytes, index: int = 0) -> tuple[Any, Any]:
     """(ContentInfo, the EmbeddedPdfSignature) of the index-th signature."""
-    sig = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[index]
+    sig = collect_signatures(PdfFileReader(io.BytesIO(pdf)))[index]
     return asn1_cms.ContentInfo.load(sig.pkcs7_content), sig
 
 
@@ -126,7 +126,8 @@ def test_sm2_seals_round_trip_with_the_full_report(sm2_pki: Sm2TestPki, sealed: 
         assert signature.certificate is not None and signature.certificate.subject_cn == COMPANY
         assert signature.certificate.serial_hex == format(sm2_pki.signer_cert.serial, "x")
         assert signature.certificate.issuer_cn == "Inkseal SM2 Test SM2 Issuing CA"
-        assert signature.pades_level == "B-T"
+        assert signature.signature_format == "GM/T 0010 (SM2) detached" and signature.pades_level is None
+        assert signature.level == "B-T"
         assert signature.timestamp is not None and signature.timestamp.valid
         assert signature.timestamp.tsa == "Inkseal SM2 Test Time Stamping Authority"
         assert signature.seal_png is not None
@@ -253,7 +254,7 @@ def test_long_term_levels_with_sm2_crls_and_ocsp(sm2_pki: Sm2TestPki, seal: Any,
     report = verify_pdf(signed, trust_roots=[sm2_pki.root.der])
 
     signature = report.signatures[0]
-    assert signature.pades_level == level and signature.revocation == "good"
+    assert signature.level == level and signature.pades_level is None and signature.revocation == "good"
     assert report.all_valid
 
 
@@ -401,7 +402,8 @@ def test_sm2_sign_task_is_valid_in_the_verify_api(sm2_signing: Signing, level: s
     assert signature["certificate"]["serial_hex"] == certificate.serial
     assert signature["ca"]["issued_here"] is True and signature["ca"]["organization"] == certificate.ca_name
     assert signature["trusted"] and signature["intact"] and signature["revocation"] == "good"
-    assert signature["pades_level"] == level
+    assert signature["signature_format"] == "GM/T 0010 (SM2) detached" and signature["level"] == level
+    assert signature["pades_level"] is None  # GM/T 0010 SignedData is not PAdES
     assert signature["timestamp"]["valid"] is True
     assert signature["seal_image"].startswith("data:image/png;base64,")
     # the platform's SM2 TSA time-stamped SM3 of the SM2 signature value
@@ -411,6 +413,18 @@ def test_sm2_sign_task_is_valid_in_the_verify_api(sm2_signing: Signing, level: s
     assert tst_info["message_imprint"]["hash_algorithm"]["algorithm"].dotted == SM3
     root = asn1_x509.Certificate.load(certificate_chain(certificate)[-1])  # trusted: our SM2 root
     assert SignatureAlgorithm.for_certificate(root) is SignatureAlgorithm.SM2_SM3
+
+
+@pytest.mark.django_db
+def test_verify_page_names_sm2_signatures_gm_t_0010_not_pades(sm2_signing: Signing) -> None:
+    pdf = sign_through_the_api(sm2_signing, "B-T")
+
+    response = Client().post("/verify/", {"file": SimpleUploadedFile("投标文件.pdf", pdf, "application/pdf")})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "GM/T 0010 (SM2) detached · B-T" in page
+    assert "PAdES" not in page.split('id="verify-ses-link"')[0].split("sig-facts")[1]
 
 
 @pytest.mark.django_db

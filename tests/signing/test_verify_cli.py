@@ -41,7 +41,7 @@ def test_valid_seal_exits_zero_with_a_readable_report(tmp_path: Path, sealed: by
 
     assert status == 0, out
     assert "全部签名有效" in out and our_certificate.common_name in out and our_certificate.serial in out
-    assert "证书链: 可信" in out and "PAdES 级别: B-T" in out
+    assert "证书链: 可信" in out and "签名格式: PAdES · B-T" in out
 
 
 def test_json_is_the_api_report(tmp_path: Path, sealed: bytes, client: Any):

@@ -82,7 +82,7 @@ def _signature_lines(number: int, signature: CheckedSignature) -> list[str]:
         (_("签名后的修改"), signature.changes_text + _fields(report.changes.fields_changed)),
         (_("证书链"), _("可信") if report.trusted else _("不可信")),
         (_("吊销状态"), {"good": _("未吊销"), "revoked": _("已吊销")}.get(report.revocation, _("未知"))),
-        (_("PAdES 级别"), report.pades_level or "—"),
+        (_("签名格式"), " · ".join(part for part in (report.signature_format, report.level) if part) or "—"),
     ]
     lines = [f"[{number}] {report.field_name}: {status}"]
     lines += [f"    {label}: {value}" for label, value in rows]
