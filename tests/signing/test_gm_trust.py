@@ -41,7 +41,7 @@ from inkseal.pki.models import CertificateAuthority
 from inkseal.seals import ses
 from inkseal.seals.ses_services import verify_ses
 from inkseal.seals.ses_verify import ChainValidator, SesTrust, verify_signature
-from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, adopt_gm_content
+from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, collect_signatures
 from inkseal.signing.models import ElectronicSignature
 from inkseal.signing.verify import verify_pdf
 from tests.pki.conftest import ca_hierarchy, verified_enterprise, verified_person  # noqa: F401
@@ -227,9 +227,9 @@ def test_an_sm2_b_lta_archive_time_stamp_is_sm3_from_the_sm2_tsa(sm2_signing: Si
     report = verify_pdf(pdf, trust_roots=[root_sm2])
     assert report.all_valid, report.as_dict()
     signature, archive = report.signatures
-    assert signature.pades_level == "B-LTA" and archive.kind == "document_timestamp"
+    assert signature.level == "B-LTA" and archive.kind == "document_timestamp"
     # the document time stamp: SM3 over the document, SM3withSM2 by the TSA under root-sm2
-    embedded = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[1]
+    embedded = collect_signatures(PdfFileReader(io.BytesIO(pdf)))[1]
     start, length, start2, length2 = embedded.byte_range
     token = asn1_cms.ContentInfo.load(embedded.pkcs7_content)
     assert_sm2_time_stamp(token, pdf[start : start + length] + pdf[start2 : start2 + length2], root_sm2)
@@ -246,7 +246,8 @@ def pyhanko_status(pdf: bytes, root: bytes, *, mode: str) -> Any:
         revocation_mode=mode,
         signature_validator=SIGNATURE_VALIDATOR,
     )
-    signature = adopt_gm_content(PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0])
+    # pyHanko lists no signature under the GM SubFilter; collect_signatures presents it as CAdES
+    signature = collect_signatures(PdfFileReader(io.BytesIO(pdf)))[0]
     return validate_pdf_signature(signature, context, ts_validation_context=context)
 
 
@@ -350,7 +351,7 @@ def test_an_international_b_lt_document_embeds_only_the_crls_of_its_chains(
     status = pyhanko_status(pdf, root_rsa, mode="require")
     assert status.bottom_line and status.timestamp_validity is not None and status.timestamp_validity.trusted
     (report,) = verify_pdf(pdf, trust_roots=[root_rsa]).signatures
-    assert report.valid and report.revocation == "good" and report.pades_level == "B-LT"
+    assert report.valid and report.revocation == "good" and report.level == "B-LT"
     assert_pdfsig_valid(pdf, root_rsa, tmp_path)
 
 
