@@ -212,12 +212,23 @@ CALLBACK_TIMEOUT_SECONDS = env_int("INKSEAL_CALLBACK_TIMEOUT", 10)
 CALLBACK_IMMEDIATE = env_bool("INKSEAL_CALLBACK_IMMEDIATE", not TESTING)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Secrets in URL paths (sign-confirmation and face hand-off links) are redacted from every record
+# where it is made (django.request, django.server) and on the way out (console): core.logredact.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "inkseal.core.logredact.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("INKSEAL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING" if TESTING else "INFO"}},
+    "loggers": {
+        "django.request": {"filters": ["redact"]},
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["redact"],
+            "level": "WARNING" if TESTING else "INFO",
+            "propagate": False,
+        },
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 10

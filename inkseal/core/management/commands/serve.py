@@ -20,6 +20,32 @@ def default_workers() -> int:
 THREADS = 2
 
 
+def gunicorn_argv(bind: str, workers: int, threads: int, app: str = "inkseal.wsgi:application") -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        app,
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--no-control-socket",
+        "--timeout",
+        "120",
+        "--access-logfile",
+        "-",
+        # Path only: query strings can carry one-time tickets and codes; secrets in paths
+        # (confirmation and face hand-off links) are redacted by the logger class.
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
+        "--logger-class",
+        "inkseal.core.logredact.GunicornLogger",
+    ]
+
+
 class Command(BaseCommand):
     help = "Serve Inkseal with gunicorn (production-style) or Django's development server (--dev)."
 
@@ -37,24 +63,5 @@ class Command(BaseCommand):
             return
         static_root = str(settings.STATIC_ROOT)
         self.stdout.write(f"Inkseal on http://{options['bind']} (static files from {static_root})")
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "inkseal.wsgi:application",
-            "--bind",
-            options["bind"],
-            "--workers",
-            str(options["workers"]),
-            "--threads",
-            str(options["threads"]),
-            "--no-control-socket",
-            "--timeout",
-            "120",
-            "--access-logfile",
-            "-",
-            # Path only: query strings can carry one-time tickets and codes.
-            "--access-logformat",
-            ACCESS_LOG_FORMAT,
-        ]
+        argv = gunicorn_argv(options["bind"], options["workers"], options["threads"])
         os.execv(sys.executable, argv)
