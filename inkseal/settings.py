@@ -17,7 +17,9 @@ TESTING = "pytest" in sys.modules
 
 SECRET_KEY = env("INKSEAL_SECRET_KEY") or secret_file("django_secret_key", 48)
 DEBUG = env_bool("INKSEAL_DEBUG", False)
-SANDBOX = env_bool("INKSEAL_SANDBOX", True)
+# Sandbox providers and /dev pages: off unless asked for (`make run` and the tests ask); a
+# production start with sandbox providers and the flag off refuses (core.sandbox).
+SANDBOX = env_bool("INKSEAL_SANDBOX", TESTING)
 ALLOWED_HOSTS = [
     h.strip() for h in env("INKSEAL_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()
 ]

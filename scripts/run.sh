@@ -2,6 +2,9 @@
 # Serve Inkseal (:8000) and the demo procurement portal (:8001) until interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The demo runs the sandbox providers (identity, payment, SMS outbox at /dev/sms) on purpose;
+# production leaves INKSEAL_SANDBOX off and `inkseal serve` refuses sandbox providers.
+export INKSEAL_SANDBOX=1
 venv=.venv/bin
 $venv/inkseal migrate -v0
 $venv/inkseal bootstrap --demo

@@ -5,7 +5,10 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from inkseal.core.sandbox import check_production_start
 
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 
@@ -61,6 +64,10 @@ class Command(BaseCommand):
 
             call_command("runserver", options["bind"])
             return
+        try:
+            check_production_start()
+        except ImproperlyConfigured as refused:
+            raise CommandError(str(refused)) from None
         static_root = str(settings.STATIC_ROOT)
         self.stdout.write(f"Inkseal on http://{options['bind']} (static files from {static_root})")
         argv = gunicorn_argv(options["bind"], options["workers"], options["threads"])
