@@ -21,6 +21,7 @@ manual_pid=$!
 trap 'kill $inkseal_pid $portal_pid $jobs_pid $manual_pid 2>/dev/null; wait' INT TERM EXIT
 echo
 echo "Inkseal:              http://${INKSEAL_BIND:-127.0.0.1:8000}/"
-echo "demo procurement portal: http://${DEMO_PORTAL_BIND:-127.0.0.1:8001}/   (logins above and in var/demo.json)"
+echo "demo procurement portal: http://${DEMO_PORTAL_BIND:-127.0.0.1:8001}/"
+echo "logins and passwords: var/demo.json (readable by you only; never printed, so not in this log)"
 echo "Ctrl-C stops both."
 wait -n $inkseal_pid $portal_pid
