@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-
 from django.core.management.base import BaseCommand, CommandParser
 
 from inkseal.core import demo
