@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import socket
@@ -95,3 +96,14 @@ def test_gunicorn_access_and_error_logs_carry_no_secret(tmp_path: Path) -> None:
     assert re.search(r"Error handling request (GET )?/h5/face/\[redacted\]/video", text)  # the error log
     for token in (confirm, face, referer):
         assert token not in text
+
+
+def test_a_server_error_traceback_is_redacted_too(caplog: Any) -> None:
+    token = secrets.token_urlsafe(32)
+    try:
+        raise RuntimeError(f"upstream refused https://example.test/h5/face/{token}/video")
+    except RuntimeError:
+        logging.getLogger("django.request").error("Internal Server Error: %s", f"/sign/confirm/{token}", exc_info=True)
+    assert "Internal Server Error: /sign/confirm/[redacted]" in caplog.text
+    assert "RuntimeError: upstream refused https://example.test/h5/face/[redacted]/video" in caplog.text
+    assert token not in caplog.text
