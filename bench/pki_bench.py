@@ -230,6 +230,7 @@ def bench_ocsp_http(seconds: float, clients: int = 4) -> None:
         "INKSEAL_VAR_DIR": str(work),
         "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
         "INKSEAL_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "INKSEAL_SANDBOX": "1",  # its default providers
         "INKSEAL_LOG_LEVEL": "WARNING",
     }
     _inkseal(env, "migrate", "-v0")

@@ -51,6 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["INKSEAL_VAR_DIR"] = tempfile.mkdtemp(prefix="inkseal-bench-")
+os.environ.setdefault("INKSEAL_SANDBOX", "1")  # the clients read SMS codes from the sandbox outbox
 os.environ.setdefault("INKSEAL_SMS_PHONE_INTERVAL", "0")
 os.environ.setdefault("INKSEAL_SMS_PER_PHONE_PER_HOUR", "1000000")
 os.environ.setdefault("INKSEAL_SMS_PER_IP_PER_HOUR", "1000000")

@@ -127,6 +127,7 @@ def main() -> None:
         "INKSEAL_VAR_DIR": str(work),
         "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
         "INKSEAL_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "INKSEAL_SANDBOX": "1",  # its default providers
         "INKSEAL_LOG_LEVEL": "WARNING",
         "INKSEAL_VERIFY_PER_IP_PER_MINUTE": "0",
         "INKSEAL_CA_RSA_ALGORITHM": "rsa-2048",

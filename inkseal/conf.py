@@ -6,8 +6,10 @@ Every variable is listed in the README's configuration table.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import stat
 import sys
 from pathlib import Path
 
@@ -30,18 +32,24 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
-def var_dir() -> Path:
-    """Where generated state lives (secrets, SQLite, media). Test runs get their own folder."""
-    default = BASE_DIR / "var" / "test" if "pytest" in sys.modules else BASE_DIR / "var"
-    path = Path(env("INKSEAL_VAR_DIR", str(default)))
-    path.mkdir(parents=True, exist_ok=True)
+def private_dir(path: Path) -> Path:
+    """`path` as a directory only its owner can open (0700): created so, tightened if open."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        with contextlib.suppress(PermissionError):  # not ours to change: the operator decides
+            path.chmod(0o700)
     return path
+
+
+def var_dir() -> Path:
+    """Where generated state lives (secrets, SQLite, media), 0700. Test runs get their own folder."""
+    default = BASE_DIR / "var" / "test" if "pytest" in sys.modules else BASE_DIR / "var"
+    return private_dir(Path(env("INKSEAL_VAR_DIR", str(default))))
 
 
 def secret_file(name: str, nbytes: int = 32) -> str:
     """Return a secret kept in var/secrets/<name>, generating it (0600) on first use."""
-    directory = var_dir() / "secrets"
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory = private_dir(var_dir() / "secrets")
     path = directory / name
     if not path.exists():
         value = secrets.token_urlsafe(nbytes)

@@ -18,7 +18,9 @@ TESTING = "pytest" in sys.modules
 
 SECRET_KEY = env("INKSEAL_SECRET_KEY") or secret_file("django_secret_key", 48)
 DEBUG = env_bool("INKSEAL_DEBUG", False)
-SANDBOX = env_bool("INKSEAL_SANDBOX", True)
+# Sandbox providers and /dev pages: off unless asked for (`make run` and the tests ask); a
+# production start with sandbox providers and the flag off refuses (core.sandbox).
+SANDBOX = env_bool("INKSEAL_SANDBOX", TESTING)
 ALLOWED_HOSTS = [
     h.strip() for h in env("INKSEAL_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()
 ]
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "inkseal.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -108,8 +111,31 @@ LOGIN_URL = "/login/"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("INKSEAL_SESSION_SECONDS", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("INKSEAL_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# HTTPS (INKSEAL_HTTPS=1: served over TLS, directly or behind a proxy that sets X-Forwarded-Proto
+# and strips it from clients): Secure cookies, HSTS, plain HTTP redirected. Off for `make run`,
+# which serves plain HTTP on loopback.
+HTTPS = env_bool("INKSEAL_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("INKSEAL_SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # pages put the token in forms and headers; no script reads the cookie
+LANGUAGE_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env_int("INKSEAL_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("INKSEAL_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's plain-HTTP health check
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy of every response (core.middleware): scripts and style sheets from this
+# origin only, no inline script; inline style attributes stay allowed (seal positions on page
+# previews are computed per page).
+CONTENT_SECURITY_POLICY = env(
+    "INKSEAL_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -124,7 +150,12 @@ STATICFILES_DIRS = [("vendor", BASE_DIR / "node_modules")] if (BASE_DIR / "node_
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "media")},
+        # documents, ID photos, videos: readable by the service's user only
+        "OPTIONS": {
+            "location": str(VAR_DIR / "media"),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
@@ -230,12 +261,23 @@ CALLBACK_TIMEOUT_SECONDS = env_int("INKSEAL_CALLBACK_TIMEOUT", 10)
 CALLBACK_IMMEDIATE = env_bool("INKSEAL_CALLBACK_IMMEDIATE", not TESTING)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Secrets in URL paths (sign-confirmation and face hand-off links) are redacted from every record
+# where it is made (django.request, django.server) and on the way out (console): core.logredact.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "inkseal.core.logredact.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("INKSEAL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING" if TESTING else "INFO"}},
+    "loggers": {
+        "django.request": {"filters": ["redact"]},
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["redact"],
+            "level": "WARNING" if TESTING else "INFO",
+            "propagate": False,
+        },
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 10

@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inkseal.settings")
 application = get_wsgi_application()
+
+from inkseal.core.sandbox import check_production_start  # noqa: E402  (needs the apps loaded)
+
+check_production_start()

@@ -3,18 +3,34 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from inkseal.core import secretbox
+
 
 class Bidder(models.Model):
-    """The portal's own record of a user: what it tells Inkseal at single sign-on."""
+    """The portal's own record of a user: what it tells Inkseal at single sign-on. The ID number
+    is kept encrypted (AES-256-GCM under settings.FIELD_KEY, bound to the user): a copy of the
+    database shows no ID number."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bidder")
     name = models.CharField("姓名", max_length=64)
     phone = models.CharField("手机号", max_length=20)
-    id_number = models.CharField("身份证号", max_length=18, blank=True)
+    id_number_enc = models.TextField("身份证号（加密）", blank=True, editable=False)
     company = models.CharField("单位", max_length=128, blank=True)
 
     def __str__(self) -> str:
         return self.name
+
+    def _purpose(self) -> str:
+        return f"procurement-portal:bidder:{self.user_id}:id_number"
+
+    @property
+    def id_number(self) -> str:
+        if not self.id_number_enc:
+            return ""
+        return secretbox.open_(settings.FIELD_KEY, self.id_number_enc, self._purpose())
+
+    def set_id_number(self, number: str) -> None:
+        self.id_number_enc = secretbox.seal(settings.FIELD_KEY, number, self._purpose()) if number else ""
 
 
 class AuthorizationCode(models.Model):

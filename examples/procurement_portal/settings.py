@@ -10,6 +10,8 @@ from inkseal.conf import env, secret_file, var_dir
 
 VAR_DIR = var_dir()
 SECRET_KEY = env("PORTAL_SECRET_KEY") or secret_file("demo_portal_django_secret", 48)
+# Encrypts the bidders' ID numbers in the database (models.Bidder); kept outside it.
+FIELD_KEY = env("PORTAL_FIELD_KEY") or secret_file("demo_portal_field_key", 32)
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PORTAL_BASE_URL = env("DEMO_PORTAL_URL", "http://127.0.0.1:8001").rstrip("/")
@@ -49,9 +51,11 @@ TEMPLATES = [
 ]
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Inkseal's SQLite engine: the file is created 0600
+        "ENGINE": "inkseal.core.db.sqlite3",
         "NAME": env("PORTAL_DATABASE", str(VAR_DIR / "portal.sqlite3")),
-        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        # secure_delete: a replaced value (an ID number encrypted by migration 0003) is overwritten
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA secure_delete=ON;"},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -64,6 +68,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Uploaded bid files and the signed PDFs Inkseal returns (served only through the portal's views).
 MEDIA_ROOT = env("PORTAL_MEDIA_ROOT", str(VAR_DIR / "portal_media"))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 # Server-to-server calls to Inkseal (token, sign tasks, signed documents): (connect, read) seconds.
 INKSEAL_TIMEOUT = (5, 60)

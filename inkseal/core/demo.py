@@ -52,6 +52,7 @@ def build(base_url: str, portal_url: str, path: Path | None = None) -> dict[str,
 def write(document: dict[str, Any], path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a leftover temporary file keeps its mode through O_CREAT
     with os.fdopen(fd, "w") as handle:
         json.dump(document, handle, ensure_ascii=False, indent=2)
     os.replace(tmp, path)

@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_actor
@@ -91,20 +93,24 @@ class ApiClientAdmin(AuditedModelAdmin):
             return
         client, secret = do_create_api_client(obj.platform, actor=operator_actor(request.user))
         obj.pk, obj.client_id, obj.secret_hash = client.pk, client.client_id, client.secret_hash
-        messages.warning(
-            request,
-            _("新的 client_id：%(id)s，client_secret：%(secret)s（仅显示一次）")
-            % {"id": client.client_id, "secret": secret},
-        )
+        # on the request, not on this admin (one instance serves every thread)
+        request.shown_once = [(client.client_id, secret)]  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: ApiClient, post_url_continue: Any = None) -> HttpResponse:
+        return self._show_secrets(request, getattr(request, "shown_once", []))
 
     @admin.action(description=_("轮换 client_secret"))
-    def rotate_secret(self, request: HttpRequest, queryset: Any) -> None:
-        for client in queryset:
-            secret = do_rotate_client_secret(client, actor=operator_actor(request.user))
-            messages.warning(
-                request,
-                _("%(id)s 的新 client_secret：%(secret)s（仅显示一次）") % {"id": client.client_id, "secret": secret},
-            )
+    def rotate_secret(self, request: HttpRequest, queryset: Any) -> HttpResponse:
+        shown = [(c.client_id, do_rotate_client_secret(c, actor=operator_actor(request.user))) for c in queryset]
+        return self._show_secrets(request, shown)
+
+    def _show_secrets(self, request: HttpRequest, credentials: list[tuple[str, str]]) -> HttpResponse:
+        """The new secrets in this page's body only: not in the messages cookie (signed, not
+        encrypted), not in the session, not cached."""
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "credentials": credentials}
+        response = TemplateResponse(request, "admin/platforms/apiclient/secret_shown.html", context)
+        add_never_cache_headers(response)
+        return response
 
 
 @admin.register(CertificateAuthorization, site=backoffice)

@@ -8,9 +8,9 @@ the revocation happened before the signature's trusted time stamp, or at all whe
 Other CAs' certificates keep what the document's DSS says; nothing is fetched, so an uploaded
 file cannot make the server call out.
 
-Uploads are size-capped (VERIFY_MAX_BYTES) and rate-limited per client IP (Django's cache: per
-process unless a shared cache is configured). Every refusal is a DomainError with a stable code
-and a message in the user's language.
+Uploads are size-capped (VERIFY_MAX_BYTES) and rate-limited per client IP (a counter in the
+database, core.ratelimit, so that every worker counts against the same limit). Every refusal is
+a DomainError with a stable code and a message in the user's language.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from datetime import datetime
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inkseal.core import ratelimit
 from inkseal.core.errors import DomainError, RateLimited
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
@@ -108,14 +108,7 @@ def check_rate(ip: str) -> None:
     limit = settings.VERIFY_PER_IP_PER_MINUTE
     if limit <= 0:
         return
-    window = int(timezone.now().timestamp() // 60)
-    key = f"verify-rate:{ip}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
+    count = ratelimit.hit(f"verify:{ip}", 60)
     if count > limit:
         raise VerifyRateLimited(_("验签请求过于频繁，请稍后再试。"))
 

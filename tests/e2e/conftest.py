@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,12 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Every journey also checks that the pages keep to their Content-Security-Policy.
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield page
     context.close()
+    assert violations == [], violations
 
 
 def screenshot(page: Any, name: str) -> Path:
@@ -73,3 +78,12 @@ def step_up_in_page(page: Any, base_url: str, phone: str) -> None:
     messages = requests.get(f"{base_url}/dev/sms.json", params={"phone": phone}, timeout=10).json()["messages"]
     body = next(m["body"] for m in messages if m["purpose"] == "stepup")
     page.fill("#step-up-code", re.search(r"验证码为(\d{6})", body).group(1))  # type: ignore[union-attr]
+
+def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 15.0) -> None:
+    """page.wait_for_function without its in-page polling, which evaluates a string and so is
+    refused by the pages' Content-Security-Policy (no 'unsafe-eval'): poll page.evaluate."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(50)

@@ -9,7 +9,7 @@ import pytest
 
 from inkseal.seals.render import SealSpec, render_image
 from tests.conftest import login_client
-from tests.e2e.conftest import screenshot, step_up_in_page
+from tests.e2e.conftest import screenshot, step_up_in_page, wait_until
 from tests.seals import conftest as seal_fixtures
 from tests.seals.conftest import COMPANY, admin_of
 from tests.seals.samples import on_paper
@@ -36,7 +36,8 @@ def preview_query(page: Any) -> str:
 
 
 def wait_for_preview(page: Any, *fragments: str) -> None:
-    page.wait_for_function(
+    wait_until(
+        page,
         "parts => { const img = document.getElementById('seal-preview');"
         " return img.complete && img.naturalWidth > 0 && parts.every(p => (img.dataset.query || '').includes(p)); }",
         arg=list(fragments),
@@ -62,12 +63,12 @@ def test_enterprise_makes_a_template_seal_with_live_preview(page, live_server, c
     page.click("label[for=method-upload]")
     assert page.locator("#risk-notice").is_visible() and not page.locator("#template-options").is_visible()
     page.set_input_files("#seal-upload", files=[{"name": "seal.jpg", "mimeType": "image/jpeg", "buffer": PHOTO}])
-    page.wait_for_function("document.getElementById('seal-preview').naturalWidth > 0")
+    wait_until(page, "document.getElementById('seal-preview').naturalWidth > 0")
     screenshot(page, "seal-new-upload")
     page.click("label[for=method-template]")
 
     page.fill("#lower-text", "31011500\U000f0001")  # a pasted character no seal font has: the preview explains
-    page.wait_for_function("document.getElementById('preview-error').textContent.includes('印章字体不支持字符')")
+    wait_until(page, "document.getElementById('preview-error').textContent.includes('印章字体不支持字符')")
     page.fill("#lower-text", "3101150012345")
     wait_for_preview(page, "lower_text=3101150012345")
 

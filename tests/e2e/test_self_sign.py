@@ -15,7 +15,7 @@ from inkseal.pki.services import certificate_chain
 from inkseal.signing.models import SigningRecord, SignTask
 from inkseal.signing.verify import verify_pdf
 from tests.conftest import login_client
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, wait_until
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, text_pdf
 
@@ -36,9 +36,7 @@ def test_self_sign_journey(page: Any, live_server: Any, signing: Signing, settin
     page.set_input_files("#file", str(pdf))
     page.click("#upload-button")
     page.wait_for_url(re.compile(r".*/sign/self/[0-9a-f]{32}/$"))
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.sheet img')).every(i => i.complete && i.naturalWidth)"
-    )
+    wait_until(page, "Array.from(document.querySelectorAll('.sheet img')).every(i => i.complete && i.naturalWidth)")
 
     seal = page.locator(".palette-seal[data-seal-type=official]")
     sheet = page.locator(".sheet[data-page='1'] img")
@@ -77,7 +75,7 @@ def test_self_sign_journey(page: Any, live_server: Any, signing: Signing, settin
     assert spec["x"] == pytest.approx(595 * 0.7, abs=3) and spec["y"] == pytest.approx(842 * 0.2, abs=3)
 
     page.click("#send-code")
-    page.wait_for_function("document.getElementById('sent-to').textContent.length > 0")
+    wait_until(page, "document.getElementById('sent-to').textContent.length > 0")
     messages = requests.get(f"{live_server.url}/dev/sms.json", params={"phone": signing.admin.phone}, timeout=10)
     code = re.search(r"验证码为(\d{6})", messages.json()["messages"][0]["body"]).group(1)  # type: ignore[union-attr]
     page.fill("#code", code)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, wait_until
 from tests.signing.test_demo_portal import PROJECT, bid_pdf, signed_pdf_is_valid
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,7 +53,7 @@ def test_bid_signing_journey(
     page.wait_for_selector(".preview-page img")
     assert document["platform"]["name"] in page.locator("#platform-name").inner_text()
     page.click("#send-code")
-    page.wait_for_function("document.getElementById('sent-to').textContent.length > 0")
+    wait_until(page, "document.getElementById('sent-to').textContent.length > 0")
     phone = certificate["authorised_person"]["phone"]
     messages = requests.get(f"{live_server.url}/dev/sms.json", params={"phone": phone}, timeout=10).json()
     code = re.search(r"验证码为(\d{6})", messages["messages"][0]["body"]).group(1)  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from inkseal.pki.models import Certificate
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, wait_until
 from tests.signing import test_verification_http as http
 from tests.signing.conftest import seal
 
@@ -63,5 +63,5 @@ def test_anyone_verifies_a_sealed_pdf(
     screenshot(page, "verify-tampered")
 
     page.click("#switch-language")
-    page.wait_for_function("document.querySelector('h1').innerText.startsWith('Verify')")
+    wait_until(page, "document.querySelector('h1').innerText.startsWith('Verify')")
     assert page.locator("#verify-submit").inner_text() == "Verify"

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from inkseal.audit.services import Actor
+from inkseal.core.models import RateCounter
 from inkseal.pki.algorithms import RSA_2048
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import issue_cloud_certificate, revoke_certificate, signing_key_for
@@ -272,6 +273,18 @@ def test_rate_limited_per_ip(verify: Verify, settings: Any):
 
     assert codes == [400, 400, 429]
     assert verify(b"not a pdf", REMOTE_ADDR="10.0.0.9").status_code == 400  # another client is not affected
+
+
+def test_rate_limit_is_shared_by_every_worker(verify: Verify, settings: Any):
+    """The count lives in the database: a worker with a fresh process (no local memory of the
+    earlier requests) still refuses the client over the limit."""
+    settings.VERIFY_PER_IP_PER_MINUTE = 2
+    assert [verify(b"not a pdf").status_code for _ in range(2)] == [400, 400]
+
+    cache.clear()  # all a new worker process would not know
+
+    assert verify(b"not a pdf").status_code == 429
+    assert RateCounter.objects.get(key__startswith="verify:127.0.0.1:").count == 3
 
 
 def test_openapi_documents_the_endpoint(client: Client):

@@ -17,13 +17,8 @@ class Command(BaseCommand):
             user, _ = User.objects.get_or_create(username=spec["username"])
             user.set_password(spec["password"])
             user.save()
-            Bidder.objects.update_or_create(
-                user=user,
-                defaults={
-                    "name": spec["name"],
-                    "phone": spec["phone"],
-                    "id_number": spec.get("id_number", ""),
-                    "company": spec.get("company", ""),
-                },
-            )
+            bidder = Bidder.objects.filter(user=user).first() or Bidder(user=user)
+            bidder.name, bidder.phone, bidder.company = spec["name"], spec["phone"], spec.get("company", "")
+            bidder.set_id_number(spec.get("id_number", ""))
+            bidder.save()
             self.stdout.write(f"portal user {spec['username']} ({spec['name']})")

@@ -7,14 +7,16 @@ database came free: bench/signing_http_bench.py showed the machine 40% idle whil
 queued. Here a transaction first takes an exclusive lock on a file beside the database
 (`<name>-writers`, flock), polled at sub-millisecond steps, so the next writer starts as soon as
 the last one commits; SQLite's own lock and timeout stay underneath. In-memory databases (the
-test suite) have one process and skip it.
+test suite) have one process and skip it. The database file is created 0600 (private data).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
+import stat
 import time
 from typing import Any
 
@@ -23,11 +25,27 @@ from django.db.backends.sqlite3 import base
 _POLL_START, _POLL_MAX = 0.0002, 0.002  # seconds between tries while another writer holds the lock
 
 
+def _make_private(name: str) -> None:
+    """Create the database file 0600 (SQLite gives its -wal, -shm and -journal files the same
+    mode) and tighten files an earlier version left readable by others."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+    for path in (name, f"{name}-wal", f"{name}-shm", f"{name}-journal"):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
+                os.chmod(path, 0o600)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._writer_fd: int | None = None
         self._writer_locked = False
+
+    def get_new_connection(self, conn_params: Any) -> Any:
+        if not self.is_in_memory_db():
+            _make_private(str(self.settings_dict["NAME"]))
+        return super().get_new_connection(conn_params)
 
     def _writer_lock(self) -> int | None:
         if self._writer_fd is None and not self.is_in_memory_db():

@@ -5,7 +5,10 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from inkseal.core.sandbox import check_production_start
 
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 
@@ -18,6 +21,32 @@ def default_workers() -> int:
 
 
 THREADS = 2
+
+
+def gunicorn_argv(bind: str, workers: int, threads: int, app: str = "inkseal.wsgi:application") -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        app,
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--no-control-socket",
+        "--timeout",
+        "120",
+        "--access-logfile",
+        "-",
+        # Path only: query strings can carry one-time tickets and codes; secrets in paths
+        # (confirmation and face hand-off links) are redacted by the logger class.
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
+        "--logger-class",
+        "inkseal.core.logredact.GunicornLogger",
+    ]
 
 
 class Command(BaseCommand):
@@ -35,26 +64,11 @@ class Command(BaseCommand):
 
             call_command("runserver", options["bind"])
             return
+        try:
+            check_production_start()
+        except ImproperlyConfigured as refused:
+            raise CommandError(str(refused)) from None
         static_root = str(settings.STATIC_ROOT)
         self.stdout.write(f"Inkseal on http://{options['bind']} (static files from {static_root})")
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "inkseal.wsgi:application",
-            "--bind",
-            options["bind"],
-            "--workers",
-            str(options["workers"]),
-            "--threads",
-            str(options["threads"]),
-            "--no-control-socket",
-            "--timeout",
-            "120",
-            "--access-logfile",
-            "-",
-            # Path only: query strings can carry one-time tickets and codes.
-            "--access-logformat",
-            ACCESS_LOG_FORMAT,
-        ]
+        argv = gunicorn_argv(options["bind"], options["workers"], options["threads"])
         os.execv(sys.executable, argv)
