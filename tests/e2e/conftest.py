@@ -79,6 +79,7 @@ def step_up_in_page(page: Any, base_url: str, phone: str) -> None:
     body = next(m["body"] for m in messages if m["purpose"] == "stepup")
     page.fill("#step-up-code", re.search(r"验证码为(\d{6})", body).group(1))  # type: ignore[union-attr]
 
+
 def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 15.0) -> None:
     """page.wait_for_function without its in-page polling, which evaluates a string and so is
     refused by the pages' Content-Security-Policy (no 'unsafe-eval'): poll page.evaluate."""
