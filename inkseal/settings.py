@@ -192,6 +192,12 @@ PKI_PIN_LOCK_MINUTES = env_int("INKSEAL_PIN_LOCK_MINUTES", 30)
 PKI_CRL_HOURS = env_int("INKSEAL_CRL_HOURS", 24)
 PKI_FETCH_REVOCATION = env_bool("INKSEAL_FETCH_REVOCATION", not TESTING)
 
+# Audit log: the chain key is INKSEAL_AUDIT_KEY or var/secrets/audit_chain_key (read by
+# inkseal.audit.services, never kept here). Anchors (the time-stamped head) are also appended to
+# this file, outside the database; copy it elsewhere. `inkseal jobs run` anchors every N minutes.
+AUDIT_ANCHOR_FILE = env("INKSEAL_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.jsonl"))
+AUDIT_ANCHOR_MINUTES = env_int("INKSEAL_AUDIT_ANCHOR_MINUTES", 10)
+
 # Verification (验签): the public page and POST /api/v1/verify.
 VERIFY_MAX_BYTES = env_int("INKSEAL_VERIFY_MAX_BYTES", 50 * 1024 * 1024)
 VERIFY_PER_IP_PER_MINUTE = env_int("INKSEAL_VERIFY_PER_IP_PER_MINUTE", 30)
