@@ -23,6 +23,7 @@ PURPOSE_TEXT = {
     "login": "登录",
     "sign": "签章确认",
     "verify": "实名认证",
+    "pin_unlock": "PIN码解锁",
 }
 
 
