@@ -103,6 +103,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
+# Back office sign-in (inkseal.backoffice.security): the first lock after 5 wrong tries for an
+# account or 20 from an IP, doubling with each lock in a row; the issuer shown in TOTP apps.
+BACKOFFICE_LOGIN_LOCK_SECONDS = env_int("INKSEAL_BACKOFFICE_LOGIN_LOCK_SECONDS", 60)
+BACKOFFICE_TOTP_ISSUER = env("INKSEAL_BACKOFFICE_TOTP_ISSUER", "Inkseal")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("INKSEAL_SESSION_SECONDS", 8 * 3600)
