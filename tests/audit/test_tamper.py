@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,15 @@ from django.core.management import CommandError, call_command
 
 from inkseal.audit import chain
 from inkseal.audit.models import AuditAnchor, AuditEntry, AuditHead
-from inkseal.audit.services import Actor, anchor_head, chain_key, record, rekey_from_genesis, verify_log
+from inkseal.audit.services import (
+    Actor,
+    anchor_head,
+    anchor_if_due,
+    chain_key,
+    record,
+    rekey_from_genesis,
+    verify_log,
+)
 from tests.pki.conftest import ca_hierarchy  # noqa: F401 - shared fixture
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +176,15 @@ def test_existing_unkeyed_rows_are_rekeyed_from_genesis():
     assert verify_log().intact
     note = AuditEntry.objects.get(event="audit.chain_rekeyed")
     assert note.seq == 4 and note.data["entries"] == 3 and note.data["unkeyed_chain_intact"] is True
+
+
+def test_the_jobs_loop_anchors_a_moved_head_every_few_minutes():
+    write_entries(2)
+    first = anchor_if_due(minutes=10)
+    assert first is not None
+    assert anchor_if_due(minutes=10) is None  # the head has not moved
+    record("test.event", actor=Actor.system())
+    assert anchor_if_due(minutes=10) is None  # moved, but the last anchor is recent
+    AuditAnchor.objects.filter(pk=first.pk).update(stamped_at=first.stamped_at - timedelta(minutes=11))
+    second = anchor_if_due(minutes=10)
+    assert second is not None and second.seq == first.seq + 1
