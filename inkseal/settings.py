@@ -107,6 +107,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
+# Back office sign-in (inkseal.backoffice.security): the first lock after 5 wrong tries for an
+# account or 20 from an IP, doubling with each lock in a row; the issuer shown in TOTP apps.
+BACKOFFICE_LOGIN_LOCK_SECONDS = env_int("INKSEAL_BACKOFFICE_LOGIN_LOCK_SECONDS", 60)
+BACKOFFICE_TOTP_ISSUER = env("INKSEAL_BACKOFFICE_TOTP_ISSUER", "Inkseal")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("INKSEAL_SESSION_SECONDS", 8 * 3600)
@@ -231,6 +235,7 @@ PKI_CA_SM2 = env_bool("INKSEAL_CA_SM2", True)
 PKI_CA_RSA_ALGORITHM = env("INKSEAL_CA_RSA_ALGORITHM", "rsa-2048" if TESTING else "rsa-3072")
 PKI_RENEWAL_WINDOW_DAYS = env_int("INKSEAL_RENEWAL_WINDOW_DAYS", 30)
 PKI_PIN_LOCK_MINUTES = env_int("INKSEAL_PIN_LOCK_MINUTES", 30)
+PKI_PIN_CERTIFICATE_LOCK_HOURS = env_int("INKSEAL_PIN_CERTIFICATE_LOCK_HOURS", 24)
 PKI_CRL_HOURS = env_int("INKSEAL_CRL_HOURS", 24)
 PKI_FETCH_REVOCATION = env_bool("INKSEAL_FETCH_REVOCATION", not TESTING)
 # Certificate and time-stamp policy OIDs (inkseal/pki/oids.py has the layout under the arc). The
@@ -240,6 +245,12 @@ PKI_FETCH_REVOCATION = env_bool("INKSEAL_FETCH_REVOCATION", not TESTING)
 # SEAL_MAKER, SERVICES, TIME_STAMPING). `manage.py check --deploy` warns while it is in use.
 PKI_POLICY_ARC = env("INKSEAL_PKI_POLICY_ARC", PLACEHOLDER_ARC)
 PKI_POLICY_OIDS = {name: value for name in POLICY_NAMES if (value := env(f"INKSEAL_PKI_POLICY_{name.upper()}"))}
+
+# Audit log: the chain key is INKSEAL_AUDIT_KEY or var/secrets/audit_chain_key (read by
+# inkseal.audit.services, never kept here). Anchors (the time-stamped head) are also appended to
+# this file, outside the database; copy it elsewhere. `inkseal jobs run` anchors every N minutes.
+AUDIT_ANCHOR_FILE = env("INKSEAL_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.jsonl"))
+AUDIT_ANCHOR_MINUTES = env_int("INKSEAL_AUDIT_ANCHOR_MINUTES", 10)
 
 # Verification (验签): the public page and POST /api/v1/verify.
 VERIFY_MAX_BYTES = env_int("INKSEAL_VERIFY_MAX_BYTES", 50 * 1024 * 1024)

@@ -227,3 +227,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """Browser journeys last: Playwright's sync API keeps an event loop open for the session,
     which would break plain tests that call asyncio.run() after it."""
     items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_file(settings: Any, tmp_path: Any) -> None:
+    """Each test keeps its audit anchors (the copy outside the database) in a file of its own."""
+    settings.AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchors.jsonl")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -32,17 +33,35 @@ class AuditEntry(models.Model):
         return f"#{self.seq} {self.event}"
 
     def content(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "event": self.event,
-            "actor_kind": self.actor_kind,
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "identity": self.identity,
-            "ip": self.ip,
-            "target": self.target,
-            "data": self.data,
-        }
+        return entry_content(*(getattr(self, name) for name in CONTENT_FIELDS))
+
+
+# The fields an entry's content hash covers, in entry_content's order.
+CONTENT_FIELDS = ("at", "event", "actor_kind", "actor_id", "actor_label", "identity", "ip", "target", "data")
+
+
+def entry_content(
+    at: datetime,
+    event: str,
+    actor_kind: str,
+    actor_id: str,
+    actor_label: str,
+    identity: str,
+    ip: str,
+    target: str,
+    data: Any,
+) -> dict[str, Any]:
+    return {
+        "at": at.isoformat(),
+        "event": event,
+        "actor_kind": actor_kind,
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "identity": identity,
+        "ip": ip,
+        "target": target,
+        "data": data,
+    }
 
 
 class AuditHead(models.Model):
@@ -54,3 +73,22 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+
+class AuditAnchor(models.Model):
+    """The chain head at a moment, time-stamped by the platform's TSA (RFC 3161 token over
+    chain.anchor_statement). Also appended to settings.AUDIT_ANCHOR_FILE, outside the database:
+    `audit verify` checks the log still reaches every anchor (a shrunk or emptied log does not)."""
+
+    seq = models.PositiveBigIntegerField(_("条目数"))
+    entry_hash = models.CharField(max_length=64)
+    stamped_at = models.DateTimeField(_("时间戳时间"))
+    token = models.BinaryField(blank=True, default=b"")
+
+    class Meta:
+        ordering = ["-seq", "-id"]
+        verbose_name = _("审计日志锚点")
+        verbose_name_plural = _("审计日志锚点")
+
+    def __str__(self) -> str:
+        return f"anchor #{self.seq}"

@@ -1,17 +1,30 @@
-"""Writing and verifying the audit log. Every security event goes through `record`."""
+"""Writing, anchoring and verifying the audit log. Every security event goes through `record`.
+
+The chain is keyed (HMAC-SHA256, chain.py) with a key kept outside the database: INKSEAL_AUDIT_KEY,
+or var/secrets/audit_chain_key (created 0600 on first use). Losing that key leaves the log
+unverifiable; keep it with the keystore's KEK in backups, never with the database dump.
+"""
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
 import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from inkseal.audit import chain
-from inkseal.audit.models import AuditEntry, AuditHead
+from inkseal.audit import anchors, chain
+from inkseal.audit.models import CONTENT_FIELDS, AuditAnchor, AuditEntry, AuditHead, entry_content
+from inkseal.conf import env, secret_file
 
 
 @dataclass(frozen=True)
@@ -60,7 +73,7 @@ def record(
             prev_hash=head.entry_hash,
         )
         entry.content_hash = chain.content_hash(entry.content())
-        entry.entry_hash = chain.entry_hash(entry.prev_hash, entry.seq, entry.content_hash)
+        entry.entry_hash = chain.entry_hash(chain_key(), entry.prev_hash, entry.seq, entry.content_hash)
         entry.save()
         head.seq = entry.seq
         head.entry_hash = entry.entry_hash
@@ -68,19 +81,209 @@ def record(
     return entry
 
 
+@functools.cache
+def chain_key() -> bytes:
+    """The chain's HMAC key, from outside the database (read once per process)."""
+    master = env("INKSEAL_AUDIT_KEY") or secret_file("audit_chain_key", 32)
+    return hashlib.sha256(b"inkseal-audit-chain:" + master.encode()).digest()
+
+
 def _chained() -> Iterator[chain.ChainedEntry]:
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
-        yield chain.ChainedEntry(entry.seq, entry.content(), entry.content_hash, entry.prev_hash, entry.entry_hash)
+    # values_list: no model instances, so verifying a long log stays quick
+    rows = AuditEntry.objects.order_by("seq").values_list(
+        "seq", *CONTENT_FIELDS, "content_hash", "prev_hash", "entry_hash"
+    )
+    for seq, *content, digest, prev_hash, entry_hash in rows.iterator(chunk_size=5000):
+        yield chain.ChainedEntry(seq, entry_content(*content), digest, prev_hash, entry_hash)
 
 
 def verify_log() -> chain.ChainReport:
-    report = chain.verify(_chained())
+    """Check the chain under the key, that it reaches every anchor (in the database and in the
+    anchor file), and that the head row matches the last entry."""
+    try:
+        known = _anchors()
+    except AnchorUnusable as exc:
+        return chain.ChainReport(0, 0, str(exc))
+    report = chain.verify(_chained(), chain_key(), known)
     if not report.intact:
         return report
     head = AuditHead.objects.filter(id=1).first()
-    last = AuditEntry.objects.order_by("-seq").first()
     head_seq = head.seq if head else 0
-    last_seq = last.seq if last else 0
-    if head_seq != last_seq or (last and head and head.entry_hash != last.entry_hash):
-        return chain.ChainReport(report.checked, last_seq + 1, f"chain head says {head_seq} entries, found {last_seq}")
+    last = AuditEntry.objects.order_by("-seq").values_list("entry_hash", flat=True).first()
+    if head_seq != report.checked or (head is not None and last is not None and head.entry_hash != last):
+        return chain.ChainReport(
+            report.checked,
+            report.checked + 1,
+            f"chain head says {head_seq} entries, found {report.checked}",
+            report.anchor,
+        )
     return report
+
+
+# --- anchors --------------------------------------------------------------------------------------
+
+
+class AnchorUnusable(Exception):
+    """An anchor whose time stamp does not verify, or an unreadable anchor file."""
+
+
+def anchor_file() -> Path:
+    return Path(settings.AUDIT_ANCHOR_FILE)
+
+
+def anchor_head() -> AuditAnchor:
+    """Time-stamp the current head with the platform's TSA, store it and append it to the anchor
+    file. Without a TSA (no CA hierarchy yet) the head is anchored unstamped."""
+    from inkseal.pki.responders import time_stamp_authority
+
+    with transaction.atomic():
+        head = AuditHead.objects.filter(id=1).first()
+        seq, head_hash = (head.seq, head.entry_hash) if head else (0, chain.GENESIS)
+    statement = chain.anchor_statement(seq, head_hash)
+    tsa = time_stamp_authority()
+    token, stamped_at = b"", timezone.now()
+    if tsa is not None:
+        request, nonce = anchors.time_stamp_request(statement)
+        token = anchors.token_from_response(tsa.respond(request), nonce)
+        stamped_at = anchors.check_token(token, statement).stamped_at
+    anchor = AuditAnchor.objects.create(seq=seq, entry_hash=head_hash, stamped_at=stamped_at, token=token)
+    _append_to_file(anchor)
+    return anchor
+
+
+def anchor_line(anchor: AuditAnchor) -> str:
+    return json.dumps(
+        {
+            "seq": anchor.seq,
+            "entry_hash": anchor.entry_hash,
+            "stamped_at": anchor.stamped_at.isoformat(),
+            "token": base64.b64encode(bytes(anchor.token)).decode(),
+        },
+        sort_keys=True,
+    )
+
+
+def _append_to_file(anchor: AuditAnchor) -> None:
+    path = anchor_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a") as handle:
+        handle.write(anchor_line(anchor) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def anchor_if_due(minutes: int | None = None) -> AuditAnchor | None:
+    """Anchor the head when it moved since the last anchor and that is `minutes` old (the jobs loop)."""
+    minutes = settings.AUDIT_ANCHOR_MINUTES if minutes is None else minutes
+    last = AuditAnchor.objects.order_by("-seq", "-id").first()
+    head = AuditHead.objects.filter(id=1).first()
+    if head is None or (last is not None and last.seq == head.seq):
+        return None
+    if last is not None and (timezone.now() - last.stamped_at).total_seconds() < minutes * 60:
+        return None
+    return anchor_head()
+
+
+def _anchors() -> list[chain.Anchor]:
+    """Every anchor from the database and the file; the latest of each has its time stamp checked."""
+    from_db = [
+        (row.seq, row.entry_hash, row.stamped_at.isoformat(), bytes(row.token), "database")
+        for row in AuditAnchor.objects.order_by("seq")
+    ]
+    from_file = _file_anchors()
+    for source in (from_db, from_file):
+        if source:
+            _check_stamp(*max(source, key=lambda a: a[0]))
+    return [chain.Anchor(seq, digest, at, where) for seq, digest, at, _, where in from_db + from_file]
+
+
+def _file_anchors() -> list[tuple[int, str, str, bytes, str]]:
+    path = anchor_file()
+    if not path.exists():
+        return []
+    found = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            found.append(
+                (
+                    int(item["seq"]),
+                    str(item["entry_hash"]),
+                    str(item["stamped_at"]),
+                    base64.b64decode(item["token"]),
+                    f"{path.name} line {number}",
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AnchorUnusable(f"anchor file {path} line {number} is unreadable") from exc
+    return found
+
+
+def _check_stamp(seq: int, digest: str, at: str, token: bytes, where: str) -> None:
+    if not token:
+        return  # anchored before the CA hierarchy existed
+    from inkseal.pki.models import CertificateAuthority
+
+    try:
+        stamped = anchors.check_token(token, chain.anchor_statement(seq, digest))
+    except anchors.AnchorTokenInvalid as exc:
+        raise AnchorUnusable(f"anchor #{seq} ({where}): {exc}") from exc
+    tsa = CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA, fingerprint=stamped.tsa_fingerprint)
+    if not tsa.exists():
+        raise AnchorUnusable(f"anchor #{seq} ({where}): time-stamped by a certificate that is not our TSA")
+
+
+# --- migration from the unkeyed chain --------------------------------------------------------------
+
+
+def rekey_from_genesis(entry_model: Any, head_model: Any) -> None:
+    """Recompute every link under the key, from the first entry, then append `audit.chain_rekeyed`
+    saying how many entries were re-keyed and whether the old unkeyed chain was intact (what the
+    re-keyed entries were worth before: the key vouches for them only from this moment).
+    Takes the models as arguments so that a data migration can pass its historical ones."""
+    key = chain_key()
+    rows = list(entry_model.objects.order_by("seq"))
+    if not rows:
+        return  # a new installation: nothing was ever chained without the key
+    old = _unkeyed_report(rows)
+    prev = chain.GENESIS
+    for row in rows:
+        row.content_hash = chain.content_hash(entry_content(*(getattr(row, f) for f in CONTENT_FIELDS)))
+        row.prev_hash = prev
+        row.entry_hash = chain.entry_hash(key, prev, row.seq, row.content_hash)
+        prev = row.entry_hash
+    entry_model.objects.bulk_update(rows, ["content_hash", "prev_hash", "entry_hash"], batch_size=1000)
+    seq = rows[-1].seq + 1
+    note = entry_model(
+        seq=seq,
+        at=datetime.now(UTC),
+        event="audit.chain_rekeyed",
+        actor_kind="system",
+        actor_label="system",
+        data={"entries": len(rows), "unkeyed_chain_intact": old is None, "unkeyed_chain_broken_at": old},
+        prev_hash=prev,
+    )
+    note.content_hash = chain.content_hash(entry_content(*(getattr(note, f) for f in CONTENT_FIELDS)))
+    note.entry_hash = chain.entry_hash(key, prev, seq, note.content_hash)
+    note.save()
+    head_model.objects.update_or_create(id=1, defaults={"seq": seq, "entry_hash": note.entry_hash})
+
+
+def _unkeyed_report(rows: list[Any]) -> int | None:
+    """Where the old unkeyed chain broke (its first bad seq), or None when it was intact."""
+    prev = chain.GENESIS
+    for expected, row in enumerate(rows, start=1):
+        content = entry_content(*(getattr(row, f) for f in CONTENT_FIELDS))
+        digest = hashlib.sha256(f"{prev}:{row.seq}:{row.content_hash}".encode()).hexdigest()
+        if (
+            row.seq != expected
+            or chain.content_hash(content) != row.content_hash
+            or row.prev_hash != prev
+            or digest != row.entry_hash
+        ):
+            return int(row.seq)
+        prev = row.entry_hash
+    return None

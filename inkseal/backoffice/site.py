@@ -9,20 +9,29 @@ from django.contrib import admin
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.audit.services import Actor, record
+from inkseal.backoffice.forms import OperatorAuthenticationForm
+from inkseal.backoffice.security import operator_actor
 from inkseal.core.http import client_ip
 
-
-def operator_actor(user: Any) -> Actor:
-    return Actor("operator", str(user.pk), user.get_username())
+__all__ = ["AuditedModelAdmin", "backoffice", "operator_actor"]
 
 
 class BackofficeSite(admin.AdminSite):
     site_header = _("Inkseal 管理后台")
     site_title = _("Inkseal 管理后台")
     index_title = _("系统管理")
+    login_form = OperatorAuthenticationForm
+    login_template = "backoffice/login.html"
+    index_template = "backoffice/index.html"  # with the link to the operator's TOTP enrolment
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        from inkseal.backoffice.views import totp_enrolment
+
+        return [path("totp/", self.admin_view(totp_enrolment), name="totp"), *super().get_urls()]
 
 
 backoffice = BackofficeSite(name="backoffice")
@@ -73,4 +82,5 @@ def _operator_login_failed(
         "operator.login_failed",
         actor=Actor("anonymous", "", str(credentials.get("username", ""))[:64]),
         ip=client_ip(request) if request else "",
+        data={"reason": "password"},
     )

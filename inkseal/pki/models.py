@@ -250,3 +250,33 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class PinLockout(models.Model):
+    """Wrong-PIN count and lock of a cloud certificate in one scope: a sign task (or a portal form),
+    or a trading platform (or the portal). See pki.pins: scoped so that one platform's confirm
+    links cannot lock the holder out everywhere; the certificate itself locks only when several
+    platforms locked (Certificate.pin_locked_until)."""
+
+    class Scope(models.TextChoices):
+        TASK = "task", _("签章任务")
+        PLATFORM = "platform", _("交易平台")
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="pin_lockouts")
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    key = models.CharField(max_length=64)  # the task's public id, or the platform's id ("portal")
+    label = models.CharField(_("范围"), max_length=128, blank=True)  # what the holder is shown
+    failures = models.PositiveSmallIntegerField(default=0)
+    locks = models.PositiveSmallIntegerField(default=0)  # locks in a row, for the growing lock time
+    locked_until = models.DateTimeField(_("PIN 锁定至"), null=True, blank=True)
+    last_locked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PIN 锁定")
+        verbose_name_plural = _("PIN 锁定")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "scope", "key"], name="pin_lockout_per_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.scope}:{self.key}"

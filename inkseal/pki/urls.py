@@ -20,5 +20,6 @@ urlpatterns = [
     path("certificates/<int:pk>/revoke", views.certificate_revoke, name="revoke"),
     path("certificates/<int:pk>/renew", views.certificate_renew, name="renew"),
     path("certificates/<int:pk>/pin", views.certificate_pin, name="pin"),
+    path("certificates/<int:pk>/pin/unlock", views.certificate_pin_unlock, name="pin_unlock"),
     path("certificates/<int:pk>/download/<slug:encoding>", views.certificate_download, name="download"),
 ]

@@ -27,7 +27,7 @@ from inkseal.core.http import client_ip
 from inkseal.pki import sections
 from inkseal.pki.forms import ChangePinForm, ExternalCertificateForm, RevokeConfirmForm, RevokeReasonForm, SetPinForm
 from inkseal.pki.models import Certificate
-from inkseal.pki.pins import change_pin, set_pin
+from inkseal.pki.pins import active_locks, change_pin, do_unlock_pin, send_unlock_code, set_pin
 from inkseal.pki.services import (
     certificate_for,
     certificate_pem,
@@ -169,6 +169,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "row": row,
             "pair_rows": pair_rows,
             "can_manage": identity.is_admin,
+            "pin_locks": active_locks(certificate, now) if certificate.has_pin else [],
             "bound_seals": sections.bound_seals(certificate) if signing else [],
             "seal_actions": sections.seal_binding_actions(certificate) if signing and identity.is_admin else None,
             "authorisations": sections.authorisations(certificate) if signing else [],
@@ -259,6 +260,29 @@ def certificate_pin(request: HttpRequest, pk: int) -> HttpResponse:
         {"nav": "certificates", "certificate": certificate, "form": form, "error": error, **step_up_context(request)},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@portal_login_required
+@require_POST
+def certificate_pin_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """解锁云证书PIN码: an SMS code to the managing person's verified phone clears every lock."""
+    identity = _identity(request)
+    certificate = certificate_for(identity, pk)
+    check_can_manage(identity, certificate)
+    person = request.person  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"nav": "certificates", "certificate": certificate, "error": "", "masked_phone": ""}
+    if request.POST.get("step") == "code":
+        try:
+            do_unlock_pin(
+                certificate, person, request.POST.get("code", "")[:16], actor=_actor(request), ctx=_ctx(request)
+            )
+        except DomainError as exc:
+            context["error"] = str(exc.message)
+            return render(request, "pki/certificate_pin_unlock.html", context, status=400)
+        messages.success(request, _("云证书 PIN 码已解锁。"))
+        return _detail(certificate)
+    context["masked_phone"] = send_unlock_code(certificate, person, ip=client_ip(request))
+    return render(request, "pki/certificate_pin_unlock.html", context)
 
 
 @portal_login_required

@@ -40,7 +40,7 @@ from inkseal.pki.algorithms import SM2, get_algorithm
 from inkseal.pki.authorities import tsa_family_for
 from inkseal.pki.longterm import long_term_data
 from inkseal.pki.models import Certificate
-from inkseal.pki.pins import verify_pin
+from inkseal.pki.pins import PinScope, verify_pin
 from inkseal.pki.services import certificate_for_signing, check_can_sign, lock_for_signing, signing_key
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import active_authorization, authorization_by_serial
@@ -588,11 +588,18 @@ def confirm_intent(task: SignTask, method: str, secret: str, *, ip: str, token: 
         from inkseal.accounts.services import RequestContext
 
         actor = Actor("person", task.confirmer_phone, task.confirmer_name)
-        verify_pin(task.certificate, secret, actor=actor, ctx=RequestContext(ip=ip))
+        verify_pin(task.certificate, secret, actor=actor, scope=pin_scope(task), ctx=RequestContext(ip=ip))
         with transaction.atomic():
             _claim(task, IntentMethod.PIN, ip, token)
     else:
         raise SpecInvalid(_("method 须为 sms 或 pin。"))
+
+
+def pin_scope(task: SignTask) -> PinScope:
+    """Wrong PINs count and lock per task and per platform (self-service: the portal)."""
+    if task.platform is None:
+        return PinScope.portal(task.public_id)
+    return PinScope(task=str(task.public_id), platform=str(task.platform_id), label=task.platform.name)
 
 
 def _claim(task: SignTask, intent: IntentMethod, ip: str, token: str) -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from inkseal.audit import chain
 from inkseal.audit.models import AuditEntry
-from inkseal.audit.services import Actor, record, verify_log
+from inkseal.audit.services import Actor, chain_key, record, verify_log
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_inserted_entry_is_found():
     forged.pk, forged.seq = None, 3
     forged.data = {"forged": True}
     forged.content_hash = chain.content_hash(forged.content())
-    forged.entry_hash = chain.entry_hash(forged.prev_hash, 3, forged.content_hash)
+    forged.entry_hash = chain.entry_hash(chain_key(), forged.prev_hash, 3, forged.content_hash)
     forged.save()
     report = verify_log()
     assert not report.intact and report.broken_at == 4

@@ -68,7 +68,9 @@ def test_changing_needs_the_old_pin(certificate):
         verify_pin(certificate, "135790", actor=ACTOR)
 
 
-def test_five_wrong_pins_lock_signing_for_the_configured_time(certificate, settings):
+def test_five_wrong_pins_lock_pin_entry_there_for_the_configured_time(certificate, settings):
+    """Five wrong PINs lock PIN entry where they were typed (here the portal), not signing:
+    locking the certificate itself needs locks on several platforms (tests/pki/test_pin_lockout.py)."""
     settings.PKI_PIN_LOCK_MINUTES = 15
     set_pin(certificate, "135790", actor=ACTOR)
     now = timezone.now()
@@ -76,25 +78,23 @@ def test_five_wrong_pins_lock_signing_for_the_configured_time(certificate, setti
         with pytest.raises(PinIncorrect) as refused:
             verify_pin(certificate, "999990", actor=ACTOR, now=now)
         assert refused.value.details["remaining"] == PIN_MAX_FAILURES - attempt
-    with pytest.raises(PinLocked):
+    with pytest.raises(PinLocked) as locked:
         verify_pin(certificate, "999990", actor=ACTOR, now=now)
-    locked = fresh(certificate)
-    assert locked.pin_locked_until == now + timedelta(minutes=15)
+    assert locked.value.details == {"scope": "task", "until": (now + timedelta(minutes=15)).isoformat()}
     lock_entry = AuditEntry.objects.get(event="certificate.pin_locked")
-    assert lock_entry.target == f"certificate:{certificate.pk}"
+    assert lock_entry.target == f"certificate:{certificate.pk}" and lock_entry.data["scope"] == "task"
     assert AuditEntry.objects.filter(event="certificate.pin_failed").count() == PIN_MAX_FAILURES - 1
 
     with pytest.raises(PinLocked):  # even the right PIN, while locked
         verify_pin(certificate, "135790", actor=ACTOR, now=now + timedelta(minutes=14))
-    with pytest.raises(PinLocked):
-        signing_key_for(certificate, at=now + timedelta(minutes=14))
-    with pytest.raises(PinLocked):
-        change_pin(certificate, "135790", "246801", actor=ACTOR, now=now + timedelta(minutes=14))
+    assert fresh(certificate).pin_locked_until is None
+    assert signing_key_for(certificate, at=now + timedelta(minutes=14)).signer  # SMS-confirmed signing goes on
 
     after = now + timedelta(minutes=15, seconds=1)
     verify_pin(certificate, "135790", actor=ACTOR, now=after)
-    assert fresh(certificate).pin_locked_until is None
-    assert signing_key_for(certificate, at=after).signer
+    with pytest.raises(PinIncorrect) as refused:  # the count starts again
+        verify_pin(certificate, "999990", actor=ACTOR, now=after)
+    assert refused.value.details["remaining"] == PIN_MAX_FAILURES - 1
 
 
 def test_a_right_pin_resets_the_count(certificate):

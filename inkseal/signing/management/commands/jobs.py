@@ -1,4 +1,4 @@
-"""`inkseal jobs run [--once]`: deliver due callbacks (and purge expired files) in a loop.
+"""`inkseal jobs run [--once]`: deliver due callbacks (purge expired files, anchor the audit head) in a loop.
 `inkseal jobs purge`: delete signed documents older than INKSEAL_SIGNED_RETENTION_DAYS and
 self-service uploads never signed older than INKSEAL_SIGN_DRAFT_RETENTION_HOURS, now."""
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from inkseal.audit.services import anchor_if_due
 from inkseal.signing.selfservice import purge_abandoned_drafts
 from inkseal.signing.services import purge_signed_documents
 from inkseal.signing.tasks import run_due_jobs
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             delivered = run_due_jobs()
             if delivered:
                 self.stdout.write(f"attempted {delivered} callbacks")
+            anchor_if_due()  # the audit head, time-stamped every INKSEAL_AUDIT_ANCHOR_MINUTES
             if time.monotonic() - last_purge > 3600:
                 purge_signed_documents()
                 purge_abandoned_drafts()
