@@ -31,7 +31,7 @@ from inkseal.platforms.models import TradingPlatform
 from inkseal.platforms.services import do_authorize_certificate, do_create_api_client
 from tests.conftest import login_client
 from tests.signing.api_support import *  # noqa: F403
-from tests.signing.api_support import ACTOR, CONFIRMER_PHONE, Signing, confirm_token, sms_code
+from tests.signing.api_support import ACTOR, CONFIRMER_PHONE, Signing, confirm_token, prove_grantee_phone, sms_code
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def second_platform(signing: Signing, name: str = "另一交易平台", code: st
     platform = TradingPlatform.objects.create(name=name, code=code, callback_url="http://other.test/cb")
     client, secret = do_create_api_client(platform, actor=ACTOR, callback_key="k2")
     now = timezone.now()
-    do_authorize_certificate(
+    authorization = do_authorize_certificate(
         signing.certificate,
         platform,
         grantee_name="王五",
@@ -52,6 +52,7 @@ def second_platform(signing: Signing, name: str = "另一交易平台", code: st
         valid_until=now + timedelta(days=30),
         actor=ACTOR,
     )
+    prove_grantee_phone(authorization)
     return client.client_id, secret
 
 
