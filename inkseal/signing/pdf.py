@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import io
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,13 +44,22 @@ from pyhanko_certvalidator.path import ValidationPath
 
 from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
 from inkseal.signing.appearance import DocumentImages, date_label, format_seal_date
-from inkseal.signing.document import DEFAULT_MAX_PAGES, Document, Source, open_document, open_writer, working_copy
-from inkseal.signing.errors import PdfLocked, PlacementError
+from inkseal.signing.document import (
+    DEFAULT_MAX_PAGES,
+    UNREADABLE,
+    Document,
+    Source,
+    open_document,
+    open_writer,
+    working_copy,
+)
+from inkseal.signing.errors import PdfLocked, PdfMalformed, PlacementError
 from inkseal.signing.fields import apply_appearance, create_signature_fields, find_field, unique_field_names
 from inkseal.signing.placement import Placement, PlacementPlan, Planner
 from inkseal.signing.revinfo import collect_validation_paths
 from inkseal.signing.signer import SealSigner
 
+logger = logging.getLogger(__name__)
 CHINA = ZoneInfo("Asia/Shanghai")
 MD = "sha256"
 
@@ -165,11 +175,16 @@ async def seal_into(source: Source, request: SealRequest, output: BinaryIO | Non
     work = working_copy(source, output, request.max_bytes)
     document = open_document(work, password=request.password, max_pages=request.max_pages, repair=request.repair)
     session = _Session(request, document, stamper)
-    await session.seal_all()
-    if level.needs_revocation_info:
-        assert request.validation_context is not None
-        archive = level is PadesLevel.B_LTA
-        await add_long_term_data(work, document.password, paths, request.validation_context, stamper, archive)
+    try:
+        await session.seal_all()
+        if level.needs_revocation_info:
+            assert request.validation_context is not None
+            archive = level is PadesLevel.B_LTA
+            await add_long_term_data(work, document.password, paths, request.validation_context, stamper, archive)
+    except UNREADABLE as exc:
+        # pyHanko rewrites the objects it touches (page, AcroForm): damage there shows only now
+        logger.warning("sealing failed on a damaged PDF: %r", exc)
+        raise PdfMalformed(f"the PDF structure is damaged: {exc!r}"[:300]) from exc
     return work
 
 
@@ -213,7 +228,7 @@ class _Session:
     def _plan(self, writer: IncrementalPdfFileWriter, placements: Sequence[Placement]) -> list[PlacementPlan]:
         date = date_label(format_seal_date(self.moment)) if any(p.show_date for p in placements) else None
         with _text_document(self.document) as open_text:
-            return Planner(writer, open_text, date).plan(placements)
+            return Planner(writer, open_text, date, self.document.pages).plan(placements)
 
     async def _sign_field(
         self,

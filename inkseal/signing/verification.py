@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from inkseal.core.errors import DomainError, RateLimited
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
+from inkseal.signing import budget
 from inkseal.signing.errors import PdfEncrypted, PdfError, PdfMalformed, PdfTooLarge
 from inkseal.signing.verify import SignatureReport, VerificationReport, verify_pdf
 
@@ -44,6 +45,7 @@ _PDF_MESSAGES = {
     "pdf_not_pdf": gettext_lazy("该文件不是 PDF 文件。"),
     "pdf_truncated": gettext_lazy("PDF 文件不完整（可能上传中断或已截断）。"),
     "pdf_malformed": gettext_lazy("PDF 文件已损坏，无法读取。"),
+    "pdf_too_complex": gettext_lazy("PDF 文件结构过于复杂，超出了处理限额（CPU 时间、内存或处理时间）。"),
     "pdf_invalid": gettext_lazy("无法验证该 PDF 文件。"),
 }
 CHANGE_LABELS = {
@@ -222,7 +224,7 @@ def verify_document(document: bytes | IO[bytes], *, password: str | None = None)
 
 def _verify(data: bytes, store: TrustStore, password: str | None) -> VerificationReport:
     try:
-        return verify_pdf(data, trust_roots=store.roots, other_certs=store.intermediates, password=password)
+        return budget.run(verify_pdf, data, trust_roots=store.roots, other_certs=store.intermediates, password=password)
     except PdfEncrypted:
         if password is None:
             raise PdfEncrypted(_("该 PDF 已加密，请输入打开密码后再验签。"))

@@ -34,7 +34,11 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel, TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
-from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
+from inkseal.signing import (
+    fastparse,  # noqa: F401  (pyHanko reads hex strings a block at a time)
+    guards,  # noqa: F401  (xref streams checked before allocation)
+)
+from inkseal.signing.document import UNREADABLE
 from inkseal.signing.errors import PdfEncrypted, PdfMalformed, PdfNotPdf
 from inkseal.signing.extract import seal_png
 from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, adopt_gm_content
@@ -388,8 +392,8 @@ def _open_reader(pdf: bytes | BinaryIO, password: str | None) -> PdfFileReader:
     stream.seek(0)
     try:
         reader = PdfFileReader(stream, strict=False)
-    except (PyHankoPdfError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise PdfMalformed(f"the PDF cannot be read: {exc}") from exc
+    except UNREADABLE as exc:
+        raise PdfMalformed(f"the PDF cannot be read: {exc!r}"[:300]) from exc
     if reader.encrypted and reader.decrypt(password or "").status is AuthStatus.FAILED:
         raise PdfEncrypted("the PDF is encrypted: a password is needed" if password is None else "wrong password")
     return reader

@@ -47,7 +47,9 @@ PDF_CODES = {
 }
 CODES = PDF_CODES | {"placement_off_page", "placement_page_out_of_range", "placement_keyword_not_found"}
 
-# refused when a sign task is created, with one of these codes
+# refused when a sign task is created, with one of these codes (the xref stream cases are not
+# here: qpdf rebuilds their cross-reference data, under the same kind of budget, and the
+# rebuilt file is harmless; /api/v1/verify never repairs and refuses them)
 MUST_REFUSE = {
     "self_parent": {"pdf_malformed", "pdf_too_complex"},
     "parent_cycle": {"pdf_malformed", "pdf_too_complex"},
@@ -55,7 +57,6 @@ MUST_REFUSE = {
     "deep_page_tree": {"pdf_malformed", "pdf_too_complex"},
     "deep_nesting": {"pdf_malformed", "pdf_too_complex"},
     "count_lie": {"pdf_too_many_pages"},
-    "xref_index_bomb": {"pdf_malformed", "pdf_too_complex"},
     "truncated": {"pdf_truncated"},
     "garbage_after_header": {"pdf_malformed"},
     "broken_xref": {"pdf_malformed"},
@@ -98,6 +99,11 @@ def _refusal(response: Any, what: str, codes: set[str] = CODES) -> str:
     code = response.json()["error"]
     assert code in codes, f"{what}: {code}"
     return str(code)
+
+
+def _page_refusal(response: Any, what: str) -> None:
+    """A page's refusal: the error page with a 4xx status."""
+    assert 400 <= response.status_code < 500, f"{what}: {response.status_code}"
 
 
 def _no_server_error(response: Any, what: str) -> None:
@@ -151,7 +157,7 @@ def test_confirm_page_previews_refuse_hostile_pdfs(signing: Signing) -> None:
         with bounded(name):
             response = signing.client.get(f"/sign/confirm/{token}/documents/1/pages/1.png")
         if response.status_code != 200:
-            _refusal(response, name)
+            _page_refusal(response, name)
 
 
 def test_confirmation_of_hostile_pdfs_fails_the_task(signing: Signing) -> None:
@@ -202,13 +208,26 @@ def test_verify_page_refuses_hostile_pdfs(client: Client) -> None:
         assert response.status_code < 500, f"{name}: {response.status_code}"
 
 
+UNREADABLE_FOR_VERIFY = {
+    "xref_index_bomb",
+    "xref_index_decreasing",
+    "xref_bad_flate",
+    "xref_bad_predictor",
+    "truncated",
+    "garbage_after_header",
+    "broken_xref",
+}
+
+
 def test_cli_exits_two_on_hostile_pdfs(tmp_path: Path) -> None:
-    for name in MUST_REFUSE.keys() - {"count_lie"}:
+    """Unreadable: exit 2; readable but unsigned (a page-tree loop verification never climbs): 1."""
+    for name, build in ALL.items():
         path = tmp_path / f"{name}.pdf"
-        path.write_bytes(hostile.HOSTILE[name]())
-        with bounded(name), pytest.raises(CommandError) as raised:
+        path.write_bytes(build())
+        with bounded(name), pytest.raises((CommandError, SystemExit)) as raised:
             call_command("verify", str(path))
-        assert raised.value.returncode == 2, name
+        status = raised.value.returncode if isinstance(raised.value, CommandError) else raised.value.code
+        assert status == (2 if name in UNREADABLE_FOR_VERIFY else 1), f"{name}: exit {status}"
 
 
 def _self_service(signing: Signing) -> Client:
@@ -224,12 +243,14 @@ def _upload(client: Client, signing: Signing, pdf: bytes) -> Any:
 def test_self_service_upload_refuses_hostile_pdfs(signing: Signing) -> None:
     client = _self_service(signing)
     for name, build in ALL.items():
+        drafts = len(client.session.get("self_sign_drafts") or {})
         with bounded(name):
             response = _upload(client, signing, build())
         assert response.status_code != 500, name
         if name in MUST_REFUSE:
             assert response.status_code == 400, f"{name}: {response.status_code}"
-            assert not client.session.get("self_sign_drafts"), name
+        if response.status_code != 302:
+            assert len(client.session.get("self_sign_drafts") or {}) == drafts, name
 
 
 def test_self_service_previews_and_placement_refuse_hostile_pdfs(signing: Signing) -> None:
@@ -242,7 +263,7 @@ def test_self_service_previews_and_placement_refuse_hostile_pdfs(signing: Signin
         with bounded(f"{name} preview"):
             image = client.get(f"{url}pages/1.png")
         if image.status_code != 200:
-            _refusal(image, name)
+            _page_refusal(image, name)
         placements = json.dumps([{"seal_type": "official", "page": 1, "x": 300, "y": 300}])
         with bounded(f"{name} placement"):
             placed = client.post(url, {"placements": placements})
