@@ -24,6 +24,7 @@ signing core (it is sent by reference) taking and returning plain, picklable dat
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
 import multiprocessing
@@ -31,7 +32,9 @@ import os
 import resource
 import signal
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
@@ -72,6 +75,66 @@ def run(function: Callable[..., T], *args: Any, budget: Budget | None = None, **
     return _pool().run(function, args, kwargs, budget or settings_budget())
 
 
+def warm() -> None:
+    """Start this process's parser processes in the background (a web worker at start-up), so
+    the first upload does not wait for the parsers' imports (seconds on a busy machine)."""
+    threading.Thread(target=_pool().warm, daemon=True, name="inkseal-pdf-parser-warm").start()
+
+
+def ready() -> bool:
+    """A parser process's answer to warm(): it has imported the parsers."""
+    return True
+
+
+# --- in the web process: a watchdog for what must run there ----------------------------------------
+
+
+class _Overrun(Exception):
+    """Raised into a guarded thread by its watchdog (a class: what the C API delivers)."""
+
+
+@contextmanager
+def guarded(budget: Budget, wall_factor: float = 2.0) -> Iterator[None]:
+    """Run the block (signing a document that passed inspection) under the budget's CPU time and
+    `wall_factor` times its wall clock: a watchdog thread looks at the calling thread's CPU clock
+    four times a second and, past either limit, raises PdfTooComplex in it. The exception lands
+    at the thread's next Python instruction, so pyHanko's loops stop; a single C call runs to its
+    end (what runs here was inspected in a parser process first). Memory is not bounded here:
+    declared sizes and decoding limits are (inkseal.signing.guards, pyHanko's decode limits)."""
+    target = threading.get_ident()
+    clock = time.pthread_getcpuclockid(target)
+    started_cpu, started = time.clock_gettime(clock), time.monotonic()
+    state = {"done": False, "fired": ""}
+    lock = threading.Lock()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.25)
+            with lock:
+                if state["done"]:
+                    return
+                cpu = time.clock_gettime(clock) - started_cpu
+                wall = time.monotonic() - started
+                over_wall = wall > budget.wall_seconds * wall_factor
+                fired = "cpu" if cpu > budget.cpu_seconds else "time" if over_wall else ""
+                if fired:
+                    state["fired"] = fired
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(_Overrun))
+                    return
+
+    watchdog = threading.Thread(target=watch, daemon=True, name="inkseal-pdf-watchdog")
+    watchdog.start()
+    try:
+        yield
+    except _Overrun:
+        raise _exceeded(str(state["fired"]), budget) from None
+    finally:
+        with lock:
+            state["done"] = True
+            if state["fired"]:  # delivered already, or still pending: never let it out of here
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
+
+
 # --- the parser process -------------------------------------------------------------------------
 
 
@@ -100,6 +163,8 @@ def _serve(connection: Connection) -> None:
             connection.send(reply)
         except MemoryError:
             connection.send(("exceeded", "memory"))
+        except Exception as exc:  # a result that does not pickle: a bug, but still an answer
+            connection.send(("error", PdfMalformed(f"the answer cannot be sent: {exc!r}", detail=type(exc).__name__)))
         if reply[0] == "exceeded":
             return  # a process that ran out of memory is not trusted with the next job
 
@@ -178,6 +243,18 @@ class _Pool:
         finally:
             parser.jobs += 1
             self._checkin(parser, healthy)
+
+    def warm(self) -> None:
+        parsers = [self._checkout() for _ in range(self._keep)]
+        for parser in parsers:
+            healthy = False
+            try:
+                parser.connection.send((ready, (), {}, Budget(60, 120, 1024)))
+                healthy = parser.connection.poll(120) and parser.connection.recv() == ("ok", True)
+            except (EOFError, OSError):
+                pass
+            finally:
+                self._checkin(parser, bool(healthy))
 
     def _checkout(self) -> _Parser:
         with self._lock:

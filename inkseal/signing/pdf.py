@@ -24,7 +24,7 @@ import enum
 import io
 import logging
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, BinaryIO
@@ -44,6 +44,7 @@ from pyhanko_certvalidator.path import ValidationPath
 
 from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
 from inkseal.signing.appearance import DocumentImages, date_label, format_seal_date
+from inkseal.signing.budget import Budget, guarded
 from inkseal.signing.document import (
     DEFAULT_MAX_PAGES,
     UNREADABLE,
@@ -102,6 +103,7 @@ class SealRequest:
     max_pages: int = DEFAULT_MAX_PAGES
     max_bytes: int | None = None
     repair: bool = True
+    budget: Budget | None = None  # CPU and wall clock of opening and sealing (inkseal.signing.budget.guarded)
 
     def __post_init__(self) -> None:
         level = PadesLevel(self.pades_level)
@@ -133,6 +135,7 @@ def sign_pdf(
     max_pages: int = DEFAULT_MAX_PAGES,
     max_bytes: int | None = None,
     repair: bool = True,
+    budget: Budget | None = None,
 ) -> bytes | BinaryIO:
     """Apply every placement as its own PAdES signature; return the signed PDF.
 
@@ -156,6 +159,7 @@ def sign_pdf(
         max_pages=max_pages,
         max_bytes=max_bytes,
         repair=repair,
+        budget=budget,
     )
     # the event loop only ever sees the stream: asyncio.run's SIGINT bookkeeping formats the
     # task's repr (result included), which for a bytes result would copy the whole document
@@ -173,14 +177,17 @@ async def seal_into(source: Source, request: SealRequest, output: BinaryIO | Non
     stamper = request.timestamper if level.needs_timestamper else None
     paths = await collect_validation_paths(request.signer, stamper, request.validation_context)
     work = working_copy(source, output, request.max_bytes)
-    document = open_document(work, password=request.password, max_pages=request.max_pages, repair=request.repair)
-    session = _Session(request, document, stamper)
     try:
-        await session.seal_all()
-        if level.needs_revocation_info:
-            assert request.validation_context is not None
-            archive = level is PadesLevel.B_LTA
-            await add_long_term_data(work, document.password, paths, request.validation_context, stamper, archive)
+        with guarded(request.budget) if request.budget else nullcontext():
+            document = open_document(
+                work, password=request.password, max_pages=request.max_pages, repair=request.repair
+            )
+            session = _Session(request, document, stamper)
+            await session.seal_all()
+            if level.needs_revocation_info:
+                assert request.validation_context is not None
+                archive = level is PadesLevel.B_LTA
+                await add_long_term_data(work, document.password, paths, request.validation_context, stamper, archive)
     except UNREADABLE as exc:
         # pyHanko rewrites the objects it touches (page, AcroForm): damage there shows only now
         logger.warning("sealing failed on a damaged PDF: %r", exc)

@@ -815,6 +815,7 @@ def _sign(
             reason=task.business_type or None,
             signing_time=now,
             max_pages=settings.SIGN_MAX_PAGES,
+            budget=budget.settings_budget(),
         )
     except OSError as exc:
         raise DomainError(_("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc))

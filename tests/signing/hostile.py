@@ -6,6 +6,7 @@ Each builder returns bytes; `HOSTILE` names them for parametrised tests."""
 
 from __future__ import annotations
 
+import functools
 import io
 import zlib
 from collections.abc import Callable
@@ -131,12 +132,14 @@ def xref_bad_predictor() -> bytes:
     )
 
 
+@functools.cache
 def flate_bomb_content(megabytes: int = 64) -> bytes:
     """A content stream of `megabytes` MB of spaces, deflated to a few tens of KB."""
     body = zlib.compress(b" " * (megabytes << 20), 9)
     return _one_page(_page(2), more={4: _stream(body, b"/Filter /FlateDecode ")})
 
 
+@functools.cache
 def flate_bomb_metadata(megabytes: int = 64) -> bytes:
     """An XMP /Metadata stream of `megabytes` MB (whitespace after a PDF/A id), deflated."""
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><pdfaid:part>2</pdfaid:part></x:xmpmeta>'

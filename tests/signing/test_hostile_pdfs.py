@@ -62,7 +62,7 @@ MUST_REFUSE = {
     "broken_xref": {"pdf_malformed"},
 }
 
-ALL = {**hostile.HOSTILE, "flate_bomb_content": hostile.flate_bomb_content}
+ALL = {**hostile.HOSTILE, "flate_bomb_content": lambda: hostile.flate_bomb_content(16)}
 
 
 @pytest.fixture(autouse=True)
@@ -140,6 +140,18 @@ def test_metadata_bomb_is_never_decoded_whole(signing: Signing) -> None:
     with bounded("metadata bomb"):
         response = _create(signing, hostile.flate_bomb_metadata(64), signing.token())
     assert response.status_code == 201, response.content
+
+
+def test_content_bomb_preview_exceeds_the_memory_budget(signing: Signing, settings: Any) -> None:
+    """64 MB of content stream behind 64 KB: PDFium's decoding runs into the parser process's
+    memory budget (48 MB here) and the preview is refused; the next preview works."""
+    settings.PDF_PARSE_MEMORY_MB = 48
+    token, _document = _swap_original(signing, hostile.flate_bomb_content(64))
+    with bounded("content bomb preview"):
+        response = signing.client.get(f"/sign/confirm/{token}/documents/1/pages/1.png")
+    assert response.status_code == 422, response.status_code
+    good, _document = _swap_original(signing, text_pdf(1))
+    assert signing.client.get(f"/sign/confirm/{good}/documents/1/pages/1.png").status_code == 200
 
 
 def _swap_original(signing: Signing, pdf: bytes) -> tuple[str, SignDocument]:
