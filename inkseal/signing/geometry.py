@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.rw_common import PdfHandler
@@ -173,9 +174,11 @@ def read_page_geometry(handler: PdfHandler, index: int) -> PageGeometry:
 
 def _rotation(value: generic.PdfObject | None) -> int:
     """/Rotate: a multiple of 90 (anything else, as viewers do, is no rotation)."""
+    if not isinstance(value, int | float | Decimal):  # NumberObject, FloatObject; anything else: none
+        return 0
     try:
-        turn = int(value or 0)
-    except (TypeError, ValueError, OverflowError):
+        turn = int(value)
+    except (ValueError, OverflowError, ArithmeticError):
         return 0
     return turn % 360 if turn % 90 == 0 else 0
 
