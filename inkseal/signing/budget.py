@@ -89,8 +89,9 @@ def ready() -> bool:
 # --- in the web process: a watchdog for what must run there ----------------------------------------
 
 
-class _Overrun(Exception):
-    """Raised into a guarded thread by its watchdog (a class: what the C API delivers)."""
+class _Overrun(PdfTooComplex):
+    """Raised into a guarded thread by its watchdog (a class, no message: what the C API
+    delivers); a PdfTooComplex itself, should it land anywhere but in `guarded`'s handler."""
 
 
 @contextmanager
@@ -105,11 +106,10 @@ def guarded(budget: Budget, wall_factor: float = 2.0) -> Iterator[None]:
     clock = time.pthread_getcpuclockid(target)
     started_cpu, started = time.clock_gettime(clock), time.monotonic()
     state = {"done": False, "fired": ""}
-    lock = threading.Lock()
+    lock, finished = threading.Lock(), threading.Event()
 
     def watch() -> None:
-        while True:
-            time.sleep(0.25)
+        while not finished.wait(0.25):
             with lock:
                 if state["done"]:
                     return
@@ -129,6 +129,7 @@ def guarded(budget: Budget, wall_factor: float = 2.0) -> Iterator[None]:
     except _Overrun:
         raise _exceeded(str(state["fired"]), budget) from None
     finally:
+        finished.set()
         with lock:
             state["done"] = True
             if state["fired"]:  # delivered already, or still pending: never let it out of here
@@ -200,13 +201,13 @@ class _Parser:
         self.jobs = 0
 
     def kill(self) -> int | None:
-        """Kill the process and whatever it started; its exit status."""
-        if self.process.pid is not None:
-            for target in (lambda: os.killpg(self.process.pid, signal.SIGKILL), self.process.kill):  # type: ignore[arg-type]
-                try:
-                    target()
-                except (ProcessLookupError, PermissionError):
-                    pass
+        """Kill the process and whatever it started (its own process group); its exit status."""
+        pid = self.process.pid
+        if pid is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):  # gone, or not yet its own group leader
+                self.process.kill()
         self.process.join(5)
         self.connection.close()
         return self.process.exitcode
@@ -225,8 +226,14 @@ class _Pool:
     def run(self, function: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], budget: Budget) -> T:
         parser = self._checkout()
         healthy = False
+        job = (function, args, kwargs, budget)
         try:
-            parser.connection.send((function, args, kwargs, budget))
+            try:
+                parser.connection.send(job)
+            except OSError:  # the idle process died meanwhile: a fresh one takes the job
+                parser.kill()
+                parser = _Parser(self._context)
+                parser.connection.send(job)
             if not parser.connection.poll(budget.wall_seconds):
                 raise _exceeded("time", budget)
             try:
