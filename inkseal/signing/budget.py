@@ -65,7 +65,7 @@ def settings_budget() -> Budget:
 
     return Budget(
         cpu_seconds=float(settings.PDF_PARSE_CPU_SECONDS),
-        wall_seconds=float(settings.PDF_PARSE_WALL_SECONDS),
+        wall_seconds=float(settings.PDF_PARSE_WALL_SECONDS),  # an int from the environment; tests go finer
         memory_mb=int(settings.PDF_PARSE_MEMORY_MB),
     )
 
@@ -79,6 +79,11 @@ def warm() -> None:
     """Start this process's parser processes in the background (a web worker at start-up), so
     the first upload does not wait for the parsers' imports (seconds on a busy machine)."""
     threading.Thread(target=_pool().warm, daemon=True, name="inkseal-pdf-parser-warm").start()
+
+
+def close() -> None:
+    """Stop this process's idle parser processes (the next job starts a fresh one)."""
+    _pool().close()
 
 
 def ready() -> bool:

@@ -47,6 +47,7 @@ from inkseal.seals.models import Seal, SealState, SealType
 from inkseal.seals.services import is_bound, lock_seals_for_signing, record_seal_usages, seal_stamp, stamp_of
 from inkseal.signing import budget, inspection
 from inkseal.signing.appearance import SealImage
+from inkseal.signing.errors import PdfTooComplex
 from inkseal.signing.errors_zh import localised
 from inkseal.signing.gmcms import SIGNATURE_VALIDATOR
 from inkseal.signing.models import IntentMethod, SignDocument, SigningRecord, SignTask, TaskStatus
@@ -366,6 +367,13 @@ def page_png(document: SignDocument, page: int) -> bytes:
         raise localised(exc)
 
 
+def record_budget_exceeded(exc: PdfTooComplex, actor: Actor, ip: str, entry: str) -> None:
+    """A PDF that ran past the parsing budget is a likely attack: audited (who, from where, which
+    limit), in a transaction of its own (the refusal itself changes nothing)."""
+    with transaction.atomic():
+        record("pdf.budget_exceeded", actor=actor, ip=ip, target=entry, data=dict(exc.details))
+
+
 def pdf_source(data: bytes | BinaryIO | FieldFile) -> inspection.Source:
     """What a parser process reads: the file's path when it is on disk (a spooled upload, a
     stored original), its bytes otherwise."""
@@ -433,7 +441,11 @@ def do_create_sign_task(
     for doc in spec.documents:
         upload = files[doc.file]
         placements, _seals = placements_for(certificate, doc.placements)
-        pages, overlays = plan_document(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
+        try:
+            pages, overlays = plan_document(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
+        except PdfTooComplex as exc:
+            record_budget_exceeded(exc, platform_actor(platform), ip, "sign_task.create")
+            raise
         prepared.append((upload, doc, pages, overlays))
     public_id = uuid.uuid4().hex
     token = secrets.token_urlsafe(32)

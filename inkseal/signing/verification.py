@@ -25,15 +25,17 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inkseal.audit.services import Actor, record
 from inkseal.core.errors import DomainError, RateLimited
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
 from inkseal.signing import budget
-from inkseal.signing.errors import PdfEncrypted, PdfError, PdfMalformed, PdfTooLarge
+from inkseal.signing.errors import PdfEncrypted, PdfError, PdfMalformed, PdfTooComplex, PdfTooLarge
 from inkseal.signing.verify import SignatureReport, VerificationReport, verify_pdf
 
 logger = logging.getLogger(__name__)
@@ -208,12 +210,19 @@ class Verification:
         }
 
 
-def verify_document(document: bytes | IO[bytes], *, password: str | None = None) -> Verification:
-    """验签 of an uploaded or local PDF; PdfError (4xx, translated) when it cannot be read."""
+def verify_document(document: bytes | IO[bytes], *, password: str | None = None, ip: str = "") -> Verification:
+    """验签 of an uploaded or local PDF; PdfError (4xx, translated) when it cannot be read. A file
+    past the parsing budget is audited (`ip`: the uploader's)."""
     data = document if isinstance(document, bytes) else document.read()
     check_upload_size(len(data))
     store = trust_store()
-    report = _verify(data, store, password or None)
+    try:
+        report = _verify(data, store, password or None)
+    except PdfTooComplex as exc:
+        with transaction.atomic():
+            actor = Actor("anonymous") if ip else Actor.system()
+            record("pdf.budget_exceeded", actor=actor, ip=ip, target="verify", data=dict(exc.details))
+        raise
     return Verification(
         signatures=tuple(_checked(signature) for signature in report.signatures),
         problems=report.problems,
@@ -230,7 +239,8 @@ def _verify(data: bytes, store: TrustStore, password: str | None) -> Verificatio
             raise PdfEncrypted(_("该 PDF 已加密，请输入打开密码后再验签。"))
         raise PdfEncrypted(_("PDF 打开密码不正确。"))
     except PdfError as exc:
-        raise type(exc)(str(_PDF_MESSAGES.get(exc.code, _PDF_MESSAGES["pdf_invalid"])), detail=str(exc.message)[:200])
+        message = str(_PDF_MESSAGES.get(exc.code, _PDF_MESSAGES["pdf_invalid"]))
+        raise type(exc)(message, **{**exc.details, "detail": str(exc.message)[:200]})
     except Exception as exc:  # a parser failure on a hostile upload is a bad file, never a 500
         logger.warning("verification failed on an unreadable PDF: %r", exc)
         raise PdfMalformed(str(_PDF_MESSAGES["pdf_malformed"]), detail=type(exc).__name__)

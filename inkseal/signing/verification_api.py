@@ -69,7 +69,7 @@ def verify(request: HttpRequest, file: File[UploadedFile | None] = None, passwor
     if file is None:
         raise FileMissing(_("请上传要验签的 PDF 文件（字段 file）。"))
     check_upload_size(file.size)
-    return verify_document(file, password=password or None).as_dict()
+    return verify_document(file, password=password or None, ip=client_ip(request)).as_dict()
 
 
 @router.post(

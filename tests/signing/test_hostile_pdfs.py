@@ -26,8 +26,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
 from inkseal.pki.pins import set_pin
+from inkseal.signing import budget
 from inkseal.signing.models import SignDocument, SigningRecord, SignTask
 from tests.conftest import login_client
 from tests.signing import hostile
@@ -152,6 +154,25 @@ def test_content_bomb_preview_exceeds_the_memory_budget(signing: Signing, settin
     assert response.status_code == 422, response.status_code
     good, _document = _swap_original(signing, text_pdf(1))
     assert signing.client.get(f"/sign/confirm/{good}/documents/1/pages/1.png").status_code == 200
+
+
+def test_running_past_the_budget_is_audited(signing: Signing, client: Client, settings: Any) -> None:
+    """With a wall-clock budget of 0.1 ms (a fresh parser process takes longer to start) nothing
+    can be parsed: the sign task and the verification are refused with pdf_too_complex, nothing
+    is stored, and each refusal is an audit entry."""
+    settings.PDF_PARSE_WALL_SECONDS = 0.0001
+    budget.close()
+    response = signing.create()
+    assert response.status_code == 422 and response.json()["error"] == "pdf_too_complex", response.content
+    assert response.json()["details"]["resource"] == "time" and not SignTask.objects.exists()
+    budget.close()
+    refused = _verify_api(client, text_pdf(1))
+    assert refused.status_code == 422 and refused.json()["error"] == "pdf_too_complex"
+    entries = AuditEntry.objects.filter(event="pdf.budget_exceeded").order_by("pk")
+    assert [(e.target, e.actor_kind, e.data["resource"]) for e in entries] == [
+        ("sign_task.create", "platform", "time"),
+        ("verify", "anonymous", "time"),
+    ]
 
 
 def _swap_original(signing: Signing, pdf: bytes) -> tuple[str, SignDocument]:
