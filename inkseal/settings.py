@@ -266,6 +266,13 @@ SIGN_DRAFT_RETENTION_HOURS = env_int("INKSEAL_SIGN_DRAFT_RETENTION_HOURS", 24)
 SIGN_MAX_FILE_BYTES = env_int("INKSEAL_SIGN_MAX_FILE_BYTES", 128 * 1024 * 1024)
 SIGN_MAX_FILES = env_int("INKSEAL_SIGN_MAX_FILES", 20)
 SIGN_MAX_PAGES = env_int("INKSEAL_SIGN_MAX_PAGES", 2000)
+# Parsing budget of one untrusted PDF (create, previews, self-service, verify): it is read in a
+# parser process that gets this much CPU time, wall-clock time and memory (address space above
+# the process's own), then is killed: 4xx pdf_too_complex (docs/THREAT_MODEL.md).
+PDF_PARSE_CPU_SECONDS = env_int("INKSEAL_PDF_PARSE_CPU_SECONDS", 10)
+PDF_PARSE_WALL_SECONDS = env_int("INKSEAL_PDF_PARSE_WALL_SECONDS", 20)
+PDF_PARSE_MEMORY_MB = env_int("INKSEAL_PDF_PARSE_MEMORY_MB", 768)
+PDF_PARSE_IDLE_PROCESSES = env_int("INKSEAL_PDF_PARSE_IDLE_PROCESSES", 2)  # kept warm per web process
 CALLBACK_MAX_ATTEMPTS = env_int("INKSEAL_CALLBACK_MAX_ATTEMPTS", 8)
 CALLBACK_TIMEOUT_SECONDS = env_int("INKSEAL_CALLBACK_TIMEOUT", 10)
 # First callback attempt right after commit, in a thread of the web process; `inkseal jobs run` retries.

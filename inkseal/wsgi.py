@@ -8,3 +8,8 @@ application = get_wsgi_application()
 from inkseal.core.sandbox import check_production_start  # noqa: E402  (needs the apps loaded)
 
 check_production_start()
+
+# the parser processes that read untrusted PDFs under the parsing budget, started before the first upload
+from inkseal.signing import budget  # noqa: E402
+
+budget.warm()

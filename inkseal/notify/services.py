@@ -26,7 +26,6 @@ PURPOSE_TEXT = {
     "stepup": "身份验证",
     "sso_link": "交易平台关联",
     "grant": "证书授权确认",
-
     "pin_unlock": "PIN码解锁",
 }
 

@@ -14,11 +14,13 @@ import re
 import shutil
 import subprocess
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import pypdfium2 as pdfium
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.crypt import AuthStatus, StandardSecurityHandler
 from pyhanko.pdf_utils.crypt.permissions import StandardPermissions
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -26,13 +28,13 @@ from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
 from pyhanko.sign.fields import MDPPerm, enumerate_sig_fields
 from pyhanko.sign.validation import read_certification_data
 
+from inkseal.signing import guards  # noqa: F401  (xref streams checked before allocation)
 from inkseal.signing.errors import (
     PdfEncrypted,
     PdfLocked,
     PdfMalformed,
     PdfNotPdf,
     PdfTooLarge,
-    PdfTooManyPages,
     PdfTruncated,
 )
 from inkseal.signing.geometry import page_count
@@ -42,6 +44,27 @@ Source = bytes | bytearray | memoryview | BinaryIO | str | os.PathLike[str]
 
 DEFAULT_MAX_PAGES = 5000
 _COPY_CHUNK = 1 << 20
+XMP_HEAD = 65536  # the PDF/A id is near the top of the XMP packet: never decode more than this
+REPAIR_SECONDS = 60
+REPAIR_MEMORY_MB = 1024
+
+# What pyHanko raises on damaged or hostile structure besides its own errors: broken invariants
+# (AssertionError), zlib, unimplemented filters, huge numbers, deep nesting, objects of the
+# wrong type. Each is a bad upload (PdfMalformed, 4xx), never a server error.
+UNREADABLE = (
+    PyHankoPdfError,
+    KeyError,
+    TypeError,
+    ValueError,
+    IndexError,
+    AttributeError,
+    AssertionError,
+    NotImplementedError,
+    ArithmeticError,  # OverflowError, ZeroDivisionError, decimal.InvalidOperation
+    RecursionError,
+    zlib.error,
+    pdfium.PdfiumError,
+)
 
 
 @dataclass(frozen=True)
@@ -101,14 +124,12 @@ def _describe(
     writer: IncrementalPdfFileWriter, stream: BinaryIO, password: str | None, max_pages: int, repaired: bool
 ) -> Document:
     try:
-        pages = page_count(writer)
+        pages = page_count(writer, max_pages)
         certification = read_certification_data(writer.prev)
         signed = any(True for _ in enumerate_sig_fields(writer.prev, filled_status=True))
         pdfa = _pdfa_part(writer)
-    except (PyHankoPdfError, KeyError, TypeError, ValueError) as exc:
-        raise PdfMalformed(f"the PDF structure is damaged: {exc}") from exc
-    if pages > max_pages:
-        raise PdfTooManyPages(f"{pages} pages, more than {max_pages}", pages=pages, limit=max_pages)
+    except UNREADABLE as exc:
+        raise PdfMalformed(f"the PDF structure is damaged: {exc!r}"[:300]) from exc
     if pages < 1:
         raise PdfMalformed("the PDF has no pages")
     permission = certification.permission if certification else None
@@ -123,12 +144,15 @@ def open_writer(stream: BinaryIO, password: str | None) -> IncrementalPdfFileWri
     stream.seek(0)
     try:
         writer = IncrementalPdfFileWriter(stream, strict=False)
-    except (PyHankoPdfError, KeyError, TypeError, ValueError, IndexError) as exc:
+    except UNREADABLE as exc:
         if not _has_eof_marker(stream):
             raise PdfTruncated("the PDF is incomplete (no end-of-file marker)") from exc
-        raise PdfMalformed(f"the PDF cannot be read: {exc}") from exc
+        raise PdfMalformed(f"the PDF cannot be read: {exc!r}"[:300]) from exc
     if writer.security_handler is not None:
-        _unlock(writer, password)
+        try:
+            _unlock(writer, password)
+        except UNREADABLE as exc:
+            raise PdfMalformed(f"the PDF's encryption cannot be read: {exc!r}"[:300]) from exc
     return writer
 
 
@@ -171,7 +195,11 @@ def _repair_in_place(stream: BinaryIO, password: str | None) -> None:
     stream.truncate()
     stream.write(repaired)
     writer = open_writer(stream, password)
-    if any(True for _ in enumerate_sig_fields(writer.prev, filled_status=True)):
+    try:
+        signed = any(True for _ in enumerate_sig_fields(writer.prev, filled_status=True))
+    except UNREADABLE as exc:
+        raise PdfMalformed(f"the repaired PDF cannot be read: {exc!r}"[:300]) from exc
+    if signed:
         raise PdfMalformed("the PDF is damaged and already signed: repairing it would break the signatures")
 
 
@@ -183,7 +211,13 @@ def _repair_with_qpdf(data: bytes, password: str | None) -> bytes | None:
         source, target = Path(directory, "in.pdf"), Path(directory, "out.pdf")
         source.write_bytes(data)
         command = [qpdf, *([f"--password={password}"] if password else []), str(source), str(target)]
-        result = subprocess.run(command, capture_output=True, timeout=120, check=False)
+        prlimit = shutil.which("prlimit")
+        if prlimit:  # qpdf reads the same hostile bytes: the same kind of budget
+            command = [prlimit, f"--as={REPAIR_MEMORY_MB << 20}", f"--cpu={REPAIR_SECONDS}", "--", *command]
+        try:
+            result = subprocess.run(command, capture_output=True, timeout=REPAIR_SECONDS, check=False)
+        except subprocess.TimeoutExpired:
+            return None
         # 0: fine, 3: repaired with warnings
         return target.read_bytes() if result.returncode in (0, 3) and target.exists() else None
 
@@ -206,7 +240,23 @@ _PDFA_PART = re.compile(rb"pdfaid:part\s*(?:=\s*[\"']|>)\s*(\d)")
 
 def _pdfa_part(writer: IncrementalPdfFileWriter) -> int | None:
     metadata = lookup(writer.root, "/Metadata")
-    if metadata is None:
+    if not isinstance(metadata, generic.StreamObject):
         return None
-    match = _PDFA_PART.search(metadata.data[:65536])
+    match = _PDFA_PART.search(_head(metadata, XMP_HEAD))
     return int(match.group(1)) if match else None
+
+
+def _head(stream: generic.StreamObject, size: int) -> bytes:
+    """The first `size` bytes of a stream, decoding no more than that (unfiltered or one
+    FlateDecode filter; anything else reads as empty): a metadata bomb stays a small read."""
+    filters = lookup(stream, "/Filter")
+    if isinstance(filters, generic.ArrayObject) and len(filters) == 1:
+        filters = filters[0]
+    if filters is None:
+        return stream.encoded_data[:size]
+    if filters != "/FlateDecode" or lookup(stream, "/DecodeParms") is not None:
+        return b""
+    try:
+        return zlib.decompressobj().decompress(stream.encoded_data, size)
+    except zlib.error:
+        return b""

@@ -23,6 +23,13 @@ class PdfTruncated(PdfMalformed):
     code = "pdf_truncated"
 
 
+class PdfTooComplex(PdfError):
+    """Reading the PDF needed more CPU time, wall-clock time or memory than its budget allows."""
+
+    code = "pdf_too_complex"
+    status = 422
+
+
 class PdfEncrypted(PdfError):
     """Encrypted and no (or a wrong) password was given."""
 

@@ -7,14 +7,19 @@ annotation rectangles in unrotated default user space, so every rectangle is con
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.rw_common import PdfHandler, find_inherited_value_in_tree
+from pyhanko.pdf_utils.rw_common import PdfHandler
+
+from inkseal.signing.errors import PdfMalformed, PdfTooManyPages
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 with x0 < x1, y0 < y1
 
 MM = 72 / 25.4  # points per millimetre
+MAX_TREE_DEPTH = 64  # page tree levels (real files use a handful; pdfium stops at 1024)
 
 
 @dataclass(frozen=True)
@@ -66,17 +71,116 @@ class PageGeometry:
         return x0 >= -tolerance and y0 >= -tolerance and x1 <= width + tolerance and y1 <= height + tolerance
 
 
-def page_count(handler: PdfHandler) -> int:
-    return int(handler.root["/Pages"]["/Count"])
+def page_count(handler: PdfHandler, max_pages: int | None = None) -> int:
+    """The pages the tree really holds, walked with a cycle guard, a depth limit and a node budget.
+
+    `/Count` alone is what an attacker writes (`/Count 1` over 5,000 pages), and pyHanko finds a
+    page by descending the `/Count`s: every node's `/Count` must match the pages below it. More
+    real pages than `max_pages` is PdfTooManyPages (counted up to the node budget)."""
+    limit = max_pages if max_pages is not None else 1_000_000
+    walk = _TreeWalk(node_budget=max(10 * limit, 10_000))
+    try:
+        root = handler.root.raw_get("/Pages")
+        total = walk.count(root, 0)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PdfMalformed(f"the page tree is damaged: {exc!r}") from exc
+    if walk.exhausted or total > limit:
+        raise PdfTooManyPages(f"{total} pages, more than {limit}", pages=total, limit=limit)
+    if walk.miscounted:
+        raise PdfMalformed(walk.miscounted)
+    return total
+
+
+class _TreeWalk:
+    def __init__(self, node_budget: int):
+        self.seen: set[tuple[int, int]] = set()
+        self.budget = node_budget
+        self.exhausted = False
+        self.miscounted = ""
+
+    def count(self, ref: generic.PdfObject, depth: int) -> int:
+        """Pages below the /Pages node `ref` (an indirect reference, as the standard asks)."""
+        if depth > MAX_TREE_DEPTH:
+            raise PdfMalformed(f"the page tree is more than {MAX_TREE_DEPTH} levels deep")
+        node = self._visit(ref)
+        kids = node["/Kids"]
+        if not isinstance(kids, generic.ArrayObject):
+            raise PdfMalformed("a page tree node has no /Kids array")
+        total = 0
+        for kid_ref in kids:
+            if self.exhausted:
+                return total
+            kind = self._peek_type(kid_ref)
+            if kind == "/Pages":
+                total += self.count(kid_ref, depth + 1)
+            elif kind == "/Page":
+                self._visit(kid_ref)
+                total += 1
+            else:
+                raise PdfMalformed(f"a page tree node of type {kind!r}")
+        if not self.exhausted and int(node["/Count"]) != total:
+            self.miscounted = f"a page tree node says /Count {node['/Count']} over {total} pages"
+        return total
+
+    def _visit(self, ref: generic.PdfObject) -> generic.DictionaryObject:
+        if not isinstance(ref, generic.IndirectObject):
+            raise PdfMalformed("page tree nodes must be indirect objects")
+        key = (ref.idnum, ref.generation)
+        if key in self.seen:
+            raise PdfMalformed("the page tree has a cycle")
+        self.seen.add(key)
+        self.budget -= 1
+        if self.budget <= 0:
+            self.exhausted = True
+        node = ref.get_object()
+        if not isinstance(node, generic.DictionaryObject):
+            raise PdfMalformed("a page tree node is not a dictionary")
+        return node
+
+    @staticmethod
+    def _peek_type(ref: generic.PdfObject) -> object:
+        node = ref.get_object() if isinstance(ref, generic.IndirectObject) else None
+        return node.get("/Type") if isinstance(node, generic.DictionaryObject) else None
+
+
+def inherited(page: generic.DictionaryObject, key: str) -> generic.PdfObject | None:
+    """`key` of the page or of its nearest ancestor that has it (ISO 32000 7.7.3.4), climbing
+    /Parent with a cycle guard: a page that is its own parent has no ancestors, not infinitely many."""
+    node: generic.PdfObject = page
+    seen: set[tuple[int, int]] = set()
+    for _ in range(MAX_TREE_DEPTH + 1):
+        if not isinstance(node, generic.DictionaryObject):
+            return None
+        if key in node:
+            return node[key]
+        parent = node.raw_get("/Parent") if "/Parent" in node else None
+        if not isinstance(parent, generic.IndirectObject):
+            return None
+        if (parent.idnum, parent.generation) in seen:
+            raise PdfMalformed("a page's /Parent chain has a cycle")
+        seen.add((parent.idnum, parent.generation))
+        node = parent.get_object()
+    raise PdfMalformed(f"a page's /Parent chain is more than {MAX_TREE_DEPTH} levels deep")
 
 
 def read_page_geometry(handler: PdfHandler, index: int) -> PageGeometry:
     page_ref = handler.find_page_for_modification(index)[0]
     page = page_ref.get_object()
-    media = _box(find_inherited_value_in_tree(page, "/MediaBox", "/Parent")) or (0.0, 0.0, 612.0, 792.0)
-    crop = _box(find_inherited_value_in_tree(page, "/CropBox", "/Parent")) or media
-    rotate = find_inherited_value_in_tree(page, "/Rotate", "/Parent")
-    return PageGeometry(index=index, crop=_intersect(crop, media), rotate=int(rotate or 0) % 360)
+    media = _box(inherited(page, "/MediaBox")) or (0.0, 0.0, 612.0, 792.0)
+    crop = _box(inherited(page, "/CropBox")) or media
+    rotate = _rotation(inherited(page, "/Rotate"))
+    return PageGeometry(index=index, crop=_intersect(crop, media), rotate=rotate)
+
+
+def _rotation(value: generic.PdfObject | None) -> int:
+    """/Rotate: a multiple of 90 (anything else, as viewers do, is no rotation)."""
+    if not isinstance(value, int | float | Decimal):  # NumberObject, FloatObject; anything else: none
+        return 0
+    try:
+        turn = int(value)
+    except (ValueError, OverflowError, ArithmeticError):
+        return 0
+    return turn % 360 if turn % 90 == 0 else 0
 
 
 def _box(value: generic.PdfObject | None) -> Rect | None:
@@ -84,7 +188,9 @@ def _box(value: generic.PdfObject | None) -> Rect | None:
         return None
     try:
         x0, y0, x1, y1 = (float(v) for v in value.get_object())  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
         return None
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 

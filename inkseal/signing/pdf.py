@@ -27,8 +27,9 @@ from __future__ import annotations
 import asyncio
 import enum
 import io
+import logging
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, BinaryIO
@@ -52,14 +53,24 @@ from inkseal.signing import (
     gmcms,
 )
 from inkseal.signing.appearance import DocumentImages, date_label, format_seal_date
-from inkseal.signing.document import DEFAULT_MAX_PAGES, Document, Source, open_document, open_writer, working_copy
-from inkseal.signing.errors import PdfLocked, PlacementError
+from inkseal.signing.budget import Budget, guarded
+from inkseal.signing.document import (
+    DEFAULT_MAX_PAGES,
+    UNREADABLE,
+    Document,
+    Source,
+    open_document,
+    open_writer,
+    working_copy,
+)
+from inkseal.signing.errors import PdfLocked, PdfMalformed, PlacementError
 from inkseal.signing.fields import apply_appearance, create_signature_fields, find_field, unique_field_names
 from inkseal.signing.formdraw import draw_form_fields
 from inkseal.signing.placement import Placement, PlacementPlan, Planner
 from inkseal.signing.revinfo import collect_validation_paths
 from inkseal.signing.signer import SealSigner, SignatureAlgorithm
 
+logger = logging.getLogger(__name__)
 CHINA = ZoneInfo("Asia/Shanghai")
 MD = "sha256"
 
@@ -102,6 +113,7 @@ class SealRequest:
     max_pages: int = DEFAULT_MAX_PAGES
     max_bytes: int | None = None
     repair: bool = True
+    budget: Budget | None = None  # CPU and wall clock of opening and sealing (inkseal.signing.budget.guarded)
 
     def __post_init__(self) -> None:
         level = PadesLevel(self.pades_level)
@@ -133,6 +145,7 @@ def sign_pdf(
     max_pages: int = DEFAULT_MAX_PAGES,
     max_bytes: int | None = None,
     repair: bool = True,
+    budget: Budget | None = None,
 ) -> bytes | BinaryIO:
     """Apply every placement as its own PAdES signature; return the signed PDF.
 
@@ -156,6 +169,7 @@ def sign_pdf(
         max_pages=max_pages,
         max_bytes=max_bytes,
         repair=repair,
+        budget=budget,
     )
     # the event loop only ever sees the stream: asyncio.run's SIGINT bookkeeping formats the
     # task's repr (result included), which for a bytes result would copy the whole document
@@ -173,16 +187,24 @@ async def seal_into(source: Source, request: SealRequest, output: BinaryIO | Non
     stamper = request.timestamper if level.needs_timestamper else None
     paths = await collect_validation_paths(request.signer, stamper, request.validation_context)
     work = working_copy(source, output, request.max_bytes)
-    document = open_document(work, password=request.password, max_pages=request.max_pages, repair=request.repair)
-    session = _Session(request, document, stamper)
-    await session.seal_all()
-    if level.needs_revocation_info:
-        assert request.validation_context is not None
-        archive = level is PadesLevel.B_LTA
-        digest = request.signer.digest_algorithm  # the archive time stamp's imprint: SM3 for SM2 (GM/T 0033)
-        await add_long_term_data(
-            work, document.password, paths, request.validation_context, stamper, archive, digest=digest
-        )
+    try:
+        with guarded(request.budget) if request.budget else nullcontext():
+            document = open_document(
+                work, password=request.password, max_pages=request.max_pages, repair=request.repair
+            )
+            session = _Session(request, document, stamper)
+            await session.seal_all()
+            if level.needs_revocation_info:
+                assert request.validation_context is not None
+                archive = level is PadesLevel.B_LTA
+                digest = request.signer.digest_algorithm  # the archive time stamp's imprint: SM3 for SM2 (GM/T 0033)
+                await add_long_term_data(
+                    work, document.password, paths, request.validation_context, stamper, archive, digest=digest
+                )
+    except UNREADABLE as exc:
+        # pyHanko rewrites the objects it touches (page, AcroForm): damage there shows only now
+        logger.warning("sealing failed on a damaged PDF: %r", exc)
+        raise PdfMalformed(f"the PDF structure is damaged: {exc!r}"[:300]) from exc
     return work
 
 
@@ -228,7 +250,7 @@ class _Session:
     def _plan(self, writer: IncrementalPdfFileWriter, placements: Sequence[Placement]) -> list[PlacementPlan]:
         date = date_label(format_seal_date(self.moment)) if any(p.show_date for p in placements) else None
         with _text_document(self.document) as open_text:
-            return Planner(writer, open_text, date).plan(placements)
+            return Planner(writer, open_text, date, self.document.pages).plan(placements)
 
     async def _sign_field(
         self,

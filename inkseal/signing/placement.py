@@ -134,9 +134,9 @@ TextOpener = Callable[[], pdfium.PdfDocument]
 class Planner:
     """Resolves placements against one document."""
 
-    def __init__(self, handler: PdfHandler, open_text: TextOpener, date: DateLabel | None):
+    def __init__(self, handler: PdfHandler, open_text: TextOpener, date: DateLabel | None, pages: int | None = None):
         self.handler = handler
-        self.pages = page_count(handler)
+        self.pages = pages if pages is not None else page_count(handler)  # counted when the document was opened
         self.date = date
         self._open_text = open_text
         self._geometry: dict[int, PageGeometry] = {}

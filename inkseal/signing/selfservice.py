@@ -10,7 +10,6 @@ in storage named in the session) until the seals are placed.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import secrets
@@ -37,10 +36,8 @@ from inkseal.pki.models import Certificate
 from inkseal.pki.services import certificate_for, certificates_of, check_can_sign
 from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services import is_bound, seal_stamp
-from inkseal.signing import preview
-from inkseal.signing.document import open_document
+from inkseal.signing import budget, inspection
 from inkseal.signing.errors_zh import localised
-from inkseal.signing.formdraw import check_form_drawable
 from inkseal.signing.models import SignDocument, SignTask
 from inkseal.signing.services import (
     SpecInvalid,
@@ -151,17 +148,12 @@ def check_pdf(upload: UploadedFile) -> tuple[int, list[tuple[float, float]]]:
         raise SpecInvalid(_("请选择要签署的 PDF 文件。"))
     check_files([upload])
     try:
-        document = open_document(io.BytesIO(upload.data), password=None, max_pages=settings.SIGN_MAX_PAGES)
-        check_form_drawable(document.writer)
+        pages, sizes = budget.run(inspection.check_upload, upload.data, settings.SIGN_MAX_PAGES)
     except DomainError as exc:
         raise localised(exc)
-    try:
-        sizes = preview.page_sizes(upload.data)
-    except Exception:  # PDFium refuses what the signer accepted: still not previewable
-        raise DomainError(_("文件不是有效的 PDF 或已损坏。"), code="pdf_malformed")
     if not sizes:
         raise DomainError(_("文件不是有效的 PDF 或已损坏。"), code="pdf_malformed")
-    return document.pages, sizes
+    return pages, sizes
 
 
 def _drafts(session: SessionBase) -> dict[str, dict[str, Any]]:
@@ -212,6 +204,21 @@ def draft_of(session: SessionBase, identity: CurrentIdentity, draft_id: str) -> 
     if not default_storage.exists(draft.path):
         raise NotFound(_("上传的文件不存在或已过期，请重新上传。"))
     return draft
+
+
+def draft_png(draft: Draft, page: int) -> bytes:
+    """The preview of a page of the draft, rendered under the parsing budget."""
+    try:
+        return budget.run(inspection.page_png, _draft_source(draft), page)
+    except DomainError as exc:
+        raise localised(exc)
+
+
+def _draft_source(draft: Draft) -> inspection.Source:
+    try:
+        return str(default_storage.path(draft.path))
+    except NotImplementedError:  # storage without local files
+        return draft_bytes(draft)
 
 
 def draft_bytes(draft: Draft) -> bytes:

@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import secrets
-import shutil
 import tempfile
 import threading
 import uuid
@@ -27,6 +26,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyhanko_certvalidator import ValidationContext
@@ -47,14 +47,14 @@ from inkseal.platforms.services import active_authorization, authorization_by_se
 from inkseal.seals.errors import SealNotBound
 from inkseal.seals.models import Seal, SealState, SealType
 from inkseal.seals.services import is_bound, lock_seals_for_signing, record_seal_usages, seal_stamp, stamp_of
+from inkseal.signing import budget, inspection
 from inkseal.signing.appearance import SealImage
-from inkseal.signing.document import Document, open_document
-from inkseal.signing.errors import PdfMalformed, PdfNotPdf, PdfTruncated
+from inkseal.signing.errors import PdfTooComplex
 from inkseal.signing.errors_zh import localised
 from inkseal.signing.gmcms import SIGNATURE_VALIDATOR
 from inkseal.signing.models import IntentMethod, SignDocument, SigningRecord, SignTask, TaskStatus
-from inkseal.signing.pdf import PadesLevel, _text_document, sign_pdf
-from inkseal.signing.placement import Placement, Planner
+from inkseal.signing.pdf import PadesLevel, sign_pdf
+from inkseal.signing.placement import Placement
 from inkseal.signing.ses_records import (
     RecordSignature,
     keep_record_signatures,
@@ -348,47 +348,50 @@ def plan_document(
     data: bytes | BinaryIO, placements: Sequence[Placement], seal_types: Sequence[str]
 ) -> tuple[int, list[Overlay]]:
     """Resolve the placements against the PDF without signing (pages, keywords, off-page seals):
-    (page count, overlays). Raises the core's errors, in the user's language."""
+    (page count, overlays). The upload is read in a parser process under the parsing budget
+    (inkseal.signing.budget); raises the core's errors, in the user's language."""
     try:
-        document = _open_for_planning(data)
-        with _text_document(document) as open_text:
-            planner = Planner(document.writer, open_text, None)
-            overlays = []
-            for placement, seal_type in zip(placements, seal_types, strict=True):
-                for plan in planner.plan([placement]):
-                    for widget in (plan.widget, *plan.stamps):
-                        geometry = planner.geometry(widget.page)
-                        x0, y0, x1, y1 = geometry.display_rect(widget.rect)
-                        width, height = geometry.display_size
-                        overlays.append(
-                            Overlay(
-                                widget.page + 1,
-                                x0 / width,
-                                1 - y1 / height,
-                                (x1 - x0) / width,
-                                (y1 - y0) / height,
-                                seal_type,
-                            )
-                        )
-            return document.pages, overlays
+        plan = budget.run(inspection.plan, pdf_source(data), list(placements), settings.SIGN_MAX_PAGES)
+    except DomainError as exc:
+        raise localised(exc)
+    overlays = [
+        Overlay(seal.page, seal.left, seal.top, seal.width, seal.height, seal_types[seal.placement])
+        for seal in plan.seals
+    ]
+    return plan.pages, overlays
+
+
+def page_png(document: SignDocument, page: int) -> bytes:
+    """The confirm page's preview of a page of `document`, rendered under the parsing budget."""
+    try:
+        return budget.run(inspection.page_png, pdf_source(document.original), page)
     except DomainError as exc:
         raise localised(exc)
 
 
-def _open_for_planning(data: bytes | BinaryIO) -> Document:
-    """The document read from `data`; a damaged one is repaired in a copy, never in the upload."""
+def record_budget_exceeded(exc: PdfTooComplex, actor: Actor, ip: str, entry: str) -> None:
+    """A PDF that ran past the parsing budget is a likely attack: audited (who, from where, which
+    limit), in a transaction of its own (the refusal itself changes nothing)."""
+    with transaction.atomic():
+        record("pdf.budget_exceeded", actor=actor, ip=ip, target=entry, data=dict(exc.details))
+
+
+def pdf_source(data: bytes | BinaryIO | FieldFile) -> inspection.Source:
+    """What a parser process reads: the file's path when it is on disk (a spooled upload, a
+    stored original), its bytes otherwise."""
+    path = getattr(data, "temporary_file_path", None)
+    if callable(path):
+        return str(path())
+    if isinstance(data, FieldFile):
+        try:
+            return str(data.path)
+        except NotImplementedError:  # storage without local files
+            with data.open("rb") as handle:
+                return bytes(handle.read())
     if isinstance(data, bytes):
-        return open_document(io.BytesIO(data), password=None, max_pages=settings.SIGN_MAX_PAGES, repair=True)
-    try:
-        data.seek(0)
-        return open_document(data, password=None, max_pages=settings.SIGN_MAX_PAGES, repair=False)
-    except PdfMalformed as exc:
-        if isinstance(exc, PdfTruncated | PdfNotPdf):
-            raise
-    copy = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES))
+        return data
     data.seek(0)
-    shutil.copyfileobj(data, copy, _CHUNK)
-    return open_document(copy, password=None, max_pages=settings.SIGN_MAX_PAGES, repair=True)
+    return data.read()
 
 
 # --- creating a task ------------------------------------------------------------------------------
@@ -440,7 +443,11 @@ def do_create_sign_task(
     for doc in spec.documents:
         upload = files[doc.file]
         placements, _seals = placements_for(certificate, doc.placements)
-        pages, overlays = plan_document(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
+        try:
+            pages, overlays = plan_document(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
+        except PdfTooComplex as exc:
+            record_budget_exceeded(exc, platform_actor(platform), ip, "sign_task.create")
+            raise
         prepared.append((upload, doc, pages, overlays))
     public_id = uuid.uuid4().hex
     token = secrets.token_urlsafe(32)
@@ -799,6 +806,7 @@ def _sign(
             reason=task.business_type or None,
             signing_time=now,
             max_pages=settings.SIGN_MAX_PAGES,
+            budget=budget.settings_budget(),
         )
     except OSError as exc:
         raise DomainError(_("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc))

@@ -24,15 +24,18 @@ from datetime import datetime
 from typing import IO, Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inkseal.audit.services import Actor, record
 from inkseal.core import ratelimit
 from inkseal.core.errors import DomainError, RateLimited
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
-from inkseal.signing.errors import PdfEncrypted, PdfError, PdfMalformed, PdfTooLarge
+from inkseal.signing import budget
+from inkseal.signing.errors import PdfEncrypted, PdfError, PdfMalformed, PdfTooComplex, PdfTooLarge
 from inkseal.signing.verify import SignatureReport, VerificationReport, verify_pdf
 
 logger = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ _PDF_MESSAGES = {
     "pdf_not_pdf": gettext_lazy("该文件不是 PDF 文件。"),
     "pdf_truncated": gettext_lazy("PDF 文件不完整（可能上传中断或已截断）。"),
     "pdf_malformed": gettext_lazy("PDF 文件已损坏，无法读取。"),
+    "pdf_too_complex": gettext_lazy("PDF 文件结构过于复杂，超出了处理限额（CPU 时间、内存或处理时间）。"),
     "pdf_invalid": gettext_lazy("无法验证该 PDF 文件。"),
 }
 CHANGE_LABELS = {
@@ -235,12 +239,19 @@ class Verification:
         }
 
 
-def verify_document(document: bytes | IO[bytes], *, password: str | None = None) -> Verification:
-    """验签 of an uploaded or local PDF; PdfError (4xx, translated) when it cannot be read."""
+def verify_document(document: bytes | IO[bytes], *, password: str | None = None, ip: str = "") -> Verification:
+    """验签 of an uploaded or local PDF; PdfError (4xx, translated) when it cannot be read. A file
+    past the parsing budget is audited (`ip`: the uploader's)."""
     data = document if isinstance(document, bytes) else document.read()
     check_upload_size(len(data))
     store = trust_store()
-    report = _verify(data, store, password or None)
+    try:
+        report = _verify(data, store, password or None)
+    except PdfTooComplex as exc:
+        with transaction.atomic():
+            actor = Actor("anonymous") if ip else Actor.system()
+            record("pdf.budget_exceeded", actor=actor, ip=ip, target="verify", data=dict(exc.details))
+        raise
     return Verification(
         signatures=tuple(_checked(signature) for signature in report.signatures),
         problems=report.problems,
@@ -251,13 +262,14 @@ def verify_document(document: bytes | IO[bytes], *, password: str | None = None)
 
 def _verify(data: bytes, store: TrustStore, password: str | None) -> VerificationReport:
     try:
-        return verify_pdf(data, trust_roots=store.roots, other_certs=store.intermediates, password=password)
+        return budget.run(verify_pdf, data, trust_roots=store.roots, other_certs=store.intermediates, password=password)
     except PdfEncrypted:
         if password is None:
             raise PdfEncrypted(_("该 PDF 已加密，请输入打开密码后再验签。"))
         raise PdfEncrypted(_("PDF 打开密码不正确。"))
     except PdfError as exc:
-        raise type(exc)(str(_PDF_MESSAGES.get(exc.code, _PDF_MESSAGES["pdf_invalid"])), detail=str(exc.message)[:200])
+        message = str(_PDF_MESSAGES.get(exc.code, _PDF_MESSAGES["pdf_invalid"]))
+        raise type(exc)(message, **{**exc.details, "detail": str(exc.message)[:200]})
     except Exception as exc:  # a parser failure on a hostile upload is a bad file, never a 500
         logger.warning("verification failed on an unreadable PDF: %r", exc)
         raise PdfMalformed(str(_PDF_MESSAGES["pdf_malformed"]), detail=type(exc).__name__)

@@ -61,16 +61,17 @@ def refuse_early(
         "which are not PAdES) with its `level` (B-B to B-LTA; `pades_level` only for PAdES); "
         "`all_valid` is true when there is at least one signature and all are valid. Bad files get 4xx "
         "with `error` (pdf_not_pdf, pdf_malformed, pdf_truncated, pdf_encrypted, pdf_too_large, "
-        "file_missing, verify_rate_limited) and a translated `message`."
+        "pdf_too_complex: past the parsing budget of CPU time, memory or wall clock; file_missing, "
+        "verify_rate_limited) and a translated `message`."
     ),
-    response={200: dict[str, Any], 400: Error, 413: Error, 429: Error},
+    response={200: dict[str, Any], 400: Error, 413: Error, 422: Error, 429: Error},
 )
 @decorate_view(refuse_early(check_body_size))
 def verify(request: HttpRequest, file: File[UploadedFile | None] = None, password: Form[str] = "") -> dict[str, Any]:
     if file is None:
         raise FileMissing(_("请上传要验签的 PDF 文件（字段 file）。"))
     check_upload_size(file.size)
-    return verify_document(file, password=password or None).as_dict()
+    return verify_document(file, password=password or None, ip=client_ip(request)).as_dict()
 
 
 @router.post(

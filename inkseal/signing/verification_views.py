@@ -31,7 +31,8 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         if upload is None:
             raise FileMissing(_("请选择要验签的 PDF 文件。"))
         check_upload_size(upload.size)
-        verification = verify_document(upload, password=form.cleaned_data.get("password") or None)
+        password = form.cleaned_data.get("password") or None
+        verification = verify_document(upload, password=password, ip=client_ip(request))
     except DomainError as exc:
         return render(request, "signing/verify.html", {"form": VerifyForm(), "error": exc}, status=exc.status)
     context = {"form": VerifyForm(), "verification": verification, "file_name": upload.name}

@@ -35,7 +35,11 @@ from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverage
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathError, RevokedError, ValidationError
 
-from inkseal.signing import fastparse  # noqa: F401  (pyHanko reads hex strings a block at a time)
+from inkseal.signing import (
+    fastparse,  # noqa: F401  (pyHanko reads hex strings a block at a time)
+    guards,  # noqa: F401  (xref streams checked before allocation)
+)
+from inkseal.signing.document import UNREADABLE
 from inkseal.signing.errors import PdfEncrypted, PdfMalformed, PdfNotPdf
 from inkseal.signing.extract import seal_png
 from inkseal.signing.gmcms import (
@@ -435,8 +439,8 @@ def _open_reader(pdf: bytes | BinaryIO, password: str | None) -> PdfFileReader:
     stream.seek(0)
     try:
         reader = PdfFileReader(stream, strict=False)
-    except (PyHankoPdfError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise PdfMalformed(f"the PDF cannot be read: {exc}") from exc
+    except UNREADABLE as exc:
+        raise PdfMalformed(f"the PDF cannot be read: {exc!r}"[:300]) from exc
     if reader.encrypted and reader.decrypt(password or "").status is AuthStatus.FAILED:
         raise PdfEncrypted("the PDF is encrypted: a password is needed" if password is None else "wrong password")
     return reader

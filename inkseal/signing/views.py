@@ -88,8 +88,7 @@ def confirm_page_image(request: HttpRequest, token: str, number: int, page: int)
     document = task.documents.filter(number=number).first()
     if document is None or not 1 <= page <= min(document.pages, preview.MAX_PREVIEW_PAGES):
         raise NotFound(_("页面不存在。"))
-    with document.original.open("rb") as handle:
-        png = preview.page_png(handle.read(), page)
+    png = services.page_png(document, page)
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response
@@ -358,7 +357,7 @@ def self_sign_page_image(request: HttpRequest, draft_id: str, page: int) -> Http
     draft = selfservice.draft_of(request.session, _identity(request), draft_id)
     if not 1 <= page <= len(draft.sizes):
         raise NotFound(_("页面不存在。"))
-    response = HttpResponse(preview.page_png(selfservice.draft_bytes(draft), page), content_type="image/png")
+    response = HttpResponse(selfservice.draft_png(draft, page), content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response
 
