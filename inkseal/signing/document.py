@@ -39,6 +39,7 @@ from inkseal.signing.errors import (
 )
 from inkseal.signing.geometry import page_count
 from inkseal.signing.pdfdict import lookup
+from inkseal.signing.pdfium_lock import serialised
 
 Source = bytes | bytearray | memoryview | BinaryIO | str | os.PathLike[str]
 
@@ -222,6 +223,7 @@ def _repair_with_qpdf(data: bytes, password: str | None) -> bytes | None:
         return target.read_bytes() if result.returncode in (0, 3) and target.exists() else None
 
 
+@serialised
 def _repair_with_pdfium(data: bytes, password: str | None) -> bytes | None:
     try:
         pdf = pdfium.PdfDocument(data, password=password)

@@ -36,6 +36,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from inkseal.signing.errors import FormAppearanceUnavailable
 from inkseal.signing.pdfdict import lookup
+from inkseal.signing.pdfium_lock import serialised
 
 MAX_FIELD_DEPTH = 32  # field trees nest a few levels; deeper is a hostile or broken file
 
@@ -142,6 +143,7 @@ def _refuse_undrawable(node: generic.PdfObject) -> None:
         raise FormAppearanceUnavailable(f"form field {name!s} holds rich text", field=str(name))
 
 
+@serialised
 def _drawn_by_pdfium(stream: BinaryIO, password: str | None) -> bytes:
     """The document as PDFium's form layer shows it, saved unencrypted (a private, in-memory copy)."""
     stream.seek(0)

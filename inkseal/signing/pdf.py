@@ -66,6 +66,7 @@ from inkseal.signing.document import (
 from inkseal.signing.errors import PdfLocked, PdfMalformed, PlacementError
 from inkseal.signing.fields import apply_appearance, create_signature_fields, find_field, unique_field_names
 from inkseal.signing.formdraw import draw_form_fields
+from inkseal.signing.pdfium_lock import PDFIUM_LOCK
 from inkseal.signing.placement import Placement, PlacementPlan, Planner
 from inkseal.signing.revinfo import collect_validation_paths
 from inkseal.signing.signer import SealSigner, SignatureAlgorithm
@@ -299,8 +300,13 @@ def _text_document(document: Document) -> Iterator[Any]:
 
     def open_text() -> pdfium.PdfDocument:
         if not opened:
+            PDFIUM_LOCK.acquire()  # held until the document is closed below
             document.stream.seek(0)
-            opened.append(pdfium.PdfDocument(document.stream, password=document.password))
+            try:
+                opened.append(pdfium.PdfDocument(document.stream, password=document.password))
+            except BaseException:
+                PDFIUM_LOCK.release()
+                raise
         return opened[0]
 
     try:
@@ -308,6 +314,7 @@ def _text_document(document: Document) -> Iterator[Any]:
     finally:
         for pdf in opened:
             pdf.close()
+            PDFIUM_LOCK.release()
 
 
 def _register_pades_extension(writer: IncrementalPdfFileWriter) -> None:

@@ -14,6 +14,7 @@ import math
 import pypdfium2 as pdfium
 
 from inkseal.signing.errors import PdfMalformed
+from inkseal.signing.pdfium_lock import serialised
 
 PREVIEW_WIDTH_PX = 900
 MAX_PREVIEW_PAGES = 30
@@ -27,6 +28,7 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         raise PdfMalformed(f"PDFium cannot open the PDF: {exc}") from exc
 
 
+@serialised
 def page_png(data: bytes, page_number: int, width_px: int = PREVIEW_WIDTH_PX) -> bytes:
     """PNG of page `page_number` (1-based) as displayed: rotation applied, and form fields drawn by
     PDFium's form layer, as signing fixes them in the file (inkseal.signing.formdraw)."""
@@ -52,6 +54,7 @@ def page_png(data: bytes, page_number: int, width_px: int = PREVIEW_WIDTH_PX) ->
         document.close()
 
 
+@serialised
 def page_sizes(data: bytes, limit: int = MAX_PREVIEW_PAGES) -> list[tuple[float, float]]:
     """(width, height) in points of the first `limit` pages as displayed (crop box, rotation applied):
     the same page the PNGs show, so preview pixels convert to placement points."""
