@@ -54,7 +54,7 @@ from inkseal.signing.errors_zh import localised
 from inkseal.signing.gmcms import SIGNATURE_VALIDATOR
 from inkseal.signing.models import IntentMethod, SignDocument, SigningRecord, SignTask, TaskStatus
 from inkseal.signing.pdf import PadesLevel, _text_document, sign_pdf
-from inkseal.signing.placement import Placement, Planner
+from inkseal.signing.placement import CrossPage, Placement, Planner
 from inkseal.signing.ses_records import (
     RecordSignature,
     keep_record_signatures,
@@ -342,6 +342,8 @@ class Overlay:
     width: float
     height: float
     seal_type: str
+    seal_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)  # the picture in the box: WidgetArt.seal_box
+    cross_page: bool = False  # a slice of a 骑缝章
 
 
 def plan_document(
@@ -368,6 +370,8 @@ def plan_document(
                                 (x1 - x0) / width,
                                 (y1 - y0) / height,
                                 seal_type,
+                                widget.art.seal_box,
+                                isinstance(placement.anchor, CrossPage),
                             )
                         )
             return document.pages, overlays

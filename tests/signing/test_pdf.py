@@ -431,3 +431,18 @@ def test_keystore_handles_from_inkseal_pki(pki, seal):
     assert_pyhanko_valid(status, timestamped=False)
     with pytest.raises(SignerUnsupported):
         SealSigner(algorithms.ECDSA_P256.generate_soft_key(), pki.signer_cert, pki.chain())
+
+
+def test_signing_logs_no_pyhanko_layout_warning(pki, seal, caplog):
+    """A seal's widget box is exactly the seal: pyHanko must not complain that it is too small."""
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        sign_pdf(
+            (CORPUS / "minimal-document.pdf").read_bytes(),
+            signer=pki.seal_signer(),
+            placements=[seal_at(seal, show_date=True), seal_at(seal, x=420, y=500)],
+            timestamper=pki.timestamper(),
+        )
+    pyhanko = [r for r in caplog.records if r.name.startswith("pyhanko")]
+    assert not pyhanko, [r.getMessage() for r in pyhanko]
