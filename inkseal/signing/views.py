@@ -156,8 +156,14 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @portal_login_required
 @require_GET
 def record_detail(request: HttpRequest, event_id: str) -> HttpResponse:
-    row = services.record_for(_identity(request).party, event_id)
-    context = {"nav": "records", "record": row, "electronic_signatures": electronic_signatures_of(row)}
+    identity = _identity(request)
+    row = services.record_for(identity.party, event_id)
+    context = {
+        "nav": "records",
+        "record": row,
+        "electronic_signatures": electronic_signatures_of(row),
+        "signed_file": selfservice.signed_file_for(identity, row),
+    }
     return render(request, "signing/record_detail.html", context)
 
 
