@@ -33,6 +33,7 @@ from asn1crypto import keys as asn1_keys
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from PIL import Image, ImageDraw
+from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -89,6 +90,18 @@ def simple_signer(pki: TestPki, cls: type[signers.SimpleSigner] = signers.Simple
     )
 
 
+def reference_style(png: bytes) -> StaticStampStyle:
+    """pyHanko's stamp showing the seal picture as Inkseal does: filling the 42 mm box, no border.
+    pyHanko's default 5 pt margins would shrink it to 109 pt and, rounding the box to 119 pt,
+    log "Content box width/height 109.00000000000001 is too wide" on every signature."""
+    fill_box = layout.SimpleBoxLayoutRule(
+        x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MID, margins=layout.Margins()
+    )
+    return StaticStampStyle(
+        background=PdfImage(Image.open(io.BytesIO(png))), border_width=0, background_layout=fill_box
+    )
+
+
 def pyhanko_sign(pdf: bytes, signer: signers.Signer, style: StaticStampStyle, reserved: int | None) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(field_name="Seal1", subfilter=fields.SigSeedSubFilter.PADES)
@@ -124,7 +137,7 @@ def best_rates(actions: dict[str, Callable[[], object]], seconds: float, rounds:
 
 
 def signing_rates(pki: TestPki, pdf: bytes, png: bytes, seconds: float, rounds: int) -> dict[str, float]:
-    style = StaticStampStyle(background=PdfImage(Image.open(io.BytesIO(png))), border_width=0)
+    style = reference_style(png)
     cached = simple_signer(pki, CachedKeySigner)
     seal_signer = pki.seal_signer()
     seal = SealImage(png, width_mm=42)

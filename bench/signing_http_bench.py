@@ -91,7 +91,7 @@ from inkseal.signing.timestamper import platform_timestamper, reserve_serials  #
 from tests.signing.conftest import build_text_pdf, red_seal_png  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from signing_bench import CachedKeySigner, pyhanko_sign, reserved_size, simple_signer  # noqa: E402
+from signing_bench import CachedKeySigner, pyhanko_sign, reference_style, reserved_size, simple_signer  # noqa: E402
 
 ACTOR = Actor("system", "", "bench")
 PHONE = "13912345678"
@@ -236,13 +236,9 @@ def in_process_parallel(fixture: Fixture, pdf: bytes, seconds: float, processes:
 def pyhanko_reference(fixture: Fixture, pdf: bytes) -> Callable[[], object]:
     """pyHanko with a cached key and a reserved signature size (the issue's reference), B-B, an
     RSA-2048 key of a test PKI, the same PDF and seal picture (at its 42 mm box)."""
-    from PIL import Image
-    from pyhanko.pdf_utils.images import PdfImage
-    from pyhanko.stamp import StaticStampStyle
-
     from inkseal.signing.testing import make_test_pki
 
-    style = StaticStampStyle(background=PdfImage(Image.open(io.BytesIO(fixture.png))), border_width=0)
+    style = reference_style(fixture.png)
     signer = simple_signer(make_test_pki(), CachedKeySigner)
     reserved = reserved_size(pyhanko_sign(pdf, signer, style, None))
     return lambda: pyhanko_sign(pdf, signer, style, reserved)

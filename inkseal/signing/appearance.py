@@ -229,6 +229,16 @@ class WidgetArt:
     date: DateLabel | None = None
     date_origin: tuple[float, float] = (0.0, 0.0)
 
+    @property
+    def seal_box(self) -> tuple[float, float, float, float]:
+        """The whole seal picture against the widget box, as previews draw it: (left, top, width,
+        height) in fractions of the box, top measured downwards. A cross-page slice's box shows
+        part of a picture wider than itself (width > 1, left <= 0)."""
+        width, height = self.size
+        seal_w, seal_h = self.seal_size
+        x, y = self.seal_origin
+        return x / width, 1 - (y + seal_h) / height, seal_w / width, seal_h / height
+
 
 def appearance_stream(
     art: WidgetArt, rotate: int, seal_ref: generic.IndirectObject, date_ref: generic.IndirectObject | None

@@ -24,7 +24,7 @@ from inkseal.signing.document import open_document
 from inkseal.signing.formdraw import check_form_drawable
 from inkseal.signing.geometry import read_page_geometry
 from inkseal.signing.pdf import _text_document
-from inkseal.signing.placement import Placement, Planner
+from inkseal.signing.placement import CrossPage, Placement, Planner
 
 Source = bytes | str
 _SPOOL = 4 * 1024 * 1024
@@ -40,6 +40,8 @@ class PlannedSeal:
     top: float
     width: float
     height: float
+    seal_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)  # the picture in the box: WidgetArt.seal_box
+    cross_page: bool = False  # a slice of a 骑缝章
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ def plan(source: Source, placements: Sequence[Placement], max_pages: int) -> Pla
                             1 - y1 / height,
                             (x1 - x0) / width,
                             (y1 - y0) / height,
+                            widget.art.seal_box,
+                            isinstance(placement.anchor, CrossPage),
                         )
                     )
     return Plan(document.pages, tuple(seals))

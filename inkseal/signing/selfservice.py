@@ -38,7 +38,7 @@ from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services import is_bound, seal_stamp
 from inkseal.signing import budget, inspection
 from inkseal.signing.errors_zh import localised
-from inkseal.signing.models import SignDocument, SignTask
+from inkseal.signing.models import SignDocument, SigningRecord, SignTask
 from inkseal.signing.services import (
     SpecInvalid,
     UploadedFile,
@@ -355,3 +355,38 @@ def task_of_identity(identity: CurrentIdentity, public_id: str) -> SignTask:
     if task is None:
         raise NotFound(_("签章任务不存在。"))
     return task
+
+
+@dataclass(frozen=True)
+class SignedFile:
+    """The signed file of a self-service record, as 应用详情 offers it to the one who signed it (the
+    confirm link that first offered it is single-use)."""
+
+    task: SignTask
+    document: SignDocument
+    kept_until: datetime  # purge_signed_documents deletes it at its first run after this
+
+    @property
+    def deleted_at(self) -> datetime | None:
+        return self.document.purged_at
+
+    @property
+    def retention_days(self) -> int:
+        return int(settings.SIGNED_RETENTION_DAYS)
+
+
+def signed_file_for(identity: CurrentIdentity, row: SigningRecord) -> SignedFile | None:
+    """The record's signed file when `identity` signed it by self-service (the gate of
+    task_of_identity: the same person acting as the same party); None for anyone else, for
+    platform tasks (the platform has the file) and for refusals."""
+    if row.task_id is None or row.document_id is None or row.result != SigningRecord.Result.SUCCESS:
+        return None
+    try:
+        task = task_of_identity(identity, row.task.public_id)  # type: ignore[union-attr]
+    except NotFound:
+        return None
+    if task.completed_at is None:
+        return None
+    document = row.document
+    assert document is not None
+    return SignedFile(task, document, task.completed_at + timedelta(days=settings.SIGNED_RETENTION_DAYS))

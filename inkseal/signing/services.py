@@ -342,6 +342,8 @@ class Overlay:
     width: float
     height: float
     seal_type: str
+    seal_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)  # the picture in the box: WidgetArt.seal_box
+    cross_page: bool = False  # a slice of a 骑缝章
 
 
 def plan_document(
@@ -355,7 +357,16 @@ def plan_document(
     except DomainError as exc:
         raise localised(exc)
     overlays = [
-        Overlay(seal.page, seal.left, seal.top, seal.width, seal.height, seal_types[seal.placement])
+        Overlay(
+            seal.page,
+            seal.left,
+            seal.top,
+            seal.width,
+            seal.height,
+            seal_types[seal.placement],
+            seal.seal_box,
+            seal.cross_page,
+        )
         for seal in plan.seals
     ]
     return plan.pages, overlays

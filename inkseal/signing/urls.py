@@ -7,6 +7,7 @@ app_name = "signing"
 urlpatterns = [
     path("sign/confirm/<str:token>", views.confirm_page, name="confirm"),
     path("sign/confirm/<str:token>/documents/<int:number>/pages/<int:page>.png", views.confirm_page_image, name="page"),
+    path("sign/confirm/<str:token>/seals/<slug:seal_type>.png", views.confirm_seal_image, name="seal"),
     path("sign/self/", views.self_sign, name="self_sign"),
     path("sign/self/<str:draft_id>/", views.self_sign_place, name="self_place"),
     path("sign/self/<str:draft_id>/pages/<int:page>.png", views.self_sign_page_image, name="self_page"),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -35,7 +36,9 @@ from inkseal.platforms.services import (
     pending_authorization_for_token,
     send_confirmation_code,
 )
+from inkseal.seals.models import SealType
 from inkseal.signing import preview, selfservice, services
+from inkseal.signing.models import SignTask
 from inkseal.signing.ses_records import electronic_signatures_of
 
 
@@ -61,10 +64,10 @@ def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
         )
     documents = list(task.documents.order_by("number"))
     for document in documents:
-        overlays = document.placements.get("overlays", [])
+        seals = _seal_previews(document.placements.get("overlays", []), token)
         shown = min(document.pages, preview.MAX_PREVIEW_PAGES)
         document.preview_pages = [  # type: ignore[attr-defined]
-            {"number": p, "overlays": [o for o in overlays if o["page"] == p]} for p in range(1, shown + 1)
+            {"number": p, "seals": [s for s in seals if s["page"] == p]} for p in range(1, shown + 1)
         ]
     return render(
         request,
@@ -94,6 +97,49 @@ def confirm_page_image(request: HttpRequest, token: str, number: int, page: int)
     return response
 
 
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.4f}"
+
+
+def _seal_previews(overlays: list[dict[str, Any]], token: str) -> list[dict[str, Any]]:
+    """Each widget of the document's seals as the preview draws it: the box on the page and the
+    seal picture in it (a cross-page slice shows part of the picture), in percentages, with the
+    seal's name; the picture comes through the confirm link (the signer has no login)."""
+    names = dict(SealType.choices)
+    previews = []
+    for overlay in overlays:
+        left, top, width, height = overlay.get("seal_box") or (0.0, 0.0, 1.0, 1.0)
+        seal_type = overlay["seal_type"]
+        previews.append(
+            {
+                "page": overlay["page"],
+                "label": names.get(seal_type, _("印章")),
+                "cross_page": bool(overlay.get("cross_page")),
+                "image_url": reverse("signing:seal", args=[token, seal_type]),
+                "box": [_percent(overlay[k]) for k in ("left", "top", "width", "height")],
+                "picture": [_percent(v) for v in (left, top, width, height)],
+            }
+        )
+    return previews
+
+
+def _seal_types(task: SignTask) -> set[str]:
+    return {o["seal_type"] for d in task.documents.all() for o in d.placements.get("overlays", [])}
+
+
+@require_GET
+def confirm_seal_image(request: HttpRequest, token: str, seal_type: str) -> HttpResponse:
+    """The picture of a seal the task will stamp, for its confirm page: only through that task's
+    link, only for the seal types it places (the seal management URL needs the holder's login)."""
+    task = services.task_for_token(token)
+    if seal_type not in _seal_types(task):
+        raise NotFound(_("印章不存在。"))
+    _seal, image = services.seal_for_placement(task.certificate, seal_type)
+    response = HttpResponse(image.png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=600"
+    return response
+
+
 # --- 应用记录 ---------------------------------------------------------------------------------
 
 
@@ -109,8 +155,14 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @portal_login_required
 @require_GET
 def record_detail(request: HttpRequest, event_id: str) -> HttpResponse:
-    row = services.record_for(_identity(request).party, event_id)
-    context = {"nav": "records", "record": row, "electronic_signatures": electronic_signatures_of(row)}
+    identity = _identity(request)
+    row = services.record_for(identity.party, event_id)
+    context = {
+        "nav": "records",
+        "record": row,
+        "electronic_signatures": electronic_signatures_of(row),
+        "signed_file": selfservice.signed_file_for(identity, row),
+    }
     return render(request, "signing/record_detail.html", context)
 
 

@@ -431,3 +431,19 @@ def test_keystore_handles_from_inkseal_pki(pki, seal):
     assert_pyhanko_valid(status, timestamped=False)
     with pytest.raises(SignerUnsupported):
         SealSigner(algorithms.ECDSA_P256.generate_soft_key(), pki.signer_cert, pki.chain())
+
+
+def test_signing_logs_no_pyhanko_layout_warning(pki, seal, caplog):
+    """Neither Inkseal's seal nor the benches' pyHanko reference stamp makes pyHanko's layout code
+    complain ("Content box width/height 109.00000000000001 is too wide for container size 119")."""
+    import logging
+
+    from bench.signing_bench import pyhanko_sign, reference_style, simple_signer
+    from tests.signing.conftest import red_seal_png
+
+    pdf = (CORPUS / "minimal-document.pdf").read_bytes()
+    with caplog.at_level(logging.WARNING):
+        sign_pdf(pdf, signer=pki.seal_signer(), placements=[seal_at(seal, show_date=True)], pades_level="B-B")
+        pyhanko_sign(pdf, simple_signer(pki), reference_style(red_seal_png(420)), None)
+    pyhanko = [r.getMessage() for r in caplog.records if r.name.startswith("pyhanko")]
+    assert not pyhanko, pyhanko

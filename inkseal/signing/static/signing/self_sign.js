@@ -59,6 +59,8 @@
     el.className = "placed-seal";
     el.dataset.sealType = seal.type;
     el.innerHTML = `<img alt="" src="${seal.src}"><button type="button" class="remove" title="${t.remove}" aria-label="${t.remove}">×</button>`;
+    el.title = seal.label;
+    el.querySelector("img").alt = seal.label;
     sheet.appendChild(el);
     const p = {el, sheet, seal, ...centreOn(sheet, seal, x, y)};
     placed.push(p);
@@ -128,6 +130,7 @@
     const seal = {
       type: img.dataset.sealType,
       src: img.src,
+      label: img.alt,  // 公章, 法定代表人章 …
       widthMm: parseFloat(img.dataset.widthMm),
       heightMm: parseFloat(img.dataset.heightMm),
     };

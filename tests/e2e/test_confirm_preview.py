@@ -1,0 +1,56 @@
+"""签章确认 in the browser: the signer sees the real seals on the page previews, at their true size and
+place, named in Chinese, on a laptop and on a phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from inkseal.signing.geometry import MM
+from tests.e2e.conftest import screenshot
+from tests.signing.api_support import *  # noqa: F403
+from tests.signing.api_support import Signing, confirm_token, text_pdf
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PAGE_W = 595.0
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_confirm_page_shows_the_seals_as_stamped(
+    browser: Any, live_server: Any, signing: Signing, width: int, height: int
+) -> None:
+    placements = [
+        {"seal_type": "official", "page": 1, "x": 420, "y": 160},
+        {"seal_type": "legal_representative", "cross_page": True},
+    ]
+    spec = signing.spec(documents=[{"file": 0, "placements": placements}])
+    created = signing.create(files=[("采购合同.pdf", text_pdf(2))], spec=spec)
+    token = confirm_token(created.json()["confirm_url"])
+
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/sign/confirm/{token}")
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('.preview-page img')).every(i => i.complete && i.naturalWidth)"
+        )
+        seals = page.locator(".seal-preview")
+        assert seals.count() == 3
+        assert seals.nth(0).inner_text().strip() == "公章"
+        assert "法定代表人章" in seals.nth(1).inner_text() and "骑缝章" in seals.nth(1).inner_text()
+
+        sheet = page.locator(".preview-page > img").first.bounding_box()
+        official = page.locator(".seal-preview .seal-clip").nth(0).bounding_box()
+        scale = sheet["width"] / PAGE_W  # CSS pixels per point (the page image has a 1px border)
+        assert official["width"] == pytest.approx(42 * MM * scale, abs=2)
+        assert official["x"] + official["width"] / 2 == pytest.approx(sheet["x"] + 420 * scale, abs=2)
+        piece = page.locator(".seal-preview .seal-clip").nth(1).bounding_box()
+        assert piece["x"] + piece["width"] == pytest.approx(sheet["x"] + sheet["width"], abs=2)  # on the edge
+        assert piece["width"] == pytest.approx(10 * MM * scale, abs=2)  # half of the 20 mm seal
+
+        page.locator(".preview-page").first.scroll_into_view_if_needed()
+        screenshot(page, f"inkseal-confirm-seals-{width}x{height}")
+    finally:
+        context.close()
