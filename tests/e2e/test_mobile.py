@@ -57,6 +57,7 @@ def portal_pages(signing: Signing) -> dict[str, str]:
         "home": "/",
         "seals": "/seals/",
         "seal-new": "/seals/new/",
+        "seal-edit": f"/seals/new/?replace={seal.pk}",
         "seal-detail": f"/seals/{seal.pk}/",
         "certificates": "/certificates/",
         "certificate-detail": f"/certificates/{signing.certificate.pk}/",
@@ -147,9 +148,24 @@ def test_every_portal_page_fits_a_phone_and_its_menu_opens(browser, live_server,
     save(page, "identity-menu-390")
     page.keyboard.press("Escape")
 
+    # Records and applications read as one card per row: every value on screen, no sideways scrolling.
+    for path, table, text in [
+        ("/records/", "#records", "某某工程施工招标投标文件（商务标）.pdf"),
+        ("/applications/?tab=all", "#applications", "测试交易平台"),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        cell = page.locator(f"{table} td", has_text=text).first
+        box = cell.bounding_box()
+        assert cell.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (path, box)
+        details = page.locator(f"{table} a", has_text="详情").first.bounding_box()
+        assert details["x"] + details["width"] <= PHONE["width"], path
+
     # A link in the menu takes the person there.
+    page.goto(f"{live_server.url}/")
     page.click("#portal-nav-toggle")
     page.wait_for_selector("#portal-nav.show")
+    page.wait_for_timeout(400)  # the slide-in transition, for the screenshot
+    save(page, "nav-open-390")
     page.click("#portal-nav a[href='/certificates/']")
     page.wait_for_url("**/certificates/")
     assert page.locator("#portal-nav .nav-link.active").text_content() == "证书管理"
