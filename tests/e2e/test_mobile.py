@@ -99,7 +99,8 @@ def sticking_out(page: Any) -> list[str]:
                         && e.getBoundingClientRect().right > window.innerWidth + 1
                         && !Array.from(e.children).some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
               .slice(0, 4)
-              .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className.toString().split(' ').join('.')
+              .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                        + '.' + e.className.toString().split(' ').join('.')
                         + ' ' + Math.round(e.getBoundingClientRect().right))"""
         )
     )
