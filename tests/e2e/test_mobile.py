@@ -187,3 +187,20 @@ def test_every_portal_page_keeps_its_sidebar_on_a_laptop(browser, live_server, s
     page.click("#portal-nav a[href='/seals/']")
     page.wait_for_url("**/seals/")
     page.context.close()
+
+
+def test_confirm_login_and_verify_pages_still_fit_a_phone(browser, live_server, signing, settings):
+    settings.PUBLIC_BASE_URL = live_server.url
+    with ThreadPoolExecutor(1) as pool:
+        body = pool.submit(lambda: signing.create([("投标文件.pdf", text_pdf())]).json()).result()
+    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    page = context.new_page()
+    for name, url in [
+        ("login", f"{live_server.url}/login/"),
+        ("verify", f"{live_server.url}/verify/"),
+        ("confirm", body["confirm_url"].replace(settings.PUBLIC_BASE_URL, live_server.url)),
+    ]:
+        assert page.goto(url).ok, name
+        save(page, f"{name}-390")
+        assert overflow(page) == 0, (name, sticking_out(page))
+    context.close()
