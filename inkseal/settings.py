@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI from its own static files (接口文档 works offline), not a CDN
     "inkseal.core",
     "inkseal.audit",
     "inkseal.notify",
