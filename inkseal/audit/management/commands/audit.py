@@ -9,6 +9,7 @@ from inkseal.audit.services import verify_log
 
 class Command(BaseCommand):
     help = "Audit log tools: `audit verify` checks the hash chain and exits non-zero when broken."
+    requires_system_checks: list[str] = []  # checks load every URL module (pyHanko, OpenCV): seconds
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["verify"])
