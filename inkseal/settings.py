@@ -220,5 +220,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("INKSEAL_LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING" if TESTING else "INFO"}},
 }
+# pyHanko's warnings about expected verdicts (an untrusted CA) on one line, without tracebacks.
+_filters: dict[str, dict[str, str]] = LOGGING.setdefault("filters", {})  # type: ignore[assignment]
+_filters["library_one_line"] = {"()": "inkseal.core.library_logs.OneLineLibraryExceptions"}
+_handlers: dict[str, dict[str, list[str]]] = LOGGING["handlers"]  # type: ignore[assignment]
+_handlers["console"].setdefault("filters", []).append("library_one_line")
 
 NINJA_PAGINATION_PER_PAGE = 10
