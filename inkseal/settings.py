@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI from its own static files (接口文档 works offline), not a CDN
     "inkseal.core",
     "inkseal.audit",
     "inkseal.notify",
@@ -297,5 +298,10 @@ LOGGING = {
         },
     },
 }
+# pyHanko's warnings about expected verdicts (an untrusted CA) on one line, without tracebacks.
+_filters: dict[str, dict[str, str]] = LOGGING.setdefault("filters", {})  # type: ignore[assignment]
+_filters["library_one_line"] = {"()": "inkseal.core.library_logs.OneLineLibraryExceptions"}
+_handlers: dict[str, dict[str, list[str]]] = LOGGING["handlers"]  # type: ignore[assignment]
+_handlers["console"].setdefault("filters", []).append("library_one_line")
 
 NINJA_PAGINATION_PER_PAGE = 10

@@ -24,3 +24,8 @@ urlpatterns = [
     path("dev/sms.json", notify_views.sms_json, name="dev_sms_json"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler400 = "inkseal.portal.error_pages.bad_request"
+handler403 = "inkseal.portal.error_pages.permission_denied"
+handler404 = "inkseal.portal.error_pages.page_not_found"
+handler500 = "inkseal.portal.error_pages.server_error"

@@ -370,6 +370,9 @@ def addresses(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = str(exc.message)
         else:
+            back = request.GET.get("next")  # + 新增收货地址 on the order page comes back to the order
+            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)
             return redirect(reverse("accounts:addresses"))
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "error": error, "addresses": person.addresses.all()}

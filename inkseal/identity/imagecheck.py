@@ -13,8 +13,6 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
-import numpy as np
 from PIL import Image
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -53,6 +51,9 @@ def sniff(data: bytes) -> str:
 
 
 def check_image(data: bytes, *, max_bytes: int = MAX_BYTES) -> ImageFacts:
+    import cv2  # OpenCV and NumPy load in ~1 s: only when a photo is checked, not at Django setup
+    import numpy as np
+
     if len(data) > max_bytes:
         raise ImageRefused("too_large", limit_mb=max_bytes // (1024 * 1024), size_mb=round(len(data) / 1048576, 1))
     content_type = sniff(data)

@@ -16,10 +16,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cv2
-import numpy as np
+if TYPE_CHECKING:  # OpenCV and NumPy load in ~1 s: imported where a video is decoded, not at Django setup
+    import numpy as np
 
 DURATION_MIN = 2.0
 DURATION_MAX = 3.0
@@ -87,6 +87,8 @@ _cascade_lock = threading.Lock()
 
 
 def _cascade(name: str) -> Any:
+    import cv2
+
     with _cascade_lock:
         if name not in _cascades:
             if not hasattr(cv2, "CascadeClassifier"):
@@ -100,6 +102,8 @@ def _cascade(name: str) -> Any:
 
 def _frames(path: Path, rate: float = 0.0) -> Iterator[Frame]:
     """Every frame's timestamp; the picture only for frames at most `rate` a second (0: all)."""
+    import cv2
+
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
@@ -127,6 +131,8 @@ def _frames(path: Path, rate: float = 0.0) -> Iterator[Frame]:
 
 def _duration(times: list[float]) -> float:
     """First to last timestamp plus one typical frame interval."""
+    import numpy as np
+
     if len(times) < 2:
         return 0.0
     steps = np.diff(np.asarray(times))
@@ -149,6 +155,8 @@ def probe_video(path: Path) -> VideoProbe:
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
+    import cv2
+
     height, width = image.shape[:2]
     if width > ANALYSIS_WIDTH:
         image = cv2.resize(

@@ -3,6 +3,16 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# What each purpose (its part before ":" or the first "."; "sign:11" names a sign task) is for.
+PURPOSE_LABELS = {
+    "login": _("登录验证码"),
+    "sign": _("签章确认验证码"),
+    "verify": _("实名认证验证码"),
+    "verify_notice": _("企业认证授权通知"),
+    "bank_deposit": _("银行卡打款验证通知"),
+    "orders": _("订单通知"),
+}
+
 
 class SmsMessage(models.Model):
     """Every SMS sent, whatever the gateway. The outbox backend stops here (sandbox)."""
@@ -20,6 +30,11 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} {self.purpose}"
+
+    @property
+    def purpose_label(self) -> str:
+        kind = self.purpose.split(":", 1)[0].split(".", 1)[0]
+        return str(PURPOSE_LABELS.get(kind, self.purpose))
 
 
 class SmsCode(models.Model):

@@ -219,3 +219,8 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ¥{self.amount}"
+
+    @property
+    def number(self) -> str:
+        """发票号码: one invoice per order, so the order's number prefixed with FP."""
+        return f"FP{self.order.number}"

@@ -4,6 +4,7 @@ application comes through `application_for`, every change through services."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,10 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity
+from inkseal.accounts.models import Address
 from inkseal.accounts.services import RequestContext, person_actor
 from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError, PermissionDenied
 from inkseal.core.http import client_ip
+from inkseal.core.masking import mask_phone
 from inkseal.orders import services, states
 from inkseal.orders.errors import ApplicationInvalid
 from inkseal.orders.models import Application, Invoice, Kind, Medium, Product, Shipment
@@ -113,13 +116,21 @@ def buy(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/buy.html", context)
 
 
+def _masked(addresses: Iterable[Address]) -> list[Address]:
+    """The page shows 185****5312: the full number is the person's own, but screens are shared."""
+    rows = list(addresses)
+    for address in rows:
+        address.phone_masked = mask_phone(address.phone)  # type: ignore[attr-defined]
+    return rows
+
+
 def _confirm_context(request: HttpRequest, product: Product, renews: Any, **extra: Any) -> dict[str, Any]:
     identity = _identity(request)
     return {
         "nav": "applications",
         "product": product,
         "renews": renews,
-        "addresses": identity.person.addresses.all() if product.medium == Medium.UKEY else [],
+        "addresses": _masked(identity.person.addresses.all()) if product.medium == Medium.UKEY else [],
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
         "kind_label": Kind.RENEWAL.label if renews else Kind.PURCHASE.label,
         **extra,

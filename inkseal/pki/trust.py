@@ -20,8 +20,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pyhanko_certvalidator import CertificateValidator, ValidationContext
-from pyhanko_certvalidator.errors import PathBuildingError, RevokedError, ValidationError
 
 from inkseal.accounts.models import Party
 from inkseal.accounts.services import RequestContext
@@ -118,6 +116,10 @@ def _validate_chain(
     crls: Sequence[bytes],
     now: datetime,
 ) -> TrustedRoot:
+    # pyhanko-certvalidator is imported here, not at Django setup (the CLI starts without it).
+    from pyhanko_certvalidator import CertificateValidator, ValidationContext
+    from pyhanko_certvalidator.errors import PathBuildingError, RevokedError, ValidationError
+
     by_fingerprint = {root.fingerprint: root for root in roots}
     context = ValidationContext(
         trust_roots=[asn1_x509.Certificate.load(bytes(root.certificate_der)) for root in roots],

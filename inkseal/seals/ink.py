@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 
-import cv2
 import numpy as np
 from PIL import Image
 
@@ -89,6 +88,8 @@ def apply_texture(alpha: np.ndarray, seed: int, px_per_mm: float) -> np.ndarray:
 
 def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cell_px: int) -> np.ndarray:
     """Value noise in [0, 1] with features about `cell_px` pixels across."""
+    import cv2  # OpenCV loads in ~1 s: imported when a texture is drawn, not with the seal modules
+
     height, width = shape
     coarse = rng.random((height // cell_px + 2, width // cell_px + 2), dtype=np.float32)
     return cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC).clip(0.0, 1.0)

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -29,7 +30,6 @@ from inkseal.accounts.services import RequestContext, person_actor
 from inkseal.audit.services import Actor, record
 from inkseal.identity.services import require_identity_verified
 from inkseal.pki.models import Certificate
-from inkseal.seals import checks, imports, signatures
 from inkseal.seals.errors import (
     BindingCertificateUnusable,
     RiskNoticeNotAccepted,
@@ -68,6 +68,12 @@ from inkseal.seals.render import (
     stamp_png,
 )
 from inkseal.seals.ses_services import do_make_electronic_seal
+
+if TYPE_CHECKING:
+    from inkseal.seals import checks
+
+# OpenCV, NumPy and the OCR engine (seals.imports, .signatures, .checks) take seconds to import:
+# they are imported by the services that read images, not when Django starts.
 
 # True sizes on paper of uploaded seals: round ones are taken to be the usual 42 mm, square 20 mm.
 UPLOAD_SIZE_MM = {SealShape.ROUND: 42.0, SealShape.SQUARE: 20.0, SealShape.STRIP: 30.0}
@@ -319,6 +325,8 @@ def do_upload_seal(
     if not data:
         raise SealRequestInvalid(_("请选择要上传的印章图片。"), code="file_missing")
     expected = seal_name(identity, wanted)
+    from inkseal.seals import imports
+
     try:
         found = imports.import_seal_photo(data, color)  # the shape first: reading the text is the slow part
         _check_upload_shape(wanted, found.shape)
@@ -358,6 +366,8 @@ def do_make_handwriting(
     """手写签名: the drawing (a PNG from the canvas) must read as the person's verified name."""
     check_make_seal(identity, SealType.HANDWRITING, replaces)
     name = seal_name(identity, SealType.HANDWRITING)
+    from inkseal.seals import checks, signatures
+
     try:
         image = signatures.signature_image(data, color)
         check = checks.check_handwriting(image, name, threshold=settings.HANDWRITING_THRESHOLD)

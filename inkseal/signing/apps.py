@@ -10,9 +10,12 @@ class SigningConfig(AppConfig):
     def ready(self) -> None:
         from inkseal.core import demo
         from inkseal.pki import sections
-        from inkseal.signing import gmcms  # noqa: F401  (registers SM2/SM3 with asn1crypto and pyHanko)
         from inkseal.signing.demo import demo_step
+        from inkseal.signing.gm_hooks import teach_pyhanko_on_import
+        from inkseal.signing.gm_identifiers import register_gm_identifiers
         from inkseal.signing.sections import add_authorization_url, authorization_rows
 
         sections.register_authorisations(authorization_rows, add_url=add_authorization_url)
         demo.register(demo_step)
+        register_gm_identifiers()  # SM2/SM3 names in asn1crypto, now (cheap)
+        teach_pyhanko_on_import()  # SM2 in pyHanko's validator, when it is first imported (slow)

@@ -38,16 +38,11 @@ identifiers) verifies here as well, since the validator goes by the algorithms, 
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
-from asn1crypto import algos, cms, core
+from asn1crypto import algos
 from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import InvalidSignature
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.generic import pdf_name
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
-from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator.errors import AlgorithmNotSupported
 from pyhanko_certvalidator.sig_validate import (
     DEFAULT_VALIDATION_CONTEXT,
@@ -59,50 +54,29 @@ from pyhanko_certvalidator.sig_validate import (
 from inkseal.pki import gm
 from inkseal.pki.algorithms import SM2, PublicKey, load_public_key
 from inkseal.pki.errors import SignatureInvalid, UnsupportedAlgorithm
-
-GM_DATA_OID = "1.2.156.10197.6.1.4.2.1"
-GM_SIGNED_DATA_OID = "1.2.156.10197.6.1.4.2.2"
-SM2_SIGN_OID = "1.2.156.10197.1.301.1"  # GM/T 0010's sm2-1 "SM2 signature", the digest from context
-SM3 = "sm3"
-SM2_WITH_SM3 = "sm3_sm2"  # asn1crypto's hash_signature naming, as in sha256_ecdsa
-GM_DATA = "gm_data"
-GM_SIGNED_DATA = "gm_signed_data"
-SM2_CURVE = "sm2p256v1"
+from inkseal.signing.gm_identifiers import (  # noqa: F401 - re-exported, the names gmcms always had
+    GM_DATA,
+    GM_DATA_OID,
+    GM_SIGNED_DATA,
+    GM_SIGNED_DATA_OID,
+    SM2_CURVE,
+    SM2_SIGN_OID,
+    SM2_WITH_SM3,
+    SM3,
+    register_gm_identifiers,
+)
 
 # the signature dictionary of an SM2 PDF signature (docs/sm2-pdf-signatures.md)
 GM_PDF_FILTER = "/DJ.GMPkiLite"
 GM_PDF_SUBFILTER = "/GM.sm2cms.detached"
 GM_PDF_SUBFILTERS = frozenset({GM_PDF_SUBFILTER})  # read as well as written
 SM2_PDF_FORMAT = "GM/T 0010 (SM2) detached"
-_CADES_DETACHED = pdf_name("/ETSI.CAdES.detached")
+CADES_DETACHED = "/ETSI.CAdES.detached"
 
-
-def _register(oid_class: type[core.ObjectIdentifier], dotted: str, name: str) -> None:
-    """Add `dotted` <-> `name` to an asn1crypto OID map, including the reverse map if it was built."""
-    mapping = oid_class._map
-    assert mapping is not None
-    if mapping.get(dotted, name) != name:
-        raise RuntimeError(f"{oid_class.__name__} already maps {dotted} to {mapping[dotted]}")
-    mapping[dotted] = name
-    if oid_class._reverse_map is not None:
-        oid_class._reverse_map[name] = dotted
-
-
-def register_gm_identifiers() -> None:
-    """Idempotent; runs at import."""
-    _register(algos.DigestAlgorithmId, gm.SM3_OID, SM3)
-    _register(algos.SignedDigestAlgorithmId, gm.SM2_WITH_SM3_OID, SM2_WITH_SM3)
-    _register(cms.ContentType, GM_DATA_OID, GM_DATA)
-    _register(cms.ContentType, GM_SIGNED_DATA_OID, GM_SIGNED_DATA)
-    cms.ContentInfo._oid_specs[GM_SIGNED_DATA] = cms.SignedData
-    cms.ContentInfo._oid_specs[GM_DATA] = core.OctetString
-    if SM2_CURVE not in asn1_keys.NamedCurve._map.values():
-        asn1_keys.NamedCurve.register(SM2_CURVE, gm.SM2_CURVE_OID, gm.SM3_DIGEST_SIZE)
-    # the same inputs as asn1crypto's .sha256 of each (DER name; subjectPublicKey bits)
-    if not hasattr(asn1_x509.Name, SM3):
-        setattr(asn1_x509.Name, SM3, property(lambda name: gm.sm3(name.dump())))
-    if not hasattr(asn1_keys.PublicKeyInfo, SM3):
-        setattr(asn1_keys.PublicKeyInfo, SM3, property(lambda key: gm.sm3(bytes(key["public_key"]))))
+if TYPE_CHECKING:  # pyHanko's PDF layer is imported where it is used, not with the validator hooks
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 
 register_gm_identifiers()
@@ -234,22 +208,31 @@ def collect_signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature]:
     /ETSI.CAdES.detached, so its validator sees a copy of the dictionary with that SubFilter
     (the file is not touched; `pdf_subfilter` reads the original).
     """
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.generic import pdf_name
+    from pyhanko.sign.fields import enumerate_sig_fields
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
     listed = []
     for name, _, field in enumerate_sig_fields(reader, filled_status=True):
         subfilter = pdf_subfilter(field)
-        if subfilter not in _READABLE_SUBFILTERS:
+        if subfilter not in _readable_subfilters():
             continue  # as pyHanko does: not a signature format anyone here can read
         signature = EmbeddedPdfSignature(reader, field, name)
         if subfilter in GM_PDF_SUBFILTERS:
             presented = generic.DictionaryObject(signature.sig_object)
-            presented[pdf_name("/SubFilter")] = _CADES_DETACHED
+            presented[pdf_name("/SubFilter")] = pdf_name(CADES_DETACHED)
             signature.sig_object = presented
         listed.append(signature)
     listed.sort(key=lambda signature: signature.signed_revision)
     return [adopt_gm_content(signature) for signature in listed]
 
 
-_READABLE_SUBFILTERS = frozenset(str(value.value) for value in SigSeedSubFilter) | GM_PDF_SUBFILTERS
+@functools.cache
+def _readable_subfilters() -> frozenset[str]:
+    from pyhanko.sign.fields import SigSeedSubFilter
+
+    return frozenset(str(value.value) for value in SigSeedSubFilter) | GM_PDF_SUBFILTERS
 
 
 def pdf_subfilter(sig_field: generic.PdfObject) -> str | None:

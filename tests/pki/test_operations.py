@@ -138,7 +138,29 @@ def test_demo_certificates_are_issued_once():
     assert dual.pair() is not None and dual.pair().serial == certificates[1]["encryption_serial"]  # type: ignore[index,union-attr]
     demo_step(document)  # idempotent
     assert document["certificates"] == certificates
-    assert Certificate.objects.count() == 4
+    assert Certificate.objects.count() == 5  # and the 待续期 one below
+
+
+def test_demo_has_a_certificate_due_for_renewal():
+    """续期 can be tried in the demo: one certificate is inside the renewal window (and renewable)."""
+    from django.utils import timezone
+
+    from inkseal.accounts.demo import demo_step as accounts_step
+    from inkseal.pki.demo import demo_step
+    from inkseal.pki.services import check_renewable
+    from inkseal.pki.status import CertificateStatus, certificate_status
+
+    document: dict[str, object] = {}
+    accounts_step(document)
+    demo_step(document)
+    entry = document["renewal_due"]
+    due = Certificate.objects.get(serial=entry["serial"])  # type: ignore[index]
+    now = timezone.now()
+    assert certificate_status(due, now=now) == CertificateStatus.RENEWAL_DUE
+    check_renewable(due, now)  # raises if it cannot be renewed
+    assert (entry["holder"], entry["algorithm"], due.medium) == ("乔海朋", "sm2", "cloud")  # type: ignore[index]
+    demo_step(document)  # idempotent: still the same one
+    assert document["renewal_due"] == entry
 
 
 def test_the_demo_step_needs_the_people_first():

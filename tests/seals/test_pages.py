@@ -188,3 +188,13 @@ def test_seal_pages_in_english(person):
         assert "印章管理" not in page and "新增印章" not in page
         for phrase in phrases:
             assert phrase in page, (url, phrase)
+
+
+def test_change_page_is_titled_for_what_it_does(company):
+    official = make(as_enterprise(company), "official")
+    client = login_client(admin_of(company), f"enterprise:{company.pk}")
+    changing = text(client.get(f"/seals/new/?replace={official.pk}"))
+    title = re.search(r"<title>(.*?)</title>", changing, re.S).group(1)
+    assert "修改/变更印章" in title and "新增印章" not in title
+    adding = text(client.get("/seals/new/"))
+    assert "新增印章" in re.search(r"<title>(.*?)</title>", adding, re.S).group(1)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
 from PIL import Image
 
 from inkseal.identity.numbers import check_id_number, check_uscc
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 _USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
@@ -45,6 +47,8 @@ class OcrProvider(Protocol):
 
 
 def _pixels(data: bytes) -> np.ndarray:
+    import numpy as np  # NumPy: only when a photo is read, not at Django setup
+
     image = Image.open(io.BytesIO(data)).convert("RGB")
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     return np.asarray(image)

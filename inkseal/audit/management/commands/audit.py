@@ -13,6 +13,7 @@ class Command(BaseCommand):
         "anchor (exits non-zero when broken, shrunk or emptied); `audit anchor` time-stamps the "
         "current head, stores it, appends it to the anchor file and prints it (keep a copy elsewhere)."
     )
+    requires_system_checks: list[str] = []  # checks load every URL module (pyHanko, OpenCV): seconds
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["verify", "anchor"])

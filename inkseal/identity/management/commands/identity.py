@@ -13,6 +13,7 @@ class Command(BaseCommand):
         "Identity tools for support staff: `identity check id-number|uscc|bank-card <value>` says whether "
         "the value is well-formed and why not; exits non-zero when it is not."
     )
+    requires_system_checks: list[str] = []  # checks load every URL module (pyHanko, OpenCV): seconds
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["check"])

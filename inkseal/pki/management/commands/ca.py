@@ -33,6 +33,7 @@ def normalise_serial(text: str) -> str:
 
 class Command(BaseCommand):
     help = "CA operations: create the hierarchy, list CAs, publish CRLs, revoke a certificate."
+    requires_system_checks: list[str] = []  # checks load every URL module (pyHanko, OpenCV): seconds
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)

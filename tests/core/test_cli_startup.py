@@ -1,0 +1,75 @@
+"""Light CLI commands start without the heavy libraries (pyHanko, OpenCV, the OCR engine, PDFium).
+
+Django setup used to import them (AppConfig.ready, admin and service modules, the system checks
+loading every URL module): `inkseal identity check` took 4 s. The timing is in
+bench/cli_start_bench.py; here the rule itself: which modules a light command loads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_id_number
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("cv2", "pyhanko", "pyhanko_certvalidator", "rapidocr", "rapidocr_onnxruntime", "onnxruntime", "pypdfium2")
+
+PROBE = """
+import json, sys
+from inkseal.cli import main
+sys.argv = ["inkseal", *sys.argv[1:]]
+try:
+    main()
+finally:
+    print("MODULES=" + json.dumps(sorted({name.split(".")[0] for name in sys.modules})), file=sys.stderr)
+"""
+
+
+def run_cli(*args: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "INKSEAL_VAR_DIR": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+    line = next(line for line in result.stderr.splitlines() if line.startswith("MODULES="))
+    return result, set(json.loads(line.removeprefix("MODULES=")))
+
+
+def test_identity_check_does_not_import_heavy_libraries(tmp_path: Path) -> None:
+    number = make_id_number(7)
+    result, modules = run_cli("identity", "check", "id-number", number, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "校验位无误" in result.stdout
+    assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
+
+
+@pytest.mark.parametrize("kind", ["official", "contract"])
+def test_seal_render_does_not_import_heavy_libraries(tmp_path: Path, kind: str) -> None:
+    out = tmp_path / "seal.png"
+    result, modules = run_cli(
+        "seal", "render", "--kind", kind, "--name", "北京示范科技有限公司", "--out", str(out), tmp_path=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_signing_still_teaches_pyhanko_sm2_when_it_is_imported(tmp_path: Path) -> None:
+    """The SM2 hooks (signing.gmcms) now load with pyhanko-certvalidator instead of at setup."""
+    probe = (
+        "import django, sys; django.setup();"
+        "assert 'inkseal.signing.gmcms' not in sys.modules;"
+        "from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator;"
+        "assert getattr(DefaultSignatureValidator, '_inkseal_sm2', False);"
+        "print('taught')"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "INKSEAL_VAR_DIR": str(tmp_path)}
+    env["DJANGO_SETTINGS_MODULE"] = "inkseal.settings"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.stdout.strip() == "taught", result.stderr
