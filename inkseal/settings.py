@@ -302,6 +302,6 @@ LOGGING = {
 _filters: dict[str, dict[str, str]] = LOGGING.setdefault("filters", {})  # type: ignore[assignment]
 _filters["library_one_line"] = {"()": "inkseal.core.library_logs.OneLineLibraryExceptions"}
 _handlers: dict[str, dict[str, list[str]]] = LOGGING["handlers"]  # type: ignore[assignment]
-_handlers["console"].setdefault("filters", []).append("library_one_line")
+_handlers["console"].setdefault("filters", []).insert(0, "library_one_line")  # before redact renders tracebacks
 
 NINJA_PAGINATION_PER_PAGE = 10

@@ -1,7 +1,8 @@
 """Secrets carried in URL paths never reach a log.
 
 A sign-confirmation link (/sign/confirm/<token>, its API twin /api/v1/confirm/<token>) and the
-face-verification hand-off (/h5/face/<token>) are bearer secrets: whoever reads one can act on
+face-verification hand-off (/h5/face/<token>) and the authorised person's confirmation link
+(/authorisations/confirm/<token>) are bearer secrets: whoever reads one can act on
 it. Access logs and Django's request logs write paths, so every log record is passed through
 `RedactSecretsFilter`, which replaces the secret segment wherever it appears (path, request line,
 full URL in a Referer, traceback) with REDACTED.
@@ -20,7 +21,7 @@ from gunicorn.glogging import Logger as GunicornBaseLogger
 
 # Every route whose path holds a secret. tests/core/test_log_redaction.py checks that each URL
 # pattern with a `token` parameter is covered.
-SECRET_PATH_PREFIXES = ("/sign/confirm/", "/api/v1/confirm/", "/h5/face/")
+SECRET_PATH_PREFIXES = ("/sign/confirm/", "/api/v1/confirm/", "/h5/face/", "/authorisations/confirm/")
 REDACTED = "[redacted]"
 _SECRET_SEGMENT = re.compile("(" + "|".join(re.escape(prefix) for prefix in SECRET_PATH_PREFIXES) + r")[^/?#\s\"'<>]+")
 
