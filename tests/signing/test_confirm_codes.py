@@ -73,7 +73,9 @@ def test_the_per_phone_signing_limit_offers_pin_and_batches(signing: Signing, pr
 
 def test_login_codes_do_not_use_up_the_signing_quota(signing: Signing, production_limits: Any) -> None:
     production_limits.SMS_PHONE_INTERVAL_SECONDS = 0
-    for _ in range(production_limits.SMS_PER_PHONE_PER_HOUR):
+    # the fixture's authorisation confirmation code to this phone already counts in the general pool
+    already = SmsCode.objects.filter(phone=CONFIRMER_PHONE).exclude(purpose__startswith="sign:").count()
+    for _ in range(production_limits.SMS_PER_PHONE_PER_HOUR - already):
         assert request_login_code().status_code == 200
     login_refused = request_login_code()
     assert login_refused.status_code == 429 and "一小时内获取验证码次数过多" in login_refused.json()["message"]
