@@ -56,9 +56,9 @@ class OcrProvider(Protocol):
 
 
 def _pixels(data: bytes) -> np.ndarray:
-    image = Image.open(io.BytesIO(data))
-    image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at the nearest DCT scale above MAX_SIDE
-    image = image.convert("RGB")
+    encoded = Image.open(io.BytesIO(data))
+    encoded.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at the nearest DCT scale above MAX_SIDE
+    image = encoded.convert("RGB")
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BOX)
     return np.asarray(image)
 

@@ -42,6 +42,9 @@ class Command(BaseCommand):
             "-m",
             "gunicorn",
             "inkseal.wsgi:application",
+            # Worker hooks: each worker loads the OCR engine before its first request.
+            "--config",
+            "python:inkseal.core.warmup",
             "--bind",
             options["bind"],
             "--workers",
