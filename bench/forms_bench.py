@@ -10,8 +10,8 @@ stamped 公章, drawn by the tests (tests/identity/licences.py, tests/seals/samp
 1. ID card check (企业实名认证, legal representative left blank so OCR reads it from the ID card):
    `enterprise_flows.check_application`;
 2. business licence check (单位证件认证, the whole submit): `enterprise_flows.do_submit_licence`;
-3. seal upload check (上传图章 of a 公章, its text checked against the enterprise name):
-   `seals.services.do_upload_seal`.
+3. seal upload check (上传图章 of a 公章, its text checked against the enterprise name, and of a
+   square 法定代表人章, read in four turns): `seals.services.do_upload_seal`.
 
 "worker start" is what a gunicorn worker does once before its first request
 (`inkseal.core.warmup.warm_up`, from the gunicorn hooks `inkseal serve` uses); "cold" is then each
@@ -127,6 +127,9 @@ def main() -> None:
     back = licences.phone_id_card("国徽面", id_number(42), seed=5)
     licence = licences.phone_photo(licences.licence(1), seed=1)
     seal = on_paper(render_image(SealSpec("official", COMPANY)), angle=12, seed=3, seal_px=1400, size=(3264, 2448))
+    square = on_paper(
+        render_image(SealSpec("legal_representative", "张三丰")), angle=-7, seed=6, seal_px=700, size=(3264, 2448)
+    )
     print(f"pictures: ID card {len(front) // 1024} KB, licence {len(licence) // 1024} KB, seal {len(seal) // 1024} KB")
 
     forms: dict[str, Callable[[], object]] = {
@@ -140,6 +143,13 @@ def main() -> None:
             CurrentIdentity(person, enterprise(person, verified=True), "admin"),
             "official",
             seal,
+            CTX,
+            risk_acknowledged=True,
+        ),
+        "seal upload check (法定代表人章, square)": lambda: do_upload_seal(
+            CurrentIdentity(person, enterprise(person, verified=True), "admin"),
+            "legal_representative",
+            square,
             CTX,
             risk_acknowledged=True,
         ),
