@@ -43,6 +43,7 @@ from inkseal.identity.attempts import (
     new_attempt,
 )
 from inkseal.identity.errors import VerificationInvalid, VerificationNotAllowed, describe
+from inkseal.identity.imagecheck import CheckedImage
 from inkseal.identity.models import AttemptState, IdentityDocument, IdType, Method, MicroDeposit, VerificationAttempt
 from inkseal.identity.numbers import check_bank_card, check_id_number, check_uscc
 from inkseal.identity.providers import bank_card_provider, enterprise_provider, ocr_provider
@@ -75,8 +76,8 @@ class CheckedApplication:
     enterprise_type: str
     uscc: str
     legal_rep: PersonClaim
-    id_front: bytes
-    id_back: bytes
+    id_front: CheckedImage
+    id_back: CheckedImage
     consents: dict[str, str]
     read_by_ocr: bool
 
@@ -104,12 +105,12 @@ def check_can_verify_enterprise(person: Person, enterprise: Enterprise) -> None:
         raise VerificationNotAllowed(_("该企业的实名认证正在进行中（等待打款金额确认或人工审核）。"))
 
 
-def _legal_rep(app: EnterpriseApplication, front: bytes) -> tuple[PersonClaim, bool]:
+def _legal_rep(app: EnterpriseApplication, front: CheckedImage) -> tuple[PersonClaim, bool]:
     name, number = app.legal_rep_name.strip(), app.legal_rep_id_number.strip()
     read_by_ocr = False
     if not (name and number):
         try:
-            reading = ocr_provider().read_id_card(front)
+            reading = ocr_provider().read_id_card(front.data)
         except Exception:  # OCR is a convenience: failing to read is not an error
             reading = None
         if reading is not None:
@@ -375,9 +376,9 @@ def do_submit_licence(
 ) -> VerificationAttempt:
     """The licence photo goes to the back office's review queue; the enterprise waits (认证中)."""
     checked = check_application(person, enterprise, app)
-    licence = checked_image(licence, _("营业执照/单位证件"))
+    photo = checked_image(licence, _("营业执照/单位证件"))
     try:
-        reading = ocr_provider().read_licence(licence)
+        reading = ocr_provider().read_licence(photo.data)
         hint = {"ocr_name_matches": reading.name == checked.name, "ocr_uscc_matches": reading.uscc == checked.uscc}
     except Exception:  # the reviewer reads the licence anyway
         hint = {}
@@ -386,7 +387,7 @@ def do_submit_licence(
         attempt = _record(person, enterprise, checked, Method.LICENCE, "manual")
         attempt.details = {**attempt.details, **hint}
         attempt.save(update_fields=["details"])
-        store_image(attempt, IdentityDocument.Kind.LICENCE, licence)
+        store_image(attempt, IdentityDocument.Kind.LICENCE, photo)
         _set_state(enterprise, EnterpriseState.PENDING)
         audit("enterprise.licence.submitted", attempt, ctx)
     return attempt

@@ -109,7 +109,8 @@ IMAGE_MESSAGES = {
     "corrupt": gettext_lazy("图片文件已损坏或无法打开。"),
     "dimensions": gettext_lazy("图片太小，短边至少需要%(min_side)s像素。"),
     "blank": gettext_lazy("图片内容空白，请重新拍摄。"),
-    "exposure": gettext_lazy("图片过暗或过亮，请在光线均匀处重新拍摄。"),
+    "too_dark": gettext_lazy("图片过暗，请在光线充足处重新拍摄。"),
+    "too_bright": gettext_lazy("图片过亮，文字已看不清，请避开强光或反光重新拍摄。"),
     "blurred": gettext_lazy("图片模糊无法辨认，请对焦后重新拍摄。"),
 }
 

@@ -66,7 +66,7 @@ from inkseal.identity.errors import (
     image_message,
     liveness_message,
 )
-from inkseal.identity.imagecheck import ImageRefused, check_image
+from inkseal.identity.imagecheck import CheckedImage, ImageRefused, check_image
 from inkseal.identity.liveness import LivenessRefused, probe_video
 from inkseal.identity.models import (
     AttemptState,
@@ -208,18 +208,18 @@ def mark_person_verified(person: Person, claim: PersonClaim) -> None:
     person.save(update_fields=[*VERIFIED_FIELDS])
 
 
-def checked_image(data: bytes | None, label: str) -> bytes:
+def checked_image(data: bytes | None, label: str) -> CheckedImage:
+    """The upload with its measurements, checked once per submit (storing it reuses them)."""
     if not data:
         raise VerificationInvalid(_("请上传%(label)s。") % {"label": label})
     try:
-        check_image(data)
+        return CheckedImage(data, check_image(data))
     except ImageRefused as refused:
         raise VerificationInvalid(image_message(label, refused.code, refused.params))
-    return data
 
 
-def store_image(attempt: VerificationAttempt, kind: str, data: bytes) -> IdentityDocument:
-    return documents.store(attempt, kind, data, check_image(data))
+def store_image(attempt: VerificationAttempt, kind: str, image: CheckedImage) -> IdentityDocument:
+    return documents.store(attempt, kind, image.data, image.facts)
 
 
 # --- phone 3-factor (and other documents → manual review) -------------------------------------
@@ -250,11 +250,10 @@ def do_verify_by_phone(
     claim = check_person_claim(name, id_type, id_number)
     consents = check_consent(accepted)
     check_can_verify_person(person, claim)
-    if claim.id_type != IdType.RESIDENT_ID:
-        document = checked_image(document, _("证件照片"))
+    photo = checked_image(document, _("证件照片")) if claim.id_type != IdType.RESIDENT_ID else None
     verify_code(person.phone, "verify", code.strip())  # a wrong try is counted even though we stop here
-    if claim.id_type != IdType.RESIDENT_ID:
-        return _submit_document(person, claim, consents, document or b"", ctx)
+    if photo is not None:
+        return _submit_document(person, claim, consents, photo, ctx)
     provider = phone_provider()
     verdict = provider.verify(claim.name, claim.id_number, person.phone)
     with transaction.atomic():
@@ -270,7 +269,7 @@ def do_verify_by_phone(
 
 
 def _submit_document(
-    person: Person, claim: PersonClaim, consents: dict[str, str], document: bytes, ctx: RequestContext
+    person: Person, claim: PersonClaim, consents: dict[str, str], document: CheckedImage, ctx: RequestContext
 ) -> VerificationAttempt:
     with transaction.atomic():
         person = _locked(person)

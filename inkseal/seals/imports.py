@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -58,13 +59,17 @@ def import_seal_photo(
     color: InkColor | str = InkColor.RED,
     expected_name: str | None = None,
     threshold: float = checks.DEFAULT_SEAL_THRESHOLD,
+    check_shape: Callable[[SealShape], None] | None = None,
 ) -> ImportedSeal:
-    """Clean up an uploaded seal photo; with `expected_name`, also check the seal's text."""
+    """Clean up an uploaded seal photo; with `expected_name`, also check the seal's text.
+    `check_shape` may refuse the seal's shape before its text is read (the slow part)."""
     target = ink_color(color)
     photo = decode_upload(data)
     rgb = _work_size(np.asarray(photo))
     flat = flatten_lighting(rgb)
     found, strength, outline = find_seal(flat)
+    if check_shape is not None:
+        check_shape(outline.shape)
     image = _cut_out(strength, outline, target)
     if expected_name is None:
         return ImportedSeal(image, outline.shape, found)

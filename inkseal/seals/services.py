@@ -328,9 +328,13 @@ def do_upload_seal(
     from inkseal.seals import imports
 
     try:
-        found = imports.import_seal_photo(data, color)  # the shape first: reading the text is the slow part
-        _check_upload_shape(wanted, found.shape)
-        imported = imports.import_seal_photo(data, color, expected, threshold=settings.SEAL_TEXT_THRESHOLD)
+        imported = imports.import_seal_photo(
+            data,
+            color,
+            expected,
+            threshold=settings.SEAL_TEXT_THRESHOLD,
+            check_shape=lambda shape: _check_upload_shape(wanted, shape),  # before the slow text reading
+        )
         stamp = stamp_png(imported.png, UPLOAD_SIZE_MM[imported.shape])
     except SealImageError as error:
         raise localise(error)

@@ -82,7 +82,10 @@ def encoded(array: np.ndarray, fmt: str = "PNG") -> bytes:
         (b"GIF89a" + bytes(100), "type"),
         (b"\x89PNG\r\n\x1a\n" + bytes(100), "corrupt"),
         (encoded(np.full((400, 600), 8, np.uint8)), "blank"),
-        (encoded(np.tile(np.repeat(np.array([0, 45], np.uint8), 10), (400, 30))), "exposure"),  # dark
+        (
+            encoded(np.tile(np.repeat(np.array([0, 45], np.uint8), 10), (400, 30))),
+            "too_dark",
+        ),  # dark (the old single "exposure" code, split)
     ],
 )
 def test_unreadable_photos_are_refused(data, code):

@@ -29,6 +29,9 @@ def gunicorn_argv(bind: str, workers: int, threads: int, app: str = "inkseal.wsg
         "-m",
         "gunicorn",
         app,
+        # Worker hooks: each worker loads the OCR engine before its first request.
+        "--config",
+        "python:inkseal.core.warmup",
         "--bind",
         bind,
         "--workers",
