@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -89,7 +90,7 @@ def _slope(boxes: list[TextBox]) -> float:
         for c in (box.corners for box in boxes)
         if c[1, 0] - c[0, 0] > 3 * max(1.0, float(c[3, 1] - c[0, 1]))
     ]
-    return float(np.median(slopes)) if slopes else 0.0
+    return statistics.median(slopes) if slopes else 0.0
 
 
 def _middle(box: TextBox, slope: float) -> float:
