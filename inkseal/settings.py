@@ -206,6 +206,12 @@ SIGN_DRAFT_RETENTION_HOURS = env_int("INKSEAL_SIGN_DRAFT_RETENTION_HOURS", 24)
 SIGN_MAX_FILE_BYTES = env_int("INKSEAL_SIGN_MAX_FILE_BYTES", 128 * 1024 * 1024)
 SIGN_MAX_FILES = env_int("INKSEAL_SIGN_MAX_FILES", 20)
 SIGN_MAX_PAGES = env_int("INKSEAL_SIGN_MAX_PAGES", 2000)
+# A task "signing" without a heartbeat (renewed per document) for this long is taken over by
+# `inkseal jobs run`: resumed while its confirmation is at most SIGN_RESUME_MAX_AGE old and it was
+# resumed fewer than SIGN_RECOVERY_MAX_ATTEMPTS times, otherwise failed (signing_interrupted).
+SIGN_HEARTBEAT_TIMEOUT_SECONDS = env_int("INKSEAL_SIGN_HEARTBEAT_TIMEOUT", 300)
+SIGN_RESUME_MAX_AGE_SECONDS = env_int("INKSEAL_SIGN_RESUME_MAX_AGE", 3600)
+SIGN_RECOVERY_MAX_ATTEMPTS = env_int("INKSEAL_SIGN_RECOVERY_MAX_ATTEMPTS", 3)
 CALLBACK_MAX_ATTEMPTS = env_int("INKSEAL_CALLBACK_MAX_ATTEMPTS", 8)
 CALLBACK_TIMEOUT_SECONDS = env_int("INKSEAL_CALLBACK_TIMEOUT", 10)
 # First callback attempt right after commit, in a thread of the web process; `inkseal jobs run` retries.
