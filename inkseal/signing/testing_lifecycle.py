@@ -49,6 +49,7 @@ class KillOutcome:
     signed_before_kill: int  # documents of the task committed by then
     returncode: int  # -9 when killed
     stderr: str  # the end of the worker's error output (a worker that failed by itself says why)
+    seconds: float  # from the claim to the kill (or to the worker's end)
 
 
 def kill_worker_while_signing(
@@ -59,11 +60,12 @@ def kill_worker_while_signing(
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "inkseal.settings",
-        "DATABASE_URL": database_url,
-        "INKSEAL_VAR_DIR": var_dir,
+        "INKSEAL_VAR_DIR": var_dir,  # the same secrets, keys and (without database_url) SQLite file
         "INKSEAL_CALLBACK_IMMEDIATE": "0",
         "INKSEAL_FETCH_REVOCATION": "0",
     }
+    if database_url:
+        env["DATABASE_URL"] = database_url
     errors = tempfile.TemporaryFile("w+")
     worker = subprocess.Popen(
         [sys.executable, "-c", _WORKER, token, pin, media_dir],
@@ -88,7 +90,12 @@ def kill_worker_while_signing(
             if worker.poll() is not None or time.monotonic() > deadline:
                 break
             time.sleep(0.005)
-        time.sleep(delay)
+        claimed = time.monotonic()
+        try:
+            worker.wait(delay)  # a worker that finishes the batch sooner is not killed
+        except subprocess.TimeoutExpired:
+            pass
+        seconds = time.monotonic() - claimed
         alive = worker.poll() is None
         if alive:
             os.kill(worker.pid, signal.SIGKILL)
@@ -96,7 +103,7 @@ def kill_worker_while_signing(
         signed = task.documents.filter(status=TaskStatus.COMPLETED).count()
         still_signing = SignTask.objects.filter(pk=task.pk, status=TaskStatus.SIGNING).exists()
         errors.seek(0)
-        return KillOutcome(alive and still_signing, signed, worker.returncode, errors.read()[-2000:])
+        return KillOutcome(alive and still_signing, signed, worker.returncode, errors.read()[-2000:], seconds)
     finally:
         if worker.poll() is None:
             worker.kill()
@@ -241,9 +248,10 @@ def signer_certificate_like(
     return certificate
 
 
-def revoke_sign_race(token: str, pin: str, certificate: Certificate, revoke_after: float) -> SignTask:
+def revoke_sign_race(token: str, pin: str, certificate: Certificate, revoke_after: float | None) -> SignTask:
     """Confirm (and so sign) the task of `token` in one thread while another revokes its
-    certificate `revoke_after` seconds after the confirmation started; the task as it ended."""
+    certificate `revoke_after` seconds after the confirmation started (None: no revocation);
+    the task as it ended."""
     import threading
 
     from django.db import connection
@@ -270,6 +278,8 @@ def revoke_sign_race(token: str, pin: str, certificate: Certificate, revoke_afte
     def revoke() -> None:
         try:
             start.wait()
+            if revoke_after is None:
+                return
             time.sleep(revoke_after)
             revoke_certificate(certificate, reason=1, actor=Actor("system", "", "race"))
         except BaseException as exc:
