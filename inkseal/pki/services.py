@@ -17,7 +17,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -483,23 +483,18 @@ def _public_key_der(certificate: Certificate) -> bytes:
 
 
 def revocation_instant(now: datetime | None = None) -> datetime:
-    """The revocation time (`revoked_at`, the CRL entry's revocationDate, OCSP's revocationTime),
-    read from the clock while the certificate row is locked: every signature committed before the
-    revocation got its time stamp before this reading. It is the first whole second strictly
-    after the reading, so that it is the same instant in the database, the CRL (1-second
-    precision, RFC 5280 5.1.2.6) and OCSP, and strictly later than those signatures' genTime; a
-    signing transaction that sees the revocation refuses whatever the instant (check_unrevoked).
-    An explicit `now` (tests, migrations of old data) is rounded up to a whole second."""
-    if now is not None:
-        whole = now.replace(microsecond=0)
-        return whole if whole == now else whole + timedelta(seconds=1)
-    return timezone.now().replace(microsecond=0) + timedelta(seconds=1)
+    """The revocation time (`revoked_at`), at full precision, read from the clock while the
+    certificate row is locked: every signature committed before the revocation got its time stamp
+    before this reading, so each of them is strictly earlier than the instant our verifier and
+    OCSP (GeneralizedTime with its fraction) report, and than the CRL's whole second (rounded up,
+    inkseal.pki.crl). An explicit `now` (tests) is taken as given."""
+    return now or timezone.now()
 
 
 def check_unrevoked(locked: Certificate) -> None:
     """For the signing transaction, under lock_for_signing's row lock: a revocation that has
-    committed refuses the signature, even while its instant (up to a second ahead) is still to
-    come, so no success is ever recorded after a revocation."""
+    committed refuses the signature whatever its instant (another server's clock may run behind
+    or ahead), so no success is ever recorded after a revocation."""
     if locked.revoked_at is not None:
         raise CertificateRevoked(_("证书已吊销，不能签章。"))
 

@@ -1,13 +1,14 @@
-"""A signature recorded as a success never verifies as revoked: the revocation time is taken under
-the certificate lock, after every signature committed before it, and it is a whole second (what a
-CRL can say) strictly later than those signatures' time stamps; our verifier, OCSP responder and
-CRL all carry that same instant. bench/signing_revoke_race_bench.py runs 1,000 races."""
+"""A signature recorded as a success never verifies as revoked: the revocation time is read under
+the certificate lock, after every signature committed before it, at full precision; our verifier
+and OCSP report it exactly, the CRL (whole seconds) rounds it up, never down.
+bench/signing_revoke_race_bench.py runs 1,000 races."""
 
 from __future__ import annotations
 
 import os
 import random
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -55,8 +56,9 @@ def test_a_signature_committed_just_before_a_revocation_is_not_reported_revoked(
         document = SignDocument.objects.get(task__certificate=certificate)
         seen = check_success_after_revocation(document)
         assert not seen.seen_revoked, seen
-        assert seen.revoked_at == seen.ocsp_revocation_time == seen.crl_revocation_date  # one instant everywhere
-        assert seen.revoked_at.microsecond == 0
+        assert seen.ocsp_revocation_time == seen.revoked_at  # OCSP says the instant itself, fraction included
+        assert seen.crl_revocation_date is not None  # a CRL says the whole second at or after it
+        assert timedelta(0) <= seen.crl_revocation_date - seen.revoked_at < timedelta(seconds=1)
 
 
 @pytest.mark.django_db(transaction=True)
