@@ -9,6 +9,7 @@ import io
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("INKSEAL_CALLBACK_IMMEDIATE", "0")  # callbacks stay queued: they are counted, not sent
@@ -31,11 +32,20 @@ class Platform:
 
     def __init__(self, fixture: Fixture):
         self.http = Client()
-        token = self.http.post(
-            "/api/v1/oauth/token", {"client_id": fixture.client_id, "client_secret": fixture.client_secret}
-        ).json()["access_token"]
-        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        self.fixture = fixture
         self.pdf = one_page_pdf()
+        self.token_at = 0.0
+
+    @property
+    def auth(self) -> dict[str, str]:
+        if time.monotonic() - self.token_at > 600:  # access tokens live 15 minutes
+            token = self.http.post(
+                "/api/v1/oauth/token",
+                {"client_id": self.fixture.client_id, "client_secret": self.fixture.client_secret},
+            ).json()["access_token"]
+            self._auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+            self.token_at = time.monotonic()
+        return self._auth
 
     def create(self, serial: str, documents: int) -> str:
         """A task of `documents` one-page PDFs signed by certificate `serial`; its confirm token."""

@@ -73,11 +73,13 @@ def main() -> None:
     outcomes: Counter[str] = Counter()
     successes = seen_revoked = 0
     started = time.perf_counter()
-    for _ in range(args.races):
+    for number in range(1, args.races + 1):
         status, ok, bad, _seconds = race(rng.uniform(0.0, confirm_seconds * 1.2))
         outcomes[status] += 1
         successes += ok
         seen_revoked += bad
+        if number % 100 == 0:
+            print(f"  after {number} races: {dict(outcomes)}, successes {successes}, seen as revoked {seen_revoked}")
     elapsed = time.perf_counter() - started
     print(f"database: {connection.vendor}; races: {args.races} in {elapsed:.0f} s")
     print("task outcomes: " + ", ".join(f"{status} {count}" for status, count in sorted(outcomes.items())))
