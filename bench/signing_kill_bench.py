@@ -37,6 +37,9 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--documents", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--spread", type=float, default=0.5, help="kills land in 0..spread x an uninterrupted batch (later ones miss)"
+    )
     args = parser.parse_args()
     fixture, platform = ready()
     rng = random.Random(args.seed)
@@ -61,7 +64,7 @@ def main() -> None:
 
     killed = signed_before = 0
     for number in range(args.kills):
-        outcome = run(rng.uniform(0.0, batch_seconds))
+        outcome = run(rng.uniform(0.0, batch_seconds * args.spread))
         killed += outcome.killed
         signed_before += outcome.signed_before_kill if outcome.killed else 0
         if outcome.returncode not in (0, -9):
