@@ -274,6 +274,12 @@ PDF_PARSE_CPU_SECONDS = env_int("INKSEAL_PDF_PARSE_CPU_SECONDS", 10)
 PDF_PARSE_WALL_SECONDS = env_int("INKSEAL_PDF_PARSE_WALL_SECONDS", 20)
 PDF_PARSE_MEMORY_MB = env_int("INKSEAL_PDF_PARSE_MEMORY_MB", 768)
 PDF_PARSE_IDLE_PROCESSES = env_int("INKSEAL_PDF_PARSE_IDLE_PROCESSES", 2)  # kept warm per web process
+# A task "signing" without a heartbeat (renewed per document) for this long is taken over by
+# `inkseal jobs run`: resumed while its confirmation is at most SIGN_RESUME_MAX_AGE old and it was
+# resumed fewer than SIGN_RECOVERY_MAX_ATTEMPTS times, otherwise failed (signing_interrupted).
+SIGN_HEARTBEAT_TIMEOUT_SECONDS = env_int("INKSEAL_SIGN_HEARTBEAT_TIMEOUT", 300)
+SIGN_RESUME_MAX_AGE_SECONDS = env_int("INKSEAL_SIGN_RESUME_MAX_AGE", 3600)
+SIGN_RECOVERY_MAX_ATTEMPTS = env_int("INKSEAL_SIGN_RECOVERY_MAX_ATTEMPTS", 3)
 CALLBACK_MAX_ATTEMPTS = env_int("INKSEAL_CALLBACK_MAX_ATTEMPTS", 8)
 CALLBACK_TIMEOUT_SECONDS = env_int("INKSEAL_CALLBACK_TIMEOUT", 10)
 # First callback attempt right after commit, in a thread of the web process; `inkseal jobs run` retries.

@@ -332,6 +332,7 @@ STATUS_OF_TASK = {
     "signing": Bid.Status.SIGNING,
     "completed": Bid.Status.SIGNED,
     "failed": Bid.Status.FAILED,
+    "expired": Bid.Status.FAILED,  # never confirmed in time: 重新签章 starts a new task
 }
 
 
@@ -361,6 +362,8 @@ def apply_task(bid_pk: int, task: dict[str, Any], *, callback: bool = False) -> 
             bid.status = STATUS_OF_TASK.get(status, bid.status)
             failure = task.get("failure") or {}
             bid.error = str(failure.get("message") or failure.get("code") or "") if status == "failed" else ""
+            if status == "expired":
+                bid.error = "签章确认链接已过期，请重新签章。"
         if signed is not None and not bid.signed:
             bid.signed.save(f"{bid.number}-signed.pdf", ContentFile(signed[0]), save=False)
             bid.signed_sha256, bid.signed_at = signed[1], now

@@ -112,6 +112,7 @@ def _decode(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
 def _sample(image: Image.Image) -> np.ndarray:
     import cv2
     import numpy as np
+
     grey = np.asarray(image.convert("L"), dtype=np.uint8)
     height = max(1, round(grey.shape[0] * SAMPLE_WIDTH / grey.shape[1]))
     interpolation = cv2.INTER_AREA if grey.shape[1] > SAMPLE_WIDTH else cv2.INTER_LINEAR
@@ -121,6 +122,7 @@ def _sample(image: Image.Image) -> np.ndarray:
 def _check_exposure(grey: np.ndarray) -> float:
     """Refuse blank, too dark and washed-out pictures; return the mean grey level."""
     import numpy as np
+
     counts = np.bincount(grey.ravel(), minlength=256)
     cumulative = np.cumsum(counts) / grey.size
     print_level = int(np.searchsorted(cumulative, 0.01))  # the darkest 1%: the print

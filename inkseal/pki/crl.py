@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import IntEnum
 
 from inkseal.pki import der
@@ -72,6 +72,13 @@ def _reason_extensions(reason: RevocationReason) -> bytes:
 _REASON_EXTENSIONS = {reason: _reason_extensions(reason) for reason in RevocationReason}
 
 
+def _at_or_after(moment: datetime) -> datetime:
+    """revocationDate has whole seconds (RFC 5280 forbids fractions): a revocation at 12:00:00.4
+    is written 12:00:01, never 12:00:00, which would date it before signatures that were made (and
+    recorded as successes) before the revocation."""
+    return moment if not moment.microsecond else moment.replace(microsecond=0) + timedelta(seconds=1)
+
+
 def _entry(entry: RevokedEntry) -> bytes:
     # Inlined der.sequence(der.integer(...), der.x509_time(...), ...): this runs once per entry.
     serial = entry.serial
@@ -81,7 +88,7 @@ def _entry(entry: RevokedEntry) -> bytes:
             b"\x02",
             der.length(len(serial_bytes)),
             serial_bytes,
-            der.x509_time(entry.revoked_at),
+            der.x509_time(_at_or_after(entry.revoked_at)),
             _REASON_EXTENSIONS[entry.reason],
         )
     )

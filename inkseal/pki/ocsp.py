@@ -183,7 +183,10 @@ def _cert_status(status: CertStatus) -> bytes:
         reason = b""
         if status.reason is not None and status.reason is not RevocationReason.UNSPECIFIED:
             reason = der.explicit(0, der.enumerated(int(status.reason)))
-        return der.implicit_constructed(1, der.generalized_time(status.revoked_at) + reason)
+        # the instant exactly as recorded (whole seconds from revoke_certificate; a fraction, which
+        # GeneralizedTime may carry here unlike in a CRL, is kept rather than truncated to earlier)
+        revoked = der.generalized_time(status.revoked_at, fraction=True)
+        return der.implicit_constructed(1, revoked + reason)
     return b"\x82\x00"  # [2] IMPLICIT NULL: unknown
 
 

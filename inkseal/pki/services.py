@@ -483,6 +483,23 @@ def _public_key_der(certificate: Certificate) -> bytes:
 # --- revocation ------------------------------------------------------------------------------
 
 
+def revocation_instant(now: datetime | None = None) -> datetime:
+    """The revocation time (`revoked_at`), at full precision, read from the clock while the
+    certificate row is locked: every signature committed before the revocation got its time stamp
+    before this reading, so each of them is strictly earlier than the instant our verifier and
+    OCSP (GeneralizedTime with its fraction) report, and than the CRL's whole second (rounded up,
+    inkseal.pki.crl). An explicit `now` (tests) is taken as given."""
+    return now or timezone.now()
+
+
+def check_unrevoked(locked: Certificate) -> None:
+    """For the signing transaction, under lock_for_signing's row lock: a revocation that has
+    committed refuses the signature whatever its instant (another server's clock may run behind
+    or ahead), so no success is ever recorded after a revocation."""
+    if locked.revoked_at is not None:
+        raise CertificateRevoked(_("证书已吊销，不能签章。"))
+
+
 def _revoke_locked(certificate: Certificate, reason: RevocationReason, now: datetime) -> None:
     certificate.revoked_at = now
     certificate.revocation_reason = int(reason)
@@ -510,9 +527,9 @@ def revoke_certificate(
     both, with the same reason and an audit entry each."""
     ctx = ctx or RequestContext()
     reason = check_revocation_reason(reason)
-    now = _now(now)
     with transaction.atomic():
         rows = _lock_with_pair(certificate)
+        now = revocation_instant(now)  # under the lock: after every signature committed before it
         locked = next(row for row in rows if row.pk == certificate.pk)
         if locked.is_external:
             raise ExternalCertificate(_("其他CA签发的证书请向其签发机构申请吊销。"))

@@ -88,11 +88,11 @@ class TaskOut(Schema):
 
 
 def task_out(task: SignTask, request: HttpRequest) -> dict[str, Any]:
-    pending = task.status == "pending"
+    status = services.shown_status(task)  # "expired" from the moment the confirm link expired
     return {
         "id": task.public_id,
-        "status": task.status,
-        "confirm_url": services.confirm_url(task) if pending else None,
+        "status": status,
+        "confirm_url": services.confirm_url(task) if status == "pending" else None,
         "business_id": task.business_id,
         "business_type": task.business_type,
         "pades_level": task.pades_level,
@@ -127,7 +127,8 @@ def task_out(task: SignTask, request: HttpRequest) -> dict[str, Any]:
         "first | all + `offset`, or `cross_page: true` for 骑缝章; optional `date`), `pades_level` (B-B, "
         "B-T default, B-LT), `business_type`, `business_id`, `callback_url`, and `return_url` (where the "
         "confirm page sends the signer back; must be on the platform's registered origin). Header "
-        "`Idempotency-Key`: the same key returns the same task (200)."
+        "`Idempotency-Key`: the same key with the same request (files' SHA-256 and spec) returns the same "
+        "task (200); with a different request, 409 `idempotency_key_reused`."
     ),
 )
 def create_task(request: HttpRequest, spec: Form[str], files: File[list[NinjaFile]]) -> Status[dict[str, Any]]:
@@ -143,7 +144,18 @@ def create_task(request: HttpRequest, spec: Form[str], files: File[list[NinjaFil
     return Status(201 if created else 200, task_out(task, request))
 
 
-@tasks_router.get("/{task_id}", response=TaskOut, summary="A sign task and the status of each document")
+@tasks_router.get(
+    "/{task_id}",
+    response=TaskOut,
+    summary="A sign task and the status of each document",
+    description=(
+        "`status`: `pending` (waiting for the signer's confirmation at `confirm_url`), `signing`, "
+        "`completed`, `failed` (`failure.code`, e.g. `certificate_revoked`, `signing_internal_error` for an "
+        "unexpected error on a document, `signing_interrupted` when signing stopped and could not be "
+        "resumed), or `expired` (the confirm link expired unconfirmed; no `confirm_url`). Every confirmed "
+        "task ends `completed` or `failed`, with its callback."
+    ),
+)
 def get_task(request: HttpRequest, task_id: str) -> dict[str, Any]:
     return task_out(services.task_of_platform(request.auth, task_id), request)  # type: ignore[attr-defined]
 
@@ -183,7 +195,7 @@ class ConfirmOut(Schema):
 def confirm_out(task: SignTask) -> dict[str, Any]:
     return {
         "id": task.public_id,
-        "status": task.status,
+        "status": services.shown_status(task),
         "failure": {"code": task.failure_code, "message": task.failure_reason} if task.failure_code else None,
         "documents": [
             {"n": d.number, "name": d.name, "status": d.status, "error": d.error or None}

@@ -18,6 +18,7 @@ class TaskStatus(models.TextChoices):
     SIGNING = "signing", _("签章中")
     COMPLETED = "completed", _("已完成")
     FAILED = "failed", _("失败")
+    EXPIRED = "expired", _("已过期")  # never confirmed before its confirm link expired
 
 
 class IntentMethod(models.TextChoices):
@@ -42,6 +43,8 @@ class SignTask(models.Model):
     confirmer_name = models.CharField(_("被授权人"), max_length=64)
     confirmer_phone = models.CharField(_("被授权人手机号"), max_length=20)
     idempotency_key = models.CharField(max_length=128, blank=True)
+    # SHA-256 over the request (files' SHA-256 and the spec): a reused Idempotency-Key must name the same request
+    request_sha256 = models.CharField(max_length=64, blank=True)
     spec = models.JSONField(default=dict)
     pades_level = models.CharField(_("PAdES 级别"), max_length=8, default="B-T")
     business_type = models.CharField(_("业务类型"), max_length=64, blank=True)
@@ -58,6 +61,11 @@ class SignTask(models.Model):
     confirm_ip = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # while "signing": the worker holding the task (a random id) and its last sign of life, renewed
+    # before each document; the recovery job takes over a task whose heartbeat stopped
+    lease = models.CharField(max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    recoveries = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("签章任务")

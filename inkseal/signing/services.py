@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import secrets
 import tempfile
 import threading
@@ -41,7 +42,13 @@ from inkseal.pki.authorities import tsa_family_for
 from inkseal.pki.longterm import long_term_data
 from inkseal.pki.models import Certificate
 from inkseal.pki.pins import PinScope, verify_pin
-from inkseal.pki.services import certificate_for_signing, check_can_sign, lock_for_signing, signing_key
+from inkseal.pki.services import (
+    certificate_for_signing,
+    check_can_sign,
+    check_unrevoked,
+    lock_for_signing,
+    signing_key,
+)
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import active_authorization, authorization_by_serial
 from inkseal.seals.errors import SealNotBound
@@ -68,6 +75,7 @@ SMS_PURPOSE = "sign"
 _CHUNK = 1024 * 1024
 _SPOOL_BYTES = 4 * 1024 * 1024  # documents up to this size are signed in memory, larger ones in a temporary file
 M = TypeVar("M", bound=Model)
+log = logging.getLogger(__name__)
 
 
 def sms_purpose(task: SignTask) -> str:
@@ -97,6 +105,30 @@ class IntentMissing(DomainError):
 class TaskNotReady(DomainError):
     code = "task_not_ready"
     status = 409
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status = 409
+
+
+class SigningInternalError(DomainError):
+    """An unexpected error signing one document (logged with its traceback; the user and the
+    platform get this code, never the exception)."""
+
+    code = "signing_internal_error"
+    status = 500
+
+
+class SigningInterrupted(DomainError):
+    """The worker signing the task stopped and the task could not be resumed."""
+
+    code = "signing_interrupted"
+    status = 500
+
+
+class TaskTakenOver(Exception):
+    """This worker no longer holds the task (the recovery job took it over): stop, commit nothing."""
 
 
 def _unique(rows: QuerySet[M]) -> M | None:
@@ -436,13 +468,16 @@ def do_create_sign_task(
     idempotency_key: str = "",
     ip: str = "",
 ) -> tuple[SignTask, bool]:
-    """A pending task and whether it was created now (False: the same Idempotency-Key before)."""
+    """A pending task and whether it was created now (False: the same Idempotency-Key and the same
+    request before; the key with a different request is refused, IdempotencyKeyReused)."""
     key = idempotency_key.strip()[:128]
+    check_files(files)
+    digests = [upload.sha256() for upload in files]  # once: the fingerprint and the documents use them
+    fingerprint = request_fingerprint(digests, spec_json)
     if key:
         existing = _unique(SignTask.objects.filter(platform=platform, idempotency_key=key))
         if existing is not None:
-            return existing, False
-    check_files(files)
+            return _same_request(existing, fingerprint), False
     spec = check_spec(spec_json, len(files))
     check_return_url(spec.return_url, platform)
     certificate, authorization = find_certificate(spec.serial, platform, spec.confirmer_phone)
@@ -471,6 +506,7 @@ def do_create_sign_task(
                 confirmer_name=authorization.grantee_name,
                 confirmer_phone=spec.confirmer_phone,
                 idempotency_key=key,
+                request_sha256=fingerprint,
                 spec=json.loads(spec_json),
                 pades_level=spec.pades_level.value,
                 business_type=spec.business_type,
@@ -488,7 +524,7 @@ def do_create_sign_task(
                     name=_safe_name(upload.name),
                     placements={"specs": list(doc.placements), "overlays": [o.__dict__ for o in overlays]},
                     pages=pages,
-                    sha256_before=upload.sha256(),
+                    sha256_before=digests[doc.file],
                 )
                 document.original.save(f"{public_id}-{number}.pdf", upload.content(), save=False)
                 document.save()
@@ -504,8 +540,32 @@ def do_create_sign_task(
         existing = SignTask.objects.filter(platform=platform, idempotency_key=key).first() if key else None
         if existing is None:
             raise
-        return existing, False
+        return _same_request(existing, fingerprint), False
     return task, True
+
+
+def request_fingerprint(file_sha256s: Sequence[str], spec_json: str | bytes) -> str:
+    """SHA-256 over what a sign-task request asks for: each file's SHA-256, in order, and the spec
+    (certificate, confirmer, placements, …) as canonical JSON (key order and spacing do not count)."""
+    try:
+        spec = json.dumps(json.loads(spec_json), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        spec = spec_json.decode(errors="replace") if isinstance(spec_json, bytes) else str(spec_json)
+    digest = hashlib.sha256(b"inkseal sign-task request v1\n")
+    for file_sha256 in file_sha256s:
+        digest.update(file_sha256.encode() + b"\n")
+    digest.update(spec.encode())
+    return digest.hexdigest()
+
+
+def _same_request(existing: SignTask, fingerprint: str) -> SignTask:
+    """The task an Idempotency-Key named, when this request is the one that created it (tasks from
+    before fingerprints were kept are taken as the same)."""
+    if existing.request_sha256 and not secrets.compare_digest(existing.request_sha256, fingerprint):
+        raise IdempotencyKeyReused(
+            _("该 Idempotency-Key 已用于另一个签章请求（文件、证书或 spec 不同）。新的请求请使用新的 Idempotency-Key。")
+        )
+    return existing
 
 
 def _safe_name(name: str) -> str:
@@ -560,11 +620,23 @@ def task_for_token(token: str, *, for_update: bool = False, with_certificate: bo
     task = _unique(rows.filter(token_hash=_token_hash(str(token))))
     if task is None:
         raise NotFound(_("签章确认链接无效。"))
+    if task.confirmed_at is None and is_expired(task):
+        raise ConfirmTokenExpired(_("签章确认链接已过期，请交易平台重新发起签章。"))
     if task.confirmed_at is not None or task.status != TaskStatus.PENDING:
         raise ConfirmTokenUsed(_("该签章任务已确认过，链接不能重复使用。"))
-    if task.token_expires_at <= timezone.now():
-        raise ConfirmTokenExpired(_("签章确认链接已过期，请交易平台重新发起签章。"))
     return task
+
+
+def is_expired(task: SignTask, now: datetime | None = None) -> bool:
+    """Never confirmed and its confirm link expired (marked so by expire_sign_tasks, or not yet)."""
+    if task.status == TaskStatus.EXPIRED:
+        return True
+    return task.status == TaskStatus.PENDING and task.token_expires_at <= (now or timezone.now())
+
+
+def shown_status(task: SignTask, now: datetime | None = None) -> str:
+    """The task's status as the platform sees it: "expired" as soon as the link expired."""
+    return TaskStatus.EXPIRED.value if is_expired(task, now) else str(task.status)
 
 
 def task_by_token(token: str) -> SignTask:
@@ -625,14 +697,17 @@ def _claim(task: SignTask, intent: IntentMethod, ip: str, token: str) -> None:
     now = timezone.now()
     # claimed by a conditional UPDATE (it takes the row lock): a second confirmation waits,
     # then finds the task no longer pending and is refused with the reason
+    lease = uuid.uuid4().hex
     claimed = SignTask.objects.filter(
         pk=task.pk, status=TaskStatus.PENDING, confirmed_at__isnull=True, token_expires_at__gt=now
-    ).update(confirmed_at=now, intent_method=intent, confirm_ip=ip, status=TaskStatus.SIGNING)
+    ).update(
+        confirmed_at=now, intent_method=intent, confirm_ip=ip, status=TaskStatus.SIGNING, lease=lease, heartbeat_at=now
+    )
     if not claimed:
         task_for_token(token)  # raises: used or expired
         raise ConfirmTokenUsed(_("该签章任务已确认过，链接不能重复使用。"))
     task.confirmed_at, task.intent_method, task.confirm_ip = now, intent, ip
-    task.status = TaskStatus.SIGNING
+    task.status, task.lease, task.heartbeat_at = TaskStatus.SIGNING, lease, now
     record(
         "sign_task.confirm",
         actor=Actor("person", task.confirmer_phone, task.confirmer_name),
@@ -650,45 +725,176 @@ def do_confirm_sign_task(token: str, method: str, secret: str, *, ip: str = "") 
 
 
 def sign_task_documents(task: SignTask) -> SignTask:
-    """Sign the task's documents in order, one transaction each; the last document's transaction
-    also completes the task. After a refusal the rest fail unsigned and the task fails."""
+    """Sign the task's pending documents in order, one transaction each (the last one's also
+    completes the task), renewing the task's heartbeat before each. A refusal (DomainError) fails
+    its document and the rest unsigned; an unexpected error fails only its document (logged with
+    the traceback, `signing_internal_error` to the user and the platform) and the batch goes on.
+    Whatever happens, the task ends completed or failed with its callback queued; if this process
+    dies instead, the recovery job (recover_stalled_task) finishes it."""
     documents = task.documents_in_order
-    failure: DomainError | None = None
-    for number, document in enumerate(documents, start=1):
-        if failure is not None:
-            _fail_document(task, document, failure, record_failure=False)
-            continue
-        try:
-            # the first document signs with the certificate as the confirmation read it (the
-            # commit checks it again), the others read it afresh
-            certificate = task.certificate if number == 1 and SignTask.certificate.is_cached(task) else None
-            sign_document(task, document, complete_task=number == len(documents), certificate=certificate)
-        except DomainError as exc:
-            failure = localised(exc)
-            _fail_document(task, document, failure)
-    if failure is not None or not documents:
-        with transaction.atomic():
-            _complete_task(task, failure)
+    try:
+        for number, document in enumerate(documents, start=1):
+            if document.status != TaskStatus.PENDING:
+                continue  # signed or failed before a resumption
+            _renew_heartbeat(task)
+            if task.failure_code and task.failure_code != SigningInternalError.code:
+                _fail_document(task, document, None)  # an earlier document was refused
+                continue
+            try:
+                # the first document signs with the certificate as the confirmation read it (the
+                # commit checks it again), the others read it afresh
+                certificate = task.certificate if number == 1 and SignTask.certificate.is_cached(task) else None
+                last = all(other.status == TaskStatus.COMPLETED for other in documents if other is not document)
+                sign_document(task, document, complete_task=last, certificate=certificate)
+            except DomainError as exc:
+                _fail_document(task, document, localised(exc))
+            except TaskTakenOver:
+                raise
+            except Exception:
+                log.exception("signing document %d of task %s failed", document.number, task.public_id)
+                _fail_document(task, document, SigningInternalError(_("签章时发生内部错误，本文件未签署。")))
+        _finish(task)
+    except TaskTakenOver:
+        log.warning("sign task %s was taken over by the recovery job; this worker stops", task.public_id)
     return task
 
 
+def _renew_heartbeat(task: SignTask) -> None:
+    """A sign of life before each document; TaskTakenOver when the task is no longer this worker's."""
+    now = timezone.now()
+    if not SignTask.objects.filter(pk=task.pk, status=TaskStatus.SIGNING, lease=task.lease).update(heartbeat_at=now):
+        raise TaskTakenOver(task.public_id)
+    task.heartbeat_at = now
+
+
+def _lock_task(task: SignTask) -> None:
+    """Inside a transaction, first of its locks: the task row, still signing and held by this
+    worker (its lease), else TaskTakenOver (nothing of this transaction may be stored)."""
+    held = (
+        SignTask.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk=task.pk, status=TaskStatus.SIGNING, lease=task.lease)
+        .values_list("failure_code", "failure_reason")
+        .first()
+    )
+    if held is None:
+        raise TaskTakenOver(task.public_id)
+    task.failure_code, task.failure_reason = held
+
+
+def _finish(task: SignTask) -> None:
+    """Complete (or fail, with the first document's reason) a task whose documents are all done,
+    unless the last document's transaction did already."""
+    with transaction.atomic():
+        if not SignTask.objects.filter(pk=task.pk, status=TaskStatus.SIGNING, lease=task.lease).exists():
+            task.refresh_from_db(fields=["status", "completed_at", "failure_code", "failure_reason"])
+            return
+        _lock_task(task)
+        _complete_task(task, None)
+
+
 def _complete_task(task: SignTask, failure: DomainError | None) -> None:
-    """Mark the task completed (or failed, with the reason), audit it and queue the platform's
-    callback; inside the caller's transaction."""
+    """Mark the task completed (or failed: `failure`, or the first document's failure kept on the
+    task), audit it and queue the platform's callback; inside the caller's transaction."""
     from inkseal.signing.tasks import enqueue_callback
 
-    task.status = TaskStatus.FAILED if failure else TaskStatus.COMPLETED
-    task.completed_at = timezone.now()
-    if failure is not None:
+    if failure is not None and not task.failure_code:
         task.failure_code, task.failure_reason = failure.code, str(failure.message)[:500]
-    task.save(update_fields=["status", "completed_at", "failure_code", "failure_reason"])
+    task.status = TaskStatus.FAILED if task.failure_code else TaskStatus.COMPLETED
+    task.completed_at = timezone.now()
+    task.lease = ""
+    task.save(update_fields=["status", "completed_at", "failure_code", "failure_reason", "lease"])
     record(
-        "sign_task.complete" if failure is None else "sign_task.fail",
+        "sign_task.complete" if task.status == TaskStatus.COMPLETED else "sign_task.fail",
         actor=Actor.system(),
         target=f"sign_task:{task.public_id}",
         data={"status": task.status, "reason": task.failure_code},
     )
     enqueue_callback(task)
+
+
+# --- recovery and expiry (run by the periodic job runner, inkseal.signing.tasks) ---------------------
+
+
+def stalled_sign_tasks(now: datetime) -> QuerySet[SignTask]:
+    """Tasks "signing" with no heartbeat for SIGN_HEARTBEAT_TIMEOUT_SECONDS: their worker died."""
+    cutoff = now - timedelta(seconds=settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS)
+    return SignTask.objects.filter(status=TaskStatus.SIGNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, confirmed_at__lt=cutoff)
+    )
+
+
+def recover_stalled_task(task_id: int, now: datetime | None = None) -> SignTask | None:
+    """Take over a stalled task (a new lease: a worker presumed dead that wakes up commits
+    nothing more) and resume its pending documents while its intent confirmation is still
+    provable; fail them otherwise (`signing_interrupted`). None when the task is not stalled (any
+    more). Either way the task ends with its callback queued."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        task = _unique(
+            stalled_sign_tasks(now)
+            .select_for_update(of=("self",), no_key=True)
+            .select_related("platform", "certificate__renewed_by")
+            .filter(pk=task_id)
+        )
+        if task is None:
+            return None
+        task.lease, task.heartbeat_at, task.recoveries = uuid.uuid4().hex, now, task.recoveries + 1
+        task.save(update_fields=["lease", "heartbeat_at", "recoveries"])
+        why_not = _why_not_resumable(task, now)
+        record(
+            "sign_task.resume" if why_not is None else "sign_task.interrupt",
+            actor=Actor.system(),
+            target=f"sign_task:{task.public_id}",
+            data={"recoveries": task.recoveries, "reason": why_not or ""},
+        )
+        if why_not is not None:
+            failure = SigningInterrupted(_("签章过程中断，且已无法确认签署意愿，请交易平台重新发起签章。"))
+            for document in task.documents_in_order:
+                if document.status == TaskStatus.PENDING:
+                    _fail_document(task, document, failure)
+            _complete_task(task, failure)
+            return task
+    log.warning("resuming sign task %s (recovery %d)", task.public_id, task.recoveries)
+    return sign_task_documents(task)
+
+
+def _why_not_resumable(task: SignTask, now: datetime) -> str | None:
+    """None while the signer's confirmation still covers signing: recorded (the task's
+    confirmation and its audit entry in the hash-chained log), recent enough, and the task not
+    already resumed too often (a document that kills every worker must not loop)."""
+    from inkseal.audit.models import AuditEntry
+
+    if task.confirmed_at is None or not task.intent_method:
+        return "not_confirmed"
+    if not AuditEntry.objects.filter(event="sign_task.confirm", target=f"sign_task:{task.public_id}").exists():
+        return "confirmation_not_audited"
+    if now - task.confirmed_at > timedelta(seconds=settings.SIGN_RESUME_MAX_AGE_SECONDS):
+        return "confirmation_too_old"
+    if task.recoveries > settings.SIGN_RECOVERY_MAX_ATTEMPTS:
+        return "too_many_recoveries"
+    return None
+
+
+def expire_sign_tasks(now: datetime | None = None, limit: int = 500) -> int:
+    """Mark pending tasks whose confirm link expired "expired" (documents too), audited, with the
+    platform's callback; returns how many."""
+    from inkseal.signing.tasks import enqueue_callback
+
+    now = now or timezone.now()
+    due = SignTask.objects.filter(status=TaskStatus.PENDING, confirmed_at__isnull=True, token_expires_at__lte=now)
+    count = 0
+    for task in due.order_by("token_expires_at")[:limit]:
+        with transaction.atomic():
+            if not SignTask.objects.filter(pk=task.pk, status=TaskStatus.PENDING, confirmed_at__isnull=True).update(
+                status=TaskStatus.EXPIRED, completed_at=now
+            ):
+                continue  # confirmed meanwhile
+            task.status, task.completed_at = TaskStatus.EXPIRED, now
+            task.documents.filter(status=TaskStatus.PENDING).update(status=TaskStatus.EXPIRED)
+            record("sign_task.expire", actor=Actor.system(), target=f"sign_task:{task.public_id}")
+            enqueue_callback(task)
+        count += 1
+    return count
 
 
 # --- signing one document ---------------------------------------------------------------------------
@@ -839,10 +1045,14 @@ def _sign(
 
 def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete_task: bool) -> SignDocument:
     with transaction.atomic():
+        _lock_task(task)  # still this worker's task (the recovery job may have taken it over)
         at = timezone.now()
         # every check again at this instant, under the locks a revocation, a withdrawn
         # authorisation or a voided seal must wait for: what changed since the signature refuses it
         certificate = lock_for_signing(task.certificate_id, at)
+        # a revocation committed before this point refuses the signature whatever its instant
+        # (revocation_instant is a whole second after the revocation's clock reading)
+        check_unrevoked(certificate)
         if task.platform is not None:  # self-service: the holder signs their own document, no authorisation
             active_authorization(certificate, task.platform, task.confirmer_phone, at)
         lock_seals_for_signing(signed.seals, certificate)
@@ -919,24 +1129,31 @@ def _record(
     )
 
 
-def _fail_document(task: SignTask, document: SignDocument, error: DomainError, *, record_failure: bool = True) -> None:
+def _fail_document(task: SignTask, document: SignDocument, error: DomainError | None) -> None:
+    """Fail one document: with `error`, a failure 应用记录 and, for the first failure of the task, its
+    reason kept on the task; without, unsigned because an earlier document was refused."""
     with transaction.atomic():
+        _lock_task(task)
         document.status = TaskStatus.FAILED
-        document.error = str(error.message)[:500] if record_failure else str(_("前一个文件签章失败，本文件未签署。"))
+        document.error = str(error.message)[:500] if error else str(_("前一个文件签章失败，本文件未签署。"))
         document.sha256_after = ""  # of a signature made and discarded
         document.save(update_fields=["status", "error", "sha256_after"])
-        if record_failure:
-            certificate = Certificate.objects.select_related("holder").get(pk=task.certificate_id)
-            _record(
-                task,
-                document,
-                certificate,
-                [],
-                uuid.uuid4().hex,
-                timezone.now(),
-                SigningRecord.Result.FAILURE,
-                f"{error.code}: {error.message}",
-            )
+        if error is None:
+            return
+        if not task.failure_code:
+            task.failure_code, task.failure_reason = error.code, str(error.message)[:500]
+            task.save(update_fields=["failure_code", "failure_reason"])
+        certificate = Certificate.objects.select_related("holder").get(pk=task.certificate_id)
+        _record(
+            task,
+            document,
+            certificate,
+            [],
+            uuid.uuid4().hex,
+            timezone.now(),
+            SigningRecord.Result.FAILURE,
+            f"{error.code}: {error.message}",
+        )
 
 
 # --- application records (应用记录) ---------------------------------------------------------------

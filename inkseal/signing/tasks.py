@@ -1,5 +1,7 @@
-"""Callbacks to trading platforms: a persistent job table (CallbackJob), delivered with an
-HMAC-SHA256 signature over the body and retried with exponential backoff.
+"""Background jobs: callbacks to trading platforms from a persistent job table (CallbackJob),
+delivered with an HMAC-SHA256 signature over the body and retried with exponential backoff; and
+the periodic sweeps `run_periodic_jobs` runs (recovery of sign tasks whose worker died, expiry of
+unconfirmed tasks). Each job is a plain function, safe to run twice and from several runners.
 
 Jobs are written in the transaction that finishes the task, so they survive restarts; the
 first attempt runs right after commit (a thread, when INKSEAL_CALLBACK_IMMEDIATE is on), and
@@ -177,3 +179,30 @@ def run_due_jobs(now: datetime | None = None, limit: int = 100) -> int:
 def retry_now(job: CallbackJob) -> None:
     """Back office: make a pending or given-up job due again."""
     CallbackJob.objects.filter(pk=job.pk).update(state=CallbackJob.State.PENDING, next_attempt_at=timezone.now())
+
+
+def recover_stalled_sign_tasks(now: datetime | None = None, limit: int = 20) -> int:
+    """Take over sign tasks whose signing stopped (no heartbeat for SIGN_HEARTBEAT_TIMEOUT_SECONDS):
+    each is resumed or failed, with its callback; returns how many were taken over."""
+    from inkseal.signing.services import recover_stalled_task, stalled_sign_tasks
+
+    now = now or timezone.now()
+    due = list(stalled_sign_tasks(now).order_by("heartbeat_at").values_list("pk", flat=True)[:limit])
+    recovered = 0
+    for task_id in due:
+        try:
+            recovered += recover_stalled_task(task_id, now) is not None
+        except Exception:  # one task's trouble must not stop the others' recovery
+            log.exception("recovering sign task %s failed", task_id)
+    return recovered
+
+
+def run_periodic_jobs(now: datetime | None = None) -> dict[str, int]:
+    """One pass of every periodic job (`inkseal jobs run` calls it every few seconds)."""
+    from inkseal.signing.services import expire_sign_tasks
+
+    return {
+        "recovered": recover_stalled_sign_tasks(now),
+        "expired": expire_sign_tasks(now),
+        "callbacks": run_due_jobs(now),
+    }

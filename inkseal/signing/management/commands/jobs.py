@@ -1,4 +1,5 @@
-"""`inkseal jobs run [--once]`: deliver due callbacks (purge expired files, anchor the audit head) in a loop.
+"""`inkseal jobs run [--once]`: in a loop, take over sign tasks whose worker died (resume or fail
+them), expire unconfirmed tasks, deliver due callbacks, anchor the audit head (and purge expired files).
 `inkseal jobs purge`: delete signed documents older than INKSEAL_SIGNED_RETENTION_DAYS and
 self-service uploads never signed older than INKSEAL_SIGN_DRAFT_RETENTION_HOURS, now."""
 
@@ -12,11 +13,11 @@ from django.core.management.base import BaseCommand, CommandParser
 from inkseal.audit.services import anchor_if_due
 from inkseal.signing.selfservice import purge_abandoned_drafts
 from inkseal.signing.services import purge_signed_documents
-from inkseal.signing.tasks import run_due_jobs
+from inkseal.signing.tasks import run_periodic_jobs
 
 
 class Command(BaseCommand):
-    help = "Background jobs: callback deliveries with retries, retention purge."
+    help = "Background jobs: sign task recovery and expiry, callback deliveries with retries, retention purge."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["run", "purge"])
@@ -30,9 +31,9 @@ class Command(BaseCommand):
             return
         last_purge = 0.0
         while True:
-            delivered = run_due_jobs()
-            if delivered:
-                self.stdout.write(f"attempted {delivered} callbacks")
+            done = run_periodic_jobs()
+            if any(done.values()):
+                self.stdout.write(", ".join(f"{name} {count}" for name, count in done.items()))
             anchor_if_due()  # the audit head, time-stamped every INKSEAL_AUDIT_ANCHOR_MINUTES
             if time.monotonic() - last_purge > 3600:
                 purge_signed_documents()
