@@ -72,10 +72,11 @@ def _reason_extensions(reason: RevocationReason) -> bytes:
 _REASON_EXTENSIONS = {reason: _reason_extensions(reason) for reason in RevocationReason}
 
 
-def _at_or_after(moment: datetime) -> datetime:
-    """revocationDate has whole seconds (RFC 5280 forbids fractions): a revocation at 12:00:00.4
-    is written 12:00:01, never 12:00:00, which would date it before signatures that were made (and
-    recorded as successes) before the revocation."""
+def revocation_second(moment: datetime) -> datetime:
+    """The revocation time as CRLs and OCSP answers write it, in whole seconds (RFC 5280 forbids
+    fractions, and common parsers such as pyca/cryptography refuse them in OCSP too): a revocation
+    at 12:00:00.4 is written 12:00:01, never 12:00:00, which would date it before signatures that
+    were made (and recorded as successes) before the revocation."""
     return moment if not moment.microsecond else moment.replace(microsecond=0) + timedelta(seconds=1)
 
 
@@ -88,7 +89,7 @@ def _entry(entry: RevokedEntry) -> bytes:
             b"\x02",
             der.length(len(serial_bytes)),
             serial_bytes,
-            der.x509_time(_at_or_after(entry.revoked_at)),
+            der.x509_time(revocation_second(entry.revoked_at)),
             _REASON_EXTENSIONS[entry.reason],
         )
     )

@@ -27,7 +27,7 @@ from asn1crypto import ocsp as asn1_ocsp
 
 from inkseal.pki import der
 from inkseal.pki.algorithms import KeyHandle, new_hash
-from inkseal.pki.crl import RevocationReason
+from inkseal.pki.crl import RevocationReason, revocation_second
 from inkseal.pki.errors import CaKeyMismatch, OcspRequestMalformed
 from inkseal.pki.x509 import Certificate
 
@@ -183,9 +183,8 @@ def _cert_status(status: CertStatus) -> bytes:
         reason = b""
         if status.reason is not None and status.reason is not RevocationReason.UNSPECIFIED:
             reason = der.explicit(0, der.enumerated(int(status.reason)))
-        # the instant exactly as recorded (whole seconds from revoke_certificate; a fraction, which
-        # GeneralizedTime may carry here unlike in a CRL, is kept rather than truncated to earlier)
-        revoked = der.generalized_time(status.revoked_at, fraction=True)
+        # whole seconds, rounded up as in the CRL: never earlier than the recorded instant
+        revoked = der.generalized_time(revocation_second(status.revoked_at))
         return der.implicit_constructed(1, revoked + reason)
     return b"\x82\x00"  # [2] IMPLICIT NULL: unknown
 

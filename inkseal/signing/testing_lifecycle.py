@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -235,7 +236,7 @@ def signer_certificate_like(
     for seal in seals:
         do_bind_seal(seal, certificate, actor=actor)
     now = timezone.now()
-    do_authorize_certificate(
+    authorization = do_authorize_certificate(
         certificate,
         platform,
         grantee_name="王五",
@@ -244,8 +245,27 @@ def signer_certificate_like(
         valid_until=now + timedelta(days=1),
         actor=actor,
     )
+    prove_grantee_phone(authorization)
     set_pin(certificate, pin, actor=actor)
     return certificate
+
+
+def prove_grantee_phone(authorization: Any) -> None:
+    """The authorised person confirms the phone as they would: the link and code of the SMS
+    (an authorisation is pending until then)."""
+    import re
+
+    from inkseal.notify.models import SmsMessage
+    from inkseal.platforms.services import do_confirm_authorization
+
+    if authorization.confirmed_at is not None:  # a verified user of that phone: active at once
+        return
+    sms = SmsMessage.objects.filter(phone=authorization.grantee_phone, purpose=f"grant:{authorization.pk}").first()
+    assert sms is not None, "no confirmation SMS to the authorised person"
+    token = re.search(r"/authorisations/confirm/([\w-]+)", sms.body)
+    code = re.search(r"验证码为(\d{6})", sms.body)
+    assert token and code
+    do_confirm_authorization(token.group(1), code.group(1))
 
 
 def revoke_sign_race(token: str, pin: str, certificate: Certificate, revoke_after: float | None) -> SignTask:

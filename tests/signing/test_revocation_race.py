@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from inkseal.audit.services import Actor
+from inkseal.pki.crl import revocation_second
 from inkseal.pki.services import revoke_certificate
 from inkseal.signing.models import SignDocument, SigningRecord
 from inkseal.signing.testing_lifecycle import check_success_after_revocation, revoke_sign_race, signer_certificate_like
@@ -56,7 +57,7 @@ def test_a_signature_committed_just_before_a_revocation_is_not_reported_revoked(
         document = SignDocument.objects.get(task__certificate=certificate)
         seen = check_success_after_revocation(document)
         assert not seen.seen_revoked, seen
-        assert seen.ocsp_revocation_time == seen.revoked_at  # OCSP says the instant itself, fraction included
+        assert seen.ocsp_revocation_time == revocation_second(seen.revoked_at)  # whole seconds, never earlier
         assert seen.crl_revocation_date is not None  # a CRL says the whole second at or after it
         assert timedelta(0) <= seen.crl_revocation_date - seen.revoked_at < timedelta(seconds=1)
 
