@@ -144,8 +144,23 @@ def guarded(budget: Budget, wall_factor: float = 2.0) -> Iterator[None]:
 # --- the parser process -------------------------------------------------------------------------
 
 
+def _log_to_stderr() -> None:
+    """A parser process has none of the server's logging configuration: its records go to stderr
+    the same way, a library's expected verdicts on one line (no traceback), secrets redacted."""
+    from inkseal.core.library_logs import OneLineLibraryExceptions
+    from inkseal.core.logredact import RedactSecretsFilter
+
+    handler = logging.StreamHandler()
+    handler.addFilter(OneLineLibraryExceptions())
+    handler.addFilter(RedactSecretsFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+
+
 def _serve(connection: Connection) -> None:
     """A parser process: run jobs until the pipe closes."""
+    _log_to_stderr()
     os.setpgid(0, 0)  # its own process group: a kill on timeout takes its qpdf along
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then closes the pipe
     while True:
