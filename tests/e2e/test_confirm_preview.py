@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from inkseal.signing.geometry import MM
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, wait_until
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
 
@@ -33,8 +33,8 @@ def test_confirm_page_shows_the_seals_as_stamped(
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/sign/confirm/{token}")
-        page.wait_for_function(
-            "Array.from(document.querySelectorAll('.preview-page img')).every(i => i.complete && i.naturalWidth)"
+        wait_until(
+            page, "Array.from(document.querySelectorAll('.preview-page img')).every(i => i.complete && i.naturalWidth)"
         )
         seals = page.locator(".seal-preview")
         assert seals.count() == 3

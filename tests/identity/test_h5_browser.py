@@ -14,7 +14,7 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.models import Person
-from tests.e2e.conftest import CHROMIUM, screenshot
+from tests.e2e.conftest import CHROMIUM, screenshot, wait_until
 from tests.identity.conftest import id_number
 from tests.identity.media import write_y4m
 
@@ -86,7 +86,7 @@ def test_h5_recording_page_verifies_with_the_front_camera(camera_browser, live_s
     desktop.wait_for_selector('#face-status[data-stage="scanned"]')
     phone.click("#agree")
     phone.wait_for_selector("#record:not([disabled])")
-    phone.wait_for_function("document.getElementById('preview').videoWidth > 0")  # the camera is live
+    wait_until(phone, "document.getElementById('preview').videoWidth > 0")  # the camera is live
     screenshot(phone, "identity-h5-recording")
     phone.click("#record")
     phone.wait_for_selector("#result:not([hidden])", timeout=30_000)
