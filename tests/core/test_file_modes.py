@@ -21,7 +21,9 @@ def _mode(path: Path) -> int:
 
 
 def _open(path: Path) -> DatabaseWrapper:
-    settings_dict = {**connections["default"].settings_dict, "NAME": str(path)}
+    # a SQLite database whatever the suite runs on (the PostgreSQL run's HOST and OPTIONS do not apply)
+    blank = {"HOST": "", "PORT": "", "USER": "", "PASSWORD": "", "OPTIONS": {}}
+    settings_dict = {**connections["default"].settings_dict, **blank, "NAME": str(path)}
     connection = DatabaseWrapper(settings_dict, alias="file-modes")
     connection.ensure_connection()
     return connection
