@@ -24,6 +24,7 @@ from inkseal.platforms.models import TradingPlatform
 from inkseal.platforms.services import do_authorize_certificate, do_create_api_client
 from inkseal.seals.models import Seal, SealSource, SealState, SealType
 from inkseal.seals.services import do_bind_seal
+from inkseal.signing.testing_lifecycle import prove_grantee_phone
 from tests.pki.conftest import ca_hierarchy, verified_enterprise, verified_person  # noqa: F401
 from tests.signing.conftest import build_text_pdf, red_seal_png
 
@@ -164,20 +165,6 @@ def make_signing(
 @pytest.fixture
 def signing(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, signing_media: Any) -> Signing:  # noqa: F811
     return make_signing(verified_person, verified_enterprise)
-
-
-def prove_grantee_phone(authorization: Any) -> None:
-    """The authorised person confirms the phone as they would: the link and code from the SMS."""
-    import re
-
-    from inkseal.notify.models import SmsMessage
-    from inkseal.platforms.services import do_confirm_authorization
-
-    body = SmsMessage.objects.filter(phone=authorization.grantee_phone, purpose=f"grant:{authorization.pk}").first()
-    assert body is not None, "no confirmation SMS to the authorised person"
-    token = re.search(r"/authorisations/confirm/([\w-]+)", body.body).group(1)  # type: ignore[union-attr]
-    code = re.search(r"验证码为(\d{6})", body.body).group(1)  # type: ignore[union-attr]
-    do_confirm_authorization(token, code)
 
 
 def sms_code(client: Client, phone: str = CONFIRMER_PHONE) -> str:

@@ -31,12 +31,35 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// Ask for an SMS code at `url`, show the answer in `status`, count down 60 s on `button`.
+async function sendCode(button, url, status, statusClass, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    body,
+    headers: { "X-CSRFToken": button.dataset.csrf, Accept: "application/json" },
+  });
+  const data = await response.json();
+  status.textContent = data.message;
+  status.className = statusClass + " " + (response.ok ? "text-success" : "text-danger");
+  if (!response.ok) return;
+  const label = button.textContent;
+  let left = 60;
+  button.disabled = true;
+  const timer = setInterval(() => {
+    button.textContent = `${--left}s`;
+    if (left <= 0) {
+      clearInterval(timer);
+      button.disabled = false;
+      button.textContent = label;
+    }
+  }, 1000);
+}
+
 // <button data-send-code="url" data-csrf="…" data-status="id" [data-phone="input id"]
-//         [data-extra="input id:field name,…"]>: ask for an SMS code, show the answer, count down 60 s before the next request
-document.addEventListener("click", async (event) => {
+//         [data-extra="input id:field name,…"]>: a code to the phone typed in the form
+document.addEventListener("click", (event) => {
   const button = event.target.closest && event.target.closest("[data-send-code]");
   if (!button) return;
-  const status = document.getElementById(button.dataset.status);
   const body = new FormData();
   if (button.dataset.phone) body.append("phone", document.getElementById(button.dataset.phone).value);
   for (const pair of (button.dataset.extra || "").split(",").filter(Boolean)) {
@@ -44,55 +67,17 @@ document.addEventListener("click", async (event) => {
     const input = document.getElementById(id);
     if (input) body.append(name, input.value);
   }
-  const response = await fetch(button.dataset.sendCode, {
-    method: "POST",
-    body,
-    headers: { "X-CSRFToken": button.dataset.csrf, Accept: "application/json" },
-  });
-  const data = await response.json();
-  status.textContent = data.message;
-  status.className = (button.dataset.statusClass || "small mt-1") + " " + (response.ok ? "text-success" : "text-danger");
-  if (response.ok) {
-    const label = button.textContent;
-    let left = 60;
-    button.disabled = true;
-    const timer = setInterval(() => {
-      button.textContent = `${--left}s`;
-      if (left <= 0) {
-        clearInterval(timer);
-        button.disabled = false;
-        button.textContent = label;
-      }
-    }, 1000);
-  }
+  const status = document.getElementById(button.dataset.status);
+  sendCode(button, button.dataset.sendCode, status, button.dataset.statusClass || "small mt-1", body);
 });
 
 // <button data-step-up-send="url" data-csrf="…"> inside a [data-step-up] box with a [data-step-up-status]:
-// send the step-up (or link / authorisation) SMS code to the person's own phone, count down 60 s
-document.addEventListener("click", async (event) => {
+// the step-up (or link / authorisation) code to the person's own phone, which the server knows
+document.addEventListener("click", (event) => {
   const button = event.target.closest && event.target.closest("[data-step-up-send]");
   if (!button) return;
   const status = button.closest("[data-step-up]").querySelector("[data-step-up-status]");
-  const response = await fetch(button.dataset.stepUpSend, {
-    method: "POST",
-    headers: { "X-CSRFToken": button.dataset.csrf, Accept: "application/json" },
-  });
-  const data = await response.json();
-  status.textContent = data.message;
-  status.className = "small mt-1 " + (response.ok ? "text-success" : "text-danger");
-  if (response.ok) {
-    const label = button.textContent;
-    let left = 60;
-    button.disabled = true;
-    const timer = setInterval(() => {
-      button.textContent = `${--left}s`;
-      if (left <= 0) {
-        clearInterval(timer);
-        button.disabled = false;
-        button.textContent = label;
-      }
-    }, 1000);
-  }
+  sendCode(button, button.dataset.stepUpSend, status, "small mt-1", undefined);
 });
 
 document.addEventListener("DOMContentLoaded", () => {
