@@ -180,6 +180,7 @@ def test_setting_and_changing_the_pin(person):
 
     change = client.get(url)
     assert "原 PIN 码" in page(change)
+    assert "<title>修改云证书PIN码" in change.content.decode()  # the title says what the page does
     wrong = client.post(url, {"old_pin": "000000", "pin": "246801", "pin_again": "246801"})
     assert wrong.status_code == 400 and "PIN 码错误，还可尝试 4 次" in page(wrong)
     assert client.post(url, {"old_pin": "135790", "pin": "246801", "pin_again": "246801"}).status_code == 302
