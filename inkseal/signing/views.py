@@ -25,6 +25,7 @@ from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError, NotFound, PermissionDenied
 from inkseal.core.http import client_ip
 from inkseal.notify.services import CodeInvalid
+from inkseal.pki.models import Certificate
 from inkseal.pki.services import certificate_for
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import (
@@ -236,16 +237,25 @@ def authorizations(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@portal_login_required
-@require_POST
-def authorization_revoke(request: HttpRequest, pk: int, authorization_id: int) -> HttpResponse:
-    identity = _identity(request)
+def _authorization_for_admin(
+    identity: Any, pk: int, authorization_id: int
+) -> tuple[Certificate, CertificateAuthorization]:
+    """The access gate of one authorisation of the identity's certificate `pk`: 404 outside it,
+    403 for members who are not administrators."""
     certificate = certificate_for(identity, pk)
     if not identity.is_admin:
         raise PermissionDenied(_("只有企业管理员（经办人）可以添加或撤销证书授权。"))
     row = CertificateAuthorization.objects.filter(certificate=certificate, pk=authorization_id).first()
     if row is None:
         raise NotFound(_("授权不存在。"))
+    return certificate, row
+
+
+@portal_login_required
+@require_POST
+def authorization_revoke(request: HttpRequest, pk: int, authorization_id: int) -> HttpResponse:
+    identity = _identity(request)
+    certificate, row = _authorization_for_admin(identity, pk, authorization_id)
     do_revoke_authorization(
         row,
         actor=person_actor(request.person),  # type: ignore[attr-defined]
@@ -261,12 +271,7 @@ def authorization_revoke(request: HttpRequest, pk: int, authorization_id: int) -
 def authorization_resend(request: HttpRequest, pk: int, authorization_id: int) -> HttpResponse:
     """重新发送: a new confirmation link and code to the authorised person of a pending authorisation."""
     identity = _identity(request)
-    certificate = certificate_for(identity, pk)
-    if not identity.is_admin:
-        raise PermissionDenied(_("只有企业管理员（经办人）可以添加或撤销证书授权。"))
-    row = CertificateAuthorization.objects.filter(certificate=certificate, pk=authorization_id).first()
-    if row is None:
-        raise NotFound(_("授权不存在。"))
+    certificate, row = _authorization_for_admin(identity, pk, authorization_id)
     do_resend_authorization_code(
         row,
         actor=person_actor(request.person),  # type: ignore[attr-defined]
