@@ -1,5 +1,5 @@
 """What the parsing budget costs a request: the same inspection in the web process and in a parser
-process (inkseal.signing.budget), per call.
+process (inkseal.signing.parsing.budget), per call.
 
     .venv/bin/python bench/parse_budget_bench.py [--calls 100] [--rounds 3]
 
@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inkseal.signing import budget, inspection  # noqa: E402
-from inkseal.signing.appearance import SealImage  # noqa: E402
-from inkseal.signing.pdf import sign_pdf  # noqa: E402
-from inkseal.signing.placement import AtPoint, Placement  # noqa: E402
-from inkseal.signing.testing import make_test_pki, to_asn1  # noqa: E402
-from inkseal.signing.verify import verify_pdf  # noqa: E402
+from inkseal.signing.core.appearance import SealImage  # noqa: E402
+from inkseal.signing.core.pdf import sign_pdf  # noqa: E402
+from inkseal.signing.core.placement import AtPoint, Placement  # noqa: E402
+from inkseal.signing.core.verify import verify_pdf  # noqa: E402
+from inkseal.signing.parsing import budget, inspection  # noqa: E402
+from tests.helpers.signing_pki import make_test_pki, to_asn1  # noqa: E402
 from tests.signing.conftest import build_text_pdf, red_seal_png  # noqa: E402
 
 

@@ -44,12 +44,12 @@ from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from inkseal.signing.appearance import SealImage
-from inkseal.signing.geometry import MM
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtPoint, Placement
-from inkseal.signing.testing import TestPki, make_test_pki, to_asn1
-from inkseal.signing.verify import verify_pdf
+from inkseal.signing.core.appearance import SealImage
+from inkseal.signing.core.geometry import MM
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtPoint, Placement
+from inkseal.signing.core.verify import verify_pdf
+from tests.helpers.signing_pki import TestPki, make_test_pki, to_asn1
 
 ONE_PAGE = Path("/work/shared/corpus/pdf/minimal-document.pdf")
 SEAL_BOX = (300 - 21 * MM, 200 - 21 * MM, 300 + 21 * MM, 200 + 21 * MM)

@@ -83,11 +83,11 @@ from inkseal.platforms.models import TradingPlatform  # noqa: E402
 from inkseal.platforms.services import do_authorize_certificate, do_create_api_client  # noqa: E402
 from inkseal.seals.models import Seal, SealSource, SealType  # noqa: E402
 from inkseal.seals.services import do_bind_seal  # noqa: E402
-from inkseal.signing.appearance import SealImage  # noqa: E402
-from inkseal.signing.pdf import sign_pdf  # noqa: E402
-from inkseal.signing.placement import AtPoint, Placement  # noqa: E402
-from inkseal.signing.services import seal_signer  # noqa: E402
-from inkseal.signing.timestamper import platform_timestamper, reserve_serials  # noqa: E402
+from inkseal.signing.core.appearance import SealImage  # noqa: E402
+from inkseal.signing.core.pdf import sign_pdf  # noqa: E402
+from inkseal.signing.core.placement import AtPoint, Placement  # noqa: E402
+from inkseal.signing.tasks.signers import seal_signer  # noqa: E402
+from inkseal.signing.tasks.timestamper import platform_timestamper, reserve_serials  # noqa: E402
 from tests.signing.conftest import build_text_pdf, red_seal_png  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -236,7 +236,7 @@ def in_process_parallel(fixture: Fixture, pdf: bytes, seconds: float, processes:
 def pyhanko_reference(fixture: Fixture, pdf: bytes) -> Callable[[], object]:
     """pyHanko with a cached key and a reserved signature size (the issue's reference), B-B, an
     RSA-2048 key of a test PKI, the same PDF and seal picture (at its 42 mm box)."""
-    from inkseal.signing.testing import make_test_pki
+    from tests.helpers.signing_pki import make_test_pki
 
     style = reference_style(fixture.png)
     signer = simple_signer(make_test_pki(), CachedKeySigner)

@@ -7,7 +7,7 @@ bound, authorised and PIN-protected; a sign task through the API (PAdES B-T); th
 confirms the task with the PIN (which signs it) while another revokes the certificate after a
 random delay spread over the time a confirmation takes. For every success: its time stamp's
 genTime against the revocation instant in our database, our OCSP responder's revocationTime, the
-issuing CA's CRL revocationDate, and our verifier's verdict (inkseal.signing.verification).
+issuing CA's CRL revocationDate, and our verifier's verdict (inkseal.signing.verification.services).
 Printed: outcomes, and successes seen as revoked by any of them (must be 0).
 Real concurrent transactions: run it on PostgreSQL (SQLite serialises the writers, which races less).
 """
@@ -28,7 +28,7 @@ from lifecycle_fixture import PHONE, PIN, ready
 from inkseal.platforms.models import TradingPlatform
 from inkseal.seals.models import Seal, SealType
 from inkseal.signing.models import SignDocument, SigningRecord, TaskStatus
-from inkseal.signing.testing_lifecycle import (
+from tests.helpers.sign_lifecycle import (
     check_success_after_revocation,
     revoke_sign_race,
     signer_certificate_like,

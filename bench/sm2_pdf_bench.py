@@ -7,8 +7,8 @@ Each algorithm seals the same one-page PDF with one visible 42 mm seal through
 seal picture included); rates are per second of CPU time on one core, rounds interleave the
 algorithms so machine noise hits them alike, and the best round of each is printed. Rows:
 
-- B-B: the signature alone (RSA-2048 and ECDSA P-256 from inkseal.signing.testing, SM2 from
-  inkseal.signing.testing_sm2; keys in memory, CMS template cached per certificate);
+- B-B: the signature alone (RSA-2048 and ECDSA P-256 from tests.helpers.signing_pki, SM2 from
+  tests.helpers.sm2_pki; keys in memory, CMS template cached per certificate);
 - B-T: plus a time stamp from our own RFC 3161 TSA (inkseal.pki.tsa, in process) whose key is of
   the signer's family (RSA-2048 for RSA and ECDSA, SM2 for SM2; the imprint is SHA-256, or SM3
   for SM2), so each B-T verification also checks a token signed with that algorithm;
@@ -53,14 +53,14 @@ from PIL import Image, ImageDraw
 from inkseal.pki.algorithms import RSA_2048, SM2
 from inkseal.pki.tsa import TimeStampAuthority
 from inkseal.pki.x509 import Certificate
-from inkseal.signing.appearance import SealImage
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtPoint, Placement
-from inkseal.signing.signer import SealSigner
-from inkseal.signing.testing import TestPki, make_test_pki
-from inkseal.signing.testing_sm2 import make_sm2_test_pki
-from inkseal.signing.timestamper import InProcessTimeStamper
-from inkseal.signing.verify import verify_pdf
+from inkseal.signing.core.appearance import SealImage
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtPoint, Placement
+from inkseal.signing.core.signer import SealSigner
+from inkseal.signing.core.verify import verify_pdf
+from inkseal.signing.tasks.timestamper import InProcessTimeStamper
+from tests.helpers.signing_pki import TestPki, make_test_pki
+from tests.helpers.sm2_pki import make_sm2_test_pki
 
 ONE_PAGE = Path("/work/shared/corpus/pdf/minimal-document.pdf")
 ALGORITHMS = ("RSA-2048", "ECDSA P-256", "SM2")

@@ -36,11 +36,11 @@ from inkseal.accounts.services import set_id_number
 from inkseal.audit.services import Actor
 from inkseal.pki.algorithms import RSA_2048
 from inkseal.pki.services import issue_cloud_certificate, signing_key_for
-from inkseal.signing.appearance import SealImage
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtPoint, Placement
-from inkseal.signing.signer import SealSigner
-from inkseal.signing.timestamper import platform_timestamper, reserve_serials
+from inkseal.signing.core.appearance import SealImage
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtPoint, Placement
+from inkseal.signing.core.signer import SealSigner
+from inkseal.signing.tasks.timestamper import platform_timestamper, reserve_serials
 from tests.signing.conftest import red_seal_png
 person = Person(party=Party.objects.create(kind="person"), phone="13800009999", name="Bench")
 set_id_number(person, "11010519880101001X")

@@ -4,8 +4,8 @@ from inkseal.api import api
 from inkseal.backoffice.site import backoffice
 from inkseal.notify import views as notify_views
 from inkseal.portal.views import healthz
-from inkseal.signing.ses_views import ses_verify_page
-from inkseal.signing.verification_views import verify_page
+from inkseal.signing.records.ses_views import ses_verify_page
+from inkseal.signing.verification.views import verify_page
 
 urlpatterns = [
     path("", include("inkseal.accounts.urls")),

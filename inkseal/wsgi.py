@@ -10,6 +10,6 @@ from inkseal.core.sandbox import check_production_start  # noqa: E402  (needs th
 check_production_start()
 
 # the parser processes that read untrusted PDFs under the parsing budget, started before the first upload
-from inkseal.signing import budget  # noqa: E402
+from inkseal.signing.parsing import budget  # noqa: E402
 
 budget.warm()

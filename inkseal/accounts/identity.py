@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.http import HttpRequest
+
 from inkseal.accounts.models import Enterprise, Membership, Party, Person
 
 PERSON_KEY = "person"
@@ -60,3 +62,8 @@ def identity_for(person: Person, key: str | None) -> CurrentIdentity:
 def identities_of(person: Person) -> list[CurrentIdentity]:
     memberships = Membership.objects.select_related("enterprise__party").filter(person=person).order_by("created_at")
     return [CurrentIdentity(person)] + [CurrentIdentity(person, m.enterprise, m.role) for m in memberships]
+
+
+def identity_of(request: HttpRequest) -> CurrentIdentity:
+    """The identity the request acts as (set by the identity middleware on portal pages)."""
+    return request.identity  # type: ignore[attr-defined,no-any-return]

@@ -4,7 +4,7 @@ from inkseal.orders import views as order_views
 from inkseal.pki import views as certificate_views
 from inkseal.portal import views
 from inkseal.seals import views as seal_views
-from inkseal.signing import views as signing_views
+from inkseal.signing.records import views as record_views
 
 app_name = "portal"
 
@@ -13,6 +13,6 @@ urlpatterns = [
     path("seals/", seal_views.seal_list, name="seals"),
     path("certificates/", certificate_views.certificate_list, name="certificates"),
     path("applications/", order_views.application_list, name="applications"),
-    path("records/", signing_views.record_list, name="records"),
+    path("records/", record_views.record_list, name="records"),
     path("tools/user-manual.pdf", views.user_manual, name="user_manual"),
 ]

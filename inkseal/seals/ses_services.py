@@ -7,7 +7,7 @@
 - what a signature needs (`electronic_seals_for_signing`: one per seal) and what checks one (`verify_ses`):
   our CAs as trust anchors, their CRLs for revocation, the trusted roots of other CAs for signers.
 
-The signing app keeps the SES_Signature of each 应用记录 (inkseal.signing.ses_records).
+The signing app keeps the SES_Signature of each 应用记录 (inkseal.signing.records.ses).
 """
 
 from __future__ import annotations

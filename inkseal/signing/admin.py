@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice
+from inkseal.signing.callbacks.jobs import retry_now
 from inkseal.signing.models import CallbackJob, SigningRecord, SignTask
-from inkseal.signing.tasks import retry_now
 
 
 class ReadOnlyAdmin(AuditedModelAdmin):

@@ -64,7 +64,7 @@ def test_signing_still_teaches_pyhanko_sm2_when_it_is_imported(tmp_path: Path) -
     """The SM2 hooks (signing.gmcms) now load with pyhanko-certvalidator instead of at setup."""
     probe = (
         "import django, sys; django.setup();"
-        "assert 'inkseal.signing.gmcms' not in sys.modules;"
+        "assert 'inkseal.signing.core.gmcms' not in sys.modules;"
         "from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator;"
         "assert getattr(DefaultSignatureValidator, '_inkseal_sm2', False);"
         "print('taught')"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from inkseal.signing.geometry import MM
+from inkseal.signing.core.geometry import MM
 from tests.e2e.conftest import screenshot, wait_until
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf

@@ -12,8 +12,8 @@ import requests
 from asn1crypto import x509 as asn1_x509
 
 from inkseal.pki.services import certificate_chain
+from inkseal.signing.core.verify import verify_pdf
 from inkseal.signing.models import SigningRecord, SignTask
-from inkseal.signing.verify import verify_pdf
 from tests.conftest import login_client
 from tests.e2e.conftest import screenshot, wait_until
 from tests.signing.api_support import *  # noqa: F403

@@ -29,7 +29,7 @@ from inkseal.seals.services import (
     is_bound,
     seal_bindings,
 )
-from inkseal.signing import selfservice
+from inkseal.signing.selfservice import services as selfservice
 from tests.conftest import login_client
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import ACTOR, make_seal

@@ -24,7 +24,7 @@ from inkseal.platforms.models import TradingPlatform
 from inkseal.platforms.services import do_authorize_certificate, do_create_api_client
 from inkseal.seals.models import Seal, SealSource, SealState, SealType
 from inkseal.seals.services import do_bind_seal
-from inkseal.signing.testing_lifecycle import prove_grantee_phone
+from tests.helpers.sign_lifecycle import prove_grantee_phone
 from tests.pki.conftest import ca_hierarchy, verified_enterprise, verified_person  # noqa: F401
 from tests.signing.conftest import build_text_pdf, red_seal_png
 

@@ -23,8 +23,8 @@ from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signatur
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
-from inkseal.signing.appearance import SealImage
-from inkseal.signing.testing import TestPki, make_test_pki, to_asn1
+from inkseal.signing.core.appearance import SealImage
+from tests.helpers.signing_pki import TestPki, make_test_pki, to_asn1
 
 CORPUS = Path("/work/shared/corpus/pdf")
 CORPUS_PASSWORD = "openpassword"

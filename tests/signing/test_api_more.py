@@ -22,9 +22,9 @@ from pyhanko_certvalidator import ValidationContext
 
 from inkseal.pki.pem import armor
 from inkseal.pki.services import certificate_chain
+from inkseal.signing.core.pdf import sign_pdf
 from inkseal.signing.models import SignTask
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.testing import TestPki, to_asn1
+from tests.helpers.signing_pki import TestPki, to_asn1
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, sms_code, text_pdf
 from tests.signing.conftest import assert_qpdf_ok, run_pdfsig
@@ -154,7 +154,7 @@ def test_a_pre_signed_pdf_keeps_its_earlier_signature(
 
 
 def _confirm_page(signing: Signing, task: SignTask) -> str:
-    from inkseal.signing.services import confirm_token as token_of
+    from inkseal.signing.tasks.confirm import confirm_token as token_of
 
     response = signing.client.get(f"/sign/confirm/{token_of(task)}")
     assert response.status_code in (200, 409), response.status_code

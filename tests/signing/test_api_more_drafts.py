@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from inkseal.signing.selfservice import DRAFTS_DIR
+from inkseal.signing.selfservice.services import DRAFTS_DIR
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, text_pdf
 from tests.signing.test_self_service import _draft_url, _owner

@@ -10,7 +10,7 @@ import pytest
 import requests
 from django.utils import timezone
 
-from inkseal.signing import tasks
+from inkseal.signing.callbacks import jobs as tasks
 from inkseal.signing.models import CallbackJob
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, sms_code

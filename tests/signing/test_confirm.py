@@ -143,16 +143,16 @@ def test_an_sms_code_confirms_only_its_own_task(signing: Signing) -> None:
 def _change_while_signing(monkeypatch: pytest.MonkeyPatch, change: Any) -> None:
     """Run `change` after the signature is made and before its transaction commits (what another
     request may do meanwhile: the signing no longer holds locks while it signs)."""
-    from inkseal.signing import services
+    from inkseal.signing.tasks import execute
 
-    sign_pdf = services.sign_pdf
+    sign_pdf = execute.sign_pdf
 
     def sign_then_change(*args: Any, **kwargs: Any) -> Any:
         result = sign_pdf(*args, **kwargs)
         change()
         return result
 
-    monkeypatch.setattr(services, "sign_pdf", sign_then_change)
+    monkeypatch.setattr(execute, "sign_pdf", sign_then_change)
 
 
 @pytest.mark.parametrize(

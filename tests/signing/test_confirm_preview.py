@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from inkseal.signing.geometry import MM
+from inkseal.signing.core.geometry import MM
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
 

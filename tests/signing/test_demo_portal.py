@@ -18,9 +18,9 @@ import requests
 from asn1crypto import x509 as asn1_x509
 
 from inkseal.pki.models import CertificateAuthority
-from inkseal.signing import tasks
+from inkseal.signing.callbacks import jobs as tasks
+from inkseal.signing.core.verify import verify_pdf
 from inkseal.signing.models import CallbackJob
-from inkseal.signing.verify import verify_pdf
 from tests.signing.conftest import build_text_pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)

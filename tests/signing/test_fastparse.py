@@ -7,7 +7,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inkseal.signing import fastparse
+from inkseal.signing.core import fastparse
 
 _ALPHABET = b"0123456789abcdefABCDEF \n\r\t\x00\x0c%>xZ<"
 

@@ -26,16 +26,16 @@ from pyhanko.pdf_utils.generic import BooleanObject, pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from inkseal.signing import pdf as pdf_module
-from inkseal.signing.appearance import SealImage
-from inkseal.signing.errors import FormAppearanceUnavailable, PdfMalformed
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtPoint, CrossPage, Placement
-from inkseal.signing.preview import PREVIEW_WIDTH_PX, page_png
-from inkseal.signing.signer import SealSigner
-from inkseal.signing.testing import TestPki
-from inkseal.signing.testing_sm2 import Sm2TestPki, make_sm2_test_pki
-from inkseal.signing.verify import verify_pdf
+from inkseal.signing.core import pdf as pdf_module
+from inkseal.signing.core.appearance import SealImage
+from inkseal.signing.core.errors import FormAppearanceUnavailable, PdfMalformed
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtPoint, CrossPage, Placement
+from inkseal.signing.core.preview import PREVIEW_WIDTH_PX, page_png
+from inkseal.signing.core.signer import SealSigner
+from inkseal.signing.core.verify import verify_pdf
+from tests.helpers.signing_pki import TestPki
+from tests.helpers.sm2_pki import Sm2TestPki, make_sm2_test_pki
 from tests.signing.conftest import CORPUS, CORPUS_PASSWORD, ENCRYPTED, build_form_pdf, corpus_names
 
 DAMAGED = "unreadablemetadata.pdf"

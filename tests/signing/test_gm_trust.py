@@ -41,9 +41,9 @@ from inkseal.pki.models import CertificateAuthority
 from inkseal.seals import ses
 from inkseal.seals.ses_services import verify_ses
 from inkseal.seals.ses_verify import ChainValidator, SesTrust, verify_signature
-from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, collect_signatures
+from inkseal.signing.core.gmcms import SIGNATURE_VALIDATOR, collect_signatures
+from inkseal.signing.core.verify import verify_pdf
 from inkseal.signing.models import ElectronicSignature
-from inkseal.signing.verify import verify_pdf
 from tests.pki.conftest import ca_hierarchy, verified_enterprise, verified_person  # noqa: F401
 from tests.signing.api_support import Signing, make_signing, signing_media  # noqa: F401
 from tests.signing.conftest import run_pdfsig

@@ -29,8 +29,8 @@ from django.test import Client
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
 from inkseal.pki.pins import set_pin
-from inkseal.signing import budget
 from inkseal.signing.models import SignDocument, SigningRecord, SignTask
+from inkseal.signing.parsing import budget
 from tests.conftest import login_client
 from tests.signing import hostile
 from tests.signing.api_support import *  # noqa: F403

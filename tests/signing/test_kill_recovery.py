@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from inkseal.audit.services import Actor
 from inkseal.pki.pins import set_pin
-from inkseal.signing import tasks
+from inkseal.signing.callbacks import jobs as tasks
 from inkseal.signing.models import CallbackJob, SignTask
-from inkseal.signing.testing_lifecycle import batch_invariants, kill_worker_while_signing
+from tests.helpers.sign_lifecycle import batch_invariants, kill_worker_while_signing
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
 

@@ -16,8 +16,9 @@ from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
 from inkseal.pki.pins import set_pin
 from inkseal.seals.models import SealUsage
-from inkseal.signing import services, tasks
+from inkseal.signing.callbacks import jobs as tasks
 from inkseal.signing.models import CallbackJob, SignDocument, SigningRecord, SignTask
+from inkseal.signing.tasks import confirm, execute
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
 
@@ -48,8 +49,8 @@ def _confirm_pin(signing: Signing, token: str) -> Any:
 def _claim_and_die(token: str) -> SignTask:
     """What a worker killed right after the confirmation leaves: the intent checked and the task
     claimed for signing (committed), no document signed."""
-    task = services.task_for_token(token)
-    services.confirm_intent(task, "pin", PIN, ip="127.0.0.1", token=token)
+    task = confirm.task_for_token(token)
+    confirm.confirm_intent(task, "pin", PIN, ip="127.0.0.1", token=token)
     task.refresh_from_db()
     assert task.status == "signing"
     return task
@@ -74,7 +75,7 @@ def test_an_unexpected_error_fails_its_document_and_the_batch_goes_on(
 ) -> None:
     set_pin(signing.certificate, PIN, actor=Actor("system"))
     token, body = _batch(signing, 3)
-    real_sign_pdf = services.sign_pdf
+    real_sign_pdf = execute.sign_pdf
     calls = iter(range(1, 100))
 
     def second_document_breaks(*args: Any, **kwargs: Any) -> Any:
@@ -82,8 +83,8 @@ def test_an_unexpected_error_fails_its_document_and_the_batch_goes_on(
             raise TypeError("'NoneType' object is not subscriptable")
         return real_sign_pdf(*args, **kwargs)
 
-    monkeypatch.setattr(services, "sign_pdf", second_document_breaks)
-    with caplog.at_level(logging.ERROR, logger="inkseal.signing.services"):
+    monkeypatch.setattr(execute, "sign_pdf", second_document_breaks)
+    with caplog.at_level(logging.ERROR, logger="inkseal.signing.tasks"):
         response = _confirm_pin(signing, token)
     assert response.status_code == 200, response.content
     result = response.json()
@@ -154,7 +155,7 @@ def test_a_worker_presumed_dead_cannot_commit_after_the_recovery_took_over(
     token, _body = _batch(signing, 2)
     slow = _claim_and_die(token)  # the first worker, its lease in memory, about to sign
     later = timezone.now() + timedelta(seconds=settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS + 1)
-    real_sign_pdf = services.sign_pdf
+    real_sign_pdf = execute.sign_pdf
     taken_over: list[int] = []
     calls = iter(range(100))
 
@@ -164,8 +165,8 @@ def test_a_worker_presumed_dead_cannot_commit_after_the_recovery_took_over(
             taken_over.append(tasks.recover_stalled_sign_tasks(later))
         return result
 
-    monkeypatch.setattr(services, "sign_pdf", recovery_runs_meanwhile)
-    services.sign_task_documents(slow)  # its signature is discarded at its commit
+    monkeypatch.setattr(execute, "sign_pdf", recovery_runs_meanwhile)
+    execute.sign_task_documents(slow)  # its signature is discarded at its commit
     assert taken_over == [1]
     task = SignTask.objects.get(pk=slow.pk)
     assert task.status == "completed" and task.recoveries == 1

@@ -1,4 +1,4 @@
-"""The parsing budget's enforcement (inkseal.signing.budget): a loop in C code, a sleep and an
+"""The parsing budget's enforcement (inkseal.signing.parsing.budget): a loop in C code, a sleep and an
 allocation past the budget each end in PdfTooComplex naming the resource, within the budget; the
 parser process is replaced and the next job runs. Plus a fuzz test: corpus PDFs with random
 damage never make the parsers fail with anything but a domain error, nor the verify API with a
@@ -22,10 +22,10 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
 
 from inkseal.core.errors import DomainError
-from inkseal.signing import budget, inspection
-from inkseal.signing.appearance import SealImage
-from inkseal.signing.errors import PdfTooComplex
-from inkseal.signing.placement import AtPoint, Placement
+from inkseal.signing.core.appearance import SealImage
+from inkseal.signing.core.errors import PdfTooComplex
+from inkseal.signing.core.placement import AtPoint, Placement
+from inkseal.signing.parsing import budget, inspection
 from tests.signing import hostile
 from tests.signing.conftest import CORPUS, red_seal_png
 

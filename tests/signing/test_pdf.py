@@ -12,8 +12,8 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-from inkseal.signing.appearance import SealImage
-from inkseal.signing.errors import (
+from inkseal.signing.core.appearance import SealImage
+from inkseal.signing.core.errors import (
     PdfEncrypted,
     PdfLocked,
     PdfMalformed,
@@ -26,10 +26,10 @@ from inkseal.signing.errors import (
     SignerUnsupported,
     TimestampFailed,
 )
-from inkseal.signing.geometry import MM
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtPoint, CrossPage, Placement
-from inkseal.signing.signer import SealSigner
+from inkseal.signing.core.geometry import MM
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtPoint, CrossPage, Placement
+from inkseal.signing.core.signer import SealSigner
 from tests.signing.conftest import (
     CORPUS,
     CORPUS_PASSWORD,

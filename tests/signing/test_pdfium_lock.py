@@ -7,11 +7,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from inkseal.signing import preview
-from inkseal.signing.document import open_document
-from inkseal.signing.formdraw import _drawn_by_pdfium
-from inkseal.signing.pdf import _text_document
-from inkseal.signing.pdfium_lock import PDFIUM_LOCK
+from inkseal.signing.core import preview
+from inkseal.signing.core.document import open_document
+from inkseal.signing.core.formdraw import _drawn_by_pdfium
+from inkseal.signing.core.pdf import _text_document
+from inkseal.signing.core.pdfium_lock import PDFIUM_LOCK
 from tests.signing.conftest import CORPUS
 
 

@@ -26,10 +26,10 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from inkseal.signing.appearance import SealImage
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtPoint, Placement
-from inkseal.signing.testing import TestPki, to_asn1
+from inkseal.signing.core.appearance import SealImage
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtPoint, Placement
+from tests.helpers.signing_pki import TestPki, to_asn1
 from tests.signing.conftest import CORPUS, assert_pyhanko_valid, pyhanko_statuses, run_pdfsig
 
 

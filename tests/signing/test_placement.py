@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from inkseal.signing.appearance import SealImage
-from inkseal.signing.errors import KeywordNotFound, PageOutOfRange, PlacementError, PlacementOffPage
-from inkseal.signing.geometry import MM, PageGeometry
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtKeyword, AtPoint, CrossPage, Placement, Planner, _page_groups
+from inkseal.signing.core.appearance import SealImage
+from inkseal.signing.core.errors import KeywordNotFound, PageOutOfRange, PlacementError, PlacementOffPage
+from inkseal.signing.core.geometry import MM, PageGeometry
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtKeyword, AtPoint, CrossPage, Placement, Planner, _page_groups
 from tests.signing.conftest import CORPUS, build_text_pdf, red_box, red_count, render_page
 
 SCALE = 2.0  # render at 144 dpi

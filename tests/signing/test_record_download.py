@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from inkseal.accounts.models import Membership
 from inkseal.signing.models import SigningRecord, SignTask
-from inkseal.signing.services import purge_signed_documents
+from inkseal.signing.records.services import purge_signed_documents
 from tests.conftest import login_client
 from tests.signing import test_self_service as flow
 from tests.signing.api_support import *  # noqa: F403

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from inkseal.signing.models import SignDocument, SigningRecord, SignTask
-from inkseal.signing.services import purge_signed_documents
+from inkseal.signing.records.services import purge_signed_documents
 from tests.conftest import login_client
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, sms_code

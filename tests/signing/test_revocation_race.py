@@ -18,7 +18,7 @@ from inkseal.audit.services import Actor
 from inkseal.pki.crl import revocation_second
 from inkseal.pki.services import revoke_certificate
 from inkseal.signing.models import SignDocument, SigningRecord
-from inkseal.signing.testing_lifecycle import check_success_after_revocation, revoke_sign_race, signer_certificate_like
+from tests.helpers.sign_lifecycle import check_success_after_revocation, revoke_sign_race, signer_certificate_like
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import CONFIRMER_PHONE, Signing, confirm_token
 

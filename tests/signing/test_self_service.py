@@ -13,8 +13,8 @@ from asn1crypto import x509 as asn1_x509
 from django.test import Client
 
 from inkseal.pki.services import certificate_chain
+from inkseal.signing.core.verify import verify_pdf
 from inkseal.signing.models import SigningRecord, SignTask
-from inkseal.signing.verify import verify_pdf
 from tests.conftest import login_client
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, sms_code, text_pdf

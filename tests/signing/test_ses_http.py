@@ -30,7 +30,7 @@ from inkseal.seals.models import ElectronicSeal, Seal, SealMaker, SealType
 from inkseal.seals.services import do_bind_seal
 from inkseal.seals.ses_services import ensure_seal_maker, setup_seal_maker
 from inkseal.signing.models import ElectronicSignature, IntentMethod, SigningRecord
-from inkseal.signing.ses_records import keep_record_signatures, make_record_signatures, platform_ses_timestamper
+from inkseal.signing.records.ses import keep_record_signatures, make_record_signatures, platform_ses_timestamper
 from tests.conftest import login_client
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import ACTOR, make_seal, text_pdf

@@ -18,13 +18,13 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
-from inkseal.signing import gmcms
-from inkseal.signing.appearance import SealImage
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtPoint, Placement
-from inkseal.signing.testing import TestPki
-from inkseal.signing.testing_sm2 import Sm2TestPki, make_sm2_test_pki
-from inkseal.signing.verify import verify_pdf
+from inkseal.signing.core import gmcms
+from inkseal.signing.core.appearance import SealImage
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtPoint, Placement
+from inkseal.signing.core.verify import verify_pdf
+from tests.helpers.signing_pki import TestPki
+from tests.helpers.sm2_pki import Sm2TestPki, make_sm2_test_pki
 from tests.signing.conftest import CORPUS, run_pdfsig
 
 GM_FORMAT = "GM/T 0010 (SM2) detached"

@@ -35,16 +35,16 @@ from inkseal.pki.algorithms import SM2, new_hash
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import certificate_chain, revoke_certificate, signing_key_for
 from inkseal.seals.models import SealType
-from inkseal.signing.cms import CmsTemplate
-from inkseal.signing.errors import SignerCertificateInvalid
-from inkseal.signing.gmcms import SIGNATURE_VALIDATOR, GmSignatureValidator, collect_signatures
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtPoint, CrossPage, Placement
-from inkseal.signing.signer import SealSigner, SignatureAlgorithm
-from inkseal.signing.testing import to_asn1
-from inkseal.signing.testing_sm2 import Sm2TestPki, issue_sm2_signer, make_sm2_test_pki
-from inkseal.signing.timestamper import platform_timestamper, reserve_serials
-from inkseal.signing.verify import verify_pdf
+from inkseal.signing.core.cms import CmsTemplate
+from inkseal.signing.core.errors import SignerCertificateInvalid
+from inkseal.signing.core.gmcms import SIGNATURE_VALIDATOR, GmSignatureValidator, collect_signatures
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtPoint, CrossPage, Placement
+from inkseal.signing.core.signer import SealSigner, SignatureAlgorithm
+from inkseal.signing.core.verify import verify_pdf
+from inkseal.signing.tasks.timestamper import platform_timestamper, reserve_serials
+from tests.helpers.signing_pki import to_asn1
+from tests.helpers.sm2_pki import Sm2TestPki, issue_sm2_signer, make_sm2_test_pki
 from tests.pki.conftest import ca_hierarchy, verified_enterprise, verified_person  # noqa: F401
 from tests.signing.api_support import (
     ACTOR,

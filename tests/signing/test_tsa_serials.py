@@ -6,8 +6,8 @@ import pytest
 from django.db import transaction
 
 from inkseal.pki.models import Counter
-from inkseal.signing import timestamper
-from inkseal.signing.timestamper import SERIAL_BLOCK, TSA_SERIAL_COUNTER, reserve_serials
+from inkseal.signing.tasks import timestamper
+from inkseal.signing.tasks.timestamper import SERIAL_BLOCK, TSA_SERIAL_COUNTER, reserve_serials
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

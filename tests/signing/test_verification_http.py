@@ -20,11 +20,11 @@ from inkseal.pki.algorithms import RSA_2048
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import issue_cloud_certificate, revoke_certificate, signing_key_for
 from inkseal.pki.trust import add_trusted_root
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtPoint, Placement
-from inkseal.signing.signer import SealSigner
-from inkseal.signing.testing import TestPki
-from inkseal.signing.timestamper import platform_timestamper, reserve_serials
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtPoint, Placement
+from inkseal.signing.core.signer import SealSigner
+from inkseal.signing.tasks.timestamper import platform_timestamper, reserve_serials
+from tests.helpers.signing_pki import TestPki
 from tests.pki import conftest as pki_fixtures
 from tests.signing.conftest import CORPUS, CORPUS_PASSWORD, ENCRYPTED
 

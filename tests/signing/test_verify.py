@@ -15,11 +15,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-from inkseal.signing.errors import PdfEncrypted, PdfNotPdf
-from inkseal.signing.pdf import sign_pdf
-from inkseal.signing.placement import AtPoint, CrossPage, Placement
-from inkseal.signing.testing import make_test_pki
-from inkseal.signing.verify import verify_pdf
+from inkseal.signing.core.errors import PdfEncrypted, PdfNotPdf
+from inkseal.signing.core.pdf import sign_pdf
+from inkseal.signing.core.placement import AtPoint, CrossPage, Placement
+from inkseal.signing.core.verify import verify_pdf
+from tests.helpers.signing_pki import make_test_pki
 from tests.signing.conftest import CORPUS, CORPUS_PASSWORD, ENCRYPTED, red_count
 
 

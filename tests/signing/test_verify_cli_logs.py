@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from inkseal.signing.testing import TestPki
+from tests.helpers.signing_pki import TestPki
 from tests.signing.test_verification_http import foreign_sealed
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,9 +11,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from inkseal.audit.services import anchor_if_due
-from inkseal.signing.selfservice import purge_abandoned_drafts
-from inkseal.signing.services import purge_signed_documents
-from inkseal.signing.tasks import run_periodic_jobs
+from inkseal.signing.callbacks.jobs import run_periodic_jobs
+from inkseal.signing.records.services import purge_signed_documents
+from inkseal.signing.selfservice.services import purge_abandoned_drafts
 
 
 class Command(BaseCommand):

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inkseal.signing.errors import PdfError
-from inkseal.signing.verification import CheckedSignature, Verification, check_upload_size, verify_document
+from inkseal.signing.core.errors import PdfError
+from inkseal.signing.verification.services import CheckedSignature, Verification, check_upload_size, verify_document
 
 EXIT_INVALID = 1
 EXIT_BAD_FILE = 2

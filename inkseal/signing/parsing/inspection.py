@@ -1,0 +1,109 @@
+"""What the web process asks of an untrusted PDF, run in a parser process under the parsing
+budget (inkseal.signing.parsing.budget): open it, count its pages, plan the seals, render previews.
+
+Module-level functions of plain data in and out (they cross a pipe); no Django. A `Source` is
+the bytes of the upload or the path of a file holding them (a spooled upload, a stored
+original), read here rather than copied through the pipe.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import BinaryIO, cast
+
+from inkseal.signing.core import (
+    fastparse,  # noqa: F401  (the parser process reads hex strings fast too)
+    guards,  # noqa: F401  (pyHanko's xref streams checked before allocation)
+    preview,
+)
+from inkseal.signing.core.document import open_document
+from inkseal.signing.core.formdraw import check_form_drawable
+from inkseal.signing.core.geometry import read_page_geometry
+from inkseal.signing.core.pdf import _text_document
+from inkseal.signing.core.placement import CrossPage, Placement, Planner
+
+Source = bytes | str
+_SPOOL = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PlannedSeal:
+    """Where a seal lands on the displayed page, in fractions of the page (for previews)."""
+
+    placement: int  # index into the placements asked for
+    page: int  # 1-based
+    left: float
+    top: float
+    width: float
+    height: float
+    seal_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)  # the picture in the box: WidgetArt.seal_box
+    cross_page: bool = False  # a slice of a 骑缝章
+
+
+@dataclass(frozen=True)
+class Plan:
+    pages: int
+    seals: tuple[PlannedSeal, ...]
+
+
+def _stream(source: Source) -> BinaryIO:
+    """A private read/write copy (a damaged file is repaired in it, never in the original)."""
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    copy = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=_SPOOL))
+    with open(source, "rb") as handle:
+        shutil.copyfileobj(handle, copy, 1 << 20)
+    copy.seek(0)
+    return copy
+
+
+def _bytes(source: Source) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    with open(source, "rb") as handle:
+        return handle.read()
+
+
+def plan(source: Source, placements: Sequence[Placement], max_pages: int) -> Plan:
+    """Resolve the placements against the PDF without signing (pages, keywords, off-page seals)."""
+    document = open_document(_stream(source), password=None, max_pages=max_pages, repair=True)
+    check_form_drawable(document.writer)  # refused when the task is created, not when it is signed
+    seals = []
+    with _text_document(document) as open_text:
+        planner = Planner(document.writer, open_text, None, document.pages)
+        for number, placement in enumerate(placements):
+            for planned in planner.plan([placement]):
+                for widget in (planned.widget, *planned.stamps):
+                    geometry = planner.geometry(widget.page)
+                    x0, y0, x1, y1 = geometry.display_rect(widget.rect)
+                    width, height = geometry.display_size
+                    seals.append(
+                        PlannedSeal(
+                            number,
+                            widget.page + 1,
+                            x0 / width,
+                            1 - y1 / height,
+                            (x1 - x0) / width,
+                            (y1 - y0) / height,
+                            widget.art.seal_box,
+                            isinstance(placement.anchor, CrossPage),
+                        )
+                    )
+    return Plan(document.pages, tuple(seals))
+
+
+def check_upload(source: Source, max_pages: int) -> tuple[int, list[tuple[float, float]]]:
+    """The checks of a self-service upload: (page count, displayed sizes of the previewed pages)."""
+    document = open_document(_stream(source), password=None, max_pages=max_pages)
+    check_form_drawable(document.writer)  # a form we cannot draw faithfully is refused now, not at signing
+    for index in range(min(document.pages, preview.MAX_PREVIEW_PAGES)):  # the pages seals may go on
+        read_page_geometry(document.writer, index)
+    return document.pages, preview.page_sizes(_bytes(source))
+
+
+def page_png(source: Source, page_number: int) -> bytes:
+    return preview.page_png(_bytes(source), page_number)

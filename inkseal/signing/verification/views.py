@@ -1,0 +1,45 @@
+"""The public 验签 page (/verify/): upload a PDF, see the report. No login."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from inkseal.core.errors import DomainError
+from inkseal.core.http import client_ip
+from inkseal.signing.verification.services import (
+    FileMissing,
+    check_body_size,
+    check_rate,
+    check_upload_size,
+    verify_document,
+)
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(label=_("PDF 文件"), required=False)
+    password = forms.CharField(label=_("打开密码（仅加密文件需要）"), required=False, max_length=128)
+
+
+@require_http_methods(["GET", "POST"])
+def verify_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "signing/verify.html", {"form": VerifyForm()})
+    try:
+        check_rate(client_ip(request))
+        check_body_size(request.META.get("CONTENT_LENGTH"))
+        form = VerifyForm(request.POST, request.FILES)
+        form.is_valid()
+        upload = form.cleaned_data.get("file")
+        if upload is None:
+            raise FileMissing(_("请选择要验签的 PDF 文件。"))
+        check_upload_size(upload.size)
+        password = form.cleaned_data.get("password") or None
+        verification = verify_document(upload, password=password, ip=client_ip(request))
+    except DomainError as exc:
+        return render(request, "signing/verify.html", {"form": VerifyForm(), "error": exc}, status=exc.status)
+    context = {"form": VerifyForm(), "verification": verification, "file_name": upload.name}
+    return render(request, "signing/verify.html", context)
