@@ -11,8 +11,9 @@ from ninja import NinjaAPI, Schema
 from inkseal import __version__
 from inkseal.core.errors import DomainError
 from inkseal.orders.api import router as orders_router
+from inkseal.platforms.api import oauth_router
 from inkseal.seals.api import router as seals_router
-from inkseal.signing.tasks.api import confirm_router, oauth_router, tasks_router
+from inkseal.signing.tasks.api import confirm_router, tasks_router
 from inkseal.signing.verification.api import router as verification_router
 
 api = NinjaAPI(

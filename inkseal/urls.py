@@ -14,6 +14,7 @@ urlpatterns = [
     path("seals/", include("inkseal.seals.urls")),
     path("applications/", include("inkseal.orders.urls")),
     path("", include("inkseal.signing.urls")),
+    path("", include("inkseal.platforms.urls")),
     path("", include("inkseal.identity.urls")),
     path("verify/", verify_page, name="verify"),
     path("verify/ses/", ses_verify_page, name="verify_ses"),

@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.test import Client, override_settings
+from hypothesis import settings as hypothesis_settings
 
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.models import Enterprise, Membership, Party, Person, VerificationState
@@ -20,6 +21,10 @@ from inkseal.accounts.services import set_id_number
 from inkseal.core.idnumbers import id_check_char, uscc_check_char
 from inkseal.platforms.models import TradingPlatform
 from inkseal.platforms.services import set_ticket_secret
+
+# Tests check behaviour, benchmarks measure: no per-example deadline (a loaded machine is not a bug).
+hypothesis_settings.register_profile("inkseal", deadline=None)
+hypothesis_settings.load_profile("inkseal")
 
 
 def make_id_number(serial: int = 1) -> str:

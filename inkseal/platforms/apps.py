@@ -9,6 +9,9 @@ class PlatformsConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
+        from inkseal.pki import sections
         from inkseal.platforms.demo import demo_step
+        from inkseal.platforms.sections import add_authorization_url, authorization_rows
 
         demo.register(demo_step)
+        sections.register_authorisations(authorization_rows, add_url=add_authorization_url)

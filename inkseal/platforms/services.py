@@ -273,7 +273,7 @@ def do_authorize_certificate(
 
 
 def confirm_url(token: str) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("signing:authorization_confirm", args=[token])
+    return settings.PUBLIC_BASE_URL + reverse("platforms:authorization_confirm", args=[token])
 
 
 def _confirm_purpose(authorization: CertificateAuthorization) -> str:

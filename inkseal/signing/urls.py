@@ -1,6 +1,5 @@
 from django.urls import path
 
-from inkseal.signing.authorisations import views as authorisation_views
 from inkseal.signing.records import ses_views
 from inkseal.signing.records import views as record_views
 from inkseal.signing.selfservice import views as selfservice_views
@@ -31,22 +30,5 @@ urlpatterns = [
         "records/<str:event_id>/ses-signature/<str:es_id>",
         ses_views.record_ses_signature,
         name="record_ses_signature_of_seal",
-    ),
-    path("certificates/<int:pk>/authorisations/", authorisation_views.authorizations, name="authorizations"),
-    path(
-        "certificates/<int:pk>/authorisations/<int:authorization_id>/revoke",
-        authorisation_views.authorization_revoke,
-        name="authorization_revoke",
-    ),
-    path(
-        "certificates/<int:pk>/authorisations/<int:authorization_id>/resend",
-        authorisation_views.authorization_resend,
-        name="authorization_resend",
-    ),
-    path("authorisations/confirm/<str:token>", authorisation_views.authorization_confirm, name="authorization_confirm"),
-    path(
-        "authorisations/confirm/<str:token>/code",
-        authorisation_views.authorization_confirm_code,
-        name="authorization_confirm_code",
     ),
 ]

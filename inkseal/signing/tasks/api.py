@@ -1,5 +1,5 @@
-"""Signing API for trading platforms (OAuth 2.0 client credentials, sign tasks) and the confirm
-page's JSON endpoints. Thin: validation and orchestration only, the services do the work."""
+"""Signing API for trading platforms (sign tasks; the OAuth token endpoint is inkseal.platforms.api)
+and the confirm page's JSON endpoints. Thin: validation and orchestration only, the services do the work."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ninja.security import HttpBearer
 
 from inkseal.core.http import client_ip
 from inkseal.platforms.models import TradingPlatform
-from inkseal.platforms.services import do_issue_token, platform_for_token
+from inkseal.platforms.services import platform_for_token
 from inkseal.signing.models import SignTask
 from inkseal.signing.tasks import confirm as confirmation
 from inkseal.signing.tasks import create
@@ -24,45 +24,8 @@ class PlatformBearer(HttpBearer):
         return platform_for_token(token)  # raises InvalidToken (401)
 
 
-oauth_router = Router(tags=["oauth"])
 tasks_router = Router(tags=["signing"], auth=PlatformBearer())
 confirm_router = Router(tags=["signing"])
-
-
-class TokenOut(Schema):
-    access_token: str
-    token_type: str
-    expires_in: int
-
-
-@oauth_router.post("/token", response=TokenOut, summary="OAuth 2.0 client credentials token", auth=None)
-def token(
-    request: HttpRequest,
-    grant_type: Form[str] = "client_credentials",
-    client_id: Form[str] = "",
-    client_secret: Form[str] = "",
-) -> dict[str, Any]:
-    client_id, client_secret = _basic_credentials(request) or (client_id, client_secret)
-    if grant_type != "client_credentials":
-        from inkseal.core.errors import DomainError
-
-        raise DomainError("grant_type must be client_credentials", code="unsupported_grant_type")
-    access, lifetime = do_issue_token(client_id, client_secret)
-    return {"access_token": access, "token_type": "Bearer", "expires_in": lifetime}
-
-
-def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
-    import base64
-    from urllib.parse import unquote
-
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Basic "):
-        return None
-    try:
-        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return unquote(user), unquote(password)
 
 
 class DocumentOut(Schema):

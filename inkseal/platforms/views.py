@@ -72,7 +72,7 @@ def authorizations(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("已添加授权。"))
-        return redirect("signing:authorizations", pk=certificate.pk)
+        return redirect("platforms:authorizations", pk=certificate.pk)
     now = timezone.now()
     rows = [
         (row, authorization_state(row, now))
@@ -81,7 +81,7 @@ def authorizations(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     return render(
         request,
-        "signing/authorizations.html",
+        "platforms/authorizations.html",
         {
             "nav": "certificates",
             "certificate": certificate,
@@ -121,7 +121,7 @@ def authorization_revoke(request: HttpRequest, pk: int, authorization_id: int) -
         identity=identity.key,  # type: ignore[attr-defined]
     )
     messages.success(request, _("已撤销授权。"))
-    return redirect("signing:authorizations", pk=certificate.pk)
+    return redirect("platforms:authorizations", pk=certificate.pk)
 
 
 @portal_login_required
@@ -137,7 +137,7 @@ def authorization_resend(request: HttpRequest, pk: int, authorization_id: int) -
         identity=identity.key,
     )
     messages.success(request, _("已重新发送确认短信。"))
-    return redirect("signing:authorizations", pk=certificate.pk)
+    return redirect("platforms:authorizations", pk=certificate.pk)
 
 
 @never_cache
@@ -152,10 +152,12 @@ def authorization_confirm(request: HttpRequest, token: str) -> HttpResponse:
         except CodeInvalid as exc:
             error = str(exc.message)
         else:
-            return render(request, "signing/authorization_confirm.html", {"authorization": authorization, "done": True})
+            return render(
+                request, "platforms/authorization_confirm.html", {"authorization": authorization, "done": True}
+            )
     return render(
         request,
-        "signing/authorization_confirm.html",
+        "platforms/authorization_confirm.html",
         {"authorization": authorization, "token": token, "error": error},
         status=400 if error else 200,
     )

@@ -29,4 +29,4 @@ def authorization_rows(certificate: Certificate) -> list[dict[str, Any]]:
 def add_authorization_url(certificate: Certificate) -> str | None:
     if certificate.revoked_at is not None or certificate.not_after < timezone.now():
         return None
-    return reverse("signing:authorizations", args=[certificate.pk])
+    return reverse("platforms:authorizations", args=[certificate.pk])
