@@ -5,6 +5,8 @@ Each app contributes a router; domain errors map to 4xx JSON bodies {"error", "m
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 
@@ -13,10 +15,18 @@ from inkseal.core.errors import DomainError
 from inkseal.orders.api import router as orders_router
 from inkseal.platforms.api import oauth_router
 from inkseal.seals.api import router as seals_router
-from inkseal.signing.tasks.api import confirm_router, tasks_router
+from inkseal.signing.tasks.api import confirm_router, describe_spec, tasks_router
 from inkseal.signing.verification.api import router as verification_router
 
-api = NinjaAPI(
+
+class InksealAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        describe_spec(schema)
+        return schema
+
+
+api = InksealAPI(
     title="Inkseal API",
     version=__version__,
     description="电子签章平台开放接口 — signing, certificates and seals for trading platforms.",

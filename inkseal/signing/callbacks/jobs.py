@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from inkseal.platforms.services import api_client_of, callback_secret
 from inkseal.signing.models import CallbackJob, SignTask
+from inkseal.signing.tasks.schemas import CALLBACK_FIELDS, cut, task_data
 
 log = logging.getLogger(__name__)
 
@@ -39,27 +40,7 @@ LEASE_SECONDS = 120
 
 
 def callback_body(task: SignTask) -> dict[str, Any]:
-    base = settings.PUBLIC_BASE_URL
-    return {
-        "event": "sign_task.finished",
-        "id": task.public_id,
-        "status": task.status,
-        "business_id": task.business_id,
-        "business_type": task.business_type,
-        "failure": {"code": task.failure_code, "message": task.failure_reason} if task.failure_code else None,
-        "documents": [
-            {
-                "n": document.number,
-                "name": document.name,
-                "status": document.status,
-                "sha256": document.sha256_after or None,
-                "url": f"{base}/api/v1/sign-tasks/{task.public_id}/documents/{document.number}"
-                if document.status == "completed"
-                else None,
-            }
-            for document in task.documents.order_by("number")
-        ],
-    }
+    return cut(task_data(task, status=task.status, confirm_url=None), CALLBACK_FIELDS)
 
 
 def signature(key: str, timestamp: int, body: bytes) -> str:

@@ -16,6 +16,7 @@ from inkseal.platforms.services import platform_for_token
 from inkseal.signing.models import SignTask
 from inkseal.signing.tasks import confirm as confirmation
 from inkseal.signing.tasks import create
+from inkseal.signing.tasks.schemas import API_FIELDS, CONFIRM_FIELDS, cut, spec_schema, task_data
 from inkseal.signing.tasks.spec import UploadedFile
 
 
@@ -54,30 +55,23 @@ class TaskOut(Schema):
 
 def task_out(task: SignTask, request: HttpRequest) -> dict[str, Any]:
     status = confirmation.shown_status(task)  # "expired" from the moment the confirm link expired
-    return {
-        "id": task.public_id,
-        "status": status,
-        "confirm_url": confirmation.confirm_url(task) if status == "pending" else None,
-        "business_id": task.business_id,
-        "business_type": task.business_type,
-        "pades_level": task.pades_level,
-        "failure": {"code": task.failure_code, "message": task.failure_reason} if task.failure_code else None,
-        "documents": [
-            {
-                "n": d.number,
-                "name": d.name,
-                "status": d.status,
-                "pages": d.pages,
-                "sha256_before": d.sha256_before,
-                "sha256_after": d.sha256_after or None,
-                "error": d.error or None,
-                "url": f"/api/v1/sign-tasks/{task.public_id}/documents/{d.number}" if d.status == "completed" else None,
-            }
-            for d in task.documents_in_order
-        ],
-        "created_at": task.created_at.isoformat(),
-        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+    url = confirmation.confirm_url(task) if status == "pending" else None
+    return cut(task_data(task, status=status, confirm_url=url), API_FIELDS)
+
+
+def describe_spec(openapi: dict[str, Any]) -> None:
+    """The `spec` field of POST /api/v1/sign-tasks is a JSON object in a multipart body: the
+    OpenAPI document gets its schema (SignTaskSpec) instead of "string"."""
+    schema, definitions = spec_schema()
+    components = openapi.setdefault("components", {}).setdefault("schemas", {})
+    components.update(definitions)
+    components["SignTaskSpec"] = schema
+    body = openapi["paths"]["/api/v1/sign-tasks"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    body["schema"]["properties"]["spec"] = {
+        "$ref": "#/components/schemas/SignTaskSpec",
+        "description": "JSON object (sent as a form field with content type application/json or text).",
     }
+    body["encoding"] = {"spec": {"contentType": "application/json, text/plain"}}
 
 
 @tasks_router.post(
@@ -85,12 +79,10 @@ def task_out(task: SignTask, request: HttpRequest) -> dict[str, Any]:
     response={200: TaskOut, 201: TaskOut},
     summary="Create a sign task (multipart: files, spec)",
     description=(
-        "Multipart form: one or more PDFs in `files` and a JSON string in `spec`: `signer` "
-        '(`{"certificate_serial": "<hex>"}`), `confirmer` (`{"phone"}`, an authorised person), `documents` '
-        "(`file` index into `files`, `placements`: `seal_type` official | legal_representative | contract | "
-        "finance | name | handwriting, with `page` + `x`/`y` in PDF points, or `keyword` + `occurrence` "
-        "first | all + `offset`, or `cross_page: true` for 骑缝章; optional `date`), `pades_level` (B-B, "
-        "B-T default, B-LT), `business_type`, `business_id`, `callback_url`, and `return_url` (where the "
+        "Multipart form: one or more PDFs in `files` and a JSON object in `spec` (schema `SignTaskSpec`): "
+        "`signer`, `confirmer` (an authorised person), one item of `documents` per file with its "
+        "`placements` (a point `page`/`x`/`y`, a `keyword`, or `cross_page` for 骑缝章), `pades_level`, "
+        "`business_type`, `business_id`, `callback_url`, and `return_url` (where the "
         "confirm page sends the signer back; must be on the platform's registered origin). Header "
         "`Idempotency-Key`: the same key with the same request (files' SHA-256 and spec) returns the same "
         "task (200); with a different request, 409 `idempotency_key_reused`."
@@ -158,15 +150,7 @@ class ConfirmOut(Schema):
 
 
 def confirm_out(task: SignTask) -> dict[str, Any]:
-    return {
-        "id": task.public_id,
-        "status": confirmation.shown_status(task),
-        "failure": {"code": task.failure_code, "message": task.failure_reason} if task.failure_code else None,
-        "documents": [
-            {"n": d.number, "name": d.name, "status": d.status, "error": d.error or None}
-            for d in task.documents_in_order
-        ],
-    }
+    return cut(task_data(task, status=confirmation.shown_status(task), confirm_url=None), CONFIRM_FIELDS)
 
 
 @confirm_router.post("/{token}/code", response=CodeOut, summary="Send the SMS code to the authorised person")

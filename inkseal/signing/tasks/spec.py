@@ -15,13 +15,17 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
+from pydantic import ValidationError
 
 from inkseal.core.errors import DomainError
 from inkseal.platforms.models import TradingPlatform
 from inkseal.seals.models import SealType
+from inkseal.signing.core.errors import PlacementError
 from inkseal.signing.core.pdf import PadesLevel
+from inkseal.signing.messages import localised
 from inkseal.signing.models import SignTask
 from inkseal.signing.tasks.errors import SpecInvalid
+from inkseal.signing.tasks.schemas import SignTaskSpec
 
 CHUNK = 1024 * 1024
 
@@ -86,70 +90,76 @@ class TaskSpec:
     return_url: str = ""
 
 
-def _text(value: Any, limit: int) -> str:
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
 def check_spec(raw: str | bytes, file_count: int) -> TaskSpec:
-    """Parse the `spec` field; every file must have placements, every placement a seal type."""
+    """Parse the `spec` field against its schema (inkseal.signing.tasks.schemas): every file must
+    have placements, every placement a seal type and an anchor. The first fault is reported in
+    the user's language."""
     try:
-        spec = json.loads(raw)
+        data = json.loads(raw)
     except (TypeError, ValueError):
         raise SpecInvalid(_("spec 不是有效的 JSON。"))
-    if not isinstance(spec, dict):
+    if not isinstance(data, dict):
         raise SpecInvalid(_("spec 须为 JSON 对象。"))
-    signer: dict[str, Any] = spec["signer"] if isinstance(spec.get("signer"), dict) else {}
-    confirmer: dict[str, Any] = spec["confirmer"] if isinstance(spec.get("confirmer"), dict) else {}
-    serial = _text(signer.get("certificate_serial"), 64).lower().removeprefix("0x")
-    if not serial:
-        raise SpecInvalid(_("缺少签章证书序列号 signer.certificate_serial。"))
-    phone = _text(confirmer.get("phone"), 20)
-    if not phone:
-        raise SpecInvalid(_("缺少确认人手机号 confirmer.phone。"))
     try:
-        level = PadesLevel(spec.get("pades_level") or "B-T")
-    except ValueError:
-        raise SpecInvalid(_("pades_level 须为 B-B、B-T、B-LT 或 B-LTA。"))
-    documents = _document_specs(spec.get("documents"), file_count)
-    callback = _text(spec.get("callback_url"), 500)
-    if callback and not callback.startswith(("http://", "https://")):
+        spec = SignTaskSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _spec_fault(exc.errors()[0], data)
+    if not spec.signer.certificate_serial.lower().removeprefix("0x"):
+        raise SpecInvalid(_("缺少签章证书序列号 signer.certificate_serial。"))
+    if not spec.confirmer.phone:
+        raise SpecInvalid(_("缺少确认人手机号 confirmer.phone。"))
+    if spec.callback_url and not spec.callback_url.startswith(("http://", "https://")):
         raise SpecInvalid(_("callback_url 须为 http(s) 地址。"))
-    back = spec.get("return_url") or ""
-    if not isinstance(back, str) or len(back) > 500:
-        raise SpecInvalid(_("return_url 须为不超过 500 个字符的 http(s) 地址。"))
     return TaskSpec(
-        serial=serial,
-        confirmer_phone=phone,
-        documents=documents,
-        pades_level=level,
-        business_type=_text(spec.get("business_type"), 64),
-        business_id=_text(spec.get("business_id"), 128),
-        callback_url=callback,
-        return_url=back,
+        serial=spec.signer.certificate_serial.lower().removeprefix("0x"),
+        confirmer_phone=spec.confirmer.phone,
+        documents=_document_specs(spec, data["documents"], file_count),
+        pades_level=PadesLevel(spec.pades_level or "B-T"),
+        business_type=spec.business_type,
+        business_id=spec.business_id,
+        callback_url=spec.callback_url,
+        return_url=spec.return_url or "",
     )
 
 
-def _document_specs(raw: Any, file_count: int) -> tuple[DocumentSpec, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise SpecInvalid(_("spec.documents 须为非空数组，每个文件一项。"))
+def _spec_fault(error: Any, data: dict[str, Any]) -> DomainError:
+    """The user's message for the schema's first complaint, by where it is."""
+    loc = tuple(error["loc"])
+    field = loc[0] if loc else ""
+    if field == "signer":
+        return SpecInvalid(_("缺少签章证书序列号 signer.certificate_serial。"))
+    if field == "confirmer":
+        return SpecInvalid(_("缺少确认人手机号 confirmer.phone。"))
+    if field == "pades_level":
+        return SpecInvalid(_("pades_level 须为 B-B、B-T、B-LT 或 B-LTA。"))
+    if field == "return_url":
+        return SpecInvalid(_("return_url 须为不超过 500 个字符的 http(s) 地址。"))
+    if field != "documents" or len(loc) < 2:
+        return SpecInvalid(_("spec.documents 须为非空数组，每个文件一项。"))
+    if len(loc) == 2:
+        return SpecInvalid(_("spec.documents 的每一项须为对象。"))
+    if loc[2] == "file":
+        return SpecInvalid(_("documents[].file 须为上传文件的序号（从 0 开始），且不能重复。"))
+    raw_placement = data["documents"][loc[1]]["placements"][loc[3]] if len(loc) > 3 else None
+    if not isinstance(raw_placement, dict):
+        return SpecInvalid(_("每个文件至少需要一个签章位置 placements。"))
+    if raw_placement.get("seal_type") not in SealType.values:
+        return SpecInvalid(_("未知的印章类型 seal_type，可选：%(types)s。") % {"types": ", ".join(SealType.values)})
+    where = ".".join(str(part) for part in loc[5:]) or "placement"
+    return localised(PlacementError(f"{where}: {error['msg']}"))
+
+
+def _document_specs(spec: SignTaskSpec, raw: list[dict[str, Any]], file_count: int) -> tuple[DocumentSpec, ...]:
+    """Each document's file index (default: the next one) and its placements as the platform sent
+    them (kept verbatim in the task)."""
     seen: set[int] = set()
     documents: list[DocumentSpec] = []
-    for item in raw:
-        if not isinstance(item, dict):
-            raise SpecInvalid(_("spec.documents 的每一项须为对象。"))
-        index = item.get("file", len(documents))
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < file_count or index in seen:
+    for document, item in zip(spec.documents, raw, strict=True):
+        index = document.file if "file" in item else len(documents)
+        if isinstance(item.get("file"), bool) or index is None or not 0 <= index < file_count or index in seen:
             raise SpecInvalid(_("documents[].file 须为上传文件的序号（从 0 开始），且不能重复。"))
-        placements = item.get("placements")
-        if not isinstance(placements, list) or not placements or not all(isinstance(p, dict) for p in placements):
-            raise SpecInvalid(_("每个文件至少需要一个签章位置 placements。"))
-        for placement in placements:
-            if placement.get("seal_type") not in SealType.values:
-                raise SpecInvalid(
-                    _("未知的印章类型 seal_type，可选：%(types)s。") % {"types": ", ".join(SealType.values)}
-                )
         seen.add(index)
-        documents.append(DocumentSpec(index, tuple(placements)))
+        documents.append(DocumentSpec(index, tuple(item["placements"])))
     if len(seen) != file_count:
         raise SpecInvalid(_("每个上传的文件都须在 spec.documents 中给出签章位置。"))
     return tuple(sorted(documents, key=lambda d: d.file))
