@@ -49,7 +49,7 @@ def _confirm_pin(signing: Signing, token: str) -> Any:
 def _claim_and_die(token: str) -> SignTask:
     """What a worker killed right after the confirmation leaves: the intent checked and the task
     claimed for signing (committed), no document signed."""
-    task = confirm.task_for_token(token)
+    task = confirm.pending_task_for_token(token)
     confirm.confirm_intent(task, "pin", PIN, ip="127.0.0.1", token=token)
     task.refresh_from_db()
     assert task.status == "signing"

@@ -167,4 +167,4 @@ def confirm(request: HttpRequest, token: str, payload: ConfirmIn) -> dict[str, A
 
 @confirm_router.get("/{token}/progress", response=ConfirmOut, summary="Progress of the confirmed batch")
 def progress(request: HttpRequest, token: str) -> dict[str, Any]:
-    return confirm_out(confirmation.task_by_token(token))
+    return confirm_out(confirmation.any_task_for_token(token))

@@ -50,7 +50,7 @@ def confirm_url(task: SignTask) -> str:
     return f"{settings.PUBLIC_BASE_URL}/sign/confirm/{confirm_token(task)}"
 
 
-def task_for_token(token: str, *, for_update: bool = False, with_certificate: bool = False) -> SignTask:
+def pending_task_for_token(token: str, *, for_update: bool = False, with_certificate: bool = False) -> SignTask:
     """The task a confirm link names, still waiting for its confirmation (`with_certificate`: its
     certificate read in the same query, for the signing that follows)."""
     rows = SignTask.objects.select_related("platform", *(["certificate__renewed_by"] if with_certificate else []))
@@ -78,7 +78,7 @@ def shown_status(task: SignTask, now: datetime | None = None) -> str:
     return TaskStatus.EXPIRED.value if is_expired(task, now) else str(task.status)
 
 
-def task_by_token(token: str) -> SignTask:
+def any_task_for_token(token: str) -> SignTask:
     """The task a confirm link names, whatever its state (for the progress display)."""
     task = unique_row(SignTask.objects.filter(token_hash=token_hash(str(token))))
     if task is None:
@@ -88,7 +88,7 @@ def task_by_token(token: str) -> SignTask:
 
 def do_send_confirm_code(token: str, *, ip: str = "") -> str:
     """Send the SMS code to the authorised person; returns the masked phone."""
-    task = task_for_token(token)
+    task = pending_task_for_token(token)
     send_code(
         task.confirmer_phone,
         sms_purpose(task),
@@ -143,7 +143,7 @@ def _claim(task: SignTask, intent: IntentMethod, ip: str, token: str) -> None:
         confirmed_at=now, intent_method=intent, confirm_ip=ip, status=TaskStatus.SIGNING, lease=lease, heartbeat_at=now
     )
     if not claimed:
-        task_for_token(token)  # raises: used or expired
+        pending_task_for_token(token)  # raises: used or expired
         raise ConfirmTokenUsed(_("该签章任务已确认过，链接不能重复使用。"))
     task.confirmed_at, task.intent_method, task.confirm_ip = now, intent, ip
     task.status, task.lease, task.heartbeat_at = TaskStatus.SIGNING, lease, now
@@ -158,6 +158,6 @@ def _claim(task: SignTask, intent: IntentMethod, ip: str, token: str) -> None:
 
 def do_confirm_sign_task(token: str, method: str, secret: str, *, ip: str = "") -> SignTask:
     """Confirm with an SMS code or the PIN, then sign every document of the task."""
-    task = task_for_token(token, with_certificate=True)
+    task = pending_task_for_token(token, with_certificate=True)
     confirm_intent(task, method, str(secret or ""), ip=ip, token=token)
     return sign_task_documents(task)

@@ -23,9 +23,9 @@ from inkseal.signing.tasks import confirm, planning, spec
 @require_GET
 def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        task = confirm.task_for_token(token)
+        task = confirm.pending_task_for_token(token)
     except DomainError as exc:
-        closed = confirm.task_by_token(token) if not isinstance(exc, NotFound) else None
+        closed = confirm.any_task_for_token(token) if not isinstance(exc, NotFound) else None
         return render(
             request,
             "signing/confirm_closed.html",
@@ -57,7 +57,7 @@ def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def confirm_page_image(request: HttpRequest, token: str, number: int, page: int) -> HttpResponse:
-    task = confirm.task_for_token(token)
+    task = confirm.pending_task_for_token(token)
     document = task.documents.filter(number=number).first()
     if document is None or not 1 <= page <= min(document.pages, preview.MAX_PREVIEW_PAGES):
         raise NotFound(_("页面不存在。"))
@@ -101,7 +101,7 @@ def _seal_types(task: SignTask) -> set[str]:
 def confirm_seal_image(request: HttpRequest, token: str, seal_type: str) -> HttpResponse:
     """The picture of a seal the task will stamp, for its confirm page: only through that task's
     link, only for the seal types it places (the seal management URL needs the holder's login)."""
-    task = confirm.task_for_token(token)
+    task = confirm.pending_task_for_token(token)
     if seal_type not in _seal_types(task):
         raise NotFound(_("印章不存在。"))
     _seal, image = planning.seal_for_placement(task.certificate, seal_type)
