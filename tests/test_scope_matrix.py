@@ -32,7 +32,7 @@ from inkseal.identity.models import VerificationAttempt
 from inkseal.orders.models import Application, Medium, Product, SubjectKind
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import CertificateAuthorization
-from inkseal.seals.models import Seal, SealState
+from inkseal.seals.models import Seal, SealBinding, SealState
 from inkseal.signing.models import SigningRecord, SignTask
 from tests.conftest import link_person, login_client
 from tests.identity.conftest import NoOcr, id_number
@@ -408,3 +408,72 @@ def test_backoffice_routes_with_an_identifier_turn_portal_people_away(make_perso
         response = portal_person.get(path)
         turned_away[route] = (response.status_code, response.get("Location", "").split("?")[0])
     assert set(turned_away.values()) == {(302, "/backoffice/login/")}, turned_away
+
+
+# --- identifiers in request bodies ---------------------------------------------------------------
+# The resolver cannot list these, so they are named here one by one: each form or API field that
+# takes an object's identifier, sent by the stranger for its own object in the URL but with the
+# owner's object in the body. Each is refused as if the identifier did not exist.
+
+
+def _pdf() -> SimpleUploadedFile:
+    return SimpleUploadedFile("合同.pdf", text_pdf(), content_type="application/pdf")
+
+
+@pytest.mark.django_db
+def test_another_identitys_identifiers_in_a_request_body_are_refused(world: World) -> None:
+    owner, stranger = world.owner, world.stranger
+    theirs = stranger.as_enterprise
+    seal = next(iter(owner.signing.seals.values())).pk
+    certificate = stranger.signing.certificate
+    ukey = Product.objects.filter(medium=Medium.UKEY, platform=stranger.signing.platform).get()
+    cloud = Product.objects.filter(medium=Medium.CLOUD, platform=stranger.signing.platform).get()
+
+    def order_to(address: int) -> int:
+        page = theirs.get(f"/applications/confirm/?product={ukey.pk}")
+        form = {"product": ukey.pk, "idempotency_key": page.context["idempotency_key"], "agree": "1"}
+        return int(theirs.post("/applications/confirm/", {**form, "address": address}).status_code)
+
+    client_tool = Client(HTTP_AUTHORIZATION=f"Bearer {stranger.client_token}")
+    csr = {"csr": SimpleUploadedFile("ukey.csr", csr_pem()), "ukey_serial": "SN-9", "seals": str(seal)}
+    foreign_signer = stranger.signing.spec(signer={"certificate_serial": owner.signing.certificate.serial})
+    found = {
+        "bind the owner's seal": theirs.post(f"/seals/certificates/{certificate.pk}/bind", {"seal": seal}),
+        "unbind the owner's seal": theirs.post(f"/seals/certificates/{certificate.pk}/unbind", {"seal": seal}),
+        "apply with the owner's seal": theirs.post(
+            f"/applications/{stranger.application.number}/apply/", {"seals": [seal]}
+        ),
+        "self-sign with the owner's certificate": theirs.post(
+            "/sign/self/", {"certificate": owner.signing.certificate.pk, "file": _pdf()}
+        ),
+        "renew the owner's certificate": theirs.get(
+            f"/applications/confirm/?product={cloud.pk}&renews={owner.signing.certificate.pk}"
+        ),
+        "client tool binds the owner's seal": client_tool.post(
+            f"/api/v1/applications/{stranger.ukey_application.number}/csr", csr
+        ),
+        # the same refusal whether or not the serial exists (platforms.services.authorization_by_serial)
+        "API task signs with the owner's certificate": stranger.signing.create(spec=foreign_signer),
+    }
+    assert {what: response.status_code for what, response in found.items()} == {
+        "bind the owner's seal": 404,
+        "unbind the owner's seal": 404,
+        "apply with the owner's seal": 404,
+        "self-sign with the owner's certificate": 404,
+        "renew the owner's certificate": 404,
+        "client tool binds the owner's seal": 404,
+        "API task signs with the owner's certificate": 403,
+    }
+    assert found["API task signs with the owner's certificate"].json()["error"] == "certificate_not_authorized"
+    # a UKEY order to the owner's address is refused like one to an address that does not exist
+    applications = Application.objects.count()
+    nowhere = Address.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
+    assert order_to(owner.address.pk) == order_to(nowhere) == 400
+    assert Application.objects.count() == applications
+    assert not SealBinding.objects.filter(seal_id=seal).exclude(certificate=owner.signing.certificate).exists()
+
+    # the control: with the stranger's own seal and certificate the same requests go through
+    own_seal = next(iter(stranger.signing.seals.values())).pk
+    assert theirs.post(f"/seals/certificates/{certificate.pk}/unbind", {"seal": own_seal}).status_code == 302
+    assert not SealBinding.objects.filter(seal_id=own_seal, certificate=certificate).exists()
+    assert theirs.post("/sign/self/", {"certificate": certificate.pk, "file": _pdf()}).status_code == 302
