@@ -3,11 +3,12 @@ against another identity, or listed in an allow-list with the reason it needs no
 
 The owner (A) has an enterprise with a cloud certificate, seals, an authorisation to its trading
 platform, a signed task and its record, applications, an address, a platform link, a self-service
-draft, an enterprise verification attempt and a face attempt, all made through the same helpers
-and pages the other tests use. The stranger (B) has the same of its own, and asks for each of A's
-objects as B's enterprise, as B the person, and (API routes) with B's platform or client token.
-The answer must be the refusal the route is built to give (404 from the access gates, which never
-say whether another identity's object exists), never 200, a redirect or a 500.
+draft and a second enterprise in bank-card verification; a person still to verify has a face
+attempt. All are made through the same helpers and pages the other tests use. The stranger (B)
+has the same of its own, and asks for each of A's objects as B's enterprise, as B the person, and
+(API routes) with B's platform or client token; A's personal identity asks for A's enterprise's
+objects too. The answer must be the refusal the route is built to give (404 from the access
+gates, which never say whether another identity's object exists), never 200, a redirect or a 500.
 
 A new route with an identifier fails `test_every_route_with_an_identifier_is_in_the_matrix` until
 it is added to CASES (with the stranger's expected refusal) or to ALLOWED (with the reason), so a
@@ -165,7 +166,7 @@ def _side(
 class World:
     owner: Side
     stranger: Side
-    face_attempt: VerificationAttempt  # of a person of A's (face verification needs an unverified one)
+    face_attempt: VerificationAttempt  # of a third person: face verification is for the unverified
     deposit_attempt: VerificationAttempt  # A's bank-card verification of a second enterprise
     pending_enterprise: Enterprise
 
