@@ -3,14 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-ENTERPRISE_TYPES = [
-    ("enterprise", _("企业法人")),
-    ("individual_business", _("个体工商户")),
-    ("public_institution", _("事业单位")),
-    ("government", _("政府机关")),
-    ("social_organisation", _("社会团体")),
-    ("other", _("其他组织")),
-]
+from inkseal.accounts.models import EnterpriseType
 
 
 class SmsLoginForm(forms.Form):
@@ -22,7 +15,7 @@ class SmsLoginForm(forms.Form):
 
 class EnterpriseForm(forms.Form):
     name = forms.CharField(label=_("企业名称"), max_length=128)
-    enterprise_type = forms.ChoiceField(label=_("企业类型"), choices=ENTERPRISE_TYPES)
+    enterprise_type = forms.ChoiceField(label=_("企业类型"), choices=EnterpriseType.choices)
     uscc = forms.CharField(label=_("统一社会信用代码"), max_length=18, required=False)
     legal_rep_name = forms.CharField(label=_("法定代表人姓名"), max_length=64, required=False)
 

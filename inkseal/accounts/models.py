@@ -108,10 +108,21 @@ class EnterpriseState(models.TextChoices):
     REJECTED = "rejected", _("未通过")
 
 
+class EnterpriseType(models.TextChoices):
+    """The legal form an enterprise declares when it applies for real-name verification."""
+
+    ENTERPRISE = "enterprise", _("企业法人")
+    INDIVIDUAL_BUSINESS = "individual_business", _("个体工商户")
+    PUBLIC_INSTITUTION = "public_institution", _("事业单位")
+    GOVERNMENT = "government", _("政府机关")
+    SOCIAL_ORGANISATION = "social_organisation", _("社会团体")
+    OTHER = "other", _("其他组织")
+
+
 class Enterprise(models.Model):
     party = models.OneToOneField(Party, on_delete=models.PROTECT, related_name="enterprise")
     name = models.CharField(_("企业名称"), max_length=128)
-    enterprise_type = models.CharField(_("企业类型"), max_length=32, blank=True)
+    enterprise_type = models.CharField(_("企业类型"), max_length=32, choices=EnterpriseType.choices, blank=True)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     legal_rep_name = models.CharField(_("法定代表人"), max_length=64, blank=True)
     state = models.CharField(

@@ -27,8 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inkseal.accounts.forms import ENTERPRISE_TYPES
-from inkseal.accounts.models import Enterprise, EnterpriseState, Person
+from inkseal.accounts.models import Enterprise, EnterpriseState, EnterpriseType, Person
 from inkseal.accounts.services import RequestContext, id_index
 from inkseal.core.crypto import blind_index, encrypt
 from inkseal.core.idnumbers import is_valid_phone
@@ -128,7 +127,7 @@ def check_application(person: Person, enterprise: Enterprise, app: EnterpriseApp
     name = " ".join(app.name.split())
     if not 2 <= len(name) <= 128:
         raise VerificationInvalid(_("请输入企业名称（2–128个字）。"), field="name")
-    if app.enterprise_type not in dict(ENTERPRISE_TYPES):
+    if app.enterprise_type not in EnterpriseType.values:
         raise VerificationInvalid(_("请选择企业类型。"), field="enterprise_type")
     uscc = check_uscc(app.uscc)
     if not uscc.ok:

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from inkseal.accounts.decorators import portal_login_required
-from inkseal.accounts.forms import ENTERPRISE_TYPES
 from inkseal.accounts.models import Enterprise, Membership, Person
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.identity.enterprise_flows import (
@@ -55,7 +54,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attempts": enterprise_attempts(enterprise) if is_admin else [],
             "deposit": pending_deposit(enterprise) if is_admin else None,
             "identity_key": f"enterprise:{enterprise.pk}",
-            "enterprise_type_label": dict(ENTERPRISE_TYPES).get(enterprise.enterprise_type, ""),
+            "enterprise_type_label": enterprise.get_enterprise_type_display(),
         },
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from inkseal.accounts.forms import ENTERPRISE_TYPES
+from inkseal.accounts.models import EnterpriseType
 from inkseal.identity.agreements import AGREEMENTS
 from inkseal.identity.models import IdType, Liveness
 
@@ -37,7 +37,9 @@ class EnterpriseVerificationForm(AgreementsMixin):
     METHODS = ("legal_rep_phone", "bank_card", "licence")
 
     name = forms.CharField(label=_("企业名称"), max_length=128)
-    enterprise_type = forms.ChoiceField(label=_("企业类型"), choices=[("", _("请选择企业类型")), *ENTERPRISE_TYPES])
+    enterprise_type = forms.ChoiceField(
+        label=_("企业类型"), choices=[("", _("请选择企业类型")), *EnterpriseType.choices]
+    )
     uscc = forms.CharField(label=_("统一社会信用代码"), max_length=24)
     id_front = forms.FileField(label=_("身份证人像面"), required=False)
     id_back = forms.FileField(label=_("身份证国徽面"), required=False)

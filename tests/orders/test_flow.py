@@ -214,7 +214,8 @@ def test_unverified_person_cannot_order(make_person: Any, product: Any) -> None:
     response = client.post(
         "/applications/confirm/", {"product": item.pk, "idempotency_key": page.context["idempotency_key"], "agree": "1"}
     )
-    assert response.status_code in (400, 403)
+    # IdentityUnverified is a PermissionDenied: the person is known, but may not order before 实名认证
+    assert response.status_code == 403, response.status_code
     assert not Order.objects.exists()
 
 

@@ -59,7 +59,7 @@ def second_platform(signing: Signing, name: str = "另一交易平台", code: st
 def new_task(signing: Signing, platform: tuple[str, str] | None = None) -> str:
     token = signing.token(*platform) if platform else None
     response = signing.create(token=token)
-    assert response.status_code in (200, 201), response.content
+    assert response.status_code == 201, response.content
     return confirm_token(response.json()["confirm_url"])
 
 

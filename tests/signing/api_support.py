@@ -176,3 +176,22 @@ def sms_code(client: Client, phone: str = CONFIRMER_PHONE) -> str:
 
 def confirm_token(confirm_url: str) -> str:
     return confirm_url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def sign_through_api(signing: Signing, files: list[tuple[str, bytes]], spec: dict[str, Any]) -> bytes:
+    """Create a task, confirm it by SMS code and download the signed first document, all over HTTP."""
+    token = signing.token()
+    created = signing.create(files, spec, token=token)
+    assert created.status_code == 201, created.content
+    body = created.json()
+    confirm = confirm_token(body["confirm_url"])
+    assert signing.client.post(f"/api/v1/confirm/{confirm}/code").status_code == 200
+    done = signing.client.post(
+        f"/api/v1/confirm/{confirm}",
+        {"method": "sms", "code": sms_code(signing.client)},
+        content_type="application/json",
+    )
+    assert done.status_code == 200 and done.json()["status"] == "completed", done.content
+    download = signing.client.get(f"/api/v1/sign-tasks/{body['id']}/documents/1", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert download.status_code == 200
+    return b"".join(download.streaming_content)

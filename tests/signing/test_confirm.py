@@ -42,7 +42,7 @@ def test_wrong_pins_lock_the_certificate(signing: Signing) -> None:
     token, _ = _task(signing)
     for remaining in (4, 3, 2, 1):
         response = _confirm(signing, token, method="pin", pin="000111")
-        assert response.status_code in (400, 403) and response.json()["error"] == "pin_incorrect", response.content
+        assert response.status_code == 403 and response.json()["error"] == "pin_incorrect", response.content
         assert str(remaining) in response.json()["message"]
     locked = _confirm(signing, token, method="pin", pin="000111")
     assert locked.json()["error"] == "pin_locked"

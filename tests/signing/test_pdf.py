@@ -12,6 +12,7 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
+from inkseal.pki import algorithms
 from inkseal.signing.core.appearance import SealImage
 from inkseal.signing.core.errors import (
     PdfEncrypted,
@@ -414,7 +415,6 @@ def test_unreadable_seal_picture(pki):
 
 
 def test_keystore_handles_from_inkseal_pki(pki, seal):
-    algorithms = pytest.importorskip("inkseal.pki.algorithms")
     pkcs8 = pki.signer_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )

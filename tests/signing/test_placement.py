@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from inkseal.seals import render
 from inkseal.signing.core.appearance import SealImage
 from inkseal.signing.core.errors import KeywordNotFound, PageOutOfRange, PlacementError, PlacementOffPage
 from inkseal.signing.core.geometry import MM, PageGeometry
@@ -256,7 +257,6 @@ def test_planner_reuses_page_geometry_and_converts_rects(pki, seal):
 
 
 def test_real_template_seal_from_the_seal_renderer(pki, tmp_path):
-    render = pytest.importorskip("inkseal.seals.render")
     stamp = render.stamp_png(render.SealSpec(kind="official", name="北京测试科技有限公司", lower_text="1101080000001"))
     seal = SealImage(stamp.png, stamp.width_mm, stamp.height_mm)
 

@@ -1,5 +1,5 @@
-"""More of the signing API through HTTP: PAdES B-LT (revocation data in the DSS), documents that
-already carry someone else's signature, and the confirm page's way back to the trading platform."""
+"""The PDFs the signing API hands back, checked by independent validators: PAdES B-LT (revocation data in
+the DSS), documents already carrying someone else's signature, and uploads Django spooled to disk."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from inkseal.signing.core.pdf import sign_pdf
 from inkseal.signing.models import SignTask
 from tests.helpers.signing_pki import TestPki, to_asn1
 from tests.signing.api_support import *  # noqa: F403
-from tests.signing.api_support import Signing, confirm_token, sms_code, text_pdf
+from tests.signing.api_support import Signing, sign_through_api, text_pdf
 from tests.signing.conftest import assert_qpdf_ok, run_pdfsig
 from tests.signing.test_pdf import CORPUS, seal_at
 
@@ -35,24 +35,6 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 def _our_root(signing: Signing) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate_chain(signing.certificate)[-1])
-
-
-def _sign_through_api(signing: Signing, files: list[tuple[str, bytes]], spec: dict[str, Any]) -> bytes:
-    token = signing.token()
-    created = signing.create(files, spec, token=token)
-    assert created.status_code == 201, created.content
-    body = created.json()
-    confirm = confirm_token(body["confirm_url"])
-    assert signing.client.post(f"/api/v1/confirm/{confirm}/code").status_code == 200
-    done = signing.client.post(
-        f"/api/v1/confirm/{confirm}",
-        {"method": "sms", "code": sms_code(signing.client)},
-        content_type="application/json",
-    )
-    assert done.status_code == 200 and done.json()["status"] == "completed", done.content
-    download = signing.client.get(f"/api/v1/sign-tasks/{body['id']}/documents/1", HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert download.status_code == 200
-    return b"".join(download.streaming_content)
 
 
 def _nss(tmp_path: Path, roots: list[bytes], untrusted: list[bytes]) -> str:
@@ -69,11 +51,8 @@ def _nss(tmp_path: Path, roots: list[bytes], untrusted: list[bytes]) -> str:
     return f"sql:{directory}"
 
 
-# --- a. B-LT -------------------------------------------------------------------------------------
-
-
 def test_b_lt_task_embeds_ocsp_responses_and_certificates(signing: Signing, tmp_path: Path) -> None:
-    pdf = _sign_through_api(signing, [("bid.pdf", text_pdf())], signing.spec(pades_level="B-LT"))
+    pdf = sign_through_api(signing, [("bid.pdf", text_pdf())], signing.spec(pades_level="B-LT"))
 
     reader = PdfFileReader(io.BytesIO(pdf))
     dss = DocumentSecurityStore.read_dss(reader)
@@ -110,9 +89,6 @@ def test_b_lt_task_embeds_ocsp_responses_and_certificates(signing: Signing, tmp_
     assert_qpdf_ok(path)
 
 
-# --- b. documents already signed by someone else --------------------------------------------------
-
-
 def test_a_pre_signed_pdf_keeps_its_earlier_signature(
     signing: Signing, pki: TestPki, seal: Any, tmp_path: Path
 ) -> None:
@@ -121,7 +97,7 @@ def test_a_pre_signed_pdf_keeps_its_earlier_signature(
     )
     assert isinstance(earlier, bytes)
 
-    pdf = _sign_through_api(signing, [("countersigned.pdf", earlier)], signing.spec())
+    pdf = sign_through_api(signing, [("countersigned.pdf", earlier)], signing.spec())
 
     assert pdf.startswith(earlier)  # an incremental update: the earlier bytes are untouched
     reader = PdfFileReader(io.BytesIO(pdf))
@@ -150,74 +126,10 @@ def test_a_pre_signed_pdf_keeps_its_earlier_signature(
     assert_qpdf_ok(path)
 
 
-# --- c. the confirm page leads back to the trading platform ----------------------------------------
-
-
-def _confirm_page(signing: Signing, task: SignTask) -> str:
-    from inkseal.signing.tasks.confirm import confirm_token as token_of
-
-    response = signing.client.get(f"/sign/confirm/{token_of(task)}")
-    assert response.status_code in (200, 409), response.status_code
-    return response.content.decode()
-
-
-def test_confirm_page_links_back_to_the_platform_home(signing: Signing) -> None:
-    signing.platform.oidc_issuer = "https://bids.example.com/oidc"
-    signing.platform.save()
-    created = signing.create()
-    task = SignTask.objects.get(public_id=created.json()["id"])
-    page = _confirm_page(signing, task)
-    assert 'id="return-link"' in page and 'href="https://bids.example.com/"' in page and "返回交易平台" in page
-
-
-def test_confirm_page_links_to_the_tasks_return_url_and_after_signing(signing: Signing) -> None:
-    signing.platform.callback_url = "https://bids.example.com/signing/callback"
-    signing.platform.save()
-    spec = signing.spec(return_url="https://bids.example.com/bids/42?tab=signed")
-    _sign_through_api(signing, [("bid.pdf", text_pdf())], spec)
-    task = SignTask.objects.get()
-    # the link stays after signing: the used confirm link shows it with the reason
-    page = _confirm_page(signing, task)
-    assert 'href="https://bids.example.com/bids/42?tab=signed"' in page and "返回交易平台" in page
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://evil.example.net/bids/42",  # another origin
-        "http://bids.example.com/bids/42",  # another scheme
-        "https://bids.example.com:8443/bids",  # another port
-        "javascript:alert(1)",
-        "//evil.example.net/",
-        "https://bids.example.com@evil.example.net/",
-        "https://bids.example.com\\@evil.example.net/",
-        "https://bids.example.com/ x",
-    ],
-)
-def test_return_url_must_be_on_the_platforms_registered_origin(signing: Signing, url: str) -> None:
-    signing.platform.callback_url = "https://bids.example.com/signing/callback"
-    signing.platform.save()
-    response = signing.create(spec=signing.spec(return_url=url))
-    assert response.status_code == 400, response.content
-    assert response.json()["error"] == "spec_invalid"
-    assert SignTask.objects.count() == 0
-
-
-def test_no_return_link_without_a_registered_address(signing: Signing) -> None:
-    signing.platform.callback_url = ""
-    signing.platform.save()
-    created = signing.create(spec=signing.spec(callback_url=""))
-    task = SignTask.objects.get(public_id=created.json()["id"])
-    assert 'id="return-link"' not in _confirm_page(signing, task)
-
-
-# --- uploads Django spools to disk (larger than FILE_UPLOAD_MAX_MEMORY_SIZE) ---------------------
-
-
 def test_a_spooled_upload_is_stored_and_signed_from_files(signing: Signing, settings: Any) -> None:
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # every upload goes to a temporary file
     original = text_pdf(pages=3)
-    pdf = _sign_through_api(signing, [("bid.pdf", original)], signing.spec())
+    pdf = sign_through_api(signing, [("bid.pdf", original)], signing.spec())
     document = SignTask.objects.get().documents.get()
     with document.original.open("rb") as stored:
         assert stored.read() == original
@@ -236,7 +148,7 @@ def test_a_damaged_spooled_upload_is_repaired_in_a_copy(signing: Signing, settin
     offset = int(document[startxref + 9 :].split()[0])
     broken = document[:startxref] + b"startxref\n%d\n%%%%EOF\n" % (offset + 7)
 
-    pdf = _sign_through_api(signing, [("broken.pdf", broken)], signing.spec())
+    pdf = sign_through_api(signing, [("broken.pdf", broken)], signing.spec())
 
     stored = SignTask.objects.get().documents.get()
     with stored.original.open("rb") as handle:
@@ -244,38 +156,3 @@ def test_a_damaged_spooled_upload_is_repaired_in_a_copy(signing: Signing, settin
     [signature] = PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures
     context = ValidationContext(trust_roots=[_our_root(signing)])
     assert validate_pdf_signature(signature, context, context).intact
-
-
-# --- bearer tokens ---------------------------------------------------------------------------------
-
-
-def test_bearer_tokens_stop_working_when_expired_disabled_or_rotated(signing: Signing) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from inkseal.audit.services import Actor
-    from inkseal.platforms.models import AccessToken, ApiClient
-    from inkseal.platforms.services import do_rotate_client_secret
-
-    def status(token: str) -> int:
-        return int(signing.client.get("/api/v1/sign-tasks/nothing", HTTP_AUTHORIZATION=f"Bearer {token}").status_code)
-
-    live = signing.token()
-    assert status(live) == 404  # authenticated: the task does not exist
-    expired = signing.token()
-    newest = AccessToken.objects.order_by("-pk").values_list("pk", flat=True)[0]
-    AccessToken.objects.filter(pk=newest).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert status(expired) == 401 and status(live) == 404
-    signing.platform.enabled = False
-    signing.platform.save()
-    assert status(live) == 401
-    signing.platform.enabled = True
-    signing.platform.save()
-    client = ApiClient.objects.get(client_id=signing.client_id)
-    ApiClient.objects.filter(pk=client.pk).update(enabled=False)
-    assert status(live) == 401
-    ApiClient.objects.filter(pk=client.pk).update(enabled=True)
-    assert status(live) == 404
-    do_rotate_client_secret(client, actor=Actor("system", "", "test"))
-    assert status(live) == 401
