@@ -2,7 +2,7 @@
 
 Images are drawn or cleaned before the transaction opens (they take 0.1 s or more), written to
 storage, and the file is removed again if the transaction fails. OpenCV, NumPy and the OCR engine
-(seals.imports, .signatures, .checks) take seconds to import: they are imported by the services that
+(seals.imports, .signatures, .checks, .ocr) take seconds to import: they are imported by the services that
 read images, not when Django starts."""
 
 from __future__ import annotations
@@ -35,16 +35,9 @@ from inkseal.seals.errors import (
 from inkseal.seals.image_errors import SealImageError
 from inkseal.seals.ink import ink_color
 from inkseal.seals.models import Seal, SealSource, SealType
-from inkseal.seals.render import (
-    SealKind,
-    SealShape,
-    SealSpec,
-    StampImage,
-    png_bytes,
-    render_png,
-    seal_layout,
-    stamp_png,
-)
+from inkseal.seals.render import StampImage, png_bytes, render_png, stamp_png
+from inkseal.seals.render_layout import seal_layout
+from inkseal.seals.render_spec import SealKind, SealShape, SealSpec
 from inkseal.seals.services._common import _actor, _label
 from inkseal.seals.services.access import allowed_types, check_manage, live_seals
 from inkseal.seals.services.bindings import _carry_bindings

@@ -5,7 +5,8 @@ from __future__ import annotations
 from inkseal.seals.errors import localise
 from inkseal.seals.image_errors import SealImageError
 from inkseal.seals.models import SealType
-from inkseal.seals.render import SealKind, SealShape, SealSpec, render_png
+from inkseal.seals.render import render_png
+from inkseal.seals.render_spec import SealKind, SealShape, SealSpec
 
 # Screen resolution, not print: ~500 px across for a round seal keeps a preview near 60 ms.
 PREVIEW_PX_PER_MM = {SealShape.ROUND: 12.0, SealShape.SQUARE: 24.0, SealShape.STRIP: 20.0}
