@@ -55,7 +55,8 @@ from inkseal.accounts.models import (  # noqa: E402
 from inkseal.accounts.services import RequestContext  # noqa: E402
 from inkseal.core.idnumbers import id_check_char, uscc_check_char  # noqa: E402
 from inkseal.identity.enterprise_flows import EnterpriseApplication, check_application, do_submit_licence  # noqa: E402
-from inkseal.seals.render import SealSpec, render_image  # noqa: E402
+from inkseal.seals.render import render_image  # noqa: E402
+from inkseal.seals.render_spec import SealSpec  # noqa: E402
 from inkseal.seals.services import do_upload_seal  # noqa: E402
 from tests.identity import licences  # noqa: E402
 from tests.seals.samples import on_paper  # noqa: E402

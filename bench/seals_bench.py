@@ -17,9 +17,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inkseal.seals import checks, fonts
+from inkseal.seals import checks, fonts, ocr
 from inkseal.seals.imports import import_seal_photo
-from inkseal.seals.render import SealKind, SealSpec, render_image, render_png, render_svg
+from inkseal.seals.render import render_image, render_png, render_svg
+from inkseal.seals.render_spec import SealKind, SealSpec
 
 COMPANY = "北京天威诚信电子商务服务有限公司"
 PERSON = "王小明"
@@ -78,14 +79,14 @@ def main() -> None:
 
     print("set-up (once per process)")
     row("find and open the seal font", once(fonts.seal_font))
-    row("OCR engine: import + create", once(checks.ocr_engine))
+    row("OCR engine: import + create", once(ocr.ocr_engine))
     row(
         "OCR engine: first recognition (model load)",
         once(lambda: checks.check_grid_seal_text(render_image(SPECS[SealKind.NAME_SQUARE]), PERSON)),
     )
     row(
         "OCR engine: first detection (model load)",
-        once(lambda: checks.read_lines(checks.on_white(checks.ink_mask(handwriting(PERSON))))),
+        once(lambda: ocr.read_lines(checks.on_white(checks.ink_mask(handwriting(PERSON))))),
     )
 
     print(f"template render, 42 mm at 700 px (median of {repeat})")

@@ -76,7 +76,7 @@ from inkseal.audit.services import Actor  # noqa: E402
 from inkseal.core.management.commands.serve import THREADS, default_workers  # noqa: E402
 from inkseal.notify.models import SmsMessage  # noqa: E402
 from inkseal.pki.algorithms import RSA_2048  # noqa: E402
-from inkseal.pki.authorities import ensure_hierarchy  # noqa: E402
+from inkseal.pki.authority_setup import ensure_hierarchy  # noqa: E402
 from inkseal.pki.models import Certificate  # noqa: E402
 from inkseal.pki.services import issue_cloud_certificate  # noqa: E402
 from inkseal.platforms.models import TradingPlatform  # noqa: E402

@@ -21,7 +21,8 @@ from inkseal.accounts.services import RequestContext
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_actor
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
-from inkseal.pki.authorities import OCSP_RENEW_BEFORE, issue_crl
+from inkseal.pki.authority_setup import OCSP_RENEW_BEFORE
+from inkseal.pki.crl_publishing import issue_crl
 from inkseal.pki.escrow import MAX_REASON_LENGTH, recover_encryption_key
 from inkseal.pki.forms import RevokeReasonForm
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot

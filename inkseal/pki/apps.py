@@ -10,7 +10,7 @@ class PkiConfig(AppConfig):
     def ready(self) -> None:
         from inkseal.core import demo
         from inkseal.pki import checks  # noqa: F401 - registers the system checks
-        from inkseal.pki.authorities import ensure_hierarchy
+        from inkseal.pki.authority_setup import ensure_hierarchy
         from inkseal.pki.demo import demo_step
         from inkseal.pki.models import Certificate
         from inkseal.pki.status import count_usable

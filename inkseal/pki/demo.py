@@ -19,7 +19,7 @@ from django.utils import timezone
 from inkseal.accounts.models import Enterprise, Party, Person
 from inkseal.audit.services import Actor
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, SM2, Algorithm
-from inkseal.pki.authorities import ensure_hierarchy
+from inkseal.pki.authority_setup import ensure_hierarchy
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import issue_cloud_certificate
 from inkseal.pki.status import renewal_window, usable_q

@@ -20,7 +20,9 @@ from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 
 from inkseal.pki.algorithms import SM2, get_algorithm, new_hash
-from inkseal.pki.authorities import active_tsa, chain_of, published_crl, tsa_family_for
+from inkseal.pki.authorities import chain_of, tsa_family_for
+from inkseal.pki.authority_setup import active_tsa
+from inkseal.pki.crl_publishing import published_crl
 from inkseal.pki.gm import SM3_OID
 from inkseal.pki.models import Certificate, CertificateAuthority
 from inkseal.pki.responders import ocsp_responder

@@ -13,7 +13,7 @@ platform (settings.PKI_PIN_LOCK_MINUTES, doubling with each lock in a row), and 
 itself (settings.PKI_PIN_CERTIFICATE_LOCK_HOURS; signing refused). SMS confirmation stays
 available under a task or platform lock. Every failure and lock is audit-logged, platform and
 certificate locks are sent to the holder by SMS and shown on the certificate page, and the holder
-unlocks everything with an SMS code to their verified phone (`do_unlock_pin`).
+unlocks everything with an SMS code to their verified phone (`pin_unlock.do_unlock_pin`).
 
 Failed attempts must outlive the refusal: every attempt is counted in its own transaction, and
 the error is raised only after it commits. So call `verify_pin` before opening the signing
@@ -36,14 +36,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inkseal.accounts.models import Membership, Party, Person, VerificationState
+from inkseal.accounts.models import Membership, Party
 from inkseal.accounts.services import RequestContext
 from inkseal.audit.services import Actor, record
 from inkseal.core import secretbox
-from inkseal.core.errors import PermissionDenied
-from inkseal.core.masking import mask_phone
 from inkseal.notify.backends import gateway
-from inkseal.notify.services import send_code, verify_code
 from inkseal.pki.errors import (
     CertificateNotForSigning,
     CertificateRevoked,
@@ -305,64 +302,6 @@ def verify_pin(
         refusal = _attempt(locked, pin, now, actor, ctx, scope or PinScope.portal())
     if refusal is not None:
         raise refusal
-
-
-# --- the holder: active locks, unlock by SMS --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ActiveLock:
-    where: str
-    until: datetime
-
-
-def active_locks(certificate: Certificate, now: datetime | None = None) -> list[ActiveLock]:
-    """What is locked now, widest first, for the certificate page."""
-    now = now or timezone.now()
-    found = []
-    if certificate.pin_locked_until is not None and certificate.pin_locked_until > now:
-        found.append(ActiveLock(str(_("整张证书（多个交易平台多次输入错误）")), certificate.pin_locked_until))
-    rows = certificate.pin_lockouts.filter(locked_until__gt=now).order_by("-scope", "locked_until")
-    found += [ActiveLock(_scope_name(r.scope, r.key, r.label), r.locked_until) for r in rows if r.locked_until]
-    return found
-
-
-def _unlock_purpose(certificate: Certificate) -> str:
-    return f"pin_unlock:{certificate.pk}"
-
-
-def _check_unlocker(person: Person) -> None:
-    if person.verification_state != VerificationState.VERIFIED or not person.phone:
-        raise PermissionDenied(_("请先完成实名认证，再通过短信验证码解锁 PIN 码。"))
-
-
-def send_unlock_code(certificate: Certificate, person: Person, *, ip: str = "") -> str:
-    """SMS code to the managing holder's verified phone, to unlock the certificate's PIN; returns
-    the masked phone. The caller checked the person may manage the certificate."""
-    _check_unlocker(person)
-    _check_pin_certificate(certificate)
-    send_code(person.phone, _unlock_purpose(certificate), ip, context=str(_("用于解锁云证书 PIN 码。")))
-    return mask_phone(person.phone)
-
-
-def do_unlock_pin(
-    certificate: Certificate, person: Person, code: str, *, actor: Actor, ctx: RequestContext | None = None
-) -> None:
-    """With the SMS code: clear every PIN lock and count of the certificate (audited)."""
-    ctx = ctx or RequestContext()
-    _check_unlocker(person)
-
-    def unlock() -> None:
-        locked = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
-        cleared = [f"{r.scope}:{r.key}" for r in locked.pin_lockouts.exclude(locked_until=None)]
-        if locked.pin_locked_until is not None:
-            cleared.insert(0, "certificate")
-        locked.pin_lockouts.all().delete()
-        locked.pin_failures, locked.pin_locked_until = 0, None
-        locked.save(update_fields=["pin_failures", "pin_locked_until"])
-        _audit("certificate.pin_unlocked", locked, actor, ctx, cleared=cleared, method="sms")
-
-    verify_code(person.phone, _unlock_purpose(certificate), code, and_then=unlock)
 
 
 def set_pin(certificate: Certificate, pin: str, *, actor: Actor, ctx: RequestContext | None = None) -> None:

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from inkseal.pki import ocsp, tsa
 from inkseal.pki.algorithms import SM2
-from inkseal.pki.authorities import TSA_ALGORITHM, TSA_ALGORITHMS, policy_oids, public_urls, published_crl
+from inkseal.pki.authorities import TSA_ALGORITHM, TSA_ALGORITHMS, policy_oids, public_urls
+from inkseal.pki.crl_publishing import published_crl
 from inkseal.pki.models import CertificateAuthority
 from inkseal.pki.pem import armor
 from inkseal.pki.responders import ocsp_responder, time_stamp_authority

@@ -16,16 +16,8 @@ from typing import Generic, TypeVar
 
 from django.db import transaction
 
-from inkseal.pki.authorities import (
-    TSA_ALGORITHM,
-    active_tsa,
-    ensure_hierarchy,
-    generation,
-    locked_counter,
-    ocsp_signers_due,
-    parsed_certificate,
-    policy_oids,
-)
+from inkseal.pki.authorities import TSA_ALGORITHM, generation, locked_counter, parsed_certificate, policy_oids
+from inkseal.pki.authority_setup import active_tsa, ensure_hierarchy, ocsp_signers_due
 from inkseal.pki.crl import RevocationReason
 from inkseal.pki.keystore_config import keystore
 from inkseal.pki.models import Certificate, CertificateAuthority

@@ -27,7 +27,8 @@ from inkseal.core.http import client_ip
 from inkseal.pki import sections
 from inkseal.pki.forms import ChangePinForm, ExternalCertificateForm, RevokeConfirmForm, RevokeReasonForm, SetPinForm
 from inkseal.pki.models import Certificate
-from inkseal.pki.pins import active_locks, change_pin, do_unlock_pin, send_unlock_code, set_pin
+from inkseal.pki.pin_unlock import active_locks, do_unlock_pin, send_unlock_code
+from inkseal.pki.pins import change_pin, set_pin
 from inkseal.pki.services import (
     certificate_for,
     certificate_pem,

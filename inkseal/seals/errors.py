@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from inkseal.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from inkseal.seals.image_errors import SealImageError
-from inkseal.seals.render import SIZE_RANGE_MM
+from inkseal.seals.render_spec import SIZE_RANGE_MM
 
 
 class SealNotFound(NotFound):

@@ -30,7 +30,8 @@ from inkseal.seals.image_errors import (
     UploadTooSmall,
 )
 from inkseal.seals.ink import InkColor, colorize, ink_color
-from inkseal.seals.render import SealShape, png_bytes
+from inkseal.seals.render import png_bytes
+from inkseal.seals.render_spec import SealShape
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # a 2 MB JPEG of a real photo stays far below; larger means a bomb

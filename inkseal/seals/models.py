@@ -53,7 +53,7 @@ class Seal(models.Model):
     kind = models.CharField(_("印章类型"), max_length=32, choices=SealType.choices)
     source = models.CharField(_("制章方式"), max_length=16, choices=SealSource.choices)
     name = models.CharField(_("印章文字"), max_length=128, help_text=_("刻在印章上的名称，或手写签名的姓名。"))
-    # The template the image was drawn from (render.SealKind code, e.g. name_square); blank otherwise.
+    # The template the image was drawn from (render_spec.SealKind code, e.g. name_square); blank otherwise.
     template_kind = models.CharField(_("模板"), max_length=32, blank=True)
     color = models.CharField(_("颜色"), max_length=8, default="red")
     border = models.CharField(_("边框"), max_length=8, default="single")

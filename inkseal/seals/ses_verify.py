@@ -16,13 +16,13 @@ Every step runs, whatever an earlier one found, so the report shows each verdict
 failure is the reason given. Failure codes are stable (`<step or role>_<reason>`); the Django
 layer words them in the user's language. Revocation counts when it happened before the trusted
 time: the valid time stamp's time, otherwise the moment of verification.
+
+Certificate paths to the trust anchors are built and checked by `ses_chain.ChainValidator`.
 """
 
 from __future__ import annotations
 
 import hmac
-import itertools
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +33,9 @@ from inkseal.core.errors import DomainError
 from inkseal.pki import gm
 from inkseal.pki.algorithms import HASH_OIDS, new_hash
 from inkseal.pki.x509 import Certificate, load_certificate
-from inkseal.seals.ses import SesSignature, parse_signature, verify_sm2
+from inkseal.seals.ses import SesSignature, verify_sm2
+from inkseal.seals.ses_chain import CertificateRejected, ChainValidator
+from inkseal.seals.ses_parse import parse_signature
 
 STEPS = (
     "signature",
@@ -46,7 +48,6 @@ STEPS = (
     "timestamp",
 )
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-MAX_CHAIN = 6
 CLOCK_SKEW = timedelta(minutes=5)  # a signing time this far past its time stamp is still accepted
 
 _SIGNED_DATA_OID = "1.2.840.113549.1.7.2"
@@ -54,113 +55,6 @@ _TST_INFO_OID = "1.2.840.113549.1.9.16.1.4"
 _CONTENT_TYPE_OID = "1.2.840.113549.1.9.3"
 _MESSAGE_DIGEST_OID = "1.2.840.113549.1.9.4"
 _HASH_NAMES = {oid: name for name, oid in HASH_OIDS.items() if name != "sha1"}
-
-# (certificate, its issuer) -> when it was revoked, or None
-RevocationLookup = Callable[[Certificate, Certificate], datetime | None]
-
-
-class CertificateRejected(Exception):
-    """Why a certificate is not accepted: untrusted, expired, not_yet_valid, revoked, wrong_usage."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
-class ChainValidator:
-    """Path building to trust anchors: issuer by name and signature, CA flags, keyCertSign and
-    path length constraints, validity windows, revocation through a lookup, and the end-entity's
-    policy and extended key usage."""
-
-    def __init__(
-        self,
-        roots: Iterable[Certificate | bytes],
-        intermediates: Iterable[Certificate | bytes] = (),
-        *,
-        revocation: RevocationLookup | None = None,
-        policy: str | Iterable[str] | None = None,  # any one of them
-        extended_key_usage: str | None = None,
-    ):
-        self._roots = {c.der: c for c in map(_parsed, roots)}
-        self._issuers = list(self._roots.values()) + [
-            c for c in map(_parsed, intermediates) if c.der not in self._roots
-        ]
-        self._revocation = revocation
-        self._policies = frozenset([policy] if isinstance(policy, str) else policy or ())
-        self._extended_key_usage = extended_key_usage
-
-    def validate(
-        self, certificate: Certificate, *, valid_at: datetime, revoked_by: datetime
-    ) -> tuple[Certificate, ...]:
-        """The path from `certificate` to an anchor; CertificateRejected otherwise."""
-        self._check_usage(certificate)
-        path = self._path(certificate)
-        for index, link in enumerate(path):
-            if not link.not_before <= valid_at <= link.not_after:
-                reason = "not_yet_valid" if valid_at < link.not_before else "expired"
-                which = "the certificate" if index == 0 else f"its CA {link.subject.human_friendly}"
-                raise CertificateRejected(reason, f"{which} is not valid at {valid_at:%Y-%m-%d %H:%M:%S}")
-        if self._revocation is not None:
-            for link, issuer in itertools.pairwise(path):
-                revoked_at = self._revocation(link, issuer)
-                if revoked_at is not None and revoked_at <= revoked_by:
-                    raise CertificateRejected(
-                        "revoked", f"{link.subject.human_friendly} revoked {revoked_at:%Y-%m-%d %H:%M:%S}"
-                    )
-        return path
-
-    def _path(self, certificate: Certificate) -> tuple[Certificate, ...]:
-        path = [certificate]
-        while path[-1].der not in self._roots:
-            if len(path) > MAX_CHAIN:
-                raise CertificateRejected("untrusted", "the chain is too long")
-            issuer = self._issuer_of(path[-1])
-            if issuer is None or any(issuer.der == link.der for link in path):
-                raise CertificateRejected("untrusted", "not issued under a trusted CA")
-            path.append(issuer)
-        # RFC 5280 4.2.1.9: a CA's pathLenConstraint bounds the CA certificates below it
-        for index, authority in enumerate(path[1:], start=1):
-            limit = authority.asn1.max_path_length
-            if limit is not None and index - 1 > limit:
-                raise CertificateRejected(
-                    "untrusted", f"{authority.subject.human_friendly} allows {limit} CA(s) below it, the chain has more"
-                )
-        return tuple(path)
-
-    def _issuer_of(self, certificate: Certificate) -> Certificate | None:
-        issuer_name = certificate.asn1["tbs_certificate"]["issuer"].dump()
-        for candidate in self._issuers:
-            if candidate.subject_der != issuer_name or not candidate.asn1.ca:
-                continue
-            usage = candidate.asn1.key_usage_value  # a CA key that may not sign certificates issues none
-            if usage is not None and "key_cert_sign" not in usage.native:
-                continue
-            try:
-                certificate.verify_signed_by(candidate)
-            except DomainError:  # SignatureInvalid, UnsupportedAlgorithm
-                continue
-            return candidate
-        return None
-
-    def _check_usage(self, certificate: Certificate) -> None:
-        asn1 = certificate.asn1
-        usage = asn1.key_usage_value
-        if usage is not None and "digital_signature" not in usage.native:
-            raise CertificateRejected("wrong_usage", "the key usage does not allow signatures")
-        if self._policies:
-            policies = asn1.certificate_policies_value
-            if policies is None or not self._policies & {p["policy_identifier"].dotted for p in policies}:
-                wanted = ", ".join(sorted(self._policies))
-                raise CertificateRejected("wrong_usage", f"the certificate lacks policy {wanted}")
-        if self._extended_key_usage is not None:
-            extended = asn1.extended_key_usage_value
-            if extended is None or self._extended_key_usage not in extended.native:
-                raise CertificateRejected("wrong_usage", f"the certificate lacks {self._extended_key_usage}")
-
-
-def _parsed(certificate: Certificate | bytes) -> Certificate:
-    return certificate if isinstance(certificate, Certificate) else Certificate(certificate)
 
 
 @dataclass(frozen=True)
@@ -249,9 +143,6 @@ def _certificate_dict(certificate: Certificate | None) -> dict[str, str] | None:
         "serial": format(certificate.serial, "x"),
         "issuer": str(certificate.asn1.issuer.human_friendly),
     }
-
-
-# --- the steps ---------------------------------------------------------------------------------
 
 
 def verify_signature(
@@ -365,9 +256,6 @@ def _data_hash(signature: SesSignature, data: bytes | None, data_hash: bytes | N
     if len(signature.data_hash) != gm.SM3_DIGEST_SIZE or not hmac.compare_digest(computed, signature.data_hash):
         return _failed("data_hash", "data_hash_mismatch", "the document is not the one that was signed")
     return _passed("data_hash")
-
-
-# --- the time stamp ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

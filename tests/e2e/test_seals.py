@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from inkseal.seals.render import SealSpec, render_image
+from inkseal.seals.render import render_image
+from inkseal.seals.render_spec import SealSpec
 from tests.conftest import login_client
 from tests.e2e.conftest import screenshot, step_up_in_page, wait_until
 from tests.seals import conftest as seal_fixtures

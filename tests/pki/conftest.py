@@ -114,7 +114,8 @@ def ca_hierarchy(db: object) -> dict[str, object]:
     from django.core.management.color import no_style
     from django.db import connection
 
-    from inkseal.pki.authorities import ensure_hierarchy, hierarchy_changed
+    from inkseal.pki.authorities import hierarchy_changed
+    from inkseal.pki.authority_setup import ensure_hierarchy
     from inkseal.pki.models import CertificateAuthority, KeyBlob
 
     if not CertificateAuthority.objects.exists():

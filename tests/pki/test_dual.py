@@ -26,8 +26,9 @@ from inkseal.audit.services import Actor
 from inkseal.orders.models import Application, Medium
 from inkseal.pki import gm
 from inkseal.pki.algorithms import SM2, Sm2SoftKey
-from inkseal.pki.authorities import parsed_certificate, published_crl
+from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.crl import RevocationReason
+from inkseal.pki.crl_publishing import published_crl
 from inkseal.pki.dual import open_enveloped_key
 from inkseal.pki.errors import (
     CertificateNotForSigning,

@@ -16,8 +16,10 @@ from inkseal.accounts.services import RequestContext
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048
-from inkseal.pki.authorities import ensure_hierarchy, issue_crl, parsed_certificate, published_crl, refresh_crls
+from inkseal.pki.authorities import parsed_certificate
+from inkseal.pki.authority_setup import ensure_hierarchy
 from inkseal.pki.crl import RevocationReason
+from inkseal.pki.crl_publishing import issue_crl, published_crl, refresh_crls
 from inkseal.pki.errors import (
     CertificateAlreadyRevoked,
     CertificateExpired,

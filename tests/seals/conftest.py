@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from inkseal.seals import checks
+from inkseal.seals.ocr import ocr_engine, read_lines, recognise_line
 
 
 @pytest.fixture(scope="session")
@@ -20,10 +21,10 @@ def ocr() -> Any:
 
     socket.socket.connect = refuse  # type: ignore[method-assign]
     try:
-        engine = checks.ocr_engine()
+        engine = ocr_engine()
         blank = checks.on_white(np.zeros((48, 96), np.uint8))
-        checks.recognise_line(blank)
-        checks.read_lines(blank)
+        recognise_line(blank)
+        read_lines(blank)
     finally:
         socket.socket.connect = real_connect  # type: ignore[method-assign]
     return engine

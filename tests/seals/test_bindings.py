@@ -18,7 +18,7 @@ from inkseal.core.errors import DomainError
 from inkseal.pki.algorithms import SM2
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import issue_cloud_certificate, revoke_certificate
-from inkseal.seals import ses
+from inkseal.seals import ses_parse
 from inkseal.seals.models import ElectronicSeal, Seal, SealState, SealType
 from inkseal.seals.services import (
     TemplateOptions,
@@ -95,7 +95,7 @@ def test_changing_a_bound_seal_binds_the_new_one_with_a_new_electronic_seal(hold
     electronic = ElectronicSeal.objects.get(seal=new, certificate=holder.certificate)
     assert electronic.es_id != old_electronic.es_id
     with new.image.open("rb") as handle:
-        assert ses.parse_seal(bytes(electronic.der)).info.picture.data == handle.read()
+        assert ses_parse.parse_seal(bytes(electronic.der)).info.picture.data == handle.read()
     # 自助签署 keeps offering a 公章 with this certificate: the new one
     palette = {choice.seal_type: choice.seal.pk for choice in selfservice.bound_seals(holder.certificate)}
     assert palette[SealType.OFFICIAL] == new.pk

@@ -14,7 +14,8 @@ from PIL import Image
 from inkseal.accounts.models import Membership
 from inkseal.accounts.services import RequestContext
 from inkseal.seals.models import Seal, SealState
-from inkseal.seals.render import SealSpec, render_image
+from inkseal.seals.render import render_image
+from inkseal.seals.render_spec import SealSpec
 from inkseal.seals.services import TemplateOptions, do_make_template_seal
 from tests.conftest import login_client
 from tests.seals.conftest import COMPANY, admin_of, as_enterprise, as_person

@@ -23,7 +23,8 @@ from inkseal.seals.image_errors import (
 )
 from inkseal.seals.imports import MAX_UPLOAD_BYTES, import_seal_photo
 from inkseal.seals.ink import InkColor
-from inkseal.seals.render import SealShape, SealSpec, render_image
+from inkseal.seals.render import render_image
+from inkseal.seals.render_spec import SealShape, SealSpec
 from tests.seals.samples import blue_sky, document_page, jpeg, noise_photo, on_paper, png, red_disc
 
 PHOTOS = [

@@ -13,6 +13,7 @@ from inkseal.accounts.services import RequestContext
 from inkseal.seals import services
 from inkseal.seals.models import Seal
 from inkseal.seals.services import TemplateOptions, do_make_template_seal
+from inkseal.seals.services import bindings as binding_services
 from tests.conftest import login_client
 from tests.seals.conftest import COMPANY, admin_of, as_enterprise, as_person
 
@@ -125,7 +126,7 @@ def test_detail_page_for_live_and_void_seals(person):
 
 
 def test_detail_page_shows_certificate_bindings(person, monkeypatch):
-    monkeypatch.setattr(services, "_binding_providers", [lambda seal: ["云证书 5F3A"]])
+    monkeypatch.setattr(binding_services, "_binding_providers", [lambda seal: ["云证书 5F3A"]])
     seal = make(as_person(person), "name")
     page = text(login_client(person).get(f"/seals/{seal.pk}/"))
     assert "云证书 5F3A" in page and "该印章已绑定证书" in page

@@ -26,19 +26,9 @@ from inkseal.seals.image_errors import (
     UnrenderableCharacter,
 )
 from inkseal.seals.ink import InkColor
-from inkseal.seals.render import (
-    DEFAULT_PX_PER_MM,
-    SealKind,
-    SealShape,
-    SealSpec,
-    grid_suffix,
-    name_arc_span,
-    render_image,
-    render_png,
-    render_svg,
-    seal_layout,
-    stamp_png,
-)
+from inkseal.seals.render import DEFAULT_PX_PER_MM, render_image, render_png, render_svg, stamp_png
+from inkseal.seals.render_layout import name_arc_span, seal_layout
+from inkseal.seals.render_spec import SealKind, SealShape, SealSpec, grid_suffix
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 GOLDEN_PX_PER_MM = 10.0  # goldens are kept small; the print resolution is tested separately

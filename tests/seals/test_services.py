@@ -19,6 +19,7 @@ from inkseal.identity.errors import EnterpriseUnverified, IdentityUnverified
 from inkseal.seals import services
 from inkseal.seals.models import Seal, SealState, SealType, SealUsage
 from inkseal.seals.services import TemplateOptions, do_make_template_seal
+from inkseal.seals.services import bindings as binding_services
 from tests.seals.conftest import COMPANY, LEGAL_REP, as_enterprise, as_person
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +203,7 @@ def test_void_records_the_time_and_keeps_the_usage_records(person):
 
 
 def test_void_warns_about_certificate_bindings(person, monkeypatch):
-    monkeypatch.setattr(services, "_binding_providers", [])
+    monkeypatch.setattr(binding_services, "_binding_providers", [])
     services.register_seal_binding(lambda seal: [f"云证书 5F3A（{seal.get_kind_display()}）"])
     seal = make(as_person(person), SealType.NAME)
     assert services.seal_bindings(seal) == ["云证书 5F3A（人名章）"]

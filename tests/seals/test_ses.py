@@ -29,8 +29,9 @@ from inkseal.pki.oids import POLICY_SEAL_MAKER
 from inkseal.pki.profiles import ENTERPRISE_SIGNING, validity_years
 from inkseal.pki.tsa import TimeStampAuthority
 from inkseal.pki.x509 import Certificate, PublicUrls, issue_certificate
-from inkseal.seals import ses
-from inkseal.seals.ses_verify import STEPS, ChainValidator, SesReport, SesTrust, verify_signature
+from inkseal.seals import ses, ses_make, ses_parse
+from inkseal.seals.ses_chain import ChainValidator
+from inkseal.seals.ses_verify import STEPS, SesReport, SesTrust, verify_signature
 from tests.pki.conftest import OpenSSL, openssl  # noqa: F401
 
 URLS = PublicUrls("https://ca.inkseal.test/")
@@ -140,7 +141,7 @@ def make_seal(
         "version": version,
     }
     fields.update(overrides)
-    return ses.make_seal(**fields)
+    return ses_make.make_seal(**fields)
 
 
 def sign(
@@ -154,7 +155,7 @@ def sign(
         "property_info": "scope=document;event=test",
     }
     fields.update(overrides)
-    return ses.make_signature(seal_der, data, **fields)
+    return ses_make.make_signature(seal_der, data, **fields)
 
 
 def verify(pki: Pki, signature: bytes, data: bytes = DOCUMENT, **overrides: Any) -> SesReport:
@@ -170,7 +171,7 @@ def statuses(report: SesReport) -> dict[str, str]:
 
 
 def test_a_seal_made_for_a_signer_reads_back_field_by_field(pki: Pki, signer: tuple[Certificate, KeyHandle]) -> None:
-    seal = ses.parse_seal(make_seal(pki, [signer[0].der]))
+    seal = ses_parse.parse_seal(make_seal(pki, [signer[0].der]))
     info = seal.info
     assert (seal.version, seal.standard, info.vid, info.es_id) == (4, "GB/T 38540-2020", "INKSEAL", "1101080000001A2B")
     assert (info.seal_type, info.name, info.cert_list_type) == (1, "测试科技有限公司合同专用章", 1)
@@ -187,7 +188,7 @@ def test_a_seal_made_for_a_signer_reads_back_field_by_field(pki: Pki, signer: tu
 
 def test_a_signature_round_trips_and_every_step_passes(pki: Pki, signer: tuple[Certificate, KeyHandle]) -> None:
     signature = sign(make_seal(pki, [signer[0].der]), signer)
-    parsed = ses.parse_signature(signature)
+    parsed = ses_parse.parse_signature(signature)
     assert (parsed.version, parsed.time, parsed.property_info) == (4, NOW, "scope=document;event=test")
     assert parsed.data_hash == gm.sm3(DOCUMENT) and parsed.signer_certificate == signer[0].der
     assert parsed.timestamp is None
@@ -204,17 +205,17 @@ def test_a_time_stamp_over_the_signature_value_is_checked(pki: Pki, signer: tupl
     tsa = pki.tsa()
 
     def stamp(value: bytes) -> bytes:
-        return ses.timestamp_token(tsa.respond(ses.timestamp_request(value, nonce=42)))
+        return ses_parse.timestamp_token(tsa.respond(ses_make.timestamp_request(value, nonce=42)))
 
     signature = sign(make_seal(pki, [signer[0].der]), signer, timestamper=stamp)
-    assert ses.parse_signature(signature).timestamp is not None
+    assert ses_parse.parse_signature(signature).timestamp is not None
     report = verify(pki, signature)
     assert report.valid and statuses(report)["timestamp"] == "passed"
     assert report.timestamp_time == NOW + timedelta(seconds=2)
 
     # a token over some other value is refused
     def wrong(value: bytes) -> bytes:
-        return ses.timestamp_token(tsa.respond(ses.timestamp_request(value + b"!", nonce=43)))
+        return ses_parse.timestamp_token(tsa.respond(ses_make.timestamp_request(value + b"!", nonce=43)))
 
     report = verify(pki, sign(make_seal(pki, [signer[0].der]), signer, timestamper=wrong))
     assert report.failure is not None and report.failure.code == "timestamp_mismatch"
@@ -231,11 +232,11 @@ def test_the_data_hash_may_be_given_instead_of_the_document(pki: Pki, signer: tu
 
 def test_gmt_0031_seals_and_signatures_are_made_and_read(pki: Pki, signer: tuple[Certificate, KeyHandle]) -> None:
     seal_der = make_seal(pki, [signer[0].der], version=ses.VERSION_0031)
-    seal = ses.parse_seal(seal_der)
+    seal = ses_parse.parse_seal(seal_der)
     assert (seal.version, seal.standard, seal.info.cert_list_type) == (2, "GM/T 0031-2014", 1)
     assert seal.info.created == NOW - timedelta(days=1)  # UTCTime
     signature = sign(seal_der, signer)
-    parsed = ses.parse_signature(signature)
+    parsed = ses_parse.parse_signature(signature)
     assert (parsed.version, parsed.time, parsed.standard) == (2, NOW, "GM/T 0031-2014")
     report = verify(pki, signature)
     assert report.valid and statuses(report)["timestamp"] == "skipped"
@@ -267,7 +268,7 @@ def test_gmt_0031_time_info_forms(
         der.oid(gm.SM2_WITH_SM3_OID),
     )
     signature = der.sequence(tbs, der.bit_string(signer[1].sign(tbs)))
-    assert ses.parse_signature(signature).time == expected
+    assert ses_parse.parse_signature(signature).time == expected
     report = verify(pki, signature)
     assert report.valid == (expected is not None)
     if expected is None:
@@ -366,7 +367,7 @@ def test_a_time_stamp_before_the_revocation_keeps_the_signature_valid(
     signature = sign(
         make_seal(pki, [signer[0].der]),
         signer,
-        timestamper=lambda value: ses.timestamp_token(tsa.respond(ses.timestamp_request(value, nonce=7))),
+        timestamper=lambda value: ses_parse.timestamp_token(tsa.respond(ses_make.timestamp_request(value, nonce=7))),
     )
     trust = trust_of(pki, revoked={signer[0].serial: NOW + timedelta(minutes=10)})
     assert verify(pki, signature, trust=trust, at=NOW + timedelta(days=2)).valid
@@ -398,7 +399,7 @@ def test_a_signer_the_seal_does_not_list_is_refused(pki: Pki, signer: tuple[Cert
 
 
 def test_a_signature_by_another_key_fails_first(pki: Pki, signer: tuple[Certificate, KeyHandle]) -> None:
-    parsed = ses.parse_signature(sign(make_seal(pki, [signer[0].der]), signer))
+    parsed = ses_parse.parse_signature(sign(make_seal(pki, [signer[0].der]), signer))
     forged = der.sequence(
         parsed.tbs_der,
         der.octet_string(parsed.signer_certificate),
@@ -430,9 +431,9 @@ def test_malformed_input_raises_ses_malformed(pki: Pki, signer: tuple[Certificat
     ]
     for data in bad:
         with pytest.raises(ses.SesMalformed):
-            ses.parse_signature(data)
+            ses_parse.parse_signature(data)
     with pytest.raises(ses.SesMalformed):
-        ses.parse_seal(signature)
+        ses_parse.parse_seal(signature)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -464,10 +465,12 @@ def test_uploads_may_be_der_base64_or_pem(pki: Pki, signer: tuple[Certificate, K
     signature = sign(make_seal(pki, [signer[0].der]), signer)
     text = base64.b64encode(signature)
     pem = b"-----BEGIN SES SIGNATURE-----\n" + base64.encodebytes(signature) + b"-----END SES SIGNATURE-----\n"
-    assert ses.decode_upload(signature) == ses.decode_upload(text) == ses.decode_upload(pem) == signature
+    assert (
+        ses_parse.decode_upload(signature) == ses_parse.decode_upload(text) == ses_parse.decode_upload(pem) == signature
+    )
     for junk in (b"not base64 !", "中文".encode(), base64.b64encode(b"plain text")):
         with pytest.raises(ses.SesMalformed):
-            ses.decode_upload(junk)
+            ses_parse.decode_upload(junk)
 
 
 # --- independent checks --------------------------------------------------------------------------
@@ -584,7 +587,7 @@ def test_a_seal_with_a_certificate_digest_list_written_independently_verifies(
             "signed_value": pki.maker_key.sign(info_der),
         }
     ).dump()
-    parsed = ses.parse_seal(seal)
+    parsed = ses_parse.parse_seal(seal)
     assert parsed.info.cert_list_type == 2 and parsed.info.lists(signer[0].der)
     assert parsed.info.cert_digests == (ses.CertDigest("SM3", gm.sm3(signer[0].der)),)
     assert verify(pki, sign(seal, signer)).valid
@@ -598,7 +601,7 @@ def test_openssl_verifies_the_signature_and_the_makers_signature(
     signature = sign(make_seal(pki, [signer[0].der]), signer)
     openssl.write("ses.der", signature)
     assert openssl("asn1parse", "-inform", "DER", "-in", "ses.der").returncode == 0
-    parsed = ses.parse_signature(signature)
+    parsed = ses_parse.parse_signature(signature)
     checks = [
         (signer[0], parsed.tbs_der, parsed.signature),
         (pki.maker, parsed.seal.info.der, parsed.seal.signed_value),

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from inkseal.pki.x509 import Certificate
-from inkseal.seals.ses_verify import CertificateRejected, ChainValidator
+from inkseal.seals.ses_chain import CertificateRejected, ChainValidator
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 CA_USAGE = {"key_cert_sign": True, "crl_sign": True}

@@ -38,9 +38,10 @@ from pysmx.SM2 import Verify as snowland_verify
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, SM2
 from inkseal.pki.authorities import policy_oids
 from inkseal.pki.models import CertificateAuthority
-from inkseal.seals import ses
-from inkseal.seals.ses_services import verify_ses
-from inkseal.seals.ses_verify import ChainValidator, SesTrust, verify_signature
+from inkseal.seals import ses_parse
+from inkseal.seals.ses_chain import ChainValidator
+from inkseal.seals.ses_verify import SesTrust, verify_signature
+from inkseal.seals.ses_verify_services import verify_ses
 from inkseal.signing.core.gmcms import SIGNATURE_VALIDATOR, collect_signatures
 from inkseal.signing.core.verify import verify_pdf
 from inkseal.signing.models import ElectronicSignature
@@ -296,7 +297,7 @@ def test_the_ses_signature_time_stamp_validates_under_root_sm2_alone(sm2_signing
     root_sm2 = anchor(Client(), "root-sm2")
     issuing_sm2 = anchor(Client(), "issuing-sm2")
     stored = ElectronicSignature.objects.get(record__certificate_serial=sm2_signing.certificate.serial)
-    signature = ses.parse_signature(bytes(stored.der))
+    signature = ses_parse.parse_signature(bytes(stored.der))
 
     assert signature.timestamp is not None
     token = asn1_cms.ContentInfo.load(signature.timestamp)

@@ -25,7 +25,7 @@ from inkseal.pki.oids import POLICY_SEAL_MAKER
 from inkseal.pki.services import issue_cloud_certificate, revoke_certificate, signing_key_for
 from inkseal.pki.x509 import Certificate as X509Certificate
 from inkseal.pki.x509 import PublicUrls
-from inkseal.seals import ses
+from inkseal.seals import ses, ses_make, ses_parse
 from inkseal.seals.models import ElectronicSeal, Seal, SealMaker, SealType
 from inkseal.seals.services import do_bind_seal
 from inkseal.seals.ses_services import ensure_seal_maker, setup_seal_maker
@@ -124,7 +124,7 @@ def verify_api(signature: bytes | None, document: bytes | None) -> Any:
 def test_binding_a_seal_to_an_sm2_certificate_makes_its_electronic_seal(sm2_holder: Sm2Holder) -> None:
     official = sm2_holder.seals[SealType.OFFICIAL]
     electronic = ElectronicSeal.objects.get(seal=official, certificate=sm2_holder.certificate)
-    seal = ses.parse_seal(bytes(electronic.der))
+    seal = ses_parse.parse_seal(bytes(electronic.der))
     info = seal.info
     assert (seal.version, info.es_id, info.vid) == (4, electronic.es_id, "INKSEAL")
     assert (info.seal_type, info.name) == (ses.SEAL_TYPE_UNIT, "测试公章")
@@ -183,7 +183,7 @@ def test_the_seal_maker_is_made_at_bootstrap_and_renewed_before_it_runs_out(ca_h
 def test_an_sm2_signature_keeps_its_ses_signature_which_verifies(sm2_holder: Sm2Holder) -> None:
     record = signed_record(sm2_holder)
     stored = first_signature(record)
-    parsed = ses.parse_signature(bytes(stored.der))
+    parsed = ses_parse.parse_signature(bytes(stored.der))
     official = ElectronicSeal.objects.get(seal=sm2_holder.seals[SealType.OFFICIAL])
     assert parsed.seal.der == bytes(official.der) and stored.es_id == official.es_id
     assert parsed.time == record.at and f"event={record.event_id}" in parsed.property_info
@@ -259,7 +259,7 @@ def test_base64_uploads_are_read_too(sm2_holder: Sm2Holder) -> None:
 def test_a_revoked_signer_without_time_stamp_fails(sm2_holder: Sm2Holder) -> None:
     CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA).update(active=False)
     der = bytes(first_signature(signed_record(sm2_holder)).der)
-    assert ses.parse_signature(der).timestamp is None
+    assert ses_parse.parse_signature(der).timestamp is None
     assert verify_api(der, SIGNED_PDF).json()["valid"] is True
     revoke_certificate(sm2_holder.certificate, reason=1, actor=ACTOR)
     body = verify_api(der, SIGNED_PDF).json()
@@ -289,7 +289,7 @@ def test_a_seal_made_by_another_cas_maker_is_refused(sm2_holder: Sm2Holder) -> N
     )
     assert foreign.seal_maker is not None
     now = timezone.now().replace(microsecond=0)
-    seal = ses.make_seal(
+    seal = ses_make.make_seal(
         maker_certificate=foreign.seal_maker.certificate.der,
         maker_key=store.signer(foreign.seal_maker.key_id),
         es_id="FOREIGN1",
@@ -301,7 +301,7 @@ def test_a_seal_made_by_another_cas_maker_is_refused(sm2_holder: Sm2Holder) -> N
         valid_start=now - timedelta(days=1),
         valid_end=now + timedelta(days=30),
     )
-    signature = ses.make_signature(
+    signature = ses_make.make_signature(
         seal,
         SIGNED_PDF,
         signer_certificate=bytes(sm2_holder.certificate.der),

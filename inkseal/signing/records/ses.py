@@ -23,7 +23,7 @@ from inkseal.core.errors import DomainError, NotFound
 from inkseal.pki.algorithms import SM2
 from inkseal.pki.models import Certificate
 from inkseal.pki.responders import time_stamp_authority
-from inkseal.seals import ses
+from inkseal.seals import ses, ses_make, ses_parse
 from inkseal.seals.models import Seal
 from inkseal.seals.ses_services import electronic_seals_for_signing
 from inkseal.signing.models import ElectronicSignature, SigningRecord
@@ -59,7 +59,7 @@ def make_record_signatures(
     electronic_seals = electronic_seals_for_signing(certificate, seals)
     made = []
     for number, electronic in enumerate(electronic_seals, start=1):
-        der = ses.make_signature(
+        der = ses_make.make_signature(
             bytes(electronic.der),
             document,
             signer_certificate=bytes(certificate.der),
@@ -94,9 +94,9 @@ def platform_ses_timestamper(respond: Callable[[bytes], bytes] | None = None) ->
     responder = respond
 
     def stamp(signature_value: bytes) -> bytes:
-        request = ses.timestamp_request(signature_value, nonce=secrets.randbits(63))
+        request = ses_make.timestamp_request(signature_value, nonce=secrets.randbits(63))
         try:
-            return ses.timestamp_token(responder(request))
+            return ses_parse.timestamp_token(responder(request))
         except ValueError as exc:  # the TSA refused
             raise DomainError(
                 _("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc)

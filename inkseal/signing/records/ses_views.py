@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
-from inkseal.seals.ses_services import SesFileMissing, check_ses_body_size, check_ses_upload_sizes, verify_ses
+from inkseal.seals.ses_verify_services import SesFileMissing, check_ses_body_size, check_ses_upload_sizes, verify_ses
 from inkseal.signing.records import services as records
 from inkseal.signing.records.ses import FILE_EXTENSION, electronic_signature_of, export_name
 from inkseal.signing.verification.services import check_rate

@@ -85,7 +85,8 @@ def platform_timestamper(family: str = "ecdsa") -> InProcessTimeStamper:
     such TSA. One stamper per TSA key: signers cache their size reservation per stamper. Like the
     TSA's HTTP endpoint (pki.responders), the TSA row is looked at again when this process changed
     CA rows and at most every RECHECK_SECONDS otherwise, not on every signature."""
-    from inkseal.pki.authorities import active_tsa, generation, parsed_certificate, policy_oids
+    from inkseal.pki.authorities import generation, parsed_certificate, policy_oids
+    from inkseal.pki.authority_setup import active_tsa
     from inkseal.pki.keystore_config import keystore
     from inkseal.pki.responders import RECHECK_SECONDS
     from inkseal.pki.tsa import TimeStampAuthority

@@ -16,7 +16,7 @@ from ninja.decorators import decorate_view
 
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
-from inkseal.seals.ses_services import SesFileMissing, check_ses_body_size, check_ses_upload_sizes, verify_ses
+from inkseal.seals.ses_verify_services import SesFileMissing, check_ses_body_size, check_ses_upload_sizes, verify_ses
 from inkseal.signing.verification.services import (
     FileMissing,
     check_body_size,

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from inkseal.audit.services import Actor
 from inkseal.core.errors import DomainError
-from inkseal.pki.authorities import ensure_hierarchy, issue_crl, refresh_crls
+from inkseal.pki.authority_setup import ensure_hierarchy
 from inkseal.pki.crl import SUBSCRIBER_REASONS
+from inkseal.pki.crl_publishing import issue_crl, refresh_crls
 from inkseal.pki.models import Certificate, CertificateAuthority
 from inkseal.pki.services import revoke_certificate
 

@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inkseal.seals.errors import localise
 from inkseal.seals.image_errors import SealImageError
-from inkseal.seals.render import SealKind, SealSpec, render_png, render_svg
+from inkseal.seals.render import render_png, render_svg
+from inkseal.seals.render_spec import SealKind, SealSpec
 
 KIND_LABELS = [kind.label_zh for kind in SealKind]
 

@@ -1,0 +1,76 @@
+"""What every state change of an application shares: the row locks, the move along
+`states.TRANSITIONS`, the audit row and the SMS notice queued for after commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from inkseal.accounts.services import RequestContext
+from inkseal.audit.services import Actor, record
+from inkseal.notify.backends import gateway
+from inkseal.orders import states
+from inkseal.orders.errors import TransitionNotAllowed
+from inkseal.orders.models import Application, Order
+from inkseal.orders.states import Action
+
+_NOTICES = {
+    "order.placed": gettext_noop("您的证书订单 %(order)s 已提交，办理单号 %(number)s。"),
+    "order.paid": gettext_noop("您的订单 %(order)s 已支付，请在“我的办理”中完成申请（办理单 %(number)s）。"),
+    "application.submitted": gettext_noop("您的办理单 %(number)s 已提交，等待审核。"),
+    "application.approved": gettext_noop("您的办理单 %(number)s 已审核通过，证书已签发。"),
+    "application.rejected": gettext_noop("您的办理单 %(number)s 未通过审核：%(reason)s。请修改后重新提交。"),
+    "application.shipped": gettext_noop("您的 UKEY 已发货（%(courier)s %(tracking)s），办理单 %(number)s。"),
+    "application.received": gettext_noop("您已确认收到办理单 %(number)s 的 UKEY，办理完成。"),
+    "application.cancelled": gettext_noop("您的办理单 %(number)s 已取消。"),
+    "invoice.issued": gettext_noop("办理单 %(number)s 的发票已开具，可在“我的办理”中下载。"),
+}
+
+
+def _notify(application: Application, event: str, **values: str) -> None:
+    """SMS to the applicant after commit, so that a rolled-back change sends nothing."""
+    phone = application.person.phone
+    body = "【Inkseal】" + _(_NOTICES[event]) % {
+        "number": application.number,
+        "order": application.order.number,
+        **values,
+    }
+    transaction.on_commit(lambda: gateway().send(phone, body, f"orders.{event}"))
+
+
+def _audit(event: str, application: Application, actor: Actor, ctx: RequestContext, **data: Any) -> None:
+    record(
+        event,
+        actor=actor,
+        ip=ctx.ip,
+        identity=ctx.identity,
+        target=f"application:{application.number}",
+        data={"order": application.order.number, "state": application.state, **data},
+    )
+
+
+def _locked(application: Application) -> Application:
+    # Lock order: application, then its order (always in this order; pk order among applications).
+    locked = (
+        Application.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("order__product", "person")
+        .get(pk=application.pk)
+    )
+    Order.objects.select_for_update(no_key=True).filter(pk=locked.order_id).first()
+    return locked
+
+
+def _move(application: Application, action: str, target: str | None = None) -> str:
+    """Move along an allowed transition; TransitionNotAllowed (409) otherwise. Returns the old state."""
+    allowed = states.targets(application.state, action)
+    if not allowed or (target is not None and target not in allowed):
+        raise TransitionNotAllowed(
+            _("办理单当前状态为“%(state)s”，不能%(action)s。")
+            % {"state": application.get_state_display(), "action": Action(action).label}
+        )
+    old = application.state
+    application.state = target if target is not None else next(iter(allowed))
+    return old

@@ -1,0 +1,67 @@
+"""支付: starting an order's payment and settling it when the provider confirms."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inkseal.accounts.identity import CurrentIdentity
+from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.audit.services import Actor
+from inkseal.orders import states
+from inkseal.orders.errors import PaymentInvalid
+from inkseal.orders.models import Application, Order, Payment
+from inkseal.orders.payments import provider
+from inkseal.orders.services._common import _audit, _locked, _move, _notify
+from inkseal.orders.services.access import check_can_manage
+from inkseal.orders.states import Action
+
+
+def do_start_payment(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> Payment:
+    """The order's one live payment (created on first use): paying twice settles one row."""
+    check_can_manage(identity)
+    with transaction.atomic():
+        locked = _locked(application)
+        if not states.allowed(locked.state, Action.PAY):
+            _move(locked, Action.PAY)  # raises with the state in the message
+        payment = locked.order.payments.exclude(state=Payment.State.REFUNDED).first()
+        if payment is None:
+            payments = provider()
+            payment = Payment.objects.create(
+                order=locked.order,
+                provider=payments.name,
+                reference=payments.new_reference(),
+                amount=locked.order.amount,
+            )
+            _audit("payment.start", locked, person_actor(identity.person), ctx, reference=payment.reference)
+    return payment
+
+
+def do_settle_payment(reference: str, *, actor: Actor, ctx: RequestContext | None = None) -> Application:
+    """The provider confirmed the payment: the order is paid and the application becomes 待申请.
+    Settling an already settled payment changes nothing."""
+    ctx = ctx or RequestContext()
+    payment = Payment.objects.filter(reference=reference).select_related("order__application").first()
+    if payment is None:
+        raise PaymentInvalid(_("支付记录不存在。"), status=404)
+    with transaction.atomic():
+        application = _locked(payment.order.application)
+        payment = Payment.objects.select_for_update(no_key=True).get(pk=payment.pk)
+        if payment.state == Payment.State.SUCCEEDED:
+            return application
+        if payment.state != Payment.State.PENDING:
+            raise PaymentInvalid(_("该支付已退款，不能再次支付。"), status=409)
+        _move(application, Action.PAY)
+        now = timezone.now()
+        payment.state = Payment.State.SUCCEEDED
+        payment.settled_at = now
+        payment.save(update_fields=["state", "settled_at"])
+        order = application.order
+        order.state = Order.State.PAID
+        order.paid_at = now
+        order.save(update_fields=["state", "paid_at"])
+        application.save(update_fields=["state", "updated_at"])
+        _audit("payment.settle", application, actor, ctx, reference=reference, amount=str(payment.amount))
+        _notify(application, "order.paid")
+    return application

@@ -1,0 +1,60 @@
+"""UKEY shipping: the operator ships, the applicant confirms receipt."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inkseal.accounts.identity import CurrentIdentity
+from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.audit.services import Actor
+from inkseal.orders.errors import ApplicationInvalid
+from inkseal.orders.models import Application, Shipment
+from inkseal.orders.services._common import _audit, _locked, _move, _notify
+from inkseal.orders.services.access import check_can_manage
+from inkseal.orders.states import Action
+
+
+def check_shipment(courier: str, tracking_number: str) -> tuple[str, str]:
+    courier, tracking_number = (courier or "").strip(), (tracking_number or "").strip()
+    if not courier or len(courier) > 64:
+        raise ApplicationInvalid(_("请填写快递公司。"))
+    if not re.fullmatch(r"[A-Za-z0-9-]{6,40}", tracking_number):
+        raise ApplicationInvalid(_("快递单号须为 6–40 位字母、数字或横线。"))
+    return courier, tracking_number
+
+
+def do_ship(
+    application: Application, courier: str, tracking_number: str, *, actor: Actor, ctx: RequestContext | None = None
+) -> Shipment:
+    ctx = ctx or RequestContext()
+    courier, tracking_number = check_shipment(courier, tracking_number)
+    with transaction.atomic():
+        locked = _locked(application)
+        _move(locked, Action.SHIP)
+        shipment = Shipment.objects.create(
+            application=locked,
+            courier=courier,
+            tracking_number=tracking_number,
+            shipped_at=timezone.now(),
+            shipped_by=actor.label,
+        )
+        locked.save(update_fields=["state", "updated_at"])
+        _audit("application.ship", locked, actor, ctx, courier=courier, tracking=tracking_number)
+        _notify(locked, "application.shipped", courier=courier, tracking=tracking_number)
+    return shipment
+
+
+def do_confirm_receipt(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> Application:
+    check_can_manage(identity)
+    with transaction.atomic():
+        locked = _locked(application)
+        _move(locked, Action.RECEIVE)
+        Shipment.objects.filter(application=locked).update(received_at=timezone.now())
+        locked.save(update_fields=["state", "updated_at"])
+        _audit("application.receive", locked, person_actor(identity.person), ctx)
+        _notify(locked, "application.received")
+    return locked
