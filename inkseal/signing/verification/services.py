@@ -35,7 +35,8 @@ from inkseal.core.errors import DomainError, RateLimited
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
 from inkseal.signing.core.errors import PdfEncrypted, PdfError, PdfMalformed, PdfTooComplex, PdfTooLarge
-from inkseal.signing.core.verify import SignatureReport, VerificationReport, verify_pdf
+from inkseal.signing.core.verify import verify_pdf
+from inkseal.signing.core.verify_report import SignatureReport, VerificationReport
 from inkseal.signing.parsing import budget
 
 logger = logging.getLogger(__name__)
