@@ -17,8 +17,9 @@ from pathlib import Path
 import fpdf
 from django.conf import settings
 
-from inkseal.portal import manual
-from inkseal.portal.manual import Image, parse_markdown, render_manual
+from inkseal.portal import manual, manual_markdown, manual_pdf
+from inkseal.portal.manual import render_manual
+from inkseal.portal.manual_markdown import Image, parse_markdown
 
 DOWNLOAD_NAME = "Inkseal用户手册.pdf"
 ASCII_DOWNLOAD_NAME = "Inkseal-user-manual.pdf"
@@ -63,7 +64,9 @@ def build_manual(source: Path | None = None, directory: Path | None = None) -> B
 
 
 def source_version(markdown: str, base_dir: Path) -> str:
-    digest = hashlib.sha256(Path(manual.__file__).read_bytes())
+    digest = hashlib.sha256()
+    for module in (manual, manual_markdown, manual_pdf):  # the typesetting code is part of the version
+        digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(f"|{fpdf.__version__}|".encode())
     digest.update(markdown.encode())
     for block in parse_markdown(markdown):

@@ -14,7 +14,7 @@ from inkseal import __version__
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.core.errors import DomainError
 from inkseal.portal import dashboard, manual_store
-from inkseal.portal.manual import ManualSourceError
+from inkseal.portal.manual_markdown import ManualSourceError
 
 
 @portal_login_required

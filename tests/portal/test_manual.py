@@ -15,23 +15,20 @@ import pytest
 
 from inkseal.conf import BASE_DIR
 from inkseal.portal import manual_store
-from inkseal.portal.manual import (
+from inkseal.portal.manual import render_manual
+from inkseal.portal.manual_markdown import (
     Code,
     Heading,
     Image,
     ListBlock,
     ListItem,
-    ManualPDF,
     ManualSourceError,
     Note,
     Paragraph,
-    Run,
     Table,
-    inline_runs,
-    locate_manual_fonts,
     parse_markdown,
-    render_manual,
 )
+from inkseal.portal.manual_pdf import ManualPDF, Run, inline_runs, locate_manual_fonts
 from tests.conftest import login_client
 
 SOURCE = BASE_DIR / "docs" / "user-manual.zh.md"
