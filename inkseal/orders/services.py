@@ -2,7 +2,8 @@
 
 check_* validate and raise a DomainError in the user's language, changing nothing; do_* change
 state in one transaction, lock the application (then its order) first, move it only along
-`states.TRANSITIONS`, write the audit row inside and queue the SMS notice for after commit.
+the machines of `states` (APPLICATION, ORDER, PAYMENT, INVOICE), whose moves write the audit
+row inside, and queue the SMS notice for after commit.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from inkseal.orders.errors import (
     OrderInvalid,
     PaymentInvalid,
     ProductUnavailable,
-    TransitionNotAllowed,
 )
 from inkseal.orders.models import (
     Application,
@@ -54,7 +54,7 @@ from inkseal.orders.models import (
     SubjectKind,
 )
 from inkseal.orders.payments import provider
-from inkseal.orders.states import Action, State
+from inkseal.orders.states import APPLICATION, INVOICE, ORDER, PAYMENT, Action, State
 from inkseal.pki import services as pki
 from inkseal.pki.algorithms import get_algorithm
 from inkseal.pki.escrow import EncryptionKeyDelivery
@@ -178,19 +178,6 @@ def _locked(application: Application) -> Application:
     )
     Order.objects.select_for_update(no_key=True).filter(pk=locked.order_id).first()
     return locked
-
-
-def _move(application: Application, action: str, target: str | None = None) -> str:
-    """Move along an allowed transition; TransitionNotAllowed (409) otherwise. Returns the old state."""
-    allowed = states.targets(application.state, action)
-    if not allowed or (target is not None and target not in allowed):
-        raise TransitionNotAllowed(
-            _("办理单当前状态为“%(state)s”，不能%(action)s。")
-            % {"state": application.get_state_display(), "action": Action(action).label}
-        )
-    old = application.state
-    application.state = target if target is not None else next(iter(allowed))
-    return old
 
 
 # --- ordering --------------------------------------------------------------------------------
@@ -332,8 +319,7 @@ def do_start_payment(identity: CurrentIdentity, application: Application, ctx: R
     check_can_manage(identity)
     with transaction.atomic():
         locked = _locked(application)
-        if not states.allowed(locked.state, Action.PAY):
-            _move(locked, Action.PAY)  # raises with the state in the message
+        APPLICATION.check(locked, State.DRAFT, via=Action.PAY)
         payment = locked.order.payments.exclude(state=Payment.State.REFUNDED).first()
         if payment is None:
             payments = provider()
@@ -359,19 +345,21 @@ def do_settle_payment(reference: str, *, actor: Actor, ctx: RequestContext | Non
         payment = Payment.objects.select_for_update(no_key=True).get(pk=payment.pk)
         if payment.state == Payment.State.SUCCEEDED:
             return application
-        if payment.state != Payment.State.PENDING:
-            raise PaymentInvalid(_("该支付已退款，不能再次支付。"), status=409)
-        _move(application, Action.PAY)
+        PAYMENT.check(payment, Payment.State.SUCCEEDED)
+        APPLICATION.move(application, State.DRAFT, via=Action.PAY)
         now = timezone.now()
-        payment.state = Payment.State.SUCCEEDED
+        order = application.order
+        ORDER.move(order, Order.State.PAID)
+        order.paid_at = now
+        PAYMENT.move(
+            payment,
+            Payment.State.SUCCEEDED,
+            audit=lambda event: _audit(event, application, actor, ctx, reference=reference, amount=str(payment.amount)),
+        )
         payment.settled_at = now
         payment.save(update_fields=["state", "settled_at"])
-        order = application.order
-        order.state = Order.State.PAID
-        order.paid_at = now
         order.save(update_fields=["state", "paid_at"])
         application.save(update_fields=["state", "updated_at"])
-        _audit("payment.settle", application, actor, ctx, reference=reference, amount=str(payment.amount))
         _notify(application, "order.paid")
     return application
 
@@ -404,8 +392,7 @@ def check_application(
     ukey_serial: str = "",
 ) -> ApplicationInput:
     check_can_manage(identity)
-    if not states.allowed(application.state, Action.SUBMIT):
-        _move(application, Action.SUBMIT)
+    APPLICATION.check(application, State.REVIEWING, via=Action.SUBMIT)
     seals = [seal_for(identity, seal_id) for seal_id in dict.fromkeys(seal_ids)]
     if not seals:
         raise ApplicationInvalid(_("请选择至少一枚要绑定的印章。"))
@@ -443,23 +430,28 @@ def do_submit_application(
     data = check_application(identity, application, seal_ids=seal_ids, csr=csr, ukey_serial=ukey_serial)
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.SUBMIT)
+        APPLICATION.check(locked, State.REVIEWING, via=Action.SUBMIT)
         locked.subject = data.subject
         locked.csr_der = data.csr_der
         locked.ukey_serial = data.ukey_serial
         locked.reject_reason = ""
         locked.submitted_at = timezone.now()
-        locked.save()
         ApplicationSeal.objects.filter(application=locked).delete()
         ApplicationSeal.objects.bulk_create([ApplicationSeal(application=locked, seal=seal) for seal in data.seals])
-        _audit(
-            "application.submit",
+        APPLICATION.move(
             locked,
-            person_actor(identity.person),
-            ctx,
-            seals=[seal.kind for seal in data.seals],
-            ukey_serial=data.ukey_serial,
+            State.REVIEWING,
+            via=Action.SUBMIT,
+            audit=lambda event: _audit(
+                event,
+                locked,
+                person_actor(identity.person),
+                ctx,
+                seals=[seal.kind for seal in data.seals],
+                ukey_serial=data.ukey_serial,
+            ),
         )
+        locked.save()
         _notify(locked, "application.submitted")
     return locked
 
@@ -469,19 +461,24 @@ def do_cancel(identity: CurrentIdentity, application: Application, ctx: RequestC
     check_can_manage(identity)
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.CANCEL)
+        APPLICATION.check(locked, State.CANCELLED, via=Action.CANCEL)
         order = locked.order
-        order.state = Order.State.CANCELLED
+        ORDER.move(order, Order.State.CANCELLED)
         order.save(update_fields=["state"])
         for payment in Payment.objects.select_for_update(no_key=True).filter(
             order=order, state=Payment.State.SUCCEEDED
         ):
             provider().refund(payment)
-            payment.state = Payment.State.REFUNDED
+            PAYMENT.move(payment, Payment.State.REFUNDED)
             payment.save(update_fields=["state"])
         Payment.objects.filter(order=order, state=Payment.State.PENDING).delete()
+        APPLICATION.move(
+            locked,
+            State.CANCELLED,
+            via=Action.CANCEL,
+            audit=lambda event: _audit(event, locked, person_actor(identity.person), ctx),
+        )
         locked.save(update_fields=["state", "updated_at"])
-        _audit("application.cancel", locked, person_actor(identity.person), ctx)
         _notify(locked, "application.cancelled")
     return locked
 
@@ -495,7 +492,8 @@ def do_approve(application: Application, *, actor: Actor, ctx: RequestContext | 
     ctx = ctx or RequestContext()
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.APPROVE, State.COMPLETED if locked.medium == Medium.CLOUD else State.TO_SHIP)
+        target = State.COMPLETED if locked.medium == Medium.CLOUD else State.TO_SHIP
+        APPLICATION.check(locked, target, via=Action.APPROVE)
         certificate = _issue_for(locked, actor, ctx)
         for chosen in ApplicationSeal.objects.filter(application=locked).select_related("seal").order_by("seal_id"):
             do_bind_seal(chosen.seal, certificate, actor=actor, ctx=ctx)
@@ -504,8 +502,13 @@ def do_approve(application: Application, *, actor: Actor, ctx: RequestContext | 
         locked.certificate = certificate
         locked.reviewed_at = timezone.now()
         locked.reviewed_by = actor.label
+        APPLICATION.move(
+            locked,
+            target,
+            via=Action.APPROVE,
+            audit=lambda event: _audit(event, locked, actor, ctx, certificate=certificate.serial),
+        )
         locked.save()
-        _audit("application.approve", locked, actor, ctx, certificate=certificate.serial)
         _notify(locked, "application.approved")
     return locked
 
@@ -565,12 +568,16 @@ def do_reject(application: Application, reason: str, *, actor: Actor, ctx: Reque
     reason = check_reject_reason(reason)
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.REJECT)
+        APPLICATION.move(
+            locked,
+            State.REJECTED,
+            via=Action.REJECT,
+            audit=lambda event: _audit(event, locked, actor, ctx, reason=reason),
+        )
         locked.reject_reason = reason
         locked.reviewed_at = timezone.now()
         locked.reviewed_by = actor.label
         locked.save()
-        _audit("application.reject", locked, actor, ctx, reason=reason)
         _notify(locked, "application.rejected", reason=reason)
     return locked
 
@@ -591,7 +598,12 @@ def do_ship(
     courier, tracking_number = check_shipment(courier, tracking_number)
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.SHIP)
+        APPLICATION.move(
+            locked,
+            State.SHIPPED,
+            via=Action.SHIP,
+            audit=lambda event: _audit(event, locked, actor, ctx, courier=courier, tracking=tracking_number),
+        )
         shipment = Shipment.objects.create(
             application=locked,
             courier=courier,
@@ -600,7 +612,6 @@ def do_ship(
             shipped_by=actor.label,
         )
         locked.save(update_fields=["state", "updated_at"])
-        _audit("application.ship", locked, actor, ctx, courier=courier, tracking=tracking_number)
         _notify(locked, "application.shipped", courier=courier, tracking=tracking_number)
     return shipment
 
@@ -609,10 +620,14 @@ def do_confirm_receipt(identity: CurrentIdentity, application: Application, ctx:
     check_can_manage(identity)
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.RECEIVE)
+        APPLICATION.move(
+            locked,
+            State.COMPLETED,
+            via=Action.RECEIVE,
+            audit=lambda event: _audit(event, locked, person_actor(identity.person), ctx),
+        )
         Shipment.objects.filter(application=locked).update(received_at=timezone.now())
         locked.save(update_fields=["state", "updated_at"])
-        _audit("application.receive", locked, person_actor(identity.person), ctx)
         _notify(locked, "application.received")
     return locked
 
@@ -666,15 +681,17 @@ def do_issue_invoice(
     with transaction.atomic():
         application = _locked(invoice.order.application)
         locked = Invoice.objects.select_for_update(no_key=True).get(pk=invoice.pk)
-        if locked.state == Invoice.State.ISSUED:
-            raise InvoiceInvalid(_("该发票已开具。"), status=409)
-        locked.state = Invoice.State.ISSUED
+        INVOICE.check(locked, Invoice.State.ISSUED)
         locked.issued_at = timezone.now()
         locked.issued_by = actor.label
+        INVOICE.move(
+            locked,
+            Invoice.State.ISSUED,
+            audit=lambda event: _audit(event, application, actor, ctx, generated=pdf is None),
+        )
         content = pdf if pdf is not None else invoices.render_invoice(locked, application)
         locked.pdf.save(f"invoice-{locked.order.number}.pdf", ContentFile(content), save=False)
         locked.save()
-        _audit("invoice.issue", application, actor, ctx, generated=pdf is None)
         _notify(application, "invoice.issued")
     return locked
 
