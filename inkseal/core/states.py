@@ -63,7 +63,7 @@ class StateMachine(Generic[M]):
         name: str,
         *,
         field: str,
-        states: Sequence[Any],
+        states: Iterable[Any],
         initial: Iterable[str],
         transitions: Sequence[Transition],
         refuse: Refusal | None = None,

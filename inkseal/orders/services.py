@@ -598,18 +598,19 @@ def do_ship(
     courier, tracking_number = check_shipment(courier, tracking_number)
     with transaction.atomic():
         locked = _locked(application)
-        APPLICATION.move(
-            locked,
-            State.SHIPPED,
-            via=Action.SHIP,
-            audit=lambda event: _audit(event, locked, actor, ctx, courier=courier, tracking=tracking_number),
-        )
+        APPLICATION.check(locked, State.SHIPPED, via=Action.SHIP)
         shipment = Shipment.objects.create(
             application=locked,
             courier=courier,
             tracking_number=tracking_number,
             shipped_at=timezone.now(),
             shipped_by=actor.label,
+        )
+        APPLICATION.move(
+            locked,
+            State.SHIPPED,
+            via=Action.SHIP,
+            audit=lambda event: _audit(event, locked, actor, ctx, courier=courier, tracking=tracking_number),
         )
         locked.save(update_fields=["state", "updated_at"])
         _notify(locked, "application.shipped", courier=courier, tracking=tracking_number)
@@ -620,13 +621,14 @@ def do_confirm_receipt(identity: CurrentIdentity, application: Application, ctx:
     check_can_manage(identity)
     with transaction.atomic():
         locked = _locked(application)
+        APPLICATION.check(locked, State.COMPLETED, via=Action.RECEIVE)
+        Shipment.objects.filter(application=locked).update(received_at=timezone.now())
         APPLICATION.move(
             locked,
             State.COMPLETED,
             via=Action.RECEIVE,
             audit=lambda event: _audit(event, locked, person_actor(identity.person), ctx),
         )
-        Shipment.objects.filter(application=locked).update(received_at=timezone.now())
         locked.save(update_fields=["state", "updated_at"])
         _notify(locked, "application.received")
     return locked
@@ -684,13 +686,13 @@ def do_issue_invoice(
         INVOICE.check(locked, Invoice.State.ISSUED)
         locked.issued_at = timezone.now()
         locked.issued_by = actor.label
+        content = pdf if pdf is not None else invoices.render_invoice(locked, application)
+        locked.pdf.save(f"invoice-{locked.order.number}.pdf", ContentFile(content), save=False)
         INVOICE.move(
             locked,
             Invoice.State.ISSUED,
             audit=lambda event: _audit(event, application, actor, ctx, generated=pdf is None),
         )
-        content = pdf if pdf is not None else invoices.render_invoice(locked, application)
-        locked.pdf.save(f"invoice-{locked.order.number}.pdf", ContentFile(content), save=False)
         locked.save()
         _notify(application, "invoice.issued")
     return locked

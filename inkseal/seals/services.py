@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -49,7 +50,6 @@ from inkseal.seals.models import (
     ENTERPRISE_TYPES,
     LIVE_STATES,
     PERSONAL_TYPES,
-    TRANSITIONS,
     Seal,
     SealBinding,
     SealSource,
@@ -68,6 +68,7 @@ from inkseal.seals.render import (
     stamp_png,
 )
 from inkseal.seals.ses_services import do_make_electronic_seal
+from inkseal.seals.states import SEAL
 
 if TYPE_CHECKING:
     from inkseal.seals import checks
@@ -444,12 +445,6 @@ def _keep(
 # --- voiding and marking for change --------------------------------------------------------------
 
 
-def _move(seal: Seal, state: SealState) -> None:
-    if state not in TRANSITIONS[seal.state]:
-        raise SealInactive(_("印章当前状态为“%(state)s”，不能执行该操作。") % {"state": seal.get_state_display()})
-    seal.state = state
-
-
 def check_void_seal(identity: CurrentIdentity, seal: Seal) -> None:
     check_manage(identity)
     if seal.owner_id != identity.party.pk:
@@ -470,19 +465,23 @@ def do_void_seal(identity: CurrentIdentity, seal: Seal, ctx: RequestContext) -> 
 
 def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, reason: str) -> list[str]:
     locked = Seal.objects.select_for_update(no_key=True).get(pk=seal.pk)
-    _move(locked, SealState.VOID)
+    SEAL.check(locked, SealState.VOID)
     locked.voided_at = timezone.now()
     locked.state_reason = reason
-    locked.save(update_fields=["state", "voided_at", "state_reason"])
     bindings = seal_bindings(locked)
-    record(
-        "seal.void",
-        actor=_actor(identity),
-        identity=ctx.identity,
-        ip=ctx.ip,
-        target=f"seal:{locked.pk}",
-        data={"kind": locked.kind, "reason": reason, "bindings": bindings},
+    SEAL.move(
+        locked,
+        SealState.VOID,
+        audit=lambda event: record(
+            event,
+            actor=_actor(identity),
+            identity=ctx.identity,
+            ip=ctx.ip,
+            target=f"seal:{locked.pk}",
+            data={"kind": locked.kind, "reason": reason, "bindings": bindings},
+        ),
     )
+    locked.save(update_fields=["state", "voided_at", "state_reason"])
     return bindings
 
 
@@ -509,15 +508,18 @@ def mark_seals_for_change(
         for seal in active:
             stale = _comparable(seal.name) != _comparable(names.get(seal.kind, seal.name))
             if (wanted is None and stale) or (wanted is not None and seal.kind in wanted):
-                _move(seal, SealState.PENDING_CHANGE)
+                SEAL.move(
+                    seal,
+                    SealState.PENDING_CHANGE,
+                    audit=partial(
+                        record,
+                        actor=actor or Actor.system(),
+                        target=f"seal:{seal.pk}",
+                        data={"kind": seal.kind, "name": seal.name, "now": names.get(seal.kind, ""), "reason": reason},
+                    ),
+                )
                 seal.state_reason = reason or _("主体信息已变更，印章需重新制作")
                 seal.save(update_fields=["state", "state_reason"])
-                record(
-                    "seal.mark_for_change",
-                    actor=actor or Actor.system(),
-                    target=f"seal:{seal.pk}",
-                    data={"kind": seal.kind, "name": seal.name, "now": names.get(seal.kind, ""), "reason": reason},
-                )
                 marked.append(seal)
     return marked
 
