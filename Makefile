@@ -35,6 +35,7 @@ lint: install-test
 	.venv/bin/ruff check .
 	.venv/bin/mypy inkseal
 	$(PY) -m inkseal.cli makemigrations --check --dry-run -v0
+	$(PY) -m inkseal.cli states --check
 
 test-sqlite: install-test
 	env -u DATABASE_URL .venv/bin/pytest -q -p no:cacheprovider

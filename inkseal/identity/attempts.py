@@ -25,7 +25,7 @@ from inkseal.identity.errors import ConsentRequired, VerificationInvalid, descri
 from inkseal.identity.models import AttemptState, IdType, Method, VerificationAttempt
 from inkseal.identity.numbers import check_id_number, check_other_document
 from inkseal.identity.providers.base import Verdict
-from inkseal.identity.states import ATTEMPT, check_transition
+from inkseal.identity.states import ATTEMPT
 
 _NAME = re.compile(r"^[\u3400-\u9fff\U00020000-\U0003134f·•．. A-Za-z-]{2,40}$")
 
@@ -139,8 +139,7 @@ def claim_of(attempt: VerificationAttempt) -> PersonClaim:
 
 def finish_attempt(attempt: VerificationAttempt, verdict: Verdict, **details: Any) -> None:
     new_state = AttemptState.SUCCEEDED if verdict.accepted else AttemptState.FAILED
-    check_transition(ATTEMPT, attempt.state, new_state)
-    attempt.state = new_state
+    ATTEMPT.move(attempt, new_state)
     attempt.reason_code = verdict.code
     attempt.reason = verdict.reason[:255]
     attempt.provider_reference = verdict.reference or attempt.provider_reference
@@ -150,8 +149,7 @@ def finish_attempt(attempt: VerificationAttempt, verdict: Verdict, **details: An
 
 
 def cancel_attempt(attempt: VerificationAttempt, reason: str, code: str = "cancelled") -> None:
-    check_transition(ATTEMPT, attempt.state, AttemptState.CANCELLED)
-    attempt.state = AttemptState.CANCELLED
+    ATTEMPT.move(attempt, AttemptState.CANCELLED)
     attempt.reason_code = code
     attempt.reason = reason[:255]
     attempt.finished_at = timezone.now()

@@ -48,7 +48,7 @@ from inkseal.identity.numbers import check_bank_card, check_id_number, check_usc
 from inkseal.identity.providers import bank_card_provider, enterprise_provider, ocr_provider
 from inkseal.identity.providers.base import Verdict
 from inkseal.identity.services import attempt_for, checked_image, require_verified, store_image
-from inkseal.identity.states import ENTERPRISE, check_transition
+from inkseal.identity.states import ENTERPRISE
 from inkseal.notify.backends import gateway
 from inkseal.notify.services import send_code, verify_code
 
@@ -185,8 +185,7 @@ def _record(
 
 
 def _set_state(enterprise: Enterprise, state: str, reason: str = "") -> None:
-    check_transition(ENTERPRISE, enterprise.state, state)
-    enterprise.state = state
+    ENTERPRISE.move(enterprise, state)
     enterprise.state_reason = reason[:255]
     try:
         with transaction.atomic():

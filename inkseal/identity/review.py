@@ -14,7 +14,7 @@ from inkseal.identity.errors import VerificationInvalid, VerificationNotAllowed
 from inkseal.identity.models import REVIEWED_METHODS, AttemptState, VerificationAttempt
 from inkseal.identity.providers.base import Verdict
 from inkseal.identity.services import check_id_number_free, mark_person_verified
-from inkseal.identity.states import ENTERPRISE, PERSON, check_transition
+from inkseal.identity.states import ENTERPRISE, PERSON
 
 
 def review_queue() -> QuerySet[VerificationAttempt]:
@@ -49,17 +49,16 @@ def _decide_person(attempt: VerificationAttempt, approve: bool, reason: str) -> 
         mark_person_verified(person, claim)
         return
     finish_attempt(attempt, Verdict.refuse("rejected", reason))
-    check_transition(PERSON, person.verification_state, VerificationState.REJECTED)
-    person.verification_state = VerificationState.REJECTED
+    PERSON.move(person, VerificationState.REJECTED)
     person.save(update_fields=["verification_state"])
 
 
 def _decide_enterprise(attempt: VerificationAttempt, enterprise_id: int, approve: bool, reason: str) -> None:
     enterprise = Enterprise.objects.select_for_update(no_key=True).get(pk=enterprise_id)
     new_state = EnterpriseState.VERIFIED if approve else EnterpriseState.REJECTED
-    check_transition(ENTERPRISE, enterprise.state, new_state)
+    ENTERPRISE.check(enterprise, new_state)
     finish_attempt(attempt, Verdict.accept() if approve else Verdict.refuse("rejected", reason))
-    enterprise.state = new_state
+    ENTERPRISE.move(enterprise, new_state)
     enterprise.state_reason = "" if approve else reason[:255]
     enterprise.save(update_fields=["state", "state_reason"])
 

@@ -79,7 +79,7 @@ from inkseal.identity.models import (
 )
 from inkseal.identity.providers import face_provider, phone_provider
 from inkseal.identity.providers.base import Verdict
-from inkseal.identity.states import PERSON, check_transition
+from inkseal.identity.states import PERSON
 from inkseal.notify.services import send_code, verify_code
 
 log = logging.getLogger(__name__)
@@ -199,11 +199,11 @@ def _locked(person: Person) -> Person:
 
 def mark_person_verified(person: Person, claim: PersonClaim) -> None:
     """The claim becomes the person's verified identity. Call inside the attempt's transaction."""
-    check_transition(PERSON, person.verification_state, VerificationState.VERIFIED)
+    PERSON.check(person, VerificationState.VERIFIED)
     person.name = claim.name
     person.id_type = claim.id_type
     set_id_number(person, claim.id_number)
-    person.verification_state = VerificationState.VERIFIED
+    PERSON.move(person, VerificationState.VERIFIED)
     person.verified_at = timezone.now()
     person.save(update_fields=[*VERIFIED_FIELDS])
 
@@ -276,8 +276,7 @@ def _submit_document(
         check_person_can_start(person)
         attempt = new_attempt(person, Method.DOCUMENT, "manual", claim, consents, phone=person.phone)
         store_image(attempt, IdentityDocument.Kind.PERSON_DOCUMENT, document)
-        check_transition(PERSON, person.verification_state, VerificationState.PENDING)
-        person.verification_state = VerificationState.PENDING
+        PERSON.move(person, VerificationState.PENDING)
         person.save(update_fields=["verification_state"])
         audit("document.submitted", attempt, ctx)
     return attempt

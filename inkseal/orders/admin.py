@@ -21,6 +21,7 @@ from inkseal.accounts.services import RequestContext
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_actor
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
+from inkseal.core.states import BY_OPERATOR
 from inkseal.identity.models import VerificationAttempt
 from inkseal.orders import services, states
 from inkseal.orders.models import Application, Invoice, Order, Product
@@ -93,7 +94,7 @@ class ApplicationAdmin(AuditedModelAdmin):
                 application=application,
                 verification_attempts=attempts.order_by("-created_at")[:10],
                 chosen_seals=[c.seal for c in application.chosen_seals.select_related("seal")],
-                operator_actions=states.actions_from(application.state, "operator"),
+                operator_actions=states.APPLICATION.names_from(application.state, by=BY_OPERATOR),
                 can_review=self._can_review(request),
             )
         return super().change_view(request, object_id, form_url, extra)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.accounts.models import Party, Person
-from inkseal.orders.states import State
+from inkseal.orders.states import InvoiceState, OrderState, PaymentState, State
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import TradingPlatform
 from inkseal.seals.models import Seal
@@ -69,10 +69,7 @@ class Product(models.Model):
 class Order(models.Model):
     """One product bought by an identity; placed once per confirmation form (idempotency_key)."""
 
-    class State(models.TextChoices):
-        PENDING_PAYMENT = "pending_payment", _("待支付")
-        PAID = "paid", _("已支付")
-        CANCELLED = "cancelled", _("已取消")
+    State = OrderState  # the machine: orders/states.py ORDER
 
     number = models.CharField(_("订单号"), max_length=32, unique=True, default=new_number)
     idempotency_key = models.CharField(max_length=64, unique=True)
@@ -101,10 +98,7 @@ class Order(models.Model):
 
 
 class Payment(models.Model):
-    class State(models.TextChoices):
-        PENDING = "pending", _("待支付")
-        SUCCEEDED = "succeeded", _("已支付")
-        REFUNDED = "refunded", _("已退款")
+    State = PaymentState  # the machine: orders/states.py PAYMENT
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(_("支付渠道"), max_length=32)
@@ -197,9 +191,7 @@ class Shipment(models.Model):
 
 
 class Invoice(models.Model):
-    class State(models.TextChoices):
-        REQUESTED = "requested", _("待开票")
-        ISSUED = "issued", _("已开票")
+    State = InvoiceState  # the machine: orders/states.py INVOICE
 
     order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
     title = models.CharField(_("发票抬头"), max_length=128)

@@ -25,6 +25,7 @@ from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError, PermissionDenied
 from inkseal.core.http import client_ip
 from inkseal.core.masking import mask_phone
+from inkseal.core.states import BY_USER
 from inkseal.orders import services, states
 from inkseal.orders.errors import ApplicationInvalid
 from inkseal.orders.models import Application, Invoice, Kind, Medium, Product, Shipment
@@ -72,7 +73,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
         {
             "application": a,
             "action": services.next_step(a) if a.state in _USER_STEPS else None,
-            "can_cancel": states.allowed(a.state, states.Action.CANCEL),
+            "can_cancel": states.APPLICATION.allows(a.state, via=states.Action.CANCEL),
         }
         for a in page.object_list
     ]
@@ -195,7 +196,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "seals": [chosen.seal for chosen in application.chosen_seals.select_related("seal").order_by("seal_id")],
         "shipment": Shipment.objects.filter(application=application).first(),
         "invoice": invoice,
-        "user_actions": states.actions_from(application.state, "user") if identity.is_admin else [],
+        "user_actions": states.APPLICATION.names_from(application.state, by=BY_USER) if identity.is_admin else [],
         "can_invoice": identity.is_admin
         and invoice is None
         and application.order.amount > 0
@@ -229,7 +230,7 @@ def apply(request: HttpRequest, number: str) -> HttpResponse:
     application = services.application_for(identity, number)
     if request.method == "GET":
         services.check_can_manage(identity)
-        if not states.allowed(application.state, states.Action.SUBMIT):
+        if not states.APPLICATION.allows(application.state, via=states.Action.SUBMIT):
             return redirect("orders:detail", application.number)
         return render(request, "orders/apply.html", _apply_context(request, application))
     csr_file = request.FILES.get("csr")

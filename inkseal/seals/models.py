@@ -1,6 +1,6 @@
 """Seals (印章) owned by a person or an enterprise, and the record of each use in a signature.
 
-A seal's state machine lives here as data (`TRANSITIONS`); services.py performs the moves.
+A seal's state machine lives in states.py (SEAL), as data; services.py performs the moves.
 """
 
 from __future__ import annotations
@@ -40,12 +40,6 @@ class SealState(models.TextChoices):
 
 
 LIVE_STATES = (SealState.ACTIVE, SealState.PENDING_CHANGE)
-# Allowed moves. 待变更 seals cannot become usable again: the text on them is out of date.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    SealState.ACTIVE: (SealState.PENDING_CHANGE, SealState.VOID),
-    SealState.PENDING_CHANGE: (SealState.VOID,),
-    SealState.VOID: (),
-}
 
 
 class Seal(models.Model):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inkseal.seals.models import TRANSITIONS, Seal, SealState, SealType, SealUsage
+from inkseal.seals.models import Seal, SealState, SealType, SealUsage
+from inkseal.seals.states import SEAL
 
 pytestmark = pytest.mark.django_db
 
@@ -53,5 +56,20 @@ def test_one_usage_record_per_seal_and_event(person):
 
 
 def test_state_machine_has_no_way_back_from_void():
-    assert TRANSITIONS[SealState.VOID] == ()
-    assert SealState.ACTIVE not in TRANSITIONS[SealState.PENDING_CHANGE]
+    assert SEAL.names_from(SealState.VOID) == []
+    assert not SEAL.allows(SealState.PENDING_CHANGE, to=SealState.ACTIVE)
+
+
+def test_a_bulk_move_leaves_rows_the_table_does_not_let_move(person):
+    """move_where adds the allowed from-states to the filter: a void seal is not voided again and
+    keeps its void time; the live ones move."""
+    then = timezone.now() - timedelta(days=1)
+    live = _seal(person.party, person)
+    marked = _seal(person.party, person, kind=SealType.HANDWRITING, state=SealState.PENDING_CHANGE)
+    void = _seal(person.party, person, state=SealState.VOID, voided_at=then)
+    assert SEAL.move_where(Seal.objects.filter(owner=person.party), SealState.VOID, voided_at=timezone.now()) == 2
+    states = dict(Seal.objects.values_list("pk", "state"))
+    assert states == {live.pk: SealState.VOID, marked.pk: SealState.VOID, void.pk: SealState.VOID}
+    void.refresh_from_db()
+    assert void.voided_at == then
+    assert SEAL.move_where(Seal.objects.filter(owner=person.party), SealState.PENDING_CHANGE) == 0

@@ -2,7 +2,8 @@
 
 check_* validate and raise a DomainError in the user's language, changing nothing; do_* change
 state in one transaction, lock the application (then its order) first, move it only along
-`states.TRANSITIONS`, write the audit row inside and queue the SMS notice for after commit
+the machines of `states` (APPLICATION, ORDER, PAYMENT, INVOICE), whose moves write the audit
+row inside, and queue the SMS notice for after commit
 (`_common`). This package re-exports the names other apps use (`services.do_approve`); modules
 inside it import from each other's module directly."""
 

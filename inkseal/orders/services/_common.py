@@ -1,5 +1,5 @@
 """What every state change of an application shares: the row locks, the move along
-`states.TRANSITIONS`, the audit row and the SMS notice queued for after commit."""
+the machines of `orders.states`, the audit row and the SMS notice queued for after commit."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ from django.utils.translation import gettext_noop
 from inkseal.accounts.services import RequestContext
 from inkseal.audit.services import Actor, record
 from inkseal.notify.backends import gateway
-from inkseal.orders import states
-from inkseal.orders.errors import TransitionNotAllowed
 from inkseal.orders.models import Application, Order
-from inkseal.orders.states import Action
 
 _NOTICES = {
     "order.placed": gettext_noop("您的证书订单 %(order)s 已提交，办理单号 %(number)s。"),
@@ -61,16 +58,3 @@ def _locked(application: Application) -> Application:
     )
     Order.objects.select_for_update(no_key=True).filter(pk=locked.order_id).first()
     return locked
-
-
-def _move(application: Application, action: str, target: str | None = None) -> str:
-    """Move along an allowed transition; TransitionNotAllowed (409) otherwise. Returns the old state."""
-    allowed = states.targets(application.state, action)
-    if not allowed or (target is not None and target not in allowed):
-        raise TransitionNotAllowed(
-            _("办理单当前状态为“%(state)s”，不能%(action)s。")
-            % {"state": application.get_state_display(), "action": Action(action).label}
-        )
-    old = application.state
-    application.state = target if target is not None else next(iter(allowed))
-    return old

@@ -13,12 +13,11 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.services import RequestContext, person_actor
-from inkseal.orders import states
 from inkseal.orders.errors import ApplicationInvalid
 from inkseal.orders.models import Application, ApplicationSeal, Medium
-from inkseal.orders.services._common import _audit, _locked, _move, _notify
+from inkseal.orders.services._common import _audit, _locked, _notify
 from inkseal.orders.services.access import check_can_manage
-from inkseal.orders.states import Action
+from inkseal.orders.states import APPLICATION, Action, State
 from inkseal.pki import services as pki
 from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services import seal_for
@@ -49,8 +48,7 @@ def check_application(
     ukey_serial: str = "",
 ) -> ApplicationInput:
     check_can_manage(identity)
-    if not states.allowed(application.state, Action.SUBMIT):
-        _move(application, Action.SUBMIT)
+    APPLICATION.check(application, State.REVIEWING, via=Action.SUBMIT)
     seals = [seal_for(identity, seal_id) for seal_id in dict.fromkeys(seal_ids)]
     if not seals:
         raise ApplicationInvalid(_("请选择至少一枚要绑定的印章。"))
@@ -88,22 +86,27 @@ def do_submit_application(
     data = check_application(identity, application, seal_ids=seal_ids, csr=csr, ukey_serial=ukey_serial)
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.SUBMIT)
+        APPLICATION.check(locked, State.REVIEWING, via=Action.SUBMIT)
         locked.subject = data.subject
         locked.csr_der = data.csr_der
         locked.ukey_serial = data.ukey_serial
         locked.reject_reason = ""
         locked.submitted_at = timezone.now()
-        locked.save()
         ApplicationSeal.objects.filter(application=locked).delete()
         ApplicationSeal.objects.bulk_create([ApplicationSeal(application=locked, seal=seal) for seal in data.seals])
-        _audit(
-            "application.submit",
+        APPLICATION.move(
             locked,
-            person_actor(identity.person),
-            ctx,
-            seals=[seal.kind for seal in data.seals],
-            ukey_serial=data.ukey_serial,
+            State.REVIEWING,
+            via=Action.SUBMIT,
+            audit=lambda event: _audit(
+                event,
+                locked,
+                person_actor(identity.person),
+                ctx,
+                seals=[seal.kind for seal in data.seals],
+                ukey_serial=data.ukey_serial,
+            ),
         )
+        locked.save()
         _notify(locked, "application.submitted")
     return locked

@@ -20,7 +20,7 @@ from inkseal.orders.errors import InvoiceInvalid
 from inkseal.orders.models import Application, Invoice, Order
 from inkseal.orders.services._common import _audit, _locked, _notify
 from inkseal.orders.services.access import check_can_manage
-from inkseal.orders.states import State
+from inkseal.orders.states import INVOICE, State
 
 _TAX_NUMBER = re.compile(r"^[0-9A-Z]{15,20}$")
 
@@ -71,15 +71,17 @@ def do_issue_invoice(
     with transaction.atomic():
         application = _locked(invoice.order.application)
         locked = Invoice.objects.select_for_update(no_key=True).get(pk=invoice.pk)
-        if locked.state == Invoice.State.ISSUED:
-            raise InvoiceInvalid(_("该发票已开具。"), status=409)
-        locked.state = Invoice.State.ISSUED
+        INVOICE.check(locked, Invoice.State.ISSUED)
         locked.issued_at = timezone.now()
         locked.issued_by = actor.label
         content = pdf if pdf is not None else invoices.render_invoice(locked, application)
         locked.pdf.save(f"invoice-{locked.order.number}.pdf", ContentFile(content), save=False)
+        INVOICE.move(
+            locked,
+            Invoice.State.ISSUED,
+            audit=lambda event: _audit(event, application, actor, ctx, generated=pdf is None),
+        )
         locked.save()
-        _audit("invoice.issue", application, actor, ctx, generated=pdf is None)
         _notify(application, "invoice.issued")
     return locked
 

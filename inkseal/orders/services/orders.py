@@ -22,10 +22,10 @@ from inkseal.orders import states
 from inkseal.orders.errors import OrderInvalid, ProductUnavailable
 from inkseal.orders.models import Application, ApplicationSeal, Kind, Medium, Order, Payment, Product
 from inkseal.orders.payments import provider
-from inkseal.orders.services._common import _audit, _locked, _move, _notify
+from inkseal.orders.services._common import _audit, _locked, _notify
 from inkseal.orders.services.access import check_can_manage
 from inkseal.orders.services.catalogue import renewal_products
-from inkseal.orders.states import Action, State
+from inkseal.orders.states import APPLICATION, ORDER, PAYMENT, Action, State
 from inkseal.pki import services as pki
 from inkseal.pki.models import Certificate
 from inkseal.seals.models import Seal, SealState
@@ -166,18 +166,23 @@ def do_cancel(identity: CurrentIdentity, application: Application, ctx: RequestC
     check_can_manage(identity)
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.CANCEL)
+        APPLICATION.check(locked, State.CANCELLED, via=Action.CANCEL)
         order = locked.order
-        order.state = Order.State.CANCELLED
+        ORDER.move(order, Order.State.CANCELLED)
         order.save(update_fields=["state"])
         for payment in Payment.objects.select_for_update(no_key=True).filter(
             order=order, state=Payment.State.SUCCEEDED
         ):
             provider().refund(payment)
-            payment.state = Payment.State.REFUNDED
+            PAYMENT.move(payment, Payment.State.REFUNDED)
             payment.save(update_fields=["state"])
         Payment.objects.filter(order=order, state=Payment.State.PENDING).delete()
+        APPLICATION.move(
+            locked,
+            State.CANCELLED,
+            via=Action.CANCEL,
+            audit=lambda event: _audit(event, locked, person_actor(identity.person), ctx),
+        )
         locked.save(update_fields=["state", "updated_at"])
-        _audit("application.cancel", locked, person_actor(identity.person), ctx)
         _notify(locked, "application.cancelled")
     return locked

@@ -9,13 +9,12 @@ from django.utils.translation import gettext as _
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.services import RequestContext, person_actor
 from inkseal.audit.services import Actor
-from inkseal.orders import states
 from inkseal.orders.errors import PaymentInvalid
 from inkseal.orders.models import Application, Order, Payment
 from inkseal.orders.payments import provider
-from inkseal.orders.services._common import _audit, _locked, _move, _notify
+from inkseal.orders.services._common import _audit, _locked, _notify
 from inkseal.orders.services.access import check_can_manage
-from inkseal.orders.states import Action
+from inkseal.orders.states import APPLICATION, ORDER, PAYMENT, Action, State
 
 
 def do_start_payment(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> Payment:
@@ -23,8 +22,7 @@ def do_start_payment(identity: CurrentIdentity, application: Application, ctx: R
     check_can_manage(identity)
     with transaction.atomic():
         locked = _locked(application)
-        if not states.allowed(locked.state, Action.PAY):
-            _move(locked, Action.PAY)  # raises with the state in the message
+        APPLICATION.check(locked, State.DRAFT, via=Action.PAY)
         payment = locked.order.payments.exclude(state=Payment.State.REFUNDED).first()
         if payment is None:
             payments = provider()
@@ -50,18 +48,20 @@ def do_settle_payment(reference: str, *, actor: Actor, ctx: RequestContext | Non
         payment = Payment.objects.select_for_update(no_key=True).get(pk=payment.pk)
         if payment.state == Payment.State.SUCCEEDED:
             return application
-        if payment.state != Payment.State.PENDING:
-            raise PaymentInvalid(_("该支付已退款，不能再次支付。"), status=409)
-        _move(application, Action.PAY)
+        PAYMENT.check(payment, Payment.State.SUCCEEDED)
+        APPLICATION.move(application, State.DRAFT, via=Action.PAY)
         now = timezone.now()
-        payment.state = Payment.State.SUCCEEDED
+        order = application.order
+        ORDER.move(order, Order.State.PAID)
+        order.paid_at = now
+        PAYMENT.move(
+            payment,
+            Payment.State.SUCCEEDED,
+            audit=lambda event: _audit(event, application, actor, ctx, reference=reference, amount=str(payment.amount)),
+        )
         payment.settled_at = now
         payment.save(update_fields=["state", "settled_at"])
-        order = application.order
-        order.state = Order.State.PAID
-        order.paid_at = now
         order.save(update_fields=["state", "paid_at"])
         application.save(update_fields=["state", "updated_at"])
-        _audit("payment.settle", application, actor, ctx, reference=reference, amount=str(payment.amount))
         _notify(application, "order.paid")
     return application

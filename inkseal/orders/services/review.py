@@ -10,8 +10,8 @@ from inkseal.accounts.services import RequestContext
 from inkseal.audit.services import Actor
 from inkseal.orders.errors import ApplicationInvalid
 from inkseal.orders.models import Application, ApplicationSeal, Medium
-from inkseal.orders.services._common import _audit, _locked, _move, _notify
-from inkseal.orders.states import Action, State
+from inkseal.orders.services._common import _audit, _locked, _notify
+from inkseal.orders.states import APPLICATION, Action, State
 from inkseal.pki import services as pki
 from inkseal.pki.algorithms import get_algorithm
 from inkseal.pki.models import Certificate
@@ -26,7 +26,8 @@ def do_approve(application: Application, *, actor: Actor, ctx: RequestContext | 
     ctx = ctx or RequestContext()
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.APPROVE, State.COMPLETED if locked.medium == Medium.CLOUD else State.TO_SHIP)
+        target = State.COMPLETED if locked.medium == Medium.CLOUD else State.TO_SHIP
+        APPLICATION.check(locked, target, via=Action.APPROVE)
         certificate = _issue_for(locked, actor, ctx)
         for chosen in ApplicationSeal.objects.filter(application=locked).select_related("seal").order_by("seal_id"):
             do_bind_seal(chosen.seal, certificate, actor=actor, ctx=ctx)
@@ -35,8 +36,13 @@ def do_approve(application: Application, *, actor: Actor, ctx: RequestContext | 
         locked.certificate = certificate
         locked.reviewed_at = timezone.now()
         locked.reviewed_by = actor.label
+        APPLICATION.move(
+            locked,
+            target,
+            via=Action.APPROVE,
+            audit=lambda event: _audit(event, locked, actor, ctx, certificate=certificate.serial),
+        )
         locked.save()
-        _audit("application.approve", locked, actor, ctx, certificate=certificate.serial)
         _notify(locked, "application.approved")
     return locked
 
@@ -96,11 +102,15 @@ def do_reject(application: Application, reason: str, *, actor: Actor, ctx: Reque
     reason = check_reject_reason(reason)
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.REJECT)
+        APPLICATION.move(
+            locked,
+            State.REJECTED,
+            via=Action.REJECT,
+            audit=lambda event: _audit(event, locked, actor, ctx, reason=reason),
+        )
         locked.reject_reason = reason
         locked.reviewed_at = timezone.now()
         locked.reviewed_by = actor.label
         locked.save()
-        _audit("application.reject", locked, actor, ctx, reason=reason)
         _notify(locked, "application.rejected", reason=reason)
     return locked

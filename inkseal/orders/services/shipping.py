@@ -13,9 +13,9 @@ from inkseal.accounts.services import RequestContext, person_actor
 from inkseal.audit.services import Actor
 from inkseal.orders.errors import ApplicationInvalid
 from inkseal.orders.models import Application, Shipment
-from inkseal.orders.services._common import _audit, _locked, _move, _notify
+from inkseal.orders.services._common import _audit, _locked, _notify
 from inkseal.orders.services.access import check_can_manage
-from inkseal.orders.states import Action
+from inkseal.orders.states import APPLICATION, Action, State
 
 
 def check_shipment(courier: str, tracking_number: str) -> tuple[str, str]:
@@ -34,7 +34,7 @@ def do_ship(
     courier, tracking_number = check_shipment(courier, tracking_number)
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.SHIP)
+        APPLICATION.check(locked, State.SHIPPED, via=Action.SHIP)
         shipment = Shipment.objects.create(
             application=locked,
             courier=courier,
@@ -42,8 +42,13 @@ def do_ship(
             shipped_at=timezone.now(),
             shipped_by=actor.label,
         )
+        APPLICATION.move(
+            locked,
+            State.SHIPPED,
+            via=Action.SHIP,
+            audit=lambda event: _audit(event, locked, actor, ctx, courier=courier, tracking=tracking_number),
+        )
         locked.save(update_fields=["state", "updated_at"])
-        _audit("application.ship", locked, actor, ctx, courier=courier, tracking=tracking_number)
         _notify(locked, "application.shipped", courier=courier, tracking=tracking_number)
     return shipment
 
@@ -52,9 +57,14 @@ def do_confirm_receipt(identity: CurrentIdentity, application: Application, ctx:
     check_can_manage(identity)
     with transaction.atomic():
         locked = _locked(application)
-        _move(locked, Action.RECEIVE)
+        APPLICATION.check(locked, State.COMPLETED, via=Action.RECEIVE)
         Shipment.objects.filter(application=locked).update(received_at=timezone.now())
+        APPLICATION.move(
+            locked,
+            State.COMPLETED,
+            via=Action.RECEIVE,
+            audit=lambda event: _audit(event, locked, person_actor(identity.person), ctx),
+        )
         locked.save(update_fields=["state", "updated_at"])
-        _audit("application.receive", locked, person_actor(identity.person), ctx)
         _notify(locked, "application.received")
     return locked

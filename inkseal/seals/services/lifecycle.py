@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,17 +14,12 @@ from inkseal.accounts.models import Party
 from inkseal.accounts.services import RequestContext
 from inkseal.audit.services import Actor, record
 from inkseal.seals.errors import SealInactive, SealNotFound
-from inkseal.seals.models import TRANSITIONS, Seal, SealState
+from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services._common import _actor
 from inkseal.seals.services.access import check_manage
 from inkseal.seals.services.bindings import seal_bindings
 from inkseal.seals.services.names import _comparable, _current_names
-
-
-def _move(seal: Seal, state: SealState) -> None:
-    if state not in TRANSITIONS[seal.state]:
-        raise SealInactive(_("印章当前状态为“%(state)s”，不能执行该操作。") % {"state": seal.get_state_display()})
-    seal.state = state
+from inkseal.seals.states import SEAL
 
 
 def check_void_seal(identity: CurrentIdentity, seal: Seal) -> None:
@@ -46,19 +42,23 @@ def do_void_seal(identity: CurrentIdentity, seal: Seal, ctx: RequestContext) -> 
 
 def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, reason: str) -> list[str]:
     locked = Seal.objects.select_for_update(no_key=True).get(pk=seal.pk)
-    _move(locked, SealState.VOID)
+    SEAL.check(locked, SealState.VOID)
     locked.voided_at = timezone.now()
     locked.state_reason = reason
-    locked.save(update_fields=["state", "voided_at", "state_reason"])
     bindings = seal_bindings(locked)
-    record(
-        "seal.void",
-        actor=_actor(identity),
-        identity=ctx.identity,
-        ip=ctx.ip,
-        target=f"seal:{locked.pk}",
-        data={"kind": locked.kind, "reason": reason, "bindings": bindings},
+    SEAL.move(
+        locked,
+        SealState.VOID,
+        audit=lambda event: record(
+            event,
+            actor=_actor(identity),
+            identity=ctx.identity,
+            ip=ctx.ip,
+            target=f"seal:{locked.pk}",
+            data={"kind": locked.kind, "reason": reason, "bindings": bindings},
+        ),
     )
+    locked.save(update_fields=["state", "voided_at", "state_reason"])
     return bindings
 
 
@@ -85,14 +85,17 @@ def mark_seals_for_change(
         for seal in active:
             stale = _comparable(seal.name) != _comparable(names.get(seal.kind, seal.name))
             if (wanted is None and stale) or (wanted is not None and seal.kind in wanted):
-                _move(seal, SealState.PENDING_CHANGE)
+                SEAL.move(
+                    seal,
+                    SealState.PENDING_CHANGE,
+                    audit=partial(
+                        record,
+                        actor=actor or Actor.system(),
+                        target=f"seal:{seal.pk}",
+                        data={"kind": seal.kind, "name": seal.name, "now": names.get(seal.kind, ""), "reason": reason},
+                    ),
+                )
                 seal.state_reason = reason or _("主体信息已变更，印章需重新制作")
                 seal.save(update_fields=["state", "state_reason"])
-                record(
-                    "seal.mark_for_change",
-                    actor=actor or Actor.system(),
-                    target=f"seal:{seal.pk}",
-                    data={"kind": seal.kind, "name": seal.name, "now": names.get(seal.kind, ""), "reason": reason},
-                )
                 marked.append(seal)
     return marked

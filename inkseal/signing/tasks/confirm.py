@@ -20,6 +20,7 @@ from inkseal.core.errors import NotFound
 from inkseal.notify.services import send_code, verify_code
 from inkseal.pki.pins import PinScope, verify_pin
 from inkseal.signing.models import IntentMethod, SignTask, TaskStatus
+from inkseal.signing.states import SIGN_TASK
 from inkseal.signing.tasks.errors import ConfirmTokenExpired, ConfirmTokenUsed, SpecInvalid
 from inkseal.signing.tasks.execute import sign_task_documents
 
@@ -137,22 +138,30 @@ def _claim(task: SignTask, intent: IntentMethod, ip: str, token: str) -> None:
     # claimed by a conditional UPDATE (it takes the row lock): a second confirmation waits,
     # then finds the task no longer pending and is refused with the reason
     lease = uuid.uuid4().hex
-    claimed = SignTask.objects.filter(
-        pk=task.pk, status=TaskStatus.PENDING, confirmed_at__isnull=True, token_expires_at__gt=now
-    ).update(
-        confirmed_at=now, intent_method=intent, confirm_ip=ip, status=TaskStatus.SIGNING, lease=lease, heartbeat_at=now
+    claimed = SIGN_TASK.move_where(
+        SignTask.objects.filter(pk=task.pk, confirmed_at__isnull=True, token_expires_at__gt=now),
+        TaskStatus.SIGNING,
+        confirmed_at=now,
+        intent_method=intent,
+        confirm_ip=ip,
+        lease=lease,
+        heartbeat_at=now,
     )
     if not claimed:
         pending_task_for_token(token)  # raises: used or expired
         raise ConfirmTokenUsed(_("该签章任务已确认过，链接不能重复使用。"))
     task.confirmed_at, task.intent_method, task.confirm_ip = now, intent, ip
-    task.status, task.lease, task.heartbeat_at = TaskStatus.SIGNING, lease, now
-    record(
-        "sign_task.confirm",
-        actor=Actor("person", task.confirmer_phone, task.confirmer_name),
-        ip=ip,
-        target=f"sign_task:{task.public_id}",
-        data={"method": intent.value},
+    task.lease, task.heartbeat_at = lease, now
+    SIGN_TASK.move(
+        task,
+        TaskStatus.SIGNING,
+        audit=lambda event: record(
+            event,
+            actor=Actor("person", task.confirmer_phone, task.confirmer_name),
+            ip=ip,
+            target=f"sign_task:{task.public_id}",
+            data={"method": intent.value},
+        ),
     )
 
 

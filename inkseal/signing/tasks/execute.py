@@ -42,6 +42,7 @@ from inkseal.signing.records.ses import (
     make_record_signatures,
     platform_ses_timestamper,
 )
+from inkseal.signing.states import SIGN_DOCUMENT, SIGN_TASK
 from inkseal.signing.tasks.errors import IntentMissing, SigningInternalError, TaskTakenOver
 from inkseal.signing.tasks.planning import placements_for
 from inkseal.signing.tasks.signers import cached_seal_signer, validation_context
@@ -103,12 +104,13 @@ def _lock_task(task: SignTask) -> None:
     held = (
         SignTask.objects.select_for_update(of=("self",), no_key=True)
         .filter(pk=task.pk, status=TaskStatus.SIGNING, lease=task.lease)
-        .values_list("failure_code", "failure_reason")
+        .values_list("status", "failure_code", "failure_reason")
         .first()
     )
     if held is None:
         raise TaskTakenOver(task.public_id)
-    task.failure_code, task.failure_reason = held
+    # the row's state, not what a rolled-back transaction left on the object
+    task.status, task.failure_code, task.failure_reason = held
 
 
 def _finish(task: SignTask) -> None:
@@ -129,16 +131,19 @@ def close_task(task: SignTask, failure: DomainError | None) -> None:
 
     if failure is not None and not task.failure_code:
         task.failure_code, task.failure_reason = failure.code, str(failure.message)[:500]
-    task.status = TaskStatus.FAILED if task.failure_code else TaskStatus.COMPLETED
     task.completed_at = timezone.now()
     task.lease = ""
-    task.save(update_fields=["status", "completed_at", "failure_code", "failure_reason", "lease"])
-    record(
-        "sign_task.complete" if task.status == TaskStatus.COMPLETED else "sign_task.fail",
-        actor=Actor.system(),
-        target=f"sign_task:{task.public_id}",
-        data={"status": task.status, "reason": task.failure_code},
+    SIGN_TASK.move(
+        task,
+        TaskStatus.FAILED if task.failure_code else TaskStatus.COMPLETED,
+        audit=lambda event: record(
+            event,
+            actor=Actor.system(),
+            target=f"sign_task:{task.public_id}",
+            data={"status": task.status, "reason": task.failure_code},
+        ),
     )
+    task.save(update_fields=["status", "completed_at", "failure_code", "failure_reason", "lease"])
     enqueue_callback(task)
 
 
@@ -260,9 +265,8 @@ def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete
         if task.platform is not None:  # self-service: the holder signs their own document, no authorisation
             active_authorization(certificate, task.platform, task.confirmer_phone, at)
         lock_seals_for_signing(signed.seals, certificate)
-        document.status = TaskStatus.COMPLETED
+        SIGN_DOCUMENT.check(document, TaskStatus.COMPLETED)
         document.error = ""
-        document.save(update_fields=["signed", "status", "sha256_after", "error"])
         signing_record = _record(
             task, document, certificate, signed.seals, signed.event_id, signed.at, SigningRecord.Result.SUCCESS
         )
@@ -275,20 +279,25 @@ def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete
             certificate_serial=certificate.serial,
             at=signed.at,
         )
-        record(
-            "signing.sign",
-            actor=Actor("person", task.confirmer_phone, task.confirmer_name),
-            ip=task.confirm_ip,
-            target=f"sign_task:{task.public_id}",
-            data={
-                "event_id": signed.event_id,
-                "document": document.number,
-                "serial": certificate.serial,
-                "sha256_before": document.sha256_before,
-                "sha256_after": document.sha256_after,
-                "method": task.intent_method,
-            },
+        SIGN_DOCUMENT.move(
+            document,
+            TaskStatus.COMPLETED,
+            audit=lambda event: record(
+                event,
+                actor=Actor("person", task.confirmer_phone, task.confirmer_name),
+                ip=task.confirm_ip,
+                target=f"sign_task:{task.public_id}",
+                data={
+                    "event_id": signed.event_id,
+                    "document": document.number,
+                    "serial": certificate.serial,
+                    "sha256_before": document.sha256_before,
+                    "sha256_after": document.sha256_after,
+                    "method": task.intent_method,
+                },
+            ),
         )
+        document.save(update_fields=["signed", "status", "sha256_after", "error"])
         if complete_task:
             close_task(task, None)
     return document
@@ -338,7 +347,8 @@ def fail_document(task: SignTask, document: SignDocument, error: DomainError | N
     reason kept on the task; without, unsigned because an earlier document was refused."""
     with transaction.atomic():
         _lock_task(task)
-        document.status = TaskStatus.FAILED
+        document.refresh_from_db(fields=["status"])  # a rolled-back commit may have moved the object
+        SIGN_DOCUMENT.move(document, TaskStatus.FAILED)
         document.error = str(error.message)[:500] if error else str(_("前一个文件签章失败，本文件未签署。"))
         document.sha256_after = ""  # of a signature made and discarded
         document.save(update_fields=["status", "error", "sha256_after"])

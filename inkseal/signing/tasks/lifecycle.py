@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from inkseal.audit.services import Actor, record
 from inkseal.core.db.rows import unique_row
 from inkseal.signing.models import SignTask, TaskStatus
+from inkseal.signing.states import SIGN_DOCUMENT, SIGN_TASK
 from inkseal.signing.tasks.errors import SigningInterrupted
 from inkseal.signing.tasks.execute import close_task, fail_document, sign_task_documents
 
@@ -91,13 +93,13 @@ def expire_sign_tasks(now: datetime | None = None, limit: int = 500) -> int:
     count = 0
     for task in due.order_by("token_expires_at")[:limit]:
         with transaction.atomic():
-            if not SignTask.objects.filter(pk=task.pk, status=TaskStatus.PENDING, confirmed_at__isnull=True).update(
-                status=TaskStatus.EXPIRED, completed_at=now
-            ):
+            unconfirmed = SignTask.objects.filter(pk=task.pk, confirmed_at__isnull=True)
+            if not SIGN_TASK.move_where(unconfirmed, TaskStatus.EXPIRED, completed_at=now):
                 continue  # confirmed meanwhile
-            task.status, task.completed_at = TaskStatus.EXPIRED, now
-            task.documents.filter(status=TaskStatus.PENDING).update(status=TaskStatus.EXPIRED)
-            record("sign_task.expire", actor=Actor.system(), target=f"sign_task:{task.public_id}")
+            task.completed_at = now
+            target = f"sign_task:{task.public_id}"
+            SIGN_TASK.move(task, TaskStatus.EXPIRED, audit=partial(record, actor=Actor.system(), target=target))
+            SIGN_DOCUMENT.move_where(task.documents.all(), TaskStatus.EXPIRED)
             enqueue_callback(task)
         count += 1
     return count

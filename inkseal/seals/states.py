@@ -1,0 +1,32 @@
+"""The seal state machine, as data. 待变更 seals cannot become usable again: the text on them is
+out of date. Drawn in docs/states.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from inkseal.core.errors import DomainError
+from inkseal.core.states import BY_SYSTEM, BY_USER, StateMachine, Transition
+from inkseal.seals.errors import SealInactive
+from inkseal.seals.models import SealState
+
+
+def _refused(seal: Any, to: str, via: str | None) -> DomainError:
+    return SealInactive(_("印章当前状态为“%(state)s”，不能执行该操作。") % {"state": seal.get_state_display()})
+
+
+SEAL: StateMachine[Any] = StateMachine(
+    "seal",
+    title="Seal (印章)",
+    field="state",
+    states=SealState,
+    initial=(SealState.ACTIVE,),
+    transitions=(
+        Transition(SealState.ACTIVE, SealState.PENDING_CHANGE, "mark_for_change", "seal.mark_for_change", BY_SYSTEM),
+        Transition(SealState.ACTIVE, SealState.VOID, "void", "seal.void", BY_USER),
+        Transition(SealState.PENDING_CHANGE, SealState.VOID, "void", "seal.void", BY_USER),
+    ),
+    refuse=_refused,
+)
