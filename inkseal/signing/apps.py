@@ -10,6 +10,7 @@ class SigningConfig(AppConfig):
     def ready(self) -> None:
         from inkseal.core import demo
         from inkseal.pki import sections
+        from inkseal.signing import jobs  # noqa: F401 - registers the periodic jobs with Huey
         from inkseal.signing.authorisations.sections import add_authorization_url, authorization_rows
         from inkseal.signing.core.gm_hooks import teach_pyhanko_on_import
         from inkseal.signing.core.gm_identifiers import register_gm_identifiers

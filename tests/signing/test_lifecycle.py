@@ -16,8 +16,8 @@ from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
 from inkseal.pki.pins import set_pin
 from inkseal.seals.models import SealUsage
-from inkseal.signing.callbacks import jobs as tasks
-from inkseal.signing.models import CallbackJob, SignDocument, SigningRecord, SignTask
+from inkseal.signing.tasks.lifecycle import recover_stalled_sign_tasks
+from inkseal.signing.models import CallbackDelivery, SignDocument, SigningRecord, SignTask
 from inkseal.signing.tasks import confirm, execute
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
@@ -97,7 +97,7 @@ def test_an_unexpected_error_fails_its_document_and_the_batch_goes_on(
     failure = SigningRecord.objects.get(result="failure")
     assert failure.document is not None and failure.document.number == 2
     assert failure.reason.startswith("signing_internal_error")
-    assert CallbackJob.objects.filter(task=task).count() == 1
+    assert CallbackDelivery.objects.filter(task=task).count() == 1
     assert AuditEntry.objects.filter(event="sign_task.fail", target=f"sign_task:{body['id']}").exists()
 
 
@@ -106,16 +106,16 @@ def test_a_task_whose_worker_died_is_resumed_by_the_recovery_job(signing: Signin
     token, body = _batch(signing, 3)
     task = _claim_and_die(token)
     assert task.heartbeat_at is not None
-    assert tasks.recover_stalled_sign_tasks(timezone.now()) == 0  # the heartbeat is fresh: maybe still signing
+    assert recover_stalled_sign_tasks(timezone.now()) == 0  # the heartbeat is fresh: maybe still signing
     later = timezone.now() + timedelta(seconds=settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS + 1)
-    assert tasks.recover_stalled_sign_tasks(later) == 1
+    assert recover_stalled_sign_tasks(later) == 1
     task.refresh_from_db()
     assert task.status == "completed" and task.failure_code == ""
     assert list(task.documents.values_list("status", flat=True)) == ["completed"] * 3
     _assert_documents_accounted_for(task)
-    assert CallbackJob.objects.filter(task=task).count() == 1
+    assert CallbackDelivery.objects.filter(task=task).count() == 1
     assert AuditEntry.objects.filter(event="sign_task.resume", target=f"sign_task:{body['id']}").exists()
-    assert tasks.recover_stalled_sign_tasks(later + timedelta(hours=1)) == 0
+    assert recover_stalled_sign_tasks(later + timedelta(hours=1)) == 0
 
 
 def test_a_stalled_task_whose_confirmation_is_too_old_fails_with_a_reason(signing: Signing, settings: Any) -> None:
@@ -123,13 +123,13 @@ def test_a_stalled_task_whose_confirmation_is_too_old_fails_with_a_reason(signin
     token, body = _batch(signing, 2)
     task = _claim_and_die(token)
     much_later = timezone.now() + timedelta(seconds=settings.SIGN_RESUME_MAX_AGE_SECONDS + 1)
-    assert tasks.recover_stalled_sign_tasks(much_later) == 1
+    assert recover_stalled_sign_tasks(much_later) == 1
     task.refresh_from_db()
     assert task.status == "failed" and task.failure_code == "signing_interrupted"
     assert set(task.documents.values_list("status", flat=True)) == {"failed"}
     assert SigningRecord.objects.filter(task=task, result="failure").count() == 2
     assert not SigningRecord.objects.filter(task=task, result="success").exists()
-    assert CallbackJob.objects.filter(task=task).count() == 1
+    assert CallbackDelivery.objects.filter(task=task).count() == 1
     auth = {"HTTP_AUTHORIZATION": f"Bearer {signing.token()}"}
     shown = signing.client.get(f"/api/v1/sign-tasks/{body['id']}", **auth).json()
     assert shown["status"] == "failed" and shown["failure"]["code"] == "signing_interrupted"
@@ -143,7 +143,7 @@ def test_a_task_that_keeps_killing_its_worker_is_failed_after_the_allowed_resump
     task = _claim_and_die(token)
     SignTask.objects.filter(pk=task.pk).update(recoveries=settings.SIGN_RECOVERY_MAX_ATTEMPTS)
     later = timezone.now() + timedelta(seconds=settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS + 1)
-    assert tasks.recover_stalled_sign_tasks(later) == 1
+    assert recover_stalled_sign_tasks(later) == 1
     task.refresh_from_db()
     assert task.status == "failed" and task.failure_code == "signing_interrupted"
 
@@ -162,7 +162,7 @@ def test_a_worker_presumed_dead_cannot_commit_after_the_recovery_took_over(
     def recovery_runs_meanwhile(*args: Any, **kwargs: Any) -> Any:
         result = real_sign_pdf(*args, **kwargs)
         if next(calls) == 0:  # while the slow worker signs its first document, the recovery finishes the task
-            taken_over.append(tasks.recover_stalled_sign_tasks(later))
+            taken_over.append(recover_stalled_sign_tasks(later))
         return result
 
     monkeypatch.setattr(execute, "sign_pdf", recovery_runs_meanwhile)
@@ -172,7 +172,7 @@ def test_a_worker_presumed_dead_cannot_commit_after_the_recovery_took_over(
     assert task.status == "completed" and task.recoveries == 1
     assert SigningRecord.objects.filter(task=task).count() == 2  # one per document, the recovery's
     _assert_documents_accounted_for(task)
-    assert CallbackJob.objects.filter(task=task).count() == 1
+    assert CallbackDelivery.objects.filter(task=task).count() == 1
     kept = {str(d.signed.name).rsplit("/", 1)[-1] for d in task.documents.all()}
     on_disk = {p.name for p in signing_media_files(task)}
     assert on_disk == kept  # the slow worker's discarded file was deleted
@@ -196,7 +196,7 @@ def test_the_periodic_runner_recovers_and_expires(signing: Signing, settings: An
     assert stalled.status == "failed" and stalled.failure_code == "signing_interrupted"  # its confirmation is old
     expired = SignTask.objects.get(public_id=other["id"])
     assert expired.status == "expired"
-    assert CallbackJob.objects.filter(task=expired).count() == 1
+    assert CallbackDelivery.objects.filter(task=expired).count() == 1
     assert AuditEntry.objects.filter(event="sign_task.expire", target=f"sign_task:{other['id']}").exists()
 
 
