@@ -16,9 +16,10 @@ from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
 from inkseal.pki.pins import set_pin
 from inkseal.seals.models import SealUsage
-from inkseal.signing.tasks.lifecycle import recover_stalled_sign_tasks
 from inkseal.signing.models import CallbackDelivery, SignDocument, SigningRecord, SignTask
 from inkseal.signing.tasks import confirm, execute
+from inkseal.signing.tasks.lifecycle import recover_stalled_sign_tasks
+from tests.helpers.jobs import run_periodic_jobs
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
 
@@ -185,55 +186,32 @@ def signing_media_files(task: SignTask) -> list[Any]:
     return list(root.rglob(f"{task.public_id}-*-signed*"))
 
 
-def test_the_periodic_runner_recovers_and_expires(signing: Signing, settings: Any) -> None:
+def test_the_periodic_jobs_recover_and_expire(signing: Signing, settings: Any) -> None:
+    """As the job consumer runs them: the jobs due at the top of an hour, queued and run."""
     set_pin(signing.certificate, PIN, actor=Actor("system"))
     token, _ = _batch(signing, 1)
     stalled = _claim_and_die(token)
     _other_token, other = _batch(signing, 1)
-    later = timezone.now() + timedelta(seconds=settings.SIGN_CONFIRM_TTL_SECONDS + 1)
-    tasks.run_periodic_jobs(later)
+    # Time passes: the stalled task's worker is long gone, the other task's confirm link expired.
+    past = timedelta(seconds=max(settings.SIGN_RESUME_MAX_AGE_SECONDS, settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS) + 1)
+    SignTask.objects.filter(pk=stalled.pk).update(
+        heartbeat_at=stalled.heartbeat_at - past, confirmed_at=stalled.confirmed_at - past
+    )
+    SignTask.objects.filter(public_id=other["id"]).update(token_expires_at=timezone.now() - timedelta(seconds=1))
+
+    top_of_hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    assert run_periodic_jobs(top_of_hour) == [
+        "audit.anchor_head",
+        "pki.refresh_crls",
+        "signing.expire_sign_tasks",
+        "signing.recover_stalled_sign_tasks",
+        "signing.requeue_stranded_callbacks",
+    ]
     stalled.refresh_from_db()
     assert stalled.status == "failed" and stalled.failure_code == "signing_interrupted"  # its confirmation is old
     expired = SignTask.objects.get(public_id=other["id"])
     assert expired.status == "expired"
     assert CallbackDelivery.objects.filter(task=expired).count() == 1
     assert AuditEntry.objects.filter(event="sign_task.expire", target=f"sign_task:{other['id']}").exists()
-
-
-# --- Idempotency-Key ---------------------------------------------------------------------------------
-
-
-def test_the_same_idempotency_key_and_request_returns_the_same_task(signing: Signing) -> None:
-    first = signing.create(idempotency_key="bid-1")
-    again = signing.create(idempotency_key="bid-1")
-    assert first.status_code == 201 and again.status_code == 200
-    assert again.json()["id"] == first.json()["id"]
-
-
-@pytest.mark.parametrize("change", ["file", "spec", "certificate"])
-def test_an_idempotency_key_reused_for_a_different_request_is_refused(signing: Signing, change: str) -> None:
-    first = signing.create(idempotency_key="bid-1")
-    assert first.status_code == 201
-    files = [("bid.pdf", text_pdf(keyword="另一份"))] if change == "file" else None
-    spec = {
-        "file": None,
-        "spec": signing.spec(business_id="BID-2"),
-        "certificate": signing.spec(signer={"certificate_serial": "0abc"}),
-    }[change]
-    again = signing.create(files, spec, idempotency_key="bid-1")
-    assert again.status_code == 409, again.content
-    assert again.json()["error"] == "idempotency_key_reused"
-    assert SignTask.objects.count() == 1
-
-
-# --- expiry -----------------------------------------------------------------------------------------
-
-
-def test_an_expired_task_shows_expired_and_no_confirm_url(signing: Signing) -> None:
-    body = signing.create().json()
-    SignTask.objects.update(token_expires_at=timezone.now() - timedelta(seconds=1))
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {signing.token()}"}
-    shown = signing.client.get(f"/api/v1/sign-tasks/{body['id']}", **auth).json()
-    assert shown["status"] == "expired" and shown["confirm_url"] is None
-    page = signing.client.get(f"/sign/confirm/{confirm_token(body['confirm_url'])}")
-    assert page.status_code == 410 and "过期" in page.content.decode()
+    assert "signing.purge_signed_documents" in run_periodic_jobs(top_of_hour.replace(minute=17))
+    assert "signing.purge_abandoned_drafts" in run_periodic_jobs(top_of_hour.replace(minute=47))
