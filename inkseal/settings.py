@@ -319,6 +319,8 @@ LOGGING = {
             "level": "WARNING" if TESTING else "INFO",
             "propagate": False,
         },
+        # the job consumer's log, once (`run_huey` adds a handler of its own to a logger without one)
+        "huey": {"handlers": ["console"], "level": "WARNING" if TESTING else "INFO", "propagate": False},
     },
 }
 # pyHanko's warnings about expected verdicts (an untrusted CA) on one line, without tracebacks.

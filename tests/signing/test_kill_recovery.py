@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from inkseal.audit.services import Actor
 from inkseal.pki.pins import set_pin
-from inkseal.signing.tasks.lifecycle import recover_stalled_sign_tasks
 from inkseal.signing.models import CallbackDelivery, SignTask
+from inkseal.signing.tasks.lifecycle import recover_stalled_sign_tasks
 from tests.helpers.sign_lifecycle import batch_invariants, kill_worker_while_signing
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
