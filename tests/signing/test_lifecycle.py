@@ -186,6 +186,7 @@ def signing_media_files(task: SignTask) -> list[Any]:
     return list(root.rglob(f"{task.public_id}-*-signed*"))
 
 
+@pytest.mark.django_db(transaction=True)  # a job closes the thread's connection, as in the consumer
 def test_the_periodic_jobs_recover_and_expire(signing: Signing, settings: Any) -> None:
     """As the job consumer runs them: the jobs due at the top of an hour, queued and run."""
     set_pin(signing.certificate, PIN, actor=Actor("system"))
