@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("INKSEAL_CALLBACK_IMMEDIATE", "0")  # callbacks stay queued: they are counted, not sent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from django.test import Client
@@ -22,7 +20,7 @@ from inkseal.audit.services import Actor
 from inkseal.pki.pins import set_pin
 
 PIN = "135792"
-CALLBACK = "http://127.0.0.1:9/callback"  # never delivered here: INKSEAL_CALLBACK_IMMEDIATE=0
+CALLBACK = "http://127.0.0.1:9/callback"  # never delivered here: no job consumer runs, callbacks stay queued
 
 __all__ = ["PHONE", "PIN", "Fixture", "Platform", "ready"]
 

@@ -5,9 +5,9 @@
 Each round creates a task of --documents one-page PDFs through the API, starts a worker process
 (`python -c`, the same code as the web process) that confirms it with the PIN and signs the
 batch, and SIGKILLs it at a random moment of the batch (uniform over the time an uninterrupted
-batch takes, measured first). Then the periodic recovery (`inkseal.signing.callbacks.jobs.
-recover_stalled_sign_tasks`, as `inkseal jobs run` calls it, its clock moved past the heartbeat
-timeout) takes over every stalled task. Printed: tasks left non-terminal, signed documents without
+batch takes, measured first). Then the recovery (`inkseal.signing.tasks.lifecycle.
+recover_stalled_sign_tasks`, as the consumer's periodic job calls it, its clock moved past the
+heartbeat timeout) takes over every stalled task. Printed: tasks left non-terminal, signed documents without
 their 应用记录 / seal usage / audit row, finished tasks without their callback (all must be 0).
 SQLite in a throwaway var dir by default, PostgreSQL under scripts/with-postgres.sh.
 """
@@ -27,8 +27,8 @@ from django.conf import settings
 from django.utils import timezone
 from lifecycle_fixture import PIN, ready
 
-from inkseal.signing.callbacks.jobs import recover_stalled_sign_tasks
 from inkseal.signing.models import SignTask, TaskStatus
+from inkseal.signing.tasks.lifecycle import recover_stalled_sign_tasks
 from tests.helpers.sign_lifecycle import KillOutcome, batch_invariants, kill_worker_while_signing
 
 

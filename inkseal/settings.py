@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",  # serves Swagger UI from its own static files (接口文档 works offline), not a CDN
+    "huey.contrib.djhuey",  # `inkseal run_huey`, the job consumer
     "inkseal.core",
     "inkseal.audit",
     "inkseal.notify",
@@ -249,7 +250,7 @@ PKI_POLICY_OIDS = {name: value for name in POLICY_NAMES if (value := env(f"INKSE
 
 # Audit log: the chain key is INKSEAL_AUDIT_KEY or var/secrets/audit_chain_key (read by
 # inkseal.audit.services, never kept here). Anchors (the time-stamped head) are also appended to
-# this file, outside the database; copy it elsewhere. `inkseal jobs run` anchors every N minutes.
+# this file, outside the database; copy it elsewhere. A Huey job anchors every N minutes.
 AUDIT_ANCHOR_FILE = env("INKSEAL_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.jsonl"))
 AUDIT_ANCHOR_MINUTES = env_int("INKSEAL_AUDIT_ANCHOR_MINUTES", 10)
 
@@ -274,16 +275,32 @@ PDF_PARSE_CPU_SECONDS = env_int("INKSEAL_PDF_PARSE_CPU_SECONDS", 10)
 PDF_PARSE_WALL_SECONDS = env_int("INKSEAL_PDF_PARSE_WALL_SECONDS", 20)
 PDF_PARSE_MEMORY_MB = env_int("INKSEAL_PDF_PARSE_MEMORY_MB", 768)
 PDF_PARSE_IDLE_PROCESSES = env_int("INKSEAL_PDF_PARSE_IDLE_PROCESSES", 2)  # kept warm per web process
-# A task "signing" without a heartbeat (renewed per document) for this long is taken over by
-# `inkseal jobs run`: resumed while its confirmation is at most SIGN_RESUME_MAX_AGE old and it was
+# A task "signing" without a heartbeat (renewed per document) for this long is taken over by the
+# recovery job (Huey): resumed while its confirmation is at most SIGN_RESUME_MAX_AGE old and it was
 # resumed fewer than SIGN_RECOVERY_MAX_ATTEMPTS times, otherwise failed (signing_interrupted).
 SIGN_HEARTBEAT_TIMEOUT_SECONDS = env_int("INKSEAL_SIGN_HEARTBEAT_TIMEOUT", 300)
 SIGN_RESUME_MAX_AGE_SECONDS = env_int("INKSEAL_SIGN_RESUME_MAX_AGE", 3600)
 SIGN_RECOVERY_MAX_ATTEMPTS = env_int("INKSEAL_SIGN_RECOVERY_MAX_ATTEMPTS", 3)
 CALLBACK_MAX_ATTEMPTS = env_int("INKSEAL_CALLBACK_MAX_ATTEMPTS", 8)
 CALLBACK_TIMEOUT_SECONDS = env_int("INKSEAL_CALLBACK_TIMEOUT", 10)
-# First callback attempt right after commit, in a thread of the web process; `inkseal jobs run` retries.
-CALLBACK_IMMEDIATE = env_bool("INKSEAL_CALLBACK_IMMEDIATE", not TESTING)
+
+# Background jobs on Huey (callbacks, sign-task recovery and expiry, purges, CRLs, audit anchors),
+# run by the consumer `inkseal run_huey` (`make run` starts it). Storage: var/huey.sqlite3 (0600)
+# unless INKSEAL_HUEY_URL names a Redis server (redis://host:6379/0), which every app server and
+# consumer then share. The test suite queues in memory and runs what a test needs (tests/helpers/jobs.py).
+HUEY_URL = env("INKSEAL_HUEY_URL")
+HUEY: dict[str, object] = {
+    "name": "inkseal",
+    "immediate": False,  # jobs never run in the thread that queues them (a web request)
+    "results": False,  # nothing reads a job's return value
+    "consumer": {"workers": env_int("INKSEAL_HUEY_WORKERS", 2), "worker_type": "thread"},
+}
+if TESTING:
+    HUEY["huey_class"] = "huey.MemoryHuey"
+elif HUEY_URL:
+    HUEY.update(huey_class="huey.RedisHuey", url=HUEY_URL)
+else:
+    HUEY.update(huey_class="inkseal.core.queue.SqliteHuey", filename=str(VAR_DIR / "huey.sqlite3"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Secrets in URL paths (sign-confirmation and face hand-off links) are redacted from every record
@@ -302,6 +319,8 @@ LOGGING = {
             "level": "WARNING" if TESTING else "INFO",
             "propagate": False,
         },
+        # the job consumer's log, once (`run_huey` adds a handler of its own to a logger without one)
+        "huey": {"handlers": ["console"], "level": "WARNING" if TESTING else "INFO", "propagate": False},
     },
 }
 # pyHanko's warnings about expected verdicts (an untrusted CA) on one line, without tracebacks.

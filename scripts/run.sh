@@ -14,7 +14,9 @@ $venv/inkseal serve --bind "${INKSEAL_BIND:-127.0.0.1:8000}" &
 inkseal_pid=$!
 $venv/python -m examples.procurement_portal serve "${DEMO_PORTAL_BIND:-127.0.0.1:8001}" &
 portal_pid=$!
-$venv/inkseal jobs run &  # callback deliveries with retries, signed-document retention
+# The job consumer (Huey, queue in var/huey.sqlite3): callbacks with retries, sign-task recovery
+# and expiry, retention purges, CRLs, audit anchors.
+$venv/inkseal run_huey &
 jobs_pid=$!
 $venv/inkseal manual build >/dev/null &  # the user manual PDF, ahead of the first download
 manual_pid=$!

@@ -238,3 +238,14 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 def _audit_anchor_file(settings: Any, tmp_path: Any) -> None:
     """Each test keeps its audit anchors (the copy outside the database) in a file of its own."""
     settings.AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchors.jsonl")
+
+
+@pytest.fixture(autouse=True)
+def _empty_job_queue() -> Any:
+    """Each test starts with an empty job queue (in memory, settings.HUEY) and leaves none behind."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()
+    yield
+    HUEY.immediate = False
+    HUEY.flush()

@@ -9,7 +9,10 @@ class PkiConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
-        from inkseal.pki import checks  # noqa: F401 - registers the system checks
+        from inkseal.pki import (
+            checks,  # noqa: F401 - registers the system checks
+            jobs,  # noqa: F401 - registers the periodic job with Huey
+        )
         from inkseal.pki.authority_setup import ensure_hierarchy
         from inkseal.pki.demo import demo_step
         from inkseal.pki.models import Certificate

@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice
-from inkseal.signing.callbacks.jobs import retry_now
-from inkseal.signing.models import CallbackJob, SigningRecord, SignTask
+from inkseal.signing.callbacks.delivery import retry_delivery
+from inkseal.signing.models import CallbackDelivery, SigningRecord, SignTask
 
 
 class ReadOnlyAdmin(AuditedModelAdmin):
@@ -47,15 +47,25 @@ class SigningRecordAdmin(ReadOnlyAdmin):
     search_fields = ["event_id", "certificate_serial", "file_name", "user_name"]
 
 
-@admin.register(CallbackJob, site=backoffice)
-class CallbackJobAdmin(ReadOnlyAdmin):
+@admin.register(CallbackDelivery, site=backoffice)
+class CallbackDeliveryAdmin(ReadOnlyAdmin):
+    """Callbacks to platforms as the delivery job left them: delivered, waiting for the next try
+    (with the last error), or given up; an operator can queue an attempt now."""
+
     list_display = ["task", "url", "state", "attempts", "next_attempt_at", "last_error", "delivered_at"]
     list_filter = ["state"]
     search_fields = ["task__public_id", "url"]
+    exclude = ["ticket"]
     actions = ["retry"]
 
     @admin.action(description=_("立即重试"))
     def retry(self, request: HttpRequest, queryset: Any) -> None:
-        for job in queryset:
-            retry_now(job)
-        messages.success(request, _("已安排重试。"))
+        queued = 0
+        for delivery in queryset:
+            if retry_delivery(delivery.pk):
+                self._audit(request, delivery, "callback_retry", "")
+                queued += 1
+        if queued:
+            messages.success(request, _("已安排重试。"))
+        else:
+            messages.warning(request, _("所选回调已送达或正在投递，未安排重试。"))

@@ -9,6 +9,7 @@ class SigningConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
+        from inkseal.signing import jobs  # noqa: F401 - registers the periodic jobs with Huey
         from inkseal.signing.core.gm_hooks import teach_pyhanko_on_import
         from inkseal.signing.core.gm_identifiers import register_gm_identifiers
         from inkseal.signing.tasks.demo import demo_step

@@ -155,8 +155,13 @@ class SigningRecord(models.Model):
         return self.event_id
 
 
-class CallbackJob(models.Model):
-    """One callback to deliver: retried with backoff until the platform answers 2xx or we give up."""
+class CallbackDelivery(models.Model):
+    """A callback to the task's platform and how its delivery went (the back office lists them):
+    written when the task finishes, then by the delivery job on Huey at each attempt, retried
+    with backoff until the platform answers 2xx or CALLBACK_MAX_ATTEMPTS is reached.
+
+    `ticket` names the one queued attempt allowed to run: an operator's retry or the sweep of
+    stranded deliveries replaces it, so an attempt queued earlier finds it changed and does nothing."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("待投递")
@@ -172,10 +177,11 @@ class CallbackJob(models.Model):
     last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    ticket = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
-        verbose_name = _("回调任务")
-        verbose_name_plural = _("回调任务")
+        verbose_name = _("回调投递")
+        verbose_name_plural = _("回调投递")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:

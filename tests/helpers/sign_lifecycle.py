@@ -24,7 +24,7 @@ from inkseal.audit.models import AuditEntry
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import TradingPlatform
 from inkseal.seals.models import Seal, SealUsage
-from inkseal.signing.models import CallbackJob, SignDocument, SigningRecord, SignTask, TaskStatus
+from inkseal.signing.models import CallbackDelivery, SignDocument, SigningRecord, SignTask, TaskStatus
 
 _WORKER = """
 import os, sys
@@ -62,7 +62,6 @@ def kill_worker_while_signing(
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "inkseal.settings",
         "INKSEAL_VAR_DIR": var_dir,  # the same secrets, keys and (without database_url) SQLite file
-        "INKSEAL_CALLBACK_IMMEDIATE": "0",
         "INKSEAL_FETCH_REVOCATION": "0",
     }
     if database_url:
@@ -132,7 +131,7 @@ def batch_invariants(tasks: QuerySet[SignTask]) -> BatchFigures:
     non_terminal = tasks.exclude(status__in=TERMINAL).count()
     documents = signed = missing = without_callback = 0
     for task in tasks.prefetch_related("documents"):
-        if task.status in TERMINAL and task.callback_url and not CallbackJob.objects.filter(task=task).exists():
+        if task.status in TERMINAL and task.callback_url and not CallbackDelivery.objects.filter(task=task).exists():
             without_callback += 1
         for document in task.documents.all():
             documents += 1

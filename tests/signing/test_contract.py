@@ -78,7 +78,7 @@ def test_any_placement_object_is_accepted_or_refused_with_a_code(placement: dict
 
 
 def test_one_serializer_cuts_api_confirm_and_callback(signing: Signing) -> None:  # noqa: F405
-    from inkseal.signing.callbacks.jobs import callback_body
+    from inkseal.signing.callbacks.delivery import callback_body
     from inkseal.signing.models import SignTask
     from inkseal.signing.tasks.api import confirm_out
 

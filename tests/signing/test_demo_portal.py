@@ -18,9 +18,10 @@ import requests
 from asn1crypto import x509 as asn1_x509
 
 from inkseal.pki.models import CertificateAuthority
-from inkseal.signing.callbacks import jobs as tasks
+from inkseal.signing.callbacks import delivery
 from inkseal.signing.core.verify import verify_pdf
-from inkseal.signing.models import CallbackJob
+from inkseal.signing.models import CallbackDelivery
+from tests.helpers.jobs import run_queued_jobs
 from tests.signing.conftest import build_text_pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -128,8 +129,7 @@ def signed_pdf_is_valid(pdf: bytes, signatures: int) -> None:
     assert len(report.signatures) == signatures
 
 
-def test_bid_is_signed_and_arrives_by_callback(demo: Demo, settings: Any) -> None:
-    settings.CALLBACK_IMMEDIATE = True
+def test_bid_is_signed_and_arrives_by_callback(demo: Demo) -> None:
     portal = demo.portal
     bid = portal.upload(bid_pdf(), demo.enterprise_certificate["serial"], cross_page=True)
     row = portal.bid_row(bid)
@@ -147,12 +147,12 @@ def test_bid_is_signed_and_arrives_by_callback(demo: Demo, settings: Any) -> Non
     assert again.headers["Location"] == confirm_url
 
     assert demo.confirm_by_sms(confirm_url)["status"] == "completed"
-    # The immediate attempt runs in a thread and can meet the in-memory test database's "table is
-    # locked"; retries are the job runner's, as `inkseal jobs run` delivers them in production.
-    portal.wait_for(bid, "signed", retry=tasks.run_due_jobs)
+    # The callback is queued, never sent from the request's thread; the job consumer sends it
+    # (here this thread runs the queue, as the consumer would).
+    portal.wait_for(bid, "signed", retry=run_queued_jobs)
     row = portal.bid_row(bid)
     assert "已签章" in row and "已收到回调" in row and "completed" in row
-    assert CallbackJob.objects.get().state == CallbackJob.State.DELIVERED
+    assert CallbackDelivery.objects.get().state == CallbackDelivery.State.DELIVERED
 
     download = portal.session.get(f"{portal.url}/bids/{bid}/download", timeout=30)
     assert download.status_code == 200 and download.headers["Content-Type"] == "application/pdf"
@@ -167,7 +167,7 @@ def test_refresh_status_when_the_callback_is_late(demo: Demo) -> None:
     confirm_url = portal.post(f"/bids/{bid}/sign", allow_redirects=False).headers["Location"]
     assert demo.confirm_by_sms(confirm_url)["status"] == "completed"
     time.sleep(0.5)
-    assert portal.status(bid) == "pending"  # no callback yet: INKSEAL_CALLBACK_IMMEDIATE is off in tests
+    assert portal.status(bid) == "pending"  # no callback yet: it waits in the job queue
 
     refreshed = portal.post(f"/bids/{bid}/refresh")
     assert "已刷新" in refreshed.text
@@ -175,10 +175,10 @@ def test_refresh_status_when_the_callback_is_late(demo: Demo) -> None:
     pdf = portal.session.get(f"{portal.url}/bids/{bid}/download", timeout=30).content
     signed_pdf_is_valid(pdf, signatures=2)
 
-    # The job worker then delivers the callback; the portal acknowledges it (nothing to fetch again).
-    assert tasks.run_due_jobs() == 1
-    job = CallbackJob.objects.get()
-    assert job.state == CallbackJob.State.DELIVERED, job.last_error
+    # The job consumer then delivers the callback; the portal acknowledges it (nothing to fetch again).
+    assert run_queued_jobs() == 1
+    record = CallbackDelivery.objects.get()
+    assert record.state == CallbackDelivery.State.DELIVERED, record.last_error
     assert "已收到回调" in portal.bid_row(bid)
     assert portal.session.get(f"{portal.url}/bids/{bid}/download", timeout=30).content == pdf
 
@@ -189,16 +189,16 @@ def test_callback_signature_is_checked(demo: Demo) -> None:
     body = json.dumps({"event": "sign_task.finished", "id": "no-such-task", "status": "completed"}).encode()
 
     def post(header: str | None) -> int:
-        headers = {"Content-Type": "application/json", **({tasks.SIGNATURE_HEADER: header} if header else {})}
+        headers = {"Content-Type": "application/json", **({delivery.SIGNATURE_HEADER: header} if header else {})}
         return requests.post(url, data=body, headers=headers, timeout=10).status_code
 
     now = int(time.time())
     assert post(None) == 400
     assert post("garbage") == 400
-    assert post(tasks.signature("not-the-secret", now, body)) == 401
-    assert post(tasks.signature(secret, now - 3600, body)) == 401  # stale
-    assert post(tasks.signature(secret, now, body).replace("v1=", "v1=0")) == 401
-    assert post(tasks.signature(secret, now, body)) == 404  # authentic, but not one of our tasks
+    assert post(delivery.signature("not-the-secret", now, body)) == 401
+    assert post(delivery.signature(secret, now - 3600, body)) == 401  # stale
+    assert post(delivery.signature(secret, now, body).replace("v1=", "v1=0")) == 401
+    assert post(delivery.signature(secret, now, body)) == 404  # authentic, but not one of our tasks
 
 
 def test_refusals_are_shown_on_the_bid_page(demo: Demo) -> None:

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from inkseal.audit.services import Actor
 from inkseal.pki.pins import set_pin
-from inkseal.signing.callbacks import jobs as tasks
-from inkseal.signing.models import CallbackJob, SignTask
+from inkseal.signing.models import CallbackDelivery, SignTask
+from inkseal.signing.tasks.lifecycle import recover_stalled_sign_tasks
 from tests.helpers.sign_lifecycle import batch_invariants, kill_worker_while_signing
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
@@ -75,9 +75,9 @@ def test_kill_9_while_signing_then_recovery_leaves_every_task_finished(signing: 
         killed += outcome.killed
     assert killed >= 1, "no worker was killed mid-batch: the delays are too long for this machine"
     assert SignTask.objects.filter(status="signing").count() == killed  # what the kills left behind
-    tasks.recover_stalled_sign_tasks(timezone.now() + timedelta(seconds=settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS + 1))
+    recover_stalled_sign_tasks(timezone.now() + timedelta(seconds=settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS + 1))
     figures = batch_invariants(SignTask.objects.all())
     assert figures.non_terminal == 0, figures
     assert figures.documents_missing_rows == 0, figures
     assert figures.tasks_without_callback == 0, figures
-    assert CallbackJob.objects.count() == SignTask.objects.count()
+    assert CallbackDelivery.objects.count() == SignTask.objects.count()

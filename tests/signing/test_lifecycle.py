@@ -16,9 +16,10 @@ from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
 from inkseal.pki.pins import set_pin
 from inkseal.seals.models import SealUsage
-from inkseal.signing.callbacks import jobs as tasks
-from inkseal.signing.models import CallbackJob, SignDocument, SigningRecord, SignTask
+from inkseal.signing.models import CallbackDelivery, SignDocument, SigningRecord, SignTask
 from inkseal.signing.tasks import confirm, execute
+from inkseal.signing.tasks.lifecycle import recover_stalled_sign_tasks
+from tests.helpers.jobs import run_periodic_jobs
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
 
@@ -97,7 +98,7 @@ def test_an_unexpected_error_fails_its_document_and_the_batch_goes_on(
     failure = SigningRecord.objects.get(result="failure")
     assert failure.document is not None and failure.document.number == 2
     assert failure.reason.startswith("signing_internal_error")
-    assert CallbackJob.objects.filter(task=task).count() == 1
+    assert CallbackDelivery.objects.filter(task=task).count() == 1
     assert AuditEntry.objects.filter(event="sign_task.fail", target=f"sign_task:{body['id']}").exists()
 
 
@@ -106,16 +107,16 @@ def test_a_task_whose_worker_died_is_resumed_by_the_recovery_job(signing: Signin
     token, body = _batch(signing, 3)
     task = _claim_and_die(token)
     assert task.heartbeat_at is not None
-    assert tasks.recover_stalled_sign_tasks(timezone.now()) == 0  # the heartbeat is fresh: maybe still signing
+    assert recover_stalled_sign_tasks(timezone.now()) == 0  # the heartbeat is fresh: maybe still signing
     later = timezone.now() + timedelta(seconds=settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS + 1)
-    assert tasks.recover_stalled_sign_tasks(later) == 1
+    assert recover_stalled_sign_tasks(later) == 1
     task.refresh_from_db()
     assert task.status == "completed" and task.failure_code == ""
     assert list(task.documents.values_list("status", flat=True)) == ["completed"] * 3
     _assert_documents_accounted_for(task)
-    assert CallbackJob.objects.filter(task=task).count() == 1
+    assert CallbackDelivery.objects.filter(task=task).count() == 1
     assert AuditEntry.objects.filter(event="sign_task.resume", target=f"sign_task:{body['id']}").exists()
-    assert tasks.recover_stalled_sign_tasks(later + timedelta(hours=1)) == 0
+    assert recover_stalled_sign_tasks(later + timedelta(hours=1)) == 0
 
 
 def test_a_stalled_task_whose_confirmation_is_too_old_fails_with_a_reason(signing: Signing, settings: Any) -> None:
@@ -123,13 +124,13 @@ def test_a_stalled_task_whose_confirmation_is_too_old_fails_with_a_reason(signin
     token, body = _batch(signing, 2)
     task = _claim_and_die(token)
     much_later = timezone.now() + timedelta(seconds=settings.SIGN_RESUME_MAX_AGE_SECONDS + 1)
-    assert tasks.recover_stalled_sign_tasks(much_later) == 1
+    assert recover_stalled_sign_tasks(much_later) == 1
     task.refresh_from_db()
     assert task.status == "failed" and task.failure_code == "signing_interrupted"
     assert set(task.documents.values_list("status", flat=True)) == {"failed"}
     assert SigningRecord.objects.filter(task=task, result="failure").count() == 2
     assert not SigningRecord.objects.filter(task=task, result="success").exists()
-    assert CallbackJob.objects.filter(task=task).count() == 1
+    assert CallbackDelivery.objects.filter(task=task).count() == 1
     auth = {"HTTP_AUTHORIZATION": f"Bearer {signing.token()}"}
     shown = signing.client.get(f"/api/v1/sign-tasks/{body['id']}", **auth).json()
     assert shown["status"] == "failed" and shown["failure"]["code"] == "signing_interrupted"
@@ -143,7 +144,7 @@ def test_a_task_that_keeps_killing_its_worker_is_failed_after_the_allowed_resump
     task = _claim_and_die(token)
     SignTask.objects.filter(pk=task.pk).update(recoveries=settings.SIGN_RECOVERY_MAX_ATTEMPTS)
     later = timezone.now() + timedelta(seconds=settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS + 1)
-    assert tasks.recover_stalled_sign_tasks(later) == 1
+    assert recover_stalled_sign_tasks(later) == 1
     task.refresh_from_db()
     assert task.status == "failed" and task.failure_code == "signing_interrupted"
 
@@ -162,7 +163,7 @@ def test_a_worker_presumed_dead_cannot_commit_after_the_recovery_took_over(
     def recovery_runs_meanwhile(*args: Any, **kwargs: Any) -> Any:
         result = real_sign_pdf(*args, **kwargs)
         if next(calls) == 0:  # while the slow worker signs its first document, the recovery finishes the task
-            taken_over.append(tasks.recover_stalled_sign_tasks(later))
+            taken_over.append(recover_stalled_sign_tasks(later))
         return result
 
     monkeypatch.setattr(execute, "sign_pdf", recovery_runs_meanwhile)
@@ -172,7 +173,7 @@ def test_a_worker_presumed_dead_cannot_commit_after_the_recovery_took_over(
     assert task.status == "completed" and task.recoveries == 1
     assert SigningRecord.objects.filter(task=task).count() == 2  # one per document, the recovery's
     _assert_documents_accounted_for(task)
-    assert CallbackJob.objects.filter(task=task).count() == 1
+    assert CallbackDelivery.objects.filter(task=task).count() == 1
     kept = {str(d.signed.name).rsplit("/", 1)[-1] for d in task.documents.all()}
     on_disk = {p.name for p in signing_media_files(task)}
     assert on_disk == kept  # the slow worker's discarded file was deleted
@@ -185,55 +186,33 @@ def signing_media_files(task: SignTask) -> list[Any]:
     return list(root.rglob(f"{task.public_id}-*-signed*"))
 
 
-def test_the_periodic_runner_recovers_and_expires(signing: Signing, settings: Any) -> None:
+@pytest.mark.django_db(transaction=True)  # a job closes the thread's connection, as in the consumer
+def test_the_periodic_jobs_recover_and_expire(signing: Signing, settings: Any) -> None:
+    """As the job consumer runs them: the jobs due at the top of an hour, queued and run."""
     set_pin(signing.certificate, PIN, actor=Actor("system"))
     token, _ = _batch(signing, 1)
     stalled = _claim_and_die(token)
     _other_token, other = _batch(signing, 1)
-    later = timezone.now() + timedelta(seconds=settings.SIGN_CONFIRM_TTL_SECONDS + 1)
-    tasks.run_periodic_jobs(later)
+    # Time passes: the stalled task's worker is long gone, the other task's confirm link expired.
+    past = timedelta(seconds=max(settings.SIGN_RESUME_MAX_AGE_SECONDS, settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS) + 1)
+    SignTask.objects.filter(pk=stalled.pk).update(
+        heartbeat_at=stalled.heartbeat_at - past, confirmed_at=stalled.confirmed_at - past
+    )
+    SignTask.objects.filter(public_id=other["id"]).update(token_expires_at=timezone.now() - timedelta(seconds=1))
+
+    top_of_hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    assert run_periodic_jobs(top_of_hour) == [
+        "audit.anchor_head",
+        "pki.refresh_crls",
+        "signing.expire_sign_tasks",
+        "signing.recover_stalled_sign_tasks",
+        "signing.requeue_stranded_callbacks",
+    ]
     stalled.refresh_from_db()
     assert stalled.status == "failed" and stalled.failure_code == "signing_interrupted"  # its confirmation is old
     expired = SignTask.objects.get(public_id=other["id"])
     assert expired.status == "expired"
-    assert CallbackJob.objects.filter(task=expired).count() == 1
+    assert CallbackDelivery.objects.filter(task=expired).count() == 1
     assert AuditEntry.objects.filter(event="sign_task.expire", target=f"sign_task:{other['id']}").exists()
-
-
-# --- Idempotency-Key ---------------------------------------------------------------------------------
-
-
-def test_the_same_idempotency_key_and_request_returns_the_same_task(signing: Signing) -> None:
-    first = signing.create(idempotency_key="bid-1")
-    again = signing.create(idempotency_key="bid-1")
-    assert first.status_code == 201 and again.status_code == 200
-    assert again.json()["id"] == first.json()["id"]
-
-
-@pytest.mark.parametrize("change", ["file", "spec", "certificate"])
-def test_an_idempotency_key_reused_for_a_different_request_is_refused(signing: Signing, change: str) -> None:
-    first = signing.create(idempotency_key="bid-1")
-    assert first.status_code == 201
-    files = [("bid.pdf", text_pdf(keyword="另一份"))] if change == "file" else None
-    spec = {
-        "file": None,
-        "spec": signing.spec(business_id="BID-2"),
-        "certificate": signing.spec(signer={"certificate_serial": "0abc"}),
-    }[change]
-    again = signing.create(files, spec, idempotency_key="bid-1")
-    assert again.status_code == 409, again.content
-    assert again.json()["error"] == "idempotency_key_reused"
-    assert SignTask.objects.count() == 1
-
-
-# --- expiry -----------------------------------------------------------------------------------------
-
-
-def test_an_expired_task_shows_expired_and_no_confirm_url(signing: Signing) -> None:
-    body = signing.create().json()
-    SignTask.objects.update(token_expires_at=timezone.now() - timedelta(seconds=1))
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {signing.token()}"}
-    shown = signing.client.get(f"/api/v1/sign-tasks/{body['id']}", **auth).json()
-    assert shown["status"] == "expired" and shown["confirm_url"] is None
-    page = signing.client.get(f"/sign/confirm/{confirm_token(body['confirm_url'])}")
-    assert page.status_code == 410 and "过期" in page.content.decode()
+    assert "signing.purge_signed_documents" in run_periodic_jobs(top_of_hour.replace(minute=17))
+    assert "signing.purge_abandoned_drafts" in run_periodic_jobs(top_of_hour.replace(minute=47))

@@ -127,7 +127,7 @@ def _finish(task: SignTask) -> None:
 def close_task(task: SignTask, failure: DomainError | None) -> None:
     """Mark the task completed (or failed: `failure`, or the first document's failure kept on the
     task), audit it and queue the platform's callback; inside the caller's transaction."""
-    from inkseal.signing.callbacks.jobs import enqueue_callback
+    from inkseal.signing.callbacks.delivery import enqueue_callback
 
     if failure is not None and not task.failure_code:
         task.failure_code, task.failure_reason = failure.code, str(failure.message)[:500]

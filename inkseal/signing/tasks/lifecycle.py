@@ -66,6 +66,20 @@ def recover_stalled_task(task_id: int, now: datetime | None = None) -> SignTask 
     return sign_task_documents(task)
 
 
+def recover_stalled_sign_tasks(now: datetime | None = None, limit: int = 20) -> int:
+    """Take over the stalled tasks (the periodic job): each is resumed or failed, with its
+    callback; returns how many were taken over."""
+    now = now or timezone.now()
+    due = list(stalled_sign_tasks(now).order_by("heartbeat_at").values_list("pk", flat=True)[:limit])
+    recovered = 0
+    for task_id in due:
+        try:
+            recovered += recover_stalled_task(task_id, now) is not None
+        except Exception:  # one task's trouble must not stop the others' recovery
+            log.exception("recovering sign task %s failed", task_id)
+    return recovered
+
+
 def _why_not_resumable(task: SignTask, now: datetime) -> str | None:
     """None while the signer's confirmation still covers signing: recorded (the task's
     confirmation and its audit entry in the hash-chained log), recent enough, and the task not
@@ -86,7 +100,7 @@ def _why_not_resumable(task: SignTask, now: datetime) -> str | None:
 def expire_sign_tasks(now: datetime | None = None, limit: int = 500) -> int:
     """Mark pending tasks whose confirm link expired "expired" (documents too), audited, with the
     platform's callback; returns how many."""
-    from inkseal.signing.callbacks.jobs import enqueue_callback
+    from inkseal.signing.callbacks.delivery import enqueue_callback
 
     now = now or timezone.now()
     due = SignTask.objects.filter(status=TaskStatus.PENDING, confirmed_at__isnull=True, token_expires_at__lte=now)

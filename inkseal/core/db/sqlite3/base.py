@@ -25,7 +25,7 @@ from django.db.backends.sqlite3 import base
 _POLL_START, _POLL_MAX = 0.0002, 0.002  # seconds between tries while another writer holds the lock
 
 
-def _make_private(name: str) -> None:
+def make_private(name: str) -> None:
     """Create the database file 0600 (SQLite gives its -wal, -shm and -journal files the same
     mode) and tighten files an earlier version left readable by others."""
     with contextlib.suppress(FileExistsError):
@@ -44,7 +44,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params: Any) -> Any:
         if not self.is_in_memory_db():
-            _make_private(str(self.settings_dict["NAME"]))
+            make_private(str(self.settings_dict["NAME"]))
         return super().get_new_connection(conn_params)
 
     def _writer_lock(self) -> int | None:
