@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from inkseal.core import ocr
 from inkseal.seals import checks, fonts
 from inkseal.seals.imports import import_seal_photo
 from inkseal.seals.render import SealKind, SealSpec, render_image, render_png, render_svg
@@ -78,7 +79,7 @@ def main() -> None:
 
     print("set-up (once per process)")
     row("find and open the seal font", once(fonts.seal_font))
-    row("OCR engine: import + create", once(checks.ocr_engine))
+    row("OCR engine: import + create", once(ocr.ocr_engine))
     row(
         "OCR engine: first recognition (model load)",
         once(lambda: checks.check_grid_seal_text(render_image(SPECS[SealKind.NAME_SQUARE]), PERSON)),

@@ -8,15 +8,15 @@ class PkiConfig(AppConfig):
     verbose_name = _("证书与CA")
 
     def ready(self) -> None:
+        from inkseal.accounts.stepup import register_pin_check
+        from inkseal.audit.services import register_notary
         from inkseal.core import demo
-        from inkseal.pki import checks  # noqa: F401 - registers the system checks
+        from inkseal.pki import checks, notary  # noqa: F401 - checks: registers the system checks
         from inkseal.pki.authorities import ensure_hierarchy
         from inkseal.pki.demo import demo_step
-        from inkseal.pki.models import Certificate
-        from inkseal.pki.status import count_usable
-        from inkseal.portal import dashboard
+        from inkseal.pki.pins import verify_pin
 
-        dashboard.register("ukey_certificates", lambda party: count_usable(party, Certificate.Medium.UKEY))
-        dashboard.register("cloud_certificates", lambda party: count_usable(party, Certificate.Medium.CLOUD))
+        register_pin_check(verify_pin)  # a PIN step-up (accounts.stepup) checks the PIN here
+        register_notary(notary.stamp, notary.check)  # the audit chain's anchors are time-stamped by our TSA
         demo.register_setup(ensure_hierarchy)
         demo.register(demo_step)

@@ -1,11 +1,7 @@
 """Offline OCR checks: does a seal image or a handwritten signature read as the expected name?
 
-Pure (no Django). RapidOCR's PP-OCR models ship inside its wheel; nothing is downloaded. The
-engine is created once per process, on first use or by `warm_up` when a server worker starts,
-and calls into it are serialised (the engine keeps per-call options on itself, so it is not
-safe to call concurrently). ONNX Runtime gets one thread per call: the server's worker
-processes are the parallelism, and on a busy machine two spinning threads per call were slower
-than one (bench/forms_bench.py).
+Pure (no Django). The OCR engine itself (RapidOCR, one per process) is inkseal.core.ocr, shared
+with the identity app's licence reader.
 
 A round seal's name runs around the upper arc; we unwrap the ring with a polar transform so
 the name becomes one straight line before recognising it.
@@ -13,16 +9,15 @@ the name becomes one straight line before recognising it.
 
 from __future__ import annotations
 
-import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image
 
+from inkseal.core.ocr import Reading, read_lines, recognise_line
 from inkseal.seals.image_errors import (
     HandwritingEmpty,
     HandwritingMismatch,
@@ -53,31 +48,6 @@ class TextCheck:
         return self.score >= self.threshold
 
 
-@dataclass(frozen=True)
-class Reading:
-    text: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class TextBox:
-    """A detected line of text: its corners (clockwise from top left) in the image's pixels."""
-
-    corners: np.ndarray
-
-    @property
-    def top(self) -> float:
-        return float(self.corners[:, 1].min())
-
-    @property
-    def bottom(self) -> float:
-        return float(self.corners[:, 1].max())
-
-    @property
-    def left(self) -> float:
-        return float(self.corners[:, 0].min())
-
-
 def text_similarity(read: str, expected: str) -> float:
     """1 − normalised edit distance, after dropping brackets, separators and width variants."""
     a, b = _comparable(read), _comparable(expected)
@@ -99,77 +69,6 @@ def _edit_distance(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
-
-
-# --- the OCR engine ---------------------------------------------------------------------------
-
-_engine: Any = None
-_engine_lock = threading.Lock()
-_call_lock = threading.Lock()
-
-
-def ocr_engine() -> Any:
-    """The process-wide RapidOCR engine, created on first use."""
-    global _engine
-    if _engine is None:
-        with _engine_lock:
-            if _engine is None:
-                from rapidocr import RapidOCR  # heavy import (onnxruntime): only when first needed
-
-                _engine = RapidOCR(
-                    params={
-                        "Global.log_level": "error",
-                        # Our inputs are small, tight crops: never blow them up to 736 px.
-                        "Det.limit_type": "max",
-                        "Det.limit_side_len": 960,
-                        "EngineConfig.onnxruntime.intra_op_num_threads": 1,
-                        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-                    }
-                )
-    return _engine
-
-
-def warm_up() -> None:
-    """Create the engine and load both its models (RapidOCR loads each on its first use), so that
-    a server worker pays for them once at start, not in a user's first request."""
-    blank = on_white(np.zeros((48, 96), np.uint8))
-    recognise_line(blank)
-    read_lines(blank)
-
-
-def recognise_line(image: np.ndarray) -> Reading:
-    """Read one line of text filling `image` (dark on light), without text detection."""
-    with _call_lock:
-        result = ocr_engine()(image, use_det=False, use_cls=False, use_rec=True)
-    return _reading(result.txts, result.scores)
-
-
-def read_lines(image: np.ndarray) -> list[Reading]:
-    """Detect and read every text line in `image`, top to bottom."""
-    with _call_lock:
-        result = ocr_engine()(image, use_det=True, use_cls=False, use_rec=True)
-    return [Reading(text, float(score)) for text, score in zip(result.txts or (), result.scores or (), strict=True)]
-
-
-def detect_lines(image: np.ndarray) -> list[TextBox]:
-    """Where the text lines of `image` are, without reading them (reading is the slow part)."""
-    with _call_lock:
-        result = ocr_engine()(image, use_det=True, use_cls=False, use_rec=False)
-    boxes = getattr(result, "boxes", None)
-    return [TextBox(np.asarray(corners, dtype=np.float32)) for corners in (boxes if boxes is not None else ())]
-
-
-def recognise_box(image: np.ndarray, box: TextBox) -> Reading:
-    """Read the one line of text inside `box` (straightened if the photo turned it)."""
-    from rapidocr.utils.process_img import get_rotate_crop_image
-
-    return recognise_line(get_rotate_crop_image(image, box.corners))
-
-
-def _reading(texts: tuple[str, ...] | None, scores: tuple[float, ...] | None) -> Reading:
-    if not texts:
-        return Reading("", 0.0)
-    return Reading("".join(texts), float(np.mean(scores)) if scores else 0.0)
 
 
 def match_readings(

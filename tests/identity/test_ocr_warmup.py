@@ -7,8 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from inkseal.core import warmup
-from inkseal.seals import checks
+from inkseal.core import ocr, warmup
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,5 +21,5 @@ def test_django_start_does_not_load_the_ocr_engine(tmp_path):
 
 def test_a_worker_loads_both_ocr_models_before_its_first_request():
     warmup.post_worker_init(worker=None)
-    engine = checks.ocr_engine()
+    engine = ocr.ocr_engine()
     assert engine.text_det is not None and engine.text_rec is not None  # RapidOCR loads each lazily
