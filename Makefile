@@ -34,6 +34,7 @@ install-test: install
 lint: install-test
 	.venv/bin/ruff check .
 	.venv/bin/mypy inkseal
+	.venv/bin/lint-imports  # the layer contracts of .importlinter
 	$(PY) -m inkseal.cli makemigrations --check --dry-run -v0
 	$(PY) -m inkseal.cli states --check
 

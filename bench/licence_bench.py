@@ -29,9 +29,9 @@ import django  # noqa: E402
 
 django.setup()
 
+from inkseal.core import ocr  # noqa: E402
 from inkseal.identity import imagecheck  # noqa: E402
 from inkseal.identity.providers.licence_ocr import OfflineOcrProvider  # noqa: E402
-from inkseal.seals import checks  # noqa: E402
 from tests.identity import licences  # noqa: E402
 from tests.identity.licences import Licence  # noqa: E402
 
@@ -50,7 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=3)
     count = parser.parse_args().count
-    checks.warm_up()
+    ocr.warm_up()
     provider = OfflineOcrProvider()
     print(f"{'kind':<24} {'accepted':>9} {'name read':>10} {'code read':>10} {'OCR s/img':>10}  refusals")
     readable_hits = readable_total = 0

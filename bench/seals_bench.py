@@ -17,7 +17,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inkseal.seals import checks, fonts, ocr
+from inkseal.core import ocr
+from inkseal.seals import checks, fonts
 from inkseal.seals.imports import import_seal_photo
 from inkseal.seals.render import render_image, render_png, render_svg
 from inkseal.seals.render_spec import SealKind, SealSpec

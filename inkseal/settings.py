@@ -240,6 +240,12 @@ PKI_PIN_LOCK_MINUTES = env_int("INKSEAL_PIN_LOCK_MINUTES", 30)
 PKI_PIN_CERTIFICATE_LOCK_HOURS = env_int("INKSEAL_PIN_CERTIFICATE_LOCK_HOURS", 24)
 PKI_CRL_HOURS = env_int("INKSEAL_CRL_HOURS", 24)
 PKI_FETCH_REVOCATION = env_bool("INKSEAL_FETCH_REVOCATION", not TESTING)
+# Per-process caches (inkseal.core.cache.BoundedCache, least recently used out first): unwrapped
+# keys and PKCS#11 handles in the keystore, the signers built per certificate (they ask the keystore
+# for the key at each signature, holding none), and the CA chains above certificates.
+PKI_KEY_CACHE_SIZE = env_int("INKSEAL_KEY_CACHE_SIZE", 1024)
+SIGNER_CACHE_SIZE = env_int("INKSEAL_SIGNER_CACHE_SIZE", 1024)
+CHAIN_CACHE_SIZE = env_int("INKSEAL_CHAIN_CACHE_SIZE", 4096)
 # Certificate and time-stamp policy OIDs (inkseal/pki/oids.py has the layout under the arc). The
 # default arc 1.3.6.1.4.1.99999 is a PLACEHOLDER registered to nobody: replace it with your own
 # arc (IANA PEN or 2.25.<uuid>) before production, or set single policies with

@@ -9,6 +9,7 @@ from inkseal.signing.verification.views import verify_page
 
 urlpatterns = [
     path("", include("inkseal.accounts.urls")),
+    path("", include("inkseal.platforms.sso_urls")),
     path("", include("inkseal.portal.urls")),
     path("", include("inkseal.pki.urls")),
     path("seals/", include("inkseal.seals.urls")),

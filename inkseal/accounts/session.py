@@ -7,6 +7,7 @@ through: it is shown in 个人中心, every audit row written while serving it n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.http import HttpRequest
@@ -22,6 +23,17 @@ SSO_PLATFORM = "portal_sso_platform"  # the platform's code, for a session start
 SSO_LINK = "portal_sso_link"  # the PlatformLink it came through
 STEP_UP = "portal_step_up"  # see accounts.stepup
 _KEYS = (PERSON, EPOCH, IDENTITY, SSO_PLATFORM, SSO_LINK, STEP_UP)
+
+# Whether the PlatformLink of an SSO session still holds: the platforms app (a layer above) registers
+# its check in ready(); without one no session can have come through a link.
+LinkCheck = Callable[[int], bool]
+_link_check: LinkCheck | None = None
+
+
+def register_link_check(check: LinkCheck) -> None:
+    global _link_check
+    _link_check = check
+
 
 # "sso:<platform code>" while a request of a platform's SSO session is served; "" otherwise.
 origin: ContextVar[str] = ContextVar("portal_session_origin", default="")
@@ -43,9 +55,7 @@ def _link_live(request: HttpRequest) -> bool:
     link_id = request.session.get(SSO_LINK)
     if not link_id:
         return True
-    from inkseal.platforms.services import is_link_live  # platforms builds on accounts
-
-    return is_link_live(link_id)
+    return _link_check is not None and _link_check(link_id)
 
 
 def start(request: HttpRequest, person: Person, *, platform: str = "", link: int | None = None) -> None:

@@ -13,23 +13,35 @@ drops it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.models import Person
 from inkseal.accounts.services import RequestContext, person_actor
-from inkseal.audit.services import record
+from inkseal.audit.services import Actor, record
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
 from inkseal.notify.services import send_code, verify_code
 
 PURPOSE = "stepup"
+
+# Checking a cloud certificate's PIN belongs to the pki app, a layer above this one: it registers
+# its check (pki.pins.verify_pin: certificate, pin, actor=, ctx=; raises a DomainError) in ready().
+PinCheck = Callable[..., None]
+_pin_check: PinCheck | None = None
+
+
+def register_pin_check(check: PinCheck) -> None:
+    global _pin_check
+    _pin_check = check
 
 
 class StepUpRequired(DomainError):
@@ -102,10 +114,11 @@ def do_step_up_sms(request: HttpRequest, code: str) -> StepUp:
 
 
 def do_step_up_pin(request: HttpRequest, certificate: Any, pin: str) -> StepUp:
-    from inkseal.pki.pins import verify_pin  # pki builds on accounts
-
+    if _pin_check is None:
+        raise ImproperlyConfigured("no PIN check registered (the pki app registers pki.pins.verify_pin)")
     person: Person = request.person  # type: ignore[attr-defined]
-    verify_pin(certificate, pin, actor=person_actor(person), ctx=_ctx(request))
+    actor: Actor = person_actor(person)
+    _pin_check(certificate, pin, actor=actor, ctx=_ctx(request))
     _audit(request, person, "pin", certificate=certificate.serial)
     return _remember(request.session, person, "pin", certificate.holder_id)
 

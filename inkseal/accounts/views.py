@@ -1,46 +1,35 @@
 from __future__ import annotations
 
-from django.conf import settings
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from inkseal.accounts import oidc
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.decorators import portal_login_required
-from inkseal.accounts.errors import SsoError
 from inkseal.accounts.forms import AddressForm, EnterpriseForm, SmsLoginForm
 from inkseal.accounts.identity import identities_of, identity_for
 from inkseal.accounts.services import (
-    LinkRequired,
     RequestContext,
     address_for,
-    check_sso_entry,
     do_add_address,
     do_create_enterprise,
     do_delete_address,
     do_logout,
-    do_request_sso_link,
     do_set_default_address,
     do_sms_login,
-    do_sso_login,
     do_switch_identity,
-    person_actor,
-    record_sso_failure,
 )
-from inkseal.accounts.sso import SsoClaims, verify_jump_ticket
 from inkseal.accounts.stepup import do_step_up_sms, send_step_up_code
-from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.http import client_ip
-from inkseal.notify.services import CodeInvalid, send_code
-from inkseal.platforms.models import PlatformLink, TradingPlatform
-from inkseal.platforms.services import do_unlink_platform, link_for, links_of, platform_by_code
+from inkseal.notify.services import send_code
 
 
 def _ctx(request: HttpRequest) -> RequestContext:
@@ -48,7 +37,8 @@ def _ctx(request: HttpRequest) -> RequestContext:
     return RequestContext(ip=client_ip(request), identity=identity.key if identity else "")
 
 
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+def safe_next(request: HttpRequest, candidate: str | None) -> str:
+    """`candidate` if it stays on this site, else the portal's home page (where to go after a sign-in)."""
     if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
         return candidate
     return reverse("portal:home")
@@ -65,7 +55,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             error = str(exc.message)
         else:
             portal_session.start(request, person)
-            return redirect(_safe_next(request, request.POST.get("next")))
+            return redirect(safe_next(request, request.POST.get("next")))
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -89,160 +79,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         do_logout(person, _ctx(request), everywhere=request.POST.get("everywhere") == "1")
     portal_session.end(request)
     return redirect(reverse("accounts:login"))
-
-
-SSO_PENDING = "sso_pending"
-
-
-def _finish_sso(
-    request: HttpRequest, claims: SsoClaims, platform: TradingPlatform, method: str, next_url: str
-) -> HttpResponse:
-    try:
-        _person, link = do_sso_login(claims, platform, method, _ctx(request))
-    except LinkRequired:
-        _keep_pending(request, claims, platform, method, next_url)
-        try:
-            do_request_sso_link(claims, platform, method, _ctx(request))
-        except DomainError as exc:  # rate limits: the page says so and offers to send again
-            messages.error(request, str(exc.message))
-        return redirect(reverse("accounts:sso_link"))
-    return _sign_in(request, link, claims, platform, next_url)
-
-
-def _sign_in(
-    request: HttpRequest, link: PlatformLink, claims: SsoClaims, platform: TradingPlatform, next_url: str
-) -> HttpResponse:
-    identity = check_sso_entry(link.person, claims)
-    portal_session.start(request, link.person, platform=platform.code, link=link.pk)
-    if identity is not None:
-        portal_session.set_identity(request, identity.key)
-    elif claims.entry == "enterprise":
-        return redirect(reverse("accounts:create_enterprise"))
-    return redirect(_safe_next(request, next_url))
-
-
-def _keep_pending(
-    request: HttpRequest, claims: SsoClaims, platform: TradingPlatform, method: str, next_url: str
-) -> None:
-    """The verified claims wait in the session for the SMS code (the ID number encrypted)."""
-    request.session[SSO_PENDING] = {
-        "platform": platform.code,
-        "method": method,
-        "subject": claims.subject,
-        "name": claims.name,
-        "phone": claims.phone,
-        "id_enc": encrypt(claims.id_number, "sso-pending") if claims.id_number else "",
-        "entry": claims.entry,
-        "enterprise": claims.enterprise,
-        "next": next_url,
-        "expires": timezone.now().timestamp() + settings.SSO_LINK_PENDING_SECONDS,
-    }
-
-
-def _pending(request: HttpRequest) -> tuple[SsoClaims, TradingPlatform, dict[str, str]]:
-    pending = request.session.get(SSO_PENDING) or {}
-    platform = platform_by_code(str(pending.get("platform", "")))
-    if platform is None or float(pending.get("expires", 0)) < timezone.now().timestamp():
-        raise SsoError(_("登录请求已失效，请回到交易平台重新点击“电子签章”。"), code="sso_link_expired", status=400)
-    claims = SsoClaims(
-        subject=pending["subject"],
-        name=pending["name"],
-        phone=pending["phone"],
-        id_number=decrypt(pending["id_enc"], "sso-pending") if pending.get("id_enc") else "",
-        entry=pending["entry"],
-        enterprise=pending.get("enterprise", ""),
-    )
-    return claims, platform, pending
-
-
-@require_http_methods(["GET", "POST"])
-def sso_link(request: HttpRequest) -> HttpResponse:
-    """First SSO of a platform for a person: the person enters the code sent to their own phone."""
-    try:
-        claims, platform, pending = _pending(request)
-    except DomainError as expired:
-        return render(request, "accounts/sso_error.html", {"error": expired}, status=expired.status)
-    error = ""
-    if request.method == "POST":
-        try:
-            _person, link = do_sso_login(
-                claims, platform, pending["method"], _ctx(request), code=request.POST.get("code", "")
-            )
-            request.session.pop(SSO_PENDING, None)
-            return _sign_in(request, link, claims, platform, pending.get("next", ""))
-        except CodeInvalid as exc:
-            error = str(exc.message)
-        except DomainError as failure:
-            request.session.pop(SSO_PENDING, None)
-            return _sso_failed(request, platform.code, pending["method"], failure)
-    return render(
-        request,
-        "accounts/sso_link.html",
-        {"platform": platform, "masked_phone": claims.phone[:3] + "****" + claims.phone[-4:], "error": error},
-        status=400 if error else 200,
-    )
-
-
-@require_POST
-def sso_link_code(request: HttpRequest) -> JsonResponse:
-    try:
-        claims, platform, pending = _pending(request)
-        do_request_sso_link(claims, platform, pending["method"], _ctx(request))
-    except DomainError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
-    return JsonResponse({"sent": True, "message": _("验证码已发送，5分钟内有效。")})
-
-
-def _sso_failed(request: HttpRequest, platform_code: str, method: str, error: DomainError) -> HttpResponse:
-    record_sso_failure(platform_code, method, error.code, _ctx(request), str(error.message))
-    return render(request, "accounts/sso_error.html", {"error": error}, status=error.status)
-
-
-@require_GET
-def sso_jump(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("platform", "")[:64]
-    platform = platform_by_code(code)
-    try:
-        claims = verify_jump_ticket(platform, request.GET.get("ticket", ""))
-        assert platform is not None  # verify_jump_ticket refuses an unknown platform
-        return _finish_sso(request, claims, platform, "ticket", request.GET.get("next", ""))
-    except DomainError as error:
-        return _sso_failed(request, code, "ticket", error)
-
-
-def _oidc_redirect_uri(request: HttpRequest, code: str) -> str:
-    return request.build_absolute_uri(reverse("accounts:oidc_callback", args=[code]))
-
-
-@require_GET
-def oidc_start(request: HttpRequest, code: str) -> HttpResponse:
-    platform = platform_by_code(code)
-    try:
-        if platform is None:
-            raise SsoError(_("未知或已停用的交易平台。"), code="platform_unknown", status=404)
-        url = oidc.begin(
-            platform,
-            _oidc_redirect_uri(request, code),
-            request.session,
-            request.GET.get("next", ""),
-            request.GET.get("entry", ""),
-        )
-    except DomainError as error:
-        return _sso_failed(request, code, "oidc", error)
-    return redirect(url)
-
-
-@require_GET
-def oidc_callback(request: HttpRequest, code: str) -> HttpResponse:
-    platform = platform_by_code(code)
-    try:
-        if platform is None:
-            raise SsoError(_("未知或已停用的交易平台。"), code="platform_unknown", status=404)
-        params = {k: request.GET.get(k, "") for k in ("code", "state", "error")}
-        claims, next_url = oidc.complete(platform, _oidc_redirect_uri(request, code), request.session, params)
-        return _finish_sso(request, claims, platform, "oidc", next_url)
-    except DomainError as error:
-        return _sso_failed(request, code, "oidc", error)
 
 
 @portal_login_required
@@ -280,35 +116,29 @@ def create_enterprise(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/create_enterprise.html", {"form": form, "error": error}, status=status)
 
 
+# The trading platforms' part of 个人中心 (the person's platform links, the platform of this SSO
+# session) comes from the platforms app, a layer above this one: it registers it in ready().
+ProfileSection = Callable[[HttpRequest], dict[str, Any]]
+_profile_sections: list[ProfileSection] = []
+
+
+def register_profile_section(section: ProfileSection) -> None:
+    if section not in _profile_sections:
+        _profile_sections.append(section)
+
+
 @portal_login_required
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
     person = request.person  # type: ignore[attr-defined]
-    origin = portal_session.sso_platform(request)
-    session_platform = TradingPlatform.objects.filter(code=origin).first() if origin else None
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "profile": person,
-            "identities": identities_of(person),
-            "addresses": person.addresses.all(),
-            "platform_links": links_of(person),
-            "session_platform": session_platform,
-            "session_link": request.session.get(portal_session.SSO_LINK),
-        },
-    )
-
-
-@portal_login_required
-@require_POST
-def unlink_platform(request: HttpRequest, link_id: int) -> HttpResponse:
-    """解除关联: the platform can no longer sign the person in without a new SMS proof."""
-    person = request.person  # type: ignore[attr-defined]
-    link = link_for(person, link_id)
-    do_unlink_platform(link, actor=person_actor(person), ip=client_ip(request))
-    messages.success(request, _("已解除与交易平台“%(name)s”的关联。") % {"name": link.platform.name})
-    return redirect(reverse("accounts:profile"))
+    context: dict[str, Any] = {
+        "profile": person,
+        "identities": identities_of(person),
+        "addresses": person.addresses.all(),
+    }
+    for section in _profile_sections:
+        context.update(section(request))
+    return render(request, "accounts/profile.html", context)
 
 
 @portal_login_required
@@ -324,7 +154,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
             error = str(exc.message)
         else:
             messages.success(request, _("身份验证已完成。"))
-            return redirect(_safe_next(request, next_url))
+            return redirect(safe_next(request, next_url))
     person = request.person  # type: ignore[attr-defined]
     return render(
         request,

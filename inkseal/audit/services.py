@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from inkseal.audit import anchors, chain
+from inkseal.audit import chain
 from inkseal.audit.models import CONTENT_FIELDS, AuditAnchor, AuditEntry, AuditHead, entry_content
 from inkseal.conf import env, secret_file
 
@@ -131,21 +131,29 @@ def anchor_file() -> Path:
     return Path(settings.AUDIT_ANCHOR_FILE)
 
 
+# Who time-stamps the head. The audit log is the bottom layer, so it names no TSA: the pki app
+# registers its own (pki.notary) in ready(). `stamp(statement)` returns the RFC 3161 token and its
+# time, or None while there is no TSA; `check(token, statement)` raises ValueError (with the
+# reason) unless the token covers the statement and comes from our TSA.
+Stamp = Callable[[bytes], tuple[bytes, datetime] | None]
+CheckStamp = Callable[[bytes, bytes], None]
+_notary: tuple[Stamp, CheckStamp] | None = None
+
+
+def register_notary(stamp: Stamp, check: CheckStamp) -> None:
+    global _notary
+    _notary = (stamp, check)
+
+
 def anchor_head() -> AuditAnchor:
     """Time-stamp the current head with the platform's TSA, store it and append it to the anchor
     file. Without a TSA (no CA hierarchy yet) the head is anchored unstamped."""
-    from inkseal.pki.responders import time_stamp_authority
-
     with transaction.atomic():
         head = AuditHead.objects.filter(id=1).first()
         seq, head_hash = (head.seq, head.entry_hash) if head else (0, chain.GENESIS)
     statement = chain.anchor_statement(seq, head_hash)
-    tsa = time_stamp_authority()
-    token, stamped_at = b"", timezone.now()
-    if tsa is not None:
-        request, nonce = anchors.time_stamp_request(statement)
-        token = anchors.token_from_response(tsa.respond(request), nonce)
-        stamped_at = anchors.check_token(token, statement).stamped_at
+    stamped = _notary[0](statement) if _notary is not None else None
+    token, stamped_at = stamped if stamped is not None else (b"", timezone.now())
     anchor = AuditAnchor.objects.create(seq=seq, entry_hash=head_hash, stamped_at=stamped_at, token=token)
     _append_to_file(anchor)
     return anchor
@@ -225,15 +233,12 @@ def _file_anchors() -> list[tuple[int, str, str, bytes, str]]:
 def _check_stamp(seq: int, digest: str, at: str, token: bytes, where: str) -> None:
     if not token:
         return  # anchored before the CA hierarchy existed
-    from inkseal.pki.models import CertificateAuthority
-
+    if _notary is None:
+        raise AnchorUnusable(f"anchor #{seq} ({where}): no time-stamp authority to check it against")
     try:
-        stamped = anchors.check_token(token, chain.anchor_statement(seq, digest))
-    except anchors.AnchorTokenInvalid as exc:
+        _notary[1](token, chain.anchor_statement(seq, digest))
+    except ValueError as exc:
         raise AnchorUnusable(f"anchor #{seq} ({where}): {exc}") from exc
-    tsa = CertificateAuthority.objects.filter(role=CertificateAuthority.Role.TSA, fingerprint=stamped.tsa_fingerprint)
-    if not tsa.exists():
-        raise AnchorUnusable(f"anchor #{seq} ({where}): time-stamped by a certificate that is not our TSA")
 
 
 # --- migration from the unkeyed chain --------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from inkseal.audit.models import AuditEntry
 from inkseal.backoffice.models import LoginThrottle, OperatorTotp
 from inkseal.backoffice.security import reset_totp
 from inkseal.backoffice.site import backoffice
@@ -53,3 +54,14 @@ class LoginThrottleAdmin(ReadOnlyAdmin):
     list_display = ["scope", "key", "failures", "locks", "locked_until", "last_failure_at"]
     list_filter = ["scope"]
     search_fields = ["key"]
+
+
+@admin.register(AuditEntry, site=backoffice)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit log, read-only. Registered here, not in the audit app: the back office builds on
+    the audit log (it writes every operator change to it), so the audit app never imports it."""
+
+    list_display = ["seq", "at", "event", "actor_kind", "actor_label", "identity", "ip", "target"]
+    list_filter = ["event", "actor_kind"]
+    search_fields = ["event", "actor_label", "target", "ip"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]

@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 
 def warm_up() -> None:
     """Load what the picture-reading forms need, once per process."""
-    from inkseal.seals import checks  # heavy imports (cv2, rapidocr, onnxruntime) happen here
+    from inkseal.core import ocr  # heavy imports (cv2, rapidocr, onnxruntime) happen here
 
-    checks.warm_up()
+    ocr.warm_up()
 
 
 def post_worker_init(worker: Any) -> None:

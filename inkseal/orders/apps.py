@@ -10,8 +10,5 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from inkseal.core import demo
         from inkseal.orders.demo import demo_step
-        from inkseal.orders.services import in_progress_rows
-        from inkseal.portal import dashboard
 
-        dashboard.register_in_progress(in_progress_rows)
         demo.register(demo_step)

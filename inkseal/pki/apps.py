@@ -8,18 +8,19 @@ class PkiConfig(AppConfig):
     verbose_name = _("证书与CA")
 
     def ready(self) -> None:
+        from inkseal.accounts.stepup import register_pin_check
+        from inkseal.audit.services import register_notary
         from inkseal.core import demo
-        from inkseal.pki import (
-            checks,  # noqa: F401 - registers the system checks
-            jobs,  # noqa: F401 - registers the periodic job with Huey
+        from inkseal.pki import (  # noqa: F401 - each registers itself: system checks, Huey jobs, the audit notary
+            checks,
+            jobs,
+            notary,
         )
         from inkseal.pki.authority_setup import ensure_hierarchy
         from inkseal.pki.demo import demo_step
-        from inkseal.pki.models import Certificate
-        from inkseal.pki.status import count_usable
-        from inkseal.portal import dashboard
+        from inkseal.pki.pins import verify_pin
 
-        dashboard.register("ukey_certificates", lambda party: count_usable(party, Certificate.Medium.UKEY))
-        dashboard.register("cloud_certificates", lambda party: count_usable(party, Certificate.Medium.CLOUD))
+        register_pin_check(verify_pin)  # a PIN step-up (accounts.stepup) checks the PIN here
+        register_notary(notary.stamp, notary.check)  # the audit chain's anchors are time-stamped by our TSA
         demo.register_setup(ensure_hierarchy)
         demo.register(demo_step)

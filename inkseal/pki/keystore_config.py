@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 
 from inkseal.conf import var_dir
+from inkseal.pki.algorithms import Algorithm, KeyHandle, PublicKey
 from inkseal.pki.errors import KeyNotFound, KeystoreError
 from inkseal.pki.keystores import Keystore
 from inkseal.pki.keystores.soft import KeyEncryptionKey, SoftKeystore
@@ -119,6 +120,33 @@ def keystore(backend: str | None = None) -> Keystore:
         return _keystores[config]
 
 
+class StoredKey(KeyHandle):
+    """A key named by its backend and id: each signature takes the handle from the keystore (its
+    bounded cache, else a fresh unwrap or token lookup). Holding one keeps no unwrapped key or token
+    handle alive, so whatever caches these (the signers per certificate) cannot push the number of
+    keys in memory past PKI_KEY_CACHE_SIZE."""
+
+    def __init__(self, backend: str, key_id: str, public_key: PublicKey):
+        self.backend, self.key_id, self._public_key = backend, key_id, public_key
+
+    @property
+    def algorithm(self) -> Algorithm:
+        return self._public_key.algorithm
+
+    @property
+    def public_key(self) -> PublicKey:
+        return self._public_key
+
+    def handle(self) -> KeyHandle:
+        return keystore(self.backend).signer(self.key_id)
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        return self.handle().sign_digest(digest)
+
+    def sign(self, data: bytes) -> bytes:
+        return self.handle().sign(data)
+
+
 def escrow_keystore() -> SoftKeystore:
     """Key management's keystore (one per process and configuration): escrowed encryption keys."""
     environment = (os.environ.get("INKSEAL_ESCROW_KEK", ""), os.environ.get("INKSEAL_KEK", ""))
@@ -137,9 +165,17 @@ def escrow_keystore() -> SoftKeystore:
 def _open(backend: str) -> Keystore:
     if backend == "soft":
         current, previous = load_keks()
-        return SoftKeystore(DatabaseBlobStore(), current, previous_keks=previous)
+        return SoftKeystore(DatabaseBlobStore(), current, previous_keks=previous, cache_size=_key_cache_size)
     from inkseal.pki.keystores.pkcs11 import Pkcs11Keystore
 
     return Pkcs11Keystore(
-        settings.PKI_PKCS11_MODULE, settings.PKI_PKCS11_TOKEN, os.environ.get("INKSEAL_PKCS11_PIN", "")
+        settings.PKI_PKCS11_MODULE,
+        settings.PKI_PKCS11_TOKEN,
+        os.environ.get("INKSEAL_PKCS11_PIN", ""),
+        cache_size=_key_cache_size,
     )
+
+
+def _key_cache_size() -> int:
+    """PKI_KEY_CACHE_SIZE: unwrapped keys (token handles) a keystore keeps, read as it caches one."""
+    return int(settings.PKI_KEY_CACHE_SIZE)

@@ -1,6 +1,6 @@
 """Parts of the certificate detail page that other apps own: the seals bound to a certificate
 (seals app) and its authorisations to trading platforms (signing app). They register providers in
-their AppConfig.ready(), like portal.dashboard, so this app never imports theirs.
+their AppConfig.ready(), so this app (a lower layer) never imports theirs.
 
 Seal rows: {"id", "name", "kind", "image_url", "url", "state", "state_label", "state_reason",
 "badge"}. Authorisation rows: {"platform", "grantee", "state", "term"} (交易平台名称, 被授权人, 状态,

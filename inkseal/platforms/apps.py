@@ -8,10 +8,16 @@ class PlatformsConfig(AppConfig):
     verbose_name = _("交易平台")
 
     def ready(self) -> None:
+        from inkseal.accounts import session
+        from inkseal.accounts.views import register_profile_section
         from inkseal.core import demo
         from inkseal.pki import sections
         from inkseal.platforms.demo import demo_step
         from inkseal.platforms.sections import add_authorization_url, authorization_rows
+        from inkseal.platforms.services import is_link_live
+        from inkseal.platforms.sso_views import profile_section
 
         demo.register(demo_step)
         sections.register_authorisations(authorization_rows, add_url=add_authorization_url)
+        session.register_link_check(is_link_live)  # an SSO session ends when its link is revoked
+        register_profile_section(profile_section)  # 个人中心 › 关联的交易平台

@@ -1,38 +1,25 @@
-"""Home-page counters. Each domain app registers the counters it owns in its AppConfig.ready(),
-so the portal never imports models of apps it does not own and counts always come from the
-tables that hold the objects."""
+"""Home-page counters and the rows of work in progress. The portal is the top layer: it asks each
+domain app for the figures it owns (its service functions), so counts always come from the
+tables that hold the objects, and no domain app imports the portal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from inkseal.accounts.models import Party
-
-Counter = Callable[[Party], int]
-_counters: dict[str, Counter] = {}
-
-
-def register(name: str, counter: Counter) -> None:
-    _counters[name] = counter
+from inkseal.orders.services import in_progress_rows
+from inkseal.pki.models import Certificate
+from inkseal.pki.status import count_usable
+from inkseal.seals.services import usable_seal_count
 
 
 def counts(party: Party) -> dict[str, int]:
-    """usable_seals, ukey_certificates, cloud_certificates (0 when no app provides them yet)."""
-    result = {"usable_seals": 0, "ukey_certificates": 0, "cloud_certificates": 0}
-    result.update({name: counter(party) for name, counter in _counters.items()})
-    return result
-
-
-InProgress = Callable[[Party], list[dict[str, object]]]
-_in_progress: list[InProgress] = []
-
-
-def register_in_progress(provider: InProgress) -> None:
-    _in_progress.append(provider)
+    """usable_seals, ukey_certificates, cloud_certificates."""
+    return {
+        "usable_seals": usable_seal_count(party),
+        "ukey_certificates": count_usable(party, Certificate.Medium.UKEY),
+        "cloud_certificates": count_usable(party, Certificate.Medium.CLOUD),
+    }
 
 
 def in_progress(party: Party) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for provider in _in_progress:
-        rows.extend(provider(party))
-    return rows
+    """The party's orders and applications still under way."""
+    return list(in_progress_rows(party))

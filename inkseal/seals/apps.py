@@ -10,7 +10,6 @@ class SealsConfig(AppConfig):
     def ready(self) -> None:
         from inkseal.core import demo
         from inkseal.pki import sections
-        from inkseal.portal import dashboard
         from inkseal.seals import signals  # noqa: F401 - connects the receivers
         from inkseal.seals.demo import demo_step
         from inkseal.seals.services import (
@@ -18,11 +17,9 @@ class SealsConfig(AppConfig):
             bound_certificate_labels,
             bound_seal_rows,
             register_seal_binding,
-            usable_seal_count,
         )
         from inkseal.seals.ses_services import setup_seal_maker
 
-        dashboard.register("usable_seals", usable_seal_count)
         demo.register_setup(setup_seal_maker)  # after pki's CA hierarchy (INSTALLED_APPS order)
         demo.register(demo_step)
         register_seal_binding(bound_certificate_labels)

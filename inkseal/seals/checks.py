@@ -1,7 +1,7 @@
 """Offline OCR checks: does a seal image or a handwritten signature read as the expected name?
 
-Pure (no Django). The OCR engine itself (RapidOCR, created once per process, calls serialised)
-is in `ocr`; `warm_up` loads it when a server worker starts.
+Pure (no Django). The OCR engine itself (RapidOCR, one per process) is inkseal.core.ocr, shared
+with the identity app's licence reader.
 
 A round seal's name runs around the upper arc; we unwrap the ring with a polar transform so
 the name becomes one straight line before recognising it.
@@ -17,8 +17,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from inkseal.seals.image_errors import HandwritingEmpty, HandwritingMismatch, SealTextMismatch, TextMismatch
-from inkseal.seals.ocr import Reading, read_lines, recognise_line
+from inkseal.core.ocr import Reading, read_lines, recognise_line
+from inkseal.seals.image_errors import (
+    HandwritingEmpty,
+    HandwritingMismatch,
+    SealTextMismatch,
+    TextMismatch,
+)
 
 DEFAULT_SEAL_THRESHOLD = 0.8
 # Mouse-drawn names are messy: one misread character in a three-character name still passes.
@@ -64,14 +69,6 @@ def _edit_distance(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
-
-
-def warm_up() -> None:
-    """Create the engine and load both its models (RapidOCR loads each on its first use), so that
-    a server worker pays for them once at start, not in a user's first request."""
-    blank = on_white(np.zeros((48, 96), np.uint8))
-    recognise_line(blank)
-    read_lines(blank)
 
 
 def match_readings(

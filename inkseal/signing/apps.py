@@ -1,5 +1,13 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from inkseal.signing.parsing.budget import Budget
 
 
 class SigningConfig(AppConfig):
@@ -12,8 +20,26 @@ class SigningConfig(AppConfig):
         from inkseal.signing import jobs  # noqa: F401 - registers the periodic jobs with Huey
         from inkseal.signing.core.gm_hooks import teach_pyhanko_on_import
         from inkseal.signing.core.gm_identifiers import register_gm_identifiers
+        from inkseal.signing.parsing import budget
         from inkseal.signing.tasks.demo import demo_step
 
         demo.register(demo_step)
+        budget.configure(default_budget=_settings_budget, idle_processes=_idle_parser_processes)
         register_gm_identifiers()  # SM2/SM3 names in asn1crypto, now (cheap)
         teach_pyhanko_on_import()  # SM2 in pyHanko's validator, when it is first imported (slow)
+
+
+def _settings_budget() -> Budget:
+    """The parsing budget of the settings PDF_PARSE_CPU_SECONDS, _WALL_SECONDS, _MEMORY_MB (read at
+    each call: tests and operators change them at run time)."""
+    from inkseal.signing.parsing.budget import Budget
+
+    return Budget(
+        cpu_seconds=float(settings.PDF_PARSE_CPU_SECONDS),
+        wall_seconds=float(settings.PDF_PARSE_WALL_SECONDS),  # an int from the environment; tests go finer
+        memory_mb=int(settings.PDF_PARSE_MEMORY_MB),
+    )
+
+
+def _idle_parser_processes() -> int:
+    return int(getattr(settings, "PDF_PARSE_IDLE_PROCESSES", 2))

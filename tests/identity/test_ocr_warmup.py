@@ -7,8 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from inkseal.core import warmup
-from inkseal.seals import ocr
+from inkseal.core import ocr, warmup
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,8 +6,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from inkseal.core import ocr as ocr_module
+from inkseal.core.ocr import read_lines, recognise_line
 from inkseal.seals import checks
-from inkseal.seals.ocr import ocr_engine, read_lines, recognise_line
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +22,7 @@ def ocr() -> Any:
 
     socket.socket.connect = refuse  # type: ignore[method-assign]
     try:
-        engine = ocr_engine()
+        engine = ocr_module.ocr_engine()
         blank = checks.on_white(np.zeros((48, 96), np.uint8))
         recognise_line(blank)
         read_lines(blank)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from inkseal.core.ocr import recognise_line
 from inkseal.seals import checks
 from inkseal.seals.image_errors import HandwritingEmpty, HandwritingMismatch, SealTextMismatch
-from inkseal.seals.ocr import recognise_line
 from inkseal.seals.render import render_image
 from inkseal.seals.render_spec import SealSpec
 from tests.seals.samples import company_names, handwritten

@@ -1,6 +1,6 @@
 """Reading ID cards and business licences (OCR), offline with RapidOCR (PP-OCR models in its wheel).
 
-The OCR engine is shared with the seal checks (`inkseal.seals.ocr`), loaded once per process
+The OCR engine (`inkseal.core.ocr`) is shared with the seal checks, loaded once per process
 (at worker start under the server). Readings are hints: the form fields stay editable and
 providers verify the values.
 
@@ -27,7 +27,7 @@ from inkseal.identity.numbers import check_id_number, check_uscc
 if TYPE_CHECKING:
     import numpy as np
 
-    from inkseal.seals.ocr import TextBox
+    from inkseal.core.ocr import TextBox
 
 _ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 _USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
@@ -105,7 +105,7 @@ def _height(box: TextBox) -> float:
 
 def _read_rows(data: bytes, done: Callable[[list[list[str]]], bool]) -> list[list[str]]:
     """The photo's text, row by row from the top, read until `done(rows so far)`."""
-    from inkseal.seals.ocr import detect_lines, recognise_box  # the shared engine, loaded lazily
+    from inkseal.core.ocr import detect_lines, recognise_box  # the shared engine, loaded lazily
 
     pixels = _pixels(data)
     read: list[list[str]] = []

@@ -26,6 +26,7 @@ from pkcs11.exceptions import NoSuchKey, PKCS11Error, UserAlreadyLoggedIn
 from pkcs11.util.ec import encode_ec_public_key, encode_ecdsa_signature, encode_named_curve_parameters
 from pkcs11.util.rsa import encode_rsa_public_key
 
+from inkseal.core.cache import BoundedCache
 from inkseal.pki.algorithms import (
     ECDSA_P256,
     RSA_2048,
@@ -39,7 +40,6 @@ from inkseal.pki.algorithms import (
 )
 from inkseal.pki.errors import KeyNotFound, KeystoreError, UnsupportedAlgorithm
 from inkseal.pki.keystores import Keystore, check_label
-from inkseal.pki.keystores.cache import LruCache
 
 # DER prefix of DigestInfo { AlgorithmIdentifier(hash, NULL), OCTET STRING digest } (RFC 8017 9.2).
 _DIGEST_INFO_PREFIX = {
@@ -174,9 +174,11 @@ class TokenKeyHandle(KeyHandle):
 class Pkcs11Keystore(Keystore):
     backend = "pkcs11"
 
-    def __init__(self, module_path: str, token_label: str, user_pin: str, *, cache_size: int = 1024):
+    def __init__(
+        self, module_path: str, token_label: str, user_pin: str, *, cache_size: int | Callable[[], int] = 1024
+    ):
         self._lock = threading.RLock()
-        self._handles: LruCache[TokenKeyHandle] = LruCache(cache_size)
+        self._handles: BoundedCache[str, TokenKeyHandle] = BoundedCache(cache_size)
         try:
             self._session = _open_session(_load_lib(module_path).get_token(token_label=token_label), user_pin)
         except PKCS11Error as exc:

@@ -21,7 +21,7 @@ import re
 import secrets
 import struct
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -29,10 +29,10 @@ from typing import Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from inkseal.core.cache import BoundedCache
 from inkseal.pki.algorithms import Algorithm, KeyHandle, PublicKey, SoftKey, get_algorithm
 from inkseal.pki.errors import InvalidKek, KeyNotFound, KeyUnwrapFailed, UnsupportedAlgorithm
 from inkseal.pki.keystores import Keystore, check_label
-from inkseal.pki.keystores.cache import LruCache
 
 MAGIC = b"ISK1"
 _AAD_PREFIX = b"inkseal/soft-key/v1|"
@@ -209,12 +209,12 @@ class SoftKeystore(Keystore):
         kek: KeyEncryptionKey,
         *,
         previous_keks: Sequence[KeyEncryptionKey] = (),
-        cache_size: int = 1024,
+        cache_size: int | Callable[[], int] = 1024,
     ):
         self.store = store
         self.kek = kek
         self._keks = {k.kek_id: k for k in (*previous_keks, kek)}
-        self._cache: LruCache[SoftKey] = LruCache(cache_size)
+        self._cache: BoundedCache[str, SoftKey] = BoundedCache(cache_size)
 
     def generate_key(self, algorithm: Algorithm, label: str) -> str:
         return self.import_key(algorithm.generate_soft_key(), label)

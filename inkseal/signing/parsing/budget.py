@@ -59,15 +59,23 @@ class Budget:
     memory_mb: int = 768
 
 
-def settings_budget() -> Budget:
-    """The budget of the Django settings PDF_PARSE_CPU_SECONDS, _WALL_SECONDS, _MEMORY_MB."""
-    from django.conf import settings
+# Where the default budget and the idle pool's size come from. The signing app points these at its
+# Django settings in ready() (read at each call, so a changed setting applies at once); this module
+# imports no Django, so the pure core that uses `guarded` stays pure, and on its own it uses the defaults.
+_default_budget: Callable[[], Budget] = Budget
+_idle_processes: Callable[[], int] | None = None
 
-    return Budget(
-        cpu_seconds=float(settings.PDF_PARSE_CPU_SECONDS),
-        wall_seconds=float(settings.PDF_PARSE_WALL_SECONDS),  # an int from the environment; tests go finer
-        memory_mb=int(settings.PDF_PARSE_MEMORY_MB),
-    )
+
+def configure(default_budget: Callable[[], Budget], idle_processes: Callable[[], int]) -> None:
+    """Set where the default budget (PDF_PARSE_CPU_SECONDS, _WALL_SECONDS, _MEMORY_MB) and the
+    number of idle parser processes (PDF_PARSE_IDLE_PROCESSES) come from."""
+    global _default_budget, _idle_processes
+    _default_budget, _idle_processes = default_budget, idle_processes
+
+
+def settings_budget() -> Budget:
+    """The configured default budget (the Django settings once the signing app is ready)."""
+    return _default_budget()
 
 
 def run(function: Callable[..., T], *args: Any, budget: Budget | None = None, **kwargs: Any) -> T:
@@ -329,10 +337,5 @@ def _pool() -> _Pool:
 
 
 def _idle_parsers() -> int:
-    """PDF_PARSE_IDLE_PROCESSES of the Django settings, when there are settings (2 otherwise)."""
-    try:
-        from django.conf import settings
-
-        return int(getattr(settings, "PDF_PARSE_IDLE_PROCESSES", 2))
-    except Exception:  # no Django configured: the pure core used on its own
-        return 2
+    """How many parser processes wait idle (PDF_PARSE_IDLE_PROCESSES once configured, else 2)."""
+    return 2 if _idle_processes is None else int(_idle_processes())

@@ -1,16 +1,20 @@
-"""Signers and validation contexts per certificate: the CMS template and key handle built once per
-certificate and process."""
+"""Signers and validation contexts per certificate: the CMS template and chain built once per
+certificate and process, in a bounded cache (SIGNER_CACHE_SIZE). A signer names its key (StoredKey)
+and takes it from the keystore at each signature, so cached signers never hold unwrapped keys
+beyond the keystore's own bound (PKI_KEY_CACHE_SIZE)."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime
 
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
+from django.conf import settings
 from pyhanko_certvalidator import ValidationContext
 
+from inkseal.core.cache import BoundedCache
+from inkseal.pki.keystore_config import StoredKey
 from inkseal.pki.longterm import long_term_data
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import (
@@ -23,10 +27,7 @@ from inkseal.signing.core.signer import SealSigner
 log = logging.getLogger(__name__)
 
 
-_signers: dict[tuple[int, str, str, str], SealSigner] = {}
-
-
-_signers_lock = threading.Lock()
+_signers: BoundedCache[tuple[int, str, str, str], SealSigner] = BoundedCache(lambda: settings.SIGNER_CACHE_SIZE)
 
 
 def seal_signer(certificate: Certificate | int, at: datetime) -> SealSigner:
@@ -36,16 +37,15 @@ def seal_signer(certificate: Certificate | int, at: datetime) -> SealSigner:
 
 
 def cached_seal_signer(locked: Certificate) -> SealSigner:
-    """The signer of a certificate `lock_for_signing` returned: the CMS template, key handle and
-    chain are built once per certificate and process (the key is not unwrapped per signature)."""
-    cache_key = (locked.pk, locked.fingerprint, locked.key_backend, locked.key_id)
-    with _signers_lock:
-        signer = _signers.get(cache_key)
-    if signer is None:
-        key = signing_key(locked)
-        with _signers_lock:
-            signer = _signers.setdefault(cache_key, SealSigner(key.signer, key.certificate_der, key.chain))
-    return signer
+    """The signer of a certificate `lock_for_signing` returned: the CMS template and chain are
+    built once per certificate and process; the key comes from the keystore's cache per signature."""
+
+    def build() -> SealSigner:
+        key = signing_key(locked)  # the key exists and matches: checked once, then not held
+        stored = StoredKey(locked.key_backend, locked.key_id, key.signer.public_key)
+        return SealSigner(stored, key.certificate_der, key.chain)
+
+    return _signers.get_or_put((locked.pk, locked.fingerprint, locked.key_backend, locked.key_id), build)
 
 
 def validation_context(certificate: Certificate) -> ValidationContext:

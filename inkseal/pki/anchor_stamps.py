@@ -21,7 +21,7 @@ from inkseal.pki.algorithms import new_hash
 from inkseal.pki.x509 import Certificate
 
 
-class AnchorTokenInvalid(Exception):
+class AnchorTokenInvalid(ValueError):
     """The time stamp does not cover the anchored head, or its signature does not verify."""
 
 

@@ -7,10 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from inkseal.accounts.demo import ensure_operator
 from inkseal.core import demo
 
 
 class Command(BaseCommand):
+    """In the accounts app, not core: it creates the first operator account (core, the bottom
+    layer, imports no app); the other apps' first-run steps come through the demo registry."""
+
     help = "Create the first operator, roles and (with --demo) the demo data; write var/demo.json."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,8 +24,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Passwords are never printed (this output lands in run logs): only where they are."""
-        from inkseal.accounts.demo import ensure_operator
-
         demo.run_setup()
         if not options["demo"]:
             login = ensure_operator()

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.accounts.errors import SsoError
-from inkseal.accounts.sso import SsoClaims, _identity_claims
 from inkseal.platforms.models import TradingPlatform
 from inkseal.platforms.services import oidc_client_secret
+from inkseal.platforms.sso import SsoClaims, _identity_claims
 
 SESSION_KEY = "oidc_pending"
 HTTP_TIMEOUT = 10

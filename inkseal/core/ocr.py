@@ -1,12 +1,12 @@
-"""The offline OCR engine shared by the seal checks (`checks`) and the business-licence reader
-(identity.providers.licence_ocr). Pure (no Django).
+"""The offline OCR engine shared by the seal checks (seals.checks) and the licence reader
+(identity.providers.licence_ocr).
 
-RapidOCR's PP-OCR models ship inside its wheel; nothing is downloaded. The engine is created once
-per process, on first use or by `checks.warm_up` when a server worker starts, and calls into it
-are serialised (the engine keeps per-call options on itself, so it is not safe to call
-concurrently). ONNX Runtime gets one thread per call: the server's worker processes are the
-parallelism, and on a busy machine two spinning threads per call were slower than one
-(bench/forms_bench.py).
+Pure (no Django). RapidOCR's PP-OCR models ship inside its wheel; nothing is downloaded. The
+engine is created once per process, on first use or by `warm_up` when a server worker starts,
+and calls into it are serialised (the engine keeps per-call options on itself, so it is not
+safe to call concurrently). ONNX Runtime gets one thread per call: the server's worker
+processes are the parallelism, and on a busy machine two spinning threads per call were slower
+than one (bench/forms_bench.py).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class TextBox:
         return float(self.corners[:, 0].min())
 
 
+# --- the engine ---------------------------------------------------------------------------
+
 _engine: Any = None
 _engine_lock = threading.Lock()
 _call_lock = threading.Lock()
@@ -67,6 +69,14 @@ def ocr_engine() -> Any:
                     }
                 )
     return _engine
+
+
+def warm_up() -> None:
+    """Create the engine and load both its models (RapidOCR loads each on its first use), so that
+    a server worker pays for them once at start, not in a user's first request."""
+    blank = np.full((48, 96, 3), 255, np.uint8)  # a white 3-channel image, as the recogniser reads
+    recognise_line(blank)
+    read_lines(blank)
 
 
 def recognise_line(image: np.ndarray) -> Reading:
