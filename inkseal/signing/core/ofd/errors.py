@@ -59,3 +59,10 @@ class OfdLocked(OfdError):
 
     code = "ofd_locked"
     status = 409
+
+
+class OfdSealNotForSigner(OfdError):
+    """The seal does not list the signer's certificate, or the key does not match it."""
+
+    code = "ofd_seal_not_for_signer"
+    status = 409
