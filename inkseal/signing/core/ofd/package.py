@@ -214,6 +214,7 @@ def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
     seen: set[str] = set()
     total = 0
     for info in infos:
+        check_name(info.orig_filename)  # zipfile cuts names at NUL; the name as written counts
         name = check_name(info.filename)
         if name in seen or name.rstrip("/") in seen:
             raise OfdDuplicateEntry(f"the entry {name} appears twice", entry=name)

@@ -124,7 +124,7 @@ def seal_ofd(
     current.update(added)
     protected = [name for name in current if protect_all or name != signatures_entry]
     signature_xml = _signature_xml(
-        sign_id, time, [(name, gm.sm3(current[name])) for name in protected], stamps, seal_entry, value_entry
+        time, [(name, gm.sm3(current[name])) for name in protected], stamps, seal_entry, value_entry
     )
     try:
         value = make_signature(
@@ -161,7 +161,8 @@ def _stamp(doc: Document, placement: StampPlacement, width: float, height: float
     x, y = placement.x_mm, placement.y_mm
     if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > page_width + 1e-6 or y + h > page_height + 1e-6:
         raise PlacementOffPage(
-            f"the seal ({w:g}x{h:g} mm at {x:g}, {y:g}) leaves page {placement.page} ({page_width:g}x{page_height:g} mm)"
+            f"the seal ({w:g}x{h:g} mm at {x:g}, {y:g}) leaves page {placement.page} "
+            f"({page_width:g}x{page_height:g} mm)"
         )
     clip = _numbers(placement.clip) if placement.clip else None
     return page, _numbers((x, y, w, h)), clip
@@ -213,7 +214,6 @@ def _signatures_xml(existing: bytes | None, sign_id: str, signature_entry: str) 
 
 
 def _signature_xml(
-    sign_id: str,
     time: datetime,
     references: Sequence[tuple[str, bytes]],
     stamps: Sequence[tuple[Page, str, str | None]],
@@ -237,7 +237,7 @@ def _signature_xml(
     for number, (page, boundary, clip) in enumerate(stamps, start=1):
         clip_attribute = f' Clip="{clip}"' if clip else ""
         parts.append(
-            f'<ofd:StampAnnot ID="{sign_id}_{number}" PageRef={quoteattr(page.id)} Boundary="{boundary}"{clip_attribute}/>'
+            f'<ofd:StampAnnot ID="{number}" PageRef={quoteattr(page.id)} Boundary="{boundary}"{clip_attribute}/>'
         )
     parts.append(f"<ofd:Seal><ofd:BaseLoc>/{escape(seal_entry)}</ofd:BaseLoc></ofd:Seal>")
     parts.append(f"</ofd:SignedInfo><ofd:SignedValue>/{escape(value_entry)}</ofd:SignedValue></ofd:Signature>")

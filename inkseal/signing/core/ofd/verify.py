@@ -152,14 +152,14 @@ def verify_ofd(
 def _verify_one(
     package: OfdPackage, doc: Document, position: int, entry: SignatureEntry, trust: SesTrust | None, at: datetime
 ) -> SignatureReport:
-    base = {"id": entry.id, "type": entry.type, "entry": entry.location}
+    base: dict[str, Any] = {"id": entry.id, "type": entry.type, "entry": entry.location}
     try:
         signature_file = read_signature_file(package, entry.location)
         value = package.read(signature_file.signed_value_entry)
     except DomainError as exc:
         return SignatureReport(**base, status=MALFORMED, code=exc.code, detail=str(exc))
     references = tuple(_reference(package, r.location, r.entry, r.check_value) for r in signature_file.references)
-    common = dict(
+    common: dict[str, Any] = dict(
         base,
         check_method=signature_file.check_method,
         references=references,
