@@ -159,7 +159,20 @@ def _stamp(doc: Document, placement: StampPlacement, width: float, height: float
     h = placement.height_mm or height
     _, _, page_width, page_height = page.box
     x, y = placement.x_mm, placement.y_mm
-    if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > page_width + 1e-6 or y + h > page_height + 1e-6:
+    # what shows: the whole stamp, or its clip (a riding seal's slice; the rest may lie off the page)
+    vx, vy, vw, vh = (
+        (x, y, w, h) if placement.clip is None else (x + placement.clip[0], y + placement.clip[1], *placement.clip[2:])
+    )
+    if (
+        w <= 0
+        or h <= 0
+        or vw <= 0
+        or vh <= 0
+        or vx < -1e-6
+        or vy < -1e-6
+        or vx + vw > page_width + 1e-6
+        or vy + vh > page_height + 1e-6
+    ):
         raise PlacementOffPage(
             f"the seal ({w:g}x{h:g} mm at {x:g}, {y:g}) leaves page {placement.page} "
             f"({page_width:g}x{page_height:g} mm)"
