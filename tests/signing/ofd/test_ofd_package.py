@@ -167,3 +167,29 @@ def test_damaged_signed_files_never_crash() -> None:
                 assert exc.code
                 continue
             assert all(s.status for s in report.signatures)
+
+
+def test_damaged_entries_never_crash() -> None:
+    """Signature.xml, SignedValue.dat, Seal.esl and the other XML entries damaged inside a sound
+    ZIP (truncated, bytes replaced, bytes inserted): a report or an OfdError, nothing else."""
+    rng = random.Random(1717)
+    packages = [open_package(p.read_bytes()) for p in sorted((CORPUS / "signed").glob("*.ofd"))]
+    for _ in range(150):
+        package = rng.choice(packages)
+        target = rng.choice([n for n in package.names if n.endswith((".dat", ".xml", ".esl"))])
+        data = bytearray(package.read(target))
+        mode = rng.random()
+        if mode < 0.3:
+            data = data[: rng.randrange(len(data) + 1)]
+        elif mode < 0.8:
+            for _ in range(rng.randrange(1, 5)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        else:
+            at = rng.randrange(len(data))
+            data[at:at] = rng.randbytes(rng.randrange(1, 6))
+        try:
+            report = verify_ofd(package.write({target: bytes(data)}))
+        except DomainError as exc:
+            assert exc.code
+            continue
+        assert all(s.as_dict()["status"] for s in report.signatures)
