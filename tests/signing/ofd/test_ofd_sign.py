@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from inkseal.signing.core.errors import PageOutOfRange, PlacementOffPage, SignerUnsupported
-from inkseal.signing.core.ofd.errors import OfdLocked, OfdSealNotForSigner
+from inkseal.signing.core.ofd.errors import OfdLocked, OfdSealNotForSigner, OfdTimestampUnsupported
 from inkseal.signing.core.ofd.model import document
 from inkseal.signing.core.ofd.package import open_package
 from inkseal.signing.core.ofd.sign import StampPlacement, seal_ofd
@@ -188,4 +188,21 @@ def test_refusals(sealing: OfdSealing) -> None:
             seal_der=sealing.seal,
             signer=sealing.signer,
             placements=[StampPlacement(1, 10, 10)],
+        )
+
+
+def test_gm_t_0031_seal(sealing: OfdSealing) -> None:
+    """A GM/T 0031 seal (header version 2) seals OFD too; it has no field for a time stamp."""
+    seal = sealing.make_seal([sealing.pki.signer_cert.der], version=2)
+    data = (CORPUS / "unsigned" / "reader-helloworld.ofd").read_bytes()
+    sealed = seal_ofd(data, seal_der=seal, signer=sealing.signer, placements=[StampPlacement(1, 10, 10)])
+    (report,) = verify_ofd(sealed, trust=sealing.trust).signatures
+    assert (report.status, report.standard, report.version, report.trusted) == (VALID, "GM/T 0031-2014", 2, True)
+    with pytest.raises(OfdTimestampUnsupported):
+        seal_ofd(
+            data,
+            seal_der=seal,
+            signer=sealing.signer,
+            placements=[StampPlacement(1, 10, 10)],
+            timestamper=sealing.timestamper,
         )

@@ -66,3 +66,10 @@ class OfdSealNotForSigner(OfdError):
 
     code = "ofd_seal_not_for_signer"
     status = 409
+
+
+class OfdTimestampUnsupported(OfdError):
+    """GM/T 0031 signatures have no field for a time stamp."""
+
+    code = "ofd_timestamp_unsupported"
+    status = 422

@@ -30,10 +30,11 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from inkseal.pki import gm
+from inkseal.seals.ses import VERSION_38540
 from inkseal.seals.ses_make import make_signature, timestamp_request
 from inkseal.seals.ses_parse import parse_seal, timestamp_token
 from inkseal.signing.core.errors import PageOutOfRange, PlacementOffPage, SignerUnsupported
-from inkseal.signing.core.ofd.errors import OfdLocked, OfdMalformed, OfdSealNotForSigner
+from inkseal.signing.core.ofd.errors import OfdLocked, OfdMalformed, OfdSealNotForSigner, OfdTimestampUnsupported
 from inkseal.signing.core.ofd.model import Document, Page, document
 from inkseal.signing.core.ofd.package import DEFAULT_LIMITS, Limits, OfdPackage, local, open_package
 from inkseal.signing.core.ofd.signature_xml import read_signature_file
@@ -90,6 +91,8 @@ def seal_ofd(
     doc = document(package, document_index)
     _check_not_locked(package, doc)
     seal = parse_seal(seal_der)
+    if timestamper is not None and seal.version < VERSION_38540:
+        raise OfdTimestampUnsupported("a GM/T 0031 seal makes signatures without a time stamp field")
     time = (time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     stamps = [
         _stamp(doc, placement, seal.info.picture.width_mm, seal.info.picture.height_mm) for placement in placements
