@@ -193,3 +193,20 @@ def test_damaged_entries_never_crash() -> None:
             assert exc.code
             continue
         assert all(s.as_dict()["status"] for s in report.signatures)
+
+
+def test_content_detection() -> None:
+    from inkseal.signing.core.ofd.package import looks_like_ofd
+
+    assert all(looks_like_ofd(p.read_bytes()) for p in CORPUS.glob("*/*.ofd"))
+    assert not looks_like_ofd(b"%PDF-1.7\n")
+    assert not looks_like_ofd(rezip([("word/document.xml", b"<w/>")]))  # a DOCX-like ZIP
+    assert not looks_like_ofd(HELLO[:100])
+
+
+def test_too_many_signatures(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inkseal.signing.core.ofd import verify as ofd_verify
+
+    monkeypatch.setattr(ofd_verify, "MAX_SIGNATURES", 1)  # converter-h.ofd has two
+    with pytest.raises(OfdZipBomb):
+        verify_ofd((CORPUS / "signed" / "converter-h.ofd").read_bytes())

@@ -184,6 +184,18 @@ def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return copy
 
 
+def looks_like_ofd(data: bytes) -> bool:
+    """Content detection: a ZIP whose directory lists OFD.xml (the name of an upload says nothing).
+    Cheap: the central directory only, nothing inflated; `open_package` still decides."""
+    if data[:4] != _LOCAL_HEADER:
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(info.filename == ROOT_ENTRY for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return False
+
+
 def open_package(data: bytes, limits: Limits = DEFAULT_LIMITS) -> OfdPackage:
     """The package in `data`; an OfdError (never another exception) when it is not a safe,
     complete OFD package."""

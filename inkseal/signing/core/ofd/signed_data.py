@@ -67,8 +67,6 @@ def check_signed_data(value: bytes, signed_file: bytes) -> SignedDataCheck:
         certificate = _signer_certificate(signed, signer_info)
         content = signed["encap_content_info"]["content"]
         content_bytes = bytes(content.contents) if content.native is not None else None
-        if content_bytes is not None and content_bytes[:1] == b"\x04":  # an OCTET STRING wrapper
-            content_bytes = bytes(content.native) if isinstance(content.native, bytes) else content_bytes
         attributes = signer_info["signed_attrs"]
         signature = bytes(signer_info["signature"].native)
         algorithm = signer_info["signature_algorithm"]["algorithm"].dotted
@@ -128,7 +126,7 @@ def lenient_spki(certificate_der: bytes) -> bytes:
 def _verify(certificate: Any, signature: bytes, message: bytes, algorithm: str) -> tuple[bool, str]:
     try:
         spki = lenient_spki(certificate.dump())
-        if algorithm in SM2_SIGN_OIDS or "1.2.156.10197" in algorithm:
+        if algorithm in SM2_SIGN_OIDS:
             key = gm.Sm2PublicKey.from_spki(spki)
             if len(signature) == 64:  # a raw r || s value
                 signature = gm.encode_signature(

@@ -23,7 +23,7 @@ changed one.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from inkseal.seals.ses import SesMalformed, SesSignature
 from inkseal.seals.ses_chain import CertificateRejected, ChainValidator
 from inkseal.seals.ses_parse import parse_signature
 from inkseal.seals.ses_verify import FAILED, SesReport, SesTrust, Step, verify_signature
+from inkseal.signing.core.ofd.errors import OfdZipBomb
 from inkseal.signing.core.ofd.model import Document, SignatureEntry, documents
 from inkseal.signing.core.ofd.package import DEFAULT_LIMITS, Limits, OfdPackage, open_package
 from inkseal.signing.core.ofd.signature_xml import SM3_OIDS, SignatureFile, read_signature_file
@@ -50,6 +51,7 @@ INTACT, CHANGED, MISSING = "intact", "modified", "missing"
 _INTEGRITY_STEPS = frozenset({"signature", "signer_in_seal", "seal_signature", "data_hash"})
 _TRUST_STEPS = frozenset({"maker_certificate", "signer_certificate", "seal_validity"})
 _INTEGRITY_TIMESTAMP_CODES = frozenset({"timestamp_invalid", "timestamp_mismatch"})
+MAX_SIGNATURES = 200  # per document: each costs several SM2 verifications
 _UNTRUSTED = SesTrust(makers=ChainValidator([]), signers=ChainValidator([]))
 
 
@@ -143,14 +145,23 @@ def verify_ofd(
     package = data if isinstance(data, OfdPackage) else open_package(data, limits)
     at = at or datetime.now(UTC)
     reports: list[SignatureReport] = []
+    digests: dict[str, bytes] = {}
     for doc in documents(package):
+        if len(doc.signatures) > MAX_SIGNATURES:
+            raise OfdZipBomb(f"more than {MAX_SIGNATURES} signatures")
         for position, entry in enumerate(doc.signatures):
-            reports.append(_verify_one(package, doc, position, entry, trust, at))
+            reports.append(_verify_one(package, doc, position, entry, trust, at, digests))
     return OfdReport(tuple(reports))
 
 
 def _verify_one(
-    package: OfdPackage, doc: Document, position: int, entry: SignatureEntry, trust: SesTrust | None, at: datetime
+    package: OfdPackage,
+    doc: Document,
+    position: int,
+    entry: SignatureEntry,
+    trust: SesTrust | None,
+    at: datetime,
+    digests: dict[str, bytes],
 ) -> SignatureReport:
     base: dict[str, Any] = {"id": entry.id, "type": entry.type, "entry": entry.location}
     try:
@@ -158,7 +169,9 @@ def _verify_one(
         value = package.read(signature_file.signed_value_entry)
     except DomainError as exc:
         return SignatureReport(**base, status=MALFORMED, code=exc.code, detail=str(exc))
-    references = tuple(_reference(package, r.location, r.entry, r.check_value) for r in signature_file.references)
+    references = tuple(
+        _reference(package, r.location, r.entry, r.check_value, digests) for r in signature_file.references
+    )
     common: dict[str, Any] = dict(
         base,
         check_method=signature_file.check_method,
@@ -206,10 +219,14 @@ def _is_bare_signature(value: bytes) -> bool:
     return True
 
 
-def _reference(package: OfdPackage, location: str, entry: str, check_value: bytes | None) -> ReferenceCheck:
+def _reference(
+    package: OfdPackage, location: str, entry: str, check_value: bytes | None, digests: dict[str, bytes]
+) -> ReferenceCheck:
     if not package.has(entry):
         return ReferenceCheck(location, entry, MISSING)
-    intact = check_value is not None and hmac.compare_digest(gm.sm3(package.read(entry)), check_value)
+    if entry not in digests:  # each file hashed once, however many references name it
+        digests[entry] = gm.sm3(package.read(entry))
+    intact = check_value is not None and hmac.compare_digest(digests[entry], check_value)
     return ReferenceCheck(location, entry, INTACT if intact else CHANGED)
 
 
@@ -243,8 +260,6 @@ def _with_references(
 
 
 def _replace(result: SignatureReport, **changes: Any) -> SignatureReport:
-    from dataclasses import replace
-
     return replace(result, **changes)
 
 
