@@ -94,6 +94,8 @@ def test_duplicate_entries() -> None:
     with pytest.raises(OfdDuplicateEntry) as caught:
         verify_ofd(data)
     assert caught.value.code == "ofd_duplicate_entry"
+    with pytest.raises(OfdDuplicateEntry):  # the same name but for case
+        verify_ofd(rezip([*entries, ("doc_0/document.xml", b"<ofd:Document/>")]))
 
 
 def test_zip_bomb_by_declared_size() -> None:

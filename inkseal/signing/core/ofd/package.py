@@ -228,10 +228,11 @@ def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
     for info in infos:
         check_name(info.orig_filename)  # zipfile cuts names at NUL; the name as written counts
         name = check_name(info.filename)
-        if name in seen or name.rstrip("/") in seen:
+        # case folded too: readers that unpack to a case-insensitive file system would keep one
+        key = name.rstrip("/").casefold()
+        if key in seen:
             raise OfdDuplicateEntry(f"the entry {name} appears twice", entry=name)
-        seen.add(name)
-        seen.add(name.rstrip("/"))
+        seen.add(key)
         if info.flag_bits & 0x1:
             raise OfdEncrypted(f"the entry {name} is encrypted", entry=name)
         if info.file_size > limits.max_entry:
