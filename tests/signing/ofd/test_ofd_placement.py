@@ -3,9 +3,6 @@ riding seals (骑缝章) across the right edges of the pages."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 
 from inkseal.signing.core.errors import KeywordNotFound, PageOutOfRange
@@ -101,10 +98,12 @@ def test_riding_seal(sealing: OfdSealing) -> None:
         riding_placements(document(open_package(HELLO)), width_mm=40, height_mm=40)
 
 
-def test_keyword_positions_ignore_other_elements() -> None:
-    page = SPLIT_PAGE.replace(
-        b"<ofd:Layer", b"<ofd:Layer><ofd:PathObject ID='9' Boundary='0 0 1 1'/></ofd:Layer><ofd:Layer", 1
+def test_keyword_with_ctm_and_other_objects() -> None:
+    """A TextObject scaled by its CTM (x2) among path objects: the box scales, the rest is skipped."""
+    page = SPLIT_PAGE.replace(b'ID="5" Boundary', b'ID="5" CTM="2 0 0 2 0 0" Boundary').replace(
+        b'<ofd:Layer ID="2">', b'<ofd:Layer ID="2"><ofd:PathObject ID="9" Boundary="0 0 1 1"/>'
     )
     package = open_package(with_page(HELLO, page))
-    assert [h[0] for h in find_keyword(package, document(package), "Reader")] == [1]
-    assert zipfile.ZipFile(io.BytesIO(with_page(HELLO, page))).testzip() is None
+    ((number, box),) = find_keyword(package, document(package), "Reader")
+    # glyph top-left (0, 3 - 3) scaled by 2, from the TextObject's origin; 6 advances of 1.5 x 2
+    assert number == 1 and box == pytest.approx((56.2, 25.4, 6 * 1.5 * 2, 3 * 2))
