@@ -212,3 +212,17 @@ def test_too_many_signatures(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ofd_verify, "MAX_SIGNATURES", 1)  # converter-h.ofd has two
     with pytest.raises(OfdZipBomb):
         verify_ofd((CORPUS / "signed" / "converter-h.ofd").read_bytes())
+
+
+def test_the_core_is_pure() -> None:
+    """inkseal.signing.core.ofd loads without Django (a fresh interpreter, no settings)."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    code = "import sys, inkseal.signing.core.ofd; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True, cwd=Path.cwd()
+    )
+    assert result.stdout.strip() == "[]"
