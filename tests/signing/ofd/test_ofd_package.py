@@ -223,6 +223,11 @@ def test_the_core_is_pure() -> None:
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     code = "import sys, inkseal.signing.core.ofd; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True, cwd=Path.cwd()
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert result.stdout.strip() == "[]"
