@@ -206,3 +206,41 @@ def test_gm_t_0031_seal(sealing: OfdSealing) -> None:
             placements=[StampPlacement(1, 10, 10)],
             timestamper=sealing.timestamper,
         )
+
+
+def two_documents(listed: bool) -> bytes:
+    """reader-helloworld.ofd with a second DocBody whose document is a copy of the first; `listed`:
+    each DocBody already names an empty Signatures.xml."""
+    package = open_package((CORPUS / "unsigned" / "reader-helloworld.ofd").read_bytes())
+    ofd_xml = package.read("OFD.xml")
+    start, end = ofd_xml.index(b"<ofd:DocBody>"), ofd_xml.index(b"</ofd:DocBody>")
+    body = ofd_xml[start:end] + (b"<ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures>" if listed else b"")
+    bodies = body + b"</ofd:DocBody>" + body.replace(b"Doc_0/", b"Doc_1/") + b"</ofd:DocBody>"
+    added = [
+        (name.replace("Doc_0/", "Doc_1/"), package.read(name)) for name in package.names if name.startswith("Doc_0/")
+    ]
+    if listed:
+        empty = (
+            b'<ofd:Signatures xmlns:ofd="http://www.ofdspec.org/2016"><ofd:MaxSignId>0</ofd:MaxSignId></ofd:Signatures>'
+        )
+        added += [("Doc_0/Signs/Signatures.xml", empty), ("Doc_1/Signs/Signatures.xml", empty)]
+    ofd_xml = ofd_xml[:start] + bodies + ofd_xml[end + len(b"</ofd:DocBody>") :]
+    return package.write({"OFD.xml": ofd_xml}, added)
+
+
+def test_two_documents(sealing: OfdSealing) -> None:
+    place = [StampPlacement(1, 10, 10)]
+    both = seal_ofd(two_documents(True), seal_der=sealing.seal, signer=sealing.signer, placements=place)
+    both = seal_ofd(both, seal_der=sealing.seal, signer=sealing.signer, placements=place, document_index=1)
+    reports = verify_ofd(both).signatures
+    assert [(s.entry, s.status) for s in reports] == [
+        ("Doc_0/Signs/Sign_0/Signature.xml", VALID),
+        ("Doc_1/Signs/Sign_0/Signature.xml", VALID),
+    ]
+    assert all(c.signature_intact and not c.changed for c in independent.check(both))
+    # without listings, the second document's first seal must name its Signatures.xml in OFD.xml,
+    # which the first document's seal protects: refused, not broken
+    one = seal_ofd(two_documents(False), seal_der=sealing.seal, signer=sealing.signer, placements=place)
+    with pytest.raises(OfdLocked) as caught:
+        seal_ofd(one, seal_der=sealing.seal, signer=sealing.signer, placements=place, document_index=1)
+    assert caught.value.details["files"] == ["OFD.xml"]

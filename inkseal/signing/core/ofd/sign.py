@@ -35,7 +35,7 @@ from inkseal.seals.ses_make import make_signature, timestamp_request
 from inkseal.seals.ses_parse import parse_seal, timestamp_token
 from inkseal.signing.core.errors import PageOutOfRange, PlacementOffPage, SignerUnsupported
 from inkseal.signing.core.ofd.errors import OfdLocked, OfdMalformed, OfdSealNotForSigner, OfdTimestampUnsupported
-from inkseal.signing.core.ofd.model import Document, Page, document
+from inkseal.signing.core.ofd.model import Document, Page, documents
 from inkseal.signing.core.ofd.package import DEFAULT_LIMITS, Limits, OfdPackage, local, open_package
 from inkseal.signing.core.ofd.signature_xml import read_signature_file
 from inkseal.signing.core.signer import SealSigner, SignatureAlgorithm
@@ -88,8 +88,13 @@ def seal_ofd(
     if not placements:
         raise PageOutOfRange("a seal needs at least one placement")
     package = data if isinstance(data, OfdPackage) else open_package(data, limits)
-    doc = document(package, document_index)
-    _check_not_locked(package, doc)
+    every_document = documents(package)
+    if not 0 <= document_index < len(every_document):
+        raise OfdMalformed(f"the package has no document {document_index + 1}")
+    doc = every_document[document_index]
+    # no document's Signatures.xml is protected (but this one's with protect_all): seals on any
+    # document of the package leave this one valid
+    listings = {d.signatures_entry for d in every_document if d.signatures_entry is not None}
     seal = parse_seal(seal_der)
     if timestamper is not None and seal.version < VERSION_38540:
         raise OfdTimestampUnsupported("a GM/T 0031 seal makes signatures without a time stamp field")
@@ -122,10 +127,12 @@ def seal_ofd(
     else:
         added.append((signatures_entry, listing))
     added.append((seal_entry, seal.der))
+    _check_not_locked(package, every_document, set(replaced))
 
     current = {name: replaced.get(name, package.contents[name]) for name in package.names}
     current.update(added)
-    protected = [name for name in current if protect_all or name != signatures_entry]
+    unprotected = (listings | {signatures_entry}) - ({signatures_entry} if protect_all else set())
+    protected = [name for name in current if name not in unprotected]
     signature_xml = _signature_xml(
         time, [(name, gm.sm3(current[name])) for name in protected], stamps, seal_entry, value_entry
     )
@@ -145,13 +152,19 @@ def seal_ofd(
     return package.write(replaced, added)
 
 
-def _check_not_locked(package: OfdPackage, doc: Document) -> None:
-    for entry in doc.signatures:
-        if not package.has(entry.location):
-            continue
-        existing = read_signature_file(package, entry.location)
-        if any(reference.entry == doc.signatures_entry for reference in existing.references):
-            raise OfdLocked(f"signature {entry.id} protects Signatures.xml: another seal would invalidate it")
+def _check_not_locked(package: OfdPackage, every_document: Sequence[Document], changing: set[str]) -> None:
+    """OfdLocked when an existing signature of any document protects a file this seal changes
+    (its document's Signatures.xml, or OFD.xml when a document gets its first Signatures.xml)."""
+    for doc in every_document:
+        for entry in doc.signatures:
+            if not package.has(entry.location):
+                continue
+            existing = read_signature_file(package, entry.location)
+            hit = sorted(changing & {reference.entry for reference in existing.references})
+            if hit:
+                raise OfdLocked(
+                    f"signature {entry.id} protects {', '.join(hit)}: another seal would invalidate it", files=hit
+                )
 
 
 def _stamp(doc: Document, placement: StampPlacement, width: float, height: float) -> tuple[Page, str, str | None]:
