@@ -244,3 +244,19 @@ def test_two_documents(sealing: OfdSealing) -> None:
     with pytest.raises(OfdLocked) as caught:
         seal_ofd(one, seal_der=sealing.seal, signer=sealing.signer, placements=place, document_index=1)
     assert caught.value.details["files"] == ["OFD.xml"]
+
+
+def test_a_seal_file_other_than_the_signed_seal(sealing: OfdSealing) -> None:
+    """Seal.esl is what viewers show: one that is not the seal inside the signature makes the
+    signature invalid (as ofdrw's validator does), before any reference is looked at."""
+    sealed = seal_ofd(
+        (CORPUS / "unsigned" / "reader-helloworld.ofd").read_bytes(),
+        seal_der=sealing.seal,
+        signer=sealing.signer,
+        placements=[StampPlacement(1, 10, 10)],
+    )
+    package = open_package(sealed)
+    other = sealing.make_seal([sealing.pki.signer_cert.der], name="另一枚印章")
+    (report,) = verify_ofd(package.write({"Doc_0/Signs/Sign_0/Seal.esl": other})).signatures
+    assert (report.status, report.code) == ("invalid", "seal_file_mismatch")
+    assert {s.name: s.code for s in report.steps}["seal_file"] == "seal_file_mismatch"

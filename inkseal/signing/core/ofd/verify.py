@@ -278,10 +278,13 @@ def _ses(
     if signature_file.seal_entry is not None:
         if not package.has(signature_file.seal_entry):
             steps.append(Step("seal_file", FAILED, "seal_file_missing", f"{signature_file.seal_entry} is missing"))
-        elif package.read(signature_file.seal_entry) != ses.seal.der:
+        elif package.read(signature_file.seal_entry) != ses.seal.der:  # a viewer would show another seal
             steps.append(
                 Step(
-                    "seal_file", "skipped", detail=f"{signature_file.seal_entry} differs from the seal in the signature"
+                    "seal_file",
+                    FAILED,
+                    "seal_file_mismatch",
+                    f"{signature_file.seal_entry} is not the seal inside the signature",
                 )
             )
         else:
