@@ -59,6 +59,7 @@ from inkseal.pki.x509 import Certificate, load_certificate
 
 HEADER_ID = "ES"
 VERSION_38540 = 4
+VERSION_38540_V5 = 5  # the same layout with header and TBS_Sign version 5, as newer tools (ofdrw) write
 VERSION_0031 = 2  # the header and TBS_Sign version we write for GM/T 0031-2014
 VENDOR_ID = "INKSEAL"  # Vid: tells implementations apart when seals travel between systems
 SEAL_TYPE_UNIT = 1  # 单位印章
@@ -156,12 +157,12 @@ class Seal:
 
     @property
     def standard(self) -> str:
-        return "GB/T 38540-2020" if self.version == VERSION_38540 else "GM/T 0031-2014"
+        return "GB/T 38540-2020" if self.version >= VERSION_38540 else "GM/T 0031-2014"
 
     def maker_messages(self) -> tuple[bytes, bytes]:
         """What the maker may have signed, this version's own form first (see the module notes)."""
         combined = der.sequence(self.info.der, der.octet_string(self.maker_certificate), der.oid(self.algorithm))
-        return (self.info.der, combined) if self.version == VERSION_38540 else (combined, self.info.der)
+        return (self.info.der, combined) if self.version >= VERSION_38540 else (combined, self.info.der)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from inkseal.seals.ses import (
     HEADER_ID,
     MAX_SIZE,
     VERSION_38540,
+    VERSION_38540_V5,
     CertDigest,
     ExtData,
     Picture,
@@ -170,7 +171,7 @@ def _read_seal_info(info_der: bytes, modern: bool) -> SealInfo:
     header.expect_end()
     if header_id != HEADER_ID:
         raise _Bad(f"header ID {header_id!r} is not ES")
-    if modern != (version == VERSION_38540) or version < 1:
+    if modern != (version in (VERSION_38540, VERSION_38540_V5)) or version < 1:
         raise _Bad(f"header version {version} does not match the {'GB/T 38540' if modern else 'GM/T 0031'} layout")
     es_id = reader.ia5()
     prop = reader.sequence()
@@ -244,10 +245,10 @@ def _read_signature(data: bytes) -> SesSignature:
     reader.expect_end()
     tbs = _inner(tbs_der)
     version = tbs.read_unsigned()
-    if version != VERSION_38540:
+    if version not in (VERSION_38540, VERSION_38540_V5):
         raise _Bad(f"TBS_Sign version {version} in a GB/T 38540 signature")
     seal = _read_seal(tbs.read_element(der.SEQUENCE))
-    if seal.version != VERSION_38540:
+    if seal.version not in (VERSION_38540, VERSION_38540_V5):
         raise _Bad("a GB/T 38540 signature holds a GM/T 0031 seal")
     time_info = tbs.read_element(der.GENERALIZED_TIME)
     data_hash, property_info = tbs.read_bit_string(), tbs.ia5()
@@ -295,7 +296,7 @@ def _read_tbs_0031(data: bytes, tbs_der: bytes, signature: bytes) -> SesSignatur
     tbs = _inner(tbs_der)
     version = tbs.read_unsigned()
     seal = _read_seal(tbs.read_element(der.SEQUENCE))
-    if seal.version == VERSION_38540:
+    if seal.version >= VERSION_38540:
         raise _Bad("a GM/T 0031 signature holds a GB/T 38540 seal")
     tag = tbs.peek()
     if tag == der.BIT_STRING:
