@@ -16,6 +16,7 @@ from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE, EnterpriseInvalid, Ide
 from inkseal.accounts.identity import CurrentIdentity, identities_of
 from inkseal.accounts.models import Address, Enterprise, Membership, Party, Person, VerificationState
 from inkseal.accounts.sso import SsoClaims
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core.crypto import blind_index, encrypt
 from inkseal.core.errors import DomainError, NotFound
@@ -70,7 +71,11 @@ def do_sms_login(phone: str, code: str, ctx: RequestContext) -> Person:
         if person is None:
             person = _create_person(phone)
         record(
-            "login.sms", actor=person_actor(person), ip=ctx.ip, target=person.account_id, data={"registered": created}
+            events.LOGIN_SMS,
+            actor=person_actor(person),
+            ip=ctx.ip,
+            target=person.account_id,
+            data={"registered": created},
         )
     return person
 
@@ -125,7 +130,7 @@ def do_request_sso_link(claims: SsoClaims, platform: TradingPlatform, method: st
     (the phone we know for them; for a new person, the phone being registered)."""
     person = Person.objects.filter(phone=claims.phone).first()
     record(
-        "login.sso_link_required",
+        events.LOGIN_SSO_LINK_REQUIRED,
         actor=Actor("platform", platform.code, platform.name),
         ip=ctx.ip,
         target=person.account_id if person else "",
@@ -164,7 +169,7 @@ def do_sso_login(
             )
         touch_link(link)
         record(
-            "login.sso",
+            events.LOGIN_SSO,
             actor=person_actor(person),
             ip=ctx.ip,
             target=person.account_id,
@@ -199,7 +204,7 @@ def check_sso_entry(person: Person, claims: SsoClaims) -> CurrentIdentity | None
 
 def record_sso_failure(platform_code: str, method: str, code: str, ctx: RequestContext, detail: str = "") -> None:
     record(
-        "login.sso_failed",
+        events.LOGIN_SSO_FAILED,
         actor=Actor("anonymous", "", platform_code),
         ip=ctx.ip,
         target=platform_code,
@@ -212,7 +217,7 @@ def do_logout(person: Person, ctx: RequestContext, *, everywhere: bool = False) 
         if everywhere:
             Person.objects.filter(pk=person.pk).update(session_epoch=F("session_epoch") + 1)
         record(
-            "logout",
+            events.LOGOUT,
             actor=person_actor(person),
             ip=ctx.ip,
             identity=ctx.identity,
@@ -223,7 +228,11 @@ def do_logout(person: Person, ctx: RequestContext, *, everywhere: bool = False) 
 
 def do_switch_identity(identity: CurrentIdentity, ctx: RequestContext) -> None:
     record(
-        "identity.switch", actor=person_actor(identity.person), ip=ctx.ip, identity=identity.key, target=identity.label
+        events.IDENTITY_SWITCH,
+        actor=person_actor(identity.person),
+        ip=ctx.ip,
+        identity=identity.key,
+        target=identity.label,
     )
 
 
@@ -256,7 +265,7 @@ def do_create_enterprise(
             )
             Membership.objects.create(person=person, enterprise=enterprise, role=Membership.Role.ADMIN)
             record(
-                "enterprise.create",
+                events.ENTERPRISE_CREATE,
                 actor=person_actor(person),
                 ip=ctx.ip,
                 identity=ctx.identity,
@@ -291,7 +300,7 @@ def do_add_address(
             detail=detail.strip(),
             is_default=is_default or first,
         )
-        record("address.add", actor=person_actor(person), ip=ctx.ip, target=f"address:{address.pk}")
+        record(events.ADDRESS_ADD, actor=person_actor(person), ip=ctx.ip, target=f"address:{address.pk}")
     return address
 
 
@@ -307,14 +316,14 @@ def do_set_default_address(address: Address, ctx: RequestContext) -> None:
     with transaction.atomic():
         address.person.addresses.update(is_default=False)
         Address.objects.filter(pk=address.pk).update(is_default=True)
-        record("address.default", actor=person_actor(address.person), ip=ctx.ip, target=f"address:{address.pk}")
+        record(events.ADDRESS_DEFAULT, actor=person_actor(address.person), ip=ctx.ip, target=f"address:{address.pk}")
 
 
 def do_delete_address(address: Address, ctx: RequestContext) -> None:
     with transaction.atomic():
         person = address.person
         was_default = address.is_default
-        record("address.delete", actor=person_actor(person), ip=ctx.ip, target=f"address:{address.pk}")
+        record(events.ADDRESS_DELETE, actor=person_actor(person), ip=ctx.ip, target=f"address:{address.pk}")
         address.delete()
         if was_default:
             successor = person.addresses.order_by("-created_at").first()

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.models import Person
 from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
@@ -74,11 +75,11 @@ def _ctx(request: HttpRequest) -> RequestContext:
     return RequestContext(ip=client_ip(request), identity=identity.key if identity else "")
 
 
-def _audit(request: HttpRequest, person: Person, method: str, **data: Any) -> None:
+def _audit(request: HttpRequest, person: Person, event: str, **data: Any) -> None:
     ctx = _ctx(request)
     platform = portal_session.sso_platform(request)
     record(
-        f"stepup.{method}",
+        event,
         actor=person_actor(person),
         ip=ctx.ip,
         identity=ctx.identity,
@@ -97,7 +98,7 @@ def send_step_up_code(request: HttpRequest) -> None:
 def do_step_up_sms(request: HttpRequest, code: str) -> StepUp:
     person: Person = request.person  # type: ignore[attr-defined]
     verify_code(person.phone, PURPOSE, code)
-    _audit(request, person, "sms")
+    _audit(request, person, events.STEPUP_SMS)
     return _remember(request.session, person, "sms")
 
 
@@ -106,7 +107,7 @@ def do_step_up_pin(request: HttpRequest, certificate: Any, pin: str) -> StepUp:
 
     person: Person = request.person  # type: ignore[attr-defined]
     verify_pin(certificate, pin, actor=person_actor(person), ctx=_ctx(request))
-    _audit(request, person, "pin", certificate=certificate.serial)
+    _audit(request, person, events.STEPUP_PIN, certificate=certificate.serial)
     return _remember(request.session, person, "pin", certificate.holder_id)
 
 
@@ -126,10 +127,17 @@ def require_step_up(request: HttpRequest, *, certificate: Any = None, sms_only: 
         if pin and not sms_only and certificate is not None and certificate.has_pin:
             return do_step_up_pin(request, certificate, pin)
     except DomainError as exc:
-        _audit(request, person, "refused", reason=exc.code, path=request.path[:200])
+        _audit(request, person, events.STEPUP_REFUSED, reason=exc.code, path=request.path[:200])
         raise StepUpRequired(exc.message, code="step_up_failed")
     # a sensitive action tried without a proof: in a platform's session, a sign worth seeing
-    _audit(request, person, "refused", reason="step_up_required", path=request.path[:200], pin_offered=bool(pin))
+    _audit(
+        request,
+        person,
+        events.STEPUP_REFUSED,
+        reason="step_up_required",
+        path=request.path[:200],
+        pin_offered=bool(pin),
+    )
     if sms_only:
         raise StepUpRequired(
             _("通过交易平台单点登录时，此操作须以发送到您本人手机 %(phone)s 的短信验证码完成身份验证。")

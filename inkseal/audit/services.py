@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from inkseal.audit import anchors, chain
+from inkseal.audit import anchors, chain, events
 from inkseal.audit.models import CONTENT_FIELDS, AuditAnchor, AuditEntry, AuditHead, entry_content
 from inkseal.conf import env, secret_file
 
@@ -260,7 +260,7 @@ def rekey_from_genesis(entry_model: Any, head_model: Any) -> None:
     note = entry_model(
         seq=seq,
         at=datetime.now(UTC),
-        event="audit.chain_rekeyed",
+        event=events.AUDIT_CHAIN_REKEYED,
         actor_kind="system",
         actor_label="system",
         data={"entries": len(rows), "unkeyed_chain_intact": old is None, "unkeyed_chain_broken_at": old},

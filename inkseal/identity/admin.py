@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.services import RequestContext, id_index
+from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_actor
 from inkseal.core.errors import DomainError
@@ -135,7 +136,7 @@ class PendingReviewAdmin(ReadOnlyAttemptAdmin):
         if document is None:
             raise Http404
         record(
-            "identity.document.viewed",
+            events.IDENTITY_DOCUMENT_VIEWED,
             actor=operator_actor(request.user),
             ip=client_ip(request),
             target=f"verification:{document.attempt.reference}",

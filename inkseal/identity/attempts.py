@@ -163,7 +163,7 @@ def audit(
 ) -> None:
     """Attempt events name the attempt by reference and carry masked numbers only."""
     record(
-        f"identity.{event}",
+        event,
         actor=actor or person_actor(attempt.person),
         ip=ctx.ip,
         identity=ctx.identity,

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from inkseal.accounts.forms import ENTERPRISE_TYPES
 from inkseal.accounts.models import Enterprise, EnterpriseState, Person
 from inkseal.accounts.services import RequestContext, id_index
+from inkseal.audit import events
 from inkseal.core.crypto import blind_index, encrypt
 from inkseal.core.idnumbers import is_valid_phone
 from inkseal.core.masking import mask_name
@@ -152,7 +153,7 @@ def _lock(enterprise: Enterprise, person: Person, ctx: RequestContext) -> Enterp
     for stale in _stale_deposits(locked):
         finish_attempt(stale, Verdict.refuse("deposit_expired", _("打款金额确认已超时，请重新认证。")))
         _conclude(locked, stale)
-        audit("enterprise.bank_card.failed", stale, ctx)
+        audit(events.IDENTITY_ENTERPRISE_BANK_CARD_FAILED, stale, ctx)
     check_can_verify_enterprise(person, locked)
     return locked
 
@@ -248,7 +249,7 @@ def do_verify_legal_rep_phone(
         attempt = _record(person, enterprise, checked, Method.LEGAL_REP_PHONE, provider.name, phone)
         finish_attempt(attempt, verdict)
         _conclude(enterprise, attempt)
-        audit(f"enterprise.legal_rep_phone.{attempt.state}", attempt, ctx)
+        audit(events.IDENTITY_LEGAL_REP_PHONE_OUTCOME[attempt.state], attempt, ctx)
         if attempt.succeeded:
             notice = _("【Inkseal】“%(enterprise)s”已通过您的授权完成企业实名认证。如非本人授权，请立即联系客服。") % {
                 "enterprise": enterprise.name
@@ -288,7 +289,7 @@ def do_start_bank_card(
         if not verdict.accepted:
             finish_attempt(attempt, verdict)
             _conclude(enterprise, attempt)
-            audit("enterprise.bank_card.failed", attempt, ctx)
+            audit(events.IDENTITY_ENTERPRISE_BANK_CARD_FAILED, attempt, ctx)
             return attempt
         cents = secrets.randbelow(99) + 1
         deposit = MicroDeposit.objects.create(
@@ -306,7 +307,7 @@ def do_start_bank_card(
         else:
             attempt.save(update_fields=["provider_reference"])
             _set_state(enterprise, EnterpriseState.PENDING)
-        audit("enterprise.bank_card.deposit_sent", attempt, ctx, card=deposit.card_number_masked)
+        audit(events.IDENTITY_ENTERPRISE_BANK_CARD_DEPOSIT_SENT, attempt, ctx, card=deposit.card_number_masked)
     return attempt
 
 
@@ -351,10 +352,10 @@ def do_confirm_micro_deposit(person: Person, attempt_id: int, amount: str, ctx: 
                 finish_attempt(attempt, Verdict.refuse("deposit_tries", _("打款金额错误次数过多，认证未通过。")))
             else:
                 error = _("打款金额不正确，还可尝试%(n)d次。") % {"n": left}
-                audit("enterprise.bank_card.wrong_amount", attempt, ctx, tries=deposit.failed_tries)
+                audit(events.IDENTITY_ENTERPRISE_BANK_CARD_WRONG_AMOUNT, attempt, ctx, tries=deposit.failed_tries)
         if not attempt.is_pending:
             _conclude(enterprise, attempt)
-            audit(f"enterprise.bank_card.{attempt.state}", attempt, ctx, tries=deposit.failed_tries)
+            audit(events.IDENTITY_BANK_CARD_OUTCOME[attempt.state], attempt, ctx, tries=deposit.failed_tries)
     if error:
         raise VerificationInvalid(error, field="amount")
     return attempt
@@ -389,7 +390,7 @@ def do_submit_licence(
         attempt.save(update_fields=["details"])
         store_image(attempt, IdentityDocument.Kind.LICENCE, photo)
         _set_state(enterprise, EnterpriseState.PENDING)
-        audit("enterprise.licence.submitted", attempt, ctx)
+        audit(events.IDENTITY_ENTERPRISE_LICENCE_SUBMITTED, attempt, ctx)
     return attempt
 
 

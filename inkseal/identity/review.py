@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Enterprise, EnterpriseState, Person, VerificationState
 from inkseal.accounts.services import RequestContext
+from inkseal.audit import events
 from inkseal.audit.services import Actor
 from inkseal.identity.attempts import audit, claim_of, finish_attempt
 from inkseal.identity.errors import VerificationInvalid, VerificationNotAllowed
@@ -36,7 +37,13 @@ def do_review(attempt_id: int, approve: bool, reason: str, operator: Actor, ctx:
             _decide_person(attempt, approve, reason)
         attempt.reviewed_by = operator.label
         attempt.save(update_fields=["reviewed_by"])
-        audit(f"review.{'approved' if approve else 'rejected'}", attempt, ctx, actor=operator, comment=reason[:200])
+        audit(
+            events.IDENTITY_REVIEW_APPROVED if approve else events.IDENTITY_REVIEW_REJECTED,
+            attempt,
+            ctx,
+            actor=operator,
+            comment=reason[:200],
+        )
     return attempt
 
 

@@ -38,6 +38,7 @@ from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Enterprise, EnterpriseState, Membership, Person, VerificationState
 from inkseal.accounts.services import RequestContext, person_actor, set_id_number
+from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.core.errors import NotFound, PermissionDenied, RateLimited
 from inkseal.identity import documents
@@ -264,7 +265,7 @@ def do_verify_by_phone(
         finish_attempt(attempt, verdict)
         if verdict.accepted:
             mark_person_verified(person, claim)
-        audit(f"phone.{attempt.state}", attempt, ctx)
+        audit(events.IDENTITY_PHONE_OUTCOME[attempt.state], attempt, ctx)
     return attempt
 
 
@@ -279,7 +280,7 @@ def _submit_document(
         check_transition(PERSON, person.verification_state, VerificationState.PENDING)
         person.verification_state = VerificationState.PENDING
         person.save(update_fields=["verification_state"])
-        audit("document.submitted", attempt, ctx)
+        audit(events.IDENTITY_DOCUMENT_SUBMITTED, attempt, ctx)
     return attempt
 
 
@@ -326,18 +327,18 @@ def do_start_face(
             person=person, method=Method.FACE, state=AttemptState.PENDING
         ):
             cancel_attempt(earlier, _("已重新发起人脸认证。"), "superseded")
-            audit("face.cancelled", earlier, ctx)
+            audit(events.IDENTITY_FACE_CANCELLED, earlier, ctx)
         attempt = new_attempt(
             person, Method.FACE, provider.name, claim, consents, phone=person.phone, details={"liveness": liveness}
         )
         token = _new_face_link(attempt)
-        audit("face.started", attempt, ctx, liveness=liveness)
+        audit(events.IDENTITY_FACE_STARTED, attempt, ctx, liveness=liveness)
     return FaceStart(attempt, token)
 
 
 def record_consent_refused(person: Person, ctx: RequestContext) -> None:
     """拒绝同意 on the consent notice: nothing starts; the refusal is logged."""
-    record("identity.face.consent_refused", actor=person_actor(person), ip=ctx.ip, identity=ctx.identity)
+    record(events.IDENTITY_FACE_CONSENT_REFUSED, actor=person_actor(person), ip=ctx.ip, identity=ctx.identity)
 
 
 def do_renew_face_link(person: Person, attempt_id: int, ctx: RequestContext) -> FaceStart:
@@ -352,7 +353,7 @@ def do_renew_face_link(person: Person, attempt_id: int, ctx: RequestContext) -> 
         now = timezone.now()
         attempt.face_links.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
         token = _new_face_link(attempt)
-        audit("face.link_renewed", attempt, ctx)
+        audit(events.IDENTITY_FACE_LINK_RENEWED, attempt, ctx)
     return FaceStart(attempt, token)
 
 
@@ -360,7 +361,7 @@ def do_open_face_link(link: FaceLink, ctx: RequestContext) -> None:
     """The phone opened the page: the desktop then shows 已扫码."""
     with transaction.atomic():
         if FaceLink.objects.filter(pk=link.pk, opened_at__isnull=True).update(opened_at=timezone.now()):
-            audit("face.link_opened", link.attempt, ctx)
+            audit(events.IDENTITY_FACE_LINK_OPENED, link.attempt, ctx)
 
 
 def do_refuse_face_link(token: str, ctx: RequestContext) -> VerificationAttempt:
@@ -372,7 +373,7 @@ def do_refuse_face_link(token: str, ctx: RequestContext) -> VerificationAttempt:
             raise FaceLinkGone(_("二维码已过期，请在电脑上重新生成二维码后再扫码。"))
         FaceLink.objects.filter(pk=link.pk).update(used_at=timezone.now())
         cancel_attempt(attempt, _("您已拒绝授权，人脸认证未进行。"), "consent_refused")
-        audit("face.consent_refused", attempt, ctx)
+        audit(events.IDENTITY_FACE_CONSENT_REFUSED, attempt, ctx)
     return attempt
 
 
@@ -433,7 +434,7 @@ def do_submit_face_video(token: str, video: Path, size: int, consent: bool, ctx:
         finish_attempt(attempt, verdict, video={"sha256": _video_digest(video), "bytes": size})
         if verdict.accepted:
             mark_person_verified(person, claim)
-        audit(f"face.{attempt.state}", attempt, ctx)
+        audit(events.IDENTITY_FACE_OUTCOME[attempt.state], attempt, ctx)
     return attempt
 
 

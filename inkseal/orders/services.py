@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Party, Person
 from inkseal.accounts.services import RequestContext, address_for, person_actor
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core.errors import NotFound, PermissionDenied
 from inkseal.identity.services import require_identity_verified
@@ -311,7 +312,7 @@ def _create_order(
         for seal in Seal.objects.filter(bindings__certificate=renews, state=SealState.ACTIVE):
             ApplicationSeal.objects.create(application=application, seal=seal)
     _audit(
-        "order.place",
+        events.ORDER_PLACE,
         application,
         person_actor(identity.person),
         ctx,
@@ -343,7 +344,7 @@ def do_start_payment(identity: CurrentIdentity, application: Application, ctx: R
                 reference=payments.new_reference(),
                 amount=locked.order.amount,
             )
-            _audit("payment.start", locked, person_actor(identity.person), ctx, reference=payment.reference)
+            _audit(events.PAYMENT_START, locked, person_actor(identity.person), ctx, reference=payment.reference)
     return payment
 
 
@@ -371,7 +372,7 @@ def do_settle_payment(reference: str, *, actor: Actor, ctx: RequestContext | Non
         order.paid_at = now
         order.save(update_fields=["state", "paid_at"])
         application.save(update_fields=["state", "updated_at"])
-        _audit("payment.settle", application, actor, ctx, reference=reference, amount=str(payment.amount))
+        _audit(events.PAYMENT_SETTLE, application, actor, ctx, reference=reference, amount=str(payment.amount))
         _notify(application, "order.paid")
     return application
 
@@ -453,7 +454,7 @@ def do_submit_application(
         ApplicationSeal.objects.filter(application=locked).delete()
         ApplicationSeal.objects.bulk_create([ApplicationSeal(application=locked, seal=seal) for seal in data.seals])
         _audit(
-            "application.submit",
+            events.APPLICATION_SUBMIT,
             locked,
             person_actor(identity.person),
             ctx,
@@ -481,7 +482,7 @@ def do_cancel(identity: CurrentIdentity, application: Application, ctx: RequestC
             payment.save(update_fields=["state"])
         Payment.objects.filter(order=order, state=Payment.State.PENDING).delete()
         locked.save(update_fields=["state", "updated_at"])
-        _audit("application.cancel", locked, person_actor(identity.person), ctx)
+        _audit(events.APPLICATION_CANCEL, locked, person_actor(identity.person), ctx)
         _notify(locked, "application.cancelled")
     return locked
 
@@ -505,7 +506,7 @@ def do_approve(application: Application, *, actor: Actor, ctx: RequestContext | 
         locked.reviewed_at = timezone.now()
         locked.reviewed_by = actor.label
         locked.save()
-        _audit("application.approve", locked, actor, ctx, certificate=certificate.serial)
+        _audit(events.APPLICATION_APPROVE, locked, actor, ctx, certificate=certificate.serial)
         _notify(locked, "application.approved")
     return locked
 
@@ -570,7 +571,7 @@ def do_reject(application: Application, reason: str, *, actor: Actor, ctx: Reque
         locked.reviewed_at = timezone.now()
         locked.reviewed_by = actor.label
         locked.save()
-        _audit("application.reject", locked, actor, ctx, reason=reason)
+        _audit(events.APPLICATION_REJECT, locked, actor, ctx, reason=reason)
         _notify(locked, "application.rejected", reason=reason)
     return locked
 
@@ -600,7 +601,7 @@ def do_ship(
             shipped_by=actor.label,
         )
         locked.save(update_fields=["state", "updated_at"])
-        _audit("application.ship", locked, actor, ctx, courier=courier, tracking=tracking_number)
+        _audit(events.APPLICATION_SHIP, locked, actor, ctx, courier=courier, tracking=tracking_number)
         _notify(locked, "application.shipped", courier=courier, tracking=tracking_number)
     return shipment
 
@@ -612,7 +613,7 @@ def do_confirm_receipt(identity: CurrentIdentity, application: Application, ctx:
         _move(locked, Action.RECEIVE)
         Shipment.objects.filter(application=locked).update(received_at=timezone.now())
         locked.save(update_fields=["state", "updated_at"])
-        _audit("application.receive", locked, person_actor(identity.person), ctx)
+        _audit(events.APPLICATION_RECEIVE, locked, person_actor(identity.person), ctx)
         _notify(locked, "application.received")
     return locked
 
@@ -652,7 +653,7 @@ def do_request_invoice(
         invoice = Invoice.objects.create(
             order=locked.order, title=title, tax_number=tax_number, email=email[:254], amount=locked.order.amount
         )
-        _audit("invoice.request", locked, person_actor(identity.person), ctx, title=title, tax_number=tax_number)
+        _audit(events.INVOICE_REQUEST, locked, person_actor(identity.person), ctx, title=title, tax_number=tax_number)
     return invoice
 
 
@@ -674,7 +675,7 @@ def do_issue_invoice(
         content = pdf if pdf is not None else invoices.render_invoice(locked, application)
         locked.pdf.save(f"invoice-{locked.order.number}.pdf", ContentFile(content), save=False)
         locked.save()
-        _audit("invoice.issue", application, actor, ctx, generated=pdf is None)
+        _audit(events.INVOICE_ISSUE, application, actor, ctx, generated=pdf is None)
         _notify(application, "invoice.issued")
     return locked
 
@@ -705,7 +706,7 @@ def do_issue_client_token(identity: CurrentIdentity, application: Application, c
         locked = _locked(application)
         locked.client_token_hash = _token_hash(token)
         locked.save(update_fields=["client_token_hash", "updated_at"])
-        _audit("application.client_token", locked, person_actor(identity.person), ctx)
+        _audit(events.APPLICATION_CLIENT_TOKEN, locked, person_actor(identity.person), ctx)
     return token
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.services import RequestContext
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.pki import hierarchy
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, SM2, Algorithm, get_algorithm
@@ -204,7 +205,7 @@ def ensure_hierarchy(
         if changed:
             hierarchy_changed()
             record(
-                "pki.hierarchy",
+                events.PKI_HIERARCHY,
                 actor=actor or Actor.system(),
                 ip=ctx.ip if ctx else "",
                 target="pki",
@@ -398,7 +399,7 @@ def issue_crl(
             return locked
         _publish_crl(locked, now)
         record(
-            "pki.crl_issued",
+            events.PKI_CRL_ISSUED,
             actor=actor or Actor.system(),
             ip=ctx.ip if ctx else "",
             target=f"ca:{locked.ca_id}",

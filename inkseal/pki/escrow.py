@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.services import RequestContext
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.pki.algorithms import SM2
 from inkseal.pki.authorities import parsed_certificate
@@ -83,7 +84,9 @@ def deliver_encryption_key(
     encryption = check_key_delivery(signing)
     with transaction.atomic():
         envelope = _seal_to(encryption, signing)
-        _audit("certificate.key_deliver", encryption, actor, ctx, to=signing.serial, ukey_serial=signing.ukey_serial)
+        _audit(
+            events.CERTIFICATE_KEY_DELIVER, encryption, actor, ctx, to=signing.serial, ukey_serial=signing.ukey_serial
+        )
     return EncryptionKeyDelivery(encryption, envelope)
 
 
@@ -134,7 +137,7 @@ def recover_encryption_key(
     with transaction.atomic():
         envelope = _seal_to(encryption, target)
         _audit(
-            "certificate.key_recover",
+            events.CERTIFICATE_KEY_RECOVER,
             encryption,
             actor,
             ctx,

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Membership, Party, Person, VerificationState
 from inkseal.accounts.services import RequestContext
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core import secretbox
 from inkseal.core.errors import PermissionDenied
@@ -221,20 +222,20 @@ def _count_failure(
     platform_row.save()
     where = {"task": scope.task, "platform": scope.platform}
     if not locked:
-        _audit("certificate.pin_failed", certificate, actor, ctx, failures=task_row.failures, **where)
+        _audit(events.CERTIFICATE_PIN_FAILED, certificate, actor, ctx, failures=task_row.failures, **where)
         remaining = min(PIN_MAX_FAILURES - task_row.failures, PIN_PLATFORM_MAX_FAILURES - platform_row.failures)
         return PinIncorrect(
             _("PIN 码错误，还可尝试 %(remaining)d 次。") % {"remaining": remaining}, remaining=remaining
         )
     for row in locked:
-        _audit("certificate.pin_locked", certificate, actor, ctx, scope=row.scope, until=row.locked_until, **where)
+        _audit(events.CERTIFICATE_PIN_LOCKED, certificate, actor, ctx, scope=row.scope, until=row.locked_until, **where)
     if platform_row in locked:
         _tell_holder(certificate, _scope_name(platform_row.scope, platform_row.key, platform_row.label), platform_row)
         if _under_attack(certificate, now):
             certificate.pin_locked_until = now + timedelta(hours=settings.PKI_PIN_CERTIFICATE_LOCK_HOURS)
             certificate.save(update_fields=["pin_locked_until"])
             _audit(
-                "certificate.pin_locked", certificate, actor, ctx, scope="certificate",
+                events.CERTIFICATE_PIN_LOCKED, certificate, actor, ctx, scope="certificate",
                 until=certificate.pin_locked_until, **where,
             )  # fmt: skip
             _tell_holder(certificate, "", None)
@@ -360,7 +361,7 @@ def do_unlock_pin(
         locked.pin_lockouts.all().delete()
         locked.pin_failures, locked.pin_locked_until = 0, None
         locked.save(update_fields=["pin_failures", "pin_locked_until"])
-        _audit("certificate.pin_unlocked", locked, actor, ctx, cleared=cleared, method="sms")
+        _audit(events.CERTIFICATE_PIN_UNLOCKED, locked, actor, ctx, cleared=cleared, method="sms")
 
     verify_code(person.phone, _unlock_purpose(certificate), code, and_then=unlock)
 
@@ -377,7 +378,7 @@ def set_pin(certificate: Certificate, pin: str, *, actor: Actor, ctx: RequestCon
         locked.pin_hash = _hasher.hash(_peppered(pin))
         locked.pin_failures, locked.pin_locked_until = 0, None
         locked.save(update_fields=["pin_hash", "pin_failures", "pin_locked_until"])
-        _audit("certificate.pin_set", locked, actor, ctx)
+        _audit(events.CERTIFICATE_PIN_SET, locked, actor, ctx)
 
 
 def change_pin(
@@ -400,6 +401,6 @@ def change_pin(
         if refusal is None:
             locked.pin_hash = _hasher.hash(_peppered(new_pin))
             locked.save(update_fields=["pin_hash"])
-            _audit("certificate.pin_change", locked, actor, ctx)
+            _audit(events.CERTIFICATE_PIN_CHANGE, locked, actor, ctx)
     if refusal is not None:
         raise refusal

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import EnterpriseState, Party
 from inkseal.accounts.services import RequestContext
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core import secretbox
 from inkseal.core.crypto import decrypt
@@ -312,7 +313,7 @@ def _issue_encryption(
         renews=renews,
         signing_certificate=signing,
     )
-    event = "certificate.renew" if renews is not None else "certificate.issue"
+    event = events.CERTIFICATE_RENEW if renews is not None else events.CERTIFICATE_ISSUE
     extra = {"renews": renews.serial} if renews is not None else {}
     _audit(event, encryption, actor, ctx, usage=Usage.ENCRYPTION, pair=signing.serial, key="escrow", **extra)
     return encryption
@@ -363,7 +364,7 @@ def issue_cloud_certificate(
             key_backend=backend,
             key_id=key_id,
         )
-        _audit("certificate.issue", certificate, actor, ctx, algorithm=algorithm.name, usage=usage, years=years)
+        _audit(events.CERTIFICATE_ISSUE, certificate, actor, ctx, algorithm=algorithm.name, usage=usage, years=years)
         if usage == Usage.SIGNING and is_dual(subject.kind, algorithm):
             _issue_encryption(certificate, subject, validity, actor, ctx)
     return certificate
@@ -401,7 +402,7 @@ def issue_from_csr(
             ukey_serial=serial,
         )
         _audit(
-            "certificate.issue",
+            events.CERTIFICATE_ISSUE,
             certificate,
             actor,
             ctx,
@@ -467,7 +468,7 @@ def renew_certificate(
                 ukey_serial=check_ukey_serial(ukey_serial or old.ukey_serial),
                 renews=old,
             )
-        _audit("certificate.renew", new, actor, ctx, renews=old.serial, years=years)
+        _audit(events.CERTIFICATE_RENEW, new, actor, ctx, renews=old.serial, years=years)
         if is_dual(subject.kind, get_algorithm(new.algorithm)):
             old_encryption = old.pair()
             if old_encryption is not None:
@@ -542,7 +543,7 @@ def revoke_certificate(
                 continue
             _revoke_locked(row, reason, now)
             pair = {"pair": other.serial} if (other := row.pair()) is not None else {}
-            _audit("certificate.revoke", row, actor, ctx, reason=reason.name.lower(), revoked_at=now, **pair)
+            _audit(events.CERTIFICATE_REVOKE, row, actor, ctx, reason=reason.name.lower(), revoked_at=now, **pair)
         issuers = {row.issuer_id for row in rows if row.issuer_id is not None}
         for issuer in CertificateAuthority.objects.filter(pk__in=issuers).order_by("pk"):
             publish_crl_locked(issuer, now)

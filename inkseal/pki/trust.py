@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Party
 from inkseal.accounts.services import RequestContext
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.errors import (
@@ -84,7 +85,7 @@ def add_trusted_root(name: str, data: bytes, *, actor: Actor, ctx: RequestContex
             not_after=certificate.not_after,
         )
         record(
-            "pki.trusted_root_add",
+            events.PKI_TRUSTED_ROOT_ADD,
             actor=actor,
             ip=ctx.ip,
             target=f"trusted_root:{root.pk}",
@@ -200,7 +201,7 @@ def register_external_certificate(
                 holder_snapshot=subject.snapshot,
             )
             record(
-                "certificate.register_external",
+                events.CERTIFICATE_REGISTER_EXTERNAL,
                 actor=actor,
                 ip=ctx.ip,
                 identity=ctx.identity,

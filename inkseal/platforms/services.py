@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Person, VerificationState
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import DomainError, NotFound, RateLimited
@@ -100,7 +101,7 @@ def do_create_api_client(
         client.callback_secret_enc = encrypt(callback_key or secrets.token_urlsafe(32), _callback_purpose(client))
         client.save()
         record(
-            "platform.api_client_create",
+            events.PLATFORM_API_CLIENT_CREATE,
             actor=actor,
             target=f"platform:{platform.pk}",
             data={"client": client.client_id},
@@ -118,7 +119,7 @@ def do_rotate_client_secret(client: ApiClient, *, actor: Actor) -> str:
         locked.save(update_fields=["secret_hash", "rotated_at"])
         locked.tokens.all().delete()
         record(
-            "platform.api_client_rotate",
+            events.PLATFORM_API_CLIENT_ROTATE,
             actor=actor,
             target=f"platform:{locked.platform_id}",
             data={"client": locked.client_id},
@@ -253,7 +254,7 @@ def do_authorize_certificate(
             authorization.confirm_token_hash = _sha256(token)
         authorization.save()
         record(
-            "certificate.authorize",
+            events.CERTIFICATE_AUTHORIZE,
             actor=actor,
             ip=ip,
             identity=identity,
@@ -311,7 +312,7 @@ def do_resend_authorization_code(
         locked.confirm_token_hash = _sha256(token)
         locked.save(update_fields=["confirm_token_hash"])
         record(
-            "certificate.authorization_resend",
+            events.CERTIFICATE_AUTHORIZATION_RESEND,
             actor=actor,
             ip=ip,
             identity=identity,
@@ -357,7 +358,7 @@ def do_confirm_authorization(token: str, code: str, *, ip: str = "") -> Certific
         locked.confirmed_at, locked.confirmed_by, locked.confirm_token_hash = timezone.now(), "sms", ""
         locked.save(update_fields=["confirmed_at", "confirmed_by", "confirm_token_hash"])
         record(
-            "certificate.authorization_confirm",
+            events.CERTIFICATE_AUTHORIZATION_CONFIRM,
             actor=Actor("person", mask_phone(locked.grantee_phone), locked.grantee_name),
             ip=ip,
             target=f"certificate:{locked.certificate_id}",
@@ -378,7 +379,7 @@ def do_revoke_authorization(
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
             record(
-                "certificate.authorization_revoke",
+                events.CERTIFICATE_AUTHORIZATION_REVOKE,
                 actor=actor,
                 ip=ip,
                 identity=identity,
@@ -497,7 +498,7 @@ def do_link_platform(
         link.method, link.linked_at, link.revoked_at = method, now, None
         link.save(update_fields=["method", "linked_at", "revoked_at"])
         record(
-            "platform.link",
+            events.PLATFORM_LINK,
             actor=actor,
             ip=ip,
             target=person.account_id,
@@ -514,7 +515,7 @@ def do_unlink_platform(link: PlatformLink, *, actor: Actor, ip: str = "") -> Pla
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
             record(
-                "platform.unlink",
+                events.PLATFORM_UNLINK,
                 actor=actor,
                 ip=ip,
                 target=link.person.account_id,

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Enterprise, Party, Person
 from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.identity.services import require_identity_verified
 from inkseal.pki.models import Certificate
@@ -418,7 +419,7 @@ def _keep(
             if replaces is not None:
                 _carry_bindings(replaces, seal, actor=_actor(identity), ctx=ctx)
             record(
-                "seal.create",
+                events.SEAL_CREATE,
                 actor=_actor(identity),
                 identity=ctx.identity,
                 ip=ctx.ip,
@@ -476,7 +477,7 @@ def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, rea
     locked.save(update_fields=["state", "voided_at", "state_reason"])
     bindings = seal_bindings(locked)
     record(
-        "seal.void",
+        events.SEAL_VOID,
         actor=_actor(identity),
         identity=ctx.identity,
         ip=ctx.ip,
@@ -513,7 +514,7 @@ def mark_seals_for_change(
                 seal.state_reason = reason or _("主体信息已变更，印章需重新制作")
                 seal.save(update_fields=["state", "state_reason"])
                 record(
-                    "seal.mark_for_change",
+                    events.SEAL_MARK_FOR_CHANGE,
                     actor=actor or Actor.system(),
                     target=f"seal:{seal.pk}",
                     data={"kind": seal.kind, "name": seal.name, "now": names.get(seal.kind, ""), "reason": reason},
@@ -721,7 +722,7 @@ def do_bind_seal(
             data: dict[str, object] = {"certificate": certificate.serial, "kind": seal.kind}
             if replaces is not None:
                 data["replaces"] = replaces.pk
-            record("seal.bind", actor=actor, ip=ctx.ip, identity=ctx.identity, target=f"seal:{seal.pk}", data=data)
+            record(events.SEAL_BIND, actor=actor, ip=ctx.ip, identity=ctx.identity, target=f"seal:{seal.pk}", data=data)
         do_make_electronic_seal(seal, certificate, actor=actor, ctx=ctx)
     return binding
 
@@ -736,7 +737,9 @@ def do_unbind_seal(
         deleted, _rows = SealBinding.objects.filter(seal=seal, certificate=certificate).delete()
         if deleted:
             data = {"certificate": certificate.serial, "kind": seal.kind, **({"reason": reason} if reason else {})}
-            record("seal.unbind", actor=actor, ip=ctx.ip, identity=ctx.identity, target=f"seal:{seal.pk}", data=data)
+            record(
+                events.SEAL_UNBIND, actor=actor, ip=ctx.ip, identity=ctx.identity, target=f"seal:{seal.pk}", data=data
+            )
     return bool(deleted)
 
 

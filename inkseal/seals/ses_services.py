@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.services import RequestContext
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core.errors import DomainError
 from inkseal.pki import hierarchy
@@ -118,7 +119,7 @@ def ensure_seal_maker(*, actor: Actor | None = None, now: datetime | None = None
             key_id=keyed.key_id,
         )
         record(
-            "seal.maker_created",
+            events.SEAL_MAKER_CREATED,
             actor=actor or Actor.system(),
             target=f"seal_maker:{maker.serial}",
             data={"issuer": issuing.ca_id, "not_after": maker.not_after},
@@ -180,7 +181,7 @@ def do_make_electronic_seal(
                 valid_end=certificate.not_after,
             )
             record(
-                "seal.electronic_seal",
+                events.SEAL_ELECTRONIC_SEAL,
                 actor=actor,
                 ip=ctx.ip,
                 identity=ctx.identity,

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.services import person_actor
+from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.core.crypto import encrypt
 from inkseal.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -299,7 +300,7 @@ def do_create_self_sign_task(
         document.original.save(f"{public_id}-1.pdf", ContentFile(data), save=False)
         document.save()
         record(
-            "sign_task.create_self_service",
+            events.SIGN_TASK_CREATE_SELF_SERVICE,
             actor=person_actor(person),
             ip=ip,
             identity=identity.key,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core.crypto import decrypt
 from inkseal.core.db.rows import unique_row
@@ -148,7 +149,7 @@ def _claim(task: SignTask, intent: IntentMethod, ip: str, token: str) -> None:
     task.confirmed_at, task.intent_method, task.confirm_ip = now, intent, ip
     task.status, task.lease, task.heartbeat_at = TaskStatus.SIGNING, lease, now
     record(
-        "sign_task.confirm",
+        events.SIGN_TASK_CONFIRM,
         actor=Actor("person", task.confirmer_phone, task.confirmer_name),
         ip=ip,
         target=f"sign_task:{task.public_id}",

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core.crypto import encrypt
 from inkseal.core.db.rows import unique_row
@@ -108,7 +109,7 @@ def do_create_sign_task(
                 document.save()
                 task.documents_in_order.append(document)
             record(
-                "sign_task.create",
+                events.SIGN_TASK_CREATE,
                 actor=platform_actor(platform),
                 ip=ip,
                 target=f"sign_task:{public_id}",

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core.errors import DomainError
 from inkseal.pki.algorithms import SM2, get_algorithm
@@ -134,7 +135,7 @@ def close_task(task: SignTask, failure: DomainError | None) -> None:
     task.lease = ""
     task.save(update_fields=["status", "completed_at", "failure_code", "failure_reason", "lease"])
     record(
-        "sign_task.complete" if task.status == TaskStatus.COMPLETED else "sign_task.fail",
+        events.SIGN_TASK_COMPLETE if task.status == TaskStatus.COMPLETED else events.SIGN_TASK_FAIL,
         actor=Actor.system(),
         target=f"sign_task:{task.public_id}",
         data={"status": task.status, "reason": task.failure_code},
@@ -276,7 +277,7 @@ def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete
             at=signed.at,
         )
         record(
-            "signing.sign",
+            events.SIGNING_SIGN,
             actor=Actor("person", task.confirmer_phone, task.confirmer_name),
             ip=task.confirm_ip,
             target=f"sign_task:{task.public_id}",

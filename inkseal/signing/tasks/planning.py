@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core.db.rows import unique_row
 from inkseal.core.errors import DomainError
@@ -121,7 +122,7 @@ def record_budget_exceeded(exc: PdfTooComplex, actor: Actor, ip: str, entry: str
     """A PDF that ran past the parsing budget is a likely attack: audited (who, from where, which
     limit), in a transaction of its own (the refusal itself changes nothing)."""
     with transaction.atomic():
-        record("pdf.budget_exceeded", actor=actor, ip=ip, target=entry, data=dict(exc.details))
+        record(events.PDF_BUDGET_EXCEEDED, actor=actor, ip=ip, target=entry, data=dict(exc.details))
 
 
 def pdf_source(data: bytes | BinaryIO | FieldFile) -> inspection.Source:

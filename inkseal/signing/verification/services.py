@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core import ratelimit
 from inkseal.core.errors import DomainError, RateLimited
@@ -250,7 +251,7 @@ def verify_document(document: bytes | IO[bytes], *, password: str | None = None,
     except PdfTooComplex as exc:
         with transaction.atomic():
             actor = Actor("anonymous") if ip else Actor.system()
-            record("pdf.budget_exceeded", actor=actor, ip=ip, target="verify", data=dict(exc.details))
+            record(events.PDF_BUDGET_EXCEEDED, actor=actor, ip=ip, target="verify", data=dict(exc.details))
         raise
     return Verification(
         signatures=tuple(_checked(signature) for signature in report.signatures),
