@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inkseal.accounts import session as portal_session
-from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE, EnterpriseInvalid, IdentityConflict, SsoError
+from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE, AddressInvalid, EnterpriseInvalid, IdentityConflict, SsoError
 from inkseal.accounts.identity import CurrentIdentity, identities_of
 from inkseal.accounts.models import Address, Enterprise, Membership, Party, Person, VerificationState
 from inkseal.accounts.sso import SsoClaims
@@ -112,6 +113,7 @@ class LinkRequired(DomainError):
 
     code = "platform_link_required"
     status = 403
+    default_message = gettext_lazy("首次从该交易平台登录，需验证您本人的手机号。")
 
 
 def link_purpose(platform: TradingPlatform) -> str:
@@ -279,9 +281,9 @@ def do_create_enterprise(
 
 def check_address(recipient: str, phone: str, region: str, detail: str) -> None:
     if not (recipient.strip() and region.strip() and detail.strip()):
-        raise DomainError(_("请完整填写收件人、所在地区和详细地址。"), code="address_invalid")
+        raise AddressInvalid()
     if not is_valid_phone(phone.strip()):
-        raise DomainError(_("请输入正确的11位手机号。"), code="address_invalid")
+        raise AddressInvalid(_("请输入正确的11位手机号。"))
 
 
 def do_add_address(

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.models import Person
@@ -36,6 +37,14 @@ PURPOSE = "stepup"
 class StepUpRequired(DomainError):
     code = "step_up_required"
     status = 403
+    default_message = gettext_lazy("此操作须先完成身份验证（短信验证码或云证书PIN码）。")
+
+
+class StepUpFailed(StepUpRequired):
+    """The step-up code or PIN given was wrong; the user may try again."""
+
+    code = "step_up_failed"
+    default_message = gettext_lazy("验证码或PIN码错误，请重新验证。")
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,7 @@ def require_step_up(request: HttpRequest, *, certificate: Any = None, sms_only: 
             return do_step_up_pin(request, certificate, pin)
     except DomainError as exc:
         _audit(request, person, events.STEPUP_REFUSED, reason=exc.code, path=request.path[:200])
-        raise StepUpRequired(exc.message, code="step_up_failed")
+        raise StepUpFailed(exc.message)
     # a sensitive action tried without a proof: in a platform's session, a sign worth seeing
     _audit(
         request,

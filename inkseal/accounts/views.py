@@ -37,7 +37,7 @@ from inkseal.accounts.sso import SsoClaims, verify_jump_ticket
 from inkseal.accounts.stepup import do_step_up_sms, send_step_up_code
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import DomainError, NotFound
-from inkseal.core.http import client_ip
+from inkseal.core.http import client_ip, error_json
 from inkseal.notify.services import CodeInvalid, send_code
 from inkseal.platforms.models import PlatformLink, TradingPlatform
 from inkseal.platforms.services import do_unlink_platform, link_for, links_of, platform_by_code
@@ -189,7 +189,7 @@ def sso_link_code(request: HttpRequest) -> JsonResponse:
         claims, platform, pending = _pending(request)
         do_request_sso_link(claims, platform, pending["method"], _ctx(request))
     except DomainError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
+        return error_json(exc)
     return JsonResponse({"sent": True, "message": _("验证码已发送，5分钟内有效。")})
 
 
@@ -341,7 +341,7 @@ def step_up_code(request: HttpRequest) -> JsonResponse:
     try:
         send_step_up_code(request)
     except DomainError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
+        return error_json(exc)
     person = request.person  # type: ignore[attr-defined]
     return JsonResponse(
         {"sent": True, "message": _("验证码已发送至 %(phone)s，5分钟内有效。") % {"phone": person.masked_phone}}

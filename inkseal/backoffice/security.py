@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inkseal.audit import events
 from inkseal.audit.services import Actor, record
@@ -36,6 +37,7 @@ MAX_LOCK = timedelta(days=1)
 class LoginLocked(DomainError):
     code = "login_locked"
     status = 429
+    default_message = gettext_lazy("登录失败次数过多，帐号已暂时锁定，请稍后再试。")
 
 
 def operator_actor(user: Any) -> Actor:
@@ -111,6 +113,7 @@ def note_success(username: str) -> None:
 
 class TotpInvalid(DomainError):
     code = "totp_invalid"
+    default_message = gettext_lazy("请输入正确的动态验证码（每个验证码只能使用一次）。")
 
 
 def _purpose(user: Any) -> str:

@@ -34,7 +34,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Enterprise, EnterpriseState, Membership, Person, VerificationState
 from inkseal.accounts.services import RequestContext, person_actor, set_id_number
@@ -54,21 +53,20 @@ from inkseal.identity.attempts import (
     new_attempt,
 )
 from inkseal.identity.errors import (
-    UNVERIFIED_MESSAGE,
     ConsentRequired,
     EnterpriseUnverified,
     FaceLinkGone,
     IdentityUnverified,
+    IdNumberTaken,
     UploadNotVideo,
     UploadRefused,
     UploadTooLarge,
     VerificationInvalid,
     VerificationNotAllowed,
     image_message,
-    liveness_message,
 )
 from inkseal.identity.imagecheck import CheckedImage, ImageRefused, check_image
-from inkseal.identity.liveness import LivenessRefused, probe_video
+from inkseal.identity.liveness import LivenessRefused, VideoUnreadable, probe_video
 from inkseal.identity.models import (
     AttemptState,
     FaceLink,
@@ -104,7 +102,7 @@ VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3",)  # WebM/Matroska; MP4/MOV are recognised by
 def require_verified(person: Person) -> None:
     """Raise IdentityUnverified (code "identity_unverified") unless the person is verified."""
     if not person.is_verified:
-        raise IdentityUnverified(UNVERIFIED_MESSAGE)
+        raise IdentityUnverified()
 
 
 def require_enterprise_verified(enterprise: Enterprise) -> None:
@@ -183,9 +181,7 @@ def check_person_can_start(person: Person) -> None:
 def check_id_number_free(person: Person, claim: PersonClaim) -> None:
     taken = Person.objects.filter(id_number_index=claim.index, verification_state=VerificationState.VERIFIED)
     if taken.exclude(pk=person.pk).exists():
-        raise VerificationNotAllowed(
-            _("该证件号已由另一个帐号完成实名认证。") + str(PHONE_OWNERSHIP_NOTE), code="id_number_taken"
-        )
+        raise IdNumberTaken()
 
 
 def check_can_verify_person(person: Person, claim: PersonClaim) -> None:
@@ -216,7 +212,7 @@ def checked_image(data: bytes | None, label: str) -> CheckedImage:
     try:
         return CheckedImage(data, check_image(data))
     except ImageRefused as refused:
-        raise VerificationInvalid(image_message(label, refused.code, refused.params))
+        raise VerificationInvalid(image_message(label, refused))
 
 
 def store_image(attempt: VerificationAttempt, kind: str, image: CheckedImage) -> IdentityDocument:
@@ -388,7 +384,7 @@ def check_face_video(path: Path, size: int) -> None:
     try:
         probe_video(path)
     except LivenessRefused:
-        raise UploadRefused(liveness_message("unreadable", {}))
+        raise UploadRefused(str(VideoUnreadable().message))
 
 
 def _video_digest(path: Path) -> str:

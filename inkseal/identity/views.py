@@ -22,9 +22,8 @@ from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.models import Person
 from inkseal.accounts.services import RequestContext
 from inkseal.core.errors import DomainError, NotFound
-from inkseal.core.http import client_ip
+from inkseal.core.http import client_ip, wants_json
 from inkseal.core.masking import mask_name
-from inkseal.core.middleware import wants_json
 from inkseal.identity import imagecheck
 from inkseal.identity.agreements import AGREEMENTS, BY_SLUG, consent_notice
 from inkseal.identity.errors import UploadTooLarge, VerificationInvalid, image_message
@@ -64,8 +63,10 @@ def upload_bytes(upload: UploadedFile | None, label: str) -> bytes | None:
     if upload is None:
         return None
     if (upload.size or 0) > imagecheck.MAX_BYTES:
-        params = {"limit_mb": imagecheck.MAX_BYTES // 1048576, "size_mb": round((upload.size or 0) / 1048576, 1)}
-        raise VerificationInvalid(image_message(label, "too_large", params))
+        too_large = imagecheck.ImageTooLarge(
+            limit_mb=imagecheck.MAX_BYTES // 1048576, size_mb=round((upload.size or 0) / 1048576, 1)
+        )
+        raise VerificationInvalid(image_message(label, too_large))
     return upload.read()
 
 

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.models import Person, VerificationState
 from inkseal.audit import events
@@ -66,11 +67,13 @@ TOKEN_SECONDS = 900
 class InvalidClient(DomainError):
     code = "invalid_client"
     status = 401
+    default_message = gettext_lazy("client_id 或 client_secret 错误。")
 
 
 class InvalidToken(DomainError):
     code = "invalid_token"
     status = 401
+    default_message = gettext_lazy("访问令牌无效或已过期。")
 
 
 def _sha256(value: str) -> str:
@@ -176,11 +179,13 @@ def api_client_of(platform: TradingPlatform) -> ApiClient | None:
 
 class AuthorizationInvalid(DomainError):
     code = "authorization_invalid"
+    default_message = gettext_lazy("证书授权信息有误，请检查后重新提交。")
 
 
 class NotAuthorized(DomainError):
     code = "certificate_not_authorized"
     status = 403
+    default_message = gettext_lazy("该证书未授权给本交易平台的这位被授权人，或授权已过期、已撤销。")
 
 
 def check_authorization_input(name: str, phone: str, valid_from: datetime, valid_until: datetime) -> tuple[str, str]:
@@ -197,6 +202,7 @@ def check_authorization_input(name: str, phone: str, valid_from: datetime, valid
 class AuthorizationPending(DomainError):
     code = "authorization_pending"
     status = 403
+    default_message = gettext_lazy("该证书授权尚待被授权人确认手机号（短信验证码），确认后方可发起签章。")
 
 
 # How long the link in the authorised person's SMS stays usable (the code itself lives 5 minutes;

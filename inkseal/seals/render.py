@@ -25,8 +25,10 @@ from inkseal.seals.image_errors import (
     EmptyName,
     LowerTextTooLong,
     NameTooLong,
-    SealImageError,
     SealSizeOutOfRange,
+    StampSizeRequired,
+    UnknownBorder,
+    UnknownSealKind,
 )
 from inkseal.seals.ink import InkColor, apply_texture, colorize, ink_color, texture_seed
 
@@ -81,7 +83,7 @@ class SealKind(StrEnum):
         for kind in cls:
             if text in (kind.value, kind.label_zh):
                 return kind
-        raise SealImageError(f"Unknown seal kind {text!r}.", f"未知的印章类型“{text}”。", code="unknown_seal_kind")
+        raise UnknownSealKind(text)
 
 
 _KIND_SHAPE = {
@@ -135,7 +137,7 @@ class SealSpec:
         try:
             border = Border(str(self.border).lower())
         except ValueError:
-            raise SealImageError(f"Unknown border {self.border!r}.", "未知的边框样式。", code="unknown_border")
+            raise UnknownBorder(self.border)
         set_field = object.__setattr__  # frozen: normalise once, here
         set_field(self, "kind", kind)
         set_field(self, "name", _clean_text(self.name))
@@ -580,9 +582,7 @@ def stamp_png(
         image = render_image(spec, px_per_mm)
         return StampImage(png_bytes(image), image.width / px_per_mm, image.height / px_per_mm)
     if size_mm is None:
-        raise SealImageError(
-            "The stamp size is required for a seal image.", "缺少印章图片的尺寸。", code="stamp_size_required"
-        )
+        raise StampSizeRequired()
     with Image.open(io.BytesIO(source)) as image:
         width, height = image.size
     longer = max(width, height)

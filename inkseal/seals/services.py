@@ -29,10 +29,12 @@ from inkseal.accounts.models import Enterprise, Party, Person
 from inkseal.accounts.services import RequestContext, person_actor
 from inkseal.audit import events
 from inkseal.audit.services import Actor, record
+from inkseal.core.errors import FileMissing
 from inkseal.identity.services import require_identity_verified
 from inkseal.pki.models import Certificate
 from inkseal.seals.errors import (
     BindingCertificateUnusable,
+    LegalRepMissing,
     RiskNoticeNotAccepted,
     SealInactive,
     SealKindNotAllowed,
@@ -42,7 +44,6 @@ from inkseal.seals.errors import (
     SealRequestInvalid,
     SealShapeMismatch,
     SealTypeTaken,
-    localise,
 )
 from inkseal.seals.image_errors import SealImageError
 from inkseal.seals.ink import ink_color
@@ -189,9 +190,7 @@ def seal_name(identity: CurrentIdentity, seal_type: str) -> str:
         return identity.person.name
     if seal_type == SealType.LEGAL_REPRESENTATIVE:
         if not identity.enterprise.legal_rep_name.strip():
-            raise SealRequestInvalid(
-                _("企业信息中没有法定代表人姓名，无法制作法定代表人章。"), code="legal_rep_missing"
-            )
+            raise LegalRepMissing()
         return identity.enterprise.legal_rep_name
     return identity.enterprise.name
 
@@ -274,7 +273,7 @@ def template_spec(identity: CurrentIdentity, seal_type: str, options: TemplateOp
             texture=options.texture,
         )
     except SealImageError as error:
-        raise localise(error)
+        raise error.localised(keep_detail=False)
 
 
 def do_make_template_seal(
@@ -292,7 +291,7 @@ def do_make_template_seal(
         layout = seal_layout(spec)  # its size in mm is exact; the PNG's is rounded to pixels
         stamp = StampImage(render_png(spec), layout.width, layout.height)
     except SealImageError as error:
-        raise localise(error)
+        raise error.localised(keep_detail=False)
     seal = Seal(
         kind=wanted,
         source=SealSource.TEMPLATE,
@@ -324,7 +323,7 @@ def do_upload_seal(
     if not risk_acknowledged:
         raise RiskNoticeNotAccepted(_("请先阅读并勾选风险提示，再上传印章图片。"))
     if not data:
-        raise SealRequestInvalid(_("请选择要上传的印章图片。"), code="file_missing")
+        raise FileMissing(_("请选择要上传的印章图片。"))
     expected = seal_name(identity, wanted)
     from inkseal.seals import imports
 
@@ -338,7 +337,7 @@ def do_upload_seal(
         )
         stamp = stamp_png(imported.png, UPLOAD_SIZE_MM[imported.shape])
     except SealImageError as error:
-        raise localise(error)
+        raise error.localised(keep_detail=False)
     seal = Seal(kind=wanted, source=SealSource.UPLOAD, name=expected, color=ink_color(color).value)
     check = imported.text_check
     audit = {"found_ink": imported.found_ink.value, "read": check.read if check else "", "score": _score(check)}
@@ -377,7 +376,7 @@ def do_make_handwriting(
         image = signatures.signature_image(data, color)
         check = checks.check_handwriting(image, name, threshold=settings.HANDWRITING_THRESHOLD)
     except SealImageError as error:
-        raise localise(error)
+        raise error.localised(keep_detail=False)
     stamp = StampImage(png_bytes(image), *signatures.size_on_paper_mm(image))
     seal = Seal(kind=SealType.HANDWRITING, source=SealSource.HANDWRITING, name=name, color=ink_color(color).value)
     return _keep(identity, seal, stamp, ctx, replaces, {"read": check.read, "score": _score(check)})
@@ -677,7 +676,7 @@ def render_preview(
         spec = SealSpec(kind, name, lower_text, color, size_mm, border, texture)
         return render_png(spec, PREVIEW_PX_PER_MM[spec.shape])
     except SealImageError as error:
-        raise localise(error)
+        raise error.localised(keep_detail=False)
 
 
 # --- seal ↔ certificate bindings ---------------------------------------------------------------

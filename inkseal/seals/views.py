@@ -20,12 +20,11 @@ from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.services import RequestContext
 from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError
-from inkseal.core.http import client_ip
-from inkseal.core.middleware import wants_json
+from inkseal.core.http import client_ip, wants_json
 from inkseal.identity.services import require_identity_verified
 from inkseal.pki.services import certificate_for
 from inkseal.seals import services
-from inkseal.seals.errors import SealRequestInvalid
+from inkseal.seals.errors import VoidNotConfirmed
 from inkseal.seals.forms import NewSealForm
 from inkseal.seals.imports import MAX_UPLOAD_BYTES
 from inkseal.seals.models import Seal, SealType, SealUsage
@@ -120,7 +119,7 @@ def seal_void(request: HttpRequest) -> HttpResponse:
     identity = _identity(request)
     seal = services.seal_for(identity, request.POST.get("seal", ""))
     if request.POST.get("confirm") != "1":
-        raise SealRequestInvalid(_("请确认作废该印章。"), code="void_not_confirmed")
+        raise VoidNotConfirmed()
     require_step_up(request)
     bindings = services.do_void_seal(identity, seal, _ctx(request))
     message = _("%(type)s已作废。") % {"type": seal.get_kind_display()}

@@ -20,12 +20,13 @@ from inkseal.accounts.identity import identity_of
 from inkseal.accounts.services import person_actor
 from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError, NotFound, PermissionDenied
-from inkseal.core.http import client_ip
+from inkseal.core.http import client_ip, error_json
 from inkseal.notify.services import CodeInvalid
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import certificate_for
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import (
+    AuthorizationInvalid,
     authorization_state,
     do_authorize_certificate,
     do_confirm_authorization,
@@ -46,7 +47,7 @@ def authorizations(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(_("只有企业管理员（经办人）可以添加或撤销证书授权。"))
         platform = TradingPlatform.objects.filter(pk=request.POST.get("platform") or 0, enabled=True).first()
         if platform is None:
-            raise DomainError(_("请选择交易平台。"), code="authorization_invalid")
+            raise AuthorizationInvalid(_("请选择交易平台。"))
         # In a platform's SSO session only an SMS code to the holder's own phone will do.
         require_step_up(request, certificate=certificate, sms_only=bool(portal_session.sso_platform(request)))
         try:
@@ -166,7 +167,7 @@ def authorization_confirm_code(request: HttpRequest, token: str) -> HttpResponse
     try:
         send_confirmation_code(token, client_ip(request))
     except DomainError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
+        return error_json(exc)
     return JsonResponse({"sent": True, "message": _("验证码已发送，5分钟内有效。")})
 
 
@@ -174,5 +175,5 @@ def _parse_date(value: str, end: bool) -> datetime:
     try:
         day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
     except ValueError:
-        raise DomainError(_("请填写正确的授权期限（年-月-日）。"), code="authorization_invalid")
+        raise AuthorizationInvalid(_("请填写正确的授权期限（年-月-日）。"))
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))

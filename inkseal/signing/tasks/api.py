@@ -16,6 +16,7 @@ from inkseal.platforms.services import do_issue_token, platform_for_token
 from inkseal.signing.models import SignTask
 from inkseal.signing.tasks import confirm as confirmation
 from inkseal.signing.tasks import create
+from inkseal.signing.tasks.errors import UnsupportedGrantType
 from inkseal.signing.tasks.spec import UploadedFile
 
 
@@ -44,9 +45,7 @@ def token(
 ) -> dict[str, Any]:
     client_id, client_secret = _basic_credentials(request) or (client_id, client_secret)
     if grant_type != "client_credentials":
-        from inkseal.core.errors import DomainError
-
-        raise DomainError("grant_type must be client_credentials", code="unsupported_grant_type")
+        raise UnsupportedGrantType("grant_type must be client_credentials")
     access, lifetime = do_issue_token(client_id, client_secret)
     return {"access_token": access, "token_type": "Bearer", "expires_in": lifetime}
 

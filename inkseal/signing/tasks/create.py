@@ -28,7 +28,7 @@ from inkseal.platforms.models import TradingPlatform
 from inkseal.signing.core.errors import PdfTooComplex
 from inkseal.signing.models import SignDocument, SignTask, TaskStatus
 from inkseal.signing.tasks.confirm import token_hash, token_purpose
-from inkseal.signing.tasks.errors import IdempotencyKeyReused, TaskNotReady
+from inkseal.signing.tasks.errors import DocumentPurged, IdempotencyKeyReused, TaskNotReady
 from inkseal.signing.tasks.planning import find_certificate, placements_for, plan_document, record_budget_exceeded
 from inkseal.signing.tasks.spec import UploadedFile, check_files, check_return_url, check_spec, safe_name
 
@@ -63,7 +63,7 @@ def do_create_sign_task(
     try:
         check_can_sign(certificate, timezone.now())
     except DomainError as exc:
-        raise Conflict(str(exc.message), code=exc.code)
+        raise type(exc)(exc.message, status=Conflict.status, **exc.details)
     prepared = []
     for doc in spec.documents:
         upload = files[doc.file]
@@ -177,6 +177,6 @@ def _signed(document: SignDocument) -> SignDocument:
     """The document if its signed file is there to download; why not otherwise."""
     if document.status != TaskStatus.COMPLETED or not document.signed:
         if document.purged_at is not None:
-            raise DomainError(_("签署文件已超过保存期限并已删除。"), code="document_purged", status=410)
+            raise DocumentPurged()
         raise TaskNotReady(_("文件尚未签署完成。"))
     return document

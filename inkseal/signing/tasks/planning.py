@@ -26,7 +26,6 @@ from inkseal.seals.services import is_bound, seal_stamp, stamp_of
 from inkseal.signing.core.appearance import SealImage
 from inkseal.signing.core.errors import PdfTooComplex
 from inkseal.signing.core.placement import Placement
-from inkseal.signing.messages import localised
 from inkseal.signing.models import SignDocument
 from inkseal.signing.parsing import budget, inspection
 
@@ -65,7 +64,7 @@ def placements_for(certificate: Certificate, specs: Sequence[dict[str, Any]]) ->
         try:
             placements.append(Placement.from_spec(spec, image))
         except DomainError as exc:
-            raise localised(exc)
+            raise exc.localised()
         seals.append(seal)
     return placements, seals
 
@@ -93,7 +92,7 @@ def plan_document(
     try:
         plan = budget.run(inspection.plan, pdf_source(data), list(placements), settings.SIGN_MAX_PAGES)
     except DomainError as exc:
-        raise localised(exc)
+        raise exc.localised()
     overlays = [
         Overlay(
             seal.page,
@@ -115,7 +114,7 @@ def page_png(document: SignDocument, page: int) -> bytes:
     try:
         return budget.run(inspection.page_png, pdf_source(document.original), page)
     except DomainError as exc:
-        raise localised(exc)
+        raise exc.localised()
 
 
 def record_budget_exceeded(exc: PdfTooComplex, actor: Actor, ip: str, entry: str) -> None:

@@ -16,9 +16,9 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext as _
 
-from inkseal.core.errors import DomainError
 from inkseal.platforms.models import TradingPlatform
 from inkseal.seals.models import SealType
+from inkseal.signing.core.errors import PdfTooLarge
 from inkseal.signing.core.pdf import PadesLevel
 from inkseal.signing.models import SignTask
 from inkseal.signing.tasks.errors import SpecInvalid
@@ -209,7 +209,7 @@ def check_files(files: Sequence[UploadedFile]) -> None:
         raise SpecInvalid(_("一次最多签署 %(n)d 个文件。") % {"n": settings.SIGN_MAX_FILES})
     for file in files:
         if file.size > settings.SIGN_MAX_FILE_BYTES:
-            raise DomainError(_("文件“%(name)s”过大。") % {"name": file.name}, code="pdf_too_large", status=413)
+            raise PdfTooLarge(_("文件“%(name)s”过大。") % {"name": file.name})
 
 
 def safe_name(name: str) -> str:
