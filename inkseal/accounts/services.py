@@ -19,6 +19,7 @@ from inkseal.accounts.models import Address, Enterprise, Membership, Party, Pers
 from inkseal.accounts.sso import SsoClaims
 from inkseal.audit import events
 from inkseal.audit.services import Actor, record
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import blind_index, encrypt
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.idnumbers import is_valid_phone, is_valid_uscc
@@ -41,6 +42,11 @@ def person_actor(person: Person) -> Actor:
     label = person.name or person.masked_phone
     via = portal_session.origin.get()
     return Actor("person", person.account_id, f"{label} [{via}]" if via else label)
+
+
+def identity_acting(identity: CurrentIdentity, ip: str = "") -> Acting:
+    """The person of a portal identity acting as that identity (personal or enterprise)."""
+    return Acting(person_actor(identity.person), ip, identity.key)
 
 
 def id_index(id_number: str) -> str:
@@ -167,7 +173,11 @@ def do_sso_login(
             person.save()
         if link is None:
             link = do_link_platform(
-                platform, person, claims.subject, method=PlatformLink.Method.SMS, actor=person_actor(person), ip=ctx.ip
+                platform,
+                person,
+                claims.subject,
+                method=PlatformLink.Method.SMS,
+                acting=Acting(person_actor(person), ctx.ip),
             )
         touch_link(link)
         record(

@@ -35,6 +35,7 @@ from inkseal.accounts.services import (
 )
 from inkseal.accounts.sso import SsoClaims, verify_jump_ticket
 from inkseal.accounts.stepup import do_step_up_sms, send_step_up_code
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.http import client_ip, error_json
@@ -306,7 +307,7 @@ def unlink_platform(request: HttpRequest, link_id: int) -> HttpResponse:
     """解除关联: the platform can no longer sign the person in without a new SMS proof."""
     person = request.person  # type: ignore[attr-defined]
     link = link_for(person, link_id)
-    do_unlink_platform(link, actor=person_actor(person), ip=client_ip(request))
+    do_unlink_platform(link, acting=Acting(person_actor(person), client_ip(request)))
     messages.success(request, _("已解除与交易平台“%(name)s”的关联。") % {"name": link.platform.name})
     return redirect(reverse("accounts:profile"))
 

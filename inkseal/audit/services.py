@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,17 +24,9 @@ from django.utils import timezone
 from inkseal.audit import anchors, chain, events
 from inkseal.audit.models import CONTENT_FIELDS, AuditAnchor, AuditEntry, AuditHead, entry_content
 from inkseal.conf import env, secret_file
+from inkseal.core.acting import Actor
 
-
-@dataclass(frozen=True)
-class Actor:
-    kind: str  # person | operator | platform | system | anonymous
-    id: str = ""
-    label: str = ""
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls("system", "", "system")
+__all__ = ["Actor", "record"]  # Actor lives with Acting (core.acting); imported from here too
 
 
 def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:

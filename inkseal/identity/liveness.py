@@ -45,6 +45,7 @@ class LivenessRefused(DomainError):
     code = "liveness_failed"
     default_message = gettext_lazy("人脸视频未通过检测，请重新录制。")
 
+
 class VideoUnreadable(LivenessRefused):
     code = "unreadable"
     default_message = gettext_lazy("无法解析上传的视频，请重新录制。")

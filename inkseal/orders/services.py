@@ -29,6 +29,7 @@ from inkseal.accounts.models import Party, Person
 from inkseal.accounts.services import RequestContext, address_for, person_actor
 from inkseal.audit import events
 from inkseal.audit.services import Actor, record
+from inkseal.core.acting import Acting
 from inkseal.core.errors import NotFound, PermissionDenied
 from inkseal.identity.services import require_identity_verified
 from inkseal.notify.backends import gateway
@@ -499,7 +500,7 @@ def do_approve(application: Application, *, actor: Actor, ctx: RequestContext | 
         _move(locked, Action.APPROVE, State.COMPLETED if locked.medium == Medium.CLOUD else State.TO_SHIP)
         certificate = _issue_for(locked, actor, ctx)
         for chosen in ApplicationSeal.objects.filter(application=locked).select_related("seal").order_by("seal_id"):
-            do_bind_seal(chosen.seal, certificate, actor=actor, ctx=ctx)
+            do_bind_seal(chosen.seal, certificate, acting=Acting(actor, ctx.ip, ctx.identity))
         if locked.renews is not None:
             _carry_authorizations(locked.renews, certificate, actor, ctx)
         locked.certificate = certificate
@@ -546,9 +547,7 @@ def _carry_authorizations(old: Certificate, new: Certificate, actor: Actor, ctx:
             grantee_phone=grant.grantee_phone,
             valid_from=now,
             valid_until=grant.valid_until,
-            actor=actor,
-            ip=ctx.ip,
-            identity=ctx.identity,
+            acting=Acting(actor, ctx.ip, ctx.identity),
             # the authorised person proved the phone for the old certificate; a pending one stays pending
             confirmed_by="renewal" if grant.confirmed_at is not None else "",
         )

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.models import Person, VerificationState
 from inkseal.audit import events
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting, Actor
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import DomainError, NotFound, RateLimited
 from inkseal.core.idnumbers import is_valid_phone
@@ -91,7 +92,7 @@ def callback_secret(client: ApiClient) -> str:
 def do_create_api_client(
     platform: TradingPlatform,
     *,
-    actor: Actor,
+    acting: Acting,
     client_id: str | None = None,
     secret: str | None = None,
     callback_key: str | None = None,
@@ -105,14 +106,14 @@ def do_create_api_client(
         client.save()
         record(
             events.PLATFORM_API_CLIENT_CREATE,
-            actor=actor,
+            **acting.audit(),
             target=f"platform:{platform.pk}",
             data={"client": client.client_id},
         )
     return client, secret
 
 
-def do_rotate_client_secret(client: ApiClient, *, actor: Actor) -> str:
+def do_rotate_client_secret(client: ApiClient, *, acting: Acting) -> str:
     """A new secret; the old one and every token issued with it stop working at once."""
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -123,7 +124,7 @@ def do_rotate_client_secret(client: ApiClient, *, actor: Actor) -> str:
         locked.tokens.all().delete()
         record(
             events.PLATFORM_API_CLIENT_ROTATE,
-            actor=actor,
+            **acting.audit(),
             target=f"platform:{locked.platform_id}",
             data={"client": locked.client_id},
         )
@@ -223,9 +224,7 @@ def do_authorize_certificate(
     grantee_phone: str,
     valid_from: datetime,
     valid_until: datetime,
-    actor: Actor,
-    ip: str = "",
-    identity: str = "",
+    acting: Acting,
     confirmed_by: str = "",
 ) -> CertificateAuthorization:
     """添加授权: the certificate (usable, cloud, signing) may be used on `platform` by the named person.
@@ -251,7 +250,7 @@ def do_authorize_certificate(
             grantee_phone=phone,
             valid_from=valid_from,
             valid_until=min(valid_until, locked.not_after),
-            created_by=actor.label,
+            created_by=acting.actor.label,
             confirmed_at=timezone.now() if proof else None,
             confirmed_by=proof,
         )
@@ -261,9 +260,7 @@ def do_authorize_certificate(
         authorization.save()
         record(
             events.CERTIFICATE_AUTHORIZE,
-            actor=actor,
-            ip=ip,
-            identity=identity,
+            **acting.audit(),
             target=f"certificate:{locked.pk}",
             data={
                 "serial": locked.serial,
@@ -275,7 +272,7 @@ def do_authorize_certificate(
             },
         )
     if token:
-        _send_confirm_code_quietly(authorization, token, ip)
+        _send_confirm_code_quietly(authorization, token, acting.ip)
     return authorization
 
 
@@ -306,9 +303,7 @@ def _send_confirm_code_quietly(authorization: CertificateAuthorization, token: s
         pass
 
 
-def do_resend_authorization_code(
-    authorization: CertificateAuthorization, *, actor: Actor, ip: str = "", identity: str = ""
-) -> None:
+def do_resend_authorization_code(authorization: CertificateAuthorization, *, acting: Acting) -> None:
     """A new link and code for a pending authorisation (the holder's 重新发送)."""
     token = secrets.token_urlsafe(24)
     with transaction.atomic():
@@ -319,13 +314,11 @@ def do_resend_authorization_code(
         locked.save(update_fields=["confirm_token_hash"])
         record(
             events.CERTIFICATE_AUTHORIZATION_RESEND,
-            actor=actor,
-            ip=ip,
-            identity=identity,
+            **acting.audit(),
             target=f"certificate:{locked.certificate_id}",
             data={"authorization": locked.pk, "phone": mask_phone(locked.grantee_phone)},
         )
-    send_authorization_code(locked, token, ip)
+    send_authorization_code(locked, token, acting.ip)
 
 
 def pending_authorization_for_token(token: str) -> CertificateAuthorization:
@@ -353,8 +346,9 @@ def send_confirmation_code(token: str, ip: str = "") -> CertificateAuthorization
     return authorization
 
 
-def do_confirm_authorization(token: str, code: str, *, ip: str = "") -> CertificateAuthorization:
-    """The authorised person entered the code sent to the phone: the authorisation becomes active."""
+def do_confirm_authorization(token: str, code: str, *, acting: Acting) -> CertificateAuthorization:
+    """The authorised person entered the code sent to the phone: the authorisation becomes active
+    (the audit entry names the grantee, whom the code proved, as the actor)."""
     authorization = pending_authorization_for_token(token)
 
     def confirm() -> None:
@@ -365,8 +359,7 @@ def do_confirm_authorization(token: str, code: str, *, ip: str = "") -> Certific
         locked.save(update_fields=["confirmed_at", "confirmed_by", "confirm_token_hash"])
         record(
             events.CERTIFICATE_AUTHORIZATION_CONFIRM,
-            actor=Actor("person", mask_phone(locked.grantee_phone), locked.grantee_name),
-            ip=ip,
+            **acting.as_actor(Actor("person", mask_phone(locked.grantee_phone), locked.grantee_name)).audit(),
             target=f"certificate:{locked.certificate_id}",
             data={"authorization": locked.pk, "platform": authorization.platform.code, "method": "sms"},
         )
@@ -376,9 +369,7 @@ def do_confirm_authorization(token: str, code: str, *, ip: str = "") -> Certific
     return authorization
 
 
-def do_revoke_authorization(
-    authorization: CertificateAuthorization, *, actor: Actor, ip: str = "", identity: str = ""
-) -> CertificateAuthorization:
+def do_revoke_authorization(authorization: CertificateAuthorization, *, acting: Acting) -> CertificateAuthorization:
     with transaction.atomic():
         locked = CertificateAuthorization.objects.select_for_update(no_key=True).get(pk=authorization.pk)
         if locked.revoked_at is None:
@@ -386,9 +377,7 @@ def do_revoke_authorization(
             locked.save(update_fields=["revoked_at"])
             record(
                 events.CERTIFICATE_AUTHORIZATION_REVOKE,
-                actor=actor,
-                ip=ip,
-                identity=identity,
+                **acting.audit(),
                 target=f"certificate:{locked.certificate_id}",
                 data={"platform": locked.platform.code, "grantee": locked.grantee_name},
             )
@@ -490,7 +479,7 @@ def is_link_live(link_id: int) -> bool:
 
 
 def do_link_platform(
-    platform: TradingPlatform, person: Person, subject: str, *, method: str, actor: Actor, ip: str = ""
+    platform: TradingPlatform, person: Person, subject: str, *, method: str, acting: Acting
 ) -> PlatformLink:
     """Link (or link again) the platform's user `subject` to `person`, once the person proved it."""
     now = timezone.now()
@@ -505,15 +494,14 @@ def do_link_platform(
         link.save(update_fields=["method", "linked_at", "revoked_at"])
         record(
             events.PLATFORM_LINK,
-            actor=actor,
-            ip=ip,
+            **acting.audit(),
             target=person.account_id,
             data={"platform": platform.code, "subject": link.subject, "method": method, "link": link.pk},
         )
     return link
 
 
-def do_unlink_platform(link: PlatformLink, *, actor: Actor, ip: str = "") -> PlatformLink:
+def do_unlink_platform(link: PlatformLink, *, acting: Acting) -> PlatformLink:
     """解除关联: the platform's SSO sessions for the person end, its next SSO needs the proof again."""
     with transaction.atomic():
         locked = PlatformLink.objects.select_for_update(no_key=True).get(pk=link.pk)
@@ -522,8 +510,7 @@ def do_unlink_platform(link: PlatformLink, *, actor: Actor, ip: str = "") -> Pla
             locked.save(update_fields=["revoked_at"])
             record(
                 events.PLATFORM_UNLINK,
-                actor=actor,
-                ip=ip,
+                **acting.audit(),
                 target=link.person.account_id,
                 data={"platform": link.platform.code, "subject": locked.subject, "link": locked.pk},
             )

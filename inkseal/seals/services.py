@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Enterprise, Party, Person
-from inkseal.accounts.services import RequestContext, person_actor
 from inkseal.audit import events
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.errors import FileMissing
 from inkseal.identity.services import require_identity_verified
 from inkseal.pki.models import Certificate
@@ -80,10 +80,6 @@ if TYPE_CHECKING:
 # True sizes on paper of uploaded seals: round ones are taken to be the usual 42 mm, square 20 mm.
 UPLOAD_SIZE_MM = {SealShape.ROUND: 42.0, SealShape.SQUARE: 20.0, SealShape.STRIP: 30.0}
 ROUND_TYPES = (SealType.OFFICIAL, SealType.CONTRACT, SealType.FINANCE)
-
-
-def _actor(identity: CurrentIdentity) -> Actor:
-    return person_actor(identity.person)
 
 
 def _label(seal_type: str) -> str:
@@ -280,8 +276,8 @@ def do_make_template_seal(
     identity: CurrentIdentity,
     seal_type: str,
     options: TemplateOptions,
-    ctx: RequestContext,
     *,
+    acting: Acting,
     replaces: Seal | None = None,
 ) -> Seal:
     """模板制作: draw the seal and keep it as the identity's live seal of that type."""
@@ -302,15 +298,15 @@ def do_make_template_seal(
         lower_text=spec.lower_text or "",
         texture=spec.texture,
     )
-    return _keep(identity, seal, stamp, ctx, replaces, {"template": seal.template_kind})
+    return _keep(identity, seal, stamp, acting, replaces, {"template": seal.template_kind})
 
 
 def do_upload_seal(
     identity: CurrentIdentity,
     seal_type: str,
     data: bytes,
-    ctx: RequestContext,
     *,
+    acting: Acting,
     color: str = "red",
     risk_acknowledged: bool = False,
     replaces: Seal | None = None,
@@ -341,7 +337,7 @@ def do_upload_seal(
     seal = Seal(kind=wanted, source=SealSource.UPLOAD, name=expected, color=ink_color(color).value)
     check = imported.text_check
     audit = {"found_ink": imported.found_ink.value, "read": check.read if check else "", "score": _score(check)}
-    return _keep(identity, seal, stamp, ctx, replaces, audit)
+    return _keep(identity, seal, stamp, acting, replaces, audit)
 
 
 def _check_upload_shape(wanted: SealType, shape: SealShape) -> None:
@@ -362,8 +358,8 @@ def _check_upload_shape(wanted: SealType, shape: SealShape) -> None:
 def do_make_handwriting(
     identity: CurrentIdentity,
     data: bytes,
-    ctx: RequestContext,
     *,
+    acting: Acting,
     color: str = "black",
     replaces: Seal | None = None,
 ) -> Seal:
@@ -379,7 +375,7 @@ def do_make_handwriting(
         raise error.localised(keep_detail=False)
     stamp = StampImage(png_bytes(image), *signatures.size_on_paper_mm(image))
     seal = Seal(kind=SealType.HANDWRITING, source=SealSource.HANDWRITING, name=name, color=ink_color(color).value)
-    return _keep(identity, seal, stamp, ctx, replaces, {"read": check.read, "score": _score(check)})
+    return _keep(identity, seal, stamp, acting, replaces, {"read": check.read, "score": _score(check)})
 
 
 def _score(check: checks.TextCheck | None) -> float:
@@ -390,7 +386,7 @@ def _keep(
     identity: CurrentIdentity,
     seal: Seal,
     stamp: StampImage,
-    ctx: RequestContext,
+    acting: Acting,
     replaces: Seal | None,
     audit: Mapping[str, object],
 ) -> Seal:
@@ -413,15 +409,13 @@ def _keep(
                     .order_by("pk")
                     .values_list("pk", flat=True)
                 )
-                _void_locked(identity, replaces, ctx, reason=_("已变更为新印章"))
+                _void_locked(replaces, acting, reason=_("已变更为新印章"))
             seal.save()
             if replaces is not None:
-                _carry_bindings(replaces, seal, actor=_actor(identity), ctx=ctx)
+                _carry_bindings(replaces, seal, acting=acting)
             record(
                 events.SEAL_CREATE,
-                actor=_actor(identity),
-                identity=ctx.identity,
-                ip=ctx.ip,
+                **acting.audit(),
                 target=f"seal:{seal.pk}",
                 data={
                     "kind": seal.kind,
@@ -458,17 +452,17 @@ def check_void_seal(identity: CurrentIdentity, seal: Seal) -> None:
         raise SealInactive(_("该印章已作废。"))
 
 
-def do_void_seal(identity: CurrentIdentity, seal: Seal, ctx: RequestContext) -> list[str]:
+def do_void_seal(identity: CurrentIdentity, seal: Seal, *, acting: Acting) -> list[str]:
     """作废: the seal stops being usable, keeps its records; returns the certificate bindings it
     had (the page confirmed the warning about them before calling this)."""
     check_void_seal(identity, seal)
     with transaction.atomic():
-        bindings = _void_locked(identity, seal, ctx, reason="")
+        bindings = _void_locked(seal, acting, reason="")
     seal.refresh_from_db()
     return bindings
 
 
-def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, reason: str) -> list[str]:
+def _void_locked(seal: Seal, acting: Acting, reason: str) -> list[str]:
     locked = Seal.objects.select_for_update(no_key=True).get(pk=seal.pk)
     _move(locked, SealState.VOID)
     locked.voided_at = timezone.now()
@@ -477,9 +471,7 @@ def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, rea
     bindings = seal_bindings(locked)
     record(
         events.SEAL_VOID,
-        actor=_actor(identity),
-        identity=ctx.identity,
-        ip=ctx.ip,
+        **acting.audit(),
         target=f"seal:{locked.pk}",
         data={"kind": locked.kind, "reason": reason, "bindings": bindings},
     )
@@ -491,7 +483,7 @@ def mark_seals_for_change(
     *,
     kinds: Iterable[str] | None = None,
     reason: str = "",
-    actor: Actor | None = None,
+    acting: Acting | None = None,
 ) -> list[Seal]:
     """待变更: mark the party's 可用 seals that must be remade. Without `kinds`, those whose text
     no longer matches the party's current details (enterprise name, legal representative,
@@ -514,7 +506,7 @@ def mark_seals_for_change(
                 seal.save(update_fields=["state", "state_reason"])
                 record(
                     events.SEAL_MARK_FOR_CHANGE,
-                    actor=actor or Actor.system(),
+                    **(acting or Acting.system()).audit(),
                     target=f"seal:{seal.pk}",
                     data={"kind": seal.kind, "name": seal.name, "now": names.get(seal.kind, ""), "reason": reason},
                 )
@@ -701,14 +693,12 @@ def do_bind_seal(
     seal: Seal,
     certificate: Certificate,
     *,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     replaces: Seal | None = None,
 ) -> SealBinding:
     """Bind a seal to its holder's certificate (idempotent). An SM2 certificate also gets the
     seal's electronic seal (GB/T 38540 SES_Seal), in the same transaction. `replaces`: the seal
     this one took over the binding from (修改/变更), for the audit row."""
-    ctx = ctx or RequestContext()
     check_bind(seal, certificate)
     with transaction.atomic():
         # checked again on the rows, locked in the signing's order (certificate, then seal): a
@@ -721,28 +711,23 @@ def do_bind_seal(
             data: dict[str, object] = {"certificate": certificate.serial, "kind": seal.kind}
             if replaces is not None:
                 data["replaces"] = replaces.pk
-            record(events.SEAL_BIND, actor=actor, ip=ctx.ip, identity=ctx.identity, target=f"seal:{seal.pk}", data=data)
-        do_make_electronic_seal(seal, certificate, actor=actor, ctx=ctx)
+            record(events.SEAL_BIND, **acting.audit(), target=f"seal:{seal.pk}", data=data)
+        do_make_electronic_seal(seal, certificate, acting=acting)
     return binding
 
 
-def do_unbind_seal(
-    seal: Seal, certificate: Certificate, *, actor: Actor, ctx: RequestContext | None = None, reason: str = ""
-) -> bool:
+def do_unbind_seal(seal: Seal, certificate: Certificate, *, acting: Acting, reason: str = "") -> bool:
     """Remove the binding (idempotent); True if there was one. Its electronic seal stays: the
     signatures made with it keep verifying."""
-    ctx = ctx or RequestContext()
     with transaction.atomic():
         deleted, _rows = SealBinding.objects.filter(seal=seal, certificate=certificate).delete()
         if deleted:
             data = {"certificate": certificate.serial, "kind": seal.kind, **({"reason": reason} if reason else {})}
-            record(
-                events.SEAL_UNBIND, actor=actor, ip=ctx.ip, identity=ctx.identity, target=f"seal:{seal.pk}", data=data
-            )
+            record(events.SEAL_UNBIND, **acting.audit(), target=f"seal:{seal.pk}", data=data)
     return bool(deleted)
 
 
-def _carry_bindings(old: Seal, new: Seal, *, actor: Actor, ctx: RequestContext) -> None:
+def _carry_bindings(old: Seal, new: Seal, *, acting: Acting) -> None:
     """修改/变更, inside its transaction: the new seal takes over the old one's bindings to usable
     certificates (with a new electronic seal for SM2 ones, made from the new picture). Bindings to
     revoked or expired certificates stay with the old seal, as history."""
@@ -751,8 +736,8 @@ def _carry_bindings(old: Seal, new: Seal, *, actor: Actor, ctx: RequestContext) 
         certificate = binding.certificate
         if not _usable(certificate):
             continue
-        do_bind_seal(new, certificate, actor=actor, ctx=ctx, replaces=old)
-        do_unbind_seal(old, certificate, actor=actor, ctx=ctx, reason="replaced")
+        do_bind_seal(new, certificate, acting=acting, replaces=old)
+        do_unbind_seal(old, certificate, acting=acting, reason="replaced")
 
 
 # --- binding on the certificate page (证书详情 › 绑定印章) -------------------------------------
@@ -767,19 +752,19 @@ def check_manage_binding(identity: CurrentIdentity, seal: Seal, certificate: Cer
 
 
 def do_bind_seal_for_holder(
-    identity: CurrentIdentity, seal: Seal, certificate: Certificate, ctx: RequestContext
+    identity: CurrentIdentity, seal: Seal, certificate: Certificate, *, acting: Acting
 ) -> SealBinding:
     """绑定印章 on the certificate page: the checks of the holder, then do_bind_seal."""
     check_manage_binding(identity, seal, certificate)
-    return do_bind_seal(seal, certificate, actor=_actor(identity), ctx=ctx)
+    return do_bind_seal(seal, certificate, acting=acting)
 
 
 def do_unbind_seal_for_holder(
-    identity: CurrentIdentity, seal: Seal, certificate: Certificate, ctx: RequestContext
+    identity: CurrentIdentity, seal: Seal, certificate: Certificate, *, acting: Acting
 ) -> None:
     """解绑 on the certificate page; SealNotBound when the seal is not bound to it."""
     check_manage_binding(identity, seal, certificate)
-    if not do_unbind_seal(seal, certificate, actor=_actor(identity), ctx=ctx):
+    if not do_unbind_seal(seal, certificate, acting=acting):
         raise SealNotBound(_("%(type)s未绑定到该证书。") % {"type": _label(seal.kind)})
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from inkseal.audit.models import AuditEntry
+from inkseal.core.acting import Acting
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import TradingPlatform
 from inkseal.seals.models import Seal, SealUsage
@@ -234,7 +235,7 @@ def signer_certificate_like(
     actor = Actor("system", "", "race")
     certificate = issue_cloud_certificate(template.holder, algorithm=ECDSA_P256, years=1, actor=actor)
     for seal in seals:
-        do_bind_seal(seal, certificate, actor=actor)
+        do_bind_seal(seal, certificate, acting=Acting(actor))
     now = timezone.now()
     authorization = do_authorize_certificate(
         certificate,
@@ -243,7 +244,7 @@ def signer_certificate_like(
         grantee_phone=phone,
         valid_from=now - timedelta(minutes=1),
         valid_until=now + timedelta(days=1),
-        actor=actor,
+        acting=Acting(actor),
     )
     prove_grantee_phone(authorization)
     set_pin(certificate, pin, actor=actor)
@@ -265,7 +266,7 @@ def prove_grantee_phone(authorization: Any) -> None:
     token = re.search(r"/authorisations/confirm/([\w-]+)", sms.body)
     code = re.search(r"验证码为(\d{6})", sms.body)
     assert token and code
-    do_confirm_authorization(token.group(1), code.group(1))
+    do_confirm_authorization(token.group(1), code.group(1), acting=Acting.anonymous())
 
 
 def revoke_sign_race(token: str, pin: str, certificate: Certificate, revoke_after: float | None) -> SignTask:

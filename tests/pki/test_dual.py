@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.orders.models import Application, Medium
 from inkseal.pki import gm
 from inkseal.pki.algorithms import SM2, Sm2SoftKey
@@ -579,10 +580,10 @@ def test_an_encryption_certificate_cannot_be_authorised_or_bound(
             grantee_phone="18500005312",
             valid_from=now,
             valid_until=now + timedelta(days=30),
-            actor=actor,
+            acting=Acting(actor),
         )
     assert not encryption.authorizations.exists()
     with pytest.raises(SealRequestInvalid, match="不能绑定加密证书"):
-        do_bind_seal(enterprise.seals[0], encryption, actor=actor)
+        do_bind_seal(enterprise.seals[0], encryption, acting=Acting(actor))
     assert not SealBinding.objects.filter(certificate=encryption).exists()
     assert SealBinding.objects.filter(certificate=signing).count() == len(enterprise.seals)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.notify.models import SmsMessage
 from inkseal.pki.errors import PinIncorrect, PinLocked
 from inkseal.pki.models import Certificate, PinLockout
@@ -41,7 +42,7 @@ PERSON = Actor("person", CONFIRMER_PHONE, "王五")
 
 def second_platform(signing: Signing, name: str = "另一交易平台", code: str = "other") -> tuple[str, str]:
     platform = TradingPlatform.objects.create(name=name, code=code, callback_url="http://other.test/cb")
-    client, secret = do_create_api_client(platform, actor=ACTOR, callback_key="k2")
+    client, secret = do_create_api_client(platform, acting=Acting(ACTOR), callback_key="k2")
     now = timezone.now()
     authorization = do_authorize_certificate(
         signing.certificate,
@@ -50,7 +51,7 @@ def second_platform(signing: Signing, name: str = "另一交易平台", code: st
         grantee_phone=CONFIRMER_PHONE,
         valid_from=now - timedelta(minutes=1),
         valid_until=now + timedelta(days=30),
-        actor=ACTOR,
+        acting=Acting(ACTOR),
     )
     prove_grantee_phone(authorization)
     return client.client_id, secret

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from inkseal.accounts.models import EnterpriseState, Person
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import RSA_2048
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import issue_cloud_certificate
@@ -145,9 +146,9 @@ def make_signing(
         for kind in seal_kinds
     }
     for seal in seals.values():
-        do_bind_seal(seal, certificate, actor=ACTOR)
+        do_bind_seal(seal, certificate, acting=Acting(ACTOR))
     platform = TradingPlatform.objects.create(name=platform_name, code=platform_code, callback_url=callback_url)
-    client, secret = do_create_api_client(platform, actor=ACTOR, callback_key="callback-key")
+    client, secret = do_create_api_client(platform, acting=Acting(ACTOR), callback_key="callback-key")
     now = timezone.now()
     authorization = do_authorize_certificate(
         certificate,
@@ -156,7 +157,7 @@ def make_signing(
         grantee_phone=CONFIRMER_PHONE,
         valid_from=now - timedelta(minutes=1),
         valid_until=now + timedelta(days=30),
-        actor=ACTOR,
+        acting=Acting(ACTOR),
     )
     prove_grantee_phone(authorization)
     return Signing(platform, client.client_id, secret, "callback-key", certificate, admin, seals, Client())

@@ -20,6 +20,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 
+from inkseal.core.acting import Acting
 from inkseal.pki.pem import armor
 from inkseal.pki.services import certificate_chain
 from inkseal.signing.core.pdf import sign_pdf
@@ -277,5 +278,5 @@ def test_bearer_tokens_stop_working_when_expired_disabled_or_rotated(signing: Si
     assert status(live) == 401
     ApiClient.objects.filter(pk=client.pk).update(enabled=True)
     assert status(live) == 404
-    do_rotate_client_secret(client, actor=Actor("system", "", "test"))
+    do_rotate_client_secret(client, acting=Acting(Actor("system", "", "test")))
     assert status(live) == 401

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from inkseal.accounts.models import Person
 from inkseal.audit.models import AuditEntry
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import RSA_2048, SM2
 from inkseal.pki.keystores.soft import KeyEncryptionKey, MemoryBlobStore, SoftKeystore
 from inkseal.pki.models import Certificate, CertificateAuthority
@@ -60,7 +61,7 @@ def sm2_holder(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any
         for kind in (SealType.OFFICIAL, SealType.LEGAL_REPRESENTATIVE)
     }
     for seal in seals.values():
-        do_bind_seal(seal, certificate, actor=ACTOR)
+        do_bind_seal(seal, certificate, acting=Acting(ACTOR))
     return Sm2Holder(admin, certificate, seals)
 
 
@@ -139,7 +140,7 @@ def test_binding_a_seal_to_an_sm2_certificate_makes_its_electronic_seal(sm2_hold
     assert ElectronicSeal.objects.filter(certificate=sm2_holder.certificate).count() == 2
     assert AuditEntry.objects.filter(event="seal.electronic_seal").count() == 2
     # binding again changes nothing
-    do_bind_seal(official, sm2_holder.certificate, actor=ACTOR)
+    do_bind_seal(official, sm2_holder.certificate, acting=Acting(ACTOR))
     assert ElectronicSeal.objects.filter(certificate=sm2_holder.certificate).count() == 2
 
 
@@ -164,7 +165,7 @@ def test_operators_see_seal_makers_and_electronic_seals_in_the_back_office(sm2_h
 def test_rsa_certificates_get_no_electronic_seal(sm2_holder: Sm2Holder) -> None:
     enterprise = sm2_holder.certificate.holder
     rsa = issue_cloud_certificate(enterprise, algorithm=RSA_2048, years=1, actor=ACTOR)
-    do_bind_seal(sm2_holder.seals[SealType.OFFICIAL], rsa, actor=ACTOR)
+    do_bind_seal(sm2_holder.seals[SealType.OFFICIAL], rsa, acting=Acting(ACTOR))
     assert not ElectronicSeal.objects.filter(certificate=rsa).exists()
 
 

@@ -19,6 +19,7 @@ from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import identity_of
 from inkseal.accounts.services import person_actor
 from inkseal.accounts.stepup import require_step_up, step_up_context
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError, NotFound, PermissionDenied
 from inkseal.core.http import client_ip, error_json
 from inkseal.notify.services import CodeInvalid
@@ -58,9 +59,7 @@ def authorizations(request: HttpRequest, pk: int) -> HttpResponse:
                 grantee_phone=request.POST.get("grantee_phone", ""),
                 valid_from=_parse_date(request.POST.get("valid_from", ""), end=False),
                 valid_until=_parse_date(request.POST.get("valid_until", ""), end=True),
-                actor=person_actor(request.person),  # type: ignore[attr-defined]
-                ip=client_ip(request),
-                identity=identity.key,
+                acting=Acting.from_request(request, person_actor(request.person)),  # type: ignore[attr-defined]
             )
         except DomainError as exc:
             messages.error(request, str(exc.message))
@@ -115,12 +114,7 @@ def _authorization_for_admin(
 def authorization_revoke(request: HttpRequest, pk: int, authorization_id: int) -> HttpResponse:
     identity = identity_of(request)
     certificate, row = _authorization_for_admin(identity, pk, authorization_id)
-    do_revoke_authorization(
-        row,
-        actor=person_actor(request.person),  # type: ignore[attr-defined]
-        ip=client_ip(request),
-        identity=identity.key,  # type: ignore[attr-defined]
-    )
+    do_revoke_authorization(row, acting=Acting.from_request(request, person_actor(request.person)))  # type: ignore[attr-defined]
     messages.success(request, _("已撤销授权。"))
     return redirect("signing:authorizations", pk=certificate.pk)
 
@@ -131,12 +125,7 @@ def authorization_resend(request: HttpRequest, pk: int, authorization_id: int) -
     """重新发送: a new confirmation link and code to the authorised person of a pending authorisation."""
     identity = identity_of(request)
     certificate, row = _authorization_for_admin(identity, pk, authorization_id)
-    do_resend_authorization_code(
-        row,
-        actor=person_actor(request.person),  # type: ignore[attr-defined]
-        ip=client_ip(request),
-        identity=identity.key,
-    )
+    do_resend_authorization_code(row, acting=Acting.from_request(request, person_actor(request.person)))  # type: ignore[attr-defined]
     messages.success(request, _("已重新发送确认短信。"))
     return redirect("signing:authorizations", pk=certificate.pk)
 
@@ -149,7 +138,7 @@ def authorization_confirm(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            do_confirm_authorization(token, request.POST.get("code", ""), ip=client_ip(request))
+            do_confirm_authorization(token, request.POST.get("code", ""), acting=Acting.anonymous(client_ip(request)))
         except CodeInvalid as exc:
             error = str(exc.message)
         else:
