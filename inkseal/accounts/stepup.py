@@ -27,6 +27,7 @@ from inkseal.accounts.models import Person
 from inkseal.accounts.services import RequestContext, person_actor
 from inkseal.audit import events
 from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
 from inkseal.notify.services import send_code, verify_code
@@ -115,7 +116,7 @@ def do_step_up_pin(request: HttpRequest, certificate: Any, pin: str) -> StepUp:
     from inkseal.pki.pins import verify_pin  # pki builds on accounts
 
     person: Person = request.person  # type: ignore[attr-defined]
-    verify_pin(certificate, pin, actor=person_actor(person), ctx=_ctx(request))
+    verify_pin(certificate, pin, acting=Acting.from_request(request, person_actor(person)))
     _audit(request, person, events.STEPUP_PIN, certificate=certificate.serial)
     return _remember(request.session, person, "pin", certificate.holder_id)
 

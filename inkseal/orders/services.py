@@ -519,8 +519,7 @@ def _issue_for(application: Application, actor: Actor, ctx: RequestContext) -> C
         return pki.renew_certificate(
             application.renews,
             years=product.years,
-            actor=actor,
-            ctx=ctx,
+            acting=Acting(actor, ctx.ip, ctx.identity),
             csr=csr,
             ukey_serial=application.ukey_serial or None,
         )
@@ -528,10 +527,17 @@ def _issue_for(application: Application, actor: Actor, ctx: RequestContext) -> C
         if csr is None:
             raise ApplicationInvalid(_("办理单缺少 UKEY 证书请求。"))
         return pki.issue_from_csr(
-            application.party, csr, ukey_serial=application.ukey_serial, years=product.years, actor=actor, ctx=ctx
+            application.party,
+            csr,
+            ukey_serial=application.ukey_serial,
+            years=product.years,
+            acting=Acting(actor, ctx.ip, ctx.identity),
         )
     return pki.issue_cloud_certificate(
-        application.party, algorithm=get_algorithm(product.algorithm), years=product.years, actor=actor, ctx=ctx
+        application.party,
+        algorithm=get_algorithm(product.algorithm),
+        years=product.years,
+        acting=Acting(actor, ctx.ip, ctx.identity),
     )
 
 
@@ -725,7 +731,9 @@ def deliver_encryption_key(application: Application, ctx: RequestContext) -> Enc
         )
     identity = client_identity(application)
     ctx = RequestContext(ip=ctx.ip, identity=ctx.identity or identity.key)
-    return deliver_escrowed_key(application.certificate, actor=person_actor(application.person), ctx=ctx)
+    return deliver_escrowed_key(
+        application.certificate, acting=Acting(person_actor(application.person), ctx.ip, ctx.identity)
+    )
 
 
 def client_identity(application: Application) -> CurrentIdentity:

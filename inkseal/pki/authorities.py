@@ -22,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inkseal.accounts.services import RequestContext
 from inkseal.audit import events
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.pki import hierarchy
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, SM2, Algorithm, get_algorithm
 from inkseal.pki.crl import RevocationReason, RevokedEntry, build_crl
@@ -177,9 +177,7 @@ def locked_counter(name: str) -> Counter:
 # --- the hierarchy ---------------------------------------------------------------------------
 
 
-def ensure_hierarchy(
-    *, actor: Actor | None = None, ctx: RequestContext | None = None, now: datetime | None = None
-) -> list[str]:
+def ensure_hierarchy(*, acting: Acting | None = None, now: datetime | None = None) -> list[str]:
     """Create whatever of the hierarchy is missing, renew OCSP responder certificates that are due
     and publish first CRLs; returns the ids of what changed. Idempotent and safe to run from
     several processes (they queue on a lock row)."""
@@ -206,8 +204,7 @@ def ensure_hierarchy(
             hierarchy_changed()
             record(
                 events.PKI_HIERARCHY,
-                actor=actor or Actor.system(),
-                ip=ctx.ip if ctx else "",
+                **(acting or Acting.system()).audit(),
                 target="pki",
                 data={"changed": changed, "organization": organization},
             )
@@ -386,8 +383,7 @@ def publish_crl_locked(ca: CertificateAuthority, now: datetime) -> None:
 def issue_crl(
     ca: CertificateAuthority,
     *,
-    actor: Actor | None = None,
-    ctx: RequestContext | None = None,
+    acting: Acting | None = None,
     now: datetime | None = None,
     only_if_stale: bool = False,
 ) -> CertificateAuthority:
@@ -400,20 +396,19 @@ def issue_crl(
         _publish_crl(locked, now)
         record(
             events.PKI_CRL_ISSUED,
-            actor=actor or Actor.system(),
-            ip=ctx.ip if ctx else "",
+            **(acting or Acting.system()).audit(),
             target=f"ca:{locked.ca_id}",
             data={"crl_number": locked.crl_number, "next_update": locked.crl_next_update},
         )
     return locked
 
 
-def refresh_crls(*, force: bool = False, actor: Actor | None = None, now: datetime | None = None) -> list[str]:
+def refresh_crls(*, force: bool = False, acting: Acting | None = None, now: datetime | None = None) -> list[str]:
     """The scheduled job (`inkseal ca issue-crl`): publish every CRL that is due (all with force)."""
     done = []
     for ca in CertificateAuthority.objects.filter(role__in=[Role.ROOT, Role.ISSUING], active=True):
         if force or crl_is_stale(ca, now):
-            issue_crl(ca, actor=actor, now=now, only_if_stale=not force)
+            issue_crl(ca, acting=acting, now=now, only_if_stale=not force)
             done.append(ca.ca_id)
     return done
 

@@ -28,10 +28,10 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import EnterpriseState, Party
-from inkseal.accounts.services import RequestContext
 from inkseal.audit import events
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import record
 from inkseal.core import secretbox
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import decrypt
 from inkseal.core.errors import NotFound, PermissionDenied
 from inkseal.pki.algorithms import Algorithm, KeyHandle, PublicKey, get_algorithm
@@ -283,8 +283,7 @@ def _issue_encryption(
     signing: Certificate,
     subject: HolderSubject,
     validity: Validity,
-    actor: Actor,
-    ctx: RequestContext,
+    acting: Acting,
     *,
     renews: Certificate | None = None,
 ) -> Certificate:
@@ -306,16 +305,14 @@ def _issue_encryption(
     )
     event = events.CERTIFICATE_RENEW if renews is not None else events.CERTIFICATE_ISSUE
     extra = {"renews": renews.serial} if renews is not None else {}
-    _audit(event, encryption, actor, ctx, usage=Usage.ENCRYPTION, pair=signing.serial, key="escrow", **extra)
+    _audit(event, encryption, acting, usage=Usage.ENCRYPTION, pair=signing.serial, key="escrow", **extra)
     return encryption
 
 
-def _audit(event: str, certificate: Certificate, actor: Actor, ctx: RequestContext, **data: Any) -> None:
+def _audit(event: str, certificate: Certificate, acting: Acting, **data: Any) -> None:
     record(
         event,
-        actor=actor,
-        ip=ctx.ip,
-        identity=ctx.identity,
+        **acting.audit(),
         target=f"certificate:{certificate.pk}",
         data={"serial": certificate.serial, "ca": certificate.ca_name, "medium": certificate.medium, **data},
     )
@@ -333,13 +330,11 @@ def issue_cloud_certificate(
     algorithm: Algorithm,
     years: int,
     usage: str = Usage.SIGNING,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     now: datetime | None = None,
 ) -> Certificate:
     """A cloud certificate (云证书): the key is made in the configured keystore and never leaves it.
     Enterprise SM2 signing certificates come with their escrowed encryption certificate (双证书)."""
-    ctx = ctx or RequestContext()
     subject = check_holder(holder)
     check_profile(subject.kind, usage)
     validity = validity_years(check_years(years), _now(now))
@@ -355,9 +350,9 @@ def issue_cloud_certificate(
             key_backend=backend,
             key_id=key_id,
         )
-        _audit(events.CERTIFICATE_ISSUE, certificate, actor, ctx, algorithm=algorithm.name, usage=usage, years=years)
+        _audit(events.CERTIFICATE_ISSUE, certificate, acting, algorithm=algorithm.name, usage=usage, years=years)
         if usage == Usage.SIGNING and is_dual(subject.kind, algorithm):
-            _issue_encryption(certificate, subject, validity, actor, ctx)
+            _issue_encryption(certificate, subject, validity, acting)
     return certificate
 
 
@@ -368,15 +363,13 @@ def issue_from_csr(
     ukey_serial: str,
     years: int,
     usage: str = Usage.SIGNING,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     now: datetime | None = None,
 ) -> Certificate:
     """A UKEY certificate for the key in a PKCS#10 request made on the token (self-signature
     verified); the subject comes from our verified data, never from the request. An enterprise
     SM2 signing key gets its encryption certificate too; the token receives that key later as an
     SM2EnvelopedKey sealed to this signing key (`escrow.deliver_encryption_key`)."""
-    ctx = ctx or RequestContext()
     request = check_csr(csr)
     serial = check_ukey_serial(ukey_serial)
     subject = check_holder(holder)
@@ -395,15 +388,14 @@ def issue_from_csr(
         _audit(
             events.CERTIFICATE_ISSUE,
             certificate,
-            actor,
-            ctx,
+            acting,
             algorithm=request.public_key.algorithm.name,
             usage=usage,
             years=years,
             ukey_serial=serial,
         )
         if usage == Usage.SIGNING and is_dual(subject.kind, request.public_key.algorithm):
-            _issue_encryption(certificate, subject, validity, actor, ctx)
+            _issue_encryption(certificate, subject, validity, acting)
     return certificate
 
 
@@ -411,8 +403,7 @@ def renew_certificate(
     certificate: Certificate,
     *,
     years: int,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     csr: bytes | None = None,
     ukey_serial: str | None = None,
     now: datetime | None = None,
@@ -421,7 +412,6 @@ def renew_certificate(
     the old expiry plus `years`, linked to the old certificate, which is superseded (not revoked)
     from the new one's start: it can no longer sign, and it does not appear on the CRL. A dual
     pair is renewed as a pair: a new escrowed encryption key and certificate, superseding the old."""
-    ctx = ctx or RequestContext()
     now = _now(now)
     check_years(years)
     request = check_csr(csr) if csr is not None else None
@@ -459,12 +449,12 @@ def renew_certificate(
                 ukey_serial=check_ukey_serial(ukey_serial or old.ukey_serial),
                 renews=old,
             )
-        _audit(events.CERTIFICATE_RENEW, new, actor, ctx, renews=old.serial, years=years)
+        _audit(events.CERTIFICATE_RENEW, new, acting, renews=old.serial, years=years)
         if is_dual(subject.kind, get_algorithm(new.algorithm)):
             old_encryption = old.pair()
             if old_encryption is not None:
                 old_encryption = Certificate.objects.select_for_update(no_key=True).get(pk=old_encryption.pk)
-            _issue_encryption(new, subject, validity, actor, ctx, renews=old_encryption)
+            _issue_encryption(new, subject, validity, acting, renews=old_encryption)
     return new
 
 
@@ -510,14 +500,12 @@ def revoke_certificate(
     certificate: Certificate,
     *,
     reason: Any,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     now: datetime | None = None,
 ) -> Certificate:
     """吊销: from this instant the certificate cannot sign, OCSP answers revoked, and the issuing
     CA's CRL is republished in the same transaction. Either certificate of a dual pair revokes
     both, with the same reason and an audit entry each."""
-    ctx = ctx or RequestContext()
     reason = check_revocation_reason(reason)
     with transaction.atomic():
         rows = _lock_with_pair(certificate)
@@ -534,7 +522,7 @@ def revoke_certificate(
                 continue
             _revoke_locked(row, reason, now)
             pair = {"pair": other.serial} if (other := row.pair()) is not None else {}
-            _audit(events.CERTIFICATE_REVOKE, row, actor, ctx, reason=reason.name.lower(), revoked_at=now, **pair)
+            _audit(events.CERTIFICATE_REVOKE, row, acting, reason=reason.name.lower(), revoked_at=now, **pair)
         issuers = {row.issuer_id for row in rows if row.issuer_id is not None}
         for issuer in CertificateAuthority.objects.filter(pk__in=issuers).order_by("pk"):
             publish_crl_locked(issuer, now)

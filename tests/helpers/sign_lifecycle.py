@@ -233,7 +233,7 @@ def signer_certificate_like(
     from inkseal.seals.services import do_bind_seal
 
     actor = Actor("system", "", "race")
-    certificate = issue_cloud_certificate(template.holder, algorithm=ECDSA_P256, years=1, actor=actor)
+    certificate = issue_cloud_certificate(template.holder, algorithm=ECDSA_P256, years=1, acting=Acting(actor))
     for seal in seals:
         do_bind_seal(seal, certificate, acting=Acting(actor))
     now = timezone.now()
@@ -247,7 +247,7 @@ def signer_certificate_like(
         acting=Acting(actor),
     )
     prove_grantee_phone(authorization)
-    set_pin(certificate, pin, actor=actor)
+    set_pin(certificate, pin, acting=Acting(actor))
     return certificate
 
 
@@ -302,7 +302,7 @@ def revoke_sign_race(token: str, pin: str, certificate: Certificate, revoke_afte
             if revoke_after is None:
                 return
             time.sleep(revoke_after)
-            revoke_certificate(certificate, reason=1, actor=Actor("system", "", "race"))
+            revoke_certificate(certificate, reason=1, acting=Acting(Actor("system", "", "race")))
         except BaseException as exc:
             errors.append(exc)
         finally:

@@ -61,7 +61,7 @@ class Holder:
 def holder(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, signing_media: Any) -> Holder:
     admin = verified_person(name="刘婧妍")
     enterprise = verified_enterprise(admin, name="北京示范科技有限公司")
-    certificate = issue_cloud_certificate(enterprise.party, algorithm=SM2, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(enterprise.party, algorithm=SM2, years=1, acting=Acting(ACTOR))
     seals = {kind: make_seal(enterprise.party, kind, admin) for kind in (SealType.OFFICIAL, SealType.CONTRACT)}
     for seal in seals.values():
         do_bind_seal(seal, certificate, acting=Acting(ACTOR))
@@ -117,7 +117,7 @@ def test_the_seal_page_of_the_replacement_names_the_certificate(holder: Holder) 
 
 
 def test_a_binding_to_a_revoked_certificate_is_not_carried_over(holder: Holder) -> None:
-    revoke_certificate(holder.certificate, reason=1, actor=ACTOR)
+    revoke_certificate(holder.certificate, reason=1, acting=Acting(ACTOR))
     old = holder.seals[SealType.OFFICIAL]
     new = do_make_template_seal(
         holder.identity, SealType.OFFICIAL, TemplateOptions(), acting=identity_acting(holder.identity), replaces=old
@@ -175,7 +175,7 @@ def test_binding_refusals_change_nothing(holder: Holder, verified_person: Any, v
     foreign = make_seal(other.party, SealType.OFFICIAL, other_admin)
     assert client.post(f"{base}/bind", {"seal": foreign.pk}).status_code == 404
     assert client.post(f"{base}/bind", {"seal": "x"}).status_code == 404
-    other_certificate = issue_cloud_certificate(other.party, algorithm=SM2, years=1, actor=ACTOR)
+    other_certificate = issue_cloud_certificate(other.party, algorithm=SM2, years=1, acting=Acting(ACTOR))
     cross = f"/seals/certificates/{other_certificate.pk}/bind"
     assert client.post(cross, {"seal": holder.seals[SealType.OFFICIAL].pk}).status_code == 404
     assert not is_bound(contract, holder.certificate) and not is_bound(foreign, holder.certificate)
@@ -196,7 +196,7 @@ def test_only_administrators_bind_or_unbind(holder: Holder, verified_person: Any
 def test_a_revoked_certificate_takes_no_new_seal(holder: Holder) -> None:
     official = holder.seals[SealType.OFFICIAL]
     do_unbind_seal(official, holder.certificate, acting=Acting(ACTOR))
-    revoke_certificate(holder.certificate, reason=1, actor=ACTOR)
+    revoke_certificate(holder.certificate, reason=1, acting=Acting(ACTOR))
     with pytest.raises(DomainError) as refused:
         do_bind_seal(official, holder.certificate, acting=Acting(ACTOR))
     assert refused.value.code == "certificate_unusable" and "证书" in str(refused.value.message)

@@ -140,7 +140,7 @@ def make_signing(
     admin = make_person(name="刘婧妍")
     enterprise = make_enterprise(admin, name=company)
     enterprise.state = EnterpriseState.VERIFIED
-    certificate = issue_cloud_certificate(enterprise.party, algorithm=algorithm, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(enterprise.party, algorithm=algorithm, years=1, acting=Acting(ACTOR))
     seals = {
         kind: make_seal(enterprise.party, kind, admin, 42.0 if kind == SealType.OFFICIAL else 20.0)
         for kind in seal_kinds

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from inkseal.audit import events
 from inkseal.audit.services import Actor, record
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import decrypt
 from inkseal.core.db.rows import unique_row
 from inkseal.core.errors import NotFound
@@ -115,10 +116,8 @@ def confirm_intent(task: SignTask, method: str, secret: str, *, ip: str, token: 
             task.confirmer_phone, sms_purpose(task), secret, and_then=lambda: _claim(task, IntentMethod.SMS, ip, token)
         )
     elif method == IntentMethod.PIN:
-        from inkseal.accounts.services import RequestContext
-
         actor = Actor("person", task.confirmer_phone, task.confirmer_name)
-        verify_pin(task.certificate, secret, actor=actor, scope=pin_scope(task), ctx=RequestContext(ip=ip))
+        verify_pin(task.certificate, secret, acting=Acting(actor, ip), scope=pin_scope(task))
         with transaction.atomic():
             _claim(task, IntentMethod.PIN, ip, token)
     else:
