@@ -69,8 +69,9 @@ def set_id_number(person: Person, id_number: str) -> None:
     person.id_number_masked = mask_id_number(id_number)
 
 
-def do_sms_login(phone: str, code: str, ctx: RequestContext) -> Person:
-    """Log in (registering on first use) with a phone and the SMS code sent to it."""
+def do_sms_login(phone: str, code: str, *, acting: Acting) -> Person:
+    """Log in (registering on first use) with a phone and the SMS code sent to it; the person the
+    code proved is the actor."""
     verify_code(phone, "login", code)
     with transaction.atomic():
         person = Person.objects.filter(phone=phone).first()
@@ -79,8 +80,7 @@ def do_sms_login(phone: str, code: str, ctx: RequestContext) -> Person:
             person = _create_person(phone)
         record(
             events.LOGIN_SMS,
-            actor=person_actor(person),
-            ip=ctx.ip,
+            **acting.as_actor(person_actor(person)).audit(),
             target=person.account_id,
             data={"registered": created},
         )
@@ -133,25 +133,24 @@ def check_sso_link(claims: SsoClaims, platform: TradingPlatform) -> tuple[Person
     return person, link
 
 
-def do_request_sso_link(claims: SsoClaims, platform: TradingPlatform, method: str, ctx: RequestContext) -> None:
+def do_request_sso_link(claims: SsoClaims, platform: TradingPlatform, method: str, *, acting: Acting) -> None:
     """First SSO of this platform for this person: the SMS code goes to the person's own phone
     (the phone we know for them; for a new person, the phone being registered)."""
     person = Person.objects.filter(phone=claims.phone).first()
     record(
         events.LOGIN_SSO_LINK_REQUIRED,
-        actor=Actor("platform", platform.code, platform.name),
-        ip=ctx.ip,
+        **acting.as_actor(Acting.platform(platform).actor).audit(),
         target=person.account_id if person else "",
         data={"platform": platform.code, "method": method, "subject": claims.subject},
     )
     context = _("交易平台“%(platform)s”请求以您的身份登录电子签章平台，如非本人操作请勿提供；") % {
         "platform": platform.name
     }
-    send_code(claims.phone, link_purpose(platform), ctx.ip, context=str(context))
+    send_code(claims.phone, link_purpose(platform), acting.ip, context=str(context))
 
 
 def do_sso_login(
-    claims: SsoClaims, platform: TradingPlatform, method: str, ctx: RequestContext, *, code: str = ""
+    claims: SsoClaims, platform: TradingPlatform, method: str, *, acting: Acting, code: str = ""
 ) -> tuple[Person, PlatformLink]:
     """Sign in a person the platform is linked to; with `code` (the SMS code sent to the person's
     phone by do_request_sso_link) link it first. LinkRequired without a link or a code."""
@@ -177,13 +176,12 @@ def do_sso_login(
                 person,
                 claims.subject,
                 method=PlatformLink.Method.SMS,
-                acting=Acting(person_actor(person), ctx.ip),
+                acting=acting.as_actor(person_actor(person)),
             )
         touch_link(link)
         record(
             events.LOGIN_SSO,
-            actor=person_actor(person),
-            ip=ctx.ip,
+            **acting.as_actor(person_actor(person)).audit(),
             target=person.account_id,
             data={
                 "platform": platform.code,
@@ -214,36 +212,32 @@ def check_sso_entry(person: Person, claims: SsoClaims) -> CurrentIdentity | None
     return enterprises[0] if enterprises else None
 
 
-def record_sso_failure(platform_code: str, method: str, code: str, ctx: RequestContext, detail: str = "") -> None:
+def record_sso_failure(platform_code: str, method: str, code: str, *, acting: Acting, detail: str = "") -> None:
     record(
         events.LOGIN_SSO_FAILED,
-        actor=Actor("anonymous", "", platform_code),
-        ip=ctx.ip,
+        **acting.as_actor(Actor("anonymous", "", platform_code)).audit(),
         target=platform_code,
         data={"method": method, "reason": code, "detail": detail[:200]},
     )
 
 
-def do_logout(person: Person, ctx: RequestContext, *, everywhere: bool = False) -> None:
+def do_logout(person: Person, *, acting: Acting, everywhere: bool = False) -> None:
     with transaction.atomic():
         if everywhere:
             Person.objects.filter(pk=person.pk).update(session_epoch=F("session_epoch") + 1)
         record(
             events.LOGOUT,
-            actor=person_actor(person),
-            ip=ctx.ip,
-            identity=ctx.identity,
+            **acting.audit(),
             target=person.account_id,
             data={"everywhere": everywhere},
         )
 
 
-def do_switch_identity(identity: CurrentIdentity, ctx: RequestContext) -> None:
+def do_switch_identity(identity: CurrentIdentity, *, acting: Acting) -> None:
+    """Record the switch; the entry names the identity switched to."""
     record(
         events.IDENTITY_SWITCH,
-        actor=person_actor(identity.person),
-        ip=ctx.ip,
-        identity=identity.key,
+        **identity_acting(identity, acting.ip).audit(),
         target=identity.label,
     )
 
@@ -260,7 +254,7 @@ def check_enterprise(name: str, uscc: str) -> tuple[str, str]:
 
 
 def do_create_enterprise(
-    person: Person, name: str, uscc: str, enterprise_type: str, legal_rep_name: str, ctx: RequestContext
+    person: Person, name: str, uscc: str, enterprise_type: str, legal_rep_name: str, *, acting: Acting
 ) -> Enterprise:
     """创建企业: the creator becomes its administrator (经办人). Verification is a separate step."""
     name, uscc = check_enterprise(name, uscc)
@@ -278,9 +272,7 @@ def do_create_enterprise(
             Membership.objects.create(person=person, enterprise=enterprise, role=Membership.Role.ADMIN)
             record(
                 events.ENTERPRISE_CREATE,
-                actor=person_actor(person),
-                ip=ctx.ip,
-                identity=ctx.identity,
+                **acting.audit(),
                 target=f"enterprise:{enterprise.pk}",
                 data={"name": name, "uscc": uscc},
             )
@@ -297,7 +289,7 @@ def check_address(recipient: str, phone: str, region: str, detail: str) -> None:
 
 
 def do_add_address(
-    person: Person, recipient: str, phone: str, region: str, detail: str, is_default: bool, ctx: RequestContext
+    person: Person, recipient: str, phone: str, region: str, detail: str, is_default: bool, *, acting: Acting
 ) -> Address:
     check_address(recipient, phone, region, detail)
     with transaction.atomic():
@@ -312,7 +304,7 @@ def do_add_address(
             detail=detail.strip(),
             is_default=is_default or first,
         )
-        record(events.ADDRESS_ADD, actor=person_actor(person), ip=ctx.ip, target=f"address:{address.pk}")
+        record(events.ADDRESS_ADD, **acting.audit(), target=f"address:{address.pk}")
     return address
 
 
@@ -324,18 +316,18 @@ def address_for(person: Person, address_id: int) -> Address:
     return address
 
 
-def do_set_default_address(address: Address, ctx: RequestContext) -> None:
+def do_set_default_address(address: Address, *, acting: Acting) -> None:
     with transaction.atomic():
         address.person.addresses.update(is_default=False)
         Address.objects.filter(pk=address.pk).update(is_default=True)
-        record(events.ADDRESS_DEFAULT, actor=person_actor(address.person), ip=ctx.ip, target=f"address:{address.pk}")
+        record(events.ADDRESS_DEFAULT, **acting.audit(), target=f"address:{address.pk}")
 
 
-def do_delete_address(address: Address, ctx: RequestContext) -> None:
+def do_delete_address(address: Address, *, acting: Acting) -> None:
     with transaction.atomic():
         person = address.person
         was_default = address.is_default
-        record(events.ADDRESS_DELETE, actor=person_actor(person), ip=ctx.ip, target=f"address:{address.pk}")
+        record(events.ADDRESS_DELETE, **acting.audit(), target=f"address:{address.pk}")
         address.delete()
         if was_default:
             successor = person.addresses.order_by("-created_at").first()

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.models import Person
-from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.accounts.services import person_actor
 from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.core.acting import Acting
@@ -80,19 +80,11 @@ def _remember(session: SessionBase, person: Person, method: str, party: int | No
     return step
 
 
-def _ctx(request: HttpRequest) -> RequestContext:
-    identity = getattr(request, "identity", None)
-    return RequestContext(ip=client_ip(request), identity=identity.key if identity else "")
-
-
 def _audit(request: HttpRequest, person: Person, event: str, **data: Any) -> None:
-    ctx = _ctx(request)
     platform = portal_session.sso_platform(request)
     record(
         event,
-        actor=person_actor(person),
-        ip=ctx.ip,
-        identity=ctx.identity,
+        **Acting.from_request(request, person_actor(person)).audit(),
         target=person.account_id,
         data={"session_platform": platform, **data},
     )

@@ -18,7 +18,6 @@ from inkseal.accounts.forms import AddressForm, EnterpriseForm, SmsLoginForm
 from inkseal.accounts.identity import identities_of, identity_for
 from inkseal.accounts.services import (
     LinkRequired,
-    RequestContext,
     address_for,
     check_sso_entry,
     do_add_address,
@@ -35,7 +34,7 @@ from inkseal.accounts.services import (
 )
 from inkseal.accounts.sso import SsoClaims, verify_jump_ticket
 from inkseal.accounts.stepup import do_step_up_sms, send_step_up_code
-from inkseal.core.acting import Acting
+from inkseal.core.acting import Acting, Actor
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.http import client_ip, error_json
@@ -44,9 +43,10 @@ from inkseal.platforms.models import PlatformLink, TradingPlatform
 from inkseal.platforms.services import do_unlink_platform, link_for, links_of, platform_by_code
 
 
-def _ctx(request: HttpRequest) -> RequestContext:
-    identity = getattr(request, "identity", None)
-    return RequestContext(ip=client_ip(request), identity=identity.key if identity else "")
+def _acting(request: HttpRequest) -> Acting:
+    """The logged-in person (anonymous before login) acting from the request's address and identity."""
+    person = getattr(request, "person", None)
+    return Acting.from_request(request, person_actor(person) if person is not None else Actor("anonymous"))
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -61,7 +61,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            person = do_sms_login(form.cleaned_data["phone"], form.cleaned_data["code"], _ctx(request))
+            person = do_sms_login(form.cleaned_data["phone"], form.cleaned_data["code"], acting=_acting(request))
         except DomainError as exc:
             error = str(exc.message)
         else:
@@ -87,7 +87,11 @@ def send_login_code(request: HttpRequest) -> JsonResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     person = getattr(request, "person", None)
     if person is not None:
-        do_logout(person, _ctx(request), everywhere=request.POST.get("everywhere") == "1")
+        do_logout(
+            person,
+            acting=Acting.from_request(request, person_actor(person)),
+            everywhere=request.POST.get("everywhere") == "1",
+        )
     portal_session.end(request)
     return redirect(reverse("accounts:login"))
 
@@ -99,11 +103,11 @@ def _finish_sso(
     request: HttpRequest, claims: SsoClaims, platform: TradingPlatform, method: str, next_url: str
 ) -> HttpResponse:
     try:
-        _person, link = do_sso_login(claims, platform, method, _ctx(request))
+        _person, link = do_sso_login(claims, platform, method, acting=_acting(request))
     except LinkRequired:
         _keep_pending(request, claims, platform, method, next_url)
         try:
-            do_request_sso_link(claims, platform, method, _ctx(request))
+            do_request_sso_link(claims, platform, method, acting=_acting(request))
         except DomainError as exc:  # rate limits: the page says so and offers to send again
             messages.error(request, str(exc.message))
         return redirect(reverse("accounts:sso_link"))
@@ -167,7 +171,7 @@ def sso_link(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             _person, link = do_sso_login(
-                claims, platform, pending["method"], _ctx(request), code=request.POST.get("code", "")
+                claims, platform, pending["method"], acting=_acting(request), code=request.POST.get("code", "")
             )
             request.session.pop(SSO_PENDING, None)
             return _sign_in(request, link, claims, platform, pending.get("next", ""))
@@ -188,14 +192,14 @@ def sso_link(request: HttpRequest) -> HttpResponse:
 def sso_link_code(request: HttpRequest) -> JsonResponse:
     try:
         claims, platform, pending = _pending(request)
-        do_request_sso_link(claims, platform, pending["method"], _ctx(request))
+        do_request_sso_link(claims, platform, pending["method"], acting=_acting(request))
     except DomainError as exc:
         return error_json(exc)
     return JsonResponse({"sent": True, "message": _("验证码已发送，5分钟内有效。")})
 
 
 def _sso_failed(request: HttpRequest, platform_code: str, method: str, error: DomainError) -> HttpResponse:
-    record_sso_failure(platform_code, method, error.code, _ctx(request), str(error.message))
+    record_sso_failure(platform_code, method, error.code, acting=_acting(request), detail=str(error.message))
     return render(request, "accounts/sso_error.html", {"error": error}, status=error.status)
 
 
@@ -251,7 +255,7 @@ def oidc_callback(request: HttpRequest, code: str) -> HttpResponse:
 def switch_identity(request: HttpRequest) -> HttpResponse:
     identity = identity_for(request.person, request.POST.get("identity"))  # type: ignore[attr-defined]
     portal_session.set_identity(request, identity.key)
-    do_switch_identity(identity, _ctx(request))
+    do_switch_identity(identity, acting=_acting(request))
     return redirect(reverse("portal:home"))
 
 
@@ -269,7 +273,7 @@ def create_enterprise(request: HttpRequest) -> HttpResponse:
                 data["uscc"],
                 data["enterprise_type"],
                 data["legal_rep_name"],
-                _ctx(request),
+                acting=_acting(request),
             )
         except DomainError as exc:
             error = str(exc.message)
@@ -366,7 +370,7 @@ def addresses(request: HttpRequest) -> HttpResponse:
                 data["region"],
                 data["detail"],
                 data["is_default"],
-                _ctx(request),
+                acting=_acting(request),
             )
         except DomainError as exc:
             error = str(exc.message)
@@ -385,9 +389,9 @@ def addresses(request: HttpRequest) -> HttpResponse:
 def address_action(request: HttpRequest, address_id: int, action: str) -> HttpResponse:
     address = address_for(request.person, address_id)  # type: ignore[attr-defined]
     if action == "default":
-        do_set_default_address(address, _ctx(request))
+        do_set_default_address(address, acting=_acting(request))
     elif action == "delete":
-        do_delete_address(address, _ctx(request))
+        do_delete_address(address, acting=_acting(request))
     else:
         raise NotFound(_("页面不存在。"))
     return redirect(reverse("accounts:addresses"))
