@@ -38,7 +38,7 @@ with override_settings(STORAGES={**settings.STORAGES, "default": media}):
     from inkseal.signing.tasks.confirm import do_confirm_sign_task
     print("ready", flush=True)
     sys.stdin.readline()
-    task = do_confirm_sign_task(sys.argv[1], "pin", sys.argv[2], ip="127.0.0.1")
+    task = do_confirm_sign_task(sys.argv[1], "pin", sys.argv[2], acting=Acting.anonymous("127.0.0.1"))
     print(task.status, flush=True)
 """
 
@@ -288,7 +288,7 @@ def revoke_sign_race(token: str, pin: str, certificate: Certificate, revoke_afte
     def sign() -> None:
         try:
             start.wait()
-            do_confirm_sign_task(token, "pin", pin, ip="127.0.0.1")
+            do_confirm_sign_task(token, "pin", pin, acting=Acting.anonymous("127.0.0.1"))
         except DomainError:
             pass  # e.g. the PIN check found the certificate already revoked: the task stays pending
         except BaseException as exc:

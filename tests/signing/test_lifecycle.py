@@ -51,7 +51,7 @@ def _claim_and_die(token: str) -> SignTask:
     """What a worker killed right after the confirmation leaves: the intent checked and the task
     claimed for signing (committed), no document signed."""
     task = confirm.task_for_token(token)
-    confirm.confirm_intent(task, "pin", PIN, ip="127.0.0.1", token=token)
+    confirm.confirm_intent(task, "pin", PIN, acting=Acting.anonymous("127.0.0.1"), token=token)
     task.refresh_from_db()
     assert task.status == "signing"
     return task

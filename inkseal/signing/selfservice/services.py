@@ -29,9 +29,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import person_actor
 from inkseal.audit import events
 from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import encrypt
 from inkseal.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from inkseal.pki.models import Certificate
@@ -264,7 +264,7 @@ def _number(value: Any) -> bool:
 
 
 def do_create_self_sign_task(
-    session: SessionBase, identity: CurrentIdentity, draft: Draft, placements_raw: Any, *, ip: str = ""
+    session: SessionBase, identity: CurrentIdentity, draft: Draft, placements_raw: Any, *, acting: Acting
 ) -> tuple[SignTask, str]:
     """A pending self-service task for the draft with the placed seals, confirmed by the current
     person (their own phone or the certificate's PIN): (task, confirm token). Nothing is created
@@ -304,9 +304,7 @@ def do_create_self_sign_task(
         document.save()
         record(
             events.SIGN_TASK_CREATE_SELF_SERVICE,
-            actor=person_actor(person),
-            ip=ip,
-            identity=identity.key,
+            **acting.audit(),
             target=f"sign_task:{public_id}",
             data={"serial": certificate.serial, "document": draft.name, "seals": len(specs)},
         )

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.audit import events
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import encrypt
 from inkseal.core.db.rows import unique_row
 from inkseal.core.errors import Conflict, DomainError, NotFound
@@ -35,17 +36,13 @@ from inkseal.signing.tasks.spec import UploadedFile, check_files, check_return_u
 log = logging.getLogger(__name__)
 
 
-def platform_actor(platform: TradingPlatform) -> Actor:
-    return Actor("platform", platform.code, platform.name)
-
-
 def do_create_sign_task(
     platform: TradingPlatform,
     files: Sequence[UploadedFile],
     spec_json: str | bytes,
     *,
+    acting: Acting,
     idempotency_key: str = "",
-    ip: str = "",
 ) -> tuple[SignTask, bool]:
     """A pending task and whether it was created now (False: the same Idempotency-Key and the same
     request before; the key with a different request is refused, IdempotencyKeyReused)."""
@@ -71,7 +68,7 @@ def do_create_sign_task(
         try:
             pages, overlays = plan_document(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
         except PdfTooComplex as exc:
-            record_budget_exceeded(exc, platform_actor(platform), ip, "sign_task.create")
+            record_budget_exceeded(exc, acting, "sign_task.create")
             raise
         prepared.append((upload, doc, pages, overlays))
     public_id = uuid.uuid4().hex
@@ -110,8 +107,7 @@ def do_create_sign_task(
                 task.documents_in_order.append(document)
             record(
                 events.SIGN_TASK_CREATE,
-                actor=platform_actor(platform),
-                ip=ip,
+                **acting.audit(),
                 target=f"sign_task:{public_id}",
                 data={"serial": certificate.serial, "documents": len(prepared), "business_id": spec.business_id},
             )

@@ -14,7 +14,8 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from inkseal.audit import events
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.db.rows import unique_row
 from inkseal.core.errors import DomainError
 from inkseal.pki.models import Certificate
@@ -117,11 +118,11 @@ def page_png(document: SignDocument, page: int) -> bytes:
         raise exc.localised()
 
 
-def record_budget_exceeded(exc: PdfTooComplex, actor: Actor, ip: str, entry: str) -> None:
+def record_budget_exceeded(exc: PdfTooComplex, acting: Acting, entry: str) -> None:
     """A PDF that ran past the parsing budget is a likely attack: audited (who, from where, which
     limit), in a transaction of its own (the refusal itself changes nothing)."""
     with transaction.atomic():
-        record(events.PDF_BUDGET_EXCEEDED, actor=actor, ip=ip, target=entry, data=dict(exc.details))
+        record(events.PDF_BUDGET_EXCEEDED, **acting.audit(), target=entry, data=dict(exc.details))
 
 
 def pdf_source(data: bytes | BinaryIO | FieldFile) -> inspection.Source:
