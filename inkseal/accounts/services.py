@@ -5,8 +5,6 @@ check_* validate, do_* change state and write their audit row in the same transa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -27,14 +25,6 @@ from inkseal.core.masking import mask_id_number
 from inkseal.notify.services import send_code, verify_code
 from inkseal.platforms.models import PlatformLink, TradingPlatform
 from inkseal.platforms.services import do_link_platform, live_link, touch_link
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    """Who acts and from where; passed to services so they can write audit rows."""
-
-    ip: str = ""
-    identity: str = ""
 
 
 def person_actor(person: Person) -> Actor:

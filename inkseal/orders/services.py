@@ -26,9 +26,9 @@ from django.utils.translation import gettext_noop
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Party, Person
-from inkseal.accounts.services import RequestContext, address_for, person_actor
+from inkseal.accounts.services import address_for, person_actor
 from inkseal.audit import events
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import record
 from inkseal.core.acting import Acting
 from inkseal.core.errors import NotFound, PermissionDenied
 from inkseal.identity.services import require_identity_verified
@@ -160,12 +160,10 @@ def _notify(application: Application, event: str, **values: str) -> None:
     transaction.on_commit(lambda: gateway().send(phone, body, f"orders.{event}"))
 
 
-def _audit(event: str, application: Application, actor: Actor, ctx: RequestContext, **data: Any) -> None:
+def _audit(event: str, application: Application, acting: Acting, **data: Any) -> None:
     record(
         event,
-        actor=actor,
-        ip=ctx.ip,
-        identity=ctx.identity,
+        **acting.audit(),
         target=f"application:{application.number}",
         data={"order": application.order.number, "state": application.state, **data},
     )
@@ -240,7 +238,7 @@ def do_place_order(
     agreed: bool,
     address_id: Any = None,
     renews: Certificate | None = None,
-    ctx: RequestContext,
+    acting: Acting,
 ) -> Application:
     """提交订单: one order and its application per confirmation form, however often it is posted.
     Free orders are paid at once (the application starts at 待申请)."""
@@ -254,7 +252,7 @@ def do_place_order(
             existing = _existing_order(identity, idempotency_key)
             if existing is not None:
                 return existing
-            return _create_order(identity, product, idempotency_key, shipping, renews, ctx)
+            return _create_order(identity, product, idempotency_key, shipping, renews, acting=acting)
     except IntegrityError:
         # Another connection won the unique idempotency key between our check and insert.
         existing = _existing_order(identity, idempotency_key)
@@ -278,7 +276,8 @@ def _create_order(
     idempotency_key: str,
     shipping: ShippingAddress | None,
     renews: Certificate | None,
-    ctx: RequestContext,
+    *,
+    acting: Acting,
 ) -> Application:
     now = timezone.now()
     free = product.price <= Decimal(0)
@@ -315,8 +314,7 @@ def _create_order(
     _audit(
         events.ORDER_PLACE,
         application,
-        person_actor(identity.person),
-        ctx,
+        acting,
         product=product.code,
         amount=str(product.price),
         kind=kind,
@@ -329,7 +327,7 @@ def _create_order(
 # --- payment ---------------------------------------------------------------------------------
 
 
-def do_start_payment(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> Payment:
+def do_start_payment(identity: CurrentIdentity, application: Application, *, acting: Acting) -> Payment:
     """The order's one live payment (created on first use): paying twice settles one row."""
     check_can_manage(identity)
     with transaction.atomic():
@@ -345,14 +343,13 @@ def do_start_payment(identity: CurrentIdentity, application: Application, ctx: R
                 reference=payments.new_reference(),
                 amount=locked.order.amount,
             )
-            _audit(events.PAYMENT_START, locked, person_actor(identity.person), ctx, reference=payment.reference)
+            _audit(events.PAYMENT_START, locked, acting, reference=payment.reference)
     return payment
 
 
-def do_settle_payment(reference: str, *, actor: Actor, ctx: RequestContext | None = None) -> Application:
+def do_settle_payment(reference: str, *, acting: Acting) -> Application:
     """The provider confirmed the payment: the order is paid and the application becomes 待申请.
     Settling an already settled payment changes nothing."""
-    ctx = ctx or RequestContext()
     payment = Payment.objects.filter(reference=reference).select_related("order__application").first()
     if payment is None:
         raise PaymentInvalid(_("支付记录不存在。"), status=404)
@@ -373,7 +370,7 @@ def do_settle_payment(reference: str, *, actor: Actor, ctx: RequestContext | Non
         order.paid_at = now
         order.save(update_fields=["state", "paid_at"])
         application.save(update_fields=["state", "updated_at"])
-        _audit(events.PAYMENT_SETTLE, application, actor, ctx, reference=reference, amount=str(payment.amount))
+        _audit(events.PAYMENT_SETTLE, application, acting, reference=reference, amount=str(payment.amount))
         _notify(application, "order.paid")
     return application
 
@@ -439,7 +436,7 @@ def do_submit_application(
     seal_ids: Iterable[Any],
     csr: bytes | None = None,
     ukey_serial: str = "",
-    ctx: RequestContext,
+    acting: Acting,
 ) -> Application:
     """申请 (or 重新提交 after a rejection): seals to bind, subject confirmed, UKEY request attached."""
     data = check_application(identity, application, seal_ids=seal_ids, csr=csr, ukey_serial=ukey_serial)
@@ -457,8 +454,7 @@ def do_submit_application(
         _audit(
             events.APPLICATION_SUBMIT,
             locked,
-            person_actor(identity.person),
-            ctx,
+            acting,
             seals=[seal.kind for seal in data.seals],
             ukey_serial=data.ukey_serial,
         )
@@ -466,7 +462,7 @@ def do_submit_application(
     return locked
 
 
-def do_cancel(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> Application:
+def do_cancel(identity: CurrentIdentity, application: Application, *, acting: Acting) -> Application:
     """取消 before review (待支付, 待申请, 已驳回); a paid order's payment is refunded."""
     check_can_manage(identity)
     with transaction.atomic():
@@ -483,7 +479,7 @@ def do_cancel(identity: CurrentIdentity, application: Application, ctx: RequestC
             payment.save(update_fields=["state"])
         Payment.objects.filter(order=order, state=Payment.State.PENDING).delete()
         locked.save(update_fields=["state", "updated_at"])
-        _audit(events.APPLICATION_CANCEL, locked, person_actor(identity.person), ctx)
+        _audit(events.APPLICATION_CANCEL, locked, acting)
         _notify(locked, "application.cancelled")
     return locked
 
@@ -491,35 +487,34 @@ def do_cancel(identity: CurrentIdentity, application: Application, ctx: RequestC
 # --- review and issuance (operators) ---------------------------------------------------------
 
 
-def do_approve(application: Application, *, actor: Actor, ctx: RequestContext | None = None) -> Application:
+def do_approve(application: Application, *, acting: Acting) -> Application:
     """审核通过 and 制证 in one transaction: the certificate is issued (or renewed), the chosen seals
     bound to it, and the application moves to 已完成 (cloud) or 待发货 (UKEY)."""
-    ctx = ctx or RequestContext()
     with transaction.atomic():
         locked = _locked(application)
         _move(locked, Action.APPROVE, State.COMPLETED if locked.medium == Medium.CLOUD else State.TO_SHIP)
-        certificate = _issue_for(locked, actor, ctx)
+        certificate = _issue_for(locked, acting)
         for chosen in ApplicationSeal.objects.filter(application=locked).select_related("seal").order_by("seal_id"):
-            do_bind_seal(chosen.seal, certificate, acting=Acting(actor, ctx.ip, ctx.identity))
+            do_bind_seal(chosen.seal, certificate, acting=acting)
         if locked.renews is not None:
-            _carry_authorizations(locked.renews, certificate, actor, ctx)
+            _carry_authorizations(locked.renews, certificate, acting)
         locked.certificate = certificate
         locked.reviewed_at = timezone.now()
-        locked.reviewed_by = actor.label
+        locked.reviewed_by = acting.actor.label
         locked.save()
-        _audit(events.APPLICATION_APPROVE, locked, actor, ctx, certificate=certificate.serial)
+        _audit(events.APPLICATION_APPROVE, locked, acting, certificate=certificate.serial)
         _notify(locked, "application.approved")
     return locked
 
 
-def _issue_for(application: Application, actor: Actor, ctx: RequestContext) -> Certificate:
+def _issue_for(application: Application, acting: Acting) -> Certificate:
     product = application.order.product
     csr = bytes(application.csr_der) if application.csr_der is not None else None
     if application.renews is not None:
         return pki.renew_certificate(
             application.renews,
             years=product.years,
-            acting=Acting(actor, ctx.ip, ctx.identity),
+            acting=acting,
             csr=csr,
             ukey_serial=application.ukey_serial or None,
         )
@@ -531,17 +526,17 @@ def _issue_for(application: Application, actor: Actor, ctx: RequestContext) -> C
             csr,
             ukey_serial=application.ukey_serial,
             years=product.years,
-            acting=Acting(actor, ctx.ip, ctx.identity),
+            acting=acting,
         )
     return pki.issue_cloud_certificate(
         application.party,
         algorithm=get_algorithm(product.algorithm),
         years=product.years,
-        acting=Acting(actor, ctx.ip, ctx.identity),
+        acting=acting,
     )
 
 
-def _carry_authorizations(old: Certificate, new: Certificate, actor: Actor, ctx: RequestContext) -> None:
+def _carry_authorizations(old: Certificate, new: Certificate, acting: Acting) -> None:
     """Renewal keeps the old certificate's live authorisations (same platform, person, end date)."""
     now = timezone.now()
     live = CertificateAuthorization.objects.filter(certificate=old, revoked_at__isnull=True, valid_until__gt=now)
@@ -553,7 +548,7 @@ def _carry_authorizations(old: Certificate, new: Certificate, actor: Actor, ctx:
             grantee_phone=grant.grantee_phone,
             valid_from=now,
             valid_until=grant.valid_until,
-            acting=Acting(actor, ctx.ip, ctx.identity),
+            acting=acting,
             # the authorised person proved the phone for the old certificate; a pending one stays pending
             confirmed_by="renewal" if grant.confirmed_at is not None else "",
         )
@@ -566,17 +561,16 @@ def check_reject_reason(reason: str) -> str:
     return reason
 
 
-def do_reject(application: Application, reason: str, *, actor: Actor, ctx: RequestContext | None = None) -> Application:
-    ctx = ctx or RequestContext()
+def do_reject(application: Application, reason: str, *, acting: Acting) -> Application:
     reason = check_reject_reason(reason)
     with transaction.atomic():
         locked = _locked(application)
         _move(locked, Action.REJECT)
         locked.reject_reason = reason
         locked.reviewed_at = timezone.now()
-        locked.reviewed_by = actor.label
+        locked.reviewed_by = acting.actor.label
         locked.save()
-        _audit(events.APPLICATION_REJECT, locked, actor, ctx, reason=reason)
+        _audit(events.APPLICATION_REJECT, locked, acting, reason=reason)
         _notify(locked, "application.rejected", reason=reason)
     return locked
 
@@ -590,10 +584,7 @@ def check_shipment(courier: str, tracking_number: str) -> tuple[str, str]:
     return courier, tracking_number
 
 
-def do_ship(
-    application: Application, courier: str, tracking_number: str, *, actor: Actor, ctx: RequestContext | None = None
-) -> Shipment:
-    ctx = ctx or RequestContext()
+def do_ship(application: Application, courier: str, tracking_number: str, *, acting: Acting) -> Shipment:
     courier, tracking_number = check_shipment(courier, tracking_number)
     with transaction.atomic():
         locked = _locked(application)
@@ -603,22 +594,22 @@ def do_ship(
             courier=courier,
             tracking_number=tracking_number,
             shipped_at=timezone.now(),
-            shipped_by=actor.label,
+            shipped_by=acting.actor.label,
         )
         locked.save(update_fields=["state", "updated_at"])
-        _audit(events.APPLICATION_SHIP, locked, actor, ctx, courier=courier, tracking=tracking_number)
+        _audit(events.APPLICATION_SHIP, locked, acting, courier=courier, tracking=tracking_number)
         _notify(locked, "application.shipped", courier=courier, tracking=tracking_number)
     return shipment
 
 
-def do_confirm_receipt(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> Application:
+def do_confirm_receipt(identity: CurrentIdentity, application: Application, *, acting: Acting) -> Application:
     check_can_manage(identity)
     with transaction.atomic():
         locked = _locked(application)
         _move(locked, Action.RECEIVE)
         Shipment.objects.filter(application=locked).update(received_at=timezone.now())
         locked.save(update_fields=["state", "updated_at"])
-        _audit(events.APPLICATION_RECEIVE, locked, person_actor(identity.person), ctx)
+        _audit(events.APPLICATION_RECEIVE, locked, acting)
         _notify(locked, "application.received")
     return locked
 
@@ -646,7 +637,7 @@ def check_invoice_request(application: Application, title: str, tax_number: str)
 
 
 def do_request_invoice(
-    identity: CurrentIdentity, application: Application, *, title: str, tax_number: str, email: str, ctx: RequestContext
+    identity: CurrentIdentity, application: Application, *, title: str, tax_number: str, email: str, acting: Acting
 ) -> Invoice:
     """开票: request an invoice for a paid order (one per order)."""
     check_can_manage(identity)
@@ -658,15 +649,12 @@ def do_request_invoice(
         invoice = Invoice.objects.create(
             order=locked.order, title=title, tax_number=tax_number, email=email[:254], amount=locked.order.amount
         )
-        _audit(events.INVOICE_REQUEST, locked, person_actor(identity.person), ctx, title=title, tax_number=tax_number)
+        _audit(events.INVOICE_REQUEST, locked, acting, title=title, tax_number=tax_number)
     return invoice
 
 
-def do_issue_invoice(
-    invoice: Invoice, *, pdf: bytes | None = None, actor: Actor, ctx: RequestContext | None = None
-) -> Invoice:
+def do_issue_invoice(invoice: Invoice, *, pdf: bytes | None = None, acting: Acting) -> Invoice:
     """Mark the invoice issued with the uploaded PDF, or one generated here."""
-    ctx = ctx or RequestContext()
     if pdf is not None and not pdf.startswith(b"%PDF-"):
         raise InvoiceInvalid(_("请上传 PDF 格式的发票文件。"))
     with transaction.atomic():
@@ -676,11 +664,11 @@ def do_issue_invoice(
             raise InvoiceInvalid(_("该发票已开具。"), status=409)
         locked.state = Invoice.State.ISSUED
         locked.issued_at = timezone.now()
-        locked.issued_by = actor.label
+        locked.issued_by = acting.actor.label
         content = pdf if pdf is not None else invoices.render_invoice(locked, application)
         locked.pdf.save(f"invoice-{locked.order.number}.pdf", ContentFile(content), save=False)
         locked.save()
-        _audit(events.INVOICE_ISSUE, application, actor, ctx, generated=pdf is None)
+        _audit(events.INVOICE_ISSUE, application, acting, generated=pdf is None)
         _notify(application, "invoice.issued")
     return locked
 
@@ -700,7 +688,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def do_issue_client_token(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> str:
+def do_issue_client_token(identity: CurrentIdentity, application: Application, *, acting: Acting) -> str:
     """A bearer token for the client tool to submit this application's PKCS#10 and fetch the
     certificate; shown once, stored as a hash, replaced by the next one."""
     check_can_manage(identity)
@@ -711,7 +699,7 @@ def do_issue_client_token(identity: CurrentIdentity, application: Application, c
         locked = _locked(application)
         locked.client_token_hash = _token_hash(token)
         locked.save(update_fields=["client_token_hash", "updated_at"])
-        _audit(events.APPLICATION_CLIENT_TOKEN, locked, person_actor(identity.person), ctx)
+        _audit(events.APPLICATION_CLIENT_TOKEN, locked, acting)
     return token
 
 
@@ -722,7 +710,7 @@ def application_for_client_token(number: str, token: str) -> Application:
     return application
 
 
-def deliver_encryption_key(application: Application, ctx: RequestContext) -> EncryptionKeyDelivery:
+def deliver_encryption_key(application: Application, *, acting: Acting) -> EncryptionKeyDelivery:
     """双证书: the issued UKEY pair's encryption key for the client tool, as an SM2EnvelopedKey
     sealed to the token's signing key (key management audits each delivery)."""
     if application.certificate is None:
@@ -730,10 +718,8 @@ def deliver_encryption_key(application: Application, ctx: RequestContext) -> Enc
             _("办理单当前状态为“%(state)s”，证书尚未签发。") % {"state": application.get_state_display()}, status=409
         )
     identity = client_identity(application)
-    ctx = RequestContext(ip=ctx.ip, identity=ctx.identity or identity.key)
-    return deliver_escrowed_key(
-        application.certificate, acting=Acting(person_actor(application.person), ctx.ip, ctx.identity)
-    )
+    acting = Acting(person_actor(application.person), acting.ip, acting.identity or identity.key)
+    return deliver_escrowed_key(application.certificate, acting=acting)
 
 
 def client_identity(application: Application) -> CurrentIdentity:

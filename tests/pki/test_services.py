@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.utils import timezone
 
-from inkseal.accounts.services import RequestContext
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
 from inkseal.core.acting import Acting
@@ -54,13 +53,13 @@ from inkseal.pki.status import CertificateStatus, certificate_status, usable_q
 pytestmark = pytest.mark.django_db
 
 ACTOR = Actor("person", "L1", "张三")
-CTX = RequestContext(ip="10.0.0.1", identity="person")
+ACTING = Acting(ACTOR, "10.0.0.1", "person")
 _UKEY_KEY = ec.generate_private_key(ec.SECP256R1())
 
 
 def issue(holder, algorithm=ECDSA_P256, years=1, **kwargs):  # type: ignore[no-untyped-def]
     return issue_cloud_certificate(
-        holder.party, algorithm=algorithm, years=years, acting=Acting(ACTOR, CTX.ip, CTX.identity), **kwargs
+        holder.party, algorithm=algorithm, years=years, acting=ACTING, **kwargs
     )
 
 
@@ -225,7 +224,7 @@ def test_revocation_publishes_a_new_crl_in_the_same_transaction(ca_hierarchy, ve
     certificate = issue(verified_person(), algorithm=RSA_2048)
     before = CertificateAuthority.objects.get(ca_id="issuing-rsa").crl_number
     revoked = revoke_certificate(
-        certificate, reason=RevocationReason.KEY_COMPROMISE, acting=Acting(ACTOR, CTX.ip, CTX.identity)
+        certificate, reason=RevocationReason.KEY_COMPROMISE, acting=ACTING
     )
     assert revoked.revoked_at is not None and revoked.reason is RevocationReason.KEY_COMPROMISE
     crl = crl_of("issuing-rsa")
@@ -305,7 +304,7 @@ def test_renewal_rekeys_links_and_supersedes(ca_hierarchy, verified_person):
     old.pin_hash = "$argon2id$kept"
     old.save()
     assert certificate_status(old) == CertificateStatus.RENEWAL_DUE
-    new = renew_certificate(old, years=1, acting=Acting(ACTOR, CTX.ip, CTX.identity))
+    new = renew_certificate(old, years=1, acting=ACTING)
     old.refresh_from_db()
     assert new.renews == old and old.renewed_by == new
     assert new.key_id != old.key_id and parsed(new).public_key.dump() != parsed(old).public_key.dump()
