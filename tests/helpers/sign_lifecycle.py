@@ -35,6 +35,7 @@ from django.test.utils import override_settings
 from django.conf import settings
 media = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": sys.argv[3]}}
 with override_settings(STORAGES={**settings.STORAGES, "default": media}):
+    from inkseal.core.acting import Acting
     from inkseal.signing.tasks.confirm import do_confirm_sign_task
     print("ready", flush=True)
     sys.stdin.readline()
