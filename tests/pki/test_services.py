@@ -58,9 +58,7 @@ _UKEY_KEY = ec.generate_private_key(ec.SECP256R1())
 
 
 def issue(holder, algorithm=ECDSA_P256, years=1, **kwargs):  # type: ignore[no-untyped-def]
-    return issue_cloud_certificate(
-        holder.party, algorithm=algorithm, years=years, acting=ACTING, **kwargs
-    )
+    return issue_cloud_certificate(holder.party, algorithm=algorithm, years=years, acting=ACTING, **kwargs)
 
 
 def csr(key=_UKEY_KEY, common_name="UKEY 0001", hash_algorithm=None) -> bytes:  # type: ignore[no-untyped-def]
@@ -223,9 +221,7 @@ def crl_of(ca_id: str) -> cx.CertificateRevocationList:
 def test_revocation_publishes_a_new_crl_in_the_same_transaction(ca_hierarchy, verified_person):
     certificate = issue(verified_person(), algorithm=RSA_2048)
     before = CertificateAuthority.objects.get(ca_id="issuing-rsa").crl_number
-    revoked = revoke_certificate(
-        certificate, reason=RevocationReason.KEY_COMPROMISE, acting=ACTING
-    )
+    revoked = revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, acting=ACTING)
     assert revoked.revoked_at is not None and revoked.reason is RevocationReason.KEY_COMPROMISE
     crl = crl_of("issuing-rsa")
     entry = crl.get_revoked_certificate_by_serial_number(int(certificate.serial, 16))
