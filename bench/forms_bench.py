@@ -52,7 +52,7 @@ from inkseal.accounts.models import (  # noqa: E402
     Person,
     VerificationState,
 )
-from inkseal.accounts.services import RequestContext  # noqa: E402
+from inkseal.core.acting import Acting, Actor  # noqa: E402
 from inkseal.core.idnumbers import id_check_char, uscc_check_char  # noqa: E402
 from inkseal.identity.enterprise_flows import EnterpriseApplication, check_application, do_submit_licence  # noqa: E402
 from inkseal.seals.render import render_image  # noqa: E402
@@ -61,7 +61,7 @@ from inkseal.seals.services import do_upload_seal  # noqa: E402
 from tests.identity import licences  # noqa: E402
 from tests.seals.samples import on_paper  # noqa: E402
 
-CTX = RequestContext(ip="203.0.113.9", identity="bench")
+ACTING = Acting(Actor("system", "", "bench"), ip="203.0.113.9", identity="bench")
 COMPANY = "北京天威诚信电子商务服务有限公司"
 serials = count(1)
 
@@ -138,20 +138,24 @@ def main() -> None:
             person, (company := enterprise(person)), application(company, front, back, typed=False)
         ),
         "business licence check (submit)": lambda: do_submit_licence(
-            person, (company := enterprise(person)), application(company, front, back, typed=True), licence, CTX
+            person,
+            (company := enterprise(person)),
+            application(company, front, back, typed=True),
+            licence,
+            acting=ACTING,
         ),
         "seal upload check (公章)": lambda: do_upload_seal(
             CurrentIdentity(person, enterprise(person, verified=True), "admin"),
             "official",
             seal,
-            CTX,
+            acting=ACTING,
             risk_acknowledged=True,
         ),
         "seal upload check (法定代表人章, square)": lambda: do_upload_seal(
             CurrentIdentity(person, enterprise(person, verified=True), "admin"),
             "legal_representative",
             square,
-            CTX,
+            acting=ACTING,
             risk_acknowledged=True,
         ),
     }

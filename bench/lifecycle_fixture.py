@@ -17,6 +17,7 @@ from django.test import Client
 from signing_http_bench import PHONE, Fixture, one_page_pdf, setup
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.pins import set_pin
 
 PIN = "135792"
@@ -69,5 +70,5 @@ class Platform:
 
 def ready() -> tuple[Fixture, Platform]:
     fixture = setup()
-    set_pin(fixture.certificate, PIN, actor=Actor("system", "", "bench"))
+    set_pin(fixture.certificate, PIN, acting=Acting(Actor("system", "", "bench")))
     return fixture, Platform(fixture)

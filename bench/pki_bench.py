@@ -178,6 +178,7 @@ import sys
 from inkseal.accounts.models import Party, Person, VerificationState
 from inkseal.accounts.services import set_id_number
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting  # noqa: E402
 from inkseal.pki.algorithms import get_algorithm
 from inkseal.pki.services import issue_cloud_certificate, certificate_chain, certificate_pem
 from inkseal.pki.pem import armor
@@ -186,7 +187,7 @@ set_id_number(person, "11010519880101001X")
 person.verification_state = VerificationState.VERIFIED
 person.save()
 for name in ("rsa-2048", "ecdsa-p256"):
-    c = issue_cloud_certificate(person.party, algorithm=get_algorithm(name), years=1, actor=Actor.system())
+    c = issue_cloud_certificate(person.party, algorithm=get_algorithm(name), years=1, acting=Acting.system())
     print(certificate_pem(c) + armor(certificate_chain(c)[0], "CERTIFICATE") + "=====")
 """
 

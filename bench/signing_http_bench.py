@@ -72,7 +72,7 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from inkseal.accounts.models import Enterprise, EnterpriseState, Membership, Party, Person, VerificationState  # noqa: E402
-from inkseal.audit.services import Actor  # noqa: E402
+from inkseal.core.acting import Acting, Actor  # noqa: E402
 from inkseal.core.management.commands.serve import THREADS, default_workers  # noqa: E402
 from inkseal.notify.models import SmsMessage  # noqa: E402
 from inkseal.pki.algorithms import RSA_2048  # noqa: E402
@@ -93,7 +93,7 @@ from tests.signing.conftest import build_text_pdf, red_seal_png  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
 from signing_bench import CachedKeySigner, pyhanko_sign, reference_style, reserved_size, simple_signer  # noqa: E402
 
-ACTOR = Actor("system", "", "bench")
+ACTING = Acting(Actor("system", "", "bench"))
 PHONE = "13912345678"
 CODE = re.compile(r"验证码为(\d{6})")
 
@@ -137,7 +137,7 @@ def setup(confirmers: int = 1) -> Fixture:
         state=EnterpriseState.VERIFIED,
     )
     Membership.objects.create(person=person, enterprise=enterprise, role=Membership.Role.ADMIN)
-    certificate = issue_cloud_certificate(enterprise.party, algorithm=RSA_2048, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(enterprise.party, algorithm=RSA_2048, years=1, acting=ACTING)
     seal = Seal(
         owner=enterprise.party,
         kind=SealType.OFFICIAL,
@@ -150,9 +150,9 @@ def setup(confirmers: int = 1) -> Fixture:
     png = red_seal_png(420)
     seal.image.save("official.png", ContentFile(png), save=False)
     seal.save()
-    do_bind_seal(seal, certificate, actor=ACTOR)
+    do_bind_seal(seal, certificate, acting=ACTING)
     platform = TradingPlatform.objects.create(name="基准平台", code="bench")
-    client, secret = do_create_api_client(platform, actor=ACTOR)
+    client, secret = do_create_api_client(platform, acting=ACTING)
     now = timezone.now()
     phones = [PHONE] + [f"1391234{n:04d}" for n in range(1, confirmers)]
     for number, phone in enumerate(phones):
@@ -170,7 +170,7 @@ def setup(confirmers: int = 1) -> Fixture:
             grantee_phone=phone,
             valid_from=now - timedelta(minutes=1),
             valid_until=now + timedelta(days=1),
-            actor=ACTOR,
+            acting=ACTING,
         )
     return Fixture(certificate, png, client.client_id, secret, phones)
 

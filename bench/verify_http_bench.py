@@ -34,6 +34,7 @@ from pathlib import Path
 from inkseal.accounts.models import Party, Person, VerificationState
 from inkseal.accounts.services import set_id_number
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting  # noqa: E402
 from inkseal.pki.algorithms import RSA_2048
 from inkseal.pki.services import issue_cloud_certificate, signing_key_for
 from inkseal.signing.core.appearance import SealImage
@@ -46,7 +47,7 @@ person = Person(party=Party.objects.create(kind="person"), phone="13800009999", 
 set_id_number(person, "11010519880101001X")
 person.verification_state = VerificationState.VERIFIED
 person.save()
-certificate = issue_cloud_certificate(person.party, algorithm=RSA_2048, years=1, actor=Actor.system())
+certificate = issue_cloud_certificate(person.party, algorithm=RSA_2048, years=1, acting=Acting.system())
 key = signing_key_for(certificate)
 reserve_serials(4)
 signed = sign_pdf(Path(SOURCE).read_bytes(), signer=SealSigner(key.signer, key.certificate_der, key.chain),

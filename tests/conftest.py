@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.models import Enterprise, Membership, Party, Person, VerificationState
 from inkseal.accounts.services import set_id_number
+from inkseal.core.acting import Acting
 from inkseal.core.idnumbers import id_check_char, uscc_check_char
 from inkseal.platforms.models import TradingPlatform
 from inkseal.platforms.services import set_ticket_secret
@@ -116,7 +117,7 @@ def link_person(platform: TradingPlatform, person: Person, subject: str) -> Any:
     from inkseal.audit.services import Actor
     from inkseal.platforms.services import do_link_platform
 
-    return do_link_platform(platform, person, subject, method="seed", actor=Actor("system", "", "test"))
+    return do_link_platform(platform, person, subject, method="seed", acting=Acting(Actor("system", "", "test")))
 
 
 def prove_sso_link(client: Client, phone: str) -> Any:

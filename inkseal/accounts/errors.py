@@ -14,12 +14,21 @@ class SsoError(DomainError):
     """A refused single sign-on; `code` says which check failed."""
 
     status = 403
+    code = "sso_refused"
+    default_message = _("单点登录失败，请回到交易平台重新点击“电子签章”。")
 
 
 class IdentityConflict(DomainError):
     code = "identity_conflict"
     status = 409
+    default_message = _("交易平台提供的姓名或证件号与该手机号已实名的用户不一致。")
 
 
 class EnterpriseInvalid(DomainError):
     code = "enterprise_invalid"
+    default_message = _("请输入企业名称（2–128个字）。")
+
+
+class AddressInvalid(DomainError):
+    code = "address_invalid"
+    default_message = _("请完整填写收件人、所在地区和详细地址。")

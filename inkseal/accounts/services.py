@@ -6,30 +6,22 @@ check_* validate, do_* change state and write their audit row in the same transa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from inkseal.accounts import session as portal_session
-from inkseal.accounts.errors import EnterpriseInvalid
+from inkseal.accounts.errors import AddressInvalid, EnterpriseInvalid
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Address, Enterprise, Membership, Party, Person
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import blind_index, encrypt
-from inkseal.core.errors import DomainError, NotFound
+from inkseal.core.errors import NotFound
 from inkseal.core.idnumbers import is_valid_phone, is_valid_uscc
 from inkseal.core.masking import mask_id_number
 from inkseal.notify.services import verify_code
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    """Who acts and from where; passed to services so they can write audit rows."""
-
-    ip: str = ""
-    identity: str = ""
 
 
 def person_actor(person: Person) -> Actor:
@@ -37,6 +29,11 @@ def person_actor(person: Person) -> Actor:
     label = person.name or person.masked_phone
     via = portal_session.origin.get()
     return Actor("person", person.account_id, f"{label} [{via}]" if via else label)
+
+
+def identity_acting(identity: CurrentIdentity, ip: str = "") -> Acting:
+    """The person of a portal identity acting as that identity (personal or enterprise)."""
+    return Acting(person_actor(identity.person), ip, identity.key)
 
 
 def id_index(id_number: str) -> str:
@@ -59,8 +56,9 @@ def set_id_number(person: Person, id_number: str) -> None:
     person.id_number_masked = mask_id_number(id_number)
 
 
-def do_sms_login(phone: str, code: str, ctx: RequestContext) -> Person:
-    """Log in (registering on first use) with a phone and the SMS code sent to it."""
+def do_sms_login(phone: str, code: str, *, acting: Acting) -> Person:
+    """Log in (registering on first use) with a phone and the SMS code sent to it; the person the
+    code proved is the actor."""
     verify_code(phone, "login", code)
     with transaction.atomic():
         person = Person.objects.filter(phone=phone).first()
@@ -68,28 +66,32 @@ def do_sms_login(phone: str, code: str, ctx: RequestContext) -> Person:
         if person is None:
             person = create_person(phone)
         record(
-            "login.sms", actor=person_actor(person), ip=ctx.ip, target=person.account_id, data={"registered": created}
+            events.LOGIN_SMS,
+            **acting.as_actor(person_actor(person)).audit(),
+            target=person.account_id,
+            data={"registered": created},
         )
     return person
 
 
-def do_logout(person: Person, ctx: RequestContext, *, everywhere: bool = False) -> None:
+def do_logout(person: Person, *, acting: Acting, everywhere: bool = False) -> None:
     with transaction.atomic():
         if everywhere:
             Person.objects.filter(pk=person.pk).update(session_epoch=F("session_epoch") + 1)
         record(
-            "logout",
-            actor=person_actor(person),
-            ip=ctx.ip,
-            identity=ctx.identity,
+            events.LOGOUT,
+            **acting.audit(),
             target=person.account_id,
             data={"everywhere": everywhere},
         )
 
 
-def do_switch_identity(identity: CurrentIdentity, ctx: RequestContext) -> None:
+def do_switch_identity(identity: CurrentIdentity, *, acting: Acting) -> None:
+    """Record the switch; the entry names the identity switched to."""
     record(
-        "identity.switch", actor=person_actor(identity.person), ip=ctx.ip, identity=identity.key, target=identity.label
+        events.IDENTITY_SWITCH,
+        **identity_acting(identity, acting.ip).audit(),
+        target=identity.label,
     )
 
 
@@ -105,7 +107,7 @@ def check_enterprise(name: str, uscc: str) -> tuple[str, str]:
 
 
 def do_create_enterprise(
-    person: Person, name: str, uscc: str, enterprise_type: str, legal_rep_name: str, ctx: RequestContext
+    person: Person, name: str, uscc: str, enterprise_type: str, legal_rep_name: str, *, acting: Acting
 ) -> Enterprise:
     """创建企业: the creator becomes its administrator (经办人). Verification is a separate step."""
     name, uscc = check_enterprise(name, uscc)
@@ -122,10 +124,8 @@ def do_create_enterprise(
             )
             Membership.objects.create(person=person, enterprise=enterprise, role=Membership.Role.ADMIN)
             record(
-                "enterprise.create",
-                actor=person_actor(person),
-                ip=ctx.ip,
-                identity=ctx.identity,
+                events.ENTERPRISE_CREATE,
+                **acting.audit(),
                 target=f"enterprise:{enterprise.pk}",
                 data={"name": name, "uscc": uscc},
             )
@@ -136,13 +136,13 @@ def do_create_enterprise(
 
 def check_address(recipient: str, phone: str, region: str, detail: str) -> None:
     if not (recipient.strip() and region.strip() and detail.strip()):
-        raise DomainError(_("请完整填写收件人、所在地区和详细地址。"), code="address_invalid")
+        raise AddressInvalid()
     if not is_valid_phone(phone.strip()):
-        raise DomainError(_("请输入正确的11位手机号。"), code="address_invalid")
+        raise AddressInvalid(_("请输入正确的11位手机号。"))
 
 
 def do_add_address(
-    person: Person, recipient: str, phone: str, region: str, detail: str, is_default: bool, ctx: RequestContext
+    person: Person, recipient: str, phone: str, region: str, detail: str, is_default: bool, *, acting: Acting
 ) -> Address:
     check_address(recipient, phone, region, detail)
     with transaction.atomic():
@@ -157,7 +157,7 @@ def do_add_address(
             detail=detail.strip(),
             is_default=is_default or first,
         )
-        record("address.add", actor=person_actor(person), ip=ctx.ip, target=f"address:{address.pk}")
+        record(events.ADDRESS_ADD, **acting.audit(), target=f"address:{address.pk}")
     return address
 
 
@@ -169,18 +169,18 @@ def address_for(person: Person, address_id: int) -> Address:
     return address
 
 
-def do_set_default_address(address: Address, ctx: RequestContext) -> None:
+def do_set_default_address(address: Address, *, acting: Acting) -> None:
     with transaction.atomic():
         address.person.addresses.update(is_default=False)
         Address.objects.filter(pk=address.pk).update(is_default=True)
-        record("address.default", actor=person_actor(address.person), ip=ctx.ip, target=f"address:{address.pk}")
+        record(events.ADDRESS_DEFAULT, **acting.audit(), target=f"address:{address.pk}")
 
 
-def do_delete_address(address: Address, ctx: RequestContext) -> None:
+def do_delete_address(address: Address, *, acting: Acting) -> None:
     with transaction.atomic():
         person = address.person
         was_default = address.is_default
-        record("address.delete", actor=person_actor(person), ip=ctx.ip, target=f"address:{address.pk}")
+        record(events.ADDRESS_DELETE, **acting.audit(), target=f"address:{address.pk}")
         address.delete()
         if was_default:
             successor = person.addresses.order_by("-created_at").first()

@@ -22,11 +22,14 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.models import Person
-from inkseal.accounts.services import RequestContext, person_actor
-from inkseal.audit.services import Actor, record
+from inkseal.accounts.services import person_actor
+from inkseal.audit import events
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
 from inkseal.notify.services import send_code, verify_code
@@ -34,7 +37,7 @@ from inkseal.notify.services import send_code, verify_code
 PURPOSE = "stepup"
 
 # Checking a cloud certificate's PIN belongs to the pki app, a layer above this one: it registers
-# its check (pki.pins.verify_pin: certificate, pin, actor=, ctx=; raises a DomainError) in ready().
+# its check (pki.pins.verify_pin: certificate, pin, acting=; raises a DomainError) in ready().
 PinCheck = Callable[..., None]
 _pin_check: PinCheck | None = None
 
@@ -47,6 +50,14 @@ def register_pin_check(check: PinCheck) -> None:
 class StepUpRequired(DomainError):
     code = "step_up_required"
     status = 403
+    default_message = gettext_lazy("此操作须先完成身份验证（短信验证码或云证书PIN码）。")
+
+
+class StepUpFailed(StepUpRequired):
+    """The step-up code or PIN given was wrong; the user may try again."""
+
+    code = "step_up_failed"
+    default_message = gettext_lazy("验证码或PIN码错误，请重新验证。")
 
 
 @dataclass(frozen=True)
@@ -81,19 +92,11 @@ def _remember(session: SessionBase, person: Person, method: str, party: int | No
     return step
 
 
-def _ctx(request: HttpRequest) -> RequestContext:
-    identity = getattr(request, "identity", None)
-    return RequestContext(ip=client_ip(request), identity=identity.key if identity else "")
-
-
-def _audit(request: HttpRequest, person: Person, method: str, **data: Any) -> None:
-    ctx = _ctx(request)
+def _audit(request: HttpRequest, person: Person, event: str, **data: Any) -> None:
     platform = portal_session.sso_platform(request)
     record(
-        f"stepup.{method}",
-        actor=person_actor(person),
-        ip=ctx.ip,
-        identity=ctx.identity,
+        event,
+        **Acting.from_request(request, person_actor(person)).audit(),
         target=person.account_id,
         data={"session_platform": platform, **data},
     )
@@ -109,7 +112,7 @@ def send_step_up_code(request: HttpRequest) -> None:
 def do_step_up_sms(request: HttpRequest, code: str) -> StepUp:
     person: Person = request.person  # type: ignore[attr-defined]
     verify_code(person.phone, PURPOSE, code)
-    _audit(request, person, "sms")
+    _audit(request, person, events.STEPUP_SMS)
     return _remember(request.session, person, "sms")
 
 
@@ -117,9 +120,8 @@ def do_step_up_pin(request: HttpRequest, certificate: Any, pin: str) -> StepUp:
     if _pin_check is None:
         raise ImproperlyConfigured("no PIN check registered (the pki app registers pki.pins.verify_pin)")
     person: Person = request.person  # type: ignore[attr-defined]
-    actor: Actor = person_actor(person)
-    _pin_check(certificate, pin, actor=actor, ctx=_ctx(request))
-    _audit(request, person, "pin", certificate=certificate.serial)
+    _pin_check(certificate, pin, acting=Acting.from_request(request, person_actor(person)))
+    _audit(request, person, events.STEPUP_PIN, certificate=certificate.serial)
     return _remember(request.session, person, "pin", certificate.holder_id)
 
 
@@ -139,10 +141,17 @@ def require_step_up(request: HttpRequest, *, certificate: Any = None, sms_only: 
         if pin and not sms_only and certificate is not None and certificate.has_pin:
             return do_step_up_pin(request, certificate, pin)
     except DomainError as exc:
-        _audit(request, person, "refused", reason=exc.code, path=request.path[:200])
-        raise StepUpRequired(exc.message, code="step_up_failed")
+        _audit(request, person, events.STEPUP_REFUSED, reason=exc.code, path=request.path[:200])
+        raise StepUpFailed(exc.message)
     # a sensitive action tried without a proof: in a platform's session, a sign worth seeing
-    _audit(request, person, "refused", reason="step_up_required", path=request.path[:200], pin_offered=bool(pin))
+    _audit(
+        request,
+        person,
+        events.STEPUP_REFUSED,
+        reason="step_up_required",
+        path=request.path[:200],
+        pin_offered=bool(pin),
+    )
     if sms_only:
         raise StepUpRequired(
             _("通过交易平台单点登录时，此操作须以发送到您本人手机 %(phone)s 的短信验证码完成身份验证。")

@@ -16,7 +16,6 @@ from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.forms import AddressForm, EnterpriseForm, SmsLoginForm
 from inkseal.accounts.identity import identities_of, identity_for
 from inkseal.accounts.services import (
-    RequestContext,
     address_for,
     do_add_address,
     do_create_enterprise,
@@ -25,16 +24,19 @@ from inkseal.accounts.services import (
     do_set_default_address,
     do_sms_login,
     do_switch_identity,
+    person_actor,
 )
 from inkseal.accounts.stepup import do_step_up_sms, send_step_up_code
+from inkseal.core.acting import Acting, Actor
 from inkseal.core.errors import DomainError, NotFound
-from inkseal.core.http import client_ip
+from inkseal.core.http import client_ip, error_json
 from inkseal.notify.services import send_code
 
 
-def _ctx(request: HttpRequest) -> RequestContext:
-    identity = getattr(request, "identity", None)
-    return RequestContext(ip=client_ip(request), identity=identity.key if identity else "")
+def _acting(request: HttpRequest) -> Acting:
+    """The logged-in person (anonymous before login) acting from the request's address and identity."""
+    person = getattr(request, "person", None)
+    return Acting.from_request(request, person_actor(person) if person is not None else Actor("anonymous"))
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -50,7 +52,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            person = do_sms_login(form.cleaned_data["phone"], form.cleaned_data["code"], _ctx(request))
+            person = do_sms_login(form.cleaned_data["phone"], form.cleaned_data["code"], acting=_acting(request))
         except DomainError as exc:
             error = str(exc.message)
         else:
@@ -76,7 +78,11 @@ def send_login_code(request: HttpRequest) -> JsonResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     person = getattr(request, "person", None)
     if person is not None:
-        do_logout(person, _ctx(request), everywhere=request.POST.get("everywhere") == "1")
+        do_logout(
+            person,
+            acting=Acting.from_request(request, person_actor(person)),
+            everywhere=request.POST.get("everywhere") == "1",
+        )
     portal_session.end(request)
     return redirect(reverse("accounts:login"))
 
@@ -86,7 +92,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def switch_identity(request: HttpRequest) -> HttpResponse:
     identity = identity_for(request.person, request.POST.get("identity"))  # type: ignore[attr-defined]
     portal_session.set_identity(request, identity.key)
-    do_switch_identity(identity, _ctx(request))
+    do_switch_identity(identity, acting=_acting(request))
     return redirect(reverse("portal:home"))
 
 
@@ -104,7 +110,7 @@ def create_enterprise(request: HttpRequest) -> HttpResponse:
                 data["uscc"],
                 data["enterprise_type"],
                 data["legal_rep_name"],
-                _ctx(request),
+                acting=_acting(request),
             )
         except DomainError as exc:
             error = str(exc.message)
@@ -171,7 +177,7 @@ def step_up_code(request: HttpRequest) -> JsonResponse:
     try:
         send_step_up_code(request)
     except DomainError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
+        return error_json(exc)
     person = request.person  # type: ignore[attr-defined]
     return JsonResponse(
         {"sent": True, "message": _("验证码已发送至 %(phone)s，5分钟内有效。") % {"phone": person.masked_phone}}
@@ -195,7 +201,7 @@ def addresses(request: HttpRequest) -> HttpResponse:
                 data["region"],
                 data["detail"],
                 data["is_default"],
-                _ctx(request),
+                acting=_acting(request),
             )
         except DomainError as exc:
             error = str(exc.message)
@@ -214,9 +220,9 @@ def addresses(request: HttpRequest) -> HttpResponse:
 def address_action(request: HttpRequest, address_id: int, action: str) -> HttpResponse:
     address = address_for(request.person, address_id)  # type: ignore[attr-defined]
     if action == "default":
-        do_set_default_address(address, _ctx(request))
+        do_set_default_address(address, acting=_acting(request))
     elif action == "delete":
-        do_delete_address(address, _ctx(request))
+        do_delete_address(address, acting=_acting(request))
     else:
         raise NotFound(_("页面不存在。"))
     return redirect(reverse("accounts:addresses"))

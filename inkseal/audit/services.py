@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,20 +21,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from inkseal.audit import chain
+from inkseal.audit import chain, events
 from inkseal.audit.models import CONTENT_FIELDS, AuditAnchor, AuditEntry, AuditHead, entry_content
 from inkseal.conf import env, secret_file
+from inkseal.core.acting import Actor
 
-
-@dataclass(frozen=True)
-class Actor:
-    kind: str  # person | operator | platform | system | anonymous
-    id: str = ""
-    label: str = ""
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls("system", "", "system")
+__all__ = ["Actor", "record"]  # Actor lives with Acting (core.acting); imported from here too
 
 
 def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -265,7 +256,7 @@ def rekey_from_genesis(entry_model: Any, head_model: Any) -> None:
     note = entry_model(
         seq=seq,
         at=datetime.now(UTC),
-        event="audit.chain_rekeyed",
+        event=events.AUDIT_CHAIN_REKEYED,
         actor_kind="system",
         actor_label="system",
         data={"entries": len(rows), "unkeyed_chain_intact": old is None, "unkeyed_chain_broken_at": old},

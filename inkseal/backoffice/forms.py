@@ -7,6 +7,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.backoffice.security import (
     LoginLocked,
@@ -46,7 +47,7 @@ class OperatorAuthenticationForm(AdminAuthenticationForm):
             raise
         user = self.get_user()
         if has_totp(user) and not check_login_code(user, self.cleaned_data.get("otp_code") or ""):
-            record("operator.login_failed", actor=operator_actor(user), ip=ip, data={"reason": "totp"})
+            record(events.OPERATOR_LOGIN_FAILED, actor=operator_actor(user), ip=ip, data={"reason": "totp"})
             self._failed(username, ip, "totp")
             raise ValidationError(_("请输入正确的动态验证码（每个验证码只能使用一次）。"), code="totp")
         note_success(username)

@@ -18,7 +18,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.backoffice import totp
 from inkseal.backoffice.models import LoginThrottle, OperatorTotp
@@ -35,6 +37,7 @@ MAX_LOCK = timedelta(days=1)
 class LoginLocked(DomainError):
     code = "login_locked"
     status = 429
+    default_message = gettext_lazy("登录失败次数过多，帐号已暂时锁定，请稍后再试。")
 
 
 def operator_actor(user: Any) -> Actor:
@@ -86,7 +89,7 @@ def note_failure(username: str, ip: str, *, reason: str, now: datetime | None = 
                 row.failures = 0
                 row.last_locked_at = now
                 record(
-                    "operator.login_locked",
+                    events.OPERATOR_LOGIN_LOCKED,
                     actor=Actor("anonymous", "", username.strip()[:64]),
                     ip=ip,
                     target=f"{scope}:{key}",
@@ -110,6 +113,7 @@ def note_success(username: str) -> None:
 
 class TotpInvalid(DomainError):
     code = "totp_invalid"
+    default_message = gettext_lazy("请输入正确的动态验证码（每个验证码只能使用一次）。")
 
 
 def _purpose(user: Any) -> str:
@@ -153,7 +157,7 @@ def confirm_enrolment(user: Any, code: str, *, ip: str = "", at: float | None = 
             raise TotpInvalid(_("动态验证码不正确，请核对手机时间后重试。"))
         row.confirmed_at, row.last_step = timezone.now(), step
         row.save(update_fields=["confirmed_at", "last_step"])
-        record("operator.totp_enrolled", actor=operator_actor(user), ip=ip, target=f"operator:{user.pk}")
+        record(events.OPERATOR_TOTP_ENROLLED, actor=operator_actor(user), ip=ip, target=f"operator:{user.pk}")
 
 
 def check_login_code(user: Any, code: str, *, at: float | None = None) -> bool:
@@ -179,7 +183,7 @@ def reset_totp(row: OperatorTotp, *, by: Any, ip: str = "", reason: str = "") ->
         target = row.user
         row.delete()
         record(
-            "operator.totp_reset",
+            events.OPERATOR_TOTP_RESET,
             actor=operator_actor(by),
             ip=ip,
             target=f"operator:{target.pk}",

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.backoffice.forms import OperatorAuthenticationForm
 from inkseal.backoffice.security import operator_actor
@@ -42,7 +43,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def _audit(self, request: HttpRequest, obj: Any, event: str, message: Any) -> None:
         record(
-            f"backoffice.{event}",
+            event,
             actor=operator_actor(request.user),
             ip=client_ip(request),
             target=f"{obj._meta.label_lower}:{obj.pk}",
@@ -50,28 +51,28 @@ class AuditedModelAdmin(admin.ModelAdmin):
         )
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        self._audit(request, obj, "add", message)
+        self._audit(request, obj, events.BACKOFFICE_ADD, message)
         return super().log_addition(request, obj, message)
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        self._audit(request, obj, "change", message)
+        self._audit(request, obj, events.BACKOFFICE_CHANGE, message)
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
         for obj in queryset:
-            self._audit(request, obj, "delete", "")
+            self._audit(request, obj, events.BACKOFFICE_DELETE, "")
         return super().log_deletions(request, queryset)
 
 
 @receiver(user_logged_in)
 def _operator_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    record("operator.login", actor=operator_actor(user), ip=client_ip(request) if request else "")
+    record(events.OPERATOR_LOGIN, actor=operator_actor(user), ip=client_ip(request) if request else "")
 
 
 @receiver(user_logged_out)
 def _operator_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        record("operator.logout", actor=operator_actor(user), ip=client_ip(request) if request else "")
+        record(events.OPERATOR_LOGOUT, actor=operator_actor(user), ip=client_ip(request) if request else "")
 
 
 @receiver(user_login_failed)
@@ -79,7 +80,7 @@ def _operator_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     record(
-        "operator.login_failed",
+        events.OPERATOR_LOGIN_FAILED,
         actor=Actor("anonymous", "", str(credentials.get("username", ""))[:64]),
         ip=client_ip(request) if request else "",
         data={"reason": "password"},

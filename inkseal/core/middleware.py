@@ -3,21 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
 
 from inkseal.core.errors import DomainError
-
-
-def wants_json(request: HttpRequest) -> bool:
-    accept = request.headers.get("Accept", "")
-    return request.path.startswith("/api/") or ("application/json" in accept and "text/html" not in accept)
-
-
-def error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
-    if wants_json(request):
-        return JsonResponse(error.as_dict(), status=error.status)
-    return render(request, "portal/error.html", {"error": error}, status=error.status)
+from inkseal.core.http import error_response
 
 
 class DomainErrorMiddleware:

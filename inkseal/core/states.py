@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from inkseal.core.errors import Conflict, DomainError
+from inkseal.core.errors import Conflict, DomainError, gettext_lazy
 
 M = TypeVar("M")
 
@@ -46,6 +46,7 @@ class InvalidTransition(Conflict):
     """The default refusal of a machine that has no error of its own."""
 
     code = "invalid_transition"
+    default_message = gettext_lazy("当前状态不允许此操作。")
 
 
 Refusal = Callable[[Any, str, str | None], DomainError]  # (object, to-state, move name) -> the error

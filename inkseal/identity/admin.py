@@ -14,9 +14,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inkseal.accounts.services import RequestContext, id_index
+from inkseal.accounts.services import id_index
+from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_actor
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
 from inkseal.identity import documents
@@ -107,8 +109,7 @@ class PendingReviewAdmin(ReadOnlyAttemptAdmin):
                         attempt.pk,
                         form.cleaned_data["decision"] == "approve",
                         form.cleaned_data["reason"],
-                        operator_actor(request.user),
-                        RequestContext(ip=client_ip(request)),
+                        acting=Acting.operator(request.user, client_ip(request)),
                     )
                 except DomainError as exc:
                     error = str(exc.message)
@@ -135,7 +136,7 @@ class PendingReviewAdmin(ReadOnlyAttemptAdmin):
         if document is None:
             raise Http404
         record(
-            "identity.document.viewed",
+            events.IDENTITY_DOCUMENT_VIEWED,
             actor=operator_actor(request.user),
             ip=client_ip(request),
             target=f"verification:{document.attempt.reference}",

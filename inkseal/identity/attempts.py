@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Enterprise, Person
-from inkseal.accounts.services import RequestContext, id_index, person_actor
-from inkseal.audit.services import Actor, record
+from inkseal.accounts.services import id_index, person_actor
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import RateLimited
 from inkseal.core.masking import mask_id_number, mask_phone
@@ -156,15 +157,14 @@ def cancel_attempt(attempt: VerificationAttempt, reason: str, code: str = "cance
     attempt.save()
 
 
-def audit(
-    event: str, attempt: VerificationAttempt, ctx: RequestContext, actor: Actor | None = None, **data: Any
-) -> None:
-    """Attempt events name the attempt by reference and carry masked numbers only."""
+def audit(event: str, attempt: VerificationAttempt, acting: Acting, **data: Any) -> None:
+    """Attempt events name the attempt by reference and carry masked numbers only. An anonymous
+    actor (the phone that opened a face link) acts for the attempt's person."""
+    if acting.actor.kind == "anonymous":
+        acting = acting.as_actor(person_actor(attempt.person))
     record(
-        f"identity.{event}",
-        actor=actor or person_actor(attempt.person),
-        ip=ctx.ip,
-        identity=ctx.identity,
+        event,
+        **acting.audit(),
         target=f"verification:{attempt.reference}",
         data={
             "method": attempt.method,

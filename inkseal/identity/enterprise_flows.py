@@ -28,7 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Enterprise, EnterpriseState, EnterpriseType, Person
-from inkseal.accounts.services import RequestContext, id_index
+from inkseal.accounts.services import id_index
+from inkseal.audit import events
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import blind_index, encrypt
 from inkseal.core.idnumbers import is_valid_phone
 from inkseal.core.masking import mask_name
@@ -145,13 +147,13 @@ def check_application(person: Person, enterprise: Enterprise, app: EnterpriseApp
 # --- shared steps inside the transaction --------------------------------------------------------
 
 
-def _lock(enterprise: Enterprise, person: Person, ctx: RequestContext) -> Enterprise:
+def _lock(enterprise: Enterprise, person: Person, *, acting: Acting) -> Enterprise:
     """The enterprise row, locked, after closing micro-deposits nobody confirmed in time."""
     locked = Enterprise.objects.select_for_update(no_key=True).get(pk=enterprise.pk)
     for stale in _stale_deposits(locked):
         finish_attempt(stale, Verdict.refuse("deposit_expired", _("打款金额确认已超时，请重新认证。")))
         _conclude(locked, stale)
-        audit("enterprise.bank_card.failed", stale, ctx)
+        audit(events.IDENTITY_ENTERPRISE_BANK_CARD_FAILED, stale, acting)
     check_can_verify_enterprise(person, locked)
     return locked
 
@@ -214,7 +216,7 @@ def _authorisation_text(person: Person, enterprise: Enterprise) -> str:
 
 
 def send_legal_rep_code(
-    person: Person, enterprise: Enterprise, phone: str, ctx: RequestContext, *, legal_rep_id_number: str = ""
+    person: Person, enterprise: Enterprise, phone: str, *, acting: Acting, legal_rep_id_number: str = ""
 ) -> None:
     """The verification code and authorisation text go to the legal representative's phone, once
     every limit the submission will meet has been checked: the applicant's daily attempts and,
@@ -226,11 +228,11 @@ def send_legal_rep_code(
     number = legal_rep_id_number.strip()
     checked = check_id_number(number) if number else None
     check_attempt_quota(person, id_index(checked.value) if checked is not None and checked.ok else "")
-    send_code(phone, "verify", ctx.ip, context=_authorisation_text(person, enterprise))
+    send_code(phone, "verify", acting.ip, context=_authorisation_text(person, enterprise))
 
 
 def do_verify_legal_rep_phone(
-    person: Person, enterprise: Enterprise, app: EnterpriseApplication, phone: str, code: str, ctx: RequestContext
+    person: Person, enterprise: Enterprise, app: EnterpriseApplication, phone: str, code: str, *, acting: Acting
 ) -> VerificationAttempt:
     checked = check_application(person, enterprise, app)
     phone = phone.strip()
@@ -242,11 +244,11 @@ def do_verify_legal_rep_phone(
         checked.name, checked.uscc, checked.legal_rep.name, checked.legal_rep.id_number, phone
     )
     with transaction.atomic():
-        enterprise = _lock(enterprise, person, ctx)
+        enterprise = _lock(enterprise, person, acting=acting)
         attempt = _record(person, enterprise, checked, Method.LEGAL_REP_PHONE, provider.name, phone)
         finish_attempt(attempt, verdict)
         _conclude(enterprise, attempt)
-        audit(f"enterprise.legal_rep_phone.{attempt.state}", attempt, ctx)
+        audit(events.IDENTITY_LEGAL_REP_PHONE_OUTCOME[attempt.state], attempt, acting)
         if attempt.succeeded:
             notice = _("【Inkseal】“%(enterprise)s”已通过您的授权完成企业实名认证。如非本人授权，请立即联系客服。") % {
                 "enterprise": enterprise.name
@@ -268,7 +270,8 @@ def do_start_bank_card(
     app: EnterpriseApplication,
     card_number: str,
     bank_phone: str,
-    ctx: RequestContext,
+    *,
+    acting: Acting,
 ) -> VerificationAttempt:
     """4-factor check; when it passes, a random amount is paid in and the enterprise waits (认证中)."""
     checked = check_application(person, enterprise, app)
@@ -281,12 +284,12 @@ def do_start_bank_card(
     provider = bank_card_provider()
     verdict = provider.verify_four_factor(checked.legal_rep.name, checked.legal_rep.id_number, card.value, bank_phone)
     with transaction.atomic():
-        enterprise = _lock(enterprise, person, ctx)
+        enterprise = _lock(enterprise, person, acting=acting)
         attempt = _record(person, enterprise, checked, Method.BANK_CARD, provider.name, bank_phone)
         if not verdict.accepted:
             finish_attempt(attempt, verdict)
             _conclude(enterprise, attempt)
-            audit("enterprise.bank_card.failed", attempt, ctx)
+            audit(events.IDENTITY_ENTERPRISE_BANK_CARD_FAILED, attempt, acting)
             return attempt
         cents = secrets.randbelow(99) + 1
         deposit = MicroDeposit.objects.create(
@@ -304,7 +307,7 @@ def do_start_bank_card(
         else:
             attempt.save(update_fields=["provider_reference"])
             _set_state(enterprise, EnterpriseState.PENDING)
-        audit("enterprise.bank_card.deposit_sent", attempt, ctx, card=deposit.card_number_masked)
+        audit(events.IDENTITY_ENTERPRISE_BANK_CARD_DEPOSIT_SENT, attempt, acting, card=deposit.card_number_masked)
     return attempt
 
 
@@ -320,7 +323,7 @@ def parse_amount(text: str) -> int:
     return cents
 
 
-def do_confirm_micro_deposit(person: Person, attempt_id: int, amount: str, ctx: RequestContext) -> VerificationAttempt:
+def do_confirm_micro_deposit(person: Person, attempt_id: int, amount: str, *, acting: Acting) -> VerificationAttempt:
     """The amount the user saw on the card. Wrong tries are committed before the error is raised."""
     cents = parse_amount(amount)
     error = ""
@@ -349,10 +352,10 @@ def do_confirm_micro_deposit(person: Person, attempt_id: int, amount: str, ctx: 
                 finish_attempt(attempt, Verdict.refuse("deposit_tries", _("打款金额错误次数过多，认证未通过。")))
             else:
                 error = _("打款金额不正确，还可尝试%(n)d次。") % {"n": left}
-                audit("enterprise.bank_card.wrong_amount", attempt, ctx, tries=deposit.failed_tries)
+                audit(events.IDENTITY_ENTERPRISE_BANK_CARD_WRONG_AMOUNT, attempt, acting, tries=deposit.failed_tries)
         if not attempt.is_pending:
             _conclude(enterprise, attempt)
-            audit(f"enterprise.bank_card.{attempt.state}", attempt, ctx, tries=deposit.failed_tries)
+            audit(events.IDENTITY_BANK_CARD_OUTCOME[attempt.state], attempt, acting, tries=deposit.failed_tries)
     if error:
         raise VerificationInvalid(error, field="amount")
     return attempt
@@ -370,7 +373,7 @@ def pending_deposit(enterprise: Enterprise) -> VerificationAttempt | None:
 
 
 def do_submit_licence(
-    person: Person, enterprise: Enterprise, app: EnterpriseApplication, licence: bytes | None, ctx: RequestContext
+    person: Person, enterprise: Enterprise, app: EnterpriseApplication, licence: bytes | None, *, acting: Acting
 ) -> VerificationAttempt:
     """The licence photo goes to the back office's review queue; the enterprise waits (认证中)."""
     checked = check_application(person, enterprise, app)
@@ -381,13 +384,13 @@ def do_submit_licence(
     except Exception:  # the reviewer reads the licence anyway
         hint = {}
     with transaction.atomic():
-        enterprise = _lock(enterprise, person, ctx)
+        enterprise = _lock(enterprise, person, acting=acting)
         attempt = _record(person, enterprise, checked, Method.LICENCE, "manual")
         attempt.details = {**attempt.details, **hint}
         attempt.save(update_fields=["details"])
         store_image(attempt, IdentityDocument.Kind.LICENCE, photo)
         _set_state(enterprise, EnterpriseState.PENDING)
-        audit("enterprise.licence.submitted", attempt, ctx)
+        audit(events.IDENTITY_ENTERPRISE_LICENCE_SUBMITTED, attempt, acting)
     return attempt
 
 

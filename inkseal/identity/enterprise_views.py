@@ -29,7 +29,7 @@ from inkseal.identity.enterprise_flows import (
 from inkseal.identity.forms import DepositForm, EnterpriseVerificationForm
 from inkseal.identity.models import Method, VerificationAttempt
 from inkseal.identity.services import admin_enterprise_for, attempt_for, enterprise_for
-from inkseal.identity.views import current_person, page_context, request_context, upload_bytes
+from inkseal.identity.views import current_person, page_context, request_acting, upload_bytes
 
 METHOD_TITLES = {
     "legal_rep_phone": Method.LEGAL_REP_PHONE.label,
@@ -76,13 +76,15 @@ def _application(form: EnterpriseVerificationForm) -> EnterpriseApplication:
 def _submit(
     request: HttpRequest, person: Person, enterprise: Enterprise, method: str, form: Any
 ) -> VerificationAttempt:
-    data, ctx = form.cleaned_data, request_context(request)
+    data, acting = form.cleaned_data, request_acting(request)
     app = _application(form)
     if method == "bank_card":
-        return do_start_bank_card(person, enterprise, app, data["card_number"], data["bank_phone"], ctx)
+        return do_start_bank_card(person, enterprise, app, data["card_number"], data["bank_phone"], acting=acting)
     if method == "licence":
-        return do_submit_licence(person, enterprise, app, upload_bytes(data["licence"], _("营业执照/单位证件")), ctx)
-    return do_verify_legal_rep_phone(person, enterprise, app, data["phone"], data["code"], ctx)
+        return do_submit_licence(
+            person, enterprise, app, upload_bytes(data["licence"], _("营业执照/单位证件")), acting=acting
+        )
+    return do_verify_legal_rep_phone(person, enterprise, app, data["phone"], data["code"], acting=acting)
 
 
 def _after(request: HttpRequest, enterprise: Enterprise, attempt: VerificationAttempt) -> HttpResponse | None:
@@ -152,7 +154,7 @@ def enterprise_code(request: HttpRequest, pk: int) -> JsonResponse:
         person,
         enterprise,
         request.POST.get("phone", ""),
-        request_context(request),
+        acting=request_acting(request),
         legal_rep_id_number=request.POST.get("legal_rep_id_number", ""),
     )
     return JsonResponse({"sent": True, "message": _("验证码及授权短信已发送至法定代表人手机，5分钟内有效。")})
@@ -178,7 +180,7 @@ def enterprise_deposit(request: HttpRequest, pk: int, attempt_pk: int) -> HttpRe
         if form.is_valid():
             try:
                 attempt = do_confirm_micro_deposit(
-                    person, attempt.pk, form.cleaned_data["amount"], request_context(request)
+                    person, attempt.pk, form.cleaned_data["amount"], acting=request_acting(request)
                 )
             except DomainError as exc:
                 error, status = str(exc.message), exc.status

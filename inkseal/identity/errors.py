@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE
 from inkseal.core.errors import DomainError
 from inkseal.identity.numbers import NumberCheck
 
@@ -16,17 +17,20 @@ class IdentityUnverified(DomainError):
 
     code = "identity_unverified"
     status = 403
+    default_message = gettext_lazy("请先完成个人实名认证（个人中心 → 实名认证）。")
 
 
 class EnterpriseUnverified(DomainError):
     code = "enterprise_unverified"
     status = 403
+    default_message = gettext_lazy("请先完成企业实名认证。")
 
 
 class VerificationInvalid(DomainError):
     """Bad input to a verification form: nothing was recorded."""
 
     code = "verification_invalid"
+    default_message = gettext_lazy("填写的认证信息有误，请检查后重新提交。")
 
 
 class VerificationNotAllowed(DomainError):
@@ -34,10 +38,18 @@ class VerificationNotAllowed(DomainError):
 
     code = "verification_not_allowed"
     status = 409
+    default_message = gettext_lazy("当前状态下不能进行该认证步骤。")
+
+
+class IdNumberTaken(VerificationNotAllowed):
+    code = "id_number_taken"
+    default_message = gettext_lazy("该证件号已由另一个帐号完成实名认证。")
+    hint = PHONE_OWNERSHIP_NOTE
 
 
 class ConsentRequired(DomainError):
     code = "consent_required"
+    default_message = gettext_lazy("请先阅读提示信息并点击同意。")
 
 
 class FaceLinkGone(DomainError):
@@ -45,23 +57,25 @@ class FaceLinkGone(DomainError):
 
     code = "face_link_gone"
     status = 410
+    default_message = gettext_lazy("该链接已失效。如需重新认证，请在电脑上重新生成二维码。")
 
 
 class UploadRefused(DomainError):
     code = "upload_refused"
+    default_message = gettext_lazy("上传的文件无法使用，请重新录制。")
 
 
 class UploadTooLarge(UploadRefused):
-    code = "upload_too_large"
+    code = "video_too_large"  # "upload_too_large" is the seal image's (seals.image_errors)
     status = 413
+    default_message = gettext_lazy("视频文件过大，请录制2~3秒的视频。")
 
 
 class UploadNotVideo(UploadRefused):
     code = "upload_not_video"
     status = 415
+    default_message = gettext_lazy("上传的文件不是视频，请使用摄像头录制2~3秒人像视频。")
 
-
-UNVERIFIED_MESSAGE = gettext_lazy("请先完成个人实名认证（个人中心 → 实名认证）。")
 
 _ID_NAMES = {  # as they read inside a sentence
     "id-number": pgettext_lazy("in a sentence", "身份证号"),
@@ -88,32 +102,6 @@ def describe(check: NumberCheck) -> str:
     return messages[check.problem] % p
 
 
-LIVENESS_MESSAGES = {
-    "unreadable": gettext_lazy("无法解析上传的视频，请重新录制。"),
-    "too_short": gettext_lazy("视频时长%(seconds)s秒，太短：请录制2~3秒人像视频。"),
-    "too_long": gettext_lazy("视频时长%(seconds)s秒，太长：请录制2~3秒人像视频。"),
-    "no_face": gettext_lazy("未能在视频中持续检测到人脸：请正对摄像头，保持光线充足、面部无遮挡。"),
-    "multiple_faces": gettext_lazy("视频中检测到多张人脸：请确保画面中只有本人。"),
-    "no_blink": gettext_lazy("未检测到眨眼动作：请在录制时正对摄像头眨眼。"),
-}
-
-
-def liveness_message(code: str, params: dict[str, Any]) -> str:
-    template = LIVENESS_MESSAGES.get(code, gettext_lazy("人脸视频未通过检测，请重新录制。"))
-    return str(template) % params if params else str(template)
-
-
-IMAGE_MESSAGES = {
-    "too_large": gettext_lazy("图片大小%(size_mb)sMB，超过%(limit_mb)sMB上限。"),
-    "type": gettext_lazy("仅支持JPG、PNG格式的图片。"),
-    "corrupt": gettext_lazy("图片文件已损坏或无法打开。"),
-    "dimensions": gettext_lazy("图片太小，短边至少需要%(min_side)s像素。"),
-    "blank": gettext_lazy("图片内容空白，请重新拍摄。"),
-    "too_dark": gettext_lazy("图片过暗，请在光线充足处重新拍摄。"),
-    "too_bright": gettext_lazy("图片过亮，文字已看不清，请避开强光或反光重新拍摄。"),
-    "blurred": gettext_lazy("图片模糊无法辨认，请对焦后重新拍摄。"),
-}
-
-
-def image_message(label: str, code: str, params: dict[str, Any]) -> str:
-    return f"{label}：" + str(IMAGE_MESSAGES[code]) % params
+def image_message(label: str, refused: DomainError) -> str:
+    """A refused ID photo's message, naming which photo (身份证人像面…)."""
+    return f"{label}：{refused.message}"

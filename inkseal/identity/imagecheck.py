@@ -17,9 +17,11 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PIL import Image
+
+from inkseal.core.errors import DomainError, gettext_lazy
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,11 +39,51 @@ SAMPLE_WIDTH = 1000
 TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
-class ImageRefused(Exception):
-    def __init__(self, code: str, **params: Any):
-        super().__init__(code)
-        self.code = code
-        self.params = params
+class ImageRefused(DomainError):
+    """An ID photo we cannot use; the details fill the user's message."""
+
+    code = "image_refused"
+    default_message = gettext_lazy("图片无法使用，请重新拍摄。")
+
+
+class ImageTooLarge(ImageRefused):
+    code = "image_too_large"
+    default_message = gettext_lazy("图片大小%(size_mb)sMB，超过%(limit_mb)sMB上限。")
+
+
+class ImageWrongType(ImageRefused):
+    code = "image_type"
+    default_message = gettext_lazy("仅支持JPG、PNG格式的图片。")
+
+
+class ImageCorrupt(ImageRefused):
+    code = "image_corrupt"
+    default_message = gettext_lazy("图片文件已损坏或无法打开。")
+
+
+class ImageTooSmall(ImageRefused):
+    code = "image_dimensions"
+    default_message = gettext_lazy("图片太小，短边至少需要%(min_side)s像素。")
+
+
+class ImageBlank(ImageRefused):
+    code = "image_blank"
+    default_message = gettext_lazy("图片内容空白，请重新拍摄。")
+
+
+class ImageTooDark(ImageRefused):
+    code = "image_too_dark"
+    default_message = gettext_lazy("图片过暗，请在光线充足处重新拍摄。")
+
+
+class ImageTooBright(ImageRefused):
+    code = "image_too_bright"
+    default_message = gettext_lazy("图片过亮，文字已看不清，请避开强光或反光重新拍摄。")
+
+
+class ImageBlurred(ImageRefused):
+    code = "image_blurred"
+    default_message = gettext_lazy("图片模糊无法辨认，请对焦后重新拍摄。")
 
 
 @dataclass(frozen=True)
@@ -74,18 +116,18 @@ def check_image(data: bytes, *, max_bytes: int = MAX_BYTES) -> ImageFacts:
     import cv2  # OpenCV and NumPy load in ~1 s: only when a photo is checked, not at Django setup
 
     if len(data) > max_bytes:
-        raise ImageRefused("too_large", limit_mb=max_bytes // (1024 * 1024), size_mb=round(len(data) / 1048576, 1))
+        raise ImageTooLarge(limit_mb=max_bytes // (1024 * 1024), size_mb=round(len(data) / 1048576, 1))
     content_type = sniff(data)
     if not content_type:
-        raise ImageRefused("type")
+        raise ImageWrongType()
     image, size = _decode(data)
     if min(size) < MIN_SIDE:
-        raise ImageRefused("dimensions", min_side=MIN_SIDE)
+        raise ImageTooSmall(min_side=MIN_SIDE)
     grey = _sample(image)
     brightness = _check_exposure(grey)
     sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
     if sharpness < MIN_SHARPNESS:
-        raise ImageRefused("blurred")
+        raise ImageBlurred()
     return ImageFacts(content_type, len(data), *size, hashlib.sha256(data).hexdigest(), sharpness, brightness)
 
 
@@ -98,14 +140,14 @@ def _decode(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
             image = Image.open(io.BytesIO(data))
             size = image.size
             if size[0] * size[1] > MAX_PIXELS:
-                raise ImageRefused("dimensions", min_side=MIN_SIDE)
+                raise ImageTooSmall(min_side=MIN_SIDE)
             if image.format == "JPEG":
                 image.draft("L", (SAMPLE_WIDTH, round(SAMPLE_WIDTH * size[1] / max(1, size[0]))))
             image.load()
     except ImageRefused:
         raise
     except Exception:  # any decoder error means the file is not a usable picture
-        raise ImageRefused("corrupt")
+        raise ImageCorrupt()
     return image, size
 
 
@@ -128,11 +170,11 @@ def _check_exposure(grey: np.ndarray) -> float:
     print_level = int(np.searchsorted(cumulative, 0.01))  # the darkest 1%: the print
     paper_level = int(np.searchsorted(cumulative, 0.99))  # the brightest 1%: the paper
     if paper_level - print_level < MIN_SPREAD:
-        raise ImageRefused("blank")
+        raise ImageBlank()
     if paper_level < MIN_PAPER:
-        raise ImageRefused("too_dark")
+        raise ImageTooDark()
     if print_level > MAX_PRINT:
-        raise ImageRefused("too_bright")
+        raise ImageTooBright()
     if float(grey.std()) < MIN_CONTRAST:
-        raise ImageRefused("blank")
+        raise ImageBlank()
     return float(grey.mean())

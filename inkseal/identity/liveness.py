@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inkseal.core.errors import DomainError, gettext_lazy
+
 if TYPE_CHECKING:  # OpenCV and NumPy load in ~1 s: imported where a video is decoded, not at Django setup
     import numpy as np
 
@@ -36,13 +38,42 @@ FACE_CASCADE = "haarcascade_frontalface_default.xml"
 EYE_CASCADE = "haarcascade_eye.xml"
 
 
-class LivenessRefused(Exception):
-    """The video does not pass; `code` is stable, `params` fill the user's message."""
+class LivenessRefused(DomainError):
+    """The video does not pass; `code` is stable (kept as the attempt's reason), the details
+    fill the user's message."""
 
-    def __init__(self, code: str, **params: Any):
-        super().__init__(code)
-        self.code = code
-        self.params = params
+    code = "liveness_failed"
+    default_message = gettext_lazy("人脸视频未通过检测，请重新录制。")
+
+
+class VideoUnreadable(LivenessRefused):
+    code = "unreadable"
+    default_message = gettext_lazy("无法解析上传的视频，请重新录制。")
+
+
+class VideoTooShort(LivenessRefused):
+    code = "too_short"
+    default_message = gettext_lazy("视频时长%(seconds)s秒，太短：请录制2~3秒人像视频。")
+
+
+class VideoTooLong(LivenessRefused):
+    code = "too_long"
+    default_message = gettext_lazy("视频时长%(seconds)s秒，太长：请录制2~3秒人像视频。")
+
+
+class NoFace(LivenessRefused):
+    code = "no_face"
+    default_message = gettext_lazy("未能在视频中持续检测到人脸：请正对摄像头，保持光线充足、面部无遮挡。")
+
+
+class MultipleFaces(LivenessRefused):
+    code = "multiple_faces"
+    default_message = gettext_lazy("视频中检测到多张人脸：请确保画面中只有本人。")
+
+
+class NoBlink(LivenessRefused):
+    code = "no_blink"
+    default_message = gettext_lazy("未检测到眨眼动作：请在录制时正对摄像头眨眼。")
 
 
 @dataclass(frozen=True)
@@ -150,7 +181,7 @@ def probe_video(path: Path) -> VideoProbe:
         if frame.image is not None:
             size = (frame.image.shape[1], frame.image.shape[0])
     if len(times) < 2 or size == (0, 0):
-        raise LivenessRefused("unreadable")
+        raise VideoUnreadable()
     return VideoProbe(len(times), _duration(times), size[0], size[1])
 
 
@@ -216,7 +247,7 @@ def analyse_video(path: Path, *, eyes: bool) -> VideoFindings:
         if eyes and last_box is not None and frame.time - last_seen <= TRACK_SECONDS:
             eye_states.append(_eyes_open(grey, last_box))
     if len(times) < 2:
-        raise LivenessRefused("unreadable")
+        raise VideoUnreadable()
     return VideoFindings(
         frames=sum(counts.values()),
         duration=_duration(times),
@@ -232,12 +263,12 @@ def analyse_video(path: Path, *, eyes: bool) -> VideoFindings:
 def check_liveness(findings: VideoFindings, *, blink: bool) -> None:
     """Raise LivenessRefused unless the recording is 2–3 s with one face (and a blink when asked)."""
     if findings.duration < DURATION_MIN - DURATION_TOLERANCE:
-        raise LivenessRefused("too_short", seconds=round(findings.duration, 1))
+        raise VideoTooShort(seconds=round(findings.duration, 1))
     if findings.duration > DURATION_MAX + DURATION_TOLERANCE:
-        raise LivenessRefused("too_long", seconds=round(findings.duration, 1))
+        raise VideoTooLong(seconds=round(findings.duration, 1))
     if findings.multiple_face_share > MAX_MULTI_FACE_SHARE:
-        raise LivenessRefused("multiple_faces")
+        raise MultipleFaces()
     if findings.single_face_share < MIN_SINGLE_FACE_SHARE:
-        raise LivenessRefused("no_face")
+        raise NoFace()
     if blink and not findings.blinked:
-        raise LivenessRefused("no_blink")
+        raise NoBlink()

@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Enterprise, EnterpriseState, Person, VerificationState
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor
+from inkseal.audit import events
+from inkseal.core.acting import Acting
 from inkseal.identity.attempts import audit, claim_of, finish_attempt
 from inkseal.identity.errors import VerificationInvalid, VerificationNotAllowed
 from inkseal.identity.models import REVIEWED_METHODS, AttemptState, VerificationAttempt
@@ -21,7 +21,7 @@ def review_queue() -> QuerySet[VerificationAttempt]:
     return VerificationAttempt.objects.filter(method__in=REVIEWED_METHODS, state=AttemptState.PENDING)
 
 
-def do_review(attempt_id: int, approve: bool, reason: str, operator: Actor, ctx: RequestContext) -> VerificationAttempt:
+def do_review(attempt_id: int, approve: bool, reason: str, *, acting: Acting) -> VerificationAttempt:
     """Approve or reject (a reason is required) a case from the queue, with its subject's state."""
     reason = reason.strip()
     if not approve and not reason:
@@ -34,9 +34,14 @@ def do_review(attempt_id: int, approve: bool, reason: str, operator: Actor, ctx:
             _decide_enterprise(attempt, attempt.enterprise_id, approve, reason)
         else:
             _decide_person(attempt, approve, reason)
-        attempt.reviewed_by = operator.label
+        attempt.reviewed_by = acting.actor.label
         attempt.save(update_fields=["reviewed_by"])
-        audit(f"review.{'approved' if approve else 'rejected'}", attempt, ctx, actor=operator, comment=reason[:200])
+        audit(
+            events.IDENTITY_REVIEW_APPROVED if approve else events.IDENTITY_REVIEW_REJECTED,
+            attempt,
+            acting,
+            comment=reason[:200],
+        )
     return attempt
 
 

@@ -34,11 +34,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Enterprise, EnterpriseState, Membership, Person, VerificationState
-from inkseal.accounts.services import RequestContext, person_actor, set_id_number
+from inkseal.accounts.services import set_id_number
+from inkseal.audit import events
 from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.errors import NotFound, PermissionDenied, RateLimited
 from inkseal.identity import documents
 from inkseal.identity.attempts import (
@@ -53,21 +54,20 @@ from inkseal.identity.attempts import (
     new_attempt,
 )
 from inkseal.identity.errors import (
-    UNVERIFIED_MESSAGE,
     ConsentRequired,
     EnterpriseUnverified,
     FaceLinkGone,
     IdentityUnverified,
+    IdNumberTaken,
     UploadNotVideo,
     UploadRefused,
     UploadTooLarge,
     VerificationInvalid,
     VerificationNotAllowed,
     image_message,
-    liveness_message,
 )
 from inkseal.identity.imagecheck import CheckedImage, ImageRefused, check_image
-from inkseal.identity.liveness import LivenessRefused, probe_video
+from inkseal.identity.liveness import LivenessRefused, VideoUnreadable, probe_video
 from inkseal.identity.models import (
     AttemptState,
     FaceLink,
@@ -103,7 +103,7 @@ VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3",)  # WebM/Matroska; MP4/MOV are recognised by
 def require_verified(person: Person) -> None:
     """Raise IdentityUnverified (code "identity_unverified") unless the person is verified."""
     if not person.is_verified:
-        raise IdentityUnverified(UNVERIFIED_MESSAGE)
+        raise IdentityUnverified()
 
 
 def require_enterprise_verified(enterprise: Enterprise) -> None:
@@ -182,9 +182,7 @@ def check_person_can_start(person: Person) -> None:
 def check_id_number_free(person: Person, claim: PersonClaim) -> None:
     taken = Person.objects.filter(id_number_index=claim.index, verification_state=VerificationState.VERIFIED)
     if taken.exclude(pk=person.pk).exists():
-        raise VerificationNotAllowed(
-            _("该证件号已由另一个帐号完成实名认证。") + str(PHONE_OWNERSHIP_NOTE), code="id_number_taken"
-        )
+        raise IdNumberTaken()
 
 
 def check_can_verify_person(person: Person, claim: PersonClaim) -> None:
@@ -215,7 +213,7 @@ def checked_image(data: bytes | None, label: str) -> CheckedImage:
     try:
         return CheckedImage(data, check_image(data))
     except ImageRefused as refused:
-        raise VerificationInvalid(image_message(label, refused.code, refused.params))
+        raise VerificationInvalid(image_message(label, refused))
 
 
 def store_image(attempt: VerificationAttempt, kind: str, image: CheckedImage) -> IdentityDocument:
@@ -225,11 +223,11 @@ def store_image(attempt: VerificationAttempt, kind: str, image: CheckedImage) ->
 # --- phone 3-factor (and other documents → manual review) -------------------------------------
 
 
-def send_verification_code(person: Person, ctx: RequestContext) -> None:
+def send_verification_code(person: Person, *, acting: Acting) -> None:
     """The SMS code for 手机号认证 goes to the account's own phone."""
     check_person_can_start(person)
     check_attempt_quota(person)  # the ID number's quota is checked when it is entered
-    send_code(person.phone, "verify", ctx.ip)
+    send_code(person.phone, "verify", acting.ip)
 
 
 def do_verify_by_phone(
@@ -239,7 +237,8 @@ def do_verify_by_phone(
     id_number: str,
     code: str,
     accepted: list[str],
-    ctx: RequestContext,
+    *,
+    acting: Acting,
     document: bytes | None = None,
 ) -> VerificationAttempt:
     """手机号认证: name + ID number + the account's phone, proven by an SMS code.
@@ -253,7 +252,7 @@ def do_verify_by_phone(
     photo = checked_image(document, _("证件照片")) if claim.id_type != IdType.RESIDENT_ID else None
     verify_code(person.phone, "verify", code.strip())  # a wrong try is counted even though we stop here
     if photo is not None:
-        return _submit_document(person, claim, consents, photo, ctx)
+        return _submit_document(person, claim, consents, photo, acting=acting)
     provider = phone_provider()
     verdict = provider.verify(claim.name, claim.id_number, person.phone)
     with transaction.atomic():
@@ -264,12 +263,12 @@ def do_verify_by_phone(
         finish_attempt(attempt, verdict)
         if verdict.accepted:
             mark_person_verified(person, claim)
-        audit(f"phone.{attempt.state}", attempt, ctx)
+        audit(events.IDENTITY_PHONE_OUTCOME[attempt.state], attempt, acting)
     return attempt
 
 
 def _submit_document(
-    person: Person, claim: PersonClaim, consents: dict[str, str], document: CheckedImage, ctx: RequestContext
+    person: Person, claim: PersonClaim, consents: dict[str, str], document: CheckedImage, *, acting: Acting
 ) -> VerificationAttempt:
     with transaction.atomic():
         person = _locked(person)
@@ -278,7 +277,7 @@ def _submit_document(
         store_image(attempt, IdentityDocument.Kind.PERSON_DOCUMENT, document)
         PERSON.move(person, VerificationState.PENDING)
         person.save(update_fields=["verification_state"])
-        audit("document.submitted", attempt, ctx)
+        audit(events.IDENTITY_DOCUMENT_SUBMITTED, attempt, acting)
     return attempt
 
 
@@ -312,7 +311,7 @@ def check_face_request(person: Person, name: str, id_number: str, liveness: str,
 
 
 def do_start_face(
-    person: Person, name: str, id_number: str, liveness: str, accepted: list[str], ctx: RequestContext
+    person: Person, name: str, id_number: str, liveness: str, accepted: list[str], *, acting: Acting
 ) -> FaceStart:
     """人脸认证 after 同意: record the attempt and make the first phone link."""
     claim = check_face_request(person, name, id_number, liveness, accepted)
@@ -325,21 +324,21 @@ def do_start_face(
             person=person, method=Method.FACE, state=AttemptState.PENDING
         ):
             cancel_attempt(earlier, _("已重新发起人脸认证。"), "superseded")
-            audit("face.cancelled", earlier, ctx)
+            audit(events.IDENTITY_FACE_CANCELLED, earlier, acting)
         attempt = new_attempt(
             person, Method.FACE, provider.name, claim, consents, phone=person.phone, details={"liveness": liveness}
         )
         token = _new_face_link(attempt)
-        audit("face.started", attempt, ctx, liveness=liveness)
+        audit(events.IDENTITY_FACE_STARTED, attempt, acting, liveness=liveness)
     return FaceStart(attempt, token)
 
 
-def record_consent_refused(person: Person, ctx: RequestContext) -> None:
+def record_consent_refused(person: Person, *, acting: Acting) -> None:
     """拒绝同意 on the consent notice: nothing starts; the refusal is logged."""
-    record("identity.face.consent_refused", actor=person_actor(person), ip=ctx.ip, identity=ctx.identity)
+    record(events.IDENTITY_FACE_CONSENT_REFUSED, **acting.audit())
 
 
-def do_renew_face_link(person: Person, attempt_id: int, ctx: RequestContext) -> FaceStart:
+def do_renew_face_link(person: Person, attempt_id: int, *, acting: Acting) -> FaceStart:
     """A fresh QR code for a pending face attempt; earlier links stop working."""
     with transaction.atomic():
         attempt = attempt_for(person, attempt_id)
@@ -351,18 +350,18 @@ def do_renew_face_link(person: Person, attempt_id: int, ctx: RequestContext) -> 
         now = timezone.now()
         attempt.face_links.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
         token = _new_face_link(attempt)
-        audit("face.link_renewed", attempt, ctx)
+        audit(events.IDENTITY_FACE_LINK_RENEWED, attempt, acting)
     return FaceStart(attempt, token)
 
 
-def do_open_face_link(link: FaceLink, ctx: RequestContext) -> None:
+def do_open_face_link(link: FaceLink, *, acting: Acting) -> None:
     """The phone opened the page: the desktop then shows 已扫码."""
     with transaction.atomic():
         if FaceLink.objects.filter(pk=link.pk, opened_at__isnull=True).update(opened_at=timezone.now()):
-            audit("face.link_opened", link.attempt, ctx)
+            audit(events.IDENTITY_FACE_LINK_OPENED, link.attempt, acting)
 
 
-def do_refuse_face_link(token: str, ctx: RequestContext) -> VerificationAttempt:
+def do_refuse_face_link(token: str, *, acting: Acting) -> VerificationAttempt:
     """拒绝同意 on the phone: the attempt ends."""
     link = face_link_for(token)
     with transaction.atomic():
@@ -371,7 +370,7 @@ def do_refuse_face_link(token: str, ctx: RequestContext) -> VerificationAttempt:
             raise FaceLinkGone(_("二维码已过期，请在电脑上重新生成二维码后再扫码。"))
         FaceLink.objects.filter(pk=link.pk).update(used_at=timezone.now())
         cancel_attempt(attempt, _("您已拒绝授权，人脸认证未进行。"), "consent_refused")
-        audit("face.consent_refused", attempt, ctx)
+        audit(events.IDENTITY_FACE_CONSENT_REFUSED, attempt, acting)
     return attempt
 
 
@@ -386,7 +385,7 @@ def check_face_video(path: Path, size: int) -> None:
     try:
         probe_video(path)
     except LivenessRefused:
-        raise UploadRefused(liveness_message("unreadable", {}))
+        raise UploadRefused(str(VideoUnreadable().message))
 
 
 def _video_digest(path: Path) -> str:
@@ -406,7 +405,7 @@ def _face_verdict(attempt: VerificationAttempt, video: Path) -> Verdict:
         return Verdict.refuse("provider_error", _("认证服务暂时不可用，请稍后重新认证。"))
 
 
-def do_submit_face_video(token: str, video: Path, size: int, consent: bool, ctx: RequestContext) -> VerificationAttempt:
+def do_submit_face_video(token: str, video: Path, size: int, consent: bool, *, acting: Acting) -> VerificationAttempt:
     """The phone's recording: checked, then the link is spent and the provider decides.
 
     Bad uploads (not a video, too large, undecodable) are refused before the link is spent,
@@ -432,7 +431,7 @@ def do_submit_face_video(token: str, video: Path, size: int, consent: bool, ctx:
         finish_attempt(attempt, verdict, video={"sha256": _video_digest(video), "bytes": size})
         if verdict.accepted:
             mark_person_verified(person, claim)
-        audit(f"face.{attempt.state}", attempt, ctx)
+        audit(events.IDENTITY_FACE_OUTCOME[attempt.state], attempt, acting)
     return attempt
 
 

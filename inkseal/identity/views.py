@@ -20,11 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.models import Person
-from inkseal.accounts.services import RequestContext
+from inkseal.accounts.services import person_actor
+from inkseal.core.acting import Acting, Actor
 from inkseal.core.errors import DomainError, NotFound
-from inkseal.core.http import client_ip
+from inkseal.core.http import wants_json
 from inkseal.core.masking import mask_name
-from inkseal.core.middleware import wants_json
 from inkseal.identity import imagecheck
 from inkseal.identity.agreements import AGREEMENTS, BY_SLUG, consent_notice
 from inkseal.identity.errors import UploadTooLarge, VerificationInvalid, image_message
@@ -49,9 +49,11 @@ from inkseal.identity.services import (
 )
 
 
-def request_context(request: HttpRequest) -> RequestContext:
-    identity = getattr(request, "identity", None)
-    return RequestContext(ip=client_ip(request), identity=identity.key if identity else "")
+def request_acting(request: HttpRequest) -> Acting:
+    """The logged-in person acting (anonymous on the phone's face-link pages: the service then
+    names the attempt's person), from the request's address and identity."""
+    person = getattr(request, "person", None)
+    return Acting.from_request(request, person_actor(person) if person is not None else Actor("anonymous"))
 
 
 def current_person(request: HttpRequest) -> Person:
@@ -64,8 +66,10 @@ def upload_bytes(upload: UploadedFile | None, label: str) -> bytes | None:
     if upload is None:
         return None
     if (upload.size or 0) > imagecheck.MAX_BYTES:
-        params = {"limit_mb": imagecheck.MAX_BYTES // 1048576, "size_mb": round((upload.size or 0) / 1048576, 1)}
-        raise VerificationInvalid(image_message(label, "too_large", params))
+        too_large = imagecheck.ImageTooLarge(
+            limit_mb=imagecheck.MAX_BYTES // 1048576, size_mb=round((upload.size or 0) / 1048576, 1)
+        )
+        raise VerificationInvalid(image_message(label, too_large))
     return upload.read()
 
 
@@ -88,7 +92,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @portal_login_required
 @require_POST
 def phone_code(request: HttpRequest) -> JsonResponse:
-    send_verification_code(current_person(request), request_context(request))
+    send_verification_code(current_person(request), acting=request_acting(request))
     return JsonResponse({"sent": True, "message": _("验证码已发送至您的手机，5分钟内有效。")})
 
 
@@ -110,8 +114,8 @@ def phone(request: HttpRequest) -> HttpResponse:
                     data["id_number"],
                     data["code"],
                     data["agreements"],
-                    request_context(request),
-                    upload_bytes(data["document"], _("证件照片")),
+                    acting=request_acting(request),
+                    document=upload_bytes(data["document"], _("证件照片")),
                 )
             except DomainError as exc:
                 error, status = str(exc.message), exc.status
@@ -167,17 +171,19 @@ def face(request: HttpRequest) -> HttpResponse:
         return render(request, "identity/face.html", context)
     if not form.is_valid():
         return render(request, "identity/face.html", context, status=400)
-    data, ctx = form.cleaned_data, request_context(request)
+    data, acting = form.cleaned_data, request_acting(request)
     decision = request.POST.get("decision", "")
     try:
         if decision == "refuse":
-            record_consent_refused(person, ctx)
+            record_consent_refused(person, acting=acting)
             context["refused"] = True
             return render(request, "identity/face.html", context)
         check_face_request(person, data["name"], data["id_number"], data["liveness"], data["agreements"])
         if decision != "agree":
             return render(request, "identity/face_consent.html", context)
-        start = do_start_face(person, data["name"], data["id_number"], data["liveness"], data["agreements"], ctx)
+        start = do_start_face(
+            person, data["name"], data["id_number"], data["liveness"], data["agreements"], acting=acting
+        )
     except DomainError as exc:
         context["error"] = str(exc.message)
         return render(request, "identity/face.html", context, status=exc.status)
@@ -200,7 +206,7 @@ def face_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 @portal_login_required
 @require_POST
 def face_renew(request: HttpRequest, pk: int) -> HttpResponse:
-    return _qr_page(request, do_renew_face_link(current_person(request), pk, request_context(request)))
+    return _qr_page(request, do_renew_face_link(current_person(request), pk, acting=request_acting(request)))
 
 
 @never_cache
@@ -221,7 +227,7 @@ def h5_face(request: HttpRequest, token: str) -> HttpResponse:
         link = face_link_for(token)
     except DomainError as exc:
         return render(request, "identity/h5_result.html", {"error": exc}, status=exc.status)
-    do_open_face_link(link, request_context(request))
+    do_open_face_link(link, acting=request_acting(request))
     attempt = link.attempt
     return render(
         request,
@@ -266,7 +272,7 @@ def h5_face_video(request: HttpRequest, token: str) -> HttpResponse:
         with tempfile.NamedTemporaryFile(prefix="inkseal-face-", suffix=".video") as handle:
             size = _save_upload(upload, handle)
             attempt = do_submit_face_video(
-                token, Path(handle.name), size, request.POST.get("consent") == "agree", request_context(request)
+                token, Path(handle.name), size, request.POST.get("consent") == "agree", acting=request_acting(request)
             )
     except DomainError as exc:
         return _h5_answer(request, exc.status, str(exc.message), error=exc.code)
@@ -278,7 +284,7 @@ def h5_face_video(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def h5_face_refuse(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        attempt = do_refuse_face_link(token, request_context(request))
+        attempt = do_refuse_face_link(token, acting=request_acting(request))
     except DomainError as exc:
         return _h5_answer(request, exc.status, str(exc.message))
     return _h5_answer(request, 200, attempt.reason, state=attempt.state)

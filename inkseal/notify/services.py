@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inkseal.core.errors import DomainError, RateLimited
 from inkseal.core.idnumbers import is_valid_phone
@@ -32,10 +33,12 @@ PURPOSE_TEXT = {
 
 class InvalidPhone(DomainError):
     code = "invalid_phone"
+    default_message = gettext_lazy("请输入正确的11位手机号。")
 
 
 class CodeInvalid(DomainError):
     code = "code_invalid"
+    default_message = gettext_lazy("验证码错误或已过期，请重新获取。")
 
 
 def _hash(code: str, phone: str, purpose: str) -> str:
@@ -45,6 +48,7 @@ def _hash(code: str, phone: str, purpose: str) -> str:
 
 class SignCodeLimited(RateLimited):
     code = "sign_code_limited"
+    default_message = gettext_lazy("验证码发送过于频繁，请稍后再试。")
 
 
 # Code kinds (the purpose before ":") that draw on a quota of their own; every other kind (login,

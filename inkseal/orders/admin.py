@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from inkseal.accounts.services import RequestContext
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_actor
+from inkseal.core.acting import Acting, Actor
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
 from inkseal.core.states import BY_OPERATOR
@@ -27,8 +27,8 @@ from inkseal.orders import services, states
 from inkseal.orders.models import Application, Invoice, Order, Product
 
 
-def _ctx(request: HttpRequest) -> RequestContext:
-    return RequestContext(ip=client_ip(request), identity="operator")
+def _acting(request: HttpRequest, actor: Actor) -> Acting:
+    return Acting(actor, client_ip(request), "operator")
 
 
 @admin.register(Product, site=backoffice)
@@ -116,7 +116,7 @@ class ApplicationAdmin(AuditedModelAdmin):
 
     def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         def approve(application: Application, actor: Any) -> str:
-            approved = services.do_approve(application, actor=actor, ctx=_ctx(request))
+            approved = services.do_approve(application, acting=_acting(request, actor))
             assert approved.certificate is not None
             return _("审核通过，已签发证书 %(serial)s。") % {"serial": approved.certificate.serial}
 
@@ -124,7 +124,7 @@ class ApplicationAdmin(AuditedModelAdmin):
 
     def reject_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         def reject(application: Application, actor: Any) -> str:
-            services.do_reject(application, request.POST.get("reason", ""), actor=actor, ctx=_ctx(request))
+            services.do_reject(application, request.POST.get("reason", ""), acting=_acting(request, actor))
             return _("已驳回。")
 
         return self._act(request, pk, reject)
@@ -135,8 +135,7 @@ class ApplicationAdmin(AuditedModelAdmin):
                 application,
                 request.POST.get("courier", ""),
                 request.POST.get("tracking_number", ""),
-                actor=actor,
-                ctx=_ctx(request),
+                acting=_acting(request, actor),
             )
             return _("已发货。")
 
@@ -165,7 +164,7 @@ class InvoiceAdmin(AuditedModelAdmin):
     def issue_generated(self, request: HttpRequest, queryset: Any) -> None:
         for invoice in queryset.select_related("order__application"):
             try:
-                services.do_issue_invoice(invoice, actor=operator_actor(request.user), ctx=_ctx(request))
+                services.do_issue_invoice(invoice, acting=_acting(request, operator_actor(request.user)))
             except DomainError as exc:
                 messages.error(request, f"{invoice.order.number}: {exc.message}")
 
@@ -178,8 +177,7 @@ class InvoiceAdmin(AuditedModelAdmin):
                 services.do_issue_invoice(
                     invoice,
                     pdf=upload.read() if upload is not None else None,
-                    actor=operator_actor(request.user),
-                    ctx=_ctx(request),
+                    acting=_acting(request, operator_actor(request.user)),
                 )
                 messages.success(request, _("发票已开具。"))
                 return HttpResponseRedirect(reverse("backoffice:orders_invoice_changelist"))

@@ -14,7 +14,8 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 
-from inkseal.accounts.services import RequestContext
+from inkseal.accounts.services import identity_acting
+from inkseal.core.acting import Acting
 from inkseal.core.http import client_ip
 from inkseal.orders import services
 from inkseal.orders.errors import ApplicationInvalid
@@ -129,7 +130,7 @@ def encryption_key(request: HttpRequest, number: str) -> dict[str, Any]:
     """The encryption key of the issued SM2 dual certificate, sealed to the token's signing key
     (only the token opens it). Each call makes a fresh envelope and an audit entry."""
     application = _client_application(request, number)
-    delivery = services.deliver_encryption_key(application, RequestContext(ip=client_ip(request)))
+    delivery = services.deliver_encryption_key(application, acting=Acting.anonymous(client_ip(request)))
     assert application.certificate is not None
     return {
         "number": application.number,
@@ -164,6 +165,6 @@ def submit_csr(
         seal_ids=seal_ids,
         csr=csr.read(16 * 1024 + 1),
         ukey_serial=ukey_serial,
-        ctx=RequestContext(ip=client_ip(request), identity=identity.key),
+        acting=identity_acting(identity, client_ip(request)),
     )
     return _out(submitted)

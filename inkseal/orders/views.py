@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Address
-from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.accounts.services import identity_acting
 from inkseal.accounts.stepup import require_step_up, step_up_context
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError, PermissionDenied
 from inkseal.core.http import client_ip
 from inkseal.core.masking import mask_phone
@@ -42,8 +43,8 @@ def _identity(request: HttpRequest) -> CurrentIdentity:
     return identity
 
 
-def _ctx(request: HttpRequest) -> RequestContext:
-    return RequestContext(ip=client_ip(request), identity=_identity(request).key)
+def _acting(request: HttpRequest) -> Acting:
+    return identity_acting(_identity(request), client_ip(request))
 
 
 def _page_size(request: HttpRequest) -> int:
@@ -157,7 +158,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             agreed=request.POST.get("agree") == "1",
             address_id=request.POST.get("address"),
             renews=renews,
-            ctx=_ctx(request),
+            acting=_acting(request),
         )
     except DomainError as exc:
         if exc.status in (401, 403, 404):
@@ -246,7 +247,7 @@ def apply(request: HttpRequest, number: str) -> HttpResponse:
             seal_ids=request.POST.getlist("seals"),
             csr=csr_file.read() if csr_file is not None else None,
             ukey_serial=request.POST.get("ukey_serial", ""),
-            ctx=_ctx(request),
+            acting=_acting(request),
         )
     except DomainError as exc:
         if exc.status == 404 or isinstance(exc, PermissionDenied):
@@ -268,7 +269,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
         raise PermissionDenied(_("沙箱支付仅在沙箱环境中可用。"))
     if application.state != State.PENDING_PAYMENT:
         return redirect("orders:detail", application.number)
-    payment = services.do_start_payment(identity, application, _ctx(request))
+    payment = services.do_start_payment(identity, application, acting=_acting(request))
     if request.method == "GET":
         context = {
             "nav": "applications",
@@ -277,7 +278,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
             "sandbox": payments.is_sandbox,
         }
         return render(request, "orders/pay.html", context)
-    services.do_settle_payment(payment.reference, actor=person_actor(identity.person), ctx=_ctx(request))
+    services.do_settle_payment(payment.reference, acting=_acting(request))
     messages.success(request, _("支付成功（沙箱）。请选择要绑定的印章并提交申请。"))
     return redirect("orders:apply", application.number)
 
@@ -287,7 +288,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
 def cancel(request: HttpRequest, number: str) -> HttpResponse:
     identity = _identity(request)
     application = services.application_for(identity, number)
-    services.do_cancel(identity, application, _ctx(request))
+    services.do_cancel(identity, application, acting=_acting(request))
     messages.success(request, _("办理单已取消。"))
     return redirect(reverse("portal:applications") + "?tab=all")
 
@@ -297,7 +298,7 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
 def receive(request: HttpRequest, number: str) -> HttpResponse:
     identity = _identity(request)
     application = services.application_for(identity, number)
-    services.do_confirm_receipt(identity, application, _ctx(request))
+    services.do_confirm_receipt(identity, application, acting=_acting(request))
     messages.success(request, _("已确认收货，办理完成。"))
     return redirect("orders:detail", application.number)
 
@@ -317,7 +318,7 @@ def invoice(request: HttpRequest, number: str) -> HttpResponse:
                 title=request.POST.get("title", ""),
                 tax_number=request.POST.get("tax_number", ""),
                 email=request.POST.get("email", "").strip(),
-                ctx=_ctx(request),
+                acting=_acting(request),
             )
         except DomainError as exc:
             context.update(error=exc.message, form=request.POST)
@@ -346,7 +347,7 @@ def client_token(request: HttpRequest, number: str) -> HttpResponse:
     """A one-time-shown token for the UKEY client tool (tools/ukey_client.py)."""
     identity = _identity(request)
     application = services.application_for(identity, number)
-    token = services.do_issue_client_token(identity, application, _ctx(request))
+    token = services.do_issue_client_token(identity, application, acting=_acting(request))
     request.session[f"client-token:{application.number}"] = token
     return redirect("orders:detail", application.number)
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inkseal.accounts.services import RequestContext
-from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_actor
+from inkseal.backoffice.site import AuditedModelAdmin, backoffice
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip
 from inkseal.pki.authority_setup import OCSP_RENEW_BEFORE
@@ -29,10 +29,6 @@ from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
 from inkseal.pki.services import revoke_certificate
 from inkseal.pki.status import certificate_status
 from inkseal.pki.trust import add_trusted_root, check_trusted_root
-
-
-def _ctx(request: HttpRequest) -> RequestContext:
-    return RequestContext(ip=client_ip(request))
 
 
 class KeyRecoveryForm(forms.Form):
@@ -129,8 +125,7 @@ class CertificateAdmin(ReadOnlyAdmin):
                     certificate,
                     recipient=form.cleaned_data["recipient"],
                     reason=form.cleaned_data["reason"],
-                    actor=operator_actor(request.user),
-                    ctx=_ctx(request),
+                    acting=Acting.operator(request.user, client_ip(request)),
                 )
             except DomainError as exc:
                 error = str(exc.message)
@@ -167,8 +162,7 @@ class CertificateAdmin(ReadOnlyAdmin):
                     revoke_certificate(
                         certificate,
                         reason=form.cleaned_data["reason"],
-                        actor=operator_actor(request.user),
-                        ctx=_ctx(request),
+                        acting=Acting.operator(request.user, client_ip(request)),
                     )
                 except DomainError as exc:
                     refused.append(f"{certificate.serial}: {exc.message}")
@@ -234,7 +228,7 @@ class CertificateAuthorityAdmin(ReadOnlyAdmin):
     def force_crl(self, request: HttpRequest, queryset: QuerySet[CertificateAuthority]) -> None:
         issued = []
         for ca in queryset.exclude(role=CertificateAuthority.Role.TSA):
-            ca = issue_crl(ca, actor=operator_actor(request.user), ctx=_ctx(request))
+            ca = issue_crl(ca, acting=Acting.operator(request.user, client_ip(request)))
             issued.append(f"{ca.ca_id} #{ca.crl_number}")
         self.message_user(request, _("已签发 CRL：%(list)s") % {"list": ", ".join(issued) or "--"}, messages.SUCCESS)
 
@@ -275,7 +269,7 @@ class TrustedRootAdmin(AuditedModelAdmin):
             super().save_model(request, obj, form, change)
             return
         added = add_trusted_root(
-            obj.name, form.cleaned_data["certificate_file"], actor=operator_actor(request.user), ctx=_ctx(request)
+            obj.name, form.cleaned_data["certificate_file"], acting=Acting.operator(request.user, client_ip(request))
         )
         if not obj.enabled:
             TrustedRoot.objects.filter(pk=added.pk).update(enabled=False)

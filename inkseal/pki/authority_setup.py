@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor, record
+from inkseal.audit import events
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.pki import hierarchy
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, Algorithm
 from inkseal.pki.authorities import (
@@ -67,9 +68,7 @@ def _active_tsa(family: str) -> CertificateAuthority | None:
     return rows.order_by("-not_after").first()
 
 
-def ensure_hierarchy(
-    *, actor: Actor | None = None, ctx: RequestContext | None = None, now: datetime | None = None
-) -> list[str]:
+def ensure_hierarchy(*, acting: Acting | None = None, now: datetime | None = None) -> list[str]:
     """Create whatever of the hierarchy is missing, renew OCSP responder certificates that are due
     and publish first CRLs; returns the ids of what changed. Idempotent and safe to run from
     several processes (they queue on a lock row)."""
@@ -95,9 +94,8 @@ def ensure_hierarchy(
         if changed:
             hierarchy_changed()
             record(
-                "pki.hierarchy",
-                actor=actor or Actor.system(),
-                ip=ctx.ip if ctx else "",
+                events.PKI_HIERARCHY,
+                **(acting or Acting.system()).audit(),
                 target="pki",
                 data={"changed": changed, "organization": organization},
             )

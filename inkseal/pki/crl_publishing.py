@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor, record
+from inkseal.audit import events
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.pki.authorities import Role, _now, authority
 from inkseal.pki.crl import RevocationReason, RevokedEntry, build_crl
 from inkseal.pki.models import Certificate, CertificateAuthority
@@ -56,8 +57,7 @@ def publish_crl_locked(ca: CertificateAuthority, now: datetime) -> None:
 def issue_crl(
     ca: CertificateAuthority,
     *,
-    actor: Actor | None = None,
-    ctx: RequestContext | None = None,
+    acting: Acting | None = None,
     now: datetime | None = None,
     only_if_stale: bool = False,
 ) -> CertificateAuthority:
@@ -69,21 +69,20 @@ def issue_crl(
             return locked
         _publish_crl(locked, now)
         record(
-            "pki.crl_issued",
-            actor=actor or Actor.system(),
-            ip=ctx.ip if ctx else "",
+            events.PKI_CRL_ISSUED,
+            **(acting or Acting.system()).audit(),
             target=f"ca:{locked.ca_id}",
             data={"crl_number": locked.crl_number, "next_update": locked.crl_next_update},
         )
     return locked
 
 
-def refresh_crls(*, force: bool = False, actor: Actor | None = None, now: datetime | None = None) -> list[str]:
+def refresh_crls(*, force: bool = False, acting: Acting | None = None, now: datetime | None = None) -> list[str]:
     """The scheduled job (`inkseal ca issue-crl`): publish every CRL that is due (all with force)."""
     done = []
     for ca in CertificateAuthority.objects.filter(role__in=[Role.ROOT, Role.ISSUING], active=True):
         if force or crl_is_stale(ca, now):
-            issue_crl(ca, actor=actor, now=now, only_if_stale=not force)
+            issue_crl(ca, acting=acting, now=now, only_if_stale=not force)
             done.append(ca.ca_id)
     return done
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from inkseal.accounts.models import Enterprise, Party, Person
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048, SM2, Algorithm
 from inkseal.pki.authority_setup import ensure_hierarchy
 from inkseal.pki.models import Certificate
@@ -41,7 +42,7 @@ def _cloud_signing_certificate(holder: Party, algorithm: Algorithm) -> Certifica
         .order_by("-not_after")
         .first()
     )
-    return existing or issue_cloud_certificate(holder, algorithm=algorithm, years=1, actor=DEMO_ACTOR)
+    return existing or issue_cloud_certificate(holder, algorithm=algorithm, years=1, acting=Acting(DEMO_ACTOR))
 
 
 def _renewal_due_certificate(holder: Party) -> Certificate:
@@ -61,7 +62,7 @@ def _renewal_due_certificate(holder: Party) -> Certificate:
     if existing is not None:
         return existing
     issued = now - timedelta(days=365) + RENEWAL_DUE_IN  # a one-year certificate ending in ~20 days
-    return issue_cloud_certificate(holder, algorithm=SM2, years=1, actor=DEMO_ACTOR, now=issued)
+    return issue_cloud_certificate(holder, algorithm=SM2, years=1, acting=Acting(DEMO_ACTOR), now=issued)
 
 
 def _entry(certificate: Certificate, holder: str, kind: str) -> dict[str, str]:
@@ -82,7 +83,7 @@ def _entry(certificate: Certificate, holder: str, kind: str) -> dict[str, str]:
 def demo_step(document: dict[str, Any]) -> None:
     if "people" not in document or "enterprise" not in document:
         raise RuntimeError("the pki demo step needs the accounts step's people and enterprise first")
-    ensure_hierarchy(actor=DEMO_ACTOR)
+    ensure_hierarchy(acting=Acting(DEMO_ACTOR))
     expert = Person.objects.select_related("party").get(phone=EXPERT_PHONE)
     enterprise = Enterprise.objects.select_related("party").get(uscc=document["enterprise"]["uscc"])
     personal = _cloud_signing_certificate(expert.party, ECDSA_P256)

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor, record
+from inkseal.audit import events
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import SM2
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.dual import seal_enveloped_key
@@ -42,12 +43,10 @@ class EncryptionKeyDelivery:
     envelope: bytes  # SM2EnvelopedKey DER
 
 
-def _audit(event: str, certificate: Certificate, actor: Actor, ctx: RequestContext, **data: Any) -> None:
+def _audit(event: str, certificate: Certificate, acting: Acting, **data: Any) -> None:
     record(
         event,
-        actor=actor,
-        ip=ctx.ip,
-        identity=ctx.identity,
+        **acting.audit(),
         target=f"certificate:{certificate.pk}",
         data={"serial": certificate.serial, "ca": certificate.ca_name, **data},
     )
@@ -74,16 +73,13 @@ def check_key_delivery(signing: Certificate, now: datetime | None = None) -> Cer
     return encryption
 
 
-def deliver_encryption_key(
-    signing: Certificate, *, actor: Actor, ctx: RequestContext | None = None
-) -> EncryptionKeyDelivery:
+def deliver_encryption_key(signing: Certificate, *, acting: Acting) -> EncryptionKeyDelivery:
     """The UKEY pair's encryption key as an SM2EnvelopedKey to the token's signing key (a fresh
     envelope each call; each one audited)."""
-    ctx = ctx or RequestContext()
     encryption = check_key_delivery(signing)
     with transaction.atomic():
         envelope = _seal_to(encryption, signing)
-        _audit("certificate.key_deliver", encryption, actor, ctx, to=signing.serial, ukey_serial=signing.ukey_serial)
+        _audit(events.CERTIFICATE_KEY_DELIVER, encryption, acting, to=signing.serial, ukey_serial=signing.ukey_serial)
     return EncryptionKeyDelivery(encryption, envelope)
 
 
@@ -122,11 +118,9 @@ def recover_encryption_key(
     *,
     recipient: bytes,
     reason: str,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
 ) -> bytes:
     """密钥恢复: the escrowed key of `encryption` as an SM2EnvelopedKey sealed to `recipient`."""
-    ctx = ctx or RequestContext()
     if not encryption.is_encryption:
         raise EncryptionKeyUnavailable(_("只有加密证书的托管密钥可以恢复。"))
     reason = check_recovery_reason(reason)
@@ -134,10 +128,9 @@ def recover_encryption_key(
     with transaction.atomic():
         envelope = _seal_to(encryption, target)
         _audit(
-            "certificate.key_recover",
+            events.CERTIFICATE_KEY_RECOVER,
             encryption,
-            actor,
-            ctx,
+            acting,
             reason=reason,
             recipient=target.serial,
             recipient_fingerprint=target.fingerprint,

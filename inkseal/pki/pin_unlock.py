@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Person, VerificationState
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor
+from inkseal.audit import events
+from inkseal.core.acting import Acting
 from inkseal.core.errors import PermissionDenied
 from inkseal.core.masking import mask_phone
 from inkseal.notify.services import send_code, verify_code
@@ -55,11 +55,8 @@ def send_unlock_code(certificate: Certificate, person: Person, *, ip: str = "") 
     return mask_phone(person.phone)
 
 
-def do_unlock_pin(
-    certificate: Certificate, person: Person, code: str, *, actor: Actor, ctx: RequestContext | None = None
-) -> None:
+def do_unlock_pin(certificate: Certificate, person: Person, code: str, *, acting: Acting) -> None:
     """With the SMS code: clear every PIN lock and count of the certificate (audited)."""
-    ctx = ctx or RequestContext()
     _check_unlocker(person)
 
     def unlock() -> None:
@@ -70,6 +67,6 @@ def do_unlock_pin(
         locked.pin_lockouts.all().delete()
         locked.pin_failures, locked.pin_locked_until = 0, None
         locked.save(update_fields=["pin_failures", "pin_locked_until"])
-        _audit("certificate.pin_unlocked", locked, actor, ctx, cleared=cleared, method="sms")
+        _audit(events.CERTIFICATE_PIN_UNLOCKED, locked, acting, cleared=cleared, method="sms")
 
     verify_code(person.phone, _unlock_purpose(certificate), code, and_then=unlock)

@@ -37,9 +37,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Membership, Party
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor, record
+from inkseal.audit import events
+from inkseal.audit.services import record
 from inkseal.core import secretbox
+from inkseal.core.acting import Acting
 from inkseal.notify.backends import gateway
 from inkseal.pki.errors import (
     CertificateNotForSigning,
@@ -91,12 +92,10 @@ def _matches(certificate: Certificate, pin: str) -> bool:
         return False
 
 
-def _audit(event: str, certificate: Certificate, actor: Actor, ctx: RequestContext, **data: object) -> None:
+def _audit(event: str, certificate: Certificate, acting: Acting, **data: object) -> None:
     record(
         event,
-        actor=actor,
-        ip=ctx.ip,
-        identity=ctx.identity,
+        **acting.audit(),
         target=f"certificate:{certificate.pk}",
         data={"serial": certificate.serial, **data},
     )
@@ -155,9 +154,7 @@ def _scope_rows(certificate: Certificate, scope: PinScope) -> tuple[PinLockout |
     return by_scope.get(PinLockout.Scope.TASK), by_scope.get(PinLockout.Scope.PLATFORM)
 
 
-def _attempt(
-    certificate: Certificate, pin: str, now: datetime, actor: Actor, ctx: RequestContext, scope: PinScope
-) -> PinError | None:
+def _attempt(certificate: Certificate, pin: str, now: datetime, acting: Acting, scope: PinScope) -> PinError | None:
     """Check `pin` against a locked certificate row, counting a failure in the task's and the
     platform's scope; the refusal to raise, or None."""
     if not certificate.pin_hash:
@@ -171,7 +168,7 @@ def _attempt(
     if _matches(certificate, pin):
         _reset_after_success(certificate, task_row, platform_row)
         return None
-    return _count_failure(certificate, now, actor, ctx, scope, task_row, platform_row)
+    return _count_failure(certificate, now, acting, scope, task_row, platform_row)
 
 
 def _reset_after_success(certificate: Certificate, *rows: PinLockout | None) -> None:
@@ -188,8 +185,7 @@ def _reset_after_success(certificate: Certificate, *rows: PinLockout | None) -> 
 def _count_failure(
     certificate: Certificate,
     now: datetime,
-    actor: Actor,
-    ctx: RequestContext,
+    acting: Acting,
     scope: PinScope,
     task_row: PinLockout | None,
     platform_row: PinLockout | None,
@@ -218,20 +214,20 @@ def _count_failure(
     platform_row.save()
     where = {"task": scope.task, "platform": scope.platform}
     if not locked:
-        _audit("certificate.pin_failed", certificate, actor, ctx, failures=task_row.failures, **where)
+        _audit(events.CERTIFICATE_PIN_FAILED, certificate, acting, failures=task_row.failures, **where)
         remaining = min(PIN_MAX_FAILURES - task_row.failures, PIN_PLATFORM_MAX_FAILURES - platform_row.failures)
         return PinIncorrect(
             _("PIN 码错误，还可尝试 %(remaining)d 次。") % {"remaining": remaining}, remaining=remaining
         )
     for row in locked:
-        _audit("certificate.pin_locked", certificate, actor, ctx, scope=row.scope, until=row.locked_until, **where)
+        _audit(events.CERTIFICATE_PIN_LOCKED, certificate, acting, scope=row.scope, until=row.locked_until, **where)
     if platform_row in locked:
         _tell_holder(certificate, _scope_name(platform_row.scope, platform_row.key, platform_row.label), platform_row)
         if _under_attack(certificate, now):
             certificate.pin_locked_until = now + timedelta(hours=settings.PKI_PIN_CERTIFICATE_LOCK_HOURS)
             certificate.save(update_fields=["pin_locked_until"])
             _audit(
-                "certificate.pin_locked", certificate, actor, ctx, scope="certificate",
+                events.CERTIFICATE_PIN_LOCKED, certificate, acting, scope="certificate",
                 until=certificate.pin_locked_until, **where,
             )  # fmt: skip
             _tell_holder(certificate, "", None)
@@ -288,25 +284,22 @@ def verify_pin(
     certificate: Certificate,
     pin: str,
     *,
-    actor: Actor,
+    acting: Acting,
     scope: PinScope | None = None,
-    ctx: RequestContext | None = None,
     now: datetime | None = None,
 ) -> None:
     """Raise PinNotSet / PinLocked / PinIncorrect unless `pin` is the certificate's PIN.
     `scope` says where it is entered (the portal when None): wrong PINs count and lock there."""
-    ctx = ctx or RequestContext()
     now = now or timezone.now()
     with transaction.atomic():
         locked = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
-        refusal = _attempt(locked, pin, now, actor, ctx, scope or PinScope.portal())
+        refusal = _attempt(locked, pin, now, acting, scope or PinScope.portal())
     if refusal is not None:
         raise refusal
 
 
-def set_pin(certificate: Certificate, pin: str, *, actor: Actor, ctx: RequestContext | None = None) -> None:
+def set_pin(certificate: Certificate, pin: str, *, acting: Acting) -> None:
     """First PIN of a cloud certificate; changing an existing PIN needs `change_pin`."""
-    ctx = ctx or RequestContext()
     check_new_pin(pin)
     with transaction.atomic():
         locked = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
@@ -316,7 +309,7 @@ def set_pin(certificate: Certificate, pin: str, *, actor: Actor, ctx: RequestCon
         locked.pin_hash = _hasher.hash(_peppered(pin))
         locked.pin_failures, locked.pin_locked_until = 0, None
         locked.save(update_fields=["pin_hash", "pin_failures", "pin_locked_until"])
-        _audit("certificate.pin_set", locked, actor, ctx)
+        _audit(events.CERTIFICATE_PIN_SET, locked, acting)
 
 
 def change_pin(
@@ -324,21 +317,19 @@ def change_pin(
     old_pin: str,
     new_pin: str,
     *,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     now: datetime | None = None,
 ) -> None:
     """Change the PIN; a wrong old PIN counts towards the lock like any other wrong PIN."""
-    ctx = ctx or RequestContext()
     now = now or timezone.now()
     check_new_pin(new_pin)
     with transaction.atomic():
         locked = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
         _check_pin_certificate(locked)
-        refusal = _attempt(locked, old_pin, now, actor, ctx, PinScope.portal("pin-change"))
+        refusal = _attempt(locked, old_pin, now, acting, PinScope.portal("pin-change"))
         if refusal is None:
             locked.pin_hash = _hasher.hash(_peppered(new_pin))
             locked.save(update_fields=["pin_hash"])
-            _audit("certificate.pin_change", locked, actor, ctx)
+            _audit(events.CERTIFICATE_PIN_CHANGE, locked, acting)
     if refusal is not None:
         raise refusal

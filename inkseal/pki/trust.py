@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Party
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor, record
+from inkseal.audit import events
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.errors import (
     CertificateMalformed,
@@ -69,8 +70,7 @@ def check_trusted_root(data: bytes, now: datetime | None = None) -> X509Certific
     return certificate
 
 
-def add_trusted_root(name: str, data: bytes, *, actor: Actor, ctx: RequestContext | None = None) -> TrustedRoot:
-    ctx = ctx or RequestContext()
+def add_trusted_root(name: str, data: bytes, *, acting: Acting) -> TrustedRoot:
     name = name.strip()
     if not 1 <= len(name) <= 128:
         raise TrustedRootInvalid(_("请填写CA机构名称（1–128个字）。"))
@@ -84,9 +84,8 @@ def add_trusted_root(name: str, data: bytes, *, actor: Actor, ctx: RequestContex
             not_after=certificate.not_after,
         )
         record(
-            "pki.trusted_root_add",
-            actor=actor,
-            ip=ctx.ip,
+            events.PKI_TRUSTED_ROOT_ADD,
+            **acting.audit(),
             target=f"trusted_root:{root.pk}",
             data={"name": name, "fingerprint": root.fingerprint, "subject": root.subject},
         )
@@ -155,12 +154,10 @@ def register_external_certificate(
     ukey_serial: str,
     intermediates: Sequence[bytes] = (),
     crls: Sequence[bytes] = (),
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     now: datetime | None = None,
 ) -> Certificate:
     """Register a UKEY certificate issued by a trusted other CA to `holder` (CA互信互认)."""
-    ctx = ctx or RequestContext()
     now = now or timezone.now()
     certificate = _load(data, ExternalCertificateRejected)
     if len(intermediates) > MAX_INTERMEDIATES:
@@ -200,10 +197,8 @@ def register_external_certificate(
                 holder_snapshot=subject.snapshot,
             )
             record(
-                "certificate.register_external",
-                actor=actor,
-                ip=ctx.ip,
-                identity=ctx.identity,
+                events.CERTIFICATE_REGISTER_EXTERNAL,
+                **acting.audit(),
                 target=f"certificate:{row.pk}",
                 data={"serial": row.serial, "ca": root.name, "ukey_serial": serial},
             )

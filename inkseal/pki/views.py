@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.accounts.services import person_actor
 from inkseal.accounts.stepup import require_step_up, step_up_context
-from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.http import client_ip
 from inkseal.pki import sections
@@ -85,12 +85,8 @@ def _identity(request: HttpRequest) -> CurrentIdentity:
     return request.identity  # type: ignore[attr-defined,no-any-return]
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return person_actor(request.person)  # type: ignore[attr-defined]
-
-
-def _ctx(request: HttpRequest) -> RequestContext:
-    return RequestContext(ip=client_ip(request), identity=_identity(request).key)
+def _acting(request: HttpRequest) -> Acting:
+    return Acting.from_request(request, person_actor(request.person))  # type: ignore[attr-defined]
 
 
 def _detail(certificate: Certificate) -> HttpResponse:
@@ -210,7 +206,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         step = 1 if "reason" in form.errors else 2
         return render(request, "pki/certificate_revoke.html", {**context, "step": step, "form": form}, status=400)
     require_step_up(request, certificate=certificate)
-    revoke_certificate(certificate, reason=form.cleaned_data["reason"], actor=_actor(request), ctx=_ctx(request))
+    revoke_certificate(certificate, reason=form.cleaned_data["reason"], acting=_acting(request))
     messages.success(request, _("证书已吊销。"))
     return _detail(certificate)
 
@@ -226,7 +222,7 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(reverse("portal:applications"))
     if certificate.is_encryption and certificate.signing_certificate is not None:
         certificate = certificate.signing_certificate  # a pair renews through its signing half
-    renewed = renew_certificate(certificate, years=1, actor=_actor(request), ctx=_ctx(request))
+    renewed = renew_certificate(certificate, years=1, acting=_acting(request))
     messages.success(request, _("证书已续期，新证书序列号 %(serial)s。") % {"serial": renewed.serial})
     return _detail(renewed)
 
@@ -247,9 +243,9 @@ def certificate_pin(request: HttpRequest, pk: int) -> HttpResponse:
         require_step_up(request)
         try:
             if certificate.has_pin:
-                change_pin(certificate, data["old_pin"], data["pin"], actor=_actor(request), ctx=_ctx(request))
+                change_pin(certificate, data["old_pin"], data["pin"], acting=_acting(request))
             else:
-                set_pin(certificate, data["pin"], actor=_actor(request), ctx=_ctx(request))
+                set_pin(certificate, data["pin"], acting=_acting(request))
         except DomainError as exc:
             error = str(exc.message)
         else:
@@ -274,9 +270,7 @@ def certificate_pin_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"nav": "certificates", "certificate": certificate, "error": "", "masked_phone": ""}
     if request.POST.get("step") == "code":
         try:
-            do_unlock_pin(
-                certificate, person, request.POST.get("code", "")[:16], actor=_actor(request), ctx=_ctx(request)
-            )
+            do_unlock_pin(certificate, person, request.POST.get("code", "")[:16], acting=_acting(request))
         except DomainError as exc:
             context["error"] = str(exc.message)
             return render(request, "pki/certificate_pin_unlock.html", context, status=400)
@@ -321,8 +315,7 @@ def certificate_register(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["certificate"],
                 intermediates=_PEM_CERTIFICATE.findall(form.cleaned_data["intermediates"]),
                 ukey_serial=form.cleaned_data["ukey_serial"],
-                actor=_actor(request),
-                ctx=_ctx(request),
+                acting=_acting(request),
             )
         except DomainError as exc:
             error = str(exc.message)

@@ -9,7 +9,9 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
-from inkseal.backoffice.site import AuditedModelAdmin, backoffice, operator_actor
+from inkseal.backoffice.site import AuditedModelAdmin, backoffice
+from inkseal.core.acting import Acting
+from inkseal.core.http import client_ip
 from inkseal.platforms.models import ApiClient, CertificateAuthorization, PlatformLink, TradingPlatform
 from inkseal.platforms.services import (
     do_create_api_client,
@@ -91,7 +93,7 @@ class ApiClientAdmin(AuditedModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        client, secret = do_create_api_client(obj.platform, actor=operator_actor(request.user))
+        client, secret = do_create_api_client(obj.platform, acting=Acting.operator(request.user, client_ip(request)))
         obj.pk, obj.client_id, obj.secret_hash = client.pk, client.client_id, client.secret_hash
         # on the request, not on this admin (one instance serves every thread)
         request.shown_once = [(client.client_id, secret)]  # type: ignore[attr-defined]
@@ -101,7 +103,10 @@ class ApiClientAdmin(AuditedModelAdmin):
 
     @admin.action(description=_("轮换 client_secret"))
     def rotate_secret(self, request: HttpRequest, queryset: Any) -> HttpResponse:
-        shown = [(c.client_id, do_rotate_client_secret(c, actor=operator_actor(request.user))) for c in queryset]
+        shown = [
+            (c.client_id, do_rotate_client_secret(c, acting=Acting.operator(request.user, client_ip(request))))
+            for c in queryset
+        ]
         return self._show_secrets(request, shown)
 
     def _show_secrets(self, request: HttpRequest, credentials: list[tuple[str, str]]) -> HttpResponse:

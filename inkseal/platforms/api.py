@@ -10,7 +10,7 @@ from urllib.parse import unquote
 from django.http import HttpRequest
 from ninja import Form, Router, Schema
 
-from inkseal.core.errors import DomainError
+from inkseal.platforms.errors import UnsupportedGrantType
 from inkseal.platforms.services import do_issue_token
 
 oauth_router = Router(tags=["oauth"])
@@ -31,7 +31,7 @@ def token(
 ) -> dict[str, Any]:
     client_id, client_secret = _basic_credentials(request) or (client_id, client_secret)
     if grant_type != "client_credentials":
-        raise DomainError("grant_type must be client_credentials", code="unsupported_grant_type")
+        raise UnsupportedGrantType("grant_type must be client_credentials")
     access, lifetime = do_issue_token(client_id, client_secret)
     return {"access_token": access, "token_type": "Bearer", "expires_in": lifetime}
 

@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 
 from inkseal.accounts.models import Person
-from inkseal.audit.services import Actor
 from inkseal.conf import secret_file
+from inkseal.core.acting import Acting
 from inkseal.platforms.models import PlatformLink, TradingPlatform
 from inkseal.platforms.services import do_link_platform, live_link, set_oidc_client_secret
 
@@ -45,7 +45,7 @@ def _link_demo_people(platform: TradingPlatform, document: dict[str, Any]) -> No
         person = Person.objects.get(phone=spec["phone"])
         if live_link(platform, person, spec["key"]) is None:
             do_link_platform(
-                platform, person, spec["key"], method=PlatformLink.Method.SEED, actor=Actor("system", "", "demo")
+                platform, person, spec["key"], method=PlatformLink.Method.SEED, acting=Acting.system("demo")
             )
 
 

@@ -13,9 +13,12 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.models import Person, VerificationState
-from inkseal.audit.services import Actor, record
+from inkseal.audit import events
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting, Actor
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import DomainError, NotFound, RateLimited
 from inkseal.core.idnumbers import is_valid_phone
@@ -65,11 +68,13 @@ TOKEN_SECONDS = 900
 class InvalidClient(DomainError):
     code = "invalid_client"
     status = 401
+    default_message = gettext_lazy("client_id 或 client_secret 错误。")
 
 
 class InvalidToken(DomainError):
     code = "invalid_token"
     status = 401
+    default_message = gettext_lazy("访问令牌无效或已过期。")
 
 
 def _sha256(value: str) -> str:
@@ -87,7 +92,7 @@ def callback_secret(client: ApiClient) -> str:
 def do_create_api_client(
     platform: TradingPlatform,
     *,
-    actor: Actor,
+    acting: Acting,
     client_id: str | None = None,
     secret: str | None = None,
     callback_key: str | None = None,
@@ -100,15 +105,15 @@ def do_create_api_client(
         client.callback_secret_enc = encrypt(callback_key or secrets.token_urlsafe(32), _callback_purpose(client))
         client.save()
         record(
-            "platform.api_client_create",
-            actor=actor,
+            events.PLATFORM_API_CLIENT_CREATE,
+            **acting.audit(),
             target=f"platform:{platform.pk}",
             data={"client": client.client_id},
         )
     return client, secret
 
 
-def do_rotate_client_secret(client: ApiClient, *, actor: Actor) -> str:
+def do_rotate_client_secret(client: ApiClient, *, acting: Acting) -> str:
     """A new secret; the old one and every token issued with it stop working at once."""
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -118,8 +123,8 @@ def do_rotate_client_secret(client: ApiClient, *, actor: Actor) -> str:
         locked.save(update_fields=["secret_hash", "rotated_at"])
         locked.tokens.all().delete()
         record(
-            "platform.api_client_rotate",
-            actor=actor,
+            events.PLATFORM_API_CLIENT_ROTATE,
+            **acting.audit(),
             target=f"platform:{locked.platform_id}",
             data={"client": locked.client_id},
         )
@@ -175,11 +180,13 @@ def api_client_of(platform: TradingPlatform) -> ApiClient | None:
 
 class AuthorizationInvalid(DomainError):
     code = "authorization_invalid"
+    default_message = gettext_lazy("证书授权信息有误，请检查后重新提交。")
 
 
 class NotAuthorized(DomainError):
     code = "certificate_not_authorized"
     status = 403
+    default_message = gettext_lazy("该证书未授权给本交易平台的这位被授权人，或授权已过期、已撤销。")
 
 
 def check_authorization_input(name: str, phone: str, valid_from: datetime, valid_until: datetime) -> tuple[str, str]:
@@ -196,6 +203,7 @@ def check_authorization_input(name: str, phone: str, valid_from: datetime, valid
 class AuthorizationPending(DomainError):
     code = "authorization_pending"
     status = 403
+    default_message = gettext_lazy("该证书授权尚待被授权人确认手机号（短信验证码），确认后方可发起签章。")
 
 
 # How long the link in the authorised person's SMS stays usable (the code itself lives 5 minutes;
@@ -216,9 +224,7 @@ def do_authorize_certificate(
     grantee_phone: str,
     valid_from: datetime,
     valid_until: datetime,
-    actor: Actor,
-    ip: str = "",
-    identity: str = "",
+    acting: Acting,
     confirmed_by: str = "",
 ) -> CertificateAuthorization:
     """添加授权: the certificate (usable, cloud, signing) may be used on `platform` by the named person.
@@ -244,7 +250,7 @@ def do_authorize_certificate(
             grantee_phone=phone,
             valid_from=valid_from,
             valid_until=min(valid_until, locked.not_after),
-            created_by=actor.label,
+            created_by=acting.actor.label,
             confirmed_at=timezone.now() if proof else None,
             confirmed_by=proof,
         )
@@ -253,10 +259,8 @@ def do_authorize_certificate(
             authorization.confirm_token_hash = _sha256(token)
         authorization.save()
         record(
-            "certificate.authorize",
-            actor=actor,
-            ip=ip,
-            identity=identity,
+            events.CERTIFICATE_AUTHORIZE,
+            **acting.audit(),
             target=f"certificate:{locked.pk}",
             data={
                 "serial": locked.serial,
@@ -268,7 +272,7 @@ def do_authorize_certificate(
             },
         )
     if token:
-        _send_confirm_code_quietly(authorization, token, ip)
+        _send_confirm_code_quietly(authorization, token, acting.ip)
     return authorization
 
 
@@ -299,9 +303,7 @@ def _send_confirm_code_quietly(authorization: CertificateAuthorization, token: s
         pass
 
 
-def do_resend_authorization_code(
-    authorization: CertificateAuthorization, *, actor: Actor, ip: str = "", identity: str = ""
-) -> None:
+def do_resend_authorization_code(authorization: CertificateAuthorization, *, acting: Acting) -> None:
     """A new link and code for a pending authorisation (the holder's 重新发送)."""
     token = secrets.token_urlsafe(24)
     with transaction.atomic():
@@ -311,14 +313,12 @@ def do_resend_authorization_code(
         locked.confirm_token_hash = _sha256(token)
         locked.save(update_fields=["confirm_token_hash"])
         record(
-            "certificate.authorization_resend",
-            actor=actor,
-            ip=ip,
-            identity=identity,
+            events.CERTIFICATE_AUTHORIZATION_RESEND,
+            **acting.audit(),
             target=f"certificate:{locked.certificate_id}",
             data={"authorization": locked.pk, "phone": mask_phone(locked.grantee_phone)},
         )
-    send_authorization_code(locked, token, ip)
+    send_authorization_code(locked, token, acting.ip)
 
 
 def pending_authorization_for_token(token: str) -> CertificateAuthorization:
@@ -346,8 +346,9 @@ def send_confirmation_code(token: str, ip: str = "") -> CertificateAuthorization
     return authorization
 
 
-def do_confirm_authorization(token: str, code: str, *, ip: str = "") -> CertificateAuthorization:
-    """The authorised person entered the code sent to the phone: the authorisation becomes active."""
+def do_confirm_authorization(token: str, code: str, *, acting: Acting) -> CertificateAuthorization:
+    """The authorised person entered the code sent to the phone: the authorisation becomes active
+    (the audit entry names the grantee, whom the code proved, as the actor)."""
     authorization = pending_authorization_for_token(token)
 
     def confirm() -> None:
@@ -357,9 +358,8 @@ def do_confirm_authorization(token: str, code: str, *, ip: str = "") -> Certific
         locked.confirmed_at, locked.confirmed_by, locked.confirm_token_hash = timezone.now(), "sms", ""
         locked.save(update_fields=["confirmed_at", "confirmed_by", "confirm_token_hash"])
         record(
-            "certificate.authorization_confirm",
-            actor=Actor("person", mask_phone(locked.grantee_phone), locked.grantee_name),
-            ip=ip,
+            events.CERTIFICATE_AUTHORIZATION_CONFIRM,
+            **acting.as_actor(Actor("person", mask_phone(locked.grantee_phone), locked.grantee_name)).audit(),
             target=f"certificate:{locked.certificate_id}",
             data={"authorization": locked.pk, "platform": authorization.platform.code, "method": "sms"},
         )
@@ -369,19 +369,15 @@ def do_confirm_authorization(token: str, code: str, *, ip: str = "") -> Certific
     return authorization
 
 
-def do_revoke_authorization(
-    authorization: CertificateAuthorization, *, actor: Actor, ip: str = "", identity: str = ""
-) -> CertificateAuthorization:
+def do_revoke_authorization(authorization: CertificateAuthorization, *, acting: Acting) -> CertificateAuthorization:
     with transaction.atomic():
         locked = CertificateAuthorization.objects.select_for_update(no_key=True).get(pk=authorization.pk)
         if locked.revoked_at is None:
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
             record(
-                "certificate.authorization_revoke",
-                actor=actor,
-                ip=ip,
-                identity=identity,
+                events.CERTIFICATE_AUTHORIZATION_REVOKE,
+                **acting.audit(),
                 target=f"certificate:{locked.certificate_id}",
                 data={"platform": locked.platform.code, "grantee": locked.grantee_name},
             )
@@ -483,7 +479,7 @@ def is_link_live(link_id: int) -> bool:
 
 
 def do_link_platform(
-    platform: TradingPlatform, person: Person, subject: str, *, method: str, actor: Actor, ip: str = ""
+    platform: TradingPlatform, person: Person, subject: str, *, method: str, acting: Acting
 ) -> PlatformLink:
     """Link (or link again) the platform's user `subject` to `person`, once the person proved it."""
     now = timezone.now()
@@ -497,16 +493,15 @@ def do_link_platform(
         link.method, link.linked_at, link.revoked_at = method, now, None
         link.save(update_fields=["method", "linked_at", "revoked_at"])
         record(
-            "platform.link",
-            actor=actor,
-            ip=ip,
+            events.PLATFORM_LINK,
+            **acting.audit(),
             target=person.account_id,
             data={"platform": platform.code, "subject": link.subject, "method": method, "link": link.pk},
         )
     return link
 
 
-def do_unlink_platform(link: PlatformLink, *, actor: Actor, ip: str = "") -> PlatformLink:
+def do_unlink_platform(link: PlatformLink, *, acting: Acting) -> PlatformLink:
     """解除关联: the platform's SSO sessions for the person end, its next SSO needs the proof again."""
     with transaction.atomic():
         locked = PlatformLink.objects.select_for_update(no_key=True).get(pk=link.pk)
@@ -514,9 +509,8 @@ def do_unlink_platform(link: PlatformLink, *, actor: Actor, ip: str = "") -> Pla
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
             record(
-                "platform.unlink",
-                actor=actor,
-                ip=ip,
+                events.PLATFORM_UNLINK,
+                **acting.audit(),
                 target=link.person.account_id,
                 data={"platform": link.platform.code, "subject": locked.subject, "link": locked.pk},
             )

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.errors import PHONE_OWNERSHIP_NOTE, IdentityConflict, SsoError
 from inkseal.accounts.identity import CurrentIdentity, identities_of
 from inkseal.accounts.models import Person, VerificationState
-from inkseal.accounts.services import RequestContext, create_person, id_index, person_actor, set_id_number
+from inkseal.accounts.services import create_person, id_index, person_actor, set_id_number
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError
 from inkseal.notify.services import send_code, verify_code
 from inkseal.platforms.models import PlatformLink, TradingPlatform
@@ -55,6 +58,7 @@ class LinkRequired(DomainError):
 
     code = "platform_link_required"
     status = 403
+    default_message = gettext_lazy("首次从该交易平台登录，需验证您本人的手机号。")
 
 
 def link_purpose(platform: TradingPlatform) -> str:
@@ -68,25 +72,24 @@ def check_sso_link(claims: SsoClaims, platform: TradingPlatform) -> tuple[Person
     return person, link
 
 
-def do_request_sso_link(claims: SsoClaims, platform: TradingPlatform, method: str, ctx: RequestContext) -> None:
+def do_request_sso_link(claims: SsoClaims, platform: TradingPlatform, method: str, *, acting: Acting) -> None:
     """First SSO of this platform for this person: the SMS code goes to the person's own phone
     (the phone we know for them; for a new person, the phone being registered)."""
     person = Person.objects.filter(phone=claims.phone).first()
     record(
-        "login.sso_link_required",
-        actor=Actor("platform", platform.code, platform.name),
-        ip=ctx.ip,
+        events.LOGIN_SSO_LINK_REQUIRED,
+        **acting.as_actor(Acting.platform(platform).actor).audit(),
         target=person.account_id if person else "",
         data={"platform": platform.code, "method": method, "subject": claims.subject},
     )
     context = _("交易平台“%(platform)s”请求以您的身份登录电子签章平台，如非本人操作请勿提供；") % {
         "platform": platform.name
     }
-    send_code(claims.phone, link_purpose(platform), ctx.ip, context=str(context))
+    send_code(claims.phone, link_purpose(platform), acting.ip, context=str(context))
 
 
 def do_sso_login(
-    claims: SsoClaims, platform: TradingPlatform, method: str, ctx: RequestContext, *, code: str = ""
+    claims: SsoClaims, platform: TradingPlatform, method: str, *, acting: Acting, code: str = ""
 ) -> tuple[Person, PlatformLink]:
     """Sign in a person the platform is linked to; with `code` (the SMS code sent to the person's
     phone by do_request_sso_link) link it first. LinkRequired without a link or a code."""
@@ -108,13 +111,16 @@ def do_sso_login(
             person.save()
         if link is None:
             link = do_link_platform(
-                platform, person, claims.subject, method=PlatformLink.Method.SMS, actor=person_actor(person), ip=ctx.ip
+                platform,
+                person,
+                claims.subject,
+                method=PlatformLink.Method.SMS,
+                acting=acting.as_actor(person_actor(person)),
             )
         touch_link(link)
         record(
-            "login.sso",
-            actor=person_actor(person),
-            ip=ctx.ip,
+            events.LOGIN_SSO,
+            **acting.as_actor(person_actor(person)).audit(),
             target=person.account_id,
             data={
                 "platform": platform.code,
@@ -145,11 +151,10 @@ def check_sso_entry(person: Person, claims: SsoClaims) -> CurrentIdentity | None
     return enterprises[0] if enterprises else None
 
 
-def record_sso_failure(platform_code: str, method: str, code: str, ctx: RequestContext, detail: str = "") -> None:
+def record_sso_failure(platform_code: str, method: str, code: str, *, acting: Acting, detail: str = "") -> None:
     record(
-        "login.sso_failed",
-        actor=Actor("anonymous", "", platform_code),
-        ip=ctx.ip,
+        events.LOGIN_SSO_FAILED,
+        **acting.as_actor(Actor("anonymous", "", platform_code)).audit(),
         target=platform_code,
         data={"method": method, "reason": code, "detail": detail[:200]},
     )

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.errors import SsoError
-from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.accounts.services import person_actor
 from inkseal.accounts.views import safe_next
+from inkseal.core.acting import Acting, Actor
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import DomainError
-from inkseal.core.http import client_ip
+from inkseal.core.http import client_ip, error_json
 from inkseal.notify.services import CodeInvalid
 from inkseal.platforms import oidc
 from inkseal.platforms.models import PlatformLink, TradingPlatform
@@ -38,9 +39,10 @@ from inkseal.platforms.sso_login import (
 )
 
 
-def _ctx(request: HttpRequest) -> RequestContext:
-    identity = getattr(request, "identity", None)
-    return RequestContext(ip=client_ip(request), identity=identity.key if identity else "")
+def _acting(request: HttpRequest) -> Acting:
+    """The logged-in person (anonymous before login) acting from the request's address and identity."""
+    person = getattr(request, "person", None)
+    return Acting.from_request(request, person_actor(person) if person is not None else Actor("anonymous"))
 
 
 SSO_PENDING = "sso_pending"
@@ -50,11 +52,11 @@ def _finish_sso(
     request: HttpRequest, claims: SsoClaims, platform: TradingPlatform, method: str, next_url: str
 ) -> HttpResponse:
     try:
-        _person, link = do_sso_login(claims, platform, method, _ctx(request))
+        _person, link = do_sso_login(claims, platform, method, acting=_acting(request))
     except LinkRequired:
         _keep_pending(request, claims, platform, method, next_url)
         try:
-            do_request_sso_link(claims, platform, method, _ctx(request))
+            do_request_sso_link(claims, platform, method, acting=_acting(request))
         except DomainError as exc:  # rate limits: the page says so and offers to send again
             messages.error(request, str(exc.message))
         return redirect(reverse("sso:link"))
@@ -118,7 +120,7 @@ def sso_link(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             _person, link = do_sso_login(
-                claims, platform, pending["method"], _ctx(request), code=request.POST.get("code", "")
+                claims, platform, pending["method"], acting=_acting(request), code=request.POST.get("code", "")
             )
             request.session.pop(SSO_PENDING, None)
             return _sign_in(request, link, claims, platform, pending.get("next", ""))
@@ -139,14 +141,14 @@ def sso_link(request: HttpRequest) -> HttpResponse:
 def sso_link_code(request: HttpRequest) -> JsonResponse:
     try:
         claims, platform, pending = _pending(request)
-        do_request_sso_link(claims, platform, pending["method"], _ctx(request))
+        do_request_sso_link(claims, platform, pending["method"], acting=_acting(request))
     except DomainError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
+        return error_json(exc)
     return JsonResponse({"sent": True, "message": _("验证码已发送，5分钟内有效。")})
 
 
 def _sso_failed(request: HttpRequest, platform_code: str, method: str, error: DomainError) -> HttpResponse:
-    record_sso_failure(platform_code, method, error.code, _ctx(request), str(error.message))
+    record_sso_failure(platform_code, method, error.code, acting=_acting(request), detail=str(error.message))
     return render(request, "platforms/sso_error.html", {"error": error}, status=error.status)
 
 
@@ -203,7 +205,7 @@ def unlink_platform(request: HttpRequest, link_id: int) -> HttpResponse:
     """解除关联: the platform can no longer sign the person in without a new SMS proof."""
     person = request.person  # type: ignore[attr-defined]
     link = link_for(person, link_id)
-    do_unlink_platform(link, actor=person_actor(person), ip=client_ip(request))
+    do_unlink_platform(link, acting=Acting(person_actor(person), client_ip(request)))
     messages.success(request, _("已解除与交易平台“%(name)s”的关联。") % {"name": link.platform.name})
     return redirect(reverse("accounts:profile"))
 

@@ -19,13 +19,15 @@ from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import identity_of
 from inkseal.accounts.services import person_actor
 from inkseal.accounts.stepup import require_step_up, step_up_context
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError, NotFound, PermissionDenied
-from inkseal.core.http import client_ip
+from inkseal.core.http import client_ip, error_json
 from inkseal.notify.services import CodeInvalid
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import certificate_for
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import (
+    AuthorizationInvalid,
     authorization_state,
     do_authorize_certificate,
     do_confirm_authorization,
@@ -46,7 +48,7 @@ def authorizations(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(_("只有企业管理员（经办人）可以添加或撤销证书授权。"))
         platform = TradingPlatform.objects.filter(pk=request.POST.get("platform") or 0, enabled=True).first()
         if platform is None:
-            raise DomainError(_("请选择交易平台。"), code="authorization_invalid")
+            raise AuthorizationInvalid(_("请选择交易平台。"))
         # In a platform's SSO session only an SMS code to the holder's own phone will do.
         require_step_up(request, certificate=certificate, sms_only=bool(portal_session.sso_platform(request)))
         try:
@@ -57,9 +59,7 @@ def authorizations(request: HttpRequest, pk: int) -> HttpResponse:
                 grantee_phone=request.POST.get("grantee_phone", ""),
                 valid_from=_parse_date(request.POST.get("valid_from", ""), end=False),
                 valid_until=_parse_date(request.POST.get("valid_until", ""), end=True),
-                actor=person_actor(request.person),  # type: ignore[attr-defined]
-                ip=client_ip(request),
-                identity=identity.key,
+                acting=Acting.from_request(request, person_actor(request.person)),  # type: ignore[attr-defined]
             )
         except DomainError as exc:
             messages.error(request, str(exc.message))
@@ -114,12 +114,7 @@ def _authorization_for_admin(
 def authorization_revoke(request: HttpRequest, pk: int, authorization_id: int) -> HttpResponse:
     identity = identity_of(request)
     certificate, row = _authorization_for_admin(identity, pk, authorization_id)
-    do_revoke_authorization(
-        row,
-        actor=person_actor(request.person),  # type: ignore[attr-defined]
-        ip=client_ip(request),
-        identity=identity.key,  # type: ignore[attr-defined]
-    )
+    do_revoke_authorization(row, acting=Acting.from_request(request, person_actor(request.person)))  # type: ignore[attr-defined]
     messages.success(request, _("已撤销授权。"))
     return redirect("platforms:authorizations", pk=certificate.pk)
 
@@ -130,12 +125,7 @@ def authorization_resend(request: HttpRequest, pk: int, authorization_id: int) -
     """重新发送: a new confirmation link and code to the authorised person of a pending authorisation."""
     identity = identity_of(request)
     certificate, row = _authorization_for_admin(identity, pk, authorization_id)
-    do_resend_authorization_code(
-        row,
-        actor=person_actor(request.person),  # type: ignore[attr-defined]
-        ip=client_ip(request),
-        identity=identity.key,
-    )
+    do_resend_authorization_code(row, acting=Acting.from_request(request, person_actor(request.person)))  # type: ignore[attr-defined]
     messages.success(request, _("已重新发送确认短信。"))
     return redirect("platforms:authorizations", pk=certificate.pk)
 
@@ -148,7 +138,7 @@ def authorization_confirm(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            do_confirm_authorization(token, request.POST.get("code", ""), ip=client_ip(request))
+            do_confirm_authorization(token, request.POST.get("code", ""), acting=Acting.anonymous(client_ip(request)))
         except CodeInvalid as exc:
             error = str(exc.message)
         else:
@@ -168,7 +158,7 @@ def authorization_confirm_code(request: HttpRequest, token: str) -> HttpResponse
     try:
         send_confirmation_code(token, client_ip(request))
     except DomainError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
+        return error_json(exc)
     return JsonResponse({"sent": True, "message": _("验证码已发送，5分钟内有效。")})
 
 
@@ -176,5 +166,5 @@ def _parse_date(value: str, end: bool) -> datetime:
     try:
         day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
     except ValueError:
-        raise DomainError(_("请填写正确的授权期限（年-月-日）。"), code="authorization_invalid")
+        raise AuthorizationInvalid(_("请填写正确的授权期限（年-月-日）。"))
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from inkseal.core.middleware import wants_json
+from inkseal.core.http import wants_json
 
 
 def _json(code: str, message: str, status: int) -> JsonResponse:

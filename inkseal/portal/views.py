@@ -7,13 +7,12 @@ from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from inkseal import __version__
 from inkseal.accounts.decorators import portal_login_required
-from inkseal.core.errors import DomainError
 from inkseal.portal import dashboard, manual_store
+from inkseal.portal.errors import ManualUnavailable
 from inkseal.portal.manual_markdown import ManualSourceError
 
 
@@ -49,7 +48,7 @@ def user_manual(request: HttpRequest) -> HttpResponseBase:
     try:
         built = manual_store.build_manual()
     except (OSError, ManualSourceError) as exc:  # docs/ missing from the deployment, or unrenderable
-        raise DomainError(_("用户手册暂不可用，请稍后再试。"), code="manual_unavailable", status=503, detail=str(exc))
+        raise ManualUnavailable(detail=str(exc))
     etag = f'"{built.version}"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified(headers={"ETag": etag})

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from inkseal.seals.errors import LoginRequired, SealRequestInvalid
+from inkseal.seals.errors import LoginRequired, SealParamsInvalid
 from inkseal.seals.services import preview_seal_type, render_preview, seal_name
 
 router = Router(tags=["seals"])
@@ -29,7 +29,7 @@ class Error(Schema):
 
 def _param(value: str, label: str) -> str:
     if len(value) > MAX_PARAM_LENGTH:
-        raise SealRequestInvalid(_("参数 %(name)s 过长。") % {"name": label}, code="invalid_params")
+        raise SealParamsInvalid(_("参数 %(name)s 过长。") % {"name": label})
     return value.strip()
 
 
@@ -41,7 +41,7 @@ def _size(value: str) -> float | None:
     except ValueError:
         size = math.nan
     if not math.isfinite(size):
-        raise SealRequestInvalid(_("印章尺寸须为数字（毫米）。"), code="invalid_params")
+        raise SealParamsInvalid(_("印章尺寸须为数字（毫米）。"))
     return size
 
 
@@ -72,7 +72,7 @@ def preview(
     kind = _param(kind, "kind")
     seal_type = preview_seal_type(kind)
     if seal_type is None:
-        raise SealRequestInvalid(_("未知的印章类型。"), code="invalid_params")
+        raise SealParamsInvalid(_("未知的印章类型。"))
     text = _param(name, "name") or seal_name(identity, seal_type)
     png = render_preview(
         kind,

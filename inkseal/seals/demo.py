@@ -7,7 +7,7 @@ from typing import Any
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Enterprise, Membership, Person
-from inkseal.accounts.services import RequestContext
+from inkseal.accounts.services import identity_acting
 from inkseal.seals.models import Seal, SealType
 from inkseal.seals.services import TemplateOptions, do_make_template_seal, live_seals
 
@@ -21,11 +21,11 @@ PERSONAL_SEALS = ((SealType.NAME, TemplateOptions(style="square")),)
 
 
 def _ensure(identity: CurrentIdentity, wanted: tuple[tuple[SealType, TemplateOptions], ...]) -> list[Seal]:
-    ctx = RequestContext(identity=identity.key)
+    acting = identity_acting(identity)
     seals = []
     for seal_type, options in wanted:
         seal = live_seals(identity.party).filter(kind=seal_type).first()
-        seals.append(seal or do_make_template_seal(identity, seal_type, options, ctx))
+        seals.append(seal or do_make_template_seal(identity, seal_type, options, acting=acting))
     return seals
 
 

@@ -1,25 +1,14 @@
-"""Seal refusals, and the one mapping from the pure core's error codes to translated messages.
-
-The pure modules (render, imports, checks) raise `SealImageError`s carrying English and Chinese
-text of their own; the Django layer re-words them through `localise` so that every message
-comes from the translation catalogue in the user's language.
-"""
+"""Seal refusals of the Django layer. The pure modules' refusals (render, imports, checks) are
+in seals.image_errors, each with its message; services call `localised()` on them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django.utils.translation import get_language, gettext_noop
-from django.utils.translation import gettext as _
-
-from inkseal.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from inkseal.seals.image_errors import SealImageError
-from inkseal.seals.render_spec import SIZE_RANGE_MM
+from inkseal.core.errors import Conflict, DomainError, NotFound, PermissionDenied, gettext_lazy
 
 
 class SealNotFound(NotFound):
     code = "seal_not_found"
+    default_message = gettext_lazy("印章不存在。")
 
 
 class SealInactive(DomainError):
@@ -27,18 +16,22 @@ class SealInactive(DomainError):
 
     code = "seal_inactive"
     status = 409
+    default_message = gettext_lazy("该印章当前不可使用或修改（已作废或待变更）。")
 
 
 class SealTypeTaken(Conflict):
     code = "seal_type_taken"
+    default_message = gettext_lazy("已有可用的同类印章：请使用“修改/变更”，或先作废原印章。")
 
 
 class SealKindNotAllowed(PermissionDenied):
     code = "seal_kind_not_allowed"
+    default_message = gettext_lazy("当前身份不能制作该类型的印章。")
 
 
 class SealManageDenied(PermissionDenied):
     code = "seal_manage_denied"
+    default_message = gettext_lazy("只有企业管理员（经办人）可以制作或作废企业印章。")
 
 
 class SealNotBound(DomainError):
@@ -46,6 +39,7 @@ class SealNotBound(DomainError):
 
     code = "seal_not_bound"
     status = 409
+    default_message = gettext_lazy("印章未绑定到该证书，请先在印章管理中绑定。")
 
 
 class BindingCertificateUnusable(DomainError):
@@ -53,86 +47,49 @@ class BindingCertificateUnusable(DomainError):
 
     code = "certificate_unusable"
     status = 409
+    default_message = gettext_lazy("证书已吊销或已过期，不能再绑定印章。")
 
 
 class SealRequestInvalid(DomainError):
     code = "seal_request_invalid"
+    default_message = gettext_lazy("印章请求参数有误。")
 
 
 class RiskNoticeNotAccepted(DomainError):
     code = "risk_notice_required"
+    default_message = gettext_lazy("请先阅读并勾选风险提示，再上传印章图片。")
 
 
 class SealShapeMismatch(DomainError):
     code = "upload_wrong_shape"
+    default_message = gettext_lazy("上传的印章形状与印章类型不符。")
 
 
 class LoginRequired(DomainError):
     code = "login_required"
     status = 401
+    default_message = gettext_lazy("请先登录。")
 
 
-_TEMPLATE_HINT = gettext_noop("您可以改用模板制作印章。")
+class SealParamsInvalid(SealRequestInvalid):
+    """A preview request (the seals API) with a parameter out of its form."""
+
+    code = "invalid_params"
+    default_message = gettext_lazy("印章参数有误。")
 
 
-def _hint() -> str:
-    return _(_TEMPLATE_HINT)
+class LegalRepMissing(SealRequestInvalid):
+    code = "legal_rep_missing"
+    default_message = gettext_lazy("企业信息中没有法定代表人姓名，无法制作法定代表人章。")
 
 
-def _detail(error: SealImageError, key: str) -> Any:
-    return error.details.get(key, "")
+class VoidNotConfirmed(SealRequestInvalid):
+    code = "void_not_confirmed"
+    default_message = gettext_lazy("请确认作废该印章。")
 
 
-def _expected(error: SealImageError) -> str:
-    result = getattr(error, "result", None)
-    return str(getattr(result, "expected", ""))
+class HandwrittenSignatureInvalid(SealRequestInvalid):
+    """The handwritten signature's image is not a usable picture (too large, unreadable)."""
 
-
-# Every code the pure seal modules raise, worded for the user. Keep in step with image_errors.py.
-MESSAGES: dict[str, Callable[[SealImageError], str]] = {
-    "seal_image_invalid": lambda e: _("无法生成印章图片。"),
-    "seal_font_missing": lambda e: _("服务器未安装印章中文字体，请联系管理员。"),
-    "unrenderable_character": lambda e: (
-        _("印章字体不支持字符“%(char)s”，请联系管理员。") % {"char": _detail(e, "char")}
-    ),
-    "empty_name": lambda e: _("印章名称不能为空。"),
-    "name_too_long": lambda e: (
-        _("名称有 %(length)s 个字，此类印章最多 %(limit)s 个字。")
-        % {"length": _detail(e, "length"), "limit": _detail(e, "limit")}
-    ),
-    "lower_text_too_long": lambda e: (
-        _("下弦文有 %(length)s 个字符，最多 %(limit)s 个。")
-        % {"length": _detail(e, "length"), "limit": _detail(e, "limit")}
-    ),
-    "unknown_ink_color": lambda e: _("不支持的印章颜色，请选择红色、蓝色或黑色。"),
-    "seal_size_out_of_range": lambda e: (
-        _("印章尺寸须在 %(low)s–%(high)s 毫米之间。")
-        % {"low": f"{SIZE_RANGE_MM[0]:g}", "high": f"{SIZE_RANGE_MM[1]:g}"}
-    ),
-    "unknown_seal_kind": lambda e: _("未知的印章类型。"),
-    "unknown_border": lambda e: _("未知的边框样式。"),
-    "stamp_size_required": lambda e: _("缺少印章图片的尺寸。"),
-    "upload_rejected": lambda e: _("上传的图片不能用作印章。") + _hint(),
-    "upload_too_large": lambda e: _("文件超过 2 MB。") + _hint(),
-    "upload_not_an_image": lambda e: _("文件不是 JPG 或 PNG 图片。") + _hint(),
-    "upload_corrupt": lambda e: _("图片文件已损坏或不完整。") + _hint(),
-    "upload_too_many_pixels": lambda e: _("图片像素过多。") + _hint(),
-    "upload_too_small": lambda e: _("图片太小，无法清晰显示印章。") + _hint(),
-    "upload_not_a_seal": lambda e: _("图片中未找到印章。") + _hint(),
-    "upload_no_seal_ink": lambda e: _("图片中未找到红色、蓝色或黑色的印章印迹。") + _hint(),
-    "upload_no_seal_shape": lambda e: _("图片中的印迹不是圆形或方形印章。") + _hint(),
-    "text_mismatch": lambda e: _("图片文字与名称“%(name)s”不一致。") % {"name": _expected(e)},
-    "seal_text_mismatch": lambda e: _("印章文字与名称“%(name)s”不一致。") % {"name": _expected(e)} + _hint(),
-    "handwriting_mismatch": lambda e: _("手写签名无法识别为“%(name)s”，请工整书写您的姓名。") % {"name": _expected(e)},
-    "handwriting_empty": lambda e: _("手写签名为空，请先在签名区书写您的姓名。"),
-}
-
-
-def localise(error: SealImageError) -> SealImageError:
-    """The same error (code, status, details kept) with its message in the user's language."""
-    wording = MESSAGES.get(error.code)
-    if wording is not None:
-        error.message = wording(error)
-    else:
-        error.message = error.message_zh if (get_language() or "zh").startswith("zh") else error.message_en
-    return error
+    code = "handwriting_invalid"
+    default_message = gettext_lazy("签名图片无效，请重新书写后保存。")

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from inkseal.seals.fonts import SealFont, seal_font
-from inkseal.seals.image_errors import SealImageError
+from inkseal.seals.image_errors import StampSizeRequired
 from inkseal.seals.ink import apply_texture, colorize, texture_seed
 from inkseal.seals.render_layout import Frame, Glyph, Ring, SealLayout, Shape, seal_layout
 from inkseal.seals.render_spec import SealSpec
@@ -175,9 +175,7 @@ def stamp_png(
         image = render_image(spec, px_per_mm)
         return StampImage(png_bytes(image), image.width / px_per_mm, image.height / px_per_mm)
     if size_mm is None:
-        raise SealImageError(
-            "The stamp size is required for a seal image.", "缺少印章图片的尺寸。", code="stamp_size_required"
-        )
+        raise StampSizeRequired()
     with Image.open(io.BytesIO(source)) as image:
         width, height = image.size
     longer = max(width, height)

@@ -8,7 +8,14 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from inkseal.seals.image_errors import EmptyName, LowerTextTooLong, NameTooLong, SealImageError, SealSizeOutOfRange
+from inkseal.seals.image_errors import (
+    EmptyName,
+    LowerTextTooLong,
+    NameTooLong,
+    SealSizeOutOfRange,
+    UnknownBorder,
+    UnknownSealKind,
+)
 from inkseal.seals.ink import InkColor, ink_color
 
 SIZE_RANGE_MM = (10.0, 60.0)
@@ -60,7 +67,7 @@ class SealKind(StrEnum):
         for kind in cls:
             if text in (kind.value, kind.label_zh):
                 return kind
-        raise SealImageError(f"Unknown seal kind {text!r}.", f"未知的印章类型“{text}”。", code="unknown_seal_kind")
+        raise UnknownSealKind(text)
 
 
 _KIND_SHAPE = {
@@ -114,7 +121,7 @@ class SealSpec:
         try:
             border = Border(str(self.border).lower())
         except ValueError:
-            raise SealImageError(f"Unknown border {self.border!r}.", "未知的边框样式。", code="unknown_border")
+            raise UnknownBorder(self.border)
         set_field = object.__setattr__  # frozen: normalise once, here
         set_field(self, "kind", kind)
         set_field(self, "name", _clean_text(self.name))

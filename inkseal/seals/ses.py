@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from inkseal.core.errors import DomainError
+from inkseal.core.errors import DomainError, gettext_lazy
 from inkseal.pki import der, gm
 from inkseal.pki.x509 import Certificate, load_certificate
 
@@ -82,6 +82,10 @@ class SesMalformed(DomainError):
     """Bytes that are not an SES_Seal / SES_Signature of either standard."""
 
     code = "ses_malformed"
+    default_message = gettext_lazy(
+        "无法读取电子签章数据：不是 GB/T 38540 或 GM/T 0031 格式的电子签章（SES_Signature）。"
+    )
+    speaks_english = True
 
 
 class Signer(Protocol):

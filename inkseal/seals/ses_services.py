@@ -21,8 +21,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor, record
+from inkseal.audit import events
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.pki import hierarchy
 from inkseal.pki.algorithms import SM2
 from inkseal.pki.authorities import authority, issuing_ca_for, locked_counter, policy_oids, public_urls
@@ -45,7 +46,7 @@ def _fresh(maker: SealMaker | None, now: datetime) -> bool:
     return maker is not None and maker.not_after - now > MAKER_RENEW_BEFORE
 
 
-def ensure_seal_maker(*, actor: Actor | None = None, now: datetime | None = None) -> SealMaker:
+def ensure_seal_maker(*, acting: Acting | None = None, now: datetime | None = None) -> SealMaker:
     """The active seal maker, made (under the SM2 issuing CA) when there is none or it runs out
     within MAKER_RENEW_BEFORE; CaNotReady without an SM2 issuing CA. Safe from several processes."""
     now = (now or timezone.now()).replace(microsecond=0)
@@ -82,8 +83,8 @@ def ensure_seal_maker(*, actor: Actor | None = None, now: datetime | None = None
             key_id=keyed.key_id,
         )
         record(
-            "seal.maker_created",
-            actor=actor or Actor.system(),
+            events.SEAL_MAKER_CREATED,
+            **(acting or Acting.system()).audit(),
             target=f"seal_maker:{maker.serial}",
             data={"issuer": issuing.ca_id, "not_after": maker.not_after},
         )
@@ -102,8 +103,7 @@ def do_make_electronic_seal(
     seal: Seal,
     certificate: Certificate,
     *,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     now: datetime | None = None,
 ) -> ElectronicSeal | None:
     """The SES_Seal of `seal` for its SM2 `certificate` (made once per pair); None for other
@@ -113,7 +113,6 @@ def do_make_electronic_seal(
     existing = ElectronicSeal.objects.filter(seal=seal, certificate=certificate).first()
     if existing is not None:
         return existing
-    ctx = ctx or RequestContext()
     now = (now or timezone.now()).replace(microsecond=0)
     maker = ensure_seal_maker(now=now)
     es_id = uuid.uuid4().hex.upper()
@@ -141,10 +140,8 @@ def do_make_electronic_seal(
                 valid_end=certificate.not_after,
             )
             record(
-                "seal.electronic_seal",
-                actor=actor,
-                ip=ctx.ip,
-                identity=ctx.identity,
+                events.SEAL_ELECTRONIC_SEAL,
+                **acting.audit(),
                 target=f"seal:{seal.pk}",
                 data={"es_id": es_id, "certificate": certificate.serial, "maker": maker.serial},
             )
@@ -171,7 +168,7 @@ def _picture(seal: Seal) -> ses.Picture:
 
 
 def electronic_seals_for_signing(
-    certificate: Certificate, seals: Sequence[Seal], *, actor: Actor | None = None
+    certificate: Certificate, seals: Sequence[Seal], *, acting: Acting | None = None
 ) -> list[ElectronicSeal]:
     """The electronic seals an SM2 signature with these seals carries, one per seal bound to the
     certificate, in placement order (a seal placed twice counts once); each made now if its
@@ -180,5 +177,5 @@ def electronic_seals_for_signing(
         return []
     bound = set(SealBinding.objects.filter(certificate=certificate, seal__in=seals).values_list("seal_id", flat=True))
     ordered = list({seal.pk: seal for seal in seals if seal.pk in bound}.values())
-    made = [do_make_electronic_seal(seal, certificate, actor=actor or Actor.system()) for seal in ordered]
+    made = [do_make_electronic_seal(seal, certificate, acting=acting or Acting.system()) for seal in ordered]
     return [electronic for electronic in made if electronic is not None]

@@ -32,17 +32,10 @@ MULTIPART_SLACK = 64 * 1024
 Role = CertificateAuthority.Role
 
 
-class SesUnreadable(DomainError):
-    code = "ses_malformed"
-
-
 class SesTooLarge(DomainError):
     code = "ses_too_large"
     status = 413
-
-
-class SesFileMissing(DomainError):
-    code = "file_missing"
+    default_message = gettext_lazy("上传的文件过大。")
 
 
 STEP_LABELS = {
@@ -178,10 +171,7 @@ def verify_ses(signature: bytes, document: bytes, *, at: datetime | None = None)
             ses_parse.decode_upload(signature), document, trust=ses_trust(), at=at or timezone.now()
         )
     except ses.SesMalformed as exc:
-        raise SesUnreadable(
-            _("无法读取电子签章数据：不是 GB/T 38540 或 GM/T 0031 格式的电子签章（SES_Signature）。"),
-            detail=str(exc.message)[:200],
-        )
+        raise exc.localised()
     return SesVerification(report, hashlib.sha256(document).hexdigest(), len(document))
 
 

@@ -7,11 +7,10 @@ import io
 import warnings
 
 import numpy as np
-from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from inkseal.seals import checks, imports
-from inkseal.seals.errors import SealRequestInvalid
+from inkseal.seals.errors import HandwrittenSignatureInvalid
 from inkseal.seals.image_errors import HandwritingEmpty
 from inkseal.seals.ink import colorize, ink_color
 
@@ -41,7 +40,7 @@ def signature_image(data: bytes, color: str) -> Image.Image:
 def _decode_signature(data: bytes) -> Image.Image:
     if not data:
         raise HandwritingEmpty()
-    refused = SealRequestInvalid(_("签名图片无效，请重新书写后保存。"), code="signature_invalid")
+    refused = HandwrittenSignatureInvalid()
     if len(data) > imports.MAX_UPLOAD_BYTES:
         raise refused
     try:

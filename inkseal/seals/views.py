@@ -17,15 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import RequestContext
+from inkseal.accounts.services import identity_acting
 from inkseal.accounts.stepup import require_step_up, step_up_context
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError
-from inkseal.core.http import client_ip
-from inkseal.core.middleware import wants_json
+from inkseal.core.http import client_ip, wants_json
 from inkseal.identity.services import require_identity_verified
 from inkseal.pki.services import certificate_for
 from inkseal.seals import services
-from inkseal.seals.errors import SealRequestInvalid
+from inkseal.seals.errors import VoidNotConfirmed
 from inkseal.seals.forms import NewSealForm
 from inkseal.seals.imports import MAX_UPLOAD_BYTES
 from inkseal.seals.models import Seal, SealType, SealUsage
@@ -38,8 +38,8 @@ def _identity(request: HttpRequest) -> CurrentIdentity:
     return identity
 
 
-def _ctx(request: HttpRequest) -> RequestContext:
-    return RequestContext(ip=client_ip(request), identity=_identity(request).key)
+def _acting(request: HttpRequest) -> Acting:
+    return identity_acting(_identity(request), client_ip(request))
 
 
 def _page(request: HttpRequest, usages: QuerySet[SealUsage]) -> Page[SealUsage]:
@@ -120,9 +120,9 @@ def seal_void(request: HttpRequest) -> HttpResponse:
     identity = _identity(request)
     seal = services.seal_for(identity, request.POST.get("seal", ""))
     if request.POST.get("confirm") != "1":
-        raise SealRequestInvalid(_("请确认作废该印章。"), code="void_not_confirmed")
+        raise VoidNotConfirmed()
     require_step_up(request)
-    bindings = services.do_void_seal(identity, seal, _ctx(request))
+    bindings = services.do_void_seal(identity, seal, acting=_acting(request))
     message = _("%(type)s已作废。") % {"type": seal.get_kind_display()}
     if bindings:
         message += _("该印章绑定的证书（%(certs)s）将无法再使用此印章签章。") % {"certs": "、".join(bindings)}
@@ -151,7 +151,7 @@ def seal_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             require_step_up(request)
             try:
-                seal = _make(identity, form.cleaned_data, _ctx(request), replaces)
+                seal = _make(identity, form.cleaned_data, _acting(request), replaces)
             except DomainError as exc:
                 error = str(exc.message)
             else:
@@ -192,17 +192,17 @@ def _initial(wanted: str, types: list[SealType], replaces: Seal | None) -> dict[
     return initial
 
 
-def _make(identity: CurrentIdentity, data: dict[str, Any], ctx: RequestContext, replaces: Seal | None) -> Seal:
+def _make(identity: CurrentIdentity, data: dict[str, Any], acting: Acting, replaces: Seal | None) -> Seal:
     seal_type = data["kind"]
     if seal_type == SealType.HANDWRITING:
         signature = _read(data.get("signature"))
-        return services.do_make_handwriting(identity, signature, ctx, color=data["ink"], replaces=replaces)
+        return services.do_make_handwriting(identity, signature, acting=acting, color=data["ink"], replaces=replaces)
     if data["method"] == "upload":
         return services.do_upload_seal(
             identity,
             seal_type,
             _read(data.get("image")),
-            ctx,
+            acting=acting,
             color=data["color"],
             risk_acknowledged=data["risk_acknowledged"],
             replaces=replaces,
@@ -214,7 +214,7 @@ def _make(identity: CurrentIdentity, data: dict[str, Any], ctx: RequestContext, 
         lower_text=data["lower_text"],
         texture=data["texture"],
     )
-    return services.do_make_template_seal(identity, seal_type, options, ctx, replaces=replaces)
+    return services.do_make_template_seal(identity, seal_type, options, acting=acting, replaces=replaces)
 
 
 def _read(upload: UploadedFile | None) -> bytes:
@@ -232,9 +232,9 @@ def _binding_change(request: HttpRequest, certificate_id: int, bind: bool) -> Ht
     detail = reverse("pki:detail", args=[certificate.pk])
     try:
         if bind:
-            services.do_bind_seal_for_holder(identity, seal, certificate, _ctx(request))
+            services.do_bind_seal_for_holder(identity, seal, certificate, acting=_acting(request))
         else:
-            services.do_unbind_seal_for_holder(identity, seal, certificate, _ctx(request))
+            services.do_unbind_seal_for_holder(identity, seal, certificate, acting=_acting(request))
     except DomainError as exc:
         if wants_json(request) or exc.status in (403, 404):
             raise

@@ -9,6 +9,7 @@ from django.test import Client
 from inkseal.accounts import stepup
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.notify.models import SmsMessage
 from inkseal.pki.algorithms import ECDSA_P256
 from inkseal.pki.pins import set_pin
@@ -50,7 +51,7 @@ def test_step_up_page_with_the_code_then_fresh_for_a_while(person, settings):
 
 
 def test_pin_set_needs_a_step_up(person):
-    certificate = issue_cloud_certificate(person.party, algorithm=ECDSA_P256, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(person.party, algorithm=ECDSA_P256, years=1, acting=Acting(ACTOR))
     client = login_client(person)
     url = f"/certificates/{certificate.pk}/pin"
     refused = client.post(url, {"pin": "135790", "pin_again": "135790"})
@@ -66,8 +67,8 @@ def test_pin_set_needs_a_step_up(person):
 
 
 def test_revocation_needs_a_step_up_and_the_pin_does(person):
-    certificate = issue_cloud_certificate(person.party, algorithm=ECDSA_P256, years=1, actor=ACTOR)
-    set_pin(certificate, "135790", actor=ACTOR)
+    certificate = issue_cloud_certificate(person.party, algorithm=ECDSA_P256, years=1, acting=Acting(ACTOR))
+    set_pin(certificate, "135790", acting=Acting(ACTOR))
     client = login_client(person)
     url = f"/certificates/{certificate.pk}/revoke"
     refused = client.post(url, {"step": "2", "reason": "1", "confirm": "on"})

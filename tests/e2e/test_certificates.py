@@ -6,6 +6,7 @@ import pytest
 from cryptography import x509 as cx
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import RSA_2048
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import issue_cloud_certificate
@@ -20,7 +21,7 @@ def test_revoke_a_cloud_certificate(page, live_server, ca_hierarchy, verified_pe
     admin = verified_person(name="刘婧妍")
     enterprise = verified_enterprise(admin, name="北京示范科技有限公司")
     certificate = issue_cloud_certificate(
-        enterprise.party, algorithm=RSA_2048, years=1, actor=Actor("system", "", "test")
+        enterprise.party, algorithm=RSA_2048, years=1, acting=Acting(Actor("system", "", "test"))
     )
     session = login_client(admin, identity=f"enterprise:{enterprise.pk}").cookies["sessionid"].value
     page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
@@ -84,7 +85,7 @@ def test_add_an_authorisation_and_the_grantee_confirms_on_a_phone(
     admin = verified_person(name="刘婧妍")
     enterprise = verified_enterprise(admin, name="北京示范科技有限公司")
     certificate = issue_cloud_certificate(
-        enterprise.party, algorithm=RSA_2048, years=1, actor=Actor("system", "", "test")
+        enterprise.party, algorithm=RSA_2048, years=1, acting=Acting(Actor("system", "", "test"))
     )
     TradingPlatform.objects.create(name="际华集团电子化采购平台", code="jihua-e2e")
     page.set_viewport_size({"width": 1366, "height": 860})

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.orders import services
 from inkseal.orders.models import Application
 from tests.e2e.conftest import screenshot
@@ -48,7 +49,7 @@ def test_enterprise_buys_a_free_cloud_certificate(
     assert page.locator("#state").inner_text() == "审核中"
 
     application = Application.objects.get(party=user.party)
-    services.do_approve(application, actor=Actor("operator", "1", "reviewer"))
+    services.do_approve(application, acting=Acting(Actor("operator", "1", "reviewer")))
     page.goto(f"{live_server.url}/")
     assert page.locator('[data-count="cloud_certificates"]').inner_text() == "1"
     page.goto(f"{live_server.url}/applications/?tab=all")

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from inkseal.audit.models import AuditEntry
+from inkseal.core.acting import Acting
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import TradingPlatform
 from inkseal.seals.models import Seal, SealUsage
@@ -34,10 +35,11 @@ from django.test.utils import override_settings
 from django.conf import settings
 media = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": sys.argv[3]}}
 with override_settings(STORAGES={**settings.STORAGES, "default": media}):
+    from inkseal.core.acting import Acting
     from inkseal.signing.tasks.confirm import do_confirm_sign_task
     print("ready", flush=True)
     sys.stdin.readline()
-    task = do_confirm_sign_task(sys.argv[1], "pin", sys.argv[2], ip="127.0.0.1")
+    task = do_confirm_sign_task(sys.argv[1], "pin", sys.argv[2], acting=Acting.anonymous("127.0.0.1"))
     print(task.status, flush=True)
 """
 
@@ -231,9 +233,9 @@ def signer_certificate_like(
     from inkseal.seals.services import do_bind_seal
 
     actor = Actor("system", "", "race")
-    certificate = issue_cloud_certificate(template.holder, algorithm=ECDSA_P256, years=1, actor=actor)
+    certificate = issue_cloud_certificate(template.holder, algorithm=ECDSA_P256, years=1, acting=Acting(actor))
     for seal in seals:
-        do_bind_seal(seal, certificate, actor=actor)
+        do_bind_seal(seal, certificate, acting=Acting(actor))
     now = timezone.now()
     authorization = do_authorize_certificate(
         certificate,
@@ -242,10 +244,10 @@ def signer_certificate_like(
         grantee_phone=phone,
         valid_from=now - timedelta(minutes=1),
         valid_until=now + timedelta(days=1),
-        actor=actor,
+        acting=Acting(actor),
     )
     prove_grantee_phone(authorization)
-    set_pin(certificate, pin, actor=actor)
+    set_pin(certificate, pin, acting=Acting(actor))
     return certificate
 
 
@@ -264,7 +266,7 @@ def prove_grantee_phone(authorization: Any) -> None:
     token = re.search(r"/authorisations/confirm/([\w-]+)", sms.body)
     code = re.search(r"验证码为(\d{6})", sms.body)
     assert token and code
-    do_confirm_authorization(token.group(1), code.group(1))
+    do_confirm_authorization(token.group(1), code.group(1), acting=Acting.anonymous())
 
 
 def revoke_sign_race(token: str, pin: str, certificate: Certificate, revoke_after: float | None) -> SignTask:
@@ -286,7 +288,7 @@ def revoke_sign_race(token: str, pin: str, certificate: Certificate, revoke_afte
     def sign() -> None:
         try:
             start.wait()
-            do_confirm_sign_task(token, "pin", pin, ip="127.0.0.1")
+            do_confirm_sign_task(token, "pin", pin, acting=Acting.anonymous("127.0.0.1"))
         except DomainError:
             pass  # e.g. the PIN check found the certificate already revoked: the task stays pending
         except BaseException as exc:
@@ -300,7 +302,7 @@ def revoke_sign_race(token: str, pin: str, certificate: Certificate, revoke_afte
             if revoke_after is None:
                 return
             time.sleep(revoke_after)
-            revoke_certificate(certificate, reason=1, actor=Actor("system", "", "race"))
+            revoke_certificate(certificate, reason=1, acting=Acting(Actor("system", "", "race")))
         except BaseException as exc:
             errors.append(exc)
         finally:

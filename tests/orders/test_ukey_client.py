@@ -17,6 +17,7 @@ from asn1crypto import pem
 
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.orders import services
 from inkseal.orders.models import Application, Medium
 from inkseal.pki import gm
@@ -100,7 +101,7 @@ def read_token(module: str, label: str) -> dict[str, Any]:
 def approve(application: Application) -> Certificate:
     application.refresh_from_db()
     assert application.state == "reviewing", application.state
-    approved = services.do_approve(application, actor=REVIEWER)
+    approved = services.do_approve(application, acting=Acting(REVIEWER))
     assert approved.state == "to_ship" and approved.certificate is not None
     return approved.certificate
 

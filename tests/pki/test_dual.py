@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.orders.models import Application, Medium
 from inkseal.pki import gm
 from inkseal.pki.algorithms import SM2, Sm2SoftKey
@@ -212,7 +213,7 @@ def test_rsa_and_ecdsa_and_personal_sm2_certificates_stay_single(
         (verified_enterprise(admin).party, ECDSA_P256),
         (admin.party, SM2),  # personal certificates have no encryption profile
     ):
-        certificate = issue_cloud_certificate(holder_party, algorithm=algorithm, years=1, actor=ACTOR)
+        certificate = issue_cloud_certificate(holder_party, algorithm=algorithm, years=1, acting=Acting(ACTOR))
         assert certificate.pair() is None
     assert not Certificate.objects.filter(usage="encryption").exists()
 
@@ -223,7 +224,9 @@ def test_rsa_and_ecdsa_and_personal_sm2_certificates_stay_single(
 def test_the_encryption_key_is_escrowed_under_its_own_kek(
     ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any
 ) -> None:
-    signing = issue_cloud_certificate(verified_enterprise(verified_person()).party, algorithm=SM2, years=1, actor=ACTOR)
+    signing = issue_cloud_certificate(
+        verified_enterprise(verified_person()).party, algorithm=SM2, years=1, acting=Acting(ACTOR)
+    )
     encryption = signing.pair()
     assert encryption is not None
 
@@ -269,11 +272,13 @@ def test_revoking_either_certificate_revokes_both(
 ) -> None:
     admin = verified_person()
     for revoked_half in ("signing", "encryption"):
-        signing = issue_cloud_certificate(verified_enterprise(admin).party, algorithm=SM2, years=1, actor=ACTOR)
+        signing = issue_cloud_certificate(
+            verified_enterprise(admin).party, algorithm=SM2, years=1, acting=Acting(ACTOR)
+        )
         encryption = signing.pair()
         assert encryption is not None
         target = signing if revoked_half == "signing" else encryption
-        revoke_certificate(target, reason=RevocationReason.KEY_COMPROMISE, actor=ACTOR)
+        revoke_certificate(target, reason=RevocationReason.KEY_COMPROMISE, acting=Acting(ACTOR))
         signing.refresh_from_db()
         encryption.refresh_from_db()
         assert signing.revoked_at == encryption.revoked_at is not None
@@ -286,13 +291,15 @@ def test_revoking_either_certificate_revokes_both(
 
 def test_renewal_renews_the_pair(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any) -> None:
     party = verified_enterprise(verified_person()).party
-    old = issue_cloud_certificate(party, algorithm=SM2, years=1, actor=ACTOR, now=timezone.now() - timedelta(days=340))
+    old = issue_cloud_certificate(
+        party, algorithm=SM2, years=1, acting=Acting(ACTOR), now=timezone.now() - timedelta(days=340)
+    )
     old_encryption = old.pair()
     assert old_encryption is not None
     with pytest.raises(RenewalNotAllowed):
-        renew_certificate(old_encryption, years=1, actor=ACTOR)  # the pair renews through its signing half
+        renew_certificate(old_encryption, years=1, acting=Acting(ACTOR))  # the pair renews through its signing half
 
-    new = renew_certificate(old, years=1, actor=ACTOR)
+    new = renew_certificate(old, years=1, acting=Acting(ACTOR))
     new_encryption = new.pair()
     assert new_encryption is not None and new_encryption.renews == old_encryption
     assert new_encryption.key_id != old_encryption.key_id
@@ -354,7 +361,7 @@ def test_a_ukey_sm2_dual_certificate_delivers_its_key_in_an_sm2_envelope(
     assert entry.target == f"certificate:{encryption.pk}" and entry.data["to"] == signing.serial
 
     # Once the pair is revoked the token gets no more envelopes.
-    revoke_certificate(signing, reason=RevocationReason.CESSATION_OF_OPERATION, actor=ACTOR)
+    revoke_certificate(signing, reason=RevocationReason.CESSATION_OF_OPERATION, acting=Acting(ACTOR))
     refused = api.post(f"{url}/encryption-key", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert refused.status_code == 409 and "不能再下载加密密钥" in refused.json()["message"]
 
@@ -363,11 +370,11 @@ def test_only_ukey_pairs_deliver_keys(ca_hierarchy: Any, verified_person: Any, v
     from tests.orders.conftest import csr_pem
 
     party = verified_enterprise(verified_person()).party
-    cloud = issue_cloud_certificate(party, algorithm=SM2, years=1, actor=ACTOR)
-    ecdsa_ukey = issue_from_csr(party, csr_pem(), ukey_serial="EC-1", years=1, actor=ACTOR)
+    cloud = issue_cloud_certificate(party, algorithm=SM2, years=1, acting=Acting(ACTOR))
+    ecdsa_ukey = issue_from_csr(party, csr_pem(), ukey_serial="EC-1", years=1, acting=Acting(ACTOR))
     for certificate in (cloud, ecdsa_ukey):
         with pytest.raises(EncryptionKeyUnavailable):
-            deliver_encryption_key(certificate, actor=ACTOR)
+            deliver_encryption_key(certificate, acting=Acting(ACTOR))
 
 
 def test_a_ukey_pair_renews_with_a_new_token_key_and_a_new_envelope(
@@ -376,17 +383,17 @@ def test_a_ukey_pair_renews_with_a_new_token_key_and_a_new_envelope(
     party = verified_enterprise(verified_person()).party
     old_key, new_key = gm.Sm2PrivateKey.generate(), gm.Sm2PrivateKey.generate()
     ago = timezone.now() - timedelta(days=340)
-    old = issue_from_csr(party, sm2_csr(old_key), ukey_serial="SM2-1", years=1, actor=ACTOR, now=ago)
-    new = renew_certificate(old, years=1, actor=ACTOR, csr=sm2_csr(new_key))
+    old = issue_from_csr(party, sm2_csr(old_key), ukey_serial="SM2-1", years=1, acting=Acting(ACTOR), now=ago)
+    new = renew_certificate(old, years=1, acting=Acting(ACTOR), csr=sm2_csr(new_key))
     old_encryption, new_encryption = old.pair(), new.pair()
     assert old_encryption is not None and new_encryption is not None
     assert new_encryption.renews == old_encryption and new_encryption.ukey_serial == "SM2-1"
-    delivery = deliver_encryption_key(new, actor=ACTOR)
+    delivery = deliver_encryption_key(new, acting=Acting(ACTOR))
     assert delivery.encryption_certificate == new_encryption
     opened = open_enveloped_key(delivery.envelope, Sm2SoftKey(SM2, new_key))
     assert opened.public_key.spki_der == parsed_certificate(bytes(new_encryption.der)).public_key.spki_der
     with pytest.raises(EncryptionKeyUnavailable):  # the old token's pair is superseded
-        deliver_encryption_key(old, actor=ACTOR)
+        deliver_encryption_key(old, acting=Acting(ACTOR))
 
 
 # --- key recovery ----------------------------------------------------------------------------
@@ -410,12 +417,12 @@ def test_key_recovery_is_an_audited_operator_action(
     ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, recovery_operator: Client
 ) -> None:
     party = verified_enterprise(verified_person()).party
-    lost = issue_cloud_certificate(party, algorithm=SM2, years=1, actor=ACTOR)
+    lost = issue_cloud_certificate(party, algorithm=SM2, years=1, acting=Acting(ACTOR))
     encryption = lost.pair()
     assert encryption is not None
-    revoke_certificate(lost, reason=RevocationReason.KEY_COMPROMISE, actor=ACTOR)  # e.g. the UKEY was lost
+    revoke_certificate(lost, reason=RevocationReason.KEY_COMPROMISE, acting=Acting(ACTOR))  # e.g. the UKEY was lost
     new_token_key = gm.Sm2PrivateKey.generate()
-    replacement = issue_from_csr(party, sm2_csr(new_token_key), ukey_serial="NEW-1", years=1, actor=ACTOR)
+    replacement = issue_from_csr(party, sm2_csr(new_token_key), ukey_serial="NEW-1", years=1, acting=Acting(ACTOR))
 
     page = _recover(recovery_operator, encryption)
     assert page.status_code == 200 and "恢复原因" in page.content.decode()
@@ -451,23 +458,23 @@ def test_key_recovery_seals_only_to_the_holders_usable_sm2_signing_certificate(
 
     admin = verified_person()
     party, stranger = verified_enterprise(admin).party, verified_enterprise(admin).party
-    signing = issue_cloud_certificate(party, algorithm=SM2, years=1, actor=ACTOR)
+    signing = issue_cloud_certificate(party, algorithm=SM2, years=1, acting=Acting(ACTOR))
     encryption = signing.pair()
     assert encryption is not None
     others = {  # why each one is refused
-        "another holder": issue_cloud_certificate(stranger, algorithm=SM2, years=1, actor=ACTOR),
-        "not SM2": issue_cloud_certificate(party, algorithm=ECDSA_P256, years=1, actor=ACTOR),
+        "another holder": issue_cloud_certificate(stranger, algorithm=SM2, years=1, acting=Acting(ACTOR)),
+        "not SM2": issue_cloud_certificate(party, algorithm=ECDSA_P256, years=1, acting=Acting(ACTOR)),
         "an encryption certificate": encryption,
     }
     for recipient in others.values():
         with pytest.raises(KeyRecoveryInvalid):
-            recover_encryption_key(encryption, recipient=bytes(recipient.der), reason="x", actor=ACTOR)
+            recover_encryption_key(encryption, recipient=bytes(recipient.der), reason="x", acting=Acting(ACTOR))
     with pytest.raises(KeyRecoveryInvalid):
-        recover_encryption_key(encryption, recipient=b"junk", reason="x", actor=ACTOR)
+        recover_encryption_key(encryption, recipient=b"junk", reason="x", acting=Acting(ACTOR))
     with pytest.raises(KeyRecoveryInvalid):
-        recover_encryption_key(encryption, recipient=bytes(signing.der), reason=" ", actor=ACTOR)
+        recover_encryption_key(encryption, recipient=bytes(signing.der), reason=" ", acting=Acting(ACTOR))
     with pytest.raises(EncryptionKeyUnavailable):
-        recover_encryption_key(signing, recipient=bytes(signing.der), reason="x", actor=ACTOR)
+        recover_encryption_key(signing, recipient=bytes(signing.der), reason="x", acting=Acting(ACTOR))
     # Through the back office the refusal is shown on the form, in Chinese.
     refused = _recover(
         recovery_operator, encryption, apply="1", reason="测试", recipient_pem=certificate_pem(others["not SM2"])
@@ -475,13 +482,15 @@ def test_key_recovery_seals_only_to_the_holders_usable_sm2_signing_certificate(
     assert refused.status_code == 400 and "SM2 签名证书" in refused.content.decode()
     assert not AuditEntry.objects.filter(event="certificate.key_recover").exists()
     # The holder's own usable SM2 signing certificate is accepted.
-    recover_encryption_key(encryption, recipient=bytes(signing.der), reason="核验", actor=ACTOR)
+    recover_encryption_key(encryption, recipient=bytes(signing.der), reason="核验", acting=Acting(ACTOR))
 
 
 def test_key_recovery_needs_its_own_permission(
     ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any
 ) -> None:
-    signing = issue_cloud_certificate(verified_enterprise(verified_person()).party, algorithm=SM2, years=1, actor=ACTOR)
+    signing = issue_cloud_certificate(
+        verified_enterprise(verified_person()).party, algorithm=SM2, years=1, acting=Acting(ACTOR)
+    )
     encryption = signing.pair()
     assert encryption is not None
     user = User.objects.create_user("viewer", password="x", is_staff=True)
@@ -580,10 +589,10 @@ def test_an_encryption_certificate_cannot_be_authorised_or_bound(
             grantee_phone="18500005312",
             valid_from=now,
             valid_until=now + timedelta(days=30),
-            actor=actor,
+            acting=Acting(actor),
         )
     assert not encryption.authorizations.exists()
     with pytest.raises(SealRequestInvalid, match="不能绑定加密证书"):
-        do_bind_seal(enterprise.seals[0], encryption, actor=actor)
+        do_bind_seal(enterprise.seals[0], encryption, acting=Acting(actor))
     assert not SealBinding.objects.filter(certificate=encryption).exists()
     assert SealBinding.objects.filter(certificate=signing).count() == len(enterprise.seals)

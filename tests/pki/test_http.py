@@ -15,6 +15,7 @@ from cryptography.x509 import ocsp as cx_ocsp
 from django.test import Client
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048
 from inkseal.pki.crl import RevocationReason, revocation_second
 from inkseal.pki.models import Certificate
@@ -98,8 +99,8 @@ def test_ca_certificates_in_der_and_pem(client, ca_hierarchy):
 
 
 def test_the_crl_is_signed_and_current(client, ca_hierarchy, verified_person):
-    certificate = issue_cloud_certificate(verified_person().party, algorithm=RSA_2048, years=1, actor=ACTOR)
-    revoke_certificate(certificate, reason=RevocationReason.AFFILIATION_CHANGED, actor=ACTOR)
+    certificate = issue_cloud_certificate(verified_person().party, algorithm=RSA_2048, years=1, acting=Acting(ACTOR))
+    revoke_certificate(certificate, reason=RevocationReason.AFFILIATION_CHANGED, acting=Acting(ACTOR))
     response = client.get("/pki/crl/issuing-rsa.crl")
     assert response.status_code == 200 and response["Content-Type"] == "application/pkix-crl"
     crl = cx.load_der_x509_crl(response.content)
@@ -110,7 +111,7 @@ def test_the_crl_is_signed_and_current(client, ca_hierarchy, verified_person):
 
 
 def test_ocsp_good_then_revoked_with_the_nonce_echoed(client, ca_hierarchy, verified_person):
-    certificate = issue_cloud_certificate(verified_person().party, algorithm=ECDSA_P256, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(verified_person().party, algorithm=ECDSA_P256, years=1, acting=Acting(ACTOR))
     issuer_der = bytes(ca_hierarchy["issuing-ecdsa"].certificate_der)
     nonce = os.urandom(16)
     answer = post_ocsp(client, ocsp_request(certificate, issuer_der, nonce))
@@ -120,7 +121,7 @@ def test_ocsp_good_then_revoked_with_the_nonce_echoed(client, ca_hierarchy, veri
     responder = answer.certificates[0]
     assert responder.issuer == load(issuer_der).subject
 
-    revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, actor=ACTOR)
+    revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, acting=Acting(ACTOR))
     certificate.refresh_from_db()
     answer = post_ocsp(client, ocsp_request(certificate, issuer_der))
     assert answer.certificate_status == cx_ocsp.OCSPCertStatus.REVOKED
@@ -129,7 +130,7 @@ def test_ocsp_good_then_revoked_with_the_nonce_echoed(client, ca_hierarchy, veri
 
 
 def test_ocsp_get_form_and_unknown_serials(client, ca_hierarchy, verified_person):
-    certificate = issue_cloud_certificate(verified_person().party, algorithm=RSA_2048, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(verified_person().party, algorithm=RSA_2048, years=1, acting=Acting(ACTOR))
     issuer_der = bytes(ca_hierarchy["issuing-rsa"].certificate_der)
     encoded = base64.b64encode(ocsp_request(certificate, issuer_der)).decode()
     response = client.get(f"/pki/ocsp/{encoded}")

@@ -9,6 +9,7 @@ import stat
 import pytest
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048
 from inkseal.pki.errors import KeystoreError
 from inkseal.pki.keystore_config import kek_path, keystore, load_keks
@@ -51,7 +52,9 @@ def test_cloud_keys_in_a_pkcs11_token(ca_hierarchy, verified_person, softhsm_tok
     monkeypatch.setenv("INKSEAL_PKCS11_PIN", SOFTHSM_PIN)
     blobs = KeyBlob.objects.count()
     for algorithm in (ECDSA_P256, RSA_2048):
-        certificate = issue_cloud_certificate(verified_person().party, algorithm=algorithm, years=1, actor=ACTOR)
+        certificate = issue_cloud_certificate(
+            verified_person().party, algorithm=algorithm, years=1, acting=Acting(ACTOR)
+        )
         assert certificate.key_backend == "pkcs11"
         assert keystore().is_extractable(certificate.key_id) is False  # type: ignore[attr-defined]
         key = signing_key_for(certificate)
@@ -64,7 +67,7 @@ def test_cloud_keys_in_a_pkcs11_token(ca_hierarchy, verified_person, softhsm_tok
 def test_no_private_key_in_a_database_dump(ca_hierarchy, verified_person, tmp_path):
     from django.core.management import call_command
 
-    certificate = issue_cloud_certificate(verified_person().party, algorithm=ECDSA_P256, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(verified_person().party, algorithm=ECDSA_P256, years=1, acting=Acting(ACTOR))
     dump = tmp_path / "dump.json"
     call_command("dumpdata", "pki", output=str(dump), verbosity=0)
     text = dump.read_bytes()

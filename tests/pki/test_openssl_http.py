@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048
 from inkseal.pki.crl import RevocationReason
 from inkseal.pki.services import certificate_pem, issue_cloud_certificate, revoke_certificate
@@ -34,7 +35,9 @@ def ca_files(openssl: OpenSSL, base: str, family: str) -> tuple[Path, Path]:
 
 @pytest.mark.parametrize("family", ["rsa", "ecdsa"])
 def test_openssl_ocsp_good_then_revoked(live_server, ca_hierarchy, verified_person, openssl, family):
-    certificate = issue_cloud_certificate(verified_person().party, algorithm=FAMILIES[family], years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(
+        verified_person().party, algorithm=FAMILIES[family], years=1, acting=Acting(ACTOR)
+    )
     root, issuing = ca_files(openssl, live_server.url, family)
     openssl.write("leaf.pem", certificate_pem(certificate))
     ask = ("ocsp", "-issuer", issuing, "-cert", "leaf.pem", "-url", f"{live_server.url}/pki/ocsp", "-CAfile", root)
@@ -42,7 +45,7 @@ def test_openssl_ocsp_good_then_revoked(live_server, ca_hierarchy, verified_pers
     assert "Response verify OK" in checked.stderr + checked.stdout
     assert "leaf.pem: good" in checked.stdout
 
-    revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, actor=ACTOR)
+    revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, acting=Acting(ACTOR))
     checked = openssl(*ask)
     assert "Response verify OK" in checked.stderr + checked.stdout
     assert "leaf.pem: revoked" in checked.stdout
@@ -50,8 +53,8 @@ def test_openssl_ocsp_good_then_revoked(live_server, ca_hierarchy, verified_pers
 
 
 def test_openssl_reads_and_verifies_the_crl(live_server, ca_hierarchy, verified_person, openssl):
-    certificate = issue_cloud_certificate(verified_person().party, algorithm=RSA_2048, years=1, actor=ACTOR)
-    revoke_certificate(certificate, reason=RevocationReason.CESSATION_OF_OPERATION, actor=ACTOR)
+    certificate = issue_cloud_certificate(verified_person().party, algorithm=RSA_2048, years=1, acting=Acting(ACTOR))
+    revoke_certificate(certificate, reason=RevocationReason.CESSATION_OF_OPERATION, acting=Acting(ACTOR))
     _, issuing = ca_files(openssl, live_server.url, "rsa")
     openssl.write("issuing.crl", fetch(f"{live_server.url}/pki/crl/issuing-rsa.crl"))
     shown = openssl("crl", "-inform", "DER", "-in", "issuing.crl", "-noout", "-text").stdout
@@ -83,7 +86,7 @@ def test_openssl_verifies_issued_chains(
     live_server, ca_hierarchy, verified_person, verified_enterprise, openssl, family
 ):
     holder = verified_enterprise(verified_person())
-    certificate = issue_cloud_certificate(holder.party, algorithm=FAMILIES[family], years=3, actor=ACTOR)
+    certificate = issue_cloud_certificate(holder.party, algorithm=FAMILIES[family], years=3, acting=Acting(ACTOR))
     root, issuing = ca_files(openssl, live_server.url, family)
     openssl.write("leaf.pem", certificate_pem(certificate))
     result = openssl("verify", "-CAfile", root, "-untrusted", issuing, "-purpose", "any", "leaf.pem")

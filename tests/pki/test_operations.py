@@ -12,6 +12,7 @@ from django.test import Client
 
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048
 from inkseal.pki.crl import RevocationReason
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
@@ -45,7 +46,7 @@ def test_ca_list_issue_crl_and_revoke(ca_hierarchy, verified_person):
     with pytest.raises(CommandError):
         run("issue-crl", "--ca", "tsa-ecdsa")
 
-    certificate = issue_cloud_certificate(verified_person().party, algorithm=RSA_2048, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(verified_person().party, algorithm=RSA_2048, years=1, acting=Acting(ACTOR))
     spaced = ":".join(certificate.serial[i : i + 2] for i in range(0, len(certificate.serial), 2)).upper()
     assert f"revoked {certificate.serial}" in run("revoke", spaced, "--reason", "key-compromise")
     certificate.refresh_from_db()
@@ -69,8 +70,8 @@ def operator_client() -> Client:
 
 def test_back_office_lists_searches_and_revokes(operator_client, ca_hierarchy, verified_person):
     person = verified_person(name="王小二")
-    first = issue_cloud_certificate(person.party, algorithm=ECDSA_P256, years=1, actor=ACTOR)
-    second = issue_cloud_certificate(person.party, algorithm=RSA_2048, years=1, actor=ACTOR)
+    first = issue_cloud_certificate(person.party, algorithm=ECDSA_P256, years=1, acting=Acting(ACTOR))
+    second = issue_cloud_certificate(person.party, algorithm=RSA_2048, years=1, acting=Acting(ACTOR))
     listing = operator_client.get("/backoffice/pki/certificate/", {"q": first.serial})
     assert listing.status_code == 200 and first.serial in listing.content.decode()
     assert second.serial not in listing.content.decode()

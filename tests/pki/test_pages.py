@@ -11,6 +11,7 @@ from django.utils import timezone
 from inkseal.accounts.models import Membership
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048
 from inkseal.pki.crl import RevocationReason
 from inkseal.pki.models import Certificate
@@ -25,7 +26,7 @@ ACTOR = Actor("system", "", "test")
 
 
 def cloud(holder, algorithm=ECDSA_P256, **kwargs) -> Certificate:  # type: ignore[no-untyped-def]
-    return issue_cloud_certificate(holder.party, algorithm=algorithm, years=1, actor=ACTOR, **kwargs)
+    return issue_cloud_certificate(holder.party, algorithm=algorithm, years=1, acting=Acting(ACTOR), **kwargs)
 
 
 @pytest.fixture
@@ -41,8 +42,8 @@ def test_the_list_shows_usable_first_and_invalid_apart(person):
     due = cloud(person, now=timezone.now() - timedelta(days=340))
     valid = cloud(person)
     revoked = cloud(person, algorithm=RSA_2048)
-    revoke_certificate(revoked, reason=RevocationReason.KEY_COMPROMISE, actor=ACTOR)
-    ukey = issue_from_csr(person.party, csr(), ukey_serial="TW-77", years=1, actor=ACTOR)
+    revoke_certificate(revoked, reason=RevocationReason.KEY_COMPROMISE, acting=Acting(ACTOR))
+    ukey = issue_from_csr(person.party, csr(), ukey_serial="TW-77", years=1, acting=Acting(ACTOR))
     client = login_client(person)
 
     html = page(client.get("/certificates/"))
@@ -246,11 +247,11 @@ def test_enterprise_members_see_but_only_administrators_act(person, verified_per
 
 def test_home_counts_usable_certificates_per_medium(person):
     certificate = cloud(person)
-    issue_from_csr(person.party, csr(), ukey_serial="TW-1", years=1, actor=ACTOR)
+    issue_from_csr(person.party, csr(), ukey_serial="TW-1", years=1, acting=Acting(ACTOR))
     client = login_client(person)
     html = page(client.get("/"))
     assert 'data-count="cloud_certificates">1<' in html and 'data-count="ukey_certificates">1<' in html
-    revoke_certificate(certificate, reason=RevocationReason.SUPERSEDED, actor=ACTOR)
+    revoke_certificate(certificate, reason=RevocationReason.SUPERSEDED, acting=Acting(ACTOR))
     assert 'data-count="cloud_certificates">0<' in page(client.get("/"))
 
 

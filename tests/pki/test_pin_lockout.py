@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.notify.models import SmsMessage
 from inkseal.pki.errors import PinIncorrect, PinLocked
 from inkseal.pki.models import Certificate, PinLockout
@@ -41,7 +42,7 @@ PERSON = Actor("person", CONFIRMER_PHONE, "王五")
 
 def second_platform(signing: Signing, name: str = "另一交易平台", code: str = "other") -> tuple[str, str]:
     platform = TradingPlatform.objects.create(name=name, code=code, callback_url="http://other.test/cb")
-    client, secret = do_create_api_client(platform, actor=ACTOR, callback_key="k2")
+    client, secret = do_create_api_client(platform, acting=Acting(ACTOR), callback_key="k2")
     now = timezone.now()
     authorization = do_authorize_certificate(
         signing.certificate,
@@ -50,7 +51,7 @@ def second_platform(signing: Signing, name: str = "另一交易平台", code: st
         grantee_phone=CONFIRMER_PHONE,
         valid_from=now - timedelta(minutes=1),
         valid_until=now + timedelta(days=30),
-        actor=ACTOR,
+        acting=Acting(ACTOR),
     )
     prove_grantee_phone(authorization)
     return client.client_id, secret
@@ -72,7 +73,7 @@ def confirm(signing: Signing, token: str, pin: str) -> Any:
 def test_wrong_pins_lock_the_task_then_the_platform_but_not_another_platform(
     signing: Signing, django_capture_on_commit_callbacks: Any
 ) -> None:
-    set_pin(signing.certificate, PIN, actor=ACTOR)
+    set_pin(signing.certificate, PIN, acting=Acting(ACTOR))
     other = second_platform(signing)
     task_a = new_task(signing)
     for _ in range(PIN_MAX_FAILURES - 1):
@@ -112,14 +113,14 @@ def test_wrong_pins_lock_the_task_then_the_platform_but_not_another_platform(
 
 def test_locks_on_two_platforms_lock_the_certificate_until_the_owner_unlocks_by_sms(signing: Signing) -> None:
     certificate = signing.certificate
-    set_pin(certificate, PIN, actor=ACTOR)
+    set_pin(certificate, PIN, acting=Acting(ACTOR))
     for platform in ("P", "Q"):
         for n in range(PIN_PLATFORM_MAX_FAILURES):
             scope = PinScope(task=f"{platform}-task-{n // PIN_MAX_FAILURES}", platform=platform, label=platform)
             with pytest.raises((PinIncorrect, PinLocked)):
-                verify_pin(certificate, WRONG, actor=PERSON, scope=scope)
+                verify_pin(certificate, WRONG, acting=Acting(PERSON), scope=scope)
     with pytest.raises(PinLocked) as refused:
-        verify_pin(certificate, PIN, actor=PERSON, scope=PinScope(task="R-1", platform="R", label="R"))
+        verify_pin(certificate, PIN, acting=Acting(PERSON), scope=PinScope(task="R-1", platform="R", label="R"))
     assert refused.value.details["scope"] == "certificate"
     with pytest.raises(PinLocked):
         signing_key_for(certificate)
@@ -137,7 +138,7 @@ def test_locks_on_two_platforms_lock_the_certificate_until_the_owner_unlocks_by_
     assert done.status_code == 302
     assert not PinLockout.objects.filter(certificate=certificate, locked_until__isnull=False).exists()
     assert AuditEntry.objects.filter(event="certificate.pin_unlocked").count() == 1
-    verify_pin(certificate, PIN, actor=PERSON, scope=PinScope(task="P-task-9", platform="P", label="P"))
+    verify_pin(certificate, PIN, acting=Acting(PERSON), scope=PinScope(task="P-task-9", platform="P", label="P"))
     assert signing_key_for(certificate).signer
 
 
@@ -154,7 +155,7 @@ def test_only_the_managing_owner_may_unlock(signing: Signing, make_person: Any) 
 @pytest.mark.parametrize("scope_kind", ["task", "platform"])
 def test_concurrent_wrong_pins_lock_each_scope_at_exactly_its_limit(signing: Signing, scope_kind: str) -> None:
     certificate = signing.certificate
-    set_pin(certificate, PIN, actor=ACTOR)
+    set_pin(certificate, PIN, acting=Acting(ACTOR))
     start = threading.Barrier(50)
     outcomes: list[str] = []
 
@@ -163,7 +164,7 @@ def test_concurrent_wrong_pins_lock_each_scope_at_exactly_its_limit(signing: Sig
         task = "T" if scope_kind == "task" else f"T{n}"
         start.wait(10)
         try:
-            verify_pin(certificate, WRONG, actor=PERSON, scope=PinScope(task=task, platform="P", label="P"))
+            verify_pin(certificate, WRONG, acting=Acting(PERSON), scope=PinScope(task=task, platform="P", label="P"))
         except PinIncorrect:
             outcomes.append("incorrect")
         except PinLocked:

@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.utils import timezone
 
-from inkseal.accounts.services import RequestContext
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import ECDSA_P256, RSA_2048
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.authority_setup import ensure_hierarchy
@@ -55,12 +55,12 @@ from inkseal.pki.status import CertificateStatus, certificate_status, usable_q
 pytestmark = pytest.mark.django_db
 
 ACTOR = Actor("person", "L1", "张三")
-CTX = RequestContext(ip="10.0.0.1", identity="person")
+ACTING = Acting(ACTOR, "10.0.0.1", "person")
 _UKEY_KEY = ec.generate_private_key(ec.SECP256R1())
 
 
 def issue(holder, algorithm=ECDSA_P256, years=1, **kwargs):  # type: ignore[no-untyped-def]
-    return issue_cloud_certificate(holder.party, algorithm=algorithm, years=years, actor=ACTOR, ctx=CTX, **kwargs)
+    return issue_cloud_certificate(holder.party, algorithm=algorithm, years=years, acting=ACTING, **kwargs)
 
 
 def csr(key=_UKEY_KEY, common_name="UKEY 0001", hash_algorithm=None) -> bytes:  # type: ignore[no-untyped-def]
@@ -173,7 +173,7 @@ def test_validity_is_one_to_three_years(ca_hierarchy, verified_person, years):
 def test_a_ukey_certificate_from_a_request(ca_hierarchy, verified_person):
     person = verified_person(name="刘婧妍")
     certificate = issue_from_csr(
-        person.party, csr(common_name="whatever the token says"), ukey_serial="TW-0001", years=2, actor=ACTOR
+        person.party, csr(common_name="whatever the token says"), ukey_serial="TW-0001", years=2, acting=Acting(ACTOR)
     )
     assert certificate.medium == "ukey" and certificate.ukey_serial == "TW-0001"
     assert certificate.key_id == "" and certificate.algorithm == "ecdsa-p256"
@@ -204,7 +204,7 @@ def _tampered() -> bytes:
 )
 def test_bad_requests_are_refused_with_the_reason(ca_hierarchy, verified_person, request_bytes, error, message, status):
     with pytest.raises(error) as refused:
-        issue_from_csr(verified_person().party, request_bytes, ukey_serial="TW-1", years=1, actor=ACTOR)
+        issue_from_csr(verified_person().party, request_bytes, ukey_serial="TW-1", years=1, acting=Acting(ACTOR))
     assert message in str(refused.value.message)
     assert refused.value.status == status  # 413 only when the request is too large to read
     assert not Certificate.objects.exists()
@@ -213,7 +213,7 @@ def test_bad_requests_are_refused_with_the_reason(ca_hierarchy, verified_person,
 @pytest.mark.parametrize("serial", ["", " ", "含中文", "a" * 65, "-leading"])
 def test_the_ukey_serial_is_checked(ca_hierarchy, verified_person, serial):
     with pytest.raises(UkeySerialInvalid):
-        issue_from_csr(verified_person().party, csr(), ukey_serial=serial, years=1, actor=ACTOR)
+        issue_from_csr(verified_person().party, csr(), ukey_serial=serial, years=1, acting=Acting(ACTOR))
 
 
 def crl_of(ca_id: str) -> cx.CertificateRevocationList:
@@ -223,7 +223,7 @@ def crl_of(ca_id: str) -> cx.CertificateRevocationList:
 def test_revocation_publishes_a_new_crl_in_the_same_transaction(ca_hierarchy, verified_person):
     certificate = issue(verified_person(), algorithm=RSA_2048)
     before = CertificateAuthority.objects.get(ca_id="issuing-rsa").crl_number
-    revoked = revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, actor=ACTOR, ctx=CTX)
+    revoked = revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, acting=ACTING)
     assert revoked.revoked_at is not None and revoked.reason is RevocationReason.KEY_COMPROMISE
     crl = crl_of("issuing-rsa")
     entry = crl.get_revoked_certificate_by_serial_number(int(certificate.serial, 16))
@@ -235,14 +235,14 @@ def test_revocation_publishes_a_new_crl_in_the_same_transaction(ca_hierarchy, ve
     )
     assert AuditEntry.objects.filter(event="certificate.revoke", target=f"certificate:{certificate.pk}").exists()
     with pytest.raises(CertificateAlreadyRevoked):
-        revoke_certificate(certificate, reason=RevocationReason.SUPERSEDED, actor=ACTOR)
+        revoke_certificate(certificate, reason=RevocationReason.SUPERSEDED, acting=Acting(ACTOR))
 
 
 @pytest.mark.parametrize("reason", [None, "", "abc", 0, 2, 6, 8, 99])
 def test_a_revocation_reason_from_the_list_is_required(ca_hierarchy, verified_person, reason):
     certificate = issue(verified_person())
     with pytest.raises(RevocationReasonInvalid):
-        revoke_certificate(certificate, reason=reason, actor=ACTOR)
+        revoke_certificate(certificate, reason=reason, acting=Acting(ACTOR))
     certificate.refresh_from_db()
     assert certificate.revoked_at is None
     assert not AuditEntry.objects.filter(event="certificate.revoke").exists()
@@ -277,7 +277,9 @@ def test_status_is_derived_from_the_clock_and_the_holder(ca_hierarchy, verified_
     assert certificate_status(certificate, now=end + timedelta(days=1)) == CertificateStatus.EXPIRED
 
     revoked_at = start + timedelta(days=100)
-    revoke_certificate(certificate, reason=RevocationReason.CESSATION_OF_OPERATION, actor=ACTOR, now=revoked_at)
+    revoke_certificate(
+        certificate, reason=RevocationReason.CESSATION_OF_OPERATION, acting=Acting(ACTOR), now=revoked_at
+    )
     certificate.refresh_from_db()
     assert certificate_status(certificate, now=revoked_at - timedelta(seconds=1)) == CertificateStatus.CHANGE_PENDING
     assert certificate_status(certificate, now=revoked_at) == CertificateStatus.REVOKED
@@ -300,7 +302,7 @@ def test_renewal_rekeys_links_and_supersedes(ca_hierarchy, verified_person):
     old.pin_hash = "$argon2id$kept"
     old.save()
     assert certificate_status(old) == CertificateStatus.RENEWAL_DUE
-    new = renew_certificate(old, years=1, actor=ACTOR, ctx=CTX)
+    new = renew_certificate(old, years=1, acting=ACTING)
     old.refresh_from_db()
     assert new.renews == old and old.renewed_by == new
     assert new.key_id != old.key_id and parsed(new).public_key.dump() != parsed(old).public_key.dump()
@@ -317,12 +319,12 @@ def test_renewal_rekeys_links_and_supersedes(ca_hierarchy, verified_person):
     assert certificate_status(new) == CertificateStatus.VALID
     assert AuditEntry.objects.filter(event="certificate.renew", target=f"certificate:{new.pk}").exists()
     with pytest.raises(RenewalNotAllowed):
-        renew_certificate(old, years=1, actor=ACTOR)
+        renew_certificate(old, years=1, acting=Acting(ACTOR))
 
 
 def test_renewal_waits_for_the_window(ca_hierarchy, verified_person):
     with pytest.raises(RenewalNotAllowed) as refused:
-        renew_certificate(issue(verified_person()), years=1, actor=ACTOR)
+        renew_certificate(issue(verified_person()), years=1, acting=Acting(ACTOR))
     assert "30" in str(refused.value.message)
     assert Certificate.objects.count() == 1
 
@@ -330,13 +332,13 @@ def test_renewal_waits_for_the_window(ca_hierarchy, verified_person):
 def test_a_ukey_renewal_needs_a_new_key_from_the_token(ca_hierarchy, verified_person):
     person = verified_person()
     old = issue_from_csr(
-        person.party, csr(), ukey_serial="TW-9", years=1, actor=ACTOR, now=timezone.now() - timedelta(days=340)
+        person.party, csr(), ukey_serial="TW-9", years=1, acting=Acting(ACTOR), now=timezone.now() - timedelta(days=340)
     )
     with pytest.raises(RenewalNotAllowed):
-        renew_certificate(old, years=1, actor=ACTOR)
+        renew_certificate(old, years=1, acting=Acting(ACTOR))
     with pytest.raises(RenewalNotAllowed):
-        renew_certificate(old, years=1, actor=ACTOR, csr=csr())  # same key
-    new = renew_certificate(old, years=2, actor=ACTOR, csr=csr(key=ec.generate_private_key(ec.SECP256R1())))
+        renew_certificate(old, years=1, acting=Acting(ACTOR), csr=csr())  # same key
+    new = renew_certificate(old, years=2, acting=Acting(ACTOR), csr=csr(key=ec.generate_private_key(ec.SECP256R1())))
     assert new.medium == "ukey" and new.ukey_serial == "TW-9" and new.renews == old
 
 
@@ -357,7 +359,7 @@ def test_a_revoked_or_expired_certificate_cannot_sign(ca_hierarchy, verified_per
     with pytest.raises(CertificateExpired):
         signing_key_for(certificate, at=certificate.not_after + timedelta(seconds=1))
     revoked_at = certificate.not_before + timedelta(hours=1)
-    revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, actor=ACTOR, now=revoked_at)
+    revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, acting=Acting(ACTOR), now=revoked_at)
     with pytest.raises(CertificateRevoked):
         signing_key_for(certificate.pk, at=revoked_at)
     # a signature made just before the revocation instant is still allowed
@@ -367,7 +369,7 @@ def test_a_revoked_or_expired_certificate_cannot_sign(ca_hierarchy, verified_per
 
 def test_ukey_and_encryption_certificates_have_no_cloud_signing_key(ca_hierarchy, verified_person, verified_enterprise):
     person = verified_person()
-    ukey = issue_from_csr(person.party, csr(), ukey_serial="TW-2", years=1, actor=ACTOR)
+    ukey = issue_from_csr(person.party, csr(), ukey_serial="TW-2", years=1, acting=Acting(ACTOR))
     encryption = issue(verified_enterprise(person), usage="encryption")
     for certificate in (ukey, encryption):
         with pytest.raises(CertificateNotForSigning):
@@ -379,4 +381,4 @@ def test_external_certificates_cannot_be_revoked_here(ca_hierarchy, verified_per
 
     certificate = registered_external(verified_person(name="赵六"))
     with pytest.raises(ExternalCertificate):
-        revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, actor=ACTOR)
+        revoke_certificate(certificate, reason=RevocationReason.KEY_COMPROMISE, acting=Acting(ACTOR))

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import ECDSA_P256, SM2
 from inkseal.pki.models import CertificateAuthority, KeyBlob
 from inkseal.pki.oids import PLACEHOLDER_ARC
@@ -142,7 +143,7 @@ def test_the_default_policies_are_the_marked_placeholder(client, ca_hierarchy, v
     body = client.get("/pki/ca.json").json()
     assert body["policies"]["arc"] == PLACEHOLDER_ARC and body["policies"]["placeholder"] is True
     assert body["policies"]["time_stamping"] == f"{PLACEHOLDER_ARC}.2.1"
-    certificate = issue_cloud_certificate(verified_person().party, algorithm=ECDSA_P256, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(verified_person().party, algorithm=ECDSA_P256, years=1, acting=Acting(ACTOR))
     assert policies_of(bytes(certificate.der)) == [f"{PLACEHOLDER_ARC}.1.1"]
 
 
@@ -151,9 +152,9 @@ def test_the_operators_arc_changes_certificates_time_stamps_and_ca_json(
 ):
     settings.PKI_POLICY_ARC = OPERATOR_ARC
 
-    person = issue_cloud_certificate(verified_person().party, algorithm=ECDSA_P256, years=1, actor=ACTOR)
+    person = issue_cloud_certificate(verified_person().party, algorithm=ECDSA_P256, years=1, acting=Acting(ACTOR))
     enterprise = verified_enterprise(verified_person(name="李四"))
-    company = issue_cloud_certificate(enterprise.party, algorithm=SM2, years=1, actor=ACTOR)
+    company = issue_cloud_certificate(enterprise.party, algorithm=SM2, years=1, acting=Acting(ACTOR))
     assert policies_of(bytes(person.der)) == [f"{OPERATOR_ARC}.1.1"]
     assert policies_of(bytes(company.der)) == [f"{OPERATOR_ARC}.1.2"]
     assert tst_info(post_tsa(client, tsa_query()))["policy"].dotted == f"{OPERATOR_ARC}.2.1"

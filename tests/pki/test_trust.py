@@ -13,6 +13,7 @@ from cryptography.x509.oid import NameOID
 
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import ECDSA_P256
 from inkseal.pki.errors import ExternalCertificateRejected, HolderNotEligible, TrustedRootInvalid
 from inkseal.pki.models import Certificate, TrustedRoot
@@ -108,12 +109,14 @@ def leaf(common_name: str, *, via_sub: bool = False, not_after: datetime = NOW +
 def trust_foreign_root() -> TrustedRoot:
     root = foreign_pki()["root"]
     existing = TrustedRoot.objects.filter(subject__contains="Foreign Root CA").first()
-    return existing or add_trusted_root(FOREIGN_CA, pem(root), actor=OPERATOR)  # type: ignore[arg-type]
+    return existing or add_trusted_root(FOREIGN_CA, pem(root), acting=Acting(OPERATOR))  # type: ignore[arg-type]
 
 
 def registered_external(person) -> Certificate:  # type: ignore[no-untyped-def]
     trust_foreign_root()
-    return register_external_certificate(person.party, pem(leaf(person.name)), ukey_serial="FT-1", actor=OPERATOR)
+    return register_external_certificate(
+        person.party, pem(leaf(person.name)), ukey_serial="FT-1", acting=Acting(OPERATOR)
+    )
 
 
 def test_a_trusted_cas_ukey_certificate_is_registered(verified_person):
@@ -131,21 +134,21 @@ def test_intermediates_complete_the_chain(verified_person):
     trust_foreign_root()
     certificate = pem(leaf("赵六", via_sub=True))
     with pytest.raises(ExternalCertificateRejected) as refused:
-        register_external_certificate(person.party, certificate, ukey_serial="FT-2", actor=OPERATOR)
+        register_external_certificate(person.party, certificate, ukey_serial="FT-2", acting=Acting(OPERATOR))
     assert "证书链" in str(refused.value.message)
     registered = register_external_certificate(
         person.party,
         certificate,
         ukey_serial="FT-2",
         intermediates=[pem(foreign_pki()["sub"])],
-        actor=OPERATOR,  # type: ignore[arg-type]
+        acting=Acting(OPERATOR),  # type: ignore[arg-type]
     )
     assert registered.trusted_root.name == FOREIGN_CA
 
 
 def _refusal(person, data: bytes, **kwargs) -> str:  # type: ignore[no-untyped-def]
     with pytest.raises(ExternalCertificateRejected) as refused:
-        register_external_certificate(person.party, data, ukey_serial="FT-3", actor=OPERATOR, **kwargs)
+        register_external_certificate(person.party, data, ukey_serial="FT-3", acting=Acting(OPERATOR), **kwargs)
     return str(refused.value.message)
 
 
@@ -157,7 +160,7 @@ def test_what_is_refused(verified_person, ca_hierarchy):
     assert "有效" in _refusal(person, b"not a certificate")
     expired = leaf("赵六", not_after=NOW - timedelta(hours=1))
     assert "验证失败" in _refusal(person, pem(expired))
-    own = issue_cloud_certificate(person.party, algorithm=ECDSA_P256, years=1, actor=OPERATOR)
+    own = issue_cloud_certificate(person.party, algorithm=ECDSA_P256, years=1, acting=Acting(OPERATOR))
     assert "本平台" in _refusal(person, bytes(own.der))
     registered = registered_external(person)
     assert "已登记" in _refusal(person, bytes(registered.der))
@@ -189,7 +192,7 @@ def test_unverified_holders_cannot_register(make_person):
     trust_foreign_root()
     person = make_person(name="赵六")
     with pytest.raises(HolderNotEligible):
-        register_external_certificate(person.party, pem(leaf("赵六")), ukey_serial="FT-4", actor=OPERATOR)
+        register_external_certificate(person.party, pem(leaf("赵六")), ukey_serial="FT-4", acting=Acting(OPERATOR))
 
 
 @pytest.mark.parametrize(
@@ -202,12 +205,12 @@ def test_unverified_holders_cannot_register(make_person):
 )
 def test_a_trusted_root_must_be_a_ca(data, message):
     with pytest.raises(TrustedRootInvalid) as refused:
-        add_trusted_root("X", data or pem(leaf("某人")), actor=OPERATOR)
+        add_trusted_root("X", data or pem(leaf("某人")), acting=Acting(OPERATOR))
     assert message in str(refused.value.message)
     assert not TrustedRoot.objects.exists()
 
 
 def test_a_trusted_root_must_be_self_signed():
     with pytest.raises(TrustedRootInvalid) as refused:
-        add_trusted_root("X", pem(foreign_pki()["sub"]), actor=OPERATOR)  # type: ignore[arg-type]
+        add_trusted_root("X", pem(foreign_pki()["sub"]), acting=Acting(OPERATOR))  # type: ignore[arg-type]
     assert "自签名" in str(refused.value.message)

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.platforms.models import ApiClient, TradingPlatform
 from inkseal.platforms.services import do_create_api_client, do_issue_token
 
@@ -50,7 +51,7 @@ def test_a_new_client_secret_is_shown_in_the_page_and_not_in_a_cookie(operator_c
 
 def test_a_rotated_secret_is_shown_in_the_page_and_not_in_a_cookie(operator_client: Client) -> None:
     platform = TradingPlatform.objects.create(name="平台", code="p2")
-    client, old = do_create_api_client(platform, actor=Actor("system", "", "test"))
+    client, old = do_create_api_client(platform, acting=Acting(Actor("system", "", "test")))
     response = operator_client.post(
         "/backoffice/platforms/apiclient/",
         {"action": "rotate_secret", "_selected_action": [client.pk], "index": 0},

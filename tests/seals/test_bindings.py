@@ -12,8 +12,9 @@ from django.test import Client
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Membership, Person
-from inkseal.accounts.services import RequestContext
+from inkseal.accounts.services import identity_acting
 from inkseal.audit.models import AuditEntry
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError
 from inkseal.pki.algorithms import SM2
 from inkseal.pki.models import Certificate
@@ -35,7 +36,6 @@ from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import ACTOR, make_seal
 
 pytestmark = pytest.mark.django_db
-CTX = RequestContext()
 
 
 @dataclass
@@ -61,10 +61,10 @@ class Holder:
 def holder(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, signing_media: Any) -> Holder:
     admin = verified_person(name="刘婧妍")
     enterprise = verified_enterprise(admin, name="北京示范科技有限公司")
-    certificate = issue_cloud_certificate(enterprise.party, algorithm=SM2, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(enterprise.party, algorithm=SM2, years=1, acting=Acting(ACTOR))
     seals = {kind: make_seal(enterprise.party, kind, admin) for kind in (SealType.OFFICIAL, SealType.CONTRACT)}
     for seal in seals.values():
-        do_bind_seal(seal, certificate, actor=ACTOR)
+        do_bind_seal(seal, certificate, acting=Acting(ACTOR))
     return Holder(admin, certificate, seals)
 
 
@@ -86,7 +86,9 @@ def test_changing_a_bound_seal_binds_the_new_one_with_a_new_electronic_seal(hold
     old = holder.seals[SealType.OFFICIAL]
     old_electronic = ElectronicSeal.objects.get(seal=old, certificate=holder.certificate)
 
-    new = do_make_template_seal(holder.identity, SealType.OFFICIAL, TemplateOptions(), CTX, replaces=old)
+    new = do_make_template_seal(
+        holder.identity, SealType.OFFICIAL, TemplateOptions(), acting=identity_acting(holder.identity), replaces=old
+    )
 
     old.refresh_from_db()
     assert old.state == SealState.VOID
@@ -106,16 +108,20 @@ def test_changing_a_bound_seal_binds_the_new_one_with_a_new_electronic_seal(hold
 
 def test_the_seal_page_of_the_replacement_names_the_certificate(holder: Holder) -> None:
     old = holder.seals[SealType.OFFICIAL]
-    new = do_make_template_seal(holder.identity, SealType.OFFICIAL, TemplateOptions(), CTX, replaces=old)
+    new = do_make_template_seal(
+        holder.identity, SealType.OFFICIAL, TemplateOptions(), acting=identity_acting(holder.identity), replaces=old
+    )
     detail = holder.client().get(f"/seals/{new.pk}/").content.decode()
     bindings = detail[detail.index('id="bindings"') :]
     assert holder.certificate.serial in bindings[: bindings.index("</dd>")]
 
 
 def test_a_binding_to_a_revoked_certificate_is_not_carried_over(holder: Holder) -> None:
-    revoke_certificate(holder.certificate, reason=1, actor=ACTOR)
+    revoke_certificate(holder.certificate, reason=1, acting=Acting(ACTOR))
     old = holder.seals[SealType.OFFICIAL]
-    new = do_make_template_seal(holder.identity, SealType.OFFICIAL, TemplateOptions(), CTX, replaces=old)
+    new = do_make_template_seal(
+        holder.identity, SealType.OFFICIAL, TemplateOptions(), acting=identity_acting(holder.identity), replaces=old
+    )
     assert not is_bound(new, holder.certificate) and is_bound(old, holder.certificate)
 
 
@@ -124,7 +130,7 @@ def test_a_binding_to_a_revoked_certificate_is_not_carried_over(holder: Holder) 
 
 def test_the_certificate_page_shows_each_bound_seals_state(holder: Holder) -> None:
     contract = holder.seals[SealType.CONTRACT]
-    do_void_seal(holder.identity, contract, CTX)
+    do_void_seal(holder.identity, contract, acting=identity_acting(holder.identity))
 
     rows = seal_rows(holder.page())
 
@@ -159,8 +165,8 @@ def test_binding_refusals_change_nothing(holder: Holder, verified_person: Any, v
     client = holder.client()
     base = f"/seals/certificates/{holder.certificate.pk}"
     contract = holder.seals[SealType.CONTRACT]
-    do_void_seal(holder.identity, contract, CTX)
-    do_unbind_seal(contract, holder.certificate, actor=ACTOR)
+    do_void_seal(holder.identity, contract, acting=identity_acting(holder.identity))
+    do_unbind_seal(contract, holder.certificate, acting=Acting(ACTOR))
 
     void = client.post(f"{base}/bind", {"seal": contract.pk}, HTTP_ACCEPT="application/json")
     assert void.status_code == 409 and void.json()["error"] == "seal_inactive"
@@ -169,7 +175,7 @@ def test_binding_refusals_change_nothing(holder: Holder, verified_person: Any, v
     foreign = make_seal(other.party, SealType.OFFICIAL, other_admin)
     assert client.post(f"{base}/bind", {"seal": foreign.pk}).status_code == 404
     assert client.post(f"{base}/bind", {"seal": "x"}).status_code == 404
-    other_certificate = issue_cloud_certificate(other.party, algorithm=SM2, years=1, actor=ACTOR)
+    other_certificate = issue_cloud_certificate(other.party, algorithm=SM2, years=1, acting=Acting(ACTOR))
     cross = f"/seals/certificates/{other_certificate.pk}/bind"
     assert client.post(cross, {"seal": holder.seals[SealType.OFFICIAL].pk}).status_code == 404
     assert not is_bound(contract, holder.certificate) and not is_bound(foreign, holder.certificate)
@@ -189,10 +195,10 @@ def test_only_administrators_bind_or_unbind(holder: Holder, verified_person: Any
 
 def test_a_revoked_certificate_takes_no_new_seal(holder: Holder) -> None:
     official = holder.seals[SealType.OFFICIAL]
-    do_unbind_seal(official, holder.certificate, actor=ACTOR)
-    revoke_certificate(holder.certificate, reason=1, actor=ACTOR)
+    do_unbind_seal(official, holder.certificate, acting=Acting(ACTOR))
+    revoke_certificate(holder.certificate, reason=1, acting=Acting(ACTOR))
     with pytest.raises(DomainError) as refused:
-        do_bind_seal(official, holder.certificate, actor=ACTOR)
+        do_bind_seal(official, holder.certificate, acting=Acting(ACTOR))
     assert refused.value.code == "certificate_unusable" and "证书" in str(refused.value.message)
     assert not is_bound(official, holder.certificate)
     assert 'id="bind-seal"' not in holder.page()

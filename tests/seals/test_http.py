@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from inkseal.accounts.models import Membership
-from inkseal.accounts.services import RequestContext
+from inkseal.accounts.services import identity_acting
 from inkseal.seals.models import Seal, SealState
 from inkseal.seals.render import render_image
 from inkseal.seals.render_spec import SealSpec
@@ -82,7 +82,9 @@ def test_change_replaces_the_seal(person):
 
 
 def test_another_identitys_seal_cannot_be_replaced(person, company):
-    theirs = do_make_template_seal(as_enterprise(company), "official", TemplateOptions(), RequestContext())
+    theirs = do_make_template_seal(
+        as_enterprise(company), "official", TemplateOptions(), acting=identity_acting(as_enterprise(company))
+    )
     response = post_new(login_client(person, stepped_up=True), kind="name", replace=theirs.pk)
     assert response.status_code == 404
     theirs.refresh_from_db()
@@ -280,8 +282,12 @@ def test_void_needs_confirmation_and_then_records_the_time(person):
 
 
 def test_another_identitys_seal_is_a_404_everywhere(person, company, make_person):
-    theirs = do_make_template_seal(as_enterprise(company), "official", TemplateOptions(), RequestContext())
-    mine = do_make_template_seal(as_person(person), "name", TemplateOptions(), RequestContext())
+    theirs = do_make_template_seal(
+        as_enterprise(company), "official", TemplateOptions(), acting=identity_acting(as_enterprise(company))
+    )
+    mine = do_make_template_seal(
+        as_person(person), "name", TemplateOptions(), acting=identity_acting(as_person(person))
+    )
     client = login_client(person, stepped_up=True)
     for url in (f"/seals/{theirs.pk}/", f"/seals/{theirs.pk}/image.png"):
         assert client.get(url).status_code == 404
@@ -295,7 +301,9 @@ def test_another_identitys_seal_is_a_404_everywhere(person, company, make_person
 
 
 def test_logged_out_visitors_are_sent_to_login(person):
-    seal = do_make_template_seal(as_person(person), "name", TemplateOptions(), RequestContext())
+    seal = do_make_template_seal(
+        as_person(person), "name", TemplateOptions(), acting=identity_acting(as_person(person))
+    )
     from django.test import Client
 
     for url in ("/seals/", "/seals/new/", f"/seals/{seal.pk}/", f"/seals/{seal.pk}/image.png"):

@@ -78,7 +78,7 @@ def test_seal_of_another_company_is_refused_with_a_reason(ocr: Any) -> None:
     photo = on_paper(render_image(SealSpec("official", "华为技术有限公司")), angle=10, seed=3)
     with pytest.raises(SealTextMismatch) as caught:
         import_seal_photo(photo, expected_name="小米科技有限责任公司")
-    assert "模板" in caught.value.message_zh and "template" in str(caught.value)
+    assert "模板" in str(caught.value.default_wording()) and "template" in str(caught.value)
 
 
 def test_transparent_png_upload_is_accepted(ocr: Any) -> None:
@@ -103,7 +103,7 @@ def test_images_without_a_seal_are_refused(photo: Any, error: type[UploadRejecte
     with pytest.raises(error) as caught:
         import_seal_photo(photo())
     assert caught.value.code in {"upload_no_seal_shape", "upload_no_seal_ink"}
-    assert "模板" in caught.value.message_zh, "the reason points to the template option"
+    assert "模板" in str(caught.value.default_wording()), "the reason points to the template option"
 
 
 def _big_noise_jpeg() -> bytes:
@@ -149,4 +149,4 @@ def test_bad_files_are_refused(make: Any, error: type[UploadRejected], code: str
     with pytest.raises(error) as caught:
         import_seal_photo(data)
     assert caught.value.code == code
-    assert caught.value.message_zh.endswith("您可以改用模板制作印章。")
+    assert str(caught.value.default_wording()).endswith("您可以改用模板制作印章。")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from inkseal.accounts.models import Membership
-from inkseal.accounts.services import RequestContext
+from inkseal.accounts.services import identity_acting
 from inkseal.seals import services
 from inkseal.seals.models import Seal
 from inkseal.seals.services import TemplateOptions, do_make_template_seal
@@ -18,11 +18,10 @@ from tests.conftest import login_client
 from tests.seals.conftest import COMPANY, admin_of, as_enterprise, as_person
 
 pytestmark = pytest.mark.django_db
-CTX = RequestContext()
 
 
 def make(identity, seal_type, **options) -> Seal:
-    return do_make_template_seal(identity, seal_type, TemplateOptions(**options), CTX)
+    return do_make_template_seal(identity, seal_type, TemplateOptions(**options), acting=identity_acting(identity))
 
 
 def text(response) -> str:
@@ -77,7 +76,7 @@ def test_void_tab_lists_void_seals_with_their_time_and_past_usage(person):
     identity = as_person(person)
     seal = make(identity, "name")
     services.record_seal_usage(seal, event_id="EV-OLD", document_name="旧合同.pdf", platform_name="际华集团")
-    services.do_void_seal(identity, seal, CTX)
+    services.do_void_seal(identity, seal, acting=identity_acting(identity))
     client = login_client(person)
     live = text(client.get("/seals/"))
     assert "EV-OLD" not in live
@@ -120,7 +119,7 @@ def test_detail_page_for_live_and_void_seals(person):
     page = text(client.get(f"/seals/{seal.pk}/"))
     assert "人名章" in page and "条形章" in page and "蓝色" in page and "可用" in page and "EV-9" in page
     assert 'data-bs-target="#void-modal"' in page and "未绑定" in page
-    services.do_void_seal(identity, seal, CTX)
+    services.do_void_seal(identity, seal, acting=identity_acting(identity))
     page = text(client.get(f"/seals/{seal.pk}/"))
     assert "作废时间" in page and 'id="void-modal"' not in page and "EV-9" in page
 

@@ -219,7 +219,7 @@ def test_unrenderable_character_is_named_not_drawn_as_tofu(char: str) -> None:
         render_png(SealSpec("official", f"北京{char}科技有限公司"))
     assert caught.value.code == "unrenderable_character"
     assert caught.value.char == char
-    assert f"U+{ord(char):04X}" in str(caught.value) and char in caught.value.message_zh
+    assert f"U+{ord(char):04X}" in str(caught.value) and char in str(caught.value.default_wording())
 
 
 def test_rare_name_characters_render() -> None:
@@ -241,7 +241,7 @@ def test_invalid_specs_are_refused_with_a_code(kwargs: dict, error: type[Excepti
     with pytest.raises(error) as caught:
         SealSpec(**kwargs)
     assert caught.value.code == code  # type: ignore[attr-defined]
-    assert caught.value.message_zh  # type: ignore[attr-defined]
+    assert str(caught.value.default_wording())  # type: ignore[attr-defined]
 
 
 def test_spec_normalises_its_input() -> None:

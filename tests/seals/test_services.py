@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from inkseal.accounts.models import EnterpriseState, Membership
-from inkseal.accounts.services import RequestContext
+from inkseal.accounts.services import identity_acting
 from inkseal.audit.models import AuditEntry
 from inkseal.core import demo
 from inkseal.core.errors import DomainError
@@ -23,11 +23,12 @@ from inkseal.seals.services import bindings as binding_services
 from tests.seals.conftest import COMPANY, LEGAL_REP, as_enterprise, as_person
 
 pytestmark = pytest.mark.django_db
-CTX = RequestContext(ip="203.0.113.9", identity="test")
 
 
 def make(identity, seal_type, **options) -> Seal:
-    return do_make_template_seal(identity, seal_type, TemplateOptions(**options), CTX)
+    return do_make_template_seal(
+        identity, seal_type, TemplateOptions(**options), acting=identity_acting(identity, "203.0.113.9")
+    )
 
 
 def make_all_enterprise_seals(company) -> dict[str, Seal]:
@@ -88,12 +89,16 @@ def test_one_active_seal_per_type_and_new_is_disabled_when_all_types_have_one(pe
 def test_replacing_a_seal_voids_the_old_one_with_its_time(person):
     identity = as_person(person)
     old = make(identity, SealType.NAME, style="square")
-    new = do_make_template_seal(identity, "name", TemplateOptions(style="strip"), CTX, replaces=old)
+    new = do_make_template_seal(
+        identity, "name", TemplateOptions(style="strip"), acting=identity_acting(identity, "203.0.113.9"), replaces=old
+    )
     old.refresh_from_db()
     assert old.state == SealState.VOID and old.voided_at is not None and old.state_reason
     assert new.state == SealState.ACTIVE and new.template_kind == "name_strip"
     with pytest.raises(DomainError) as refused:
-        do_make_template_seal(identity, "name", TemplateOptions(), CTX, replaces=old)
+        do_make_template_seal(
+            identity, "name", TemplateOptions(), acting=identity_acting(identity, "203.0.113.9"), replaces=old
+        )
     assert refused.value.code == "seal_inactive"
 
 
@@ -159,13 +164,24 @@ def test_each_identity_makes_only_its_own_kinds(person, company, who, seal_type)
 
 def test_persons_cannot_upload_seal_images(person):
     with pytest.raises(DomainError) as refused:
-        services.do_upload_seal(as_person(person), "name", b"x", CTX, risk_acknowledged=True)
+        services.do_upload_seal(
+            as_person(person),
+            "name",
+            b"x",
+            acting=identity_acting(as_person(person), "203.0.113.9"),
+            risk_acknowledged=True,
+        )
     assert refused.value.code == "seal_kind_not_allowed"
 
 
 def test_upload_needs_the_risk_notice_acknowledged(company):
     with pytest.raises(DomainError) as refused:
-        services.do_upload_seal(as_enterprise(company), "official", b"anything", CTX)
+        services.do_upload_seal(
+            as_enterprise(company),
+            "official",
+            b"anything",
+            acting=identity_acting(as_enterprise(company), "203.0.113.9"),
+        )
     assert refused.value.code == "risk_notice_required"
 
 
@@ -190,14 +206,14 @@ def test_void_records_the_time_and_keeps_the_usage_records(person):
     seal = make(identity, SealType.NAME)
     services.record_seal_usage(seal, event_id="E1", document_name="a.pdf", platform_name="采购平台")
     before = timezone.now()
-    assert services.do_void_seal(identity, seal, CTX) == []
+    assert services.do_void_seal(identity, seal, acting=identity_acting(identity, "203.0.113.9")) == []
     seal.refresh_from_db()
     assert seal.state == SealState.VOID and before <= seal.voided_at <= timezone.now()
     assert list(services.usages_for(person.party, void=True)) == list(SealUsage.objects.all())
     assert not services.usages_for(person.party).exists()
     assert AuditEntry.objects.filter(event="seal.void", target=f"seal:{seal.pk}").exists()
     with pytest.raises(DomainError) as again:
-        services.do_void_seal(identity, seal, CTX)
+        services.do_void_seal(identity, seal, acting=identity_acting(identity, "203.0.113.9"))
     assert again.value.code == "seal_inactive"
     assert services.missing_types(identity) == [SealType.NAME, SealType.HANDWRITING], "the type is free again"
 
@@ -207,7 +223,9 @@ def test_void_warns_about_certificate_bindings(person, monkeypatch):
     services.register_seal_binding(lambda seal: [f"云证书 5F3A（{seal.get_kind_display()}）"])
     seal = make(as_person(person), SealType.NAME)
     assert services.seal_bindings(seal) == ["云证书 5F3A（人名章）"]
-    assert services.do_void_seal(as_person(person), seal, CTX) == ["云证书 5F3A（人名章）"]
+    assert services.do_void_seal(as_person(person), seal, acting=identity_acting(as_person(person), "203.0.113.9")) == [
+        "云证书 5F3A（人名章）"
+    ]
     assert AuditEntry.objects.get(event="seal.void").data["bindings"] == ["云证书 5F3A（人名章）"]
 
 
@@ -216,7 +234,11 @@ def test_members_cannot_void_enterprise_seals(company, make_person):
     member = make_person(name="赵六", verified=True)
     Membership.objects.create(person=member, enterprise=company, role=Membership.Role.MEMBER)
     with pytest.raises(DomainError) as refused:
-        services.do_void_seal(as_enterprise(company, member, role="member"), seal, CTX)
+        services.do_void_seal(
+            as_enterprise(company, member, role="member"),
+            seal,
+            acting=identity_acting(as_enterprise(company, member, role="member"), "203.0.113.9"),
+        )
     assert refused.value.status == 403
     seal.refresh_from_db()
     assert seal.state == SealState.ACTIVE
@@ -242,7 +264,13 @@ def test_renaming_the_enterprise_marks_its_name_seals_for_change(company):
     with pytest.raises(DomainError) as refused:
         services.seal_stamp(company.party, "official")
     assert refused.value.code == "seal_inactive"
-    renewed = do_make_template_seal(identity, "official", TemplateOptions(), CTX, replaces=seals["official"])
+    renewed = do_make_template_seal(
+        identity,
+        "official",
+        TemplateOptions(),
+        acting=identity_acting(identity, "203.0.113.9"),
+        replaces=seals["official"],
+    )
     assert renewed.name == company.name and renewed.state == SealState.ACTIVE
 
 
@@ -290,7 +318,7 @@ def test_seal_stamp_refuses_missing_and_voided_seals(person):
         services.seal_stamp(person.party, "name")
     assert missing.value.code == "seal_not_found" and missing.value.status == 404
     seal = make(as_person(person), SealType.NAME)
-    services.do_void_seal(as_person(person), seal, CTX)
+    services.do_void_seal(as_person(person), seal, acting=identity_acting(as_person(person), "203.0.113.9"))
     with pytest.raises(DomainError) as voided:
         services.seal_stamp(person.party, "name")
     assert voided.value.code == "seal_inactive"
@@ -307,7 +335,7 @@ def test_usage_records_are_idempotent_per_event_and_refused_for_voided_seals(per
     )
     again = services.record_seal_usage(seal, event_id="EV-1", document_name="合同.pdf", platform_name="际华集团")
     assert first.pk == again.pk and first.used_at == at and first.certificate_serial == "5F3A"
-    services.do_void_seal(as_person(person), seal, CTX)
+    services.do_void_seal(as_person(person), seal, acting=identity_acting(as_person(person), "203.0.113.9"))
     with pytest.raises(DomainError) as refused:
         services.record_seal_usage(seal, event_id="EV-2", document_name="b.pdf", platform_name="p")
     assert refused.value.code == "seal_inactive"

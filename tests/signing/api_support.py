@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from inkseal.accounts.models import EnterpriseState, Person
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import RSA_2048
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import issue_cloud_certificate
@@ -139,15 +140,15 @@ def make_signing(
     admin = make_person(name="刘婧妍")
     enterprise = make_enterprise(admin, name=company)
     enterprise.state = EnterpriseState.VERIFIED
-    certificate = issue_cloud_certificate(enterprise.party, algorithm=algorithm, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(enterprise.party, algorithm=algorithm, years=1, acting=Acting(ACTOR))
     seals = {
         kind: make_seal(enterprise.party, kind, admin, 42.0 if kind == SealType.OFFICIAL else 20.0)
         for kind in seal_kinds
     }
     for seal in seals.values():
-        do_bind_seal(seal, certificate, actor=ACTOR)
+        do_bind_seal(seal, certificate, acting=Acting(ACTOR))
     platform = TradingPlatform.objects.create(name=platform_name, code=platform_code, callback_url=callback_url)
-    client, secret = do_create_api_client(platform, actor=ACTOR, callback_key="callback-key")
+    client, secret = do_create_api_client(platform, acting=Acting(ACTOR), callback_key="callback-key")
     now = timezone.now()
     authorization = do_authorize_certificate(
         certificate,
@@ -156,7 +157,7 @@ def make_signing(
         grantee_phone=CONFIRMER_PHONE,
         valid_from=now - timedelta(minutes=1),
         valid_until=now + timedelta(days=30),
-        actor=ACTOR,
+        acting=Acting(ACTOR),
     )
     prove_grantee_phone(authorization)
     return Signing(platform, client.client_id, secret, "callback-key", certificate, admin, seals, Client())

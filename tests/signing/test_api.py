@@ -14,6 +14,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from inkseal.core.acting import Acting
 from inkseal.pki.services import certificate_chain
 from inkseal.signing.models import SigningRecord, SignTask
 from tests.signing.api_support import *  # noqa: F403
@@ -177,7 +178,7 @@ def test_another_platforms_task_is_404(signing: Signing) -> None:
 
     task = signing.create().json()
     other = TradingPlatform.objects.create(name="另一平台", code="other")
-    client, secret = do_create_api_client(other, actor=ACTOR)
+    client, secret = do_create_api_client(other, acting=Acting(ACTOR))
     token = signing.token(client.client_id, secret)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     assert signing.client.get(f"/api/v1/sign-tasks/{task['id']}", **auth).status_code == 404

@@ -13,6 +13,7 @@ from django.test import Client
 
 from inkseal.accounts.models import Person
 from inkseal.audit.models import AuditEntry
+from inkseal.core.acting import Acting
 from inkseal.notify.models import SmsMessage
 from inkseal.pki import sections
 from inkseal.pki.pins import set_pin
@@ -187,7 +188,7 @@ def test_the_platform_attack_is_refused_at_each_step(signing: Signing) -> None:
     assert not SmsMessage.objects.filter(phone=attacker_phone).exists()
 
     # 4. in a platform's SSO session the PIN is not enough to add an authorisation
-    set_pin(signing.certificate, "135790", actor=ACTOR)
+    set_pin(signing.certificate, "135790", acting=Acting(ACTOR))
     pinned = add(session, signing, "攻击者", attacker_phone, step_up_pin="135790")
     assert pinned.status_code == 403 and "step_up_required" in pinned.content.decode()
     assert not CertificateAuthorization.objects.filter(grantee_phone=attacker_phone).exists()

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.pins import set_pin
 from inkseal.pki.services import revoke_certificate
 from inkseal.platforms.models import CertificateAuthorization
@@ -30,7 +31,7 @@ def _confirm(signing: Signing, token: str, **payload: str) -> Any:
 
 
 def test_pin_confirmation_signs(signing: Signing) -> None:
-    set_pin(signing.certificate, "135792", actor=Actor("system"))
+    set_pin(signing.certificate, "135792", acting=Acting(Actor("system")))
     token, _ = _task(signing)
     response = _confirm(signing, token, method="pin", pin="135792")
     assert response.status_code == 200 and response.json()["status"] == "completed", response.content
@@ -38,7 +39,7 @@ def test_pin_confirmation_signs(signing: Signing) -> None:
 
 
 def test_wrong_pins_lock_the_certificate(signing: Signing) -> None:
-    set_pin(signing.certificate, "135792", actor=Actor("system"))
+    set_pin(signing.certificate, "135792", acting=Acting(Actor("system")))
     token, _ = _task(signing)
     for remaining in (4, 3, 2, 1):
         response = _confirm(signing, token, method="pin", pin="000111")
@@ -82,7 +83,7 @@ def test_revoked_between_request_and_confirmation_fails_with_reason(signing: Sig
     token, body = _task(signing)
     signing.client.post(f"/api/v1/confirm/{token}/code")
     code = sms_code(signing.client)
-    revoke_certificate(signing.certificate, reason=1, actor=Actor("system"))
+    revoke_certificate(signing.certificate, reason=1, acting=Acting(Actor("system")))
     response = _confirm(signing, token, method="sms", code=code)
     assert response.status_code == 200
     assert response.json()["status"] == "failed" and "吊销" in response.json()["failure"]["message"]
@@ -95,7 +96,7 @@ def test_revoked_between_request_and_confirmation_fails_with_reason(signing: Sig
 
 
 def test_revoked_certificate_refused_at_creation(signing: Signing) -> None:
-    revoke_certificate(signing.certificate, reason=1, actor=Actor("system"))
+    revoke_certificate(signing.certificate, reason=1, acting=Acting(Actor("system")))
     response = signing.create()
     assert response.status_code == 409 and response.json()["error"] == "certificate_revoked"
 
@@ -171,7 +172,7 @@ def test_a_change_while_signing_is_seen_at_the_commit(
 
     official = signing.seals["official"]
     changes = {
-        "revoke": lambda: revoke_certificate(signing.certificate, reason=1, actor=Actor("system")),
+        "revoke": lambda: revoke_certificate(signing.certificate, reason=1, acting=Acting(Actor("system"))),
         "withdraw": lambda: CertificateAuthorization.objects.update(revoked_at=timezone.now()),
         "void": lambda: (
             type(official).objects.filter(pk=official.pk).update(state=SealState.VOID, voided_at=timezone.now())

@@ -28,6 +28,7 @@ from django.test import Client
 
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.pins import set_pin
 from inkseal.signing.models import SignDocument, SigningRecord, SignTask
 from inkseal.signing.parsing import budget
@@ -200,7 +201,7 @@ def test_confirm_page_previews_refuse_hostile_pdfs(signing: Signing) -> None:
 
 
 def test_confirmation_of_hostile_pdfs_fails_the_task(signing: Signing) -> None:
-    set_pin(signing.certificate, "135792", actor=Actor("system"))
+    set_pin(signing.certificate, "135792", acting=Acting(Actor("system")))
     for name, build in ALL.items():
         token, document = _swap_original(signing, build())
         with bounded(name):

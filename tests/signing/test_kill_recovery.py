@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.pins import set_pin
 from inkseal.signing.models import CallbackDelivery, SignTask
 from inkseal.signing.tasks.lifecycle import recover_stalled_sign_tasks
@@ -57,7 +58,7 @@ def _batch_token(signing: Signing) -> str:
 
 
 def test_kill_9_while_signing_then_recovery_leaves_every_task_finished(signing: Signing, signing_media: Any) -> None:
-    set_pin(signing.certificate, PIN, actor=Actor("system"))
+    set_pin(signing.certificate, PIN, acting=Acting(Actor("system")))
     rng = random.Random(20)
     killed = 0
     for _round in range(10):  # until two kills land mid-batch: a fast machine finishes some batches first

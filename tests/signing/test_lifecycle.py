@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from inkseal.audit.models import AuditEntry
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.pins import set_pin
 from inkseal.seals.models import SealUsage
 from inkseal.signing.models import CallbackDelivery, SignDocument, SigningRecord, SignTask
@@ -51,7 +52,7 @@ def _claim_and_die(token: str) -> SignTask:
     """What a worker killed right after the confirmation leaves: the intent checked and the task
     claimed for signing (committed), no document signed."""
     task = confirm.pending_task_for_token(token)
-    confirm.confirm_intent(task, "pin", PIN, ip="127.0.0.1", token=token)
+    confirm.confirm_intent(task, "pin", PIN, acting=Acting.anonymous("127.0.0.1"), token=token)
     task.refresh_from_db()
     assert task.status == "signing"
     return task
@@ -74,7 +75,7 @@ def _assert_documents_accounted_for(task: SignTask) -> None:
 def test_an_unexpected_error_fails_its_document_and_the_batch_goes_on(
     signing: Signing, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    set_pin(signing.certificate, PIN, actor=Actor("system"))
+    set_pin(signing.certificate, PIN, acting=Acting(Actor("system")))
     token, body = _batch(signing, 3)
     real_sign_pdf = execute.sign_pdf
     calls = iter(range(1, 100))
@@ -103,7 +104,7 @@ def test_an_unexpected_error_fails_its_document_and_the_batch_goes_on(
 
 
 def test_a_task_whose_worker_died_is_resumed_by_the_recovery_job(signing: Signing, settings: Any) -> None:
-    set_pin(signing.certificate, PIN, actor=Actor("system"))
+    set_pin(signing.certificate, PIN, acting=Acting(Actor("system")))
     token, body = _batch(signing, 3)
     task = _claim_and_die(token)
     assert task.heartbeat_at is not None
@@ -120,7 +121,7 @@ def test_a_task_whose_worker_died_is_resumed_by_the_recovery_job(signing: Signin
 
 
 def test_a_stalled_task_whose_confirmation_is_too_old_fails_with_a_reason(signing: Signing, settings: Any) -> None:
-    set_pin(signing.certificate, PIN, actor=Actor("system"))
+    set_pin(signing.certificate, PIN, acting=Acting(Actor("system")))
     token, body = _batch(signing, 2)
     task = _claim_and_die(token)
     much_later = timezone.now() + timedelta(seconds=settings.SIGN_RESUME_MAX_AGE_SECONDS + 1)
@@ -139,7 +140,7 @@ def test_a_stalled_task_whose_confirmation_is_too_old_fails_with_a_reason(signin
 def test_a_task_that_keeps_killing_its_worker_is_failed_after_the_allowed_resumptions(
     signing: Signing, settings: Any
 ) -> None:
-    set_pin(signing.certificate, PIN, actor=Actor("system"))
+    set_pin(signing.certificate, PIN, acting=Acting(Actor("system")))
     token, _body = _batch(signing, 1)
     task = _claim_and_die(token)
     SignTask.objects.filter(pk=task.pk).update(recoveries=settings.SIGN_RECOVERY_MAX_ATTEMPTS)
@@ -152,7 +153,7 @@ def test_a_task_that_keeps_killing_its_worker_is_failed_after_the_allowed_resump
 def test_a_worker_presumed_dead_cannot_commit_after_the_recovery_took_over(
     signing: Signing, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    set_pin(signing.certificate, PIN, actor=Actor("system"))
+    set_pin(signing.certificate, PIN, acting=Acting(Actor("system")))
     token, _body = _batch(signing, 2)
     slow = _claim_and_die(token)  # the first worker, its lease in memory, about to sign
     later = timezone.now() + timedelta(seconds=settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS + 1)
@@ -189,7 +190,7 @@ def signing_media_files(task: SignTask) -> list[Any]:
 @pytest.mark.django_db(transaction=True)  # a job closes the thread's connection, as in the consumer
 def test_the_periodic_jobs_recover_and_expire(signing: Signing, settings: Any) -> None:
     """As the job consumer runs them: the jobs due at the top of an hour, queued and run."""
-    set_pin(signing.certificate, PIN, actor=Actor("system"))
+    set_pin(signing.certificate, PIN, acting=Acting(Actor("system")))
     token, _ = _batch(signing, 1)
     stalled = _claim_and_die(token)
     _other_token, other = _batch(signing, 1)

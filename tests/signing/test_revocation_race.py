@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.crl import revocation_second
 from inkseal.pki.services import revoke_certificate
 from inkseal.signing.models import SignDocument, SigningRecord
@@ -53,7 +54,7 @@ def test_a_signature_committed_just_before_a_revocation_is_not_reported_revoked(
             f"/api/v1/confirm/{token}", {"method": "pin", "pin": PIN}, content_type="application/json"
         )
         assert confirmed.json()["status"] == "completed", confirmed.content
-        revoke_certificate(certificate, reason=1, actor=Actor("system"))
+        revoke_certificate(certificate, reason=1, acting=Acting(Actor("system")))
         document = SignDocument.objects.get(task__certificate=certificate)
         seen = check_success_after_revocation(document)
         assert not seen.seen_revoked, seen

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from inkseal.accounts.models import Person
 from inkseal.audit.models import AuditEntry
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import RSA_2048, SM2
 from inkseal.pki.keystores.soft import KeyEncryptionKey, MemoryBlobStore, SoftKeystore
 from inkseal.pki.models import Certificate, CertificateAuthority
@@ -54,13 +55,13 @@ class Sm2Holder:
 def sm2_holder(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any, signing_media: Any) -> Sm2Holder:
     admin = verified_person(name="刘婧妍")
     enterprise = verified_enterprise(admin, name="北京示范科技有限公司")
-    certificate = issue_cloud_certificate(enterprise.party, algorithm=SM2, years=1, actor=ACTOR)
+    certificate = issue_cloud_certificate(enterprise.party, algorithm=SM2, years=1, acting=Acting(ACTOR))
     seals = {
         kind: make_seal(enterprise.party, kind, admin, 42.0 if kind == SealType.OFFICIAL else 20.0)
         for kind in (SealType.OFFICIAL, SealType.LEGAL_REPRESENTATIVE)
     }
     for seal in seals.values():
-        do_bind_seal(seal, certificate, actor=ACTOR)
+        do_bind_seal(seal, certificate, acting=Acting(ACTOR))
     return Sm2Holder(admin, certificate, seals)
 
 
@@ -139,7 +140,7 @@ def test_binding_a_seal_to_an_sm2_certificate_makes_its_electronic_seal(sm2_hold
     assert ElectronicSeal.objects.filter(certificate=sm2_holder.certificate).count() == 2
     assert AuditEntry.objects.filter(event="seal.electronic_seal").count() == 2
     # binding again changes nothing
-    do_bind_seal(official, sm2_holder.certificate, actor=ACTOR)
+    do_bind_seal(official, sm2_holder.certificate, acting=Acting(ACTOR))
     assert ElectronicSeal.objects.filter(certificate=sm2_holder.certificate).count() == 2
 
 
@@ -163,8 +164,8 @@ def test_operators_see_seal_makers_and_electronic_seals_in_the_back_office(sm2_h
 
 def test_rsa_certificates_get_no_electronic_seal(sm2_holder: Sm2Holder) -> None:
     enterprise = sm2_holder.certificate.holder
-    rsa = issue_cloud_certificate(enterprise, algorithm=RSA_2048, years=1, actor=ACTOR)
-    do_bind_seal(sm2_holder.seals[SealType.OFFICIAL], rsa, actor=ACTOR)
+    rsa = issue_cloud_certificate(enterprise, algorithm=RSA_2048, years=1, acting=Acting(ACTOR))
+    do_bind_seal(sm2_holder.seals[SealType.OFFICIAL], rsa, acting=Acting(ACTOR))
     assert not ElectronicSeal.objects.filter(certificate=rsa).exists()
 
 
@@ -226,7 +227,7 @@ def test_a_record_without_ses_signature_has_no_download(sm2_holder: Sm2Holder) -
 
 
 def test_rsa_signatures_get_no_ses_signature(sm2_holder: Sm2Holder) -> None:
-    rsa = issue_cloud_certificate(sm2_holder.certificate.holder, algorithm=RSA_2048, years=1, actor=ACTOR)
+    rsa = issue_cloud_certificate(sm2_holder.certificate.holder, algorithm=RSA_2048, years=1, acting=Acting(ACTOR))
     record = SigningRecord(event_id="x", holder=rsa.holder)
     made = make_record_signatures(
         record.event_id,
@@ -261,7 +262,7 @@ def test_a_revoked_signer_without_time_stamp_fails(sm2_holder: Sm2Holder) -> Non
     der = bytes(first_signature(signed_record(sm2_holder)).der)
     assert ses_parse.parse_signature(der).timestamp is None
     assert verify_api(der, SIGNED_PDF).json()["valid"] is True
-    revoke_certificate(sm2_holder.certificate, reason=1, actor=ACTOR)
+    revoke_certificate(sm2_holder.certificate, reason=1, acting=Acting(ACTOR))
     body = verify_api(der, SIGNED_PDF).json()
     assert body["failure"]["step"] == "signer_certificate" and body["failure"]["code"] == "signer_revoked"
     assert body["failure"]["message"] == "签章者证书已吊销。"
@@ -269,7 +270,9 @@ def test_a_revoked_signer_without_time_stamp_fails(sm2_holder: Sm2Holder) -> Non
 
 def test_a_time_stamp_before_the_revocation_keeps_the_signature_valid(sm2_holder: Sm2Holder) -> None:
     der = bytes(first_signature(signed_record(sm2_holder)).der)
-    revoke_certificate(sm2_holder.certificate, reason=1, actor=ACTOR, now=timezone.now() + timedelta(seconds=5))
+    revoke_certificate(
+        sm2_holder.certificate, reason=1, acting=Acting(ACTOR), now=timezone.now() + timedelta(seconds=5)
+    )
     body = verify_api(der, SIGNED_PDF).json()
     assert body["valid"] is True and body["timestamp_time"] is not None
 

@@ -31,6 +31,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import AlgorithmNotSupported
 from pyhanko_certvalidator.sig_validate import SignatureValidationContext
 
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import SM2, new_hash
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import certificate_chain, revoke_certificate, signing_key_for
@@ -449,7 +450,7 @@ def test_revoked_sm2_certificate_is_reported_revoked(sm2_signing: Signing, seal:
         timestamper=platform_timestamper(SM2.family),
     )
     assert isinstance(signed, bytes)
-    revoke_certificate(certificate, reason=1, actor=ACTOR)
+    revoke_certificate(certificate, reason=1, acting=Acting(ACTOR))
 
     body = post_verify(signed)
 

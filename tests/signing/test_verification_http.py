@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.core.models import RateCounter
 from inkseal.pki.algorithms import RSA_2048
 from inkseal.pki.models import Certificate
@@ -47,7 +48,7 @@ def _fresh_rate_limits() -> None:
 def our_certificate(ca_hierarchy: Any, verified_person: Any, verified_enterprise: Any) -> Certificate:
     """A cloud certificate for a test enterprise, issued by our DB CA."""
     enterprise = verified_enterprise(verified_person("王五"), name=COMPANY)
-    return issue_cloud_certificate(enterprise.party, algorithm=RSA_2048, years=1, actor=Actor.system())
+    return issue_cloud_certificate(enterprise.party, algorithm=RSA_2048, years=1, acting=Acting(Actor.system()))
 
 
 def seal_with(certificate: Certificate, seal: Any, level: str = "B-T") -> bytes:
@@ -163,7 +164,9 @@ def test_content_appended_after_signing_is_shown_as_a_change(verify: Verify, sea
 def test_revocation_after_the_time_stamp_keeps_the_seal_valid(
     verify: Verify, our_certificate: Certificate, sealed: bytes
 ):
-    revoke_certificate(our_certificate, reason=1, actor=Actor.system(), now=timezone.now() + timedelta(minutes=1))
+    revoke_certificate(
+        our_certificate, reason=1, acting=Acting(Actor.system()), now=timezone.now() + timedelta(minutes=1)
+    )
 
     (signature,) = verify(sealed).json()["signatures"]
     assert signature["revoked_at"] is not None
@@ -172,7 +175,7 @@ def test_revocation_after_the_time_stamp_keeps_the_seal_valid(
 
 def test_revoked_certificate_without_time_stamp_is_invalid(verify: Verify, our_certificate: Certificate, seal: Any):
     signed = seal_with(our_certificate, seal, level="B-B")
-    revoke_certificate(our_certificate, reason=1, actor=Actor.system())
+    revoke_certificate(our_certificate, reason=1, acting=Acting(Actor.system()))
 
     body = verify(signed).json()
     (signature,) = body["signatures"]
@@ -190,7 +193,7 @@ def test_unknown_ca_is_untrusted_until_its_root_is_trusted(verify: Verify, pki: 
     assert signature["ca"]["issued_here"] is False
 
     root_der = pki.root.public_bytes(serialization.Encoding.DER)
-    add_trusted_root("测试互信CA", root_der, actor=Actor.system())
+    add_trusted_root("测试互信CA", root_der, acting=Acting(Actor.system()))
     body = verify(signed).json()
     assert body["all_valid"] is True
     assert body["signatures"][0]["trusted"] is True
@@ -354,7 +357,7 @@ def test_a_revoked_certificate_on_a_tampered_document_is_still_reported_revoked(
     verify: Verify, our_certificate: Certificate, seal: Any
 ):
     signed = seal_with(our_certificate, seal, level="B-B")
-    revoke_certificate(our_certificate, reason=1, actor=Actor.system())
+    revoke_certificate(our_certificate, reason=1, acting=Acting(Actor.system()))
 
     (signature,) = verify(tampered(signed)).json()["signatures"]
     assert signature["intact"] is False and signature["trusted"] is True and signature["revocation"] == "revoked"

@@ -8,7 +8,6 @@ from typing import Protocol
 from django.utils.translation import gettext as _
 
 from inkseal.identity import liveness
-from inkseal.identity.errors import liveness_message
 from inkseal.identity.providers import sandbox
 from inkseal.identity.providers.base import Verdict
 
@@ -38,12 +37,12 @@ class SandboxFaceProvider:
         try:
             findings = liveness.analyse_video(video, eyes=blink)
         except liveness.LivenessRefused as refused:
-            return Verdict.refuse(refused.code, liveness_message(refused.code, refused.params))
+            return Verdict.refuse(refused.code, str(refused.message))
         details = {"findings": findings.as_dict()}
         try:
             liveness.check_liveness(findings, blink=blink)
         except liveness.LivenessRefused as refused:
-            return Verdict.refuse(refused.code, liveness_message(refused.code, refused.params), details=details)
+            return Verdict.refuse(refused.code, str(refused.message), details=details)
         if sandbox.refuses_id(id_number):
             reason = _("人脸比对未通过：视频中的人脸与该身份证号登记的照片不一致。")
             return Verdict.refuse("mismatch", reason, details=details)

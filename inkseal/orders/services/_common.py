@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.notify.backends import gateway
 from inkseal.orders.models import Application, Order
 
@@ -38,12 +38,10 @@ def _notify(application: Application, event: str, **values: str) -> None:
     transaction.on_commit(lambda: gateway().send(phone, body, f"orders.{event}"))
 
 
-def _audit(event: str, application: Application, actor: Actor, ctx: RequestContext, **data: Any) -> None:
+def _audit(event: str, application: Application, acting: Acting, **data: Any) -> None:
     record(
         event,
-        actor=actor,
-        ip=ctx.ip,
-        identity=ctx.identity,
+        **acting.audit(),
         target=f"application:{application.number}",
         data={"order": application.order.number, "state": application.state, **data},
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.core.acting import Acting
 from inkseal.orders.errors import ApplicationInvalid
 from inkseal.orders.models import Application, ApplicationSeal, Medium
 from inkseal.orders.services._common import _audit, _locked, _notify
@@ -80,7 +80,7 @@ def do_submit_application(
     seal_ids: Iterable[Any],
     csr: bytes | None = None,
     ukey_serial: str = "",
-    ctx: RequestContext,
+    acting: Acting,
 ) -> Application:
     """申请 (or 重新提交 after a rejection): seals to bind, subject confirmed, UKEY request attached."""
     data = check_application(identity, application, seal_ids=seal_ids, csr=csr, ukey_serial=ukey_serial)
@@ -101,8 +101,7 @@ def do_submit_application(
             audit=lambda event: _audit(
                 event,
                 locked,
-                person_actor(identity.person),
-                ctx,
+                acting,
                 seals=[seal.kind for seal in data.seals],
                 ukey_serial=data.ukey_serial,
             ),

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Party
-from inkseal.accounts.services import RequestContext, person_actor
-from inkseal.audit.services import Actor
+from inkseal.audit import events
+from inkseal.core.acting import Acting
 from inkseal.core.errors import NotFound
 from inkseal.orders import invoices
 from inkseal.orders.errors import InvoiceInvalid
@@ -45,7 +45,7 @@ def check_invoice_request(application: Application, title: str, tax_number: str)
 
 
 def do_request_invoice(
-    identity: CurrentIdentity, application: Application, *, title: str, tax_number: str, email: str, ctx: RequestContext
+    identity: CurrentIdentity, application: Application, *, title: str, tax_number: str, email: str, acting: Acting
 ) -> Invoice:
     """开票: request an invoice for a paid order (one per order)."""
     check_can_manage(identity)
@@ -57,15 +57,12 @@ def do_request_invoice(
         invoice = Invoice.objects.create(
             order=locked.order, title=title, tax_number=tax_number, email=email[:254], amount=locked.order.amount
         )
-        _audit("invoice.request", locked, person_actor(identity.person), ctx, title=title, tax_number=tax_number)
+        _audit(events.INVOICE_REQUEST, locked, acting, title=title, tax_number=tax_number)
     return invoice
 
 
-def do_issue_invoice(
-    invoice: Invoice, *, pdf: bytes | None = None, actor: Actor, ctx: RequestContext | None = None
-) -> Invoice:
+def do_issue_invoice(invoice: Invoice, *, pdf: bytes | None = None, acting: Acting) -> Invoice:
     """Mark the invoice issued with the uploaded PDF, or one generated here."""
-    ctx = ctx or RequestContext()
     if pdf is not None and not pdf.startswith(b"%PDF-"):
         raise InvoiceInvalid(_("请上传 PDF 格式的发票文件。"))
     with transaction.atomic():
@@ -73,13 +70,13 @@ def do_issue_invoice(
         locked = Invoice.objects.select_for_update(no_key=True).get(pk=invoice.pk)
         INVOICE.check(locked, Invoice.State.ISSUED)
         locked.issued_at = timezone.now()
-        locked.issued_by = actor.label
+        locked.issued_by = acting.actor.label
         content = pdf if pdf is not None else invoices.render_invoice(locked, application)
         locked.pdf.save(f"invoice-{locked.order.number}.pdf", ContentFile(content), save=False)
         INVOICE.move(
             locked,
             Invoice.State.ISSUED,
-            audit=lambda event: _audit(event, application, actor, ctx, generated=pdf is None),
+            audit=lambda event: _audit(event, application, acting, generated=pdf is None),
         )
         locked.save()
         _notify(application, "invoice.issued")

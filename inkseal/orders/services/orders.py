@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Person
-from inkseal.accounts.services import RequestContext, address_for, person_actor
+from inkseal.accounts.services import address_for
+from inkseal.audit import events
+from inkseal.core.acting import Acting
 from inkseal.core.errors import NotFound
 from inkseal.identity.services import require_identity_verified
 from inkseal.orders import states
@@ -75,7 +77,7 @@ def do_place_order(
     agreed: bool,
     address_id: Any = None,
     renews: Certificate | None = None,
-    ctx: RequestContext,
+    acting: Acting,
 ) -> Application:
     """提交订单: one order and its application per confirmation form, however often it is posted.
     Free orders are paid at once (the application starts at 待申请)."""
@@ -89,7 +91,7 @@ def do_place_order(
             existing = _existing_order(identity, idempotency_key)
             if existing is not None:
                 return existing
-            return _create_order(identity, product, idempotency_key, shipping, renews, ctx)
+            return _create_order(identity, product, idempotency_key, shipping, renews, acting=acting)
     except IntegrityError:
         # Another connection won the unique idempotency key between our check and insert.
         existing = _existing_order(identity, idempotency_key)
@@ -113,7 +115,8 @@ def _create_order(
     idempotency_key: str,
     shipping: ShippingAddress | None,
     renews: Certificate | None,
-    ctx: RequestContext,
+    *,
+    acting: Acting,
 ) -> Application:
     now = timezone.now()
     free = product.price <= Decimal(0)
@@ -148,10 +151,9 @@ def _create_order(
         for seal in Seal.objects.filter(bindings__certificate=renews, state=SealState.ACTIVE):
             ApplicationSeal.objects.create(application=application, seal=seal)
     _audit(
-        "order.place",
+        events.ORDER_PLACE,
         application,
-        person_actor(identity.person),
-        ctx,
+        acting,
         product=product.code,
         amount=str(product.price),
         kind=kind,
@@ -161,7 +163,7 @@ def _create_order(
     return application
 
 
-def do_cancel(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> Application:
+def do_cancel(identity: CurrentIdentity, application: Application, *, acting: Acting) -> Application:
     """取消 before review (待支付, 待申请, 已驳回); a paid order's payment is refunded."""
     check_can_manage(identity)
     with transaction.atomic():
@@ -181,7 +183,7 @@ def do_cancel(identity: CurrentIdentity, application: Application, ctx: RequestC
             locked,
             State.CANCELLED,
             via=Action.CANCEL,
-            audit=lambda event: _audit(event, locked, person_actor(identity.person), ctx),
+            audit=lambda event: _audit(event, locked, acting),
         )
         locked.save(update_fields=["state", "updated_at"])
         _notify(locked, "application.cancelled")

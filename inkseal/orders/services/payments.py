@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import RequestContext, person_actor
-from inkseal.audit.services import Actor
+from inkseal.audit import events
+from inkseal.core.acting import Acting
 from inkseal.orders.errors import PaymentInvalid
 from inkseal.orders.models import Application, Order, Payment
 from inkseal.orders.payments import provider
@@ -17,7 +17,7 @@ from inkseal.orders.services.access import check_can_manage
 from inkseal.orders.states import APPLICATION, ORDER, PAYMENT, Action, State
 
 
-def do_start_payment(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> Payment:
+def do_start_payment(identity: CurrentIdentity, application: Application, *, acting: Acting) -> Payment:
     """The order's one live payment (created on first use): paying twice settles one row."""
     check_can_manage(identity)
     with transaction.atomic():
@@ -32,14 +32,13 @@ def do_start_payment(identity: CurrentIdentity, application: Application, ctx: R
                 reference=payments.new_reference(),
                 amount=locked.order.amount,
             )
-            _audit("payment.start", locked, person_actor(identity.person), ctx, reference=payment.reference)
+            _audit(events.PAYMENT_START, locked, acting, reference=payment.reference)
     return payment
 
 
-def do_settle_payment(reference: str, *, actor: Actor, ctx: RequestContext | None = None) -> Application:
+def do_settle_payment(reference: str, *, acting: Acting) -> Application:
     """The provider confirmed the payment: the order is paid and the application becomes 待申请.
     Settling an already settled payment changes nothing."""
-    ctx = ctx or RequestContext()
     payment = Payment.objects.filter(reference=reference).select_related("order__application").first()
     if payment is None:
         raise PaymentInvalid(_("支付记录不存在。"), status=404)
@@ -57,7 +56,7 @@ def do_settle_payment(reference: str, *, actor: Actor, ctx: RequestContext | Non
         PAYMENT.move(
             payment,
             Payment.State.SUCCEEDED,
-            audit=lambda event: _audit(event, application, actor, ctx, reference=reference, amount=str(payment.amount)),
+            audit=lambda event: _audit(event, application, acting, reference=reference, amount=str(payment.amount)),
         )
         payment.settled_at = now
         payment.save(update_fields=["state", "settled_at"])

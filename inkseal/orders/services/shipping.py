@@ -9,8 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import RequestContext, person_actor
-from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.orders.errors import ApplicationInvalid
 from inkseal.orders.models import Application, Shipment
 from inkseal.orders.services._common import _audit, _locked, _notify
@@ -27,10 +26,7 @@ def check_shipment(courier: str, tracking_number: str) -> tuple[str, str]:
     return courier, tracking_number
 
 
-def do_ship(
-    application: Application, courier: str, tracking_number: str, *, actor: Actor, ctx: RequestContext | None = None
-) -> Shipment:
-    ctx = ctx or RequestContext()
+def do_ship(application: Application, courier: str, tracking_number: str, *, acting: Acting) -> Shipment:
     courier, tracking_number = check_shipment(courier, tracking_number)
     with transaction.atomic():
         locked = _locked(application)
@@ -40,20 +36,20 @@ def do_ship(
             courier=courier,
             tracking_number=tracking_number,
             shipped_at=timezone.now(),
-            shipped_by=actor.label,
+            shipped_by=acting.actor.label,
         )
         APPLICATION.move(
             locked,
             State.SHIPPED,
             via=Action.SHIP,
-            audit=lambda event: _audit(event, locked, actor, ctx, courier=courier, tracking=tracking_number),
+            audit=lambda event: _audit(event, locked, acting, courier=courier, tracking=tracking_number),
         )
         locked.save(update_fields=["state", "updated_at"])
         _notify(locked, "application.shipped", courier=courier, tracking=tracking_number)
     return shipment
 
 
-def do_confirm_receipt(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> Application:
+def do_confirm_receipt(identity: CurrentIdentity, application: Application, *, acting: Acting) -> Application:
     check_can_manage(identity)
     with transaction.atomic():
         locked = _locked(application)
@@ -63,7 +59,7 @@ def do_confirm_receipt(identity: CurrentIdentity, application: Application, ctx:
             locked,
             State.COMPLETED,
             via=Action.RECEIVE,
-            audit=lambda event: _audit(event, locked, person_actor(identity.person), ctx),
+            audit=lambda event: _audit(event, locked, acting),
         )
         locked.save(update_fields=["state", "updated_at"])
         _notify(locked, "application.received")

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Party
-from inkseal.accounts.services import RequestContext, person_actor
+from inkseal.accounts.services import person_actor
+from inkseal.audit import events
+from inkseal.core.acting import Acting
 from inkseal.core.errors import PermissionDenied
 from inkseal.orders.errors import ApplicationInvalid
 from inkseal.orders.models import Application, Medium
@@ -26,7 +28,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def do_issue_client_token(identity: CurrentIdentity, application: Application, ctx: RequestContext) -> str:
+def do_issue_client_token(identity: CurrentIdentity, application: Application, *, acting: Acting) -> str:
     """A bearer token for the client tool to submit this application's PKCS#10 and fetch the
     certificate; shown once, stored as a hash, replaced by the next one."""
     check_can_manage(identity)
@@ -37,7 +39,7 @@ def do_issue_client_token(identity: CurrentIdentity, application: Application, c
         locked = _locked(application)
         locked.client_token_hash = _token_hash(token)
         locked.save(update_fields=["client_token_hash", "updated_at"])
-        _audit("application.client_token", locked, person_actor(identity.person), ctx)
+        _audit(events.APPLICATION_CLIENT_TOKEN, locked, acting)
     return token
 
 
@@ -48,7 +50,7 @@ def application_for_client_token(number: str, token: str) -> Application:
     return application
 
 
-def deliver_encryption_key(application: Application, ctx: RequestContext) -> EncryptionKeyDelivery:
+def deliver_encryption_key(application: Application, *, acting: Acting) -> EncryptionKeyDelivery:
     """双证书: the issued UKEY pair's encryption key for the client tool, as an SM2EnvelopedKey
     sealed to the token's signing key (key management audits each delivery)."""
     if application.certificate is None:
@@ -56,8 +58,8 @@ def deliver_encryption_key(application: Application, ctx: RequestContext) -> Enc
             _("办理单当前状态为“%(state)s”，证书尚未签发。") % {"state": application.get_state_display()}, status=409
         )
     identity = client_identity(application)
-    ctx = RequestContext(ip=ctx.ip, identity=ctx.identity or identity.key)
-    return deliver_escrowed_key(application.certificate, actor=person_actor(application.person), ctx=ctx)
+    acting = Acting(person_actor(application.person), acting.ip, acting.identity or identity.key)
+    return deliver_escrowed_key(application.certificate, acting=acting)
 
 
 def client_identity(application: Application) -> CurrentIdentity:

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.pki.models import Certificate
 
 Medium = Certificate.Medium
@@ -21,12 +21,10 @@ def _now(now: datetime | None = None) -> datetime:
     return (now or timezone.now()).replace(microsecond=0)
 
 
-def _audit(event: str, certificate: Certificate, actor: Actor, ctx: RequestContext, **data: Any) -> None:
+def _audit(event: str, certificate: Certificate, acting: Acting, **data: Any) -> None:
     record(
         event,
-        actor=actor,
-        ip=ctx.ip,
-        identity=ctx.identity,
+        **acting.audit(),
         target=f"certificate:{certificate.pk}",
         data={"serial": certificate.serial, "ca": certificate.ca_name, "medium": certificate.medium, **data},
     )

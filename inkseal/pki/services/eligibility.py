@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.models import EnterpriseState, Party
 from inkseal.core import secretbox
@@ -42,13 +41,6 @@ PROFILES: dict[tuple[str, str], CertificateProfile] = {
 # Algorithm families whose certificates come in pairs (signing + escrowed encryption), GM/T 0015.
 DUAL_FAMILIES = frozenset({"sm2"})
 _UKEY_SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_CSR_MESSAGES = {
-    "csr_too_large": gettext_lazy("证书请求文件过大（不超过 16 KB）。"),
-    "csr_malformed": gettext_lazy("证书请求不是有效的 PKCS#10 格式（PEM 或 DER）。"),
-    "csr_signature_invalid": gettext_lazy("证书请求的自签名验证失败，请在 UKEY 上重新生成。"),
-    "csr_unsupported_key": gettext_lazy("证书请求的密钥算法或长度不受支持（支持 RSA-2048、RSA-3072、ECDSA P-256）。"),
-    "csr_subject_too_long": gettext_lazy("证书请求中的主题信息过长。"),
-}
 
 
 @dataclass(frozen=True)
@@ -119,8 +111,7 @@ def check_csr(data: bytes) -> CertificateRequest:
     try:
         return parse_csr(data)
     except CsrError as exc:
-        message = _CSR_MESSAGES.get(exc.code, gettext_lazy("证书请求无效。"))
-        raise type(exc)(str(message), detail=str(exc.message), **exc.details)
+        raise exc.localised()
 
 
 def is_dual(subject_kind: str, algorithm: Algorithm) -> bool:

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.models import Party
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor
+from inkseal.audit import events
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import Algorithm, PublicKey
 from inkseal.pki.authorities import authority, issuing_ca_for, policy_oids, public_urls
 from inkseal.pki.authority_setup import ensure_hierarchy
@@ -98,8 +98,7 @@ def _issue_encryption(
     signing: Certificate,
     subject: HolderSubject,
     validity: Validity,
-    actor: Actor,
-    ctx: RequestContext,
+    acting: Acting,
     *,
     renews: Certificate | None = None,
 ) -> Certificate:
@@ -119,9 +118,9 @@ def _issue_encryption(
         renews=renews,
         signing_certificate=signing,
     )
-    event = "certificate.renew" if renews is not None else "certificate.issue"
+    event = events.CERTIFICATE_RENEW if renews is not None else events.CERTIFICATE_ISSUE
     extra = {"renews": renews.serial} if renews is not None else {}
-    _audit(event, encryption, actor, ctx, usage=Usage.ENCRYPTION, pair=signing.serial, key="escrow", **extra)
+    _audit(event, encryption, acting, usage=Usage.ENCRYPTION, pair=signing.serial, key="escrow", **extra)
     return encryption
 
 
@@ -137,13 +136,11 @@ def issue_cloud_certificate(
     algorithm: Algorithm,
     years: int,
     usage: str = Usage.SIGNING,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     now: datetime | None = None,
 ) -> Certificate:
     """A cloud certificate (云证书): the key is made in the configured keystore and never leaves it.
     Enterprise SM2 signing certificates come with their escrowed encryption certificate (双证书)."""
-    ctx = ctx or RequestContext()
     subject = check_holder(holder)
     check_profile(subject.kind, usage)
     validity = validity_years(check_years(years), _now(now))
@@ -159,9 +156,9 @@ def issue_cloud_certificate(
             key_backend=backend,
             key_id=key_id,
         )
-        _audit("certificate.issue", certificate, actor, ctx, algorithm=algorithm.name, usage=usage, years=years)
+        _audit(events.CERTIFICATE_ISSUE, certificate, acting, algorithm=algorithm.name, usage=usage, years=years)
         if usage == Usage.SIGNING and is_dual(subject.kind, algorithm):
-            _issue_encryption(certificate, subject, validity, actor, ctx)
+            _issue_encryption(certificate, subject, validity, acting)
     return certificate
 
 
@@ -172,15 +169,13 @@ def issue_from_csr(
     ukey_serial: str,
     years: int,
     usage: str = Usage.SIGNING,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     now: datetime | None = None,
 ) -> Certificate:
     """A UKEY certificate for the key in a PKCS#10 request made on the token (self-signature
     verified); the subject comes from our verified data, never from the request. An enterprise
     SM2 signing key gets its encryption certificate too; the token receives that key later as an
     SM2EnvelopedKey sealed to this signing key (`escrow.deliver_encryption_key`)."""
-    ctx = ctx or RequestContext()
     request = check_csr(csr)
     serial = check_ukey_serial(ukey_serial)
     subject = check_holder(holder)
@@ -197,15 +192,14 @@ def issue_from_csr(
             ukey_serial=serial,
         )
         _audit(
-            "certificate.issue",
+            events.CERTIFICATE_ISSUE,
             certificate,
-            actor,
-            ctx,
+            acting,
             algorithm=request.public_key.algorithm.name,
             usage=usage,
             years=years,
             ukey_serial=serial,
         )
         if usage == Usage.SIGNING and is_dual(subject.kind, request.public_key.algorithm):
-            _issue_encryption(certificate, subject, validity, actor, ctx)
+            _issue_encryption(certificate, subject, validity, acting)
     return certificate

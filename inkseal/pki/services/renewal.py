@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor
+from inkseal.audit import events
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import get_algorithm
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.errors import ExternalCertificate, RenewalNotAllowed
@@ -40,8 +40,7 @@ def renew_certificate(
     certificate: Certificate,
     *,
     years: int,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     csr: bytes | None = None,
     ukey_serial: str | None = None,
     now: datetime | None = None,
@@ -50,7 +49,6 @@ def renew_certificate(
     the old expiry plus `years`, linked to the old certificate, which is superseded (not revoked)
     from the new one's start: it can no longer sign, and it does not appear on the CRL. A dual
     pair is renewed as a pair: a new escrowed encryption key and certificate, superseding the old."""
-    ctx = ctx or RequestContext()
     now = _now(now)
     check_years(years)
     request = check_csr(csr) if csr is not None else None
@@ -88,12 +86,12 @@ def renew_certificate(
                 ukey_serial=check_ukey_serial(ukey_serial or old.ukey_serial),
                 renews=old,
             )
-        _audit("certificate.renew", new, actor, ctx, renews=old.serial, years=years)
+        _audit(events.CERTIFICATE_RENEW, new, acting, renews=old.serial, years=years)
         if is_dual(subject.kind, get_algorithm(new.algorithm)):
             old_encryption = old.pair()
             if old_encryption is not None:
                 old_encryption = Certificate.objects.select_for_update(no_key=True).get(pk=old_encryption.pk)
-            _issue_encryption(new, subject, validity, actor, ctx, renews=old_encryption)
+            _issue_encryption(new, subject, validity, acting, renews=old_encryption)
     return new
 
 

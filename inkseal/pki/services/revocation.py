@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor
+from inkseal.audit import events
+from inkseal.core.acting import Acting
 from inkseal.pki.crl import SUBSCRIBER_REASONS, RevocationReason
 from inkseal.pki.crl_publishing import publish_crl_locked
 from inkseal.pki.errors import (
@@ -78,14 +78,12 @@ def revoke_certificate(
     certificate: Certificate,
     *,
     reason: Any,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     now: datetime | None = None,
 ) -> Certificate:
     """吊销: from this instant the certificate cannot sign, OCSP answers revoked, and the issuing
     CA's CRL is republished in the same transaction. Either certificate of a dual pair revokes
     both, with the same reason and an audit entry each."""
-    ctx = ctx or RequestContext()
     reason = check_revocation_reason(reason)
     with transaction.atomic():
         rows = _lock_with_pair(certificate)
@@ -102,7 +100,7 @@ def revoke_certificate(
                 continue
             _revoke_locked(row, reason, now)
             pair = {"pair": other.serial} if (other := row.pair()) is not None else {}
-            _audit("certificate.revoke", row, actor, ctx, reason=reason.name.lower(), revoked_at=now, **pair)
+            _audit(events.CERTIFICATE_REVOKE, row, acting, reason=reason.name.lower(), revoked_at=now, **pair)
         issuers = {row.issuer_id for row in rows if row.issuer_id is not None}
         for issuer in CertificateAuthority.objects.filter(pk__in=issuers).order_by("pk"):
             publish_crl_locked(issuer, now)

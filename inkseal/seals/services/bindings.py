@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor, record
+from inkseal.audit import events
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.pki.models import Certificate
 from inkseal.seals.errors import (
     BindingCertificateUnusable,
@@ -25,7 +26,7 @@ from inkseal.seals.errors import (
     SealRequestInvalid,
 )
 from inkseal.seals.models import Seal, SealBinding, SealState
-from inkseal.seals.services._common import _actor, _label
+from inkseal.seals.services._common import _label
 from inkseal.seals.ses_services import do_make_electronic_seal
 
 BindingProvider = Callable[[Seal], Iterable[str]]
@@ -63,14 +64,12 @@ def do_bind_seal(
     seal: Seal,
     certificate: Certificate,
     *,
-    actor: Actor,
-    ctx: RequestContext | None = None,
+    acting: Acting,
     replaces: Seal | None = None,
 ) -> SealBinding:
     """Bind a seal to its holder's certificate (idempotent). An SM2 certificate also gets the
     seal's electronic seal (GB/T 38540 SES_Seal), in the same transaction. `replaces`: the seal
     this one took over the binding from (修改/变更), for the audit row."""
-    ctx = ctx or RequestContext()
     check_bind(seal, certificate)
     with transaction.atomic():
         # checked again on the rows, locked in the signing's order (certificate, then seal): a
@@ -83,26 +82,23 @@ def do_bind_seal(
             data: dict[str, object] = {"certificate": certificate.serial, "kind": seal.kind}
             if replaces is not None:
                 data["replaces"] = replaces.pk
-            record("seal.bind", actor=actor, ip=ctx.ip, identity=ctx.identity, target=f"seal:{seal.pk}", data=data)
-        do_make_electronic_seal(seal, certificate, actor=actor, ctx=ctx)
+            record(events.SEAL_BIND, **acting.audit(), target=f"seal:{seal.pk}", data=data)
+        do_make_electronic_seal(seal, certificate, acting=acting)
     return binding
 
 
-def do_unbind_seal(
-    seal: Seal, certificate: Certificate, *, actor: Actor, ctx: RequestContext | None = None, reason: str = ""
-) -> bool:
+def do_unbind_seal(seal: Seal, certificate: Certificate, *, acting: Acting, reason: str = "") -> bool:
     """Remove the binding (idempotent); True if there was one. Its electronic seal stays: the
     signatures made with it keep verifying."""
-    ctx = ctx or RequestContext()
     with transaction.atomic():
         deleted, _rows = SealBinding.objects.filter(seal=seal, certificate=certificate).delete()
         if deleted:
             data = {"certificate": certificate.serial, "kind": seal.kind, **({"reason": reason} if reason else {})}
-            record("seal.unbind", actor=actor, ip=ctx.ip, identity=ctx.identity, target=f"seal:{seal.pk}", data=data)
+            record(events.SEAL_UNBIND, **acting.audit(), target=f"seal:{seal.pk}", data=data)
     return bool(deleted)
 
 
-def _carry_bindings(old: Seal, new: Seal, *, actor: Actor, ctx: RequestContext) -> None:
+def _carry_bindings(old: Seal, new: Seal, *, acting: Acting) -> None:
     """修改/变更, inside its transaction: the new seal takes over the old one's bindings to usable
     certificates (with a new electronic seal for SM2 ones, made from the new picture). Bindings to
     revoked or expired certificates stay with the old seal, as history."""
@@ -111,8 +107,8 @@ def _carry_bindings(old: Seal, new: Seal, *, actor: Actor, ctx: RequestContext) 
         certificate = binding.certificate
         if not _usable(certificate):
             continue
-        do_bind_seal(new, certificate, actor=actor, ctx=ctx, replaces=old)
-        do_unbind_seal(old, certificate, actor=actor, ctx=ctx, reason="replaced")
+        do_bind_seal(new, certificate, acting=acting, replaces=old)
+        do_unbind_seal(old, certificate, acting=acting, reason="replaced")
 
 
 def check_manage_binding(identity: CurrentIdentity, seal: Seal, certificate: Certificate) -> None:
@@ -124,19 +120,19 @@ def check_manage_binding(identity: CurrentIdentity, seal: Seal, certificate: Cer
 
 
 def do_bind_seal_for_holder(
-    identity: CurrentIdentity, seal: Seal, certificate: Certificate, ctx: RequestContext
+    identity: CurrentIdentity, seal: Seal, certificate: Certificate, *, acting: Acting
 ) -> SealBinding:
     """绑定印章 on the certificate page: the checks of the holder, then do_bind_seal."""
     check_manage_binding(identity, seal, certificate)
-    return do_bind_seal(seal, certificate, actor=_actor(identity), ctx=ctx)
+    return do_bind_seal(seal, certificate, acting=acting)
 
 
 def do_unbind_seal_for_holder(
-    identity: CurrentIdentity, seal: Seal, certificate: Certificate, ctx: RequestContext
+    identity: CurrentIdentity, seal: Seal, certificate: Certificate, *, acting: Acting
 ) -> None:
     """解绑 on the certificate page; SealNotBound when the seal is not bound to it."""
     check_manage_binding(identity, seal, certificate)
-    if not do_unbind_seal(seal, certificate, actor=_actor(identity), ctx=ctx):
+    if not do_unbind_seal(seal, certificate, acting=acting):
         raise SealNotBound(_("%(type)s未绑定到该证书。") % {"type": _label(seal.kind)})
 
 

@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Party
-from inkseal.accounts.services import RequestContext
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.seals.errors import SealInactive, SealNotFound
 from inkseal.seals.models import Seal, SealState
-from inkseal.seals.services._common import _actor
 from inkseal.seals.services.access import check_manage
 from inkseal.seals.services.bindings import seal_bindings
 from inkseal.seals.services.names import _comparable, _current_names
@@ -30,17 +29,17 @@ def check_void_seal(identity: CurrentIdentity, seal: Seal) -> None:
         raise SealInactive(_("该印章已作废。"))
 
 
-def do_void_seal(identity: CurrentIdentity, seal: Seal, ctx: RequestContext) -> list[str]:
+def do_void_seal(identity: CurrentIdentity, seal: Seal, *, acting: Acting) -> list[str]:
     """作废: the seal stops being usable, keeps its records; returns the certificate bindings it
     had (the page confirmed the warning about them before calling this)."""
     check_void_seal(identity, seal)
     with transaction.atomic():
-        bindings = _void_locked(identity, seal, ctx, reason="")
+        bindings = _void_locked(seal, acting, reason="")
     seal.refresh_from_db()
     return bindings
 
 
-def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, reason: str) -> list[str]:
+def _void_locked(seal: Seal, acting: Acting, reason: str) -> list[str]:
     locked = Seal.objects.select_for_update(no_key=True).get(pk=seal.pk)
     SEAL.check(locked, SealState.VOID)
     locked.voided_at = timezone.now()
@@ -51,9 +50,7 @@ def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, rea
         SealState.VOID,
         audit=lambda event: record(
             event,
-            actor=_actor(identity),
-            identity=ctx.identity,
-            ip=ctx.ip,
+            **acting.audit(),
             target=f"seal:{locked.pk}",
             data={"kind": locked.kind, "reason": reason, "bindings": bindings},
         ),
@@ -67,7 +64,7 @@ def mark_seals_for_change(
     *,
     kinds: Iterable[str] | None = None,
     reason: str = "",
-    actor: Actor | None = None,
+    acting: Acting | None = None,
 ) -> list[Seal]:
     """待变更: mark the party's 可用 seals that must be remade. Without `kinds`, those whose text
     no longer matches the party's current details (enterprise name, legal representative,
@@ -90,7 +87,7 @@ def mark_seals_for_change(
                     SealState.PENDING_CHANGE,
                     audit=partial(
                         record,
-                        actor=actor or Actor.system(),
+                        **(acting or Acting.system()).audit(),
                         target=f"seal:{seal.pk}",
                         data={"kind": seal.kind, "name": seal.name, "now": names.get(seal.kind, ""), "reason": reason},
                     ),

@@ -19,8 +19,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import RequestContext
+from inkseal.audit import events
 from inkseal.audit.services import record
+from inkseal.core.acting import Acting
+from inkseal.core.errors import FileMissing
 from inkseal.identity.services import require_identity_verified
 from inkseal.pki.models import Certificate
 from inkseal.seals.errors import (
@@ -30,7 +32,6 @@ from inkseal.seals.errors import (
     SealRequestInvalid,
     SealShapeMismatch,
     SealTypeTaken,
-    localise,
 )
 from inkseal.seals.image_errors import SealImageError
 from inkseal.seals.ink import ink_color
@@ -38,7 +39,7 @@ from inkseal.seals.models import Seal, SealSource, SealType
 from inkseal.seals.render import StampImage, png_bytes, render_png, stamp_png
 from inkseal.seals.render_layout import seal_layout
 from inkseal.seals.render_spec import SealKind, SealShape, SealSpec
-from inkseal.seals.services._common import _actor, _label
+from inkseal.seals.services._common import _label
 from inkseal.seals.services.access import allowed_types, check_manage, live_seals
 from inkseal.seals.services.bindings import _carry_bindings
 from inkseal.seals.services.lifecycle import _void_locked
@@ -108,15 +109,15 @@ def template_spec(identity: CurrentIdentity, seal_type: str, options: TemplateOp
             texture=options.texture,
         )
     except SealImageError as error:
-        raise localise(error)
+        raise error.localised(keep_detail=False)
 
 
 def do_make_template_seal(
     identity: CurrentIdentity,
     seal_type: str,
     options: TemplateOptions,
-    ctx: RequestContext,
     *,
+    acting: Acting,
     replaces: Seal | None = None,
 ) -> Seal:
     """模板制作: draw the seal and keep it as the identity's live seal of that type."""
@@ -126,7 +127,7 @@ def do_make_template_seal(
         layout = seal_layout(spec)  # its size in mm is exact; the PNG's is rounded to pixels
         stamp = StampImage(render_png(spec), layout.width, layout.height)
     except SealImageError as error:
-        raise localise(error)
+        raise error.localised(keep_detail=False)
     seal = Seal(
         kind=wanted,
         source=SealSource.TEMPLATE,
@@ -137,15 +138,15 @@ def do_make_template_seal(
         lower_text=spec.lower_text or "",
         texture=spec.texture,
     )
-    return _keep(identity, seal, stamp, ctx, replaces, {"template": seal.template_kind})
+    return _keep(identity, seal, stamp, acting, replaces, {"template": seal.template_kind})
 
 
 def do_upload_seal(
     identity: CurrentIdentity,
     seal_type: str,
     data: bytes,
-    ctx: RequestContext,
     *,
+    acting: Acting,
     color: str = "red",
     risk_acknowledged: bool = False,
     replaces: Seal | None = None,
@@ -158,7 +159,7 @@ def do_upload_seal(
     if not risk_acknowledged:
         raise RiskNoticeNotAccepted(_("请先阅读并勾选风险提示，再上传印章图片。"))
     if not data:
-        raise SealRequestInvalid(_("请选择要上传的印章图片。"), code="file_missing")
+        raise FileMissing(_("请选择要上传的印章图片。"))
     expected = seal_name(identity, wanted)
     from inkseal.seals import imports
 
@@ -172,11 +173,11 @@ def do_upload_seal(
         )
         stamp = stamp_png(imported.png, UPLOAD_SIZE_MM[imported.shape])
     except SealImageError as error:
-        raise localise(error)
+        raise error.localised(keep_detail=False)
     seal = Seal(kind=wanted, source=SealSource.UPLOAD, name=expected, color=ink_color(color).value)
     check = imported.text_check
     audit = {"found_ink": imported.found_ink.value, "read": check.read if check else "", "score": _score(check)}
-    return _keep(identity, seal, stamp, ctx, replaces, audit)
+    return _keep(identity, seal, stamp, acting, replaces, audit)
 
 
 def _check_upload_shape(wanted: SealType, shape: SealShape) -> None:
@@ -197,8 +198,8 @@ def _check_upload_shape(wanted: SealType, shape: SealShape) -> None:
 def do_make_handwriting(
     identity: CurrentIdentity,
     data: bytes,
-    ctx: RequestContext,
     *,
+    acting: Acting,
     color: str = "black",
     replaces: Seal | None = None,
 ) -> Seal:
@@ -211,10 +212,10 @@ def do_make_handwriting(
         image = signatures.signature_image(data, color)
         check = checks.check_handwriting(image, name, threshold=settings.HANDWRITING_THRESHOLD)
     except SealImageError as error:
-        raise localise(error)
+        raise error.localised(keep_detail=False)
     stamp = StampImage(png_bytes(image), *signatures.size_on_paper_mm(image))
     seal = Seal(kind=SealType.HANDWRITING, source=SealSource.HANDWRITING, name=name, color=ink_color(color).value)
-    return _keep(identity, seal, stamp, ctx, replaces, {"read": check.read, "score": _score(check)})
+    return _keep(identity, seal, stamp, acting, replaces, {"read": check.read, "score": _score(check)})
 
 
 def _score(check: checks.TextCheck | None) -> float:
@@ -225,7 +226,7 @@ def _keep(
     identity: CurrentIdentity,
     seal: Seal,
     stamp: StampImage,
-    ctx: RequestContext,
+    acting: Acting,
     replaces: Seal | None,
     audit: Mapping[str, object],
 ) -> Seal:
@@ -248,15 +249,13 @@ def _keep(
                     .order_by("pk")
                     .values_list("pk", flat=True)
                 )
-                _void_locked(identity, replaces, ctx, reason=_("已变更为新印章"))
+                _void_locked(replaces, acting, reason=_("已变更为新印章"))
             seal.save()
             if replaces is not None:
-                _carry_bindings(replaces, seal, actor=_actor(identity), ctx=ctx)
+                _carry_bindings(replaces, seal, acting=acting)
             record(
-                "seal.create",
-                actor=_actor(identity),
-                identity=ctx.identity,
-                ip=ctx.ip,
+                events.SEAL_CREATE,
+                **acting.audit(),
                 target=f"seal:{seal.pk}",
                 data={
                     "kind": seal.kind,

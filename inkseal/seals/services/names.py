@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
-from django.utils.translation import gettext as _
-
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Enterprise, Party, Person
-from inkseal.seals.errors import SealRequestInvalid
+from inkseal.seals.errors import LegalRepMissing
 from inkseal.seals.models import ENTERPRISE_TYPES, PERSONAL_TYPES, SealType
 
 
@@ -19,9 +17,7 @@ def seal_name(identity: CurrentIdentity, seal_type: str) -> str:
         return identity.person.name
     if seal_type == SealType.LEGAL_REPRESENTATIVE:
         if not identity.enterprise.legal_rep_name.strip():
-            raise SealRequestInvalid(
-                _("企业信息中没有法定代表人姓名，无法制作法定代表人章。"), code="legal_rep_missing"
-            )
+            raise LegalRepMissing()
         return identity.enterprise.legal_rep_name
     return identity.enterprise.name
 

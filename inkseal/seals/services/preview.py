@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from inkseal.seals.errors import localise
 from inkseal.seals.image_errors import SealImageError
 from inkseal.seals.models import SealType
 from inkseal.seals.render import render_png
@@ -41,4 +40,4 @@ def render_preview(
         spec = SealSpec(kind, name, lower_text, color, size_mm, border, texture)
         return render_png(spec, PREVIEW_PX_PER_MM[spec.shape])
     except SealImageError as error:
-        raise localise(error)
+        raise error.localised(keep_detail=False)

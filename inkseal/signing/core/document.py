@@ -34,6 +34,8 @@ from inkseal.signing.core.errors import (
     PdfLocked,
     PdfMalformed,
     PdfNotPdf,
+    PdfPasswordWrong,
+    PdfSigningNotPermitted,
     PdfTooLarge,
     PdfTruncated,
 )
@@ -164,11 +166,11 @@ def _unlock(writer: IncrementalPdfFileWriter, password: str | None) -> None:
     if result.status is AuthStatus.FAILED:
         if password is None:
             raise PdfEncrypted("the PDF is encrypted: a password is needed")
-        raise PdfEncrypted("wrong password for this PDF", code="pdf_password_wrong")
+        raise PdfPasswordWrong("wrong password for this PDF")
     flags = result.permission_flags
     may_sign = StandardPermissions.ALLOW_FORM_FILLING | StandardPermissions.ALLOW_ANNOTS_FORM_FILLING
     if result.status is AuthStatus.USER and flags is not None and not flags & may_sign:
-        raise PdfLocked("the PDF's permissions forbid signing", code="pdf_signing_not_permitted")
+        raise PdfSigningNotPermitted("the PDF's permissions forbid signing")
 
 
 def _sniff(stream: BinaryIO) -> None:

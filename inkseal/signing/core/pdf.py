@@ -62,7 +62,11 @@ from inkseal.signing.core.document import (
     open_writer,
     working_copy,
 )
-from inkseal.signing.core.errors import PdfLocked, PdfMalformed, PlacementError
+from inkseal.signing.core.errors import (
+    PdfLockedForAnnotations,
+    PdfMalformed,
+    PlacementMissing,
+)
 from inkseal.signing.core.fields import apply_appearance, create_signature_fields, find_field, unique_field_names
 from inkseal.signing.core.formdraw import draw_form_fields
 from inkseal.signing.core.pdfium_lock import PDFIUM_LOCK
@@ -120,7 +124,7 @@ class SealRequest:
         level = PadesLevel(self.pades_level)
         object.__setattr__(self, "pades_level", level)
         if not self.placements:
-            raise PlacementError("at least one placement is needed", code="placement_missing")
+            raise PlacementMissing("at least one placement is needed")
         if level.needs_timestamper and self.timestamper is None:
             raise ValueError(f"PAdES {level.value} needs a timestamper")
         if level.needs_revocation_info and self.validation_context is None:
@@ -287,9 +291,8 @@ def _check_annotations_allowed(document: Document, plans: Sequence[PlacementPlan
     """Cross-page slices are annotations, which an existing P<=2 certification forbids."""
     certified = document.certification is not None and document.certification < MDPPerm.ANNOTATE
     if certified and any(plan.stamps for plan in plans):
-        raise PdfLocked(
-            "the document's certification forbids annotations, so no cross-page seal can be added",
-            code="pdf_locked_for_annotations",
+        raise PdfLockedForAnnotations(
+            "the document's certification forbids annotations, so no cross-page seal can be added"
         )
 
 

@@ -27,7 +27,13 @@ import pypdfium2 as pdfium
 from pyhanko.pdf_utils.rw_common import PdfHandler
 
 from inkseal.signing.core.appearance import DateLabel, SealImage, WidgetArt
-from inkseal.signing.core.errors import KeywordNotFound, PageOutOfRange, PlacementError, PlacementOffPage
+from inkseal.signing.core.errors import (
+    CrossPageTooFewPages,
+    KeywordNotFound,
+    PageOutOfRange,
+    PlacementError,
+    PlacementOffPage,
+)
 from inkseal.signing.core.geometry import PageGeometry, Rect, page_count, read_page_geometry
 
 Occurrence = Literal["first", "all"]
@@ -206,7 +212,7 @@ class Planner:
         first = self._page_index(anchor.first_page)
         last = self._page_index(anchor.last_page or self.pages)
         if last <= first:
-            raise PlacementError("a cross-page seal needs at least two pages", code="placement_cross_page_too_few")
+            raise CrossPageTooFewPages("a cross-page seal needs at least two pages")
         for group in _page_groups(list(range(first, last + 1)), max(2, anchor.max_pages_per_seal)):
             yield from self._slices(seal, group, anchor.y)
 

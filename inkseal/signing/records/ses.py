@@ -19,13 +19,14 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from inkseal.core.errors import DomainError, NotFound
+from inkseal.core.errors import NotFound
 from inkseal.pki.algorithms import SM2
 from inkseal.pki.models import Certificate
 from inkseal.pki.responders import time_stamp_authority
 from inkseal.seals import ses, ses_make, ses_parse
 from inkseal.seals.models import Seal
 from inkseal.seals.ses_services import electronic_seals_for_signing
+from inkseal.signing.core.errors import TimestampFailed
 from inkseal.signing.models import ElectronicSignature, SigningRecord
 
 FILE_EXTENSION = "sig"  # OFD keeps it as SignedValue.dat; .esl is the usual name of a seal (SES_Seal)
@@ -98,9 +99,7 @@ def platform_ses_timestamper(respond: Callable[[bytes], bytes] | None = None) ->
         try:
             return ses_parse.timestamp_token(responder(request))
         except ValueError as exc:  # the TSA refused
-            raise DomainError(
-                _("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc)
-            )
+            raise TimestampFailed(detail=str(exc))
 
     return stamp
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from inkseal.accounts.decorators import portal_login_required
-from inkseal.core.errors import DomainError
+from inkseal.core.errors import DomainError, FileMissing
 from inkseal.core.http import client_ip
-from inkseal.seals.ses_verify_services import SesFileMissing, check_ses_body_size, check_ses_upload_sizes, verify_ses
+from inkseal.seals.ses_verify_services import check_ses_body_size, check_ses_upload_sizes, verify_ses
 from inkseal.signing.records import services as records
 from inkseal.signing.records.ses import FILE_EXTENSION, electronic_signature_of, export_name
 from inkseal.signing.verification.services import check_rate
@@ -47,7 +47,7 @@ def ses_verify_page(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         signature, document = form.cleaned_data.get("signature"), form.cleaned_data.get("document")
         if signature is None or document is None:
-            raise SesFileMissing(_("请同时选择电子签章数据文件和签章原文文件。"))
+            raise FileMissing(_("请同时选择电子签章数据文件和签章原文文件。"))
         check_ses_upload_sizes(signature.size, document.size)
         verification = verify_ses(signature.read(), document.read())
     except DomainError as exc:

@@ -26,17 +26,20 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import person_actor
+from inkseal.audit import events
 from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import encrypt
 from inkseal.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import certificate_for, certificates_of, check_can_sign
+from inkseal.seals.errors import SealNotBound
 from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services import is_bound, seal_stamp
-from inkseal.signing.messages import localised
+from inkseal.signing.core.errors import PdfMalformed
 from inkseal.signing.models import SignDocument, SigningRecord, SignTask
 from inkseal.signing.parsing import budget, inspection
 from inkseal.signing.tasks.confirm import token_hash, token_purpose
@@ -52,6 +55,7 @@ MAX_PLACEMENTS = 20
 
 class SelfSignInvalid(DomainError):
     code = "self_sign_invalid"
+    default_message = gettext_lazy("签署信息有误，请检查后重新提交。")
 
 
 @dataclass(frozen=True)
@@ -128,9 +132,9 @@ def self_service_certificate(identity: CurrentIdentity, certificate_id: Any) -> 
     try:
         check_can_sign(certificate, timezone.now())
     except DomainError as exc:
-        raise Conflict(str(exc.message), code=exc.code)
+        raise type(exc)(exc.message, status=Conflict.status, **exc.details)
     if not bound_seals(certificate):
-        raise Conflict(_("该证书未绑定可用的印章，请先在印章管理中绑定。"), code="seal_not_bound")
+        raise SealNotBound(_("该证书未绑定可用的印章，请先在印章管理中绑定。"))
     return certificate
 
 
@@ -144,9 +148,9 @@ def check_pdf(upload: UploadedFile) -> tuple[int, list[tuple[float, float]]]:
     try:
         pages, sizes = budget.run(inspection.check_upload, upload.data, settings.SIGN_MAX_PAGES)
     except DomainError as exc:
-        raise localised(exc)
+        raise exc.localised()
     if not sizes:
-        raise DomainError(_("文件不是有效的 PDF 或已损坏。"), code="pdf_malformed")
+        raise PdfMalformed()
     return pages, sizes
 
 
@@ -205,7 +209,7 @@ def draft_png(draft: Draft, page: int) -> bytes:
     try:
         return budget.run(inspection.page_png, _draft_source(draft), page)
     except DomainError as exc:
-        raise localised(exc)
+        raise exc.localised()
 
 
 def _draft_source(draft: Draft) -> inspection.Source:
@@ -260,7 +264,7 @@ def _number(value: Any) -> bool:
 
 
 def do_create_self_sign_task(
-    session: SessionBase, identity: CurrentIdentity, draft: Draft, placements_raw: Any, *, ip: str = ""
+    session: SessionBase, identity: CurrentIdentity, draft: Draft, placements_raw: Any, *, acting: Acting
 ) -> tuple[SignTask, str]:
     """A pending self-service task for the draft with the placed seals, confirmed by the current
     person (their own phone or the certificate's PIN): (task, confirm token). Nothing is created
@@ -299,10 +303,8 @@ def do_create_self_sign_task(
         document.original.save(f"{public_id}-1.pdf", ContentFile(data), save=False)
         document.save()
         record(
-            "sign_task.create_self_service",
-            actor=person_actor(person),
-            ip=ip,
-            identity=identity.key,
+            events.SIGN_TASK_CREATE_SELF_SERVICE,
+            **acting.audit(),
             target=f"sign_task:{public_id}",
             data={"serial": certificate.serial, "document": draft.name, "seals": len(specs)},
         )

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity, identity_of
+from inkseal.accounts.services import identity_acting
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.http import client_ip
 from inkseal.signing.selfservice import services as selfservice
@@ -75,7 +76,11 @@ def self_sign_place(request: HttpRequest, draft_id: str) -> HttpResponse:
     if request.method == "POST":
         try:
             _task, token = selfservice.do_create_self_sign_task(
-                request.session, identity, draft, request.POST.get("placements", ""), ip=client_ip(request)
+                request.session,
+                identity,
+                draft,
+                request.POST.get("placements", ""),
+                acting=identity_acting(identity, client_ip(request)),
             )
         except DomainError as exc:
             error = exc

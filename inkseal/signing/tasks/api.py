@@ -10,6 +10,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile as NinjaFile
 from ninja.security import HttpBearer
 
+from inkseal.core.acting import Acting
 from inkseal.core.http import client_ip
 from inkseal.platforms.models import TradingPlatform
 from inkseal.platforms.services import platform_for_token
@@ -95,8 +96,8 @@ def create_task(request: HttpRequest, spec: Form[str], files: File[list[NinjaFil
         request.auth,  # type: ignore[attr-defined]
         uploads,
         spec,
+        acting=Acting.platform(request.auth, client_ip(request)),  # type: ignore[attr-defined]
         idempotency_key=request.headers.get("Idempotency-Key", ""),
-        ip=client_ip(request),
     )
     return Status(201 if created else 200, task_out(task, request))
 
@@ -155,13 +156,13 @@ def confirm_out(task: SignTask) -> dict[str, Any]:
 
 @confirm_router.post("/{token}/code", response=CodeOut, summary="Send the SMS code to the authorised person")
 def send_code(request: HttpRequest, token: str) -> dict[str, str]:
-    return {"sent_to": confirmation.do_send_confirm_code(token, ip=client_ip(request))}
+    return {"sent_to": confirmation.do_send_confirm_code(token, acting=Acting.anonymous(client_ip(request)))}
 
 
 @confirm_router.post("/{token}", response=ConfirmOut, summary="Confirm with the SMS code or PIN; signs every document")
 def confirm(request: HttpRequest, token: str, payload: ConfirmIn) -> dict[str, Any]:
     secret = payload.code if payload.method == "sms" else payload.pin
-    task = confirmation.do_confirm_sign_task(token, payload.method, secret, ip=client_ip(request))
+    task = confirmation.do_confirm_sign_task(token, payload.method, secret, acting=Acting.anonymous(client_ip(request)))
     return confirm_out(task)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.audit.services import Actor, record
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import decrypt
 from inkseal.core.db.rows import unique_row
 from inkseal.core.errors import NotFound
@@ -87,13 +88,13 @@ def any_task_for_token(token: str) -> SignTask:
     return task
 
 
-def do_send_confirm_code(token: str, *, ip: str = "") -> str:
+def do_send_confirm_code(token: str, *, acting: Acting) -> str:
     """Send the SMS code to the authorised person; returns the masked phone."""
     task = pending_task_for_token(token)
     send_code(
         task.confirmer_phone,
         sms_purpose(task),
-        ip,
+        acting.ip,
         context=f"您正在{task.platform.name}签署{task.business_type or '文件'}（{_document_count(task)}份）。"
         if task.platform is not None
         else f"您正在自助签署文件（{_document_count(task)}份）。",
@@ -107,20 +108,22 @@ def _document_count(task: SignTask) -> int:
     return len(documents) if isinstance(documents, list) and documents else task.documents.count()
 
 
-def confirm_intent(task: SignTask, method: str, secret: str, *, ip: str, token: str) -> None:
+def confirm_intent(task: SignTask, method: str, secret: str, *, acting: Acting, token: str) -> None:
     """Check the SMS code or PIN and claim the task for signing: the code is consumed in the same
-    transaction as the claim. Wrong codes and PINs count (committed before the refusal)."""
+    transaction as the claim. Wrong codes and PINs count (committed before the refusal). The
+    confirmer (the task's named person, whom the code or PIN proves) is the actor."""
+    confirmer = acting.as_actor(Actor("person", task.confirmer_phone, task.confirmer_name))
     if method == IntentMethod.SMS:
         verify_code(
-            task.confirmer_phone, sms_purpose(task), secret, and_then=lambda: _claim(task, IntentMethod.SMS, ip, token)
+            task.confirmer_phone,
+            sms_purpose(task),
+            secret,
+            and_then=lambda: _claim(task, IntentMethod.SMS, confirmer, token),
         )
     elif method == IntentMethod.PIN:
-        from inkseal.accounts.services import RequestContext
-
-        actor = Actor("person", task.confirmer_phone, task.confirmer_name)
-        verify_pin(task.certificate, secret, actor=actor, scope=pin_scope(task), ctx=RequestContext(ip=ip))
+        verify_pin(task.certificate, secret, acting=confirmer, scope=pin_scope(task))
         with transaction.atomic():
-            _claim(task, IntentMethod.PIN, ip, token)
+            _claim(task, IntentMethod.PIN, confirmer, token)
     else:
         raise SpecInvalid(_("method 须为 sms 或 pin。"))
 
@@ -132,7 +135,7 @@ def pin_scope(task: SignTask) -> PinScope:
     return PinScope(task=str(task.public_id), platform=str(task.platform_id), label=task.platform.name)
 
 
-def _claim(task: SignTask, intent: IntentMethod, ip: str, token: str) -> None:
+def _claim(task: SignTask, intent: IntentMethod, confirmer: Acting, token: str) -> None:
     """Inside the caller's transaction: mark the pending task confirmed and signing."""
     now = timezone.now()
     # claimed by a conditional UPDATE (it takes the row lock): a second confirmation waits,
@@ -143,30 +146,29 @@ def _claim(task: SignTask, intent: IntentMethod, ip: str, token: str) -> None:
         TaskStatus.SIGNING,
         confirmed_at=now,
         intent_method=intent,
-        confirm_ip=ip,
+        confirm_ip=confirmer.ip,
         lease=lease,
         heartbeat_at=now,
     )
     if not claimed:
         pending_task_for_token(token)  # raises: used or expired
         raise ConfirmTokenUsed(_("该签章任务已确认过，链接不能重复使用。"))
-    task.confirmed_at, task.intent_method, task.confirm_ip = now, intent, ip
+    task.confirmed_at, task.intent_method, task.confirm_ip = now, intent, confirmer.ip
     task.lease, task.heartbeat_at = lease, now
     SIGN_TASK.move(
         task,
         TaskStatus.SIGNING,
         audit=lambda event: record(
             event,
-            actor=Actor("person", task.confirmer_phone, task.confirmer_name),
-            ip=ip,
+            **confirmer.audit(),
             target=f"sign_task:{task.public_id}",
             data={"method": intent.value},
         ),
     )
 
 
-def do_confirm_sign_task(token: str, method: str, secret: str, *, ip: str = "") -> SignTask:
+def do_confirm_sign_task(token: str, method: str, secret: str, *, acting: Acting) -> SignTask:
     """Confirm with an SMS code or the PIN, then sign every document of the task."""
     task = pending_task_for_token(token, with_certificate=True)
-    confirm_intent(task, method, str(secret or ""), ip=ip, token=token)
+    confirm_intent(task, method, str(secret or ""), acting=acting, token=token)
     return sign_task_documents(task)

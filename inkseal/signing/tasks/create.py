@@ -16,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inkseal.audit.services import Actor, record
+from inkseal.audit import events
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import encrypt
 from inkseal.core.db.rows import unique_row
 from inkseal.core.errors import Conflict, DomainError, NotFound
@@ -27,15 +29,11 @@ from inkseal.platforms.models import TradingPlatform
 from inkseal.signing.core.errors import PdfTooComplex
 from inkseal.signing.models import SignDocument, SignTask, TaskStatus
 from inkseal.signing.tasks.confirm import token_hash, token_purpose
-from inkseal.signing.tasks.errors import IdempotencyKeyReused, TaskNotReady
+from inkseal.signing.tasks.errors import DocumentPurged, IdempotencyKeyReused, TaskNotReady
 from inkseal.signing.tasks.planning import find_certificate, placements_for, plan_document, record_budget_exceeded
 from inkseal.signing.tasks.spec import UploadedFile, check_files, check_return_url, check_spec, safe_name
 
 log = logging.getLogger(__name__)
-
-
-def platform_actor(platform: TradingPlatform) -> Actor:
-    return Actor("platform", platform.code, platform.name)
 
 
 def do_create_sign_task(
@@ -43,8 +41,8 @@ def do_create_sign_task(
     files: Sequence[UploadedFile],
     spec_json: str | bytes,
     *,
+    acting: Acting,
     idempotency_key: str = "",
-    ip: str = "",
 ) -> tuple[SignTask, bool]:
     """A pending task and whether it was created now (False: the same Idempotency-Key and the same
     request before; the key with a different request is refused, IdempotencyKeyReused)."""
@@ -62,7 +60,7 @@ def do_create_sign_task(
     try:
         check_can_sign(certificate, timezone.now())
     except DomainError as exc:
-        raise Conflict(str(exc.message), code=exc.code)
+        raise type(exc)(exc.message, status=Conflict.status, **exc.details)
     prepared = []
     for doc in spec.documents:
         upload = files[doc.file]
@@ -70,7 +68,7 @@ def do_create_sign_task(
         try:
             pages, overlays = plan_document(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
         except PdfTooComplex as exc:
-            record_budget_exceeded(exc, platform_actor(platform), ip, "sign_task.create")
+            record_budget_exceeded(exc, acting, "sign_task.create")
             raise
         prepared.append((upload, doc, pages, overlays))
     public_id = uuid.uuid4().hex
@@ -108,9 +106,8 @@ def do_create_sign_task(
                 document.save()
                 task.documents_in_order.append(document)
             record(
-                "sign_task.create",
-                actor=platform_actor(platform),
-                ip=ip,
+                events.SIGN_TASK_CREATE,
+                **acting.audit(),
                 target=f"sign_task:{public_id}",
                 data={"serial": certificate.serial, "documents": len(prepared), "business_id": spec.business_id},
             )
@@ -176,6 +173,6 @@ def _signed(document: SignDocument) -> SignDocument:
     """The document if its signed file is there to download; why not otherwise."""
     if document.status != TaskStatus.COMPLETED or not document.signed:
         if document.purged_at is not None:
-            raise DomainError(_("签署文件已超过保存期限并已删除。"), code="document_purged", status=410)
+            raise DocumentPurged()
         raise TaskNotReady(_("文件尚未签署完成。"))
     return document

@@ -14,6 +14,7 @@ from django.utils import timezone
 from inkseal.accounts.models import Person
 from inkseal.audit.services import Actor
 from inkseal.conf import secret_file
+from inkseal.core.acting import Acting
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import ApiClient, CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import (
@@ -25,6 +26,7 @@ from inkseal.platforms.services import (
 from inkseal.seals.services import do_bind_seal, live_seals
 
 DEMO_ACTOR = Actor("system", "", "demo")
+DEMO_ACTING = Acting(DEMO_ACTOR)
 
 
 def _api_client(platform: TradingPlatform) -> tuple[ApiClient, str]:
@@ -33,7 +35,7 @@ def _api_client(platform: TradingPlatform) -> tuple[ApiClient, str]:
     if client is None:
         client, _ = do_create_api_client(
             platform,
-            actor=DEMO_ACTOR,
+            acting=DEMO_ACTING,
             client_id=f"{platform.code}-demo",
             secret=secret,
             callback_key=secret_file("demo_platform_callback_secret", 32),
@@ -85,10 +87,10 @@ def demo_step(document: dict[str, Any]) -> None:
                 grantee_phone=person.phone,
                 valid_from=now - timedelta(minutes=1),
                 valid_until=certificate.not_after,
-                actor=DEMO_ACTOR,
+                acting=DEMO_ACTING,
             )
         seals = [seal for seal in live_seals(certificate.holder) if seal.state == "active"]
         for seal in seals:
-            do_bind_seal(seal, certificate, actor=DEMO_ACTOR)
+            do_bind_seal(seal, certificate, acting=DEMO_ACTING)
         entry["seal_types"] = [seal.kind for seal in seals]
         entry["authorised_person"] = {"name": person.name, "phone": person.phone}

@@ -4,38 +4,46 @@ from __future__ import annotations
 
 import logging
 
-from inkseal.core.errors import DomainError
+from inkseal.core.errors import DomainError, gettext_lazy
 
 log = logging.getLogger(__name__)
 
 
 class SpecInvalid(DomainError):
     code = "spec_invalid"
+    default_message = gettext_lazy("签章参数（spec）有误。")
 
 
 class ConfirmTokenExpired(DomainError):
     code = "confirm_token_expired"
     status = 410
+    default_message = gettext_lazy("签章确认链接已过期，请交易平台重新发起签章。")
 
 
 class ConfirmTokenUsed(DomainError):
     code = "confirm_token_used"
     status = 409
+    default_message = gettext_lazy("该签章任务已确认过，链接不能重复使用。")
 
 
 class IntentMissing(DomainError):
     code = "intent_not_confirmed"
     status = 409
+    default_message = gettext_lazy("尚未完成意愿认证（短信验证码或 PIN 码）。")
 
 
 class TaskNotReady(DomainError):
     code = "task_not_ready"
     status = 409
+    default_message = gettext_lazy("文件尚未签署完成。")
 
 
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
     status = 409
+    default_message = gettext_lazy(
+        "该 Idempotency-Key 已用于另一个签章请求（文件、证书或 spec 不同）。新的请求请使用新的 Idempotency-Key。"
+    )
 
 
 class SigningInternalError(DomainError):
@@ -44,6 +52,7 @@ class SigningInternalError(DomainError):
 
     code = "signing_internal_error"
     status = 500
+    default_message = gettext_lazy("签章服务内部错误，请稍后重试。")
 
 
 class SigningInterrupted(DomainError):
@@ -51,7 +60,16 @@ class SigningInterrupted(DomainError):
 
     code = "signing_interrupted"
     status = 500
+    default_message = gettext_lazy("签章过程被中断，请重新发起签章。")
 
 
 class TaskTakenOver(Exception):
     """This worker no longer holds the task (the recovery job took it over): stop, commit nothing."""
+
+
+class DocumentPurged(DomainError):
+    """The task's files were deleted when their retention period ended."""
+
+    code = "document_purged"
+    status = 410
+    default_message = gettext_lazy("签署文件已超过保存期限并已删除。")

@@ -32,8 +32,8 @@ from inkseal.pki.services import (
 from inkseal.platforms.services import active_authorization
 from inkseal.seals.models import Seal, SealType
 from inkseal.seals.services import lock_seals_for_signing, record_seal_usages
+from inkseal.signing.core.errors import TimestampFailed
 from inkseal.signing.core.pdf import PadesLevel, sign_pdf
-from inkseal.signing.messages import localised
 from inkseal.signing.models import SignDocument, SigningRecord, SignTask, TaskStatus
 from inkseal.signing.parsing import budget
 from inkseal.signing.records.ses import (
@@ -78,7 +78,7 @@ def sign_task_documents(task: SignTask) -> SignTask:
                 last = all(other.status == TaskStatus.COMPLETED for other in documents if other is not document)
                 sign_document(task, document, complete_task=last, certificate=certificate)
             except DomainError as exc:
-                fail_document(task, document, localised(exc))
+                fail_document(task, document, exc.localised())
             except TaskTakenOver:
                 raise
             except Exception:
@@ -235,7 +235,7 @@ def _sign(
             budget=budget.settings_budget(),
         )
     except OSError as exc:
-        raise DomainError(_("时间戳服务暂不可用，请稍后重试。"), code="timestamp_failed", status=503, detail=str(exc))
+        raise TimestampFailed(detail=str(exc))
     ses_signatures: tuple[RecordSignature, ...] = ()
     if sm2:  # GB/T 38540 signatures of the signed PDF for the record, one per seal
         ses_signatures = make_record_signatures(

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core.db.rows import unique_row
 from inkseal.signing.models import SignTask, TaskStatus
@@ -50,7 +51,7 @@ def recover_stalled_task(task_id: int, now: datetime | None = None) -> SignTask 
         task.save(update_fields=["lease", "heartbeat_at", "recoveries"])
         why_not = _why_not_resumable(task, now)
         record(
-            "sign_task.resume" if why_not is None else "sign_task.interrupt",
+            events.SIGN_TASK_RESUME if why_not is None else events.SIGN_TASK_INTERRUPT,
             actor=Actor.system(),
             target=f"sign_task:{task.public_id}",
             data={"recoveries": task.recoveries, "reason": why_not or ""},
@@ -88,7 +89,7 @@ def _why_not_resumable(task: SignTask, now: datetime) -> str | None:
 
     if task.confirmed_at is None or not task.intent_method:
         return "not_confirmed"
-    if not AuditEntry.objects.filter(event="sign_task.confirm", target=f"sign_task:{task.public_id}").exists():
+    if not AuditEntry.objects.filter(event=events.SIGN_TASK_CONFIRM, target=f"sign_task:{task.public_id}").exists():
         return "confirmation_not_audited"
     if now - task.confirmed_at > timedelta(seconds=settings.SIGN_RESUME_MAX_AGE_SECONDS):
         return "confirmation_too_old"

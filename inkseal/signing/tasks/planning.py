@@ -13,7 +13,9 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
-from inkseal.audit.services import Actor, record
+from inkseal.audit import events
+from inkseal.audit.services import record
+from inkseal.core.acting import Acting
 from inkseal.core.db.rows import unique_row
 from inkseal.core.errors import DomainError
 from inkseal.pki.models import Certificate
@@ -25,7 +27,6 @@ from inkseal.seals.services import is_bound, seal_stamp, stamp_of
 from inkseal.signing.core.appearance import SealImage
 from inkseal.signing.core.errors import PdfTooComplex
 from inkseal.signing.core.placement import Placement
-from inkseal.signing.messages import localised
 from inkseal.signing.models import SignDocument
 from inkseal.signing.parsing import budget, inspection
 
@@ -64,7 +65,7 @@ def placements_for(certificate: Certificate, specs: Sequence[dict[str, Any]]) ->
         try:
             placements.append(Placement.from_spec(spec, image))
         except DomainError as exc:
-            raise localised(exc)
+            raise exc.localised()
         seals.append(seal)
     return placements, seals
 
@@ -92,7 +93,7 @@ def plan_document(
     try:
         plan = budget.run(inspection.plan, pdf_source(data), list(placements), settings.SIGN_MAX_PAGES)
     except DomainError as exc:
-        raise localised(exc)
+        raise exc.localised()
     overlays = [
         Overlay(
             seal.page,
@@ -114,14 +115,14 @@ def page_png(document: SignDocument, page: int) -> bytes:
     try:
         return budget.run(inspection.page_png, pdf_source(document.original), page)
     except DomainError as exc:
-        raise localised(exc)
+        raise exc.localised()
 
 
-def record_budget_exceeded(exc: PdfTooComplex, actor: Actor, ip: str, entry: str) -> None:
+def record_budget_exceeded(exc: PdfTooComplex, acting: Acting, entry: str) -> None:
     """A PDF that ran past the parsing budget is a likely attack: audited (who, from where, which
     limit), in a transaction of its own (the refusal itself changes nothing)."""
     with transaction.atomic():
-        record("pdf.budget_exceeded", actor=actor, ip=ip, target=entry, data=dict(exc.details))
+        record(events.PDF_BUDGET_EXCEEDED, **acting.audit(), target=entry, data=dict(exc.details))
 
 
 def pdf_source(data: bytes | BinaryIO | FieldFile) -> inspection.Source:

@@ -20,9 +20,8 @@ from pydantic import ValidationError
 from inkseal.core.errors import DomainError
 from inkseal.platforms.models import TradingPlatform
 from inkseal.seals.models import SealType
-from inkseal.signing.core.errors import PlacementError
+from inkseal.signing.core.errors import PdfTooLarge, PlacementError
 from inkseal.signing.core.pdf import PadesLevel
-from inkseal.signing.messages import localised
 from inkseal.signing.models import SignTask
 from inkseal.signing.tasks.errors import SpecInvalid
 from inkseal.signing.tasks.schemas import SignTaskSpec
@@ -146,7 +145,7 @@ def _spec_fault(error: Any, data: dict[str, Any]) -> DomainError:
     if raw_placement.get("seal_type") not in SealType.values:
         return SpecInvalid(_("未知的印章类型 seal_type，可选：%(types)s。") % {"types": ", ".join(SealType.values)})
     where = ".".join(str(part) for part in loc[5:]) or "placement"
-    return localised(PlacementError(f"{where}: {error['msg']}"))
+    return PlacementError(f"{where}: {error['msg']}").localised()
 
 
 def _document_specs(spec: SignTaskSpec, raw: list[dict[str, Any]], file_count: int) -> tuple[DocumentSpec, ...]:
@@ -219,7 +218,7 @@ def check_files(files: Sequence[UploadedFile]) -> None:
         raise SpecInvalid(_("一次最多签署 %(n)d 个文件。") % {"n": settings.SIGN_MAX_FILES})
     for file in files:
         if file.size > settings.SIGN_MAX_FILE_BYTES:
-            raise DomainError(_("文件“%(name)s”过大。") % {"name": file.name}, code="pdf_too_large", status=413)
+            raise PdfTooLarge(_("文件“%(name)s”过大。") % {"name": file.name})
 
 
 def safe_name(name: str) -> str:

@@ -9,16 +9,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, UploadedFile
 from ninja.decorators import decorate_view
 
-from inkseal.core.errors import DomainError
-from inkseal.core.http import client_ip
-from inkseal.seals.ses_verify_services import SesFileMissing, check_ses_body_size, check_ses_upload_sizes, verify_ses
+from inkseal.core.errors import DomainError, FileMissing
+from inkseal.core.http import client_ip, error_json
+from inkseal.seals.ses_verify_services import check_ses_body_size, check_ses_upload_sizes, verify_ses
 from inkseal.signing.verification.services import (
-    FileMissing,
     check_body_size,
     check_rate,
     check_upload_size,
@@ -46,7 +45,7 @@ def refuse_early(
                 check_rate(client_ip(request))
                 check_size(request.META.get("CONTENT_LENGTH"))
             except DomainError as exc:
-                return JsonResponse(exc.as_dict(), status=exc.status)
+                return error_json(exc)
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -101,6 +100,6 @@ def verify_ses_signature(
     document: File[UploadedFile | None] = None,
 ) -> dict[str, Any]:
     if signature is None or document is None:
-        raise SesFileMissing(_("请上传电子签章数据（字段 signature）和签章原文（字段 document）。"))
+        raise FileMissing(_("请上传电子签章数据（字段 signature）和签章原文（字段 document）。"))
     check_ses_upload_sizes(signature.size, document.size)
     return verify_ses(signature.read(), document.read()).as_dict()

@@ -29,9 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inkseal.audit import events
 from inkseal.audit.services import Actor, record
 from inkseal.core import ratelimit
-from inkseal.core.errors import DomainError, RateLimited
+from inkseal.core.errors import RateLimited
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
 from inkseal.signing.core.errors import PdfEncrypted, PdfError, PdfMalformed, PdfTooComplex, PdfTooLarge
@@ -44,13 +45,6 @@ logger = logging.getLogger(__name__)
 Role = CertificateAuthority.Role
 MULTIPART_SLACK = 64 * 1024  # form boundaries and the password field around the file
 
-_PDF_MESSAGES = {
-    "pdf_not_pdf": gettext_lazy("该文件不是 PDF 文件。"),
-    "pdf_truncated": gettext_lazy("PDF 文件不完整（可能上传中断或已截断）。"),
-    "pdf_malformed": gettext_lazy("PDF 文件已损坏，无法读取。"),
-    "pdf_too_complex": gettext_lazy("PDF 文件结构过于复杂，超出了处理限额（CPU 时间、内存或处理时间）。"),
-    "pdf_invalid": gettext_lazy("无法验证该 PDF 文件。"),
-}
 CHANGE_LABELS = {
     "none": gettext_lazy("签名后未做任何修改"),
     "lta_updates": gettext_lazy("签名后仅追加了长期验证数据（DSS、时间戳）"),
@@ -78,12 +72,9 @@ _SUMMARY_INVALID = gettext_lazy("验签未通过：至少一个签名无效。")
 _SUMMARY_UNSIGNED = gettext_lazy("该文档中没有签名。")
 
 
-class FileMissing(DomainError):
-    code = "file_missing"
-
-
 class VerifyRateLimited(RateLimited):
     code = "verify_rate_limited"
+    default_message = gettext_lazy("验签请求过于频繁，请稍后再试。")
 
 
 # --- limits ----------------------------------------------------------------------------------
@@ -251,7 +242,7 @@ def verify_document(document: bytes | IO[bytes], *, password: str | None = None,
     except PdfTooComplex as exc:
         with transaction.atomic():
             actor = Actor("anonymous") if ip else Actor.system()
-            record("pdf.budget_exceeded", actor=actor, ip=ip, target="verify", data=dict(exc.details))
+            record(events.PDF_BUDGET_EXCEEDED, actor=actor, ip=ip, target="verify", data=dict(exc.details))
         raise
     return Verification(
         signatures=tuple(_checked(signature) for signature in report.signatures),
@@ -269,11 +260,10 @@ def _verify(data: bytes, store: TrustStore, password: str | None) -> Verificatio
             raise PdfEncrypted(_("该 PDF 已加密，请输入打开密码后再验签。"))
         raise PdfEncrypted(_("PDF 打开密码不正确。"))
     except PdfError as exc:
-        message = str(_PDF_MESSAGES.get(exc.code, _PDF_MESSAGES["pdf_invalid"]))
-        raise type(exc)(message, **{**exc.details, "detail": str(exc.message)[:200]})
+        raise exc.localised()
     except Exception as exc:  # a parser failure on a hostile upload is a bad file, never a 500
         logger.warning("verification failed on an unreadable PDF: %r", exc)
-        raise PdfMalformed(str(_PDF_MESSAGES["pdf_malformed"]), detail=type(exc).__name__)
+        raise PdfMalformed(detail=type(exc).__name__)
 
 
 def _checked(signature: SignatureReport) -> CheckedSignature:

@@ -8,10 +8,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from inkseal.core.errors import DomainError
+from inkseal.core.errors import DomainError, FileMissing
 from inkseal.core.http import client_ip
 from inkseal.signing.verification.services import (
-    FileMissing,
     check_body_size,
     check_rate,
     check_upload_size,

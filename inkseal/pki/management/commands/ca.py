@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError
 from inkseal.pki.authority_setup import ensure_hierarchy
 from inkseal.pki.crl import SUBSCRIBER_REASONS
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.code}: {exc.message}")
 
     def _init(self, options: dict[str, Any]) -> None:
-        changed = ensure_hierarchy(actor=_actor())
+        changed = ensure_hierarchy(acting=Acting(_actor()))
         self.stdout.write(self.style.SUCCESS(f"created or renewed: {', '.join(changed)}" if changed else "up to date"))
         self._list(options)
 
@@ -78,10 +79,10 @@ class Command(BaseCommand):
             ca = CertificateAuthority.objects.filter(ca_id=options["ca_id"]).first()
             if ca is None or ca.role == CertificateAuthority.Role.TSA:
                 raise CommandError(f"no CA {options['ca_id']}")
-            ca = issue_crl(ca, actor=_actor())
+            ca = issue_crl(ca, acting=Acting(_actor()))
             self.stdout.write(self.style.SUCCESS(f"{ca.ca_id}: CRL #{ca.crl_number}, next update {ca.crl_next_update}"))
             return
-        done = refresh_crls(force=True, actor=_actor())
+        done = refresh_crls(force=True, acting=Acting(_actor()))
         self.stdout.write(self.style.SUCCESS(f"CRLs published: {', '.join(done) or 'none'}"))
 
     def _revoke(self, options: dict[str, Any]) -> None:
@@ -93,7 +94,7 @@ class Command(BaseCommand):
             raise CommandError(f"no certificate with serial {options['serial']}")
         if len(found) > 1:
             raise CommandError("serial is not unique: add --ca <issuing CA id>")
-        certificate = revoke_certificate(found[0], reason=REASONS[options["reason"]], actor=_actor())
+        certificate = revoke_certificate(found[0], reason=REASONS[options["reason"]], acting=Acting(_actor()))
         self.stdout.write(
             self.style.SUCCESS(f"revoked {certificate.serial} at {certificate.revoked_at:%Y-%m-%d %H:%M:%S}")
         )

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from inkseal.seals.errors import localise
 from inkseal.seals.image_errors import SealImageError
 from inkseal.seals.render import render_png, render_svg
 from inkseal.seals.render_spec import SealKind, SealSpec
@@ -47,7 +46,7 @@ class Command(BaseCommand):
             )
             data = render_svg(spec).encode() if out.suffix.lower() == ".svg" else render_png(spec)
         except SealImageError as error:
-            raise CommandError(f"{localise(error).message} [{error.code}]")
+            raise CommandError(f"{error.localised(keep_detail=False).message} [{error.code}]")
         _write_atomically(out, data)
         self.stdout.write(f"{out} ({SealKind.parse(spec.kind).label_zh}, {len(data)} bytes)")
 

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inkseal.core.errors import FileMissing
 from inkseal.signing.core.errors import PdfError
 from inkseal.signing.verification.services import CheckedSignature, Verification, check_upload_size, verify_document
 
@@ -33,11 +34,11 @@ class Command(BaseCommand):
         path: Path = options["file"]
         try:
             if not path.is_file():
-                raise PdfError(_("文件不存在：%(path)s") % {"path": path}, code="file_missing")
+                raise FileMissing(_("文件不存在：%(path)s") % {"path": path})
             check_upload_size(path.stat().st_size)
             with path.open("rb") as handle:
                 verification = verify_document(handle, password=options["password"])
-        except PdfError as exc:
+        except (PdfError, FileMissing) as exc:
             if options["json"]:
                 self.stdout.write(json.dumps(exc.as_dict(), ensure_ascii=False))
             raise CommandError(f"{exc.code}: {exc.message}", returncode=EXIT_BAD_FILE)
