@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inkseal.audit import events
 from inkseal.core.errors import DomainError
 from inkseal.core.states import BY_OPERATOR, BY_SYSTEM, BY_USER, StateMachine, Transition
 from inkseal.orders.errors import InvoiceInvalid, PaymentInvalid, TransitionNotAllowed
@@ -74,16 +75,16 @@ APPLICATION: StateMachine[Any] = StateMachine(
     initial=(State.PENDING_PAYMENT, State.DRAFT),
     transitions=(
         Transition(State.PENDING_PAYMENT, State.DRAFT, Action.PAY, "", BY_SYSTEM),
-        Transition(State.PENDING_PAYMENT, State.CANCELLED, Action.CANCEL, "application.cancel", BY_USER),
-        Transition(State.DRAFT, State.REVIEWING, Action.SUBMIT, "application.submit", BY_USER),
-        Transition(State.DRAFT, State.CANCELLED, Action.CANCEL, "application.cancel", BY_USER),
-        Transition(State.REVIEWING, State.COMPLETED, Action.APPROVE, "application.approve", BY_OPERATOR),
-        Transition(State.REVIEWING, State.TO_SHIP, Action.APPROVE, "application.approve", BY_OPERATOR),
-        Transition(State.REVIEWING, State.REJECTED, Action.REJECT, "application.reject", BY_OPERATOR),
-        Transition(State.REJECTED, State.REVIEWING, Action.SUBMIT, "application.submit", BY_USER),
-        Transition(State.REJECTED, State.CANCELLED, Action.CANCEL, "application.cancel", BY_USER),
-        Transition(State.TO_SHIP, State.SHIPPED, Action.SHIP, "application.ship", BY_OPERATOR),
-        Transition(State.SHIPPED, State.COMPLETED, Action.RECEIVE, "application.receive", BY_USER),
+        Transition(State.PENDING_PAYMENT, State.CANCELLED, Action.CANCEL, events.APPLICATION_CANCEL, BY_USER),
+        Transition(State.DRAFT, State.REVIEWING, Action.SUBMIT, events.APPLICATION_SUBMIT, BY_USER),
+        Transition(State.DRAFT, State.CANCELLED, Action.CANCEL, events.APPLICATION_CANCEL, BY_USER),
+        Transition(State.REVIEWING, State.COMPLETED, Action.APPROVE, events.APPLICATION_APPROVE, BY_OPERATOR),
+        Transition(State.REVIEWING, State.TO_SHIP, Action.APPROVE, events.APPLICATION_APPROVE, BY_OPERATOR),
+        Transition(State.REVIEWING, State.REJECTED, Action.REJECT, events.APPLICATION_REJECT, BY_OPERATOR),
+        Transition(State.REJECTED, State.REVIEWING, Action.SUBMIT, events.APPLICATION_SUBMIT, BY_USER),
+        Transition(State.REJECTED, State.CANCELLED, Action.CANCEL, events.APPLICATION_CANCEL, BY_USER),
+        Transition(State.TO_SHIP, State.SHIPPED, Action.SHIP, events.APPLICATION_SHIP, BY_OPERATOR),
+        Transition(State.SHIPPED, State.COMPLETED, Action.RECEIVE, events.APPLICATION_RECEIVE, BY_USER),
     ),
     refuse=_application_refused,
 )
@@ -117,7 +118,7 @@ PAYMENT: StateMachine[Any] = StateMachine(
     states=PaymentState,
     initial=(PaymentState.PENDING,),
     transitions=(
-        Transition(PaymentState.PENDING, PaymentState.SUCCEEDED, "settle", "payment.settle", BY_SYSTEM),
+        Transition(PaymentState.PENDING, PaymentState.SUCCEEDED, "settle", events.PAYMENT_SETTLE, BY_SYSTEM),
         Transition(PaymentState.SUCCEEDED, PaymentState.REFUNDED, "refund", "", BY_USER),  # by application.cancel
     ),
     refuse=_payment_refused,
@@ -134,7 +135,7 @@ INVOICE: StateMachine[Any] = StateMachine(
     field="state",
     states=InvoiceState,
     initial=(InvoiceState.REQUESTED,),
-    transitions=(Transition(InvoiceState.REQUESTED, InvoiceState.ISSUED, "issue", "invoice.issue", BY_OPERATOR),),
+    transitions=(Transition(InvoiceState.REQUESTED, InvoiceState.ISSUED, "issue", events.INVOICE_ISSUE, BY_OPERATOR),),
     refuse=_invoice_refused,
 )
 

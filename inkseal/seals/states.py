@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from inkseal.audit import events
 from inkseal.core.errors import DomainError
 from inkseal.core.states import BY_SYSTEM, BY_USER, StateMachine, Transition
 from inkseal.seals.errors import SealInactive
@@ -24,9 +25,11 @@ SEAL: StateMachine[Any] = StateMachine(
     states=SealState,
     initial=(SealState.ACTIVE,),
     transitions=(
-        Transition(SealState.ACTIVE, SealState.PENDING_CHANGE, "mark_for_change", "seal.mark_for_change", BY_SYSTEM),
-        Transition(SealState.ACTIVE, SealState.VOID, "void", "seal.void", BY_USER),
-        Transition(SealState.PENDING_CHANGE, SealState.VOID, "void", "seal.void", BY_USER),
+        Transition(
+            SealState.ACTIVE, SealState.PENDING_CHANGE, "mark_for_change", events.SEAL_MARK_FOR_CHANGE, BY_SYSTEM
+        ),
+        Transition(SealState.ACTIVE, SealState.VOID, "void", events.SEAL_VOID, BY_USER),
+        Transition(SealState.PENDING_CHANGE, SealState.VOID, "void", events.SEAL_VOID, BY_USER),
     ),
     refuse=_refused,
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from inkseal.audit import events
 from inkseal.core.states import BY_SYSTEM, BY_USER, StateMachine, Transition
 from inkseal.signing.models import TaskStatus
 
@@ -22,10 +23,12 @@ SIGN_TASK: StateMachine[Any] = StateMachine(
     states=_T,
     initial=(_T.PENDING,),
     transitions=(
-        Transition(_T.PENDING, _T.SIGNING, "confirm", "sign_task.confirm", BY_USER),  # the confirmer's SMS code or PIN
-        Transition(_T.PENDING, _T.EXPIRED, "expire", "sign_task.expire", BY_SYSTEM),
-        Transition(_T.SIGNING, _T.COMPLETED, "complete", "sign_task.complete", BY_SYSTEM),
-        Transition(_T.SIGNING, _T.FAILED, "fail", "sign_task.fail", BY_SYSTEM),
+        Transition(
+            _T.PENDING, _T.SIGNING, "confirm", events.SIGN_TASK_CONFIRM, BY_USER
+        ),  # the confirmer's SMS code or PIN
+        Transition(_T.PENDING, _T.EXPIRED, "expire", events.SIGN_TASK_EXPIRE, BY_SYSTEM),
+        Transition(_T.SIGNING, _T.COMPLETED, "complete", events.SIGN_TASK_COMPLETE, BY_SYSTEM),
+        Transition(_T.SIGNING, _T.FAILED, "fail", events.SIGN_TASK_FAIL, BY_SYSTEM),
     ),
 )
 
@@ -38,7 +41,7 @@ SIGN_DOCUMENT: StateMachine[Any] = StateMachine(
     states=(_T.PENDING, _T.COMPLETED, _T.FAILED, _T.EXPIRED),
     initial=(_T.PENDING,),
     transitions=(
-        Transition(_T.PENDING, _T.COMPLETED, "sign", "signing.sign", BY_SYSTEM),
+        Transition(_T.PENDING, _T.COMPLETED, "sign", events.SIGNING_SIGN, BY_SYSTEM),
         Transition(_T.PENDING, _T.FAILED, "fail", "", BY_SYSTEM),
         Transition(_T.PENDING, _T.EXPIRED, "expire", "", BY_SYSTEM),
     ),

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 
 
 @pytest.mark.django_db
@@ -19,7 +19,7 @@ def test_products_api_needs_a_platform_token(holder: Any, product: Any, platform
     product(code="hidden", enabled=False)
     client = Client()
     assert client.get("/api/v1/products").status_code == 401
-    api_client, secret = do_create_api_client(platform, actor=Actor.system())
+    api_client, secret = do_create_api_client(platform, acting=Acting.system())
     token, _lifetime = do_issue_token(api_client.client_id, secret)
     response = client.get("/api/v1/products", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200

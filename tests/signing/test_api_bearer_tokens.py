@@ -17,6 +17,7 @@ def test_bearer_tokens_stop_working_when_expired_disabled_or_rotated(signing: Si
     from django.utils import timezone
 
     from inkseal.audit.services import Actor
+    from inkseal.core.acting import Acting
     from inkseal.platforms.models import AccessToken, ApiClient
     from inkseal.platforms.services import do_rotate_client_secret
 
@@ -39,5 +40,5 @@ def test_bearer_tokens_stop_working_when_expired_disabled_or_rotated(signing: Si
     assert status(live) == 401
     ApiClient.objects.filter(pk=client.pk).update(enabled=True)
     assert status(live) == 404
-    do_rotate_client_secret(client, actor=Actor("system", "", "test"))
+    do_rotate_client_secret(client, acting=Acting(Actor("system", "", "test")))
     assert status(live) == 401

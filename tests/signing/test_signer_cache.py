@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import ECDSA_P256
 from inkseal.pki.keystore_config import keystore
 from inkseal.pki.models import Certificate
@@ -28,7 +28,7 @@ ca_hierarchy, verified_person = pki_fixtures.ca_hierarchy, pki_fixtures.verified
 @pytest.fixture
 def certificates(ca_hierarchy: Any, verified_person: Any) -> list[Certificate]:
     holder = verified_person("王五").party
-    issued = [issue_cloud_certificate(holder, algorithm=ECDSA_P256, years=1, actor=Actor.system()) for _ in range(4)]
+    issued = [issue_cloud_certificate(holder, algorithm=ECDSA_P256, years=1, acting=Acting.system()) for _ in range(4)]
     signers._signers.clear()  # signers of an earlier test's certificates
     return issued
 
