@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, BinaryIO, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -69,6 +70,7 @@ from inkseal.signing.ses_records import (
     platform_ses_timestamper,
 )
 from inkseal.signing.signer import SealSigner
+from inkseal.signing.storage_cleanup import discard_uncommitted_signed_files
 from inkseal.signing.timestamper import platform_timestamper, reserve_serials
 
 SMS_PURPOSE = "sign"
@@ -840,6 +842,8 @@ def recover_stalled_task(task_id: int, now: datetime | None = None) -> SignTask 
             return None
         task.lease, task.heartbeat_at, task.recoveries = uuid.uuid4().hex, now, task.recoveries + 1
         task.save(update_fields=["lease", "heartbeat_at", "recoveries"])
+        # once the takeover commits, no earlier run's file can be committed: delete the ones stored uncommitted
+        transaction.on_commit(partial(discard_uncommitted_signed_files, task.pk))
         why_not = _why_not_resumable(task, now)
         record(
             "sign_task.resume" if why_not is None else "sign_task.interrupt",
