@@ -74,4 +74,7 @@ class Command(BaseCommand):
         static_root = str(settings.STATIC_ROOT)
         self.stdout.write(f"Inkseal on http://{options['bind']} (static files from {static_root})")
         argv = gunicorn_argv(options["bind"], options["workers"], options["threads"])
+        # parses at once per worker: one thread fewer than it has, so one is always left for
+        # light requests while hostile PDFs keep the parsers busy (docs/THREAT_MODEL.md)
+        os.environ.setdefault("INKSEAL_PDF_PARSE_CONCURRENCY", str(max(1, options["threads"] - 1)))
         os.execv(sys.executable, argv)
