@@ -22,6 +22,7 @@ from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.services import person_actor
 from inkseal.accounts.stepup import require_step_up, step_up_context
+from inkseal.audit.services import Actor
 from inkseal.core.errors import DomainError, NotFound, PermissionDenied
 from inkseal.core.http import client_ip
 from inkseal.notify.services import CodeInvalid
@@ -39,6 +40,7 @@ from inkseal.platforms.services import (
 )
 from inkseal.seals.models import SealType
 from inkseal.signing import preview, selfservice, services
+from inkseal.signing.errors import PdfTooComplex
 from inkseal.signing.models import SignTask
 from inkseal.signing.ses_records import electronic_signatures_of
 
@@ -92,7 +94,20 @@ def confirm_page_image(request: HttpRequest, token: str, number: int, page: int)
     document = task.documents.filter(number=number).first()
     if document is None or not 1 <= page <= min(document.pages, preview.MAX_PREVIEW_PAGES):
         raise NotFound(_("页面不存在。"))
-    png = services.page_png(document, page)
+    try:
+        png = services.page_png(document, page)
+    except PdfTooComplex as exc:  # audited as on the API, against whoever uploaded the document
+        uploader = (
+            services.platform_actor(task.platform)
+            if task.platform is not None
+            else person_actor(task.requested_by)
+            if task.requested_by is not None
+            else Actor.system()
+        )
+        services.record_budget_exceeded(
+            exc, uploader, client_ip(request), "sign_task.preview", task=task.public_id, document=str(number)
+        )
+        raise
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response
@@ -337,7 +352,9 @@ def self_sign(request: HttpRequest) -> HttpResponse:
             certificate = selfservice.self_service_certificate(identity, selected)
             data = upload.read() if upload is not None else b""
             name = (upload.name if upload is not None else "") or "document.pdf"
-            draft = selfservice.save_draft(request.session, identity, certificate, services.UploadedFile(name, data))
+            draft = selfservice.save_draft(
+                request.session, identity, certificate, services.UploadedFile(name, data), ip=client_ip(request)
+            )
         except DomainError as exc:
             error = exc
         else:
@@ -411,10 +428,12 @@ def self_sign_place(request: HttpRequest, draft_id: str) -> HttpResponse:
 @portal_login_required
 @require_GET
 def self_sign_page_image(request: HttpRequest, draft_id: str, page: int) -> HttpResponse:
-    draft = selfservice.draft_of(request.session, _identity(request), draft_id)
+    identity = _identity(request)
+    draft = selfservice.draft_of(request.session, identity, draft_id)
     if not 1 <= page <= len(draft.sizes):
         raise NotFound(_("页面不存在。"))
-    response = HttpResponse(selfservice.draft_png(draft, page), content_type="image/png")
+    png = selfservice.draft_png(draft, page, identity=identity, ip=client_ip(request))
+    response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response
 

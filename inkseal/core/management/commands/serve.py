@@ -38,6 +38,12 @@ def gunicorn_argv(bind: str, workers: int, threads: int, app: str = "inkseal.wsg
         str(workers),
         "--threads",
         str(threads),
+        # A worker takes no more connections than it can serve at once (gthread would accept up
+        # to 1,000 and queue them behind busy threads; the others then wait in the listen queue,
+        # where any free worker takes them): with the parse slots (PDF_PARSE_CONCURRENCY), a
+        # worker whose threads wait on parsers stops taking /healthz and light pages.
+        "--worker-connections",
+        os.environ.get("INKSEAL_WORKER_CONNECTIONS") or str(threads),
         "--no-control-socket",
         "--timeout",
         "120",
