@@ -36,6 +36,8 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# not a parsing-budget bench: a cold parser process on a loaded machine must not refuse the batches
+os.environ.setdefault("INKSEAL_PDF_PARSE_WALL_SECONDS", "120")
 from django.conf import settings
 from django.utils import timezone
 from lifecycle_fixture import PIN, ready

@@ -25,6 +25,7 @@ from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.audit.services import Actor
 from inkseal.core.errors import DomainError, NotFound, PermissionDenied
 from inkseal.core.http import client_ip
+from inkseal.core.middleware import with_retry_after
 from inkseal.notify.services import CodeInvalid
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import certificate_for
@@ -360,7 +361,7 @@ def self_sign(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("signing:self_place", draft_id=draft.id)
     rows = _certificate_rows(identity)
-    return render(
+    response = render(
         request,
         "signing/self_sign.html",
         {
@@ -372,6 +373,7 @@ def self_sign(request: HttpRequest) -> HttpResponse:
         },
         status=error.status if error else 200,
     )
+    return with_retry_after(response, error) if error else response
 
 
 @never_cache
