@@ -63,11 +63,14 @@ def _batch_token(signing: Signing) -> str:
 
 
 def test_kill_9_while_signing_then_recovery_leaves_every_task_finished(signing: Signing, signing_media: Any) -> None:
-    """Two kills, each right after a chosen number of documents is committed (1, then 3 of 4): the
-    task is provably mid-batch when the worker dies, whatever the machine's speed."""
+    """Two kills, each right after a chosen number of documents of 4 is committed (1, then 2): the
+    task is provably mid-batch when the worker dies, whatever the machine's speed (a kill that
+    comes late, after the batch's end on a stalled test machine, is not counted and tried again)."""
     set_pin(signing.certificate, PIN, actor=Actor("system"))
     killed = 0
-    for done in (1, DOCUMENTS - 1):
+    for done in (1, 2, 1, 2, 1, 2):
+        if killed == 2:
+            break
         token = _batch_token(signing)
         outcome = kill_worker_while_signing(
             token,
@@ -77,7 +80,9 @@ def test_kill_9_while_signing_then_recovery_leaves_every_task_finished(signing: 
             media_dir=str(signing_media),
             when=lambda task, done=done: documents_done(task) >= done,  # type: ignore[misc]
         )
-        assert outcome.killed and outcome.signed_before_kill == done, outcome
+        assert outcome.returncode in (0, -9), outcome.stderr
+        if outcome.killed:
+            assert done <= outcome.signed_before_kill < DOCUMENTS, outcome
         killed += outcome.killed
     assert SignTask.objects.filter(status="signing").count() == killed == 2  # what the kills left behind
     tasks.recover_stalled_sign_tasks(timezone.now() + timedelta(seconds=settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS + 1))
