@@ -64,14 +64,19 @@ def uncommitted_signed_files(task: SignTask, now: datetime | None = None) -> lis
 
 def discard_uncommitted_signed_files(task_id: int) -> int:
     """Delete the signed files of a task just taken over that no committed row references (call it
-    once the takeover has committed); how many were deleted."""
+    once the takeover has committed); how many were deleted. Never raises: a storage failure is
+    logged and leaves the files for the next takeover, it does not stop the recovery."""
     task = SignTask.objects.filter(pk=task_id).first()
     if task is None:
         return 0
     storage = _storage()
-    orphans = uncommitted_signed_files(task)
-    for name in orphans:
-        storage.delete(name)
+    try:
+        orphans = uncommitted_signed_files(task)
+        for name in orphans:
+            storage.delete(name)
+    except Exception:
+        log.exception("sign task %s: the signed files of an interrupted run could not be deleted", task.public_id)
+        return 0
     if orphans:
         log.warning("sign task %s: deleted %d signed file(s) of an interrupted run", task.public_id, len(orphans))
     return len(orphans)
