@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Schema
 
 from inkseal import __version__
 from inkseal.core.errors import DomainError
+from inkseal.core.middleware import with_retry_after
 from inkseal.orders.api import router as orders_router
 from inkseal.platforms.api import oauth_router
 from inkseal.seals.api import router as seals_router
@@ -42,7 +43,7 @@ api.add_router("/v1/verify", verification_router)
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    return with_retry_after(api.create_response(request, exc.as_dict(), status=exc.status), exc)
 
 
 class Health(Schema):

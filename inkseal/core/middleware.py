@@ -16,8 +16,19 @@ def wants_json(request: HttpRequest) -> bool:
 
 def error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse(error.as_dict(), status=error.status)
-    return render(request, "portal/error.html", {"error": error}, status=error.status)
+        response: HttpResponse = JsonResponse(error.as_dict(), status=error.status)
+    else:
+        response = render(request, "portal/error.html", {"error": error}, status=error.status)
+    return with_retry_after(response, error)
+
+
+def with_retry_after(response: HttpResponse, error: DomainError) -> HttpResponse:
+    """A refusal that says when to try again (`retry_after` seconds, e.g. pdf_parser_busy) gets
+    the Retry-After header."""
+    retry_after = error.details.get("retry_after")
+    if isinstance(retry_after, int) and response.status_code in (429, 503):
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 class DomainErrorMiddleware:

@@ -16,6 +16,7 @@ MESSAGES: dict[str, Promise] = {
     "pdf_too_large": _("文件过大。"),
     "pdf_too_many_pages": _("文件页数过多。"),
     "pdf_too_complex": _("文件结构过于复杂，超出了处理限额（CPU 时间、内存或处理时间）。"),
+    "pdf_parser_busy": _("当前待处理的文件较多，请稍后重试。"),
     "pdf_locked": _("文件已被认证签名锁定，不能再签章。"),
     "pdf_locked_for_annotations": _("文件的认证签名不允许添加骑缝章。"),
     "pdf_form_appearance_unavailable": _(

@@ -30,6 +30,14 @@ class PdfTooComplex(PdfError):
     status = 422
 
 
+class PdfParserBusy(PdfError):
+    """Every parse slot of this web process is taken (PDF_PARSE_CONCURRENCY) and none freed within
+    PDF_PARSE_QUEUE_SECONDS: try again shortly (503 with Retry-After)."""
+
+    code = "pdf_parser_busy"
+    status = 503
+
+
 class PdfEncrypted(PdfError):
     """Encrypted and no (or a wrong) password was given."""
 

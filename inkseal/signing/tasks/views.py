@@ -12,11 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from inkseal.accounts.services import person_actor
+from inkseal.audit.services import Actor
 from inkseal.core.errors import DomainError, NotFound
+from inkseal.core.http import client_ip
 from inkseal.seals.models import SealType
 from inkseal.signing.core import preview
+from inkseal.signing.core.errors import PdfTooComplex
 from inkseal.signing.models import SignTask
-from inkseal.signing.tasks import confirm, planning, spec
+from inkseal.signing.tasks import confirm, create, planning, spec
 
 
 @never_cache
@@ -61,7 +65,20 @@ def confirm_page_image(request: HttpRequest, token: str, number: int, page: int)
     document = task.documents.filter(number=number).first()
     if document is None or not 1 <= page <= min(document.pages, preview.MAX_PREVIEW_PAGES):
         raise NotFound(_("页面不存在。"))
-    png = planning.page_png(document, page)
+    try:
+        png = planning.page_png(document, page)
+    except PdfTooComplex as exc:  # audited as on the API, against whoever uploaded the document
+        uploader = (
+            create.platform_actor(task.platform)
+            if task.platform is not None
+            else person_actor(task.requested_by)
+            if task.requested_by is not None
+            else Actor.system()
+        )
+        planning.record_budget_exceeded(
+            exc, uploader, client_ip(request), "sign_task.preview", task=task.public_id, document=str(number)
+        )
+        raise
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response

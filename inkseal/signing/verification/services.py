@@ -50,6 +50,7 @@ _PDF_MESSAGES = {
     "pdf_malformed": gettext_lazy("PDF 文件已损坏，无法读取。"),
     "pdf_too_complex": gettext_lazy("PDF 文件结构过于复杂，超出了处理限额（CPU 时间、内存或处理时间）。"),
     "pdf_invalid": gettext_lazy("无法验证该 PDF 文件。"),
+    "pdf_parser_busy": gettext_lazy("当前待处理的文件较多，请稍后重试。"),
 }
 CHANGE_LABELS = {
     "none": gettext_lazy("签名后未做任何修改"),
