@@ -281,6 +281,11 @@ PDF_PARSE_CPU_SECONDS = env_int("INKSEAL_PDF_PARSE_CPU_SECONDS", 10)
 PDF_PARSE_WALL_SECONDS = env_int("INKSEAL_PDF_PARSE_WALL_SECONDS", 20)
 PDF_PARSE_MEMORY_MB = env_int("INKSEAL_PDF_PARSE_MEMORY_MB", 768)
 PDF_PARSE_IDLE_PROCESSES = env_int("INKSEAL_PDF_PARSE_IDLE_PROCESSES", 2)  # kept warm per web process
+# At most PDF_PARSE_CONCURRENCY parses at once per web process (`inkseal serve`: its threads - 1, so
+# a thread is always left for light pages and /healthz); a request that finds none free within
+# PDF_PARSE_QUEUE_SECONDS is refused with 503 pdf_parser_busy and Retry-After.
+PDF_PARSE_CONCURRENCY = env_int("INKSEAL_PDF_PARSE_CONCURRENCY", 1)
+PDF_PARSE_QUEUE_SECONDS = env_int("INKSEAL_PDF_PARSE_QUEUE_SECONDS", 1)
 # A task "signing" without a heartbeat (renewed per document) for this long is taken over by the
 # recovery job (Huey): resumed while its confirmation is at most SIGN_RESUME_MAX_AGE old and it was
 # resumed fewer than SIGN_RECOVERY_MAX_ATTEMPTS times, otherwise failed (signing_interrupted).

@@ -2,7 +2,8 @@
 
 Pages (core.middleware.DomainErrorMiddleware) and the API (the NinjaAPI exception handler in
 inkseal.api) both answer a refusal through `error_response`: the error's `status`, and either
-JSON `{"error": code, "message": …, "details"?: …}` or the error page.
+JSON `{"error": code, "message": …, "details"?: …}` or the error page, with Retry-After
+when the error says when to try again.
 """
 
 from __future__ import annotations
@@ -25,10 +26,21 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def error_json(error: DomainError) -> JsonResponse:
-    return JsonResponse(error.as_dict(), status=error.status)
+    response = JsonResponse(error.as_dict(), status=error.status)
+    with_retry_after(response, error)
+    return response
 
 
 def error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
     if wants_json(request):
         return error_json(error)
-    return render(request, "portal/error.html", {"error": error}, status=error.status)
+    return with_retry_after(render(request, "portal/error.html", {"error": error}, status=error.status), error)
+
+
+def with_retry_after(response: HttpResponse, error: DomainError) -> HttpResponse:
+    """A refusal that says when to try again (`retry_after` seconds, e.g. pdf_parser_busy) gets
+    the Retry-After header."""
+    retry_after = error.details.get("retry_after")
+    if isinstance(retry_after, int) and response.status_code in (429, 503):
+        response["Retry-After"] = str(retry_after)
+    return response

@@ -24,7 +24,9 @@ class SigningConfig(AppConfig):
         from inkseal.signing.tasks.demo import demo_step
 
         demo.register(demo_step)
-        budget.configure(default_budget=_settings_budget, idle_processes=_idle_parser_processes)
+        budget.configure(
+            default_budget=_settings_budget, idle_processes=_idle_parser_processes, slot_limits=_parse_slot_limits
+        )
         register_gm_identifiers()  # SM2/SM3 names in asn1crypto, now (cheap)
         teach_pyhanko_on_import()  # SM2 in pyHanko's validator, when it is first imported (slow)
 
@@ -39,6 +41,10 @@ def _settings_budget() -> Budget:
         wall_seconds=float(settings.PDF_PARSE_WALL_SECONDS),  # an int from the environment; tests go finer
         memory_mb=int(settings.PDF_PARSE_MEMORY_MB),
     )
+
+
+def _parse_slot_limits() -> tuple[int, float | None]:
+    return int(settings.PDF_PARSE_CONCURRENCY), float(settings.PDF_PARSE_QUEUE_SECONDS)
 
 
 def _idle_parser_processes() -> int:

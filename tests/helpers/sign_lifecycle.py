@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,10 +57,19 @@ class KillOutcome:
 
 
 def kill_worker_while_signing(
-    token: str, pin: str, *, database_url: str, var_dir: str, media_dir: str, delay: float
+    token: str,
+    pin: str,
+    *,
+    database_url: str,
+    var_dir: str,
+    media_dir: str,
+    delay: float = 0.0,
+    when: Callable[[SignTask], bool] | None = None,
 ) -> KillOutcome:
     """Start a worker that confirms the task of `token` with `pin` and signs its documents; once
-    the task is claimed ("signing"), wait `delay` seconds and SIGKILL the worker."""
+    the task is claimed ("signing") and `when(task)` holds (polled every few milliseconds, at most
+    a minute; e.g. documents_done(task) >= k, signed_file_stored(...)), wait `delay` seconds more
+    and SIGKILL the worker."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "inkseal.settings",
@@ -93,6 +103,9 @@ def kill_worker_while_signing(
                 break
             time.sleep(0.005)
         claimed = time.monotonic()
+        if when is not None:
+            while worker.poll() is None and time.monotonic() < claimed + 60 and not when(task):
+                time.sleep(0.002)
         try:
             worker.wait(delay)  # a worker that finishes the batch sooner is not killed
         except subprocess.TimeoutExpired:
@@ -102,6 +115,7 @@ def kill_worker_while_signing(
         if alive:
             os.kill(worker.pid, signal.SIGKILL)
         worker.wait(30)
+        # the worker is dead: what the database says now is what it said at the kill
         signed = task.documents.filter(status=TaskStatus.COMPLETED).count()
         still_signing = SignTask.objects.filter(pk=task.pk, status=TaskStatus.SIGNING).exists()
         errors.seek(0)
@@ -111,6 +125,19 @@ def kill_worker_while_signing(
             worker.kill()
             worker.wait(30)
         errors.close()
+
+
+def documents_done(task: SignTask) -> int:
+    """Documents of `task` committed (signed or failed) so far."""
+    return task.documents.exclude(status=TaskStatus.PENDING).count()
+
+
+def signed_file_stored(media_dir: str, task: SignTask, number: int) -> bool:
+    """The signed file of document `number` of `task` is on disk (it may not be committed yet)."""
+    from pathlib import Path
+
+    pattern = f"signing/signed/*/*/{task.public_id}-{number}-signed*.pdf"
+    return any(Path(media_dir).glob(pattern))
 
 
 def _token_hash(token: str) -> str:
@@ -127,12 +154,16 @@ class BatchFigures:
     documents_signed: int
     documents_missing_rows: int  # signed without exactly one success record, its seal usage or its audit row
     tasks_without_callback: int
+    orphaned_files: int  # signed files on disk that no committed document row references
 
 
 def batch_invariants(tasks: QuerySet[SignTask]) -> BatchFigures:
+    from inkseal.signing.tasks.storage_cleanup import uncommitted_signed_files
+
     non_terminal = tasks.exclude(status__in=TERMINAL).count()
-    documents = signed = missing = without_callback = 0
+    documents = signed = missing = without_callback = orphaned = 0
     for task in tasks.prefetch_related("documents"):
+        orphaned += len(uncommitted_signed_files(task))
         if task.status in TERMINAL and task.callback_url and not CallbackDelivery.objects.filter(task=task).exists():
             without_callback += 1
         for document in task.documents.all():
@@ -150,7 +181,7 @@ def batch_invariants(tasks: QuerySet[SignTask]) -> BatchFigures:
                 or AuditEntry.objects.filter(event="signing.sign", data__event_id=event).count() != 1
             ):
                 missing += 1
-    return BatchFigures(tasks.count(), non_terminal, documents, signed, missing, without_callback)
+    return BatchFigures(tasks.count(), non_terminal, documents, signed, missing, without_callback, orphaned)
 
 
 # --- revoke/sign races (tests/signing/test_revocation_race.py, bench/signing_revoke_race_bench.py) ---

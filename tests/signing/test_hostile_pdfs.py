@@ -311,3 +311,33 @@ def test_self_service_previews_and_placement_refuse_hostile_pdfs(signing: Signin
         if placed.status_code != 302:
             assert placed.status_code == 400 and not SignTask.objects.exists(), f"{name}: {placed.status_code}"
         SignTask.objects.all().delete()
+
+
+def test_running_past_the_budget_in_the_portal_and_the_confirm_preview_is_audited(
+    signing: Signing, settings: Any
+) -> None:
+    """The same audit entry as on the API (`pdf.budget_exceeded`, who, from where, which limit)
+    for the self-service upload, its page preview and its placement step (the person) and for
+    the confirm page's preview (the platform that uploaded the document, and the task)."""
+    client = _self_service(signing)
+    draft_url = str(_upload(client, signing, text_pdf(1))["Location"])  # under the normal budget
+    created = signing.create().json()
+    preview_url = f"/sign/confirm/{confirm_token(created['confirm_url'])}/documents/1/pages/1.png"
+    settings.PDF_PARSE_WALL_SECONDS = 0.0001  # nothing can be parsed in time now
+    budget.close()
+    upload = _upload(client, signing, text_pdf(1))
+    assert upload.status_code == 422 and "处理限额" in upload.content.decode()
+    assert client.get(f"{draft_url}pages/1.png").status_code == 422
+    placements = json.dumps([{"seal_type": "official", "page": 1, "x": 300, "y": 300}])
+    assert client.post(draft_url, {"placements": placements}).status_code == 422
+    assert signing.client.get(preview_url).status_code == 422
+    entries = list(AuditEntry.objects.filter(event="pdf.budget_exceeded").order_by("pk"))
+    assert [(e.target, e.actor_kind, e.data["resource"], e.ip) for e in entries] == [
+        ("self_service.upload", "person", "time", "127.0.0.1"),
+        ("self_service.preview", "person", "time", "127.0.0.1"),
+        ("self_service.create", "person", "time", "127.0.0.1"),
+        ("sign_task.preview", "platform", "time", "127.0.0.1"),
+    ]
+    assert {e.actor_id for e in entries[:3]} == {signing.admin.account_id}
+    assert entries[3].data["task"] == created["id"] and entries[3].data["document"] == "1"
+    assert SignTask.objects.count() == 1  # the refused placement created nothing

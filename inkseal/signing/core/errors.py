@@ -38,6 +38,15 @@ class PdfTooComplex(PdfError):
     default_message = gettext_lazy("文件结构过于复杂，超出了处理限额（CPU 时间、内存或处理时间）。")
 
 
+class PdfParserBusy(PdfError):
+    """Every parse slot of this web process is taken (PDF_PARSE_CONCURRENCY) and none freed within
+    PDF_PARSE_QUEUE_SECONDS: try again shortly (503 with Retry-After)."""
+
+    code = "pdf_parser_busy"
+    status = 503
+    default_message = gettext_lazy("当前待处理的文件较多，请稍后重试。")
+
+
 class PdfEncrypted(PdfError):
     """Encrypted and no (or a wrong) password was given."""
 

@@ -40,7 +40,7 @@ from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from inkseal.core.errors import DomainError
-from inkseal.signing.core.errors import PdfMalformed, PdfTooComplex
+from inkseal.signing.core.errors import PdfMalformed, PdfParserBusy, PdfTooComplex
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +66,25 @@ _default_budget: Callable[[], Budget] = Budget
 _idle_processes: Callable[[], int] | None = None
 
 
-def configure(default_budget: Callable[[], Budget], idle_processes: Callable[[], int]) -> None:
-    """Set where the default budget (PDF_PARSE_CPU_SECONDS, _WALL_SECONDS, _MEMORY_MB) and the
-    number of idle parser processes (PDF_PARSE_IDLE_PROCESSES) come from."""
-    global _default_budget, _idle_processes
+def _unconfigured_slots() -> tuple[int, float | None]:
+    return 1, None
+
+
+_slot_limits: Callable[[], tuple[int, float | None]] = _unconfigured_slots
+
+
+def configure(
+    default_budget: Callable[[], Budget],
+    idle_processes: Callable[[], int],
+    slot_limits: Callable[[], tuple[int, float | None]] | None = None,
+) -> None:
+    """Set where the default budget (PDF_PARSE_CPU_SECONDS, _WALL_SECONDS, _MEMORY_MB), the
+    number of idle parser processes (PDF_PARSE_IDLE_PROCESSES) and the parse slots per process
+    (PDF_PARSE_CONCURRENCY, PDF_PARSE_QUEUE_SECONDS) come from."""
+    global _default_budget, _idle_processes, _slot_limits
     _default_budget, _idle_processes = default_budget, idle_processes
+    if slot_limits is not None:
+        _slot_limits = slot_limits
 
 
 def settings_budget() -> Budget:
@@ -79,8 +93,51 @@ def settings_budget() -> Budget:
 
 
 def run(function: Callable[..., T], *args: Any, budget: Budget | None = None, **kwargs: Any) -> T:
-    """`function(*args, **kwargs)` in a parser process under `budget` (default: the settings')."""
-    return _pool().run(function, args, kwargs, budget or settings_budget())
+    """`function(*args, **kwargs)` in a parser process under `budget` (default: the settings'),
+    in one of this process's parse slots (PdfParserBusy when none frees in time)."""
+    with slot():
+        return _pool().run(function, args, kwargs, budget or settings_budget())
+
+
+RETRY_AFTER_SECONDS = 5  # what a refusal for want of a parse slot tells the client
+
+
+@contextmanager
+def slot() -> Iterator[None]:
+    """One of this web process's PDF_PARSE_CONCURRENCY parse slots, waited for at most
+    PDF_PARSE_QUEUE_SECONDS, else PdfParserBusy (503, Retry-After). Web threads waiting on parser
+    processes are then at most that many per process, so the others stay free for light requests
+    (/healthz, pages) while hostile PDFs hold the parsers for their whole budget."""
+    size, wait = _slot_settings()
+    slots = _slots(size)
+    if not slots.acquire(timeout=wait):
+        logger.warning("all %d PDF parse slots of this process are busy: request refused", size)
+        raise PdfParserBusy(
+            "all PDF parsers are busy, try again shortly", retry_after=RETRY_AFTER_SECONDS, concurrency=size
+        )
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+_slot_semaphores: dict[tuple[int, int], threading.BoundedSemaphore] = {}
+
+
+def _slots(size: int) -> threading.BoundedSemaphore:
+    with _pools_lock:
+        key = (os.getpid(), size)  # a forked web worker makes its own
+        semaphore = _slot_semaphores.get(key)
+        if semaphore is None:
+            semaphore = _slot_semaphores[key] = threading.BoundedSemaphore(size)
+        return semaphore
+
+
+def _slot_settings() -> tuple[int, float | None]:
+    """(parse slots per process, seconds a request waits for one); unconfigured (a command-line
+    run, nothing else to serve): 1 slot, waited for as long as it takes."""
+    size, wait = _slot_limits()
+    return max(1, size), wait
 
 
 def warm() -> None:

@@ -14,6 +14,8 @@ import json
 import math
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.identity import CurrentIdentity
+from inkseal.accounts.services import person_actor
 from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.core.acting import Acting
@@ -39,12 +42,12 @@ from inkseal.pki.services import certificate_for, certificates_of, check_can_sig
 from inkseal.seals.errors import SealNotBound
 from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services import is_bound, seal_stamp
-from inkseal.signing.core.errors import PdfMalformed
+from inkseal.signing.core.errors import PdfMalformed, PdfTooComplex
 from inkseal.signing.models import SignDocument, SigningRecord, SignTask
 from inkseal.signing.parsing import budget, inspection
 from inkseal.signing.tasks.confirm import token_hash, token_purpose
 from inkseal.signing.tasks.errors import SpecInvalid
-from inkseal.signing.tasks.planning import placements_for, plan_document
+from inkseal.signing.tasks.planning import placements_for, plan_document, record_budget_exceeded
 from inkseal.signing.tasks.spec import UploadedFile, check_files, safe_name
 
 SESSION_KEY = "self_sign_drafts"
@@ -138,15 +141,28 @@ def self_service_certificate(identity: CurrentIdentity, certificate_id: Any) -> 
     return certificate
 
 
-def check_pdf(upload: UploadedFile) -> tuple[int, list[tuple[float, float]]]:
+@contextmanager
+def audited_overrun(acting: Acting, entry: str) -> Iterator[None]:
+    """A parse past the budget (PdfTooComplex) in the block is audited as on the API
+    (`pdf.budget_exceeded`: who, from where, which limit, `entry`), then raised on."""
+    try:
+        yield
+    except PdfTooComplex as exc:
+        record_budget_exceeded(exc, acting, entry)
+        raise
+
+
+def check_pdf(upload: UploadedFile, *, acting: Acting | None = None) -> tuple[int, list[tuple[float, float]]]:
     """The same caps and checks as the API (size, pages, not a PDF, encrypted, damaged):
-    (page count, displayed page sizes of the previewed pages)."""
+    (page count, displayed page sizes of the previewed pages). A run past the parsing budget is
+    audited with `acting`."""
     assert isinstance(upload.data, bytes)  # the portal's upload form reads the file whole
     if not upload.data:
         raise SpecInvalid(_("请选择要签署的 PDF 文件。"))
     check_files([upload])
     try:
-        pages, sizes = budget.run(inspection.check_upload, upload.data, settings.SIGN_MAX_PAGES)
+        with audited_overrun(acting or Acting.system(), "self_service.upload"):
+            pages, sizes = budget.run(inspection.check_upload, upload.data, settings.SIGN_MAX_PAGES)
     except DomainError as exc:
         raise exc.localised()
     if not sizes:
@@ -160,10 +176,10 @@ def _drafts(session: SessionBase) -> dict[str, dict[str, Any]]:
 
 
 def save_draft(
-    session: SessionBase, identity: CurrentIdentity, certificate: Certificate, upload: UploadedFile
+    session: SessionBase, identity: CurrentIdentity, certificate: Certificate, upload: UploadedFile, *, ip: str = ""
 ) -> Draft:
     """Check the PDF, keep it in storage and name it in the session (oldest drafts dropped)."""
-    pages, sizes = check_pdf(upload)
+    pages, sizes = check_pdf(upload, acting=Acting(person_actor(identity.person), ip, identity.key))
     draft = Draft(
         uuid.uuid4().hex, identity.key, identity.person.pk, certificate.pk, safe_name(upload.name), pages, sizes
     )
@@ -204,10 +220,13 @@ def draft_of(session: SessionBase, identity: CurrentIdentity, draft_id: str) -> 
     return draft
 
 
-def draft_png(draft: Draft, page: int) -> bytes:
-    """The preview of a page of the draft, rendered under the parsing budget."""
+def draft_png(draft: Draft, page: int, *, identity: CurrentIdentity | None = None, ip: str = "") -> bytes:
+    """The preview of a page of the draft, rendered under the parsing budget (a run past it is
+    audited with the identity's person and `ip`)."""
+    acting = Acting(person_actor(identity.person), ip, identity.key) if identity is not None else Acting.system()
     try:
-        return budget.run(inspection.page_png, _draft_source(draft), page)
+        with audited_overrun(acting, "self_service.preview"):
+            return budget.run(inspection.page_png, _draft_source(draft), page)
     except DomainError as exc:
         raise exc.localised()
 
@@ -274,8 +293,9 @@ def do_create_self_sign_task(
     specs = check_placements(placements_raw, draft, seals)
     data = draft_bytes(draft)
     placements, _seals = placements_for(certificate, specs)
-    pages, overlays = plan_document(data, placements, [p["seal_type"] for p in specs])
     person = identity.person
+    with audited_overrun(acting, "self_service.create"):
+        pages, overlays = plan_document(data, placements, [p["seal_type"] for p in specs])
     public_id = uuid.uuid4().hex
     token = secrets.token_urlsafe(32)
     with transaction.atomic():

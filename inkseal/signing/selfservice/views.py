@@ -15,7 +15,7 @@ from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity, identity_of
 from inkseal.accounts.services import identity_acting
 from inkseal.core.errors import DomainError, NotFound
-from inkseal.core.http import client_ip
+from inkseal.core.http import client_ip, with_retry_after
 from inkseal.signing.selfservice import services as selfservice
 from inkseal.signing.tasks import create, spec
 
@@ -42,13 +42,15 @@ def self_sign(request: HttpRequest) -> HttpResponse:
             certificate = selfservice.self_service_certificate(identity, selected)
             data = upload.read() if upload is not None else b""
             name = (upload.name if upload is not None else "") or "document.pdf"
-            draft = selfservice.save_draft(request.session, identity, certificate, spec.UploadedFile(name, data))
+            draft = selfservice.save_draft(
+                request.session, identity, certificate, spec.UploadedFile(name, data), ip=client_ip(request)
+            )
         except DomainError as exc:
             error = exc
         else:
             return redirect("signing:self_place", draft_id=draft.id)
     rows = _certificate_rows(identity)
-    return render(
+    response = render(
         request,
         "signing/self_sign.html",
         {
@@ -60,6 +62,7 @@ def self_sign(request: HttpRequest) -> HttpResponse:
         },
         status=error.status if error else 200,
     )
+    return with_retry_after(response, error) if error else response
 
 
 @never_cache
@@ -120,10 +123,12 @@ def self_sign_place(request: HttpRequest, draft_id: str) -> HttpResponse:
 @portal_login_required
 @require_GET
 def self_sign_page_image(request: HttpRequest, draft_id: str, page: int) -> HttpResponse:
-    draft = selfservice.draft_of(request.session, identity_of(request), draft_id)
+    identity = identity_of(request)
+    draft = selfservice.draft_of(request.session, identity, draft_id)
     if not 1 <= page <= len(draft.sizes):
         raise NotFound(_("页面不存在。"))
-    response = HttpResponse(selfservice.draft_png(draft, page), content_type="image/png")
+    png = selfservice.draft_png(draft, page, identity=identity, ip=client_ip(request))
+    response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response
 

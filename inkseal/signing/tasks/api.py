@@ -86,7 +86,9 @@ def describe_spec(openapi: dict[str, Any]) -> None:
         "`business_type`, `business_id`, `callback_url`, and `return_url` (where the "
         "confirm page sends the signer back; must be on the platform's registered origin). Header "
         "`Idempotency-Key`: the same key with the same request (files' SHA-256 and spec) returns the same "
-        "task (200); with a different request, 409 `idempotency_key_reused`."
+        "task (200); with a different request, 409 `idempotency_key_reused`. A PDF past the parsing budget: "
+        "422 `pdf_too_complex`; every PDF parser of the serving process busy: 503 `pdf_parser_busy` with "
+        "`Retry-After` (nothing is created)."
     ),
 )
 def create_task(request: HttpRequest, spec: Form[str], files: File[list[NinjaFile]]) -> Status[dict[str, Any]]:

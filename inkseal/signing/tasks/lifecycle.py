@@ -20,6 +20,7 @@ from inkseal.signing.models import SignTask, TaskStatus
 from inkseal.signing.states import SIGN_DOCUMENT, SIGN_TASK
 from inkseal.signing.tasks.errors import SigningInterrupted
 from inkseal.signing.tasks.execute import close_task, fail_document, sign_task_documents
+from inkseal.signing.tasks.storage_cleanup import discard_uncommitted_signed_files
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def recover_stalled_task(task_id: int, now: datetime | None = None) -> SignTask 
             return None
         task.lease, task.heartbeat_at, task.recoveries = uuid.uuid4().hex, now, task.recoveries + 1
         task.save(update_fields=["lease", "heartbeat_at", "recoveries"])
+        # once the takeover commits, no earlier run's file can be committed: delete the ones stored uncommitted
+        transaction.on_commit(partial(discard_uncommitted_signed_files, task.pk))
         why_not = _why_not_resumable(task, now)
         record(
             events.SIGN_TASK_RESUME if why_not is None else events.SIGN_TASK_INTERRUPT,

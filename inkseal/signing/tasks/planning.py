@@ -118,11 +118,11 @@ def page_png(document: SignDocument, page: int) -> bytes:
         raise exc.localised()
 
 
-def record_budget_exceeded(exc: PdfTooComplex, acting: Acting, entry: str) -> None:
+def record_budget_exceeded(exc: PdfTooComplex, acting: Acting, entry: str, **context: str) -> None:
     """A PDF that ran past the parsing budget is a likely attack: audited (who, from where, which
-    limit), in a transaction of its own (the refusal itself changes nothing)."""
+    limit, `context` such as the task), in a transaction of its own (the refusal changes nothing)."""
     with transaction.atomic():
-        record(events.PDF_BUDGET_EXCEEDED, **acting.audit(), target=entry, data=dict(exc.details))
+        record(events.PDF_BUDGET_EXCEEDED, **acting.audit(), target=entry, data={**exc.details, **context})
 
 
 def pdf_source(data: bytes | BinaryIO | FieldFile) -> inspection.Source:

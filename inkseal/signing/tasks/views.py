@@ -12,9 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from inkseal.accounts.services import person_actor
+from inkseal.core.acting import Acting, Actor
 from inkseal.core.errors import DomainError, NotFound
+from inkseal.core.http import client_ip
 from inkseal.seals.models import SealType
 from inkseal.signing.core import preview
+from inkseal.signing.core.errors import PdfTooComplex
 from inkseal.signing.models import SignTask
 from inkseal.signing.tasks import confirm, planning, spec
 
@@ -61,7 +65,25 @@ def confirm_page_image(request: HttpRequest, token: str, number: int, page: int)
     document = task.documents.filter(number=number).first()
     if document is None or not 1 <= page <= min(document.pages, preview.MAX_PREVIEW_PAGES):
         raise NotFound(_("页面不存在。"))
-    png = planning.page_png(document, page)
+    try:
+        png = planning.page_png(document, page)
+    except PdfTooComplex as exc:  # audited as on the API, against whoever uploaded the document
+        ip = client_ip(request)
+        uploader = (
+            Acting.platform(task.platform, ip)
+            if task.platform is not None
+            else Acting(person_actor(task.requested_by), ip)
+            if task.requested_by is not None
+            else Acting(Actor.system(), ip)
+        )
+        planning.record_budget_exceeded(
+            exc,
+            uploader,
+            "sign_task.preview",
+            task=task.public_id,
+            document=str(number),
+        )
+        raise
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response

@@ -67,9 +67,10 @@ def refuse_early(
         "`all_valid` is true when there is at least one signature and all are valid. Bad files get 4xx "
         "with `error` (pdf_not_pdf, pdf_malformed, pdf_truncated, pdf_encrypted, pdf_too_large, "
         "pdf_too_complex: past the parsing budget of CPU time, memory or wall clock; file_missing, "
-        "verify_rate_limited) and a translated `message`."
+        "verify_rate_limited) and a translated `message`; 503 pdf_parser_busy with `Retry-After` when "
+        "every PDF parser of the serving process is busy."
     ),
-    response={200: dict[str, Any], 400: Error, 413: Error, 422: Error, 429: Error},
+    response={200: dict[str, Any], 400: Error, 413: Error, 422: Error, 429: Error, 503: Error},
 )
 @decorate_view(refuse_early(check_body_size))
 def verify(request: HttpRequest, file: File[UploadedFile | None] = None, password: Form[str] = "") -> dict[str, Any]:

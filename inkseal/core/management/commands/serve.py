@@ -38,6 +38,12 @@ def gunicorn_argv(bind: str, workers: int, threads: int, app: str = "inkseal.wsg
         str(workers),
         "--threads",
         str(threads),
+        # A worker takes no more connections than it can serve at once (gthread would accept up
+        # to 1,000 and queue them behind busy threads; the others then wait in the listen queue,
+        # where any free worker takes them): with the parse slots (PDF_PARSE_CONCURRENCY), a
+        # worker whose threads wait on parsers stops taking /healthz and light pages.
+        "--worker-connections",
+        os.environ.get("INKSEAL_WORKER_CONNECTIONS") or str(threads),
         "--no-control-socket",
         "--timeout",
         "120",
@@ -74,4 +80,7 @@ class Command(BaseCommand):
         static_root = str(settings.STATIC_ROOT)
         self.stdout.write(f"Inkseal on http://{options['bind']} (static files from {static_root})")
         argv = gunicorn_argv(options["bind"], options["workers"], options["threads"])
+        # parses at once per worker: one thread fewer than it has, so one is always left for
+        # light requests while hostile PDFs keep the parsers busy (docs/THREAT_MODEL.md)
+        os.environ.setdefault("INKSEAL_PDF_PARSE_CONCURRENCY", str(max(1, options["threads"] - 1)))
         os.execv(sys.executable, argv)

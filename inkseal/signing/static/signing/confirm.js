@@ -2,6 +2,21 @@
   const root = document.getElementById("confirm");
   if (!root) return;
   const token = root.dataset.token;
+
+  // a page preview refused while the server's PDF parsers are busy (503 pdf_parser_busy,
+  // Retry-After 5 s) is asked for again, three times at most
+  document.querySelectorAll("img[data-busy-retry]").forEach((img) => {
+    let tries = 0;
+    const retry = () => {
+      if (tries >= 3) return;
+      tries += 1;
+      const url = new URL(img.getAttribute("src"), window.location.href);
+      url.searchParams.set("try", String(tries));
+      window.setTimeout(() => { img.src = url.href; }, 5000);
+    };
+    img.addEventListener("error", retry);
+    if (img.getAttribute("loading") !== "lazy" && img.complete && img.naturalWidth === 0) retry();
+  });
   const t = JSON.parse(document.getElementById("i18n").textContent);
   const $ = (id) => document.getElementById(id);
   const api = (path, body) => fetch(`/api/v1/confirm/${token}${path}`, {

@@ -9,6 +9,21 @@
   const sheets = Array.from(document.querySelectorAll(".sheet"));
   const placed = []; // {el, sheet, type, fx, fy} with fx, fy the centre in fractions of the page
 
+  // a page preview refused while the server's PDF parsers are busy (503 pdf_parser_busy,
+  // Retry-After 5 s) is asked for again, three times at most
+  document.querySelectorAll("img[data-busy-retry]").forEach((img) => {
+    let tries = 0;
+    const retry = () => {
+      if (tries >= 3) return;
+      tries += 1;
+      const url = new URL(img.getAttribute("src"), window.location.href);
+      url.searchParams.set("try", String(tries));
+      window.setTimeout(() => { img.src = url.href; }, 5000);
+    };
+    img.addEventListener("error", retry);
+    if (img.getAttribute("loading") !== "lazy" && img.complete && img.naturalWidth === 0) retry();
+  });
+
   const sizeOn = (sheet, seal) => {
     // the seal's true size as a fraction of the page
     const w = parseFloat(sheet.dataset.widthPt), h = parseFloat(sheet.dataset.heightPt);
