@@ -159,8 +159,9 @@ def test_pages_and_api_answer_a_refusal_through_one_mapping():
 
     factory = RequestFactory()
     error = SealNotFound()
-    page = error_response(factory.get("/seals/9/", HTTP_ACCEPT="text/html"), error)
-    api = domain_error(factory.get("/api/v1/seals/9"), error)
+    with translation.override("zh-hans"):  # no LocaleMiddleware here: another test's language may linger
+        page = error_response(factory.get("/seals/9/", HTTP_ACCEPT="text/html"), error)
+        api = domain_error(factory.get("/api/v1/seals/9"), error)
     assert page.status_code == api.status_code == 404
     assert "印章不存在。" in page.content.decode()
     assert json.loads(api.content) == {"error": "seal_not_found", "message": "印章不存在。"}
