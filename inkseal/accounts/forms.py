@@ -3,14 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-ENTERPRISE_TYPES = [
-    ("enterprise", _("企业法人")),
-    ("individual_business", _("个体工商户")),
-    ("public_institution", _("事业单位")),
-    ("government", _("政府机关")),
-    ("social_organisation", _("社会团体")),
-    ("other", _("其他组织")),
-]
+from inkseal.accounts.models import ENTERPRISE_TYPES
+
+__all__ = ["ENTERPRISE_TYPES"]  # the choices live with the model; forms and flows import them here too
+
 
 
 class SmsLoginForm(forms.Form):
