@@ -51,7 +51,8 @@ def test_every_app_group_and_model_has_a_chinese_name() -> None:
     english = [a.label for a in apps.get_app_configs() if a.name.startswith("inkseal.")]
     english = [label for label in english if not CHINESE.search(str(apps.get_app_config(label).verbose_name))]
     for model, _admin in ours():
-        if not CHINESE.search(str(model._meta.verbose_name)) or not CHINESE.search(str(model._meta.verbose_name_plural)):
+        names = (str(model._meta.verbose_name), str(model._meta.verbose_name_plural))
+        if not all(CHINESE.search(name) for name in names):
             english.append(model._meta.label)
     assert not english, english
 
