@@ -4,17 +4,31 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
+from inkseal.audit.events import describe
 from inkseal.audit.models import AuditEntry
 from inkseal.backoffice.site import backoffice
 
 
 @admin.register(AuditEntry, site=backoffice)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["seq", "at", "event", "actor_kind", "actor_label", "identity", "ip", "target"]
+    list_display = ["seq", "at", "event_described", "actor_kind", "actor_label", "identity", "ip", "target"]
     list_filter = ["event", "actor_kind"]
     search_fields = ["event", "actor_label", "target", "ip"]
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields] + ["description"]
+
+    @admin.display(description=gettext_lazy("事件"), ordering="event")
+    def event_described(self, obj: AuditEntry) -> str:
+        """The raw name (what operators search and filter by) with its description beside it."""
+        return format_html(
+            '<code>{}</code><br><span class="event-description">{}</span>', obj.event, describe(obj.event)
+        )
+
+    @admin.display(description=gettext_lazy("事件说明"))
+    def description(self, obj: AuditEntry) -> str:
+        return describe(obj.event)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
