@@ -35,7 +35,9 @@ PUBLIC_BASE_URL = env("INKSEAL_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip
 NINJA_DIR = Path(importlib.util.find_spec("ninja").origin or "").parent  # type: ignore[union-attr]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # the admin modules (every app's admin.py and the services they use) load with the URLs
+    # (inkseal/urls.py), not at setup: a CLI command or a job worker does not pay for them
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -9,9 +9,8 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
-        from inkseal.orders.demo import demo_step
-        from inkseal.orders.services import in_progress_rows
+        from inkseal.core.lazy import deferred
         from inkseal.portal import dashboard
 
-        dashboard.register_in_progress(in_progress_rows)
-        demo.register(demo_step)
+        dashboard.register_in_progress(deferred("inkseal.orders.services:in_progress_rows"))
+        demo.register(deferred("inkseal.orders.demo:demo_step"))

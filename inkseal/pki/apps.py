@@ -9,14 +9,13 @@ class PkiConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
+        from inkseal.core.lazy import deferred
         from inkseal.pki import checks  # noqa: F401 - registers the system checks
-        from inkseal.pki.authorities import ensure_hierarchy
-        from inkseal.pki.demo import demo_step
         from inkseal.pki.models import Certificate
         from inkseal.pki.status import count_usable
         from inkseal.portal import dashboard
 
         dashboard.register("ukey_certificates", lambda party: count_usable(party, Certificate.Medium.UKEY))
         dashboard.register("cloud_certificates", lambda party: count_usable(party, Certificate.Medium.CLOUD))
-        demo.register_setup(ensure_hierarchy)
-        demo.register(demo_step)
+        demo.register_setup(deferred("inkseal.pki.authorities:ensure_hierarchy"))
+        demo.register(deferred("inkseal.pki.demo:demo_step"))

@@ -9,6 +9,6 @@ class PlatformsConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
-        from inkseal.platforms.demo import demo_step
+        from inkseal.core.lazy import deferred
 
-        demo.register(demo_step)
+        demo.register(deferred("inkseal.platforms.demo:demo_step"))

@@ -837,3 +837,6 @@ def bound_certificate_labels(seal: Seal) -> list[str]:
         for binding in seal.bindings.select_related("certificate")
         if binding.certificate.revoked_at is None and binding.certificate.not_after >= now
     ]
+
+
+register_seal_binding(bound_certificate_labels)  # was in SealsConfig.ready: the registry lives here

@@ -9,13 +9,13 @@ class SigningConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
+        from inkseal.core.lazy import deferred
         from inkseal.pki import sections
-        from inkseal.signing.demo import demo_step
         from inkseal.signing.gm_hooks import teach_pyhanko_on_import
         from inkseal.signing.gm_identifiers import register_gm_identifiers
         from inkseal.signing.sections import add_authorization_url, authorization_rows
 
         sections.register_authorisations(authorization_rows, add_url=add_authorization_url)
-        demo.register(demo_step)
+        demo.register(deferred("inkseal.signing.demo:demo_step"))  # imported when the demo is built
         register_gm_identifiers()  # SM2/SM3 names in asn1crypto, now (cheap)
         teach_pyhanko_on_import()  # SM2 in pyHanko's validator, when it is first imported (slow)
