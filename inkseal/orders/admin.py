@@ -27,7 +27,6 @@ from inkseal.orders import services, states
 from inkseal.orders.models import Application, ApplicationSeal, Invoice, Order, Product
 from inkseal.seals.services import seal_image_bytes
 
-
 # The keys of Application.subject (pki.services.CertificateSubject.snapshot, plus the CN), as the
 # reviewer reads them; unknown keys are shown under their own name.
 SUBJECT_LABELS = {
