@@ -19,6 +19,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["event", "actor_label", "target", "ip"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields] + ["description"]
 
+    class Media:
+        css = {"all": ["audit/admin.css"]}  # long values wrap: the table fits a 1366 px screen
+
     @admin.display(description=gettext_lazy("事件"), ordering="event")
     def event_described(self, obj: AuditEntry) -> str:
         """The raw name (what operators search and filter by) with its description beside it."""

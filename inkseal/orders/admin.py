@@ -75,8 +75,8 @@ class ApplicationAdmin(AuditedModelAdmin):
     list_display = ("number", "platform", "party", "person", "kind", "medium", "state", "submitted_at")
     list_filter = ("state", "kind", "medium", "platform")
     search_fields = ("number", "order__number", "person__name", "person__phone", "party__enterprise__name")
-    readonly_fields = [f.name for f in Application._meta.fields if f.name != "csr_der"]
-    exclude = ("csr_der", "seals")
+    readonly_fields = [f.name for f in Application._meta.fields if f.name not in ("csr_der", "subject")]
+    exclude = ("csr_der", "seals", "subject")  # the subject is shown as labelled fields (审核)
     change_form_template = "admin/orders/application/change_form.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -28,10 +28,10 @@ def _reviewing(holder: Any, product: Any) -> tuple[Any, Application]:
 def test_review_shows_seal_images_and_subject_fields(holder: Any, product: Any, operator: Any) -> None:
     user, application = _reviewing(holder, product)
     html = operator.get(f"/backoffice/orders/application/{application.pk}/change/").content.decode()
-    assert "{&#x27;" not in html and "{'" not in html  # no dict repr
+    assert "&quot;uscc&quot;" not in html and "uscc=" not in html  # no raw JSON, no key=value
     for label in ("名称", "统一社会信用代码", "通用名称（CN）"):
         assert f'<th scope="row">{label}</th>' in html, label
-    assert f"<td style=\"word-break:break-all\">{user.enterprise.uscc}</td>" in html
+    assert f'<td style="word-break:break-all">{user.enterprise.uscc}</td>' in html
     for seal in user.seals:
         url = f"/backoffice/orders/application/{application.pk}/seals/{seal.pk}.png"
         assert f'src="{url}"' in html
