@@ -4,8 +4,10 @@ signature writes, and the callback deliveries (a persistent job table with retri
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.accounts.models import Party, Person
@@ -179,6 +181,30 @@ class SigningRecord(models.Model):
 
     def __str__(self) -> str:
         return self.event_id
+
+    # The record keeps 交易平台, 介质 and 印章类型 as the Chinese text of the moment it was made
+    # (evidence does not change); shown here in the reader's language.
+    @property
+    def platform_label(self) -> str:
+        return str(_("自助签署")) if self.platform_name == SELF_SERVICE_PLATFORM else self.platform_name
+
+    @property
+    def medium_label(self) -> str:
+        return _stored_label(self.medium, Certificate.Medium.labels)
+
+    @property
+    def seal_types_label(self) -> str:
+        from inkseal.seals.models import SealType
+
+        parts = [_stored_label(part, SealType.labels) for part in self.seal_types.split("、") if part]
+        return str(_("、")).join(parts)
+
+
+def _stored_label(text: str, labels: list[Any]) -> str:
+    """A choice label stored as its Chinese text, translated; any other text as it is."""
+    with translation.override("zh-hans"):
+        by_source = {str(label): label for label in labels}
+    return str(by_source.get(text, text))
 
 
 class CallbackJob(models.Model):
