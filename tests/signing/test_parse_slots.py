@@ -12,8 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from inkseal.signing import budget
 from inkseal.signing.models import SignTask
+from inkseal.signing.parsing import budget
 from tests.conftest import login_client
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
@@ -70,9 +70,8 @@ def test_parses_past_the_slots_are_refused_busy_and_light_requests_still_answer(
 def test_a_slot_is_taken_only_while_parsing(settings: Any) -> None:
     """Each parse takes a slot and gives it back, refused or not: one slot serves parse after
     parse, and a parse that fails (a malformed file) frees it too."""
-    from inkseal.signing.errors import PdfError
-
-    from inkseal.signing import inspection
+    from inkseal.signing.core.errors import PdfError
+    from inkseal.signing.parsing import inspection
 
     for _ in range(3):
         pages, _sizes = budget.run(inspection.check_upload, text_pdf(2), 10)
