@@ -5,10 +5,13 @@ Each app contributes a router; domain errors map to 4xx JSON bodies {"error", "m
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from ninja import NinjaAPI, Schema
+from ninja.openapi.docs import Swagger, _csrf_needed
 
 from inkseal import __version__
 from inkseal.core.errors import DomainError
@@ -27,11 +30,23 @@ class InksealAPI(NinjaAPI):
         return schema
 
 
+class OfflineSwagger(Swagger):
+    """Swagger UI from our static files. ninja picks its CDN page unless "ninja" is an installed
+    app; it is not one (settings.NINJA_DIR: importing it at start costs every process), so the
+    page is rendered here from ninja's own template."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": json.dumps(self.settings, indent=1), "api": api, "add_csrf": _csrf_needed(api)}
+        return render(request, self.template, context)
+
+
 api = InksealAPI(
     title="Inkseal API",
     version=__version__,
     description="电子签章平台开放接口 — signing, certificates and seals for trading platforms.",
     urls_namespace="api",
+    docs=OfflineSwagger(),
 )
 api.add_router("/v1/seals", seals_router)
 api.add_router("/v1", orders_router)

@@ -5,7 +5,9 @@ See the configuration table in README.md.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
+from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -27,14 +29,20 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("INKSEAL_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 PUBLIC_BASE_URL = env("INKSEAL_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# django-ninja's templates and static files (Swagger UI) without listing "ninja" as an app: importing
+# the package loads pydantic (~0.5 s), which every process would pay at start (the CLI too). The API
+# docs render those templates (inkseal.api.OfflineSwagger).
+NINJA_DIR = Path(importlib.util.find_spec("ninja").origin or "").parent  # type: ignore[union-attr]
+
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # the admin modules (every app's admin.py and the services they use) load with the URLs
+    # (inkseal/urls.py), not at setup: a CLI command or a job worker does not pay for them
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "ninja",  # serves Swagger UI from its own static files (接口文档 works offline), not a CDN
     "huey.contrib.djhuey",  # `inkseal run_huey`, the job consumer
     "inkseal.core",
     "inkseal.audit",
@@ -71,7 +79,7 @@ WSGI_APPLICATION = "inkseal.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -153,6 +161,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [("vendor", BASE_DIR / "node_modules")] if (BASE_DIR / "node_modules").exists() else []
+STATICFILES_DIRS.append(("", NINJA_DIR / "static"))  # Swagger UI's own files: 接口文档 works offline, no CDN
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.urls import include, path
 
 from inkseal.api import api
@@ -6,6 +7,8 @@ from inkseal.notify import views as notify_views
 from inkseal.portal.views import healthz
 from inkseal.signing.records.ses_views import ses_verify_page
 from inkseal.signing.verification.views import verify_page
+
+admin.autodiscover()  # settings: SimpleAdminConfig, so the back office's admin modules load here
 
 urlpatterns = [
     path("", include("inkseal.accounts.urls")),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.models import Enterprise, Membership, Person
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice
@@ -15,6 +16,10 @@ class PersonAdmin(AuditedModelAdmin):
     list_filter = ["verification_state"]
     exclude = ["id_number_enc", "id_number_index", "party"]
     readonly_fields = ["account_id", "id_number_masked", "registered_at", "last_login_at", "verified_at"]
+
+    @admin.display(description=gettext_lazy("手机号"), ordering="phone")
+    def masked_phone(self, obj: Person) -> str:
+        return obj.masked_phone
 
 
 class MembershipInline(admin.TabularInline):

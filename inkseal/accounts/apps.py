@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("用户与企业")
 
     def ready(self) -> None:
-        from inkseal.accounts.demo import demo_step
         from inkseal.core import demo
+        from inkseal.core.lazy import deferred
 
-        demo.register(demo_step)
+        demo.register(deferred("inkseal.accounts.demo:demo_step"))

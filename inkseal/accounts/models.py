@@ -22,8 +22,8 @@ class Party(models.Model):
         PERSON = "person", _("个人")
         ENTERPRISE = "enterprise", _("企业")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("类型"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("主体")
@@ -44,7 +44,7 @@ class VerificationState(models.TextChoices):
 class Person(models.Model):
     """A portal user (个人用户). Logs in by phone; operators are separate (Django auth users)."""
 
-    party = models.OneToOneField(Party, on_delete=models.PROTECT, related_name="person")
+    party = models.OneToOneField(Party, on_delete=models.PROTECT, related_name="person", verbose_name=_("主体"))
     account_id = models.CharField(_("帐号ID"), max_length=17, unique=True, default=new_account_id)
     phone = models.CharField(_("手机号"), max_length=20, unique=True)
     name = models.CharField(_("姓名"), max_length=64, blank=True)
@@ -52,18 +52,18 @@ class Person(models.Model):
     email = models.EmailField(_("邮箱"), blank=True)
     id_type = models.CharField(_("证件类型"), max_length=32, default="resident_id")
     # The ID number is kept encrypted; the blind index allows equality checks; only the mask is shown.
-    id_number_enc = models.TextField(blank=True)
-    id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_enc = models.TextField(blank=True, verbose_name=_("证件号码（加密）"))
+    id_number_index = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("证件号码索引"))
     id_number_masked = models.CharField(_("证件号"), max_length=32, blank=True)
     verification_state = models.CharField(
         _("实名认证"), max_length=16, choices=VerificationState.choices, default=VerificationState.UNVERIFIED
     )
-    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("认证时间"))
     registered_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
-    last_login_at = models.DateTimeField(null=True, blank=True)
+    last_login_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近登录时间"))
     # Bumped by "logout everywhere": sessions carrying an older epoch are no longer valid.
-    session_epoch = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
+    session_epoch = models.PositiveIntegerField(default=0, verbose_name=_("会话版本"))
+    is_active = models.BooleanField(default=True, verbose_name=_("启用"))
 
     class Meta:
         verbose_name = _("个人用户")
@@ -84,13 +84,13 @@ class Person(models.Model):
 class Address(models.Model):
     """地址管理: shipping addresses for UKEY tokens and invoices."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("个人用户"))
     recipient = models.CharField(_("收件人"), max_length=64)
     phone = models.CharField(_("联系电话"), max_length=20)
     region = models.CharField(_("所在地区"), max_length=128)
     detail = models.CharField(_("详细地址"), max_length=255)
     is_default = models.BooleanField(_("默认地址"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["-is_default", "-created_at"]
@@ -120,7 +120,7 @@ class EnterpriseType(models.TextChoices):
 
 
 class Enterprise(models.Model):
-    party = models.OneToOneField(Party, on_delete=models.PROTECT, related_name="enterprise")
+    party = models.OneToOneField(Party, on_delete=models.PROTECT, related_name="enterprise", verbose_name=_("主体"))
     name = models.CharField(_("企业名称"), max_length=128)
     enterprise_type = models.CharField(_("企业类型"), max_length=32, choices=EnterpriseType.choices, blank=True)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
@@ -129,8 +129,8 @@ class Enterprise(models.Model):
         _("实名认证状态"), max_length=16, choices=EnterpriseState.choices, default=EnterpriseState.UNVERIFIED
     )
     state_reason = models.CharField(_("原因"), max_length=255, blank=True)
-    created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("创建人"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("企业")
@@ -148,10 +148,12 @@ class Membership(models.Model):
         ADMIN = "admin", _("管理员（经办人）")
         MEMBER = "member", _("成员")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("个人用户"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("企业")
+    )
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.MEMBER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("企业成员")

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "inkseal.audit"
     label = "audit"
+    verbose_name = _("审计")
 
     def ready(self) -> None:
         from inkseal.audit import jobs  # noqa: F401 - registers the periodic job with Huey

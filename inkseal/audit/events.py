@@ -1,13 +1,20 @@
-"""Audit event names: every `record(...)` names its event with one of these constants.
+"""Audit event names and what each means: every `record(...)` names its event with one of these
+constants, and EVENT_DESCRIPTIONS says what it means in the operator's language (the back office
+shows the description beside the raw name).
 
-One place holds the log's vocabulary, so a reader (or the back office, which may later carry a
-description per event here) sees every kind of entry, and a typo cannot invent a new event.
-Values are stored in AuditEntry.event: never rename a value, only add new ones.
+One place holds the log's vocabulary, so a reader sees every kind of entry, and a typo cannot
+invent a new event. Values are stored in AuditEntry.event: never rename a value, only add new ones
+(tests/audit/test_event_names.py: no call spells a name; test_event_descriptions.py: every
+constant has a description and every description a constant).
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 # --- address -----------------------------------------------------------------------------------
 ADDRESS_ADD: Final = "address.add"
@@ -28,6 +35,7 @@ AUDIT_CHAIN_REKEYED: Final = "audit.chain_rekeyed"
 
 # --- backoffice --------------------------------------------------------------------------------
 BACKOFFICE_ADD: Final = "backoffice.add"
+BACKOFFICE_CALLBACK_RETRY: Final = "backoffice.callback_retry"
 BACKOFFICE_CHANGE: Final = "backoffice.change"
 BACKOFFICE_DELETE: Final = "backoffice.delete"
 
@@ -162,3 +170,121 @@ IDENTITY_BANK_CARD_OUTCOME: Final = {
 def all_events() -> frozenset[str]:
     """Every event name this module defines."""
     return frozenset(value for name, value in globals().items() if name.isupper() and isinstance(value, str))
+
+
+_STATES = {"succeeded": _("成功"), "failed": _("失败"), "cancelled": _("已取消")}
+
+EVENT_DESCRIPTIONS: dict[str, Promise | str] = {
+    # accounts: sign-in, identities, addresses, enterprises, step-up
+    LOGIN_SMS: _("短信验证码登录"),
+    LOGIN_SSO: _("交易平台单点登录"),
+    LOGIN_SSO_FAILED: _("单点登录失败"),
+    LOGIN_SSO_LINK_REQUIRED: _("单点登录需先关联账号"),
+    LOGOUT: _("退出登录"),
+    IDENTITY_SWITCH: _("切换身份"),
+    ENTERPRISE_CREATE: _("创建企业"),
+    ADDRESS_ADD: _("新增收货地址"),
+    ADDRESS_DEFAULT: _("设为默认收货地址"),
+    ADDRESS_DELETE: _("删除收货地址"),
+    STEPUP_SMS: _("二次验证：短信验证码"),
+    STEPUP_PIN: _("二次验证：PIN码"),
+    STEPUP_REFUSED: _("二次验证未通过"),
+    # identity: real-name verification attempts and the review queue
+    IDENTITY_DOCUMENT_SUBMITTED: _("提交证件照片"),
+    IDENTITY_DOCUMENT_VIEWED: _("审核员查看证件照片"),
+    IDENTITY_ENTERPRISE_LICENCE_SUBMITTED: _("提交营业执照（人工审核）"),
+    IDENTITY_ENTERPRISE_BANK_CARD_DEPOSIT_SENT: _("企业对公账户打款已发出"),
+    IDENTITY_ENTERPRISE_BANK_CARD_WRONG_AMOUNT: _("企业打款金额填写错误"),
+    IDENTITY_FACE_STARTED: _("开始人脸识别"),
+    IDENTITY_FACE_CONSENT_REFUSED: _("未同意人脸识别授权"),
+    IDENTITY_FACE_LINK_OPENED: _("打开手机人脸识别链接"),
+    IDENTITY_FACE_LINK_RENEWED: _("重新生成人脸识别链接"),
+    IDENTITY_PHONE_SUCCEEDED: format_lazy("{}：{}", _("手机号实名认证"), _STATES["succeeded"]),
+    IDENTITY_PHONE_FAILED: format_lazy("{}：{}", _("手机号实名认证"), _STATES["failed"]),
+    IDENTITY_FACE_SUCCEEDED: format_lazy("{}：{}", _("人脸识别认证"), _STATES["succeeded"]),
+    IDENTITY_FACE_FAILED: format_lazy("{}：{}", _("人脸识别认证"), _STATES["failed"]),
+    IDENTITY_FACE_CANCELLED: format_lazy("{}：{}", _("人脸识别认证"), _STATES["cancelled"]),
+    IDENTITY_ENTERPRISE_LEGAL_REP_PHONE_SUCCEEDED: format_lazy(
+        "{}：{}", _("法定代表人手机号认证"), _STATES["succeeded"]
+    ),
+    IDENTITY_ENTERPRISE_LEGAL_REP_PHONE_FAILED: format_lazy("{}：{}", _("法定代表人手机号认证"), _STATES["failed"]),
+    IDENTITY_ENTERPRISE_BANK_CARD_SUCCEEDED: format_lazy("{}：{}", _("企业对公账户打款认证"), _STATES["succeeded"]),
+    IDENTITY_ENTERPRISE_BANK_CARD_FAILED: format_lazy("{}：{}", _("企业对公账户打款认证"), _STATES["failed"]),
+    IDENTITY_ENTERPRISE_BANK_CARD_CANCELLED: format_lazy("{}：{}", _("企业对公账户打款认证"), _STATES["cancelled"]),
+    IDENTITY_REVIEW_APPROVED: _("实名认证人工审核通过"),
+    IDENTITY_REVIEW_REJECTED: _("实名认证人工审核驳回"),
+    # platforms
+    PLATFORM_API_CLIENT_CREATE: _("创建接口客户端"),
+    PLATFORM_API_CLIENT_ROTATE: _("轮换接口客户端密钥"),
+    PLATFORM_LINK: _("关联交易平台账号"),
+    PLATFORM_UNLINK: _("解除交易平台关联"),
+    # pki: certificates, PINs, keys, CAs
+    CERTIFICATE_ISSUE: _("签发证书"),
+    CERTIFICATE_RENEW: _("证书续期"),
+    CERTIFICATE_REVOKE: _("吊销证书"),
+    CERTIFICATE_REGISTER_EXTERNAL: _("登记外部证书"),
+    CERTIFICATE_AUTHORIZE: _("证书授权"),
+    CERTIFICATE_AUTHORIZATION_CONFIRM: _("确认证书授权"),
+    CERTIFICATE_AUTHORIZATION_RESEND: _("重新发送证书授权确认"),
+    CERTIFICATE_AUTHORIZATION_REVOKE: _("撤销证书授权"),
+    CERTIFICATE_KEY_DELIVER: _("下发加密密钥"),
+    CERTIFICATE_KEY_RECOVER: _("恢复加密密钥"),
+    CERTIFICATE_PIN_SET: _("设置云证书PIN码"),
+    CERTIFICATE_PIN_CHANGE: _("修改云证书PIN码"),
+    CERTIFICATE_PIN_FAILED: _("PIN码错误"),
+    CERTIFICATE_PIN_LOCKED: _("PIN码已锁定"),
+    CERTIFICATE_PIN_UNLOCKED: _("PIN码解锁"),
+    PKI_HIERARCHY: _("建立CA层级"),
+    PKI_CRL_ISSUED: _("签发CRL"),
+    PKI_TRUSTED_ROOT_ADD: _("添加受信任根证书"),
+    # seals
+    SEAL_CREATE: _("新增印章"),
+    SEAL_BIND: _("印章绑定证书"),
+    SEAL_UNBIND: _("印章解绑证书"),
+    SEAL_VOID: _("作废印章"),
+    SEAL_MARK_FOR_CHANGE: _("印章标记为待变更"),
+    SEAL_ELECTRONIC_SEAL: _("制作电子印章（GB/T 38540）"),
+    SEAL_MAKER_CREATED: _("创建制章者"),
+    # signing
+    SIGN_TASK_CREATE: _("创建签署任务"),
+    SIGN_TASK_CREATE_SELF_SERVICE: _("创建自助签署任务"),
+    SIGN_TASK_CONFIRM: _("签署任务确认"),
+    SIGN_TASK_COMPLETE: _("签署任务完成"),
+    SIGN_TASK_FAIL: _("签署任务失败"),
+    SIGN_TASK_EXPIRE: _("签署任务过期"),
+    SIGN_TASK_INTERRUPT: _("签署任务中断"),
+    SIGN_TASK_RESUME: _("签署任务恢复执行"),
+    SIGNING_SIGN: _("签署文件"),
+    PDF_BUDGET_EXCEEDED: _("PDF解析超出资源限制"),
+    # orders
+    ORDER_PLACE: _("下单"),
+    PAYMENT_START: _("发起支付"),
+    PAYMENT_SETTLE: _("支付完成"),
+    APPLICATION_SUBMIT: _("提交办理单"),
+    APPLICATION_CANCEL: _("取消办理单"),
+    APPLICATION_APPROVE: _("办理单审核通过"),
+    APPLICATION_REJECT: _("办理单驳回"),
+    APPLICATION_SHIP: _("发货"),
+    APPLICATION_RECEIVE: _("确认收货"),
+    APPLICATION_CLIENT_TOKEN: _("签发证书客户端令牌"),
+    INVOICE_REQUEST: _("申请发票"),
+    INVOICE_ISSUE: _("开具发票"),
+    # back office
+    AUDIT_CHAIN_REKEYED: _("审计日志链以新密钥重新计算"),
+    OPERATOR_LOGIN: _("运营人员登录"),
+    OPERATOR_LOGOUT: _("运营人员退出"),
+    OPERATOR_LOGIN_FAILED: _("运营人员登录失败"),
+    OPERATOR_LOGIN_LOCKED: _("运营人员登录被锁定"),
+    OPERATOR_TOTP_ENROLLED: _("绑定动态验证码"),
+    OPERATOR_TOTP_RESET: _("重置动态验证码"),
+    BACKOFFICE_ADD: _("后台新增记录"),
+    BACKOFFICE_CHANGE: _("后台修改记录"),
+    BACKOFFICE_CALLBACK_RETRY: _("后台重试平台回调"),
+    BACKOFFICE_DELETE: _("后台删除记录"),
+}
+
+
+def describe(event: str) -> str:
+    """The Chinese (or translated) description of an event name; "" for an unknown one."""
+    description = EVENT_DESCRIPTIONS.get(event)
+    return str(description) if description is not None else ""

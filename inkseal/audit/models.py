@@ -10,19 +10,19 @@ from django.utils.translation import gettext_lazy as _
 class AuditEntry(models.Model):
     """One append-only, hash-chained audit record. Never updated or deleted by the application."""
 
-    seq = models.PositiveBigIntegerField(unique=True)
+    seq = models.PositiveBigIntegerField(unique=True, verbose_name=_("序号"))
     at = models.DateTimeField(_("时间"), db_index=True)
     event = models.CharField(_("事件"), max_length=64, db_index=True)
     actor_kind = models.CharField(_("操作者类型"), max_length=16)  # person | operator | platform | system
-    actor_id = models.CharField(max_length=64, blank=True)
+    actor_id = models.CharField(max_length=64, blank=True, verbose_name=_("操作者ID"))
     actor_label = models.CharField(_("操作者"), max_length=128, blank=True)
     identity = models.CharField(_("身份"), max_length=64, blank=True)
-    ip = models.CharField(_("IP"), max_length=64, blank=True)
+    ip = models.CharField(_("IP地址"), max_length=64, blank=True)
     target = models.CharField(_("对象"), max_length=128, blank=True)
-    data = models.JSONField(default=dict)
-    content_hash = models.CharField(max_length=64)
-    prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, verbose_name=_("数据"))
+    content_hash = models.CharField(max_length=64, verbose_name=_("内容摘要"))
+    prev_hash = models.CharField(max_length=64, verbose_name=_("前一条目摘要"))
+    entry_hash = models.CharField(max_length=64, verbose_name=_("条目摘要"))
 
     class Meta:
         ordering = ["-seq"]
@@ -68,8 +68,8 @@ class AuditHead(models.Model):
     """Single row holding the chain head; locking it serialises appends on every database."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    seq = models.PositiveBigIntegerField(default=0)
-    entry_hash = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField(default=0, verbose_name=_("序号"))
+    entry_hash = models.CharField(max_length=64, verbose_name=_("条目摘要"))
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
@@ -81,9 +81,9 @@ class AuditAnchor(models.Model):
     `audit verify` checks the log still reaches every anchor (a shrunk or emptied log does not)."""
 
     seq = models.PositiveBigIntegerField(_("条目数"))
-    entry_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, verbose_name=_("条目摘要"))
     stamped_at = models.DateTimeField(_("时间戳时间"))
-    token = models.BinaryField(blank=True, default=b"")
+    token = models.BinaryField(blank=True, default=b"", verbose_name=_("令牌"))
 
     class Meta:
         ordering = ["-seq", "-id"]

@@ -13,13 +13,15 @@ class LoginThrottle(models.Model):
         ACCOUNT = "account", _("账号")
         IP = "ip", _("IP")
 
-    scope = models.CharField(max_length=8, choices=Scope.choices)
-    key = models.CharField(max_length=150)
-    failures = models.PositiveIntegerField(default=0)
-    locks = models.PositiveSmallIntegerField(default=0)  # locks in a row, for the growing lock time
+    scope = models.CharField(max_length=8, choices=Scope.choices, verbose_name=_("范围"))
+    key = models.CharField(max_length=150, verbose_name=_("键"))
+    failures = models.PositiveIntegerField(default=0, verbose_name=_("失败次数"))
+    locks = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("锁定次数")
+    )  # locks in a row, for the growing lock time
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
-    last_failure_at = models.DateTimeField(null=True, blank=True)
-    last_locked_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近失败时间"))
+    last_locked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近锁定时间"))
 
     class Meta:
         verbose_name = _("登录限制")
@@ -35,10 +37,12 @@ class OperatorTotp(models.Model):
     (core.secretbox, bound to the operator), never stored in the clear; `last_step` refuses a
     code a second time. Confirmed once the operator typed a code from the enrolled app."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp")
-    secret_sealed = models.TextField()
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp", verbose_name=_("运营人员")
+    )
+    secret_sealed = models.TextField(verbose_name=_("密钥（加密）"))
     confirmed_at = models.DateTimeField(_("绑定时间"), null=True, blank=True)
-    last_step = models.BigIntegerField(default=0)
+    last_step = models.BigIntegerField(default=0, verbose_name=_("最近使用的时间步"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,6 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
-        from inkseal.identity.demo import demo_step
+        from inkseal.core.lazy import deferred
 
-        demo.register(demo_step)
+        demo.register(deferred("inkseal.identity.demo:demo_step"))

@@ -51,7 +51,7 @@ class Liveness(models.TextChoices):
 class VerificationAttempt(models.Model):
     """One try at verifying a person or an enterprise, whatever its outcome."""
 
-    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("业务编号"))
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="verification_attempts", verbose_name=_("申请人")
     )
@@ -67,14 +67,14 @@ class VerificationAttempt(models.Model):
     provider = models.CharField(_("服务商"), max_length=128)
     provider_reference = models.CharField(_("服务商流水号"), max_length=128, blank=True)
     state = models.CharField(_("结果"), max_length=16, choices=AttemptState.choices, default=AttemptState.PENDING)
-    reason_code = models.CharField(max_length=64, blank=True)
+    reason_code = models.CharField(max_length=64, blank=True, verbose_name=_("原因代码"))
     reason = models.CharField(_("原因"), max_length=255, blank=True)
     consents = models.JSONField(_("同意的协议版本"), default=dict, blank=True)
     # The person whose identity is checked: the applicant, or the enterprise's legal representative.
     name = models.CharField(_("姓名"), max_length=64)
     id_type = models.CharField(_("证件类型"), max_length=32, choices=IdType.choices, default=IdType.RESIDENT_ID)
-    id_number_enc = models.TextField(blank=True)
-    id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_enc = models.TextField(blank=True, verbose_name=_("证件号码（加密）"))
+    id_number_index = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("证件号码索引"))
     id_number_masked = models.CharField(_("证件号"), max_length=32, blank=True)
     phone_masked = models.CharField(_("手机号"), max_length=20, blank=True)
     details = models.JSONField(_("核验详情"), default=dict, blank=True)
@@ -120,14 +120,18 @@ class FaceLink(models.Model):
     Only the token's SHA-256 is stored; the token itself appears once, in the QR code.
     """
 
-    attempt = models.ForeignKey(VerificationAttempt, on_delete=models.CASCADE, related_name="face_links")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    opened_at = models.DateTimeField(null=True, blank=True)
-    used_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.ForeignKey(
+        VerificationAttempt, on_delete=models.CASCADE, related_name="face_links", verbose_name=_("认证申请")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("令牌摘要"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
+    expires_at = models.DateTimeField(verbose_name=_("过期时间"))
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("打开时间"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("使用时间"))
 
     class Meta:
+        verbose_name = _("人脸识别链接")
+        verbose_name_plural = _("人脸识别链接")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -137,13 +141,19 @@ class FaceLink(models.Model):
 class MicroDeposit(models.Model):
     """The random amount paid into the legal representative's card; only its keyed hash is kept."""
 
-    attempt = models.OneToOneField(VerificationAttempt, on_delete=models.CASCADE, related_name="micro_deposit")
-    card_number_enc = models.TextField()
+    attempt = models.OneToOneField(
+        VerificationAttempt, on_delete=models.CASCADE, related_name="micro_deposit", verbose_name=_("认证申请")
+    )
+    card_number_enc = models.TextField(verbose_name=_("银行卡号（加密）"))
     card_number_masked = models.CharField(_("银行卡号"), max_length=32)
-    amount_hash = models.CharField(max_length=64)
+    amount_hash = models.CharField(max_length=64, verbose_name=_("金额摘要"))
     failed_tries = models.PositiveSmallIntegerField(_("错误次数"), default=0)
-    expires_at = models.DateTimeField()
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(verbose_name=_("过期时间"))
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("确认时间"))
+
+    class Meta:
+        verbose_name = _("银行卡打款验证")
+        verbose_name_plural = _("银行卡打款验证")
 
     def __str__(self) -> str:
         return f"{self.card_number_masked} ({self.failed_tries})"
@@ -158,15 +168,17 @@ class IdentityDocument(models.Model):
         LICENCE = "licence", _("营业执照/单位证件")
         PERSON_DOCUMENT = "person_document", _("证件照片")
 
-    attempt = models.ForeignKey(VerificationAttempt, on_delete=models.CASCADE, related_name="documents")
+    attempt = models.ForeignKey(
+        VerificationAttempt, on_delete=models.CASCADE, related_name="documents", verbose_name=_("认证申请")
+    )
     kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
-    storage_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=32)
-    size = models.PositiveIntegerField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    storage_name = models.CharField(max_length=255, verbose_name=_("存储文件名"))
+    content_type = models.CharField(max_length=32, verbose_name=_("文件类型"))
+    size = models.PositiveIntegerField(verbose_name=_("大小"))
+    width = models.PositiveIntegerField(verbose_name=_("宽度"))
+    height = models.PositiveIntegerField(verbose_name=_("高度"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["attempt", "kind"]

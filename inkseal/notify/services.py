@@ -140,6 +140,13 @@ def send_code(phone: str, purpose: str, ip: str = "", *, context: str = "") -> S
     return record
 
 
+def _never_sent_or_used(phone: str, purpose: str) -> str:
+    """No live code: either none was asked for (the user confirmed first), or the last one was used."""
+    if SmsCode.objects.filter(phone=phone, purpose=purpose).exists():
+        return _("验证码已使用，请重新获取。")
+    return _("请先获取验证码。")
+
+
 def verify_code(phone: str, purpose: str, code: str, *, and_then: Callable[[], object] | None = None) -> None:
     """Consume the newest live code if `code` matches; count a wrong try otherwise.
 
@@ -157,8 +164,10 @@ def verify_code(phone: str, purpose: str, code: str, *, and_then: Callable[[], o
             .first()
         )
         now = timezone.now()
-        if record is None or record.expires_at <= now:
-            error = _("验证码已过期或不存在，请重新获取。")
+        if record is None:
+            error = _never_sent_or_used(phone, purpose)
+        elif record.expires_at <= now:
+            error = _("验证码已过期，请重新获取。")
         elif record.failed_attempts >= settings.SMS_CODE_MAX_TRIES:
             error = _("验证码错误次数过多，请重新获取。")
         elif not hmac.compare_digest(record.code_hash, _hash(code.strip(), phone, purpose)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -24,7 +25,23 @@ from inkseal.core.http import client_ip
 from inkseal.core.states import BY_OPERATOR
 from inkseal.identity.models import VerificationAttempt
 from inkseal.orders import services, states
-from inkseal.orders.models import Application, Invoice, Order, Product
+from inkseal.orders.models import Application, ApplicationSeal, Invoice, Order, Product
+from inkseal.seals.services import seal_image_bytes
+
+# The keys of Application.subject (pki.services.CertificateSubject.snapshot, plus the CN), as the
+# reviewer reads them; unknown keys are shown under their own name.
+SUBJECT_LABELS = {
+    "name": gettext_lazy("名称"),
+    "uscc": gettext_lazy("统一社会信用代码"),
+    "id": gettext_lazy("证件号码索引"),
+    "common_name": gettext_lazy("通用名称（CN）"),
+}
+
+
+def subject_fields(subject: dict[str, Any]) -> list[tuple[str, str]]:
+    """The certificate subject as (label, value) rows, known keys first in a fixed order."""
+    known = [(str(label), str(subject[key])) for key, label in SUBJECT_LABELS.items() if key in subject]
+    return known + [(key, str(value)) for key, value in subject.items() if key not in SUBJECT_LABELS]
 
 
 def _acting(request: HttpRequest, actor: Actor) -> Acting:
@@ -59,8 +76,8 @@ class ApplicationAdmin(AuditedModelAdmin):
     list_display = ("number", "platform", "party", "person", "kind", "medium", "state", "submitted_at")
     list_filter = ("state", "kind", "medium", "platform")
     search_fields = ("number", "order__number", "person__name", "person__phone", "party__enterprise__name")
-    readonly_fields = [f.name for f in Application._meta.fields if f.name != "csr_der"]
-    exclude = ("csr_der", "seals")
+    readonly_fields = [f.name for f in Application._meta.fields if f.name not in ("csr_der", "subject")]
+    exclude = ("csr_der", "seals", "subject")  # the subject is shown as labelled fields (审核)
     change_form_template = "admin/orders/application/change_form.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -75,6 +92,7 @@ class ApplicationAdmin(AuditedModelAdmin):
             path("<int:pk>/approve/", view(require_POST(self.approve_view)), name="orders_application_approve"),
             path("<int:pk>/reject/", view(require_POST(self.reject_view)), name="orders_application_reject"),
             path("<int:pk>/ship/", view(require_POST(self.ship_view)), name="orders_application_ship"),
+            path("<int:pk>/seals/<int:seal_id>.png", view(self.seal_image_view), name="orders_application_seal"),
             *super().get_urls(),
         ]
 
@@ -94,10 +112,21 @@ class ApplicationAdmin(AuditedModelAdmin):
                 application=application,
                 verification_attempts=attempts.order_by("-created_at")[:10],
                 chosen_seals=[c.seal for c in application.chosen_seals.select_related("seal")],
+                subject_fields=subject_fields(application.subject),
                 operator_actions=states.APPLICATION.names_from(application.state, by=BY_OPERATOR),
                 can_review=self._can_review(request),
             )
         return super().change_view(request, object_id, form_url, extra)
+
+    def seal_image_view(self, request: HttpRequest, pk: int, seal_id: int) -> HttpResponse:
+        """The image of a seal the application asks to bind, for the reviewer (only those seals)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        chosen = get_object_or_404(ApplicationSeal.objects.select_related("seal"), application_id=pk, seal_id=seal_id)
+        response = HttpResponse(seal_image_bytes(chosen.seal), content_type="image/png")
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def _can_review(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("orders.review_application"))  # type: ignore[union-attr]

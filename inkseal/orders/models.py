@@ -55,7 +55,7 @@ class Product(models.Model):
         TradingPlatform, on_delete=models.PROTECT, related_name="products", verbose_name=_("服务的交易平台")
     )
     enabled = models.BooleanField(_("上架"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["platform", "medium", "subject_kind", "years", "code"]
@@ -72,8 +72,8 @@ class Order(models.Model):
     State = OrderState  # the machine: orders/states.py ORDER
 
     number = models.CharField(_("订单号"), max_length=32, unique=True, default=new_number)
-    idempotency_key = models.CharField(max_length=64, unique=True)
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="orders")
+    idempotency_key = models.CharField(max_length=64, unique=True, verbose_name=_("幂等键"))
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="orders", verbose_name=_("主体"))
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="orders", verbose_name=_("办理人"))
     platform = models.ForeignKey(TradingPlatform, on_delete=models.PROTECT, verbose_name=_("交易平台"))
     product = models.ForeignKey(Product, on_delete=models.PROTECT, verbose_name=_("商品"))
@@ -100,13 +100,13 @@ class Order(models.Model):
 class Payment(models.Model):
     State = PaymentState  # the machine: orders/states.py PAYMENT
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments", verbose_name=_("订单"))
     provider = models.CharField(_("支付渠道"), max_length=32)
     reference = models.CharField(_("支付流水号"), max_length=64, unique=True)
     amount = models.DecimalField(_("金额"), max_digits=10, decimal_places=2)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
+    settled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("结算时间"))
 
     class Meta:
         verbose_name = _("支付记录")
@@ -124,8 +124,8 @@ class Application(models.Model):
     """办理单: completes an order (seals to bind, UKEY request), goes through review and issuance."""
 
     number = models.CharField(_("申请单号"), max_length=32, unique=True, default=new_number)
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="application")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="applications")
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="application", verbose_name=_("订单"))
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="applications", verbose_name=_("主体"))
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="applications", verbose_name=_("办理人"))
     platform = models.ForeignKey(TradingPlatform, on_delete=models.PROTECT, verbose_name=_("交易平台"))
     kind = models.CharField(_("办理类型"), max_length=16, choices=Kind.choices)
@@ -133,7 +133,7 @@ class Application(models.Model):
     state = models.CharField(_("办理状态"), max_length=16, choices=State.choices, db_index=True)
     seals = models.ManyToManyField(Seal, through="ApplicationSeal", related_name="+", verbose_name=_("绑定印章"))
     subject = models.JSONField(_("证书主体信息"), default=dict, blank=True)
-    csr_der = models.BinaryField(null=True, blank=True)
+    csr_der = models.BinaryField(null=True, blank=True, verbose_name=_("证书请求（DER）"))
     ukey_serial = models.CharField(_("UKEY序列号"), max_length=64, blank=True)
     renews = models.ForeignKey(
         Certificate, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("续期证书")
@@ -142,12 +142,14 @@ class Application(models.Model):
         Certificate, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("签发证书")
     )
     reject_reason = models.CharField(_("驳回原因"), max_length=255, blank=True)
-    client_token_hash = models.CharField(max_length=64, blank=True)  # the UKEY client tool's bearer token
+    client_token_hash = models.CharField(
+        max_length=64, blank=True, verbose_name=_("客户端令牌摘要")
+    )  # the UKEY client tool's bearer token
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     reviewed_by = models.CharField(_("审核人"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("办理时间"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -162,10 +164,14 @@ class Application(models.Model):
 class ApplicationSeal(models.Model):
     """A seal the applicant chose to bind to the certificate; bound on approval."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="chosen_seals")
-    seal = models.ForeignKey(Seal, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="chosen_seals", verbose_name=_("办理单")
+    )
+    seal = models.ForeignKey(Seal, on_delete=models.PROTECT, related_name="+", verbose_name=_("印章"))
 
     class Meta:
+        verbose_name = _("办理单所选印章")
+        verbose_name_plural = _("办理单所选印章")
         constraints = [models.UniqueConstraint(fields=["application", "seal"], name="application_seal_unique")]
 
     def __str__(self) -> str:
@@ -175,7 +181,9 @@ class ApplicationSeal(models.Model):
 class Shipment(models.Model):
     """UKEY 发货: the token goes to the order's address by courier."""
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="shipment")
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="shipment", verbose_name=_("办理单")
+    )
     courier = models.CharField(_("快递公司"), max_length=64)
     tracking_number = models.CharField(_("快递单号"), max_length=64)
     shipped_at = models.DateTimeField(_("发货时间"))
@@ -193,7 +201,7 @@ class Shipment(models.Model):
 class Invoice(models.Model):
     State = InvoiceState  # the machine: orders/states.py INVOICE
 
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice", verbose_name=_("订单"))
     title = models.CharField(_("发票抬头"), max_length=128)
     tax_number = models.CharField(_("税号"), max_length=20, blank=True)
     email = models.EmailField(_("接收邮箱"), blank=True)

@@ -37,9 +37,9 @@ REASON_CHOICES = [(int(reason), label) for reason, label in REASON_LABELS.items(
 class KeyBlob(models.Model):
     """A private key sealed by the soft keystore (see keystores/soft.py); unusable without the KEK."""
 
-    key_id = models.CharField(max_length=64, primary_key=True)
-    blob = models.BinaryField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    key_id = models.CharField(max_length=64, primary_key=True, verbose_name=_("密钥ID"))
+    blob = models.BinaryField(verbose_name=_("数据"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("密钥密文")
@@ -52,9 +52,9 @@ class KeyBlob(models.Model):
 class EscrowKeyBlob(models.Model):
     """An escrowed encryption key (双证书), sealed under the escrow KEK, never the signing keystore's."""
 
-    key_id = models.CharField(max_length=64, primary_key=True)
-    blob = models.BinaryField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    key_id = models.CharField(max_length=64, primary_key=True, verbose_name=_("密钥ID"))
+    blob = models.BinaryField(verbose_name=_("数据"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("托管密钥密文")
@@ -78,29 +78,31 @@ class CertificateAuthority(models.Model):
     name = models.CharField(_("名称"), max_length=128)
     organization = models.CharField(_("CA机构"), max_length=128)
     algorithm = models.CharField(_("算法"), max_length=32)
-    family = models.CharField(max_length=16)  # the algorithm family it certifies keys of
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
-    certificate_der = models.BinaryField()
+    family = models.CharField(max_length=16, verbose_name=_("算法族"))  # the algorithm family it certifies keys of
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级CA")
+    )
+    certificate_der = models.BinaryField(verbose_name=_("证书（DER）"))
     serial = models.CharField(_("证书序列号"), max_length=64)  # lowercase hex
     fingerprint = models.CharField(_("SHA-256 指纹"), max_length=64, unique=True)
     not_before = models.DateTimeField(_("生效时间"))
     not_after = models.DateTimeField(_("到期时间"))
-    key_backend = models.CharField(max_length=16)
-    key_id = models.CharField(max_length=64)
+    key_backend = models.CharField(max_length=16, verbose_name=_("密钥存储"))
+    key_id = models.CharField(max_length=64, verbose_name=_("密钥ID"))
     crl_number = models.PositiveBigIntegerField(_("CRL 编号"), default=0)
-    crl_der = models.BinaryField(null=True, blank=True)
+    crl_der = models.BinaryField(null=True, blank=True, verbose_name=_("证书吊销列表（DER）"))
     crl_this_update = models.DateTimeField(_("CRL 生成时间"), null=True, blank=True)
     crl_next_update = models.DateTimeField(_("CRL 下次更新"), null=True, blank=True)
-    ocsp_certificate_der = models.BinaryField(null=True, blank=True)
-    ocsp_key_backend = models.CharField(max_length=16, blank=True)
-    ocsp_key_id = models.CharField(max_length=64, blank=True)
+    ocsp_certificate_der = models.BinaryField(null=True, blank=True, verbose_name=_("OCSP签名证书（DER）"))
+    ocsp_key_backend = models.CharField(max_length=16, blank=True, verbose_name=_("OCSP密钥存储"))
+    ocsp_key_id = models.CharField(max_length=64, blank=True, verbose_name=_("OCSP密钥ID"))
     ocsp_not_after = models.DateTimeField(_("OCSP 签名证书到期"), null=True, blank=True)
     active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["created_at", "pk"]
-        verbose_name = _("CA")
+        verbose_name = _("证书颁发机构（CA）")
         verbose_name_plural = _("CA 管理")
 
     def __str__(self) -> str:
@@ -111,12 +113,12 @@ class TrustedRoot(models.Model):
     """A root certificate of another CA the operator trusts (CA互信互认)."""
 
     name = models.CharField(_("CA机构"), max_length=128)
-    certificate_der = models.BinaryField()
+    certificate_der = models.BinaryField(verbose_name=_("证书（DER）"))
     fingerprint = models.CharField(_("SHA-256 指纹"), max_length=64, unique=True)
     subject = models.CharField(_("主题"), max_length=255)
     not_after = models.DateTimeField(_("到期时间"))
     enabled = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         ordering = ["name", "pk"]
@@ -145,24 +147,34 @@ class Certificate(models.Model):
 
     serial = models.CharField(_("证书序列号"), max_length=64)  # lowercase hex
     issuer = models.ForeignKey(
-        CertificateAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+        CertificateAuthority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("签发者"),
     )
     trusted_root = models.ForeignKey(
-        TrustedRoot, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+        TrustedRoot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("受信任根证书"),
     )
     ca_name = models.CharField(_("CA机构"), max_length=128)
-    holder = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="certificates")
+    holder = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("持有人"))
     medium = models.CharField(_("介质"), max_length=8, choices=Medium.choices)
     subject_kind = models.CharField(_("类型"), max_length=16, choices=SubjectKind.choices)
     usage = models.CharField(_("用途"), max_length=16, choices=Usage.choices, default=Usage.SIGNING)
     algorithm = models.CharField(_("算法"), max_length=32)
-    common_name = models.CharField("CN", max_length=128)
-    der = models.BinaryField()
+    common_name = models.CharField(_("通用名称（CN）"), max_length=128)
+    der = models.BinaryField(verbose_name=_("DER编码"))
     fingerprint = models.CharField(_("SHA-256 指纹"), max_length=64, unique=True)
     not_before = models.DateTimeField(_("开始时间"))
     not_after = models.DateTimeField(_("到期时间"), db_index=True)
-    key_backend = models.CharField(max_length=16, blank=True)
-    key_id = models.CharField(max_length=64, blank=True)
+    key_backend = models.CharField(max_length=16, blank=True, verbose_name=_("密钥存储"))
+    key_id = models.CharField(max_length=64, blank=True, verbose_name=_("密钥ID"))
     ukey_serial = models.CharField(_("UKEY序列号"), max_length=64, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     revocation_reason = models.PositiveSmallIntegerField(_("吊销原因"), null=True, blank=True, choices=REASON_CHOICES)
@@ -180,9 +192,9 @@ class Certificate(models.Model):
         verbose_name=_("对应签名证书"),
     )
     # The holder's name and ID (blind index) or USCC when issued: 待变更 once they differ.
-    holder_snapshot = models.JSONField(default=dict)
-    pin_hash = models.CharField(max_length=255, blank=True)
-    pin_failures = models.PositiveSmallIntegerField(default=0)
+    holder_snapshot = models.JSONField(default=dict, verbose_name=_("持有人信息快照"))
+    pin_hash = models.CharField(max_length=255, blank=True, verbose_name=_("PIN码摘要"))
+    pin_failures = models.PositiveSmallIntegerField(default=0, verbose_name=_("PIN码错误次数"))
     pin_locked_until = models.DateTimeField(_("PIN 锁定至"), null=True, blank=True)
     created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
 
@@ -245,8 +257,8 @@ class Certificate(models.Model):
 class Counter(models.Model):
     """Named monotonic counters (the TSA serial) and lock rows, incremented under a row lock."""
 
-    name = models.CharField(max_length=32, primary_key=True)
-    value = models.PositiveBigIntegerField(default=0)
+    name = models.CharField(max_length=32, primary_key=True, verbose_name=_("名称"))
+    value = models.PositiveBigIntegerField(default=0, verbose_name=_("值"))
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
@@ -262,14 +274,18 @@ class PinLockout(models.Model):
         TASK = "task", _("签章任务")
         PLATFORM = "platform", _("交易平台")
 
-    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="pin_lockouts")
-    scope = models.CharField(max_length=8, choices=Scope.choices)
-    key = models.CharField(max_length=64)  # the task's public id, or the platform's id ("portal")
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="pin_lockouts", verbose_name=_("证书")
+    )
+    scope = models.CharField(max_length=8, choices=Scope.choices, verbose_name=_("范围"))
+    key = models.CharField(max_length=64, verbose_name=_("键"))  # the task's public id, or the platform's id ("portal")
     label = models.CharField(_("范围"), max_length=128, blank=True)  # what the holder is shown
-    failures = models.PositiveSmallIntegerField(default=0)
-    locks = models.PositiveSmallIntegerField(default=0)  # locks in a row, for the growing lock time
+    failures = models.PositiveSmallIntegerField(default=0, verbose_name=_("失败次数"))
+    locks = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("锁定次数")
+    )  # locks in a row, for the growing lock time
     locked_until = models.DateTimeField(_("PIN 锁定至"), null=True, blank=True)
-    last_locked_at = models.DateTimeField(null=True, blank=True)
+    last_locked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近锁定时间"))
 
     class Meta:
         verbose_name = _("PIN 锁定")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -15,9 +17,16 @@ class PlatformsConfig(AppConfig):
         from inkseal.platforms.demo import demo_step
         from inkseal.platforms.sections import add_authorization_url, authorization_rows
         from inkseal.platforms.services import is_link_live
-        from inkseal.platforms.sso_views import profile_section
 
         demo.register(demo_step)
         sections.register_authorisations(authorization_rows, add_url=add_authorization_url)
         session.register_link_check(is_link_live)  # an SSO session ends when its link is revoked
-        register_profile_section(profile_section)  # 个人中心 › 关联的交易平台
+        register_profile_section(_profile_section)  # 个人中心 › 关联的交易平台
+
+
+def _profile_section(request: Any) -> dict[str, Any]:
+    """个人中心's platform section; sso_views (OIDC, requests) is imported on the first profile page,
+    not by every command."""
+    from inkseal.platforms.sso_views import profile_section
+
+    return profile_section(request)

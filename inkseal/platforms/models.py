@@ -22,15 +22,17 @@ class TradingPlatform(models.Model):
     )
     ticket_issuer = models.CharField(_("票据签发者 iss"), max_length=255, blank=True)
     ticket_public_key = models.TextField(_("票据验签公钥（PEM）"), blank=True)
-    ticket_secret_enc = models.TextField(blank=True, editable=False)  # HS256 secret, encrypted
+    ticket_secret_enc = models.TextField(
+        blank=True, editable=False, verbose_name=_("票据密钥（加密）")
+    )  # HS256 secret, encrypted
     # OpenID Connect (authorization code + PKCE); the platform is the OpenID provider.
     oidc_enabled = models.BooleanField(_("启用 OpenID Connect"), default=False)
-    oidc_issuer = models.URLField(_("OIDC Issuer"), blank=True)
-    oidc_client_id = models.CharField(_("OIDC Client ID"), max_length=255, blank=True)
-    oidc_client_secret_enc = models.TextField(blank=True, editable=False)
-    oidc_scope = models.CharField(_("OIDC Scope"), max_length=255, default="openid profile phone")
+    oidc_issuer = models.URLField(_("OIDC 签发方"), blank=True)
+    oidc_client_id = models.CharField(_("OIDC 客户端ID"), max_length=255, blank=True)
+    oidc_client_secret_enc = models.TextField(blank=True, editable=False, verbose_name=_("OIDC 客户端密钥（加密）"))
+    oidc_scope = models.CharField(_("OIDC 授权范围"), max_length=255, default="openid profile phone")
     callback_url = models.URLField(_("回调地址"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("交易平台")
@@ -48,12 +50,14 @@ class TradingPlatform(models.Model):
 class UsedTicket(models.Model):
     """A jti seen once; kept until the ticket's expiry so that replays are refused."""
 
-    platform = models.ForeignKey(TradingPlatform, on_delete=models.CASCADE)
-    jti = models.CharField(max_length=255)
-    expires_at = models.DateTimeField(db_index=True)
-    used_at = models.DateTimeField(auto_now_add=True)
+    platform = models.ForeignKey(TradingPlatform, on_delete=models.CASCADE, verbose_name=_("交易平台"))
+    jti = models.CharField(max_length=255, verbose_name=_("票据ID"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("过期时间"))
+    used_at = models.DateTimeField(auto_now_add=True, verbose_name=_("使用时间"))
 
     class Meta:
+        verbose_name = _("已使用的登录票据")
+        verbose_name_plural = _("已使用的登录票据")
         constraints = [models.UniqueConstraint(fields=["platform", "jti"], name="used_ticket_unique")]
 
     def __str__(self) -> str:
@@ -65,10 +69,12 @@ class ApiClient(models.Model):
     stored as a SHA-256 hash (it is 256 random bits, so a fast hash suffices); the callback
     signing key is stored encrypted because Inkseal must use it."""
 
-    platform = models.ForeignKey(TradingPlatform, on_delete=models.CASCADE, related_name="api_clients")
-    client_id = models.CharField(_("Client ID"), max_length=64, unique=True)
-    secret_hash = models.CharField(max_length=64, editable=False)
-    callback_secret_enc = models.TextField(blank=True, editable=False)
+    platform = models.ForeignKey(
+        TradingPlatform, on_delete=models.CASCADE, related_name="api_clients", verbose_name=_("交易平台")
+    )
+    client_id = models.CharField(_("客户端ID"), max_length=64, unique=True)
+    secret_hash = models.CharField(max_length=64, editable=False, verbose_name=_("密钥摘要"))
+    callback_secret_enc = models.TextField(blank=True, editable=False, verbose_name=_("回调密钥（加密）"))
     enabled = models.BooleanField(_("启用"), default=True)
     rotated_at = models.DateTimeField(_("密钥更新时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -85,10 +91,14 @@ class ApiClient(models.Model):
 class AccessToken(models.Model):
     """A short-lived bearer token; only its hash is kept."""
 
-    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="tokens")
-    token_hash = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField(db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("接入客户端"))
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("令牌摘要"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("过期时间"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
+
+    class Meta:
+        verbose_name = _("接口访问令牌")
+        verbose_name_plural = _("接口访问令牌")
 
     def __str__(self) -> str:
         return f"{self.client.client_id}@{self.expires_at:%Y-%m-%d %H:%M}"
@@ -112,7 +122,9 @@ class CertificateAuthorization(models.Model):
     # authority to a stranger. The link in the SMS carries a token kept here only as a hash.
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     confirmed_by = models.CharField(_("确认方式"), max_length=16, blank=True)
-    confirm_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    confirm_token_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("确认令牌摘要")
+    )
     created_by = models.CharField(_("授权人"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -135,8 +147,12 @@ class PlatformLink(models.Model):
         SMS = "sms", _("短信验证码")
         SEED = "seed", _("预置（演示数据）")
 
-    platform = models.ForeignKey(TradingPlatform, on_delete=models.CASCADE, related_name="links")
-    person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="platform_links")
+    platform = models.ForeignKey(
+        TradingPlatform, on_delete=models.CASCADE, related_name="links", verbose_name=_("交易平台")
+    )
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="platform_links", verbose_name=_("个人用户")
+    )
     subject = models.CharField(_("平台用户标识"), max_length=255)
     method = models.CharField(_("关联方式"), max_length=16, choices=Method.choices)
     linked_at = models.DateTimeField(_("关联时间"))

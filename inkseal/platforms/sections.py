@@ -6,10 +6,15 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import CertificateAuthorization
 from inkseal.platforms.services import authorization_state
+
+
+def _term(start: Any, end: Any) -> str:
+    return f"{timezone.localtime(start):%Y-%m-%d} {_('至')} {timezone.localtime(end):%Y-%m-%d}"
 
 
 def authorization_rows(certificate: Certificate) -> list[dict[str, Any]]:
@@ -20,7 +25,7 @@ def authorization_rows(certificate: Certificate) -> list[dict[str, Any]]:
             "platform": row.platform.name,
             "grantee": f"{row.grantee_name}（{row.grantee_phone[:3]}****{row.grantee_phone[-4:]}）",
             "state": authorization_state(row, now),
-            "term": f"{timezone.localtime(row.valid_from):%Y-%m-%d} 至 {timezone.localtime(row.valid_until):%Y-%m-%d}",
+            "term": _term(row.valid_from, row.valid_until),
         }
         for row in rows
     ]

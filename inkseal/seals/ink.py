@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import hashlib
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image
 
 from inkseal.seals.image_errors import UnknownInkColor
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where a mask is coloured or textured, not at start
 
 
 class InkColor(StrEnum):
@@ -55,6 +58,8 @@ def ink_color(value: InkColor | str) -> InkColor:
 
 def colorize(alpha: np.ndarray, color: InkColor) -> Image.Image:
     """An RGBA image of `color` whose transparency is the ink mask `alpha`."""
+    import numpy as np
+
     height, width = alpha.shape
     rgba = np.empty((height, width, 4), dtype=np.uint8)
     rgba[..., :3] = color.rgb
@@ -73,6 +78,8 @@ def apply_texture(alpha: np.ndarray, seed: int, px_per_mm: float) -> np.ndarray:
 
     Deterministic for a given seed; the mask's shape and the seal's legibility are kept.
     """
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     height, width = alpha.shape
     density = _smooth_noise(rng, (height, width), cell_px=max(4, round(3.0 * px_per_mm)))
@@ -89,6 +96,7 @@ def apply_texture(alpha: np.ndarray, seed: int, px_per_mm: float) -> np.ndarray:
 def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cell_px: int) -> np.ndarray:
     """Value noise in [0, 1] with features about `cell_px` pixels across."""
     import cv2  # OpenCV loads in ~1 s: imported when a texture is drawn, not with the seal modules
+    import numpy as np
 
     height, width = shape
     coarse = rng.random((height // cell_px + 2, width // cell_px + 2), dtype=np.float32)

@@ -54,7 +54,7 @@ class Seal(models.Model):
     lower_text = models.CharField(_("下弦文"), max_length=20, blank=True)
     texture = models.BooleanField(_("印泥纹理"), default=False)
     image = models.FileField(_("印章图片"), upload_to="seals/%Y/%m/")
-    image_sha256 = models.CharField(max_length=64)
+    image_sha256 = models.CharField(max_length=64, verbose_name=_("图片SHA-256"))
     width_mm = models.FloatField(_("宽（毫米）"))
     height_mm = models.FloatField(_("高（毫米）"))
     state = models.CharField(_("状态"), max_length=16, choices=SealState.choices, default=SealState.ACTIVE)
@@ -106,7 +106,7 @@ class SealUsage(models.Model):
     # The signing record's id (应用记录 事件ID); a plain string so that signing can own that table.
     event_id = models.CharField(_("事件ID"), max_length=64, db_index=True)
     certificate_serial = models.CharField(_("证书序列号"), max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("印章使用记录")
@@ -141,16 +141,18 @@ class SealMaker(models.Model):
     policy) and where its key lives. It signs every electronic seal (SES_Seal) we make; one is
     active at a time and a new one is made before it runs out (ses_services.ensure_seal_maker)."""
 
-    issuer = models.ForeignKey("pki.CertificateAuthority", on_delete=models.PROTECT, related_name="+")
-    certificate_der = models.BinaryField()
+    issuer = models.ForeignKey(
+        "pki.CertificateAuthority", on_delete=models.PROTECT, related_name="+", verbose_name=_("签发者")
+    )
+    certificate_der = models.BinaryField(verbose_name=_("证书（DER）"))
     serial = models.CharField(_("证书序列号"), max_length=64)  # lowercase hex
     fingerprint = models.CharField(_("SHA-256 指纹"), max_length=64, unique=True)
     not_before = models.DateTimeField(_("生效时间"))
     not_after = models.DateTimeField(_("到期时间"))
-    key_backend = models.CharField(max_length=16)
-    key_id = models.CharField(max_length=64)
+    key_backend = models.CharField(max_length=16, verbose_name=_("密钥存储"))
+    key_id = models.CharField(max_length=64, verbose_name=_("密钥ID"))
     active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("制章者证书")
@@ -169,9 +171,9 @@ class ElectronicSeal(models.Model):
     certificate = models.ForeignKey(
         "pki.Certificate", on_delete=models.PROTECT, related_name="electronic_seals", verbose_name=_("证书")
     )
-    maker = models.ForeignKey(SealMaker, on_delete=models.PROTECT, related_name="seals")
+    maker = models.ForeignKey(SealMaker, on_delete=models.PROTECT, related_name="seals", verbose_name=_("制章者"))
     es_id = models.CharField(_("电子印章标识"), max_length=64, unique=True)
-    der = models.BinaryField()
+    der = models.BinaryField(verbose_name=_("DER编码"))
     valid_start = models.DateTimeField(_("有效期起始"))
     valid_end = models.DateTimeField(_("有效期终止"))
     created_at = models.DateTimeField(_("制作时间"), auto_now_add=True)

@@ -12,8 +12,8 @@ import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image, ImageDraw
 
 from inkseal.seals.fonts import SealFont, seal_font
@@ -21,6 +21,9 @@ from inkseal.seals.image_errors import StampSizeRequired
 from inkseal.seals.ink import apply_texture, colorize, texture_seed
 from inkseal.seals.render_layout import Frame, Glyph, Ring, SealLayout, Shape, seal_layout
 from inkseal.seals.render_spec import SealSpec
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where a raster is drawn: the CLI and Django start without it
 
 DEFAULT_PX_PER_MM = 700 / 42  # a 42 mm seal is 700 px across (~423 dpi)
 SUPERSAMPLE = 2  # draw at twice the size and box-filter down: anti-aliased rims and star
@@ -49,6 +52,8 @@ def png_bytes(image: Image.Image) -> bytes:
 
 def rasterize(layout: SealLayout, font: SealFont, px_per_mm: float) -> np.ndarray:
     """The layout's ink as a uint8 alpha mask, `px_per_mm` pixels per millimetre."""
+    import numpy as np
+
     width_px, height_px = round(layout.width * px_per_mm), round(layout.height * px_per_mm)
     scale = SUPERSAMPLE * width_px / layout.width
     canvas = Image.new("L", (width_px * SUPERSAMPLE, height_px * SUPERSAMPLE), 0)
@@ -96,6 +101,8 @@ def _glyph_tile(font: SealFont, glyph: Glyph, scale: float) -> Image.Image:
 
 def _stamp_max(canvas: np.ndarray, tile: np.ndarray, cx: float, cy: float) -> None:
     """Merge `tile` centred at (cx, cy) into `canvas`, keeping the stronger ink."""
+    import numpy as np
+
     h, w = tile.shape
     x0, y0 = round(cx - w / 2), round(cy - h / 2)
     cx0, cy0 = max(0, x0), max(0, y0)

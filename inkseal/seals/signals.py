@@ -9,7 +9,6 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from inkseal.accounts.models import Enterprise, Person
-from inkseal.seals.services import mark_seals_for_change
 
 _NAME_FIELDS = {"name", "legal_rep_name"}
 
@@ -20,4 +19,6 @@ def _details_saved(sender: Any, instance: Enterprise | Person, created: bool, **
     update_fields = kwargs.get("update_fields")
     if created or (update_fields is not None and not _NAME_FIELDS & set(update_fields)):
         return
+    from inkseal.seals.services import mark_seals_for_change  # loaded on first change, not at start
+
     mark_seals_for_change(instance.party)

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from inkseal.audit import events
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice
 from inkseal.signing.callbacks.delivery import retry_delivery
 from inkseal.signing.models import CallbackDelivery, SigningRecord, SignTask
@@ -63,7 +64,7 @@ class CallbackDeliveryAdmin(ReadOnlyAdmin):
         queued = 0
         for delivery in queryset:
             if retry_delivery(delivery.pk):
-                self._audit(request, delivery, "callback_retry", "")
+                self._audit(request, delivery, events.BACKOFFICE_CALLBACK_RETRY, "")
                 queued += 1
         if queued:
             messages.success(request, _("已安排重试。"))

@@ -55,7 +55,7 @@ def test_code_is_single_use():
     assert login(client, code).status_code == 302
     response = login(Client(), code)
     assert response.status_code == 400
-    assert "验证码已过期或不存在" in response.content.decode()
+    assert "验证码已使用" in response.content.decode()
 
 
 def test_expired_code_is_refused():

@@ -23,11 +23,16 @@ def literal_event_calls(source: str) -> list[str]:
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
         if name not in AUDIT_CALLS:
             continue
-        parts = ast.walk(node.args[0])
+        # the back office's `self._audit(request, obj, event, message)` takes the name third
+        event_arg = (
+            node.args[2] if name == "_audit" and isinstance(func, ast.Attribute) and len(node.args) > 2 else None
+        )
+        checked = event_arg if event_arg is not None else node.args[0]
+        parts = ast.walk(checked)
         if any(
             isinstance(p, ast.JoinedStr) or (isinstance(p, ast.Constant) and isinstance(p.value, str)) for p in parts
         ):
-            found.append(f"{node.lineno}: {ast.unparse(node.args[0])}")
+            found.append(f"{node.lineno}: {ast.unparse(checked)}")
     return found
 
 
@@ -42,7 +47,13 @@ def test_no_audit_call_spells_its_event_name():
 def test_the_scan_sees_literal_event_names():
     source = 'record("seal.void", actor=a)\n_audit(f"x.{y}", obj)\nrecord(events.SEAL_VOID, actor=a)\n'
     source += 'self._audit("a" if b else events.X, obj)\n'
-    assert literal_event_calls(source) == ["1: 'seal.void'", "2: f'x.{y}'", "4: 'a' if b else events.X"]
+    source += 'self._audit(request, obj, "callback_retry", "")\nself._audit(request, obj, events.X, "")\n'
+    assert literal_event_calls(source) == [
+        "1: 'seal.void'",
+        "2: f'x.{y}'",
+        "4: 'a' if b else events.X",
+        "5: 'callback_retry'",
+    ]
 
 
 def test_event_names_are_unique_and_dotted():

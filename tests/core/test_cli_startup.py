@@ -73,3 +73,35 @@ def test_signing_still_teaches_pyhanko_sm2_when_it_is_imported(tmp_path: Path) -
     env["DJANGO_SETTINGS_MODULE"] = "inkseal.settings"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT)
     assert result.stdout.strip() == "taught", result.stderr
+
+
+# What Django setup itself (every process: the CLI, a worker, the test runner) must not load: the
+# libraries above, and the ones a light command never uses (numpy draws seals, ninja/pydantic serve
+# the API, requests delivers callbacks). Each is imported where it is used.
+NOT_AT_SETUP = (*HEAVY, "numpy", "ninja", "pydantic", "requests")
+
+
+def test_django_setup_loads_none_of_the_heavy_or_unused_libraries(tmp_path: Path) -> None:
+    probe = (
+        "import json, sys, django; import inkseal.cli; django.setup();"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "INKSEAL_VAR_DIR": str(tmp_path)}
+    env["DJANGO_SETTINGS_MODULE"] = "inkseal.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    modules = set(json.loads(result.stdout))
+    assert modules.isdisjoint(NOT_AT_SETUP), sorted(modules & set(NOT_AT_SETUP))
+
+
+@pytest.mark.parametrize(
+    "args", [("identity", "check", "id-number", make_id_number(3)), ("audit", "verify"), ("ca", "list")]
+)
+def test_light_commands_load_none_of_the_unused_libraries(tmp_path: Path, args: tuple[str, ...]) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "INKSEAL_VAR_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "inkseal.cli", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    result, modules = run_cli(*args, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert modules.isdisjoint(NOT_AT_SETUP), sorted(modules & set(NOT_AT_SETUP))

@@ -66,6 +66,24 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+MANUAL = Path(__file__).resolve().parents[2] / "docs" / "manual"
+
+
+def manual_screenshot(page: Any, name: str) -> Path | None:
+    """With INKSEAL_WRITE_MANUAL=1, the page as the user manual shows it: docs/manual/<name>.png
+    (the viewport, 256 colours to keep the repository small). Otherwise nothing is written."""
+    if os.environ.get("INKSEAL_WRITE_MANUAL") != "1":
+        return None
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(page.screenshot(full_page=False))).convert("RGB")
+    path = MANUAL / f"{name}.png"
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    return path
+
+
 def step_up_in_page(page: Any, base_url: str, phone: str) -> None:
     """The step-up block of an action's form, as the person uses it: 获取验证码, then the code
     from their phone (the sandbox outbox)."""

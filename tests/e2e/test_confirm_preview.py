@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from inkseal.signing.core.geometry import MM
-from tests.e2e.conftest import screenshot, wait_until
+from tests.e2e.conftest import manual_screenshot, screenshot, wait_until
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing, confirm_token, text_pdf
 
@@ -52,5 +52,28 @@ def test_confirm_page_shows_the_seals_as_stamped(
 
         page.locator(".preview-page").first.scroll_into_view_if_needed()
         screenshot(page, f"inkseal-confirm-seals-{width}x{height}")
+    finally:
+        context.close()
+
+
+def test_manual_picture_of_the_confirm_page(browser: Any, live_server: Any, signing: Signing) -> None:
+    """docs/manual/sign-confirm.png (INKSEAL_WRITE_MANUAL=1 writes it): the real seals on the page."""
+    placements = [
+        {"seal_type": "official", "page": 1, "x": 420, "y": 640},
+        {"seal_type": "legal_representative", "page": 1, "x": 240, "y": 640},
+    ]
+    spec = signing.spec(documents=[{"file": 0, "placements": placements}])
+    created = signing.create(files=[("某某工程施工招标投标文件（商务标）.pdf", text_pdf(1))], spec=spec)
+    token = confirm_token(created.json()["confirm_url"])
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1009})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/sign/confirm/{token}")
+        wait_until(
+            page, "Array.from(document.querySelectorAll('.preview-page img')).every(i => i.complete && i.naturalWidth)"
+        )
+        assert page.locator(".seal-preview img, .seal-preview .seal-clip").count() >= 2
+        screenshot(page, "inkseal-confirm-manual")
+        manual_screenshot(page, "sign-confirm")
     finally:
         context.close()

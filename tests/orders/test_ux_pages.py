@@ -11,6 +11,8 @@ from django.test import Client
 from inkseal.notify.backends import OutboxBackend
 from inkseal.orders.models import Medium
 
+BEIJING = {"province": "北京市", "city": "市辖区", "district": "海淀区"}
+
 pytestmark = pytest.mark.django_db
 
 
@@ -26,7 +28,14 @@ def test_order_page_links_the_agreements_and_masks_the_phone(holder: Any, produc
 def test_new_address_returns_to_the_order(holder: Any, product: Any) -> None:
     user = holder()
     back = f"/applications/confirm/?product={product(medium=Medium.UKEY).pk}"
-    address = {"recipient": "刘婧妍", "phone": "18600000996", "region": "北京市海淀区", "detail": "上地八街7号"}
+    address = {
+        "recipient": "刘婧妍",
+        "phone": "18600000996",
+        "province": "北京市",
+        "city": "市辖区",
+        "district": "海淀区",
+        "detail": "上地八街7号",
+    }
     response = user.client.post("/account/addresses/", address, QUERY_STRING=f"next={back}")
     assert response.status_code == 302 and response["Location"] == back
     elsewhere = user.client.post("/account/addresses/", address, QUERY_STRING="next=https://evil.example/")

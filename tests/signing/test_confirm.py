@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from inkseal.audit.services import Actor
 from inkseal.core.acting import Acting
+from inkseal.notify.models import SmsCode
 from inkseal.pki.pins import set_pin
 from inkseal.pki.services import revoke_certificate
 from inkseal.platforms.models import CertificateAuthorization
@@ -202,3 +203,20 @@ def _signed_files(document: SignDocument) -> list[str]:
 
     root = Path(document.original.storage.path("signing"))
     return [str(path) for path in root.rglob(f"{document.task.public_id}-*-signed*")]
+
+
+def test_confirming_before_asking_for_a_code_says_to_ask_for_one(signing: Signing) -> None:
+    token, _ = _task(signing)
+    early = _confirm(signing, token, method="sms", code="123456")
+    assert early.status_code == 400 and early.json()["error"] == "code_invalid"
+    assert "请先获取验证码" in early.json()["message"] and "过期" not in early.json()["message"]
+    assert SignDocument.objects.get().status == "pending" and not SigningRecord.objects.exists()
+
+
+def test_an_expired_confirmation_code_says_expired(signing: Signing) -> None:
+    token, _ = _task(signing)
+    signing.client.post(f"/api/v1/confirm/{token}/code")
+    SmsCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    expired = _confirm(signing, token, method="sms", code=sms_code(signing.client))
+    assert expired.status_code == 400 and "验证码已过期" in expired.json()["message"]
+    assert "请先获取" not in expired.json()["message"]

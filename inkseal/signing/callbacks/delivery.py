@@ -25,7 +25,6 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -34,7 +33,6 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from inkseal.platforms.services import api_client_of, callback_secret
 from inkseal.signing.models import CallbackDelivery, SignTask
-from inkseal.signing.tasks.schemas import CALLBACK_FIELDS, cut, task_data
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +44,8 @@ LEASE_SECONDS = 120
 
 
 def callback_body(task: SignTask) -> dict[str, Any]:
+    from inkseal.signing.tasks.schemas import CALLBACK_FIELDS, cut, task_data  # pydantic: on first use
+
     return cut(task_data(task, status=task.status, confirm_url=None), CALLBACK_FIELDS)
 
 
@@ -121,6 +121,8 @@ def _claim(delivery_id: int, ticket: str) -> CallbackDelivery | None:
 
 def _post(delivery: CallbackDelivery) -> str:
     """POST the signed body; the error ("" when acknowledged)."""
+    import requests  # loaded by the job consumer, not by every command
+
     client = api_client_of(delivery.task.platform) if delivery.task.platform is not None else None  # self-service
     key = callback_secret(client) if client else ""
     body = delivery.body.encode()
