@@ -121,6 +121,7 @@ def test_the_old_tables_are_gone():
         "inkseal.seals.errors": ["MESSAGES", "localise"],
         "inkseal.identity.errors": ["LIVENESS_MESSAGES", "IMAGE_MESSAGES", "liveness_message", "UNVERIFIED_MESSAGE"],
         "inkseal.seals.ses_services": ["SesUnreadable", "SesFileMissing"],
+        "inkseal.seals.ses_verify_services": ["SesUnreadable", "SesFileMissing"],
     }.items():
         left = [name for name in names if hasattr(importlib.import_module(module), name)]
         assert left == [], module
