@@ -250,3 +250,15 @@ def _empty_job_queue() -> Any:
     yield
     HUEY.immediate = False
     HUEY.flush()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in the default language: a request in another language (LocaleMiddleware)
+    leaves it active in the thread, and tests that read translated text would depend on order."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
