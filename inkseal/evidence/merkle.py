@@ -255,3 +255,25 @@ class MemoryTree:
 
     def consistency_proof(self, first: int, second: int | None = None) -> list[bytes]:
         return hashes_for(self.hasher, consistency_ranges(first, self.size if second is None else second), self.node)
+
+
+class Frontier:
+    """The right edge of a growing tree (its perfect subtrees, largest first): enough to know the
+    root at every size while streaming the leaves once, in O(log n) memory."""
+
+    def __init__(self, hasher: Hasher = SHA256):
+        self.hasher = hasher
+        self.size = 0
+        self.stack: list[tuple[int, bytes]] = []  # (level, hash)
+
+    def append(self, leaf_hash: bytes) -> None:
+        self.stack.append((0, leaf_hash))
+        self.size += 1
+        while len(self.stack) > 1 and self.stack[-1][0] == self.stack[-2][0]:
+            (level, right), (_, left) = self.stack.pop(), self.stack.pop()
+            self.stack.append((level + 1, self.hasher.node(left, right)))
+
+    def root(self) -> bytes:
+        if not self.stack:
+            return self.hasher.empty()
+        return range_hash(self.hasher, [digest for _, digest in self.stack])

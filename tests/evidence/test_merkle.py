@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from inkseal.evidence.merkle import (
     SHA256,
     SM3,
+    Frontier,
     Hasher,
     MemoryTree,
     ProofInvalid,
@@ -235,3 +236,14 @@ def test_appending_in_batches_from_the_frontier_makes_the_same_tree(data, batche
     for (level, index), digest in stored.items():
         assert whole.node((level, index)) == digest
     assert sum(len(level) for level in whole.levels) == len(stored)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.binary(max_size=4), max_size=70))
+def test_the_streaming_frontier_knows_the_root_at_every_size(data):
+    leaves = [SHA256.leaf(d) for d in data]
+    frontier = Frontier()
+    assert frontier.root() == naive_root(SHA256, [])
+    for n, leaf in enumerate(leaves, start=1):
+        frontier.append(leaf)
+        assert frontier.root() == naive_root(SHA256, leaves[:n])

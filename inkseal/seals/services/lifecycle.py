@@ -12,6 +12,8 @@ from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Party
 from inkseal.accounts.services import RequestContext
 from inkseal.audit.services import Actor, record
+from inkseal.evidence import events
+from inkseal.evidence.services import log_event
 from inkseal.seals.errors import SealInactive, SealNotFound
 from inkseal.seals.models import TRANSITIONS, Seal, SealState
 from inkseal.seals.services._common import _actor
@@ -50,6 +52,7 @@ def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, rea
     locked.voided_at = timezone.now()
     locked.state_reason = reason
     locked.save(update_fields=["state", "voided_at", "state_reason"])
+    log_event(*events.seal("seal.void", locked))  # transparency log, same transaction
     bindings = seal_bindings(locked)
     record(
         "seal.void",
