@@ -256,6 +256,8 @@ AUDIT_ANCHOR_MINUTES = env_int("INKSEAL_AUDIT_ANCHOR_MINUTES", 10)
 
 # Transparency log (docs/evidence.md): its origin line and key name; default <public host>/log.
 EVIDENCE_LOG_ORIGIN = env("INKSEAL_LOG_ORIGIN", "")
+# `inkseal jobs run` sequences pending leaves every pass and signs a checkpoint every N minutes when the tree grew.
+EVIDENCE_CHECKPOINT_MINUTES = env_int("INKSEAL_LOG_CHECKPOINT_MINUTES", 5)
 
 # Verification (验签): the public page and POST /api/v1/verify.
 VERIFY_MAX_BYTES = env_int("INKSEAL_VERIFY_MAX_BYTES", 50 * 1024 * 1024)

@@ -38,6 +38,9 @@ class LogNode(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["level", "index"], name="evidence_node_unique")]
 
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
 
 class LogHead(models.Model):
     """One row (id 1): how many leaves are sequenced and the root over them; only the sequencer locks it."""
@@ -45,6 +48,9 @@ class LogHead(models.Model):
     size = models.BigIntegerField(default=0)
     root_hash = models.CharField(max_length=64)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.size} {self.root_hash}"
 
 
 class LogKey(models.Model):
@@ -61,6 +67,9 @@ class LogKey(models.Model):
     class Meta:
         verbose_name = _("日志签名密钥")
         verbose_name_plural = _("日志签名密钥")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.algorithm}"
 
 
 class LogCheckpoint(models.Model):

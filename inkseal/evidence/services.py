@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +40,11 @@ class LeafNotSequenced(DomainError):
 
 class TreeSizeInvalid(DomainError):
     code = "log_size_invalid"
+    status = 400
+
+
+class LeafHashInvalid(DomainError):
+    code = "log_leaf_hash_invalid"
     status = 400
 
 
@@ -94,9 +99,13 @@ def sequence(batch: int = SEQUENCE_BATCH) -> int:
         frontier = _stored(merkle.range_nodes(0, head.size) if head.size else [])
         made = merkle.extend(HASHER, frontier, head.size, [bytes.fromhex(h) for _, h in pending])
         LogLeaf.objects.bulk_update(
-            [LogLeaf(id=pk, index=head.size + offset) for offset, (pk, _) in enumerate(pending)], ["index"], batch_size=500
+            [LogLeaf(id=pk, index=head.size + offset) for offset, (pk, _) in enumerate(pending)],
+            ["index"],
+            batch_size=500,
         )
-        LogNode.objects.bulk_create([LogNode(level=lv, index=i, hash=h) for (lv, i), h in made.items()], batch_size=1000)
+        LogNode.objects.bulk_create(
+            [LogNode(level=lv, index=i, hash=h) for (lv, i), h in made.items()], batch_size=1000
+        )
         size = head.size + len(pending)
         known = {**frontier, **made}
         head.root_hash = merkle.range_hash(HASHER, [known[n] for n in merkle.range_nodes(0, size)]).hex()
@@ -221,6 +230,8 @@ class InclusionProof:
 def inclusion_proof(leaf_hash: str, size: int | None = None) -> InclusionProof:
     """The proof that the leaf with `leaf_hash` (hex) is in the checkpoint of `size` (default:
     the latest checkpoint)."""
+    if len(leaf_hash) != 64 or any(c not in "0123456789abcdefABCDEF" for c in leaf_hash):
+        raise LeafHashInvalid(_("leaf_hash 须为 64 位十六进制的 SHA-256 值。"))
     cp = latest_checkpoint() if size is None else checkpoint_of_size(size)
     leaf = LogLeaf.objects.filter(leaf_hash=leaf_hash.lower()).order_by("id").first()
     if leaf is None:
@@ -241,3 +252,16 @@ def leaf_at(index: int) -> LogLeaf:
     if leaf is None:
         raise NotFound(_("没有该序号的叶子。"), code="log_leaf_not_found")
     return leaf
+
+
+def checkpoint_if_due(minutes: int | None = None) -> LogCheckpoint | None:
+    """For the periodic jobs: sequence what is pending and, when the tree grew and the latest
+    checkpoint is older than EVIDENCE_CHECKPOINT_MINUTES, issue a new one."""
+    sequence_all()
+    minutes = getattr(settings, "EVIDENCE_CHECKPOINT_MINUTES", 5) if minutes is None else minutes
+    latest = LogCheckpoint.objects.order_by("-size").first()
+    if latest is not None and (
+        latest.size == _tree_size() or timezone.now() - latest.created_at < timedelta(minutes=minutes)
+    ):
+        return None
+    return issue_checkpoint()

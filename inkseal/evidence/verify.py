@@ -84,7 +84,9 @@ def _what_moved(index: int, leaf_hash: str, stored: bytes) -> str:
         return f"a leaf was inserted at #{index}: the leaf the tree recorded there now sits at #{index + 1}"
     if recorded_next is not None and bytes(recorded_next).hex() == leaf_hash:
         return f"leaf #{index} was deleted: the leaves after it moved up by one"
-    elsewhere = LogLeaf.objects.filter(leaf_hash=stored.hex()).exclude(index=index).values_list("index", flat=True).first()
+    elsewhere = (
+        LogLeaf.objects.filter(leaf_hash=stored.hex()).exclude(index=index).values_list("index", flat=True).first()
+    )
     if elsewhere is not None:
         return f"leaves #{index} and #{elsewhere} were reordered: the tree recorded them the other way round"
     return f"leaf #{index} was replaced: it is not the leaf the tree recorded at #{index}"

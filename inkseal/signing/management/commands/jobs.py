@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from inkseal.audit.services import anchor_if_due
+from inkseal.evidence.services import checkpoint_if_due
 from inkseal.signing.callbacks.jobs import run_periodic_jobs
 from inkseal.signing.records.services import purge_signed_documents
 from inkseal.signing.selfservice.services import purge_abandoned_drafts
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             if any(done.values()):
                 self.stdout.write(", ".join(f"{name} {count}" for name, count in done.items()))
             anchor_if_due()  # the audit head, time-stamped every INKSEAL_AUDIT_ANCHOR_MINUTES
+            checkpoint_if_due()  # transparency log: sequence pending leaves, checkpoint every N minutes
             if time.monotonic() - last_purge > 3600:
                 purge_signed_documents()
                 purge_abandoned_drafts()
