@@ -77,19 +77,20 @@ def _check_leaf(index: int, expected: int, body: str, leaf_hash: str, stored: by
 
 
 def _what_moved(index: int, leaf_hash: str, stored: bytes) -> str:
-    """Which change puts another leaf at `index` than the tree recorded there."""
-    here = {row: h for row, h in LogLeaf.objects.filter(index__in=[index + 1]).values_list("index", "leaf_hash")}
-    recorded_next = LogNode.objects.filter(level=0, index=index + 1).values_list("hash", flat=True).first()
-    if here.get(index + 1) == stored.hex():
-        return f"a leaf was inserted at #{index}: the leaf the tree recorded there now sits at #{index + 1}"
-    if recorded_next is not None and bytes(recorded_next).hex() == leaf_hash:
+    """Which change puts another leaf at `index` than the tree recorded there (only on failure:
+    it looks hashes up without an index)."""
+    following = LogLeaf.objects.filter(index=index + 1).values_list("leaf_hash", flat=True).first()
+    recorded_at = LogNode.objects.filter(level=0, hash=bytes.fromhex(leaf_hash)).values_list("index", flat=True).first()
+    if recorded_at is None:
+        if following == stored.hex():
+            return f"a leaf was inserted at #{index}: the leaf the tree recorded there now sits at #{index + 1}"
+        return f"leaf #{index} was replaced: it is not the leaf the tree recorded at #{index}"
+    there = LogLeaf.objects.filter(index=recorded_at).values_list("leaf_hash", flat=True).first()
+    if there == stored.hex():
+        return f"leaves #{index} and #{recorded_at} were reordered: the tree recorded them the other way round"
+    if recorded_at == index + 1:
         return f"leaf #{index} was deleted: the leaves after it moved up by one"
-    elsewhere = (
-        LogLeaf.objects.filter(leaf_hash=stored.hex()).exclude(index=index).values_list("index", flat=True).first()
-    )
-    if elsewhere is not None:
-        return f"leaves #{index} and #{elsewhere} were reordered: the tree recorded them the other way round"
-    return f"leaf #{index} was replaced: it is not the leaf the tree recorded at #{index}"
+    return f"leaves were reordered: #{index} holds the leaf the tree recorded at #{recorded_at}"
 
 
 def _check_checkpoint(cp: LogCheckpoint, root: bytes | None, size: int, keys: list[notes.Verifier]) -> None:
