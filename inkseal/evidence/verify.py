@@ -9,6 +9,7 @@ The leaves are streamed once in index order, in O(log n) memory (merkle.Frontier
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from inkseal.evidence import checkpoint as notes
@@ -49,13 +50,12 @@ def verify_log() -> LogReport:
     return LogReport(frontier.size, len(checkpoints), frontier.root().hex())
 
 
-def _leaves():  # type: ignore[no-untyped-def]
+def _leaves() -> Iterator[tuple[int, str, str, bytes | None]]:
     """(index, body, leaf hash, stored level-0 hash) in index order, a chunk at a time."""
     last = -1
     while True:
-        rows = list(
-            LogLeaf.objects.filter(index__gt=last).order_by("index").values_list("index", "body", "leaf_hash")[:CHUNK]
-        )
+        query = LogLeaf.objects.filter(index__gt=last).order_by("index").values_list("index", "body", "leaf_hash")
+        rows = [(i, body, h) for i, body, h in query[:CHUNK] if i is not None]
         if not rows:
             return
         first, last = rows[0][0], rows[-1][0]
