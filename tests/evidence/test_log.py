@@ -200,3 +200,16 @@ def test_every_signing_record_is_a_leaf_without_the_signers_name_in_clear(signin
     assert record.user_name not in leaf.body
     cp = issue_checkpoint()
     assert cp.size == LogLeaf.objects.count()
+
+
+def test_ids_left_by_rolled_back_appends_do_not_leave_gaps_in_the_indexes():
+    from django.db import transaction
+
+    kept = events(3)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        events(2)
+        raise RuntimeError("rolled back")
+    kept += events(3, start=3)
+    sequence()
+    assert list(LogLeaf.objects.order_by("index").values_list("id", flat=True)) == [leaf.id for leaf in kept]
+    assert list(LogLeaf.objects.order_by("index").values_list("index", flat=True)) == list(range(6))
