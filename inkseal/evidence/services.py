@@ -111,6 +111,8 @@ def _number(pending: list[tuple[int, str]], size: int) -> None:
 def sequence(batch: int = SEQUENCE_BATCH) -> int:
     """Number up to `batch` pending leaves (oldest first) and store the nodes they complete;
     returns how many were sequenced."""
+    if not transaction.get_connection().in_atomic_block and not LogLeaf.objects.filter(index__isnull=True).exists():
+        return 0  # a read first: an idle sequencer must not take SQLite's write lock every poll
     with transaction.atomic():
         head = _locked_head()
         pending = list(LogLeaf.objects.filter(index__isnull=True).order_by("id").values_list("id", "leaf_hash")[:batch])
