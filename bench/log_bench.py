@@ -34,22 +34,24 @@ def _setup() -> None:
     django.setup()
 
 
-def _writer(count: int, seed: int, start: object) -> None:
+def _writer(count: int, seed: int, ready: object, start: object) -> None:
     _setup()
     from django.db import transaction
 
     from inkseal.evidence.services import log_event
 
+    ready.put(seed)  # type: ignore[attr-defined]
     start.wait()  # type: ignore[attr-defined]
     for i in range(count):
         with transaction.atomic():
             log_event("signing.record", {"event_id": f"{seed}-{i}", "document": {"sha256_before": "ab" * 32}})
 
 
-def _sequencer(stop: object) -> None:
+def _sequencer(ready: object, stop: object) -> None:
     _setup()
     from inkseal.evidence.services import sequence
 
+    ready.put("sequencer")  # type: ignore[attr-defined]
     while not stop.is_set():  # type: ignore[attr-defined]
         if not sequence():
             time.sleep(0.05)
@@ -57,12 +59,14 @@ def _sequencer(stop: object) -> None:
 
 def concurrent_appends(writers: int, appends: int, with_sequencer: bool = True) -> None:
     ctx = multiprocessing.get_context("spawn")
-    start, stop = ctx.Event(), ctx.Event()
-    procs = [ctx.Process(target=_writer, args=(appends, w, start)) for w in range(writers)]
-    sequencer = ctx.Process(target=_sequencer, args=(stop,))
-    for p in [*procs, sequencer] if with_sequencer else procs:
+    start, stop, ready = ctx.Event(), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(appends, w, ready, start)) for w in range(writers)]
+    sequencer = ctx.Process(target=_sequencer, args=(ready, stop))
+    running = [*procs, sequencer] if with_sequencer else procs
+    for p in running:
         p.start()
-    time.sleep(3)  # let every process finish django.setup()
+    for _ in running:  # every process has finished django.setup() before the clock starts
+        ready.get()
     began = time.perf_counter()
     start.set()
     for p in procs:
