@@ -185,7 +185,7 @@ def proofs(tree: object, count: int) -> None:
     merkle.verify_inclusion(
         merkle.SHA256, bytes.fromhex(hashes[indexes[-1]]), indexes[-1], size, proof.hashes, tree.root()
     )
-    print(f"inclusion proofs (database, 1M-leaf log): {count / elapsed:,.0f}/s ({len(proof.hashes)} hashes each)")
+    print(f"inclusion proofs (database, {size:,}-leaf log): {count / elapsed:,.0f}/s ({len(proof.hashes)} hashes each)")
 
     pairs = [tuple(sorted((rng.randrange(1, size + 1), rng.randrange(1, size + 1)))) for _ in range(count)]
     began = time.perf_counter()
