@@ -213,3 +213,19 @@ def test_ids_left_by_rolled_back_appends_do_not_leave_gaps_in_the_indexes():
     sequence()
     assert list(LogLeaf.objects.order_by("index").values_list("id", flat=True)) == [leaf.id for leaf in kept]
     assert list(LogLeaf.objects.order_by("index").values_list("index", flat=True)) == list(range(6))
+
+
+def test_the_log_command_signs_a_checkpoint_and_prints_the_keys_to_publish(client):
+    import io
+
+    from django.core.management import call_command
+
+    events(4)
+    out = io.StringIO()
+    call_command("log", "checkpoint", stdout=out)
+    note = out.getvalue()
+    keys = io.StringIO()
+    call_command("log", "keys", stdout=keys)
+    printed = [Verifier.parse(line) for line in keys.getvalue().splitlines()]
+    assert printed == published_keys(client)
+    assert open_note(note, printed, origin=log_origin()).checkpoint.size == 4
