@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.services import RequestContext
 from inkseal.audit.services import Actor
+from inkseal.evidence import events
+from inkseal.evidence.services import log_event
 from inkseal.pki.crl import SUBSCRIBER_REASONS, RevocationReason
 from inkseal.pki.crl_publishing import publish_crl_locked
 from inkseal.pki.errors import (
@@ -101,6 +103,7 @@ def revoke_certificate(
             if row.revoked_at is not None:
                 continue
             _revoke_locked(row, reason, now)
+            log_event(*events.certificate("certificate.revoke", row))  # transparency log
             pair = {"pair": other.serial} if (other := row.pair()) is not None else {}
             _audit("certificate.revoke", row, actor, ctx, reason=reason.name.lower(), revoked_at=now, **pair)
         issuers = {row.issuer_id for row in rows if row.issuer_id is not None}

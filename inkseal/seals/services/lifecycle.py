@@ -13,6 +13,8 @@ from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Party
 from inkseal.accounts.services import RequestContext
 from inkseal.audit.services import Actor, record
+from inkseal.evidence import events
+from inkseal.evidence.services import log_event
 from inkseal.seals.errors import SealInactive, SealNotFound
 from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services._common import _actor
@@ -59,6 +61,7 @@ def _void_locked(identity: CurrentIdentity, seal: Seal, ctx: RequestContext, rea
         ),
     )
     locked.save(update_fields=["state", "voided_at", "state_reason"])
+    log_event(*events.seal("seal.void", locked))  # transparency log, same transaction
     return bindings
 
 

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.services import RequestContext
 from inkseal.audit.services import record
+from inkseal.evidence import events
+from inkseal.evidence.services import log_event
 from inkseal.identity.services import require_identity_verified
 from inkseal.pki.models import Certificate
 from inkseal.seals.errors import (
@@ -250,6 +252,7 @@ def _keep(
                 )
                 _void_locked(identity, replaces, ctx, reason=_("已变更为新印章"))
             seal.save()
+            log_event(*events.seal("seal.create", seal))  # transparency log, same transaction
             if replaces is not None:
                 _carry_bindings(replaces, seal, actor=_actor(identity), ctx=ctx)
             record(
