@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "inkseal.seals",
     "inkseal.signing",
     "inkseal.orders",
+    "inkseal.evidence",
     "inkseal.portal",
     "inkseal.backoffice",
 ]
@@ -268,6 +269,11 @@ PKI_POLICY_OIDS = {name: value for name in POLICY_NAMES if (value := env(f"INKSE
 # this file, outside the database; copy it elsewhere. A Huey job anchors every N minutes.
 AUDIT_ANCHOR_FILE = env("INKSEAL_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.jsonl"))
 AUDIT_ANCHOR_MINUTES = env_int("INKSEAL_AUDIT_ANCHOR_MINUTES", 10)
+
+# Transparency log (docs/evidence.md): its origin line and key name; default <public host>/log.
+EVIDENCE_LOG_ORIGIN = env("INKSEAL_LOG_ORIGIN", "")
+# `inkseal jobs run` sequences pending leaves every pass and signs a checkpoint every N minutes when the tree grew.
+EVIDENCE_CHECKPOINT_MINUTES = env_int("INKSEAL_LOG_CHECKPOINT_MINUTES", 5)
 
 # Verification (验签): the public page and POST /api/v1/verify.
 VERIFY_MAX_BYTES = env_int("INKSEAL_VERIFY_MAX_BYTES", 50 * 1024 * 1024)

@@ -83,6 +83,9 @@ ALLOWED: dict[str, str] = {
     "pki/ocsp/<path:encoded>": "public OCSP responder (GET form)",
     "pki/tsa/<slug:family>": "public time-stamping authority",
     "identity/agreements/<slug:slug>": "public agreement texts",
+    # the public transparency log (docs/evidence.md): checkpoints and leaves are published for anyone
+    "api/v1/log/checkpoints/<size>": "public transparency-log checkpoint by tree size",
+    "api/v1/log/leaves/<index>": "public transparency-log leaf (personal data masked and hashed)",
     # token-scoped links: the random token is the capability (the signer, grantee or phone has no
     # login); tokens are hashed at rest, bound to one object and expire
     "sign/confirm/<str:token>": "confirm link token",

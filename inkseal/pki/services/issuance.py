@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from inkseal.accounts.models import Party
 from inkseal.audit import events
 from inkseal.core.acting import Acting
+from inkseal.evidence import events as leaves
+from inkseal.evidence.services import log_event
 from inkseal.pki.algorithms import Algorithm, PublicKey
 from inkseal.pki.authorities import authority, issuing_ca_for, policy_oids, public_urls
 from inkseal.pki.authority_setup import ensure_hierarchy
@@ -70,7 +72,7 @@ def _issue(
         )
     except IssuerExpiresTooSoon:
         raise IssuerExpiresTooSoon(_("签发CA的剩余有效期不足以覆盖所选年限，请联系运营人员。"))
-    return Certificate.objects.create(
+    certificate = Certificate.objects.create(
         serial=format(issued.serial, "x"),
         issuer=ca,
         ca_name=ca.organization,
@@ -92,6 +94,8 @@ def _issue(
         pin_hash=pin_hash,
         signing_certificate=signing_certificate,
     )
+    log_event(*leaves.certificate(events.CERTIFICATE_ISSUE, certificate))  # transparency log, same transaction
+    return certificate
 
 
 def _issue_encryption(

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from inkseal.audit import events
 from inkseal.core.acting import Acting
+from inkseal.evidence import events as leaves
+from inkseal.evidence.services import log_event
 from inkseal.pki.crl import SUBSCRIBER_REASONS, RevocationReason
 from inkseal.pki.crl_publishing import publish_crl_locked
 from inkseal.pki.errors import (
@@ -99,6 +101,7 @@ def revoke_certificate(
             if row.revoked_at is not None:
                 continue
             _revoke_locked(row, reason, now)
+            log_event(*leaves.certificate(events.CERTIFICATE_REVOKE, row))  # transparency log
             pair = {"pair": other.serial} if (other := row.pair()) is not None else {}
             _audit(events.CERTIFICATE_REVOKE, row, acting, reason=reason.name.lower(), revoked_at=now, **pair)
         issuers = {row.issuer_id for row in rows if row.issuer_id is not None}

@@ -11,8 +11,11 @@ from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
 from inkseal.accounts.models import Party
+from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.core.acting import Acting
+from inkseal.evidence import events as leaves
+from inkseal.evidence.services import log_event
 from inkseal.seals.errors import SealInactive, SealNotFound
 from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services.access import check_manage
@@ -56,6 +59,7 @@ def _void_locked(seal: Seal, acting: Acting, reason: str) -> list[str]:
         ),
     )
     locked.save(update_fields=["state", "voided_at", "state_reason"])
+    log_event(*leaves.seal(events.SEAL_VOID, locked))  # transparency log, same transaction
     return bindings
 
 

@@ -23,6 +23,8 @@ from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.core.acting import Acting
 from inkseal.core.errors import FileMissing
+from inkseal.evidence import events as leaves
+from inkseal.evidence.services import log_event
 from inkseal.identity.services import require_identity_verified
 from inkseal.pki.models import Certificate
 from inkseal.seals.errors import (
@@ -251,6 +253,7 @@ def _keep(
                 )
                 _void_locked(replaces, acting, reason=_("已变更为新印章"))
             seal.save()
+            log_event(*leaves.seal(events.SEAL_CREATE, seal))  # transparency log, same transaction
             if replaces is not None:
                 _carry_bindings(replaces, seal, acting=acting)
             record(

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from inkseal.audit.services import Actor, record
 from inkseal.core.errors import DomainError
+from inkseal.evidence import events
+from inkseal.evidence.services import log_event
 from inkseal.pki.algorithms import SM2, get_algorithm
 from inkseal.pki.authorities import tsa_family_for
 from inkseal.pki.models import Certificate
@@ -318,7 +320,7 @@ def _record(
     result: str,
     reason: str = "",
 ) -> SigningRecord:
-    return SigningRecord.objects.create(
+    record = SigningRecord.objects.create(
         event_id=event_id,
         holder_id=certificate.holder_id,
         task=task,
@@ -340,6 +342,8 @@ def _record(
         reason=reason[:500],
         pades_level=task.pades_level,
     )
+    log_event(*events.signing(record, certificate, seals))  # a transparency-log leaf, same transaction
+    return record
 
 
 def fail_document(task: SignTask, document: SignDocument, error: DomainError | None) -> None:

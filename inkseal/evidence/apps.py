@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvidenceConfig(AppConfig):
+    name = "inkseal.evidence"
+    label = "evidence"
+    verbose_name = _("存证")
+
+    def ready(self) -> None:
+        from inkseal.evidence import jobs  # noqa: F401 - registers the periodic checkpoint with Huey
