@@ -204,6 +204,7 @@ def test_the_periodic_jobs_recover_and_expire(signing: Signing, settings: Any) -
     top_of_hour = timezone.now().replace(minute=0, second=0, microsecond=0)
     assert run_periodic_jobs(top_of_hour) == [
         "audit.anchor_head",
+        "evidence.checkpoint",
         "pki.refresh_crls",
         "signing.expire_sign_tasks",
         "signing.recover_stalled_sign_tasks",
