@@ -36,16 +36,34 @@ log = logging.getLogger(__name__)
 class LeafNotSequenced(DomainError):
     code = "log_leaf_pending"
     status = 409
+    default_message = _("该叶子尚未进入检查点，请稍后再试。")
 
 
 class TreeSizeInvalid(DomainError):
     code = "log_size_invalid"
     status = 400
+    default_message = _("树大小须满足 0 < first ≤ second ≤ 当前树大小。")
 
 
 class LeafHashInvalid(DomainError):
     code = "log_leaf_hash_invalid"
     status = 400
+    default_message = _("leaf_hash 须为 64 位十六进制的 SHA-256 值。")
+
+
+class NoCheckpoint(NotFound):
+    code = "log_no_checkpoint"
+    default_message = _("日志还没有检查点。")
+
+
+class CheckpointNotFound(NotFound):
+    code = "log_checkpoint_not_found"
+    default_message = _("没有该大小的检查点。")
+
+
+class LeafNotFound(NotFound):
+    code = "log_leaf_not_found"
+    default_message = _("日志中没有该叶子。")
 
 
 def log_origin() -> str:
@@ -211,14 +229,14 @@ def _time_stamp(statement: bytes) -> tuple[bytes, datetime | None]:
 def latest_checkpoint() -> LogCheckpoint:
     found = LogCheckpoint.objects.order_by("-size").first()
     if found is None:
-        raise NotFound(_("日志还没有检查点。"), code="log_no_checkpoint")
+        raise NoCheckpoint()
     return found
 
 
 def checkpoint_of_size(size: int) -> LogCheckpoint:
     found = LogCheckpoint.objects.filter(size=size).first()
     if found is None:
-        raise NotFound(_("没有该大小的检查点。"), code="log_checkpoint_not_found")
+        raise CheckpointNotFound()
     return found
 
 
@@ -250,7 +268,7 @@ def inclusion_proof(leaf_hash: str, size: int | None = None) -> InclusionProof:
     cp = latest_checkpoint() if size is None else checkpoint_of_size(size)
     leaf = LogLeaf.objects.filter(leaf_hash=leaf_hash.lower()).order_by("id").first()
     if leaf is None:
-        raise NotFound(_("日志中没有该叶子。"), code="log_leaf_not_found")
+        raise LeafNotFound()
     if leaf.index is None or leaf.index >= cp.size:
         raise LeafNotSequenced(_("该叶子尚未进入检查点，请稍后再试。"))
     return InclusionProof(leaf, cp.size, _hashes(merkle.inclusion_ranges(leaf.index, cp.size)), cp)
@@ -265,7 +283,7 @@ def consistency_proof(first: int, second: int) -> list[bytes]:
 def leaf_at(index: int) -> LogLeaf:
     leaf = LogLeaf.objects.filter(index=index).first() if index >= 0 else None
     if leaf is None:
-        raise NotFound(_("没有该序号的叶子。"), code="log_leaf_not_found")
+        raise LeafNotFound(_("没有该序号的叶子。"))
     return leaf
 
 
