@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from inkseal.accounts import session as portal_session
@@ -34,6 +35,13 @@ def person_actor(person: Person) -> Actor:
 def identity_acting(identity: CurrentIdentity, ip: str = "") -> Acting:
     """The person of a portal identity acting as that identity (personal or enterprise)."""
     return Acting(person_actor(identity.person), ip, identity.key)
+
+
+def request_acting(request: HttpRequest) -> Acting:
+    """Who a portal request acts as: its logged-in person (anonymous before login), from the
+    request's address, as the identity it carries."""
+    person = getattr(request, "person", None)
+    return Acting.from_request(request, person_actor(person) if person is not None else Actor("anonymous"))
 
 
 def id_index(id_number: str) -> str:

@@ -25,18 +25,13 @@ from inkseal.accounts.services import (
     do_sms_login,
     do_switch_identity,
     person_actor,
+    request_acting,
 )
 from inkseal.accounts.stepup import do_step_up_sms, send_step_up_code
-from inkseal.core.acting import Acting, Actor
+from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.http import client_ip, error_json
 from inkseal.notify.services import send_code
-
-
-def _acting(request: HttpRequest) -> Acting:
-    """The logged-in person (anonymous before login) acting from the request's address and identity."""
-    person = getattr(request, "person", None)
-    return Acting.from_request(request, person_actor(person) if person is not None else Actor("anonymous"))
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -52,7 +47,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            person = do_sms_login(form.cleaned_data["phone"], form.cleaned_data["code"], acting=_acting(request))
+            person = do_sms_login(form.cleaned_data["phone"], form.cleaned_data["code"], acting=request_acting(request))
         except DomainError as exc:
             error = str(exc.message)
         else:
@@ -92,7 +87,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def switch_identity(request: HttpRequest) -> HttpResponse:
     identity = identity_for(request.person, request.POST.get("identity"))  # type: ignore[attr-defined]
     portal_session.set_identity(request, identity.key)
-    do_switch_identity(identity, acting=_acting(request))
+    do_switch_identity(identity, acting=request_acting(request))
     return redirect(reverse("portal:home"))
 
 
@@ -110,7 +105,7 @@ def create_enterprise(request: HttpRequest) -> HttpResponse:
                 data["uscc"],
                 data["enterprise_type"],
                 data["legal_rep_name"],
-                acting=_acting(request),
+                acting=request_acting(request),
             )
         except DomainError as exc:
             error = str(exc.message)
@@ -201,7 +196,7 @@ def addresses(request: HttpRequest) -> HttpResponse:
                 data["region"],
                 data["detail"],
                 data["is_default"],
-                acting=_acting(request),
+                acting=request_acting(request),
             )
         except DomainError as exc:
             error = str(exc.message)
@@ -220,9 +215,9 @@ def addresses(request: HttpRequest) -> HttpResponse:
 def address_action(request: HttpRequest, address_id: int, action: str) -> HttpResponse:
     address = address_for(request.person, address_id)  # type: ignore[attr-defined]
     if action == "default":
-        do_set_default_address(address, acting=_acting(request))
+        do_set_default_address(address, acting=request_acting(request))
     elif action == "delete":
-        do_delete_address(address, acting=_acting(request))
+        do_delete_address(address, acting=request_acting(request))
     else:
         raise NotFound(_("页面不存在。"))
     return redirect(reverse("accounts:addresses"))

@@ -18,13 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from inkseal.accounts.decorators import portal_login_required
-from inkseal.accounts.identity import CurrentIdentity
+from inkseal.accounts.identity import identity_of
 from inkseal.accounts.models import Address
-from inkseal.accounts.services import identity_acting
+from inkseal.accounts.services import request_acting
 from inkseal.accounts.stepup import require_step_up, step_up_context
-from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError, PermissionDenied
-from inkseal.core.http import client_ip
 from inkseal.core.masking import mask_phone
 from inkseal.core.states import BY_USER
 from inkseal.orders import services, states
@@ -36,15 +34,6 @@ from inkseal.pki.services import certificate_for, check_can_manage
 
 MAX_CSR_UPLOAD = 16 * 1024
 _USER_STEPS = frozenset({State.PENDING_PAYMENT, State.DRAFT, State.REJECTED, State.SHIPPED})
-
-
-def _identity(request: HttpRequest) -> CurrentIdentity:
-    identity: CurrentIdentity = request.identity  # type: ignore[attr-defined]
-    return identity
-
-
-def _acting(request: HttpRequest) -> Acting:
-    return identity_acting(_identity(request), client_ip(request))
 
 
 def _page_size(request: HttpRequest) -> int:
@@ -59,7 +48,7 @@ def _page_size(request: HttpRequest) -> int:
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
     """我的办理: tabs 办理中/全部记录, filters, newest first, 10条/页 with 前往 N 页."""
-    identity = _identity(request)
+    identity = identity_of(request)
     tab = "all" if request.GET.get("tab") == "all" else "active"
     filters = {
         key: request.GET.get(key, "").strip() for key in ("platform", "number", "applicant", "kind", "medium", "state")
@@ -100,7 +89,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def buy(request: HttpRequest) -> HttpResponse:
     """证书初购: choose the trading platform and the product (云证书 by default), then 立即购买."""
-    identity = _identity(request)
+    identity = identity_of(request)
     platforms = list(services.platforms_with_products())
     chosen = next(
         (p for p in platforms if str(p.pk) == request.GET.get("platform")), platforms[0] if platforms else None
@@ -127,7 +116,7 @@ def _masked(addresses: Iterable[Address]) -> list[Address]:
 
 
 def _confirm_context(request: HttpRequest, product: Product, renews: Any, **extra: Any) -> dict[str, Any]:
-    identity = _identity(request)
+    identity = identity_of(request)
     return {
         "nav": "applications",
         "product": product,
@@ -144,7 +133,7 @@ def _confirm_context(request: HttpRequest, product: Product, renews: Any, **extr
 def confirm(request: HttpRequest) -> HttpResponse:
     """确认订单信息 → 提交订单. The form carries a fresh idempotency key: re-posting it (double
     click, reload) returns the order already placed."""
-    identity = _identity(request)
+    identity = identity_of(request)
     data = request.POST if request.method == "POST" else request.GET
     product = services.product_for(identity, data.get("product"))
     renews = certificate_for(identity, data["renews"]) if data.get("renews") else None
@@ -158,7 +147,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             agreed=request.POST.get("agree") == "1",
             address_id=request.POST.get("address"),
             renews=renews,
-            acting=_acting(request),
+            acting=request_acting(request),
         )
     except DomainError as exc:
         if exc.status in (401, 403, 404):
@@ -175,7 +164,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
 @require_GET
 def renew(request: HttpRequest, certificate_id: int) -> HttpResponse:
     """续期 from a 待续期 certificate: pick the renewal product, then confirm the order."""
-    identity = _identity(request)
+    identity = identity_of(request)
     certificate = certificate_for(identity, certificate_id)
     check_can_manage(identity, certificate)
     products = services.renewal_products(certificate)
@@ -186,7 +175,7 @@ def renew(request: HttpRequest, certificate_id: int) -> HttpResponse:
 @portal_login_required
 @require_GET
 def detail(request: HttpRequest, number: str) -> HttpResponse:
-    identity = _identity(request)
+    identity = identity_of(request)
     application = services.application_for(identity, number)
     invoice = Invoice.objects.filter(order=application.order).first()
     context = {
@@ -208,7 +197,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _apply_context(request: HttpRequest, application: Application, **extra: Any) -> dict[str, Any]:
-    identity = _identity(request)
+    identity = identity_of(request)
     chosen = {chosen.seal_id for chosen in application.chosen_seals.all()}
     return {
         "nav": "applications",
@@ -227,7 +216,7 @@ def _apply_context(request: HttpRequest, application: Application, **extra: Any)
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, number: str) -> HttpResponse:
     """申请: choose the seals to bind, confirm the subject, attach the UKEY request; submit."""
-    identity = _identity(request)
+    identity = identity_of(request)
     application = services.application_for(identity, number)
     if request.method == "GET":
         services.check_can_manage(identity)
@@ -247,7 +236,7 @@ def apply(request: HttpRequest, number: str) -> HttpResponse:
             seal_ids=request.POST.getlist("seals"),
             csr=csr_file.read() if csr_file is not None else None,
             ukey_serial=request.POST.get("ukey_serial", ""),
-            acting=_acting(request),
+            acting=request_acting(request),
         )
     except DomainError as exc:
         if exc.status == 404 or isinstance(exc, PermissionDenied):
@@ -262,14 +251,14 @@ def apply(request: HttpRequest, number: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, number: str) -> HttpResponse:
     """The sandbox cashier: says it is a sandbox; 确认支付 settles at once."""
-    identity = _identity(request)
+    identity = identity_of(request)
     application = services.application_for(identity, number)
     payments = provider()
     if payments.is_sandbox and not settings.SANDBOX:
         raise PermissionDenied(_("沙箱支付仅在沙箱环境中可用。"))
     if application.state != State.PENDING_PAYMENT:
         return redirect("orders:detail", application.number)
-    payment = services.do_start_payment(identity, application, acting=_acting(request))
+    payment = services.do_start_payment(identity, application, acting=request_acting(request))
     if request.method == "GET":
         context = {
             "nav": "applications",
@@ -278,7 +267,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
             "sandbox": payments.is_sandbox,
         }
         return render(request, "orders/pay.html", context)
-    services.do_settle_payment(payment.reference, acting=_acting(request))
+    services.do_settle_payment(payment.reference, acting=request_acting(request))
     messages.success(request, _("支付成功（沙箱）。请选择要绑定的印章并提交申请。"))
     return redirect("orders:apply", application.number)
 
@@ -286,9 +275,9 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
 @portal_login_required
 @require_POST
 def cancel(request: HttpRequest, number: str) -> HttpResponse:
-    identity = _identity(request)
+    identity = identity_of(request)
     application = services.application_for(identity, number)
-    services.do_cancel(identity, application, acting=_acting(request))
+    services.do_cancel(identity, application, acting=request_acting(request))
     messages.success(request, _("办理单已取消。"))
     return redirect(reverse("portal:applications") + "?tab=all")
 
@@ -296,9 +285,9 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
 @portal_login_required
 @require_POST
 def receive(request: HttpRequest, number: str) -> HttpResponse:
-    identity = _identity(request)
+    identity = identity_of(request)
     application = services.application_for(identity, number)
-    services.do_confirm_receipt(identity, application, acting=_acting(request))
+    services.do_confirm_receipt(identity, application, acting=request_acting(request))
     messages.success(request, _("已确认收货，办理完成。"))
     return redirect("orders:detail", application.number)
 
@@ -307,7 +296,7 @@ def receive(request: HttpRequest, number: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invoice(request: HttpRequest, number: str) -> HttpResponse:
     """开票: title and tax number; the operator issues it, the user downloads it here."""
-    identity = _identity(request)
+    identity = identity_of(request)
     application = services.application_for(identity, number)
     context: dict[str, Any] = {"nav": "applications", "application": application, "order": application.order}
     if request.method == "POST":
@@ -318,7 +307,7 @@ def invoice(request: HttpRequest, number: str) -> HttpResponse:
                 title=request.POST.get("title", ""),
                 tax_number=request.POST.get("tax_number", ""),
                 email=request.POST.get("email", "").strip(),
-                acting=_acting(request),
+                acting=request_acting(request),
             )
         except DomainError as exc:
             context.update(error=exc.message, form=request.POST)
@@ -334,7 +323,7 @@ def invoice(request: HttpRequest, number: str) -> HttpResponse:
 @portal_login_required
 @require_GET
 def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    identity = _identity(request)
+    identity = identity_of(request)
     application = services.application_for(identity, number)
     response = HttpResponse(services.invoice_pdf(identity, application), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="invoice-{application.order.number}.pdf"'
@@ -345,9 +334,9 @@ def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def client_token(request: HttpRequest, number: str) -> HttpResponse:
     """A one-time-shown token for the UKEY client tool (tools/ukey_client.py)."""
-    identity = _identity(request)
+    identity = identity_of(request)
     application = services.application_for(identity, number)
-    token = services.do_issue_client_token(identity, application, acting=_acting(request))
+    token = services.do_issue_client_token(identity, application, acting=request_acting(request))
     request.session[f"client-token:{application.number}"] = token
     return redirect("orders:detail", application.number)
 

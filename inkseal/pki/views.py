@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from inkseal.accounts.decorators import portal_login_required
-from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import person_actor
+from inkseal.accounts.identity import identity_of
+from inkseal.accounts.services import request_acting
 from inkseal.accounts.stepup import require_step_up, step_up_context
-from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.core.http import client_ip
 from inkseal.pki import sections
@@ -81,14 +80,6 @@ class Row:
         return self.status == CertificateStatus.RENEWAL_DUE
 
 
-def _identity(request: HttpRequest) -> CurrentIdentity:
-    return request.identity  # type: ignore[attr-defined,no-any-return]
-
-
-def _acting(request: HttpRequest) -> Acting:
-    return Acting.from_request(request, person_actor(request.person))  # type: ignore[attr-defined]
-
-
 def _detail(certificate: Certificate) -> HttpResponse:
     return redirect(reverse("pki:detail", args=[certificate.pk]))
 
@@ -96,7 +87,7 @@ def _detail(certificate: Certificate) -> HttpResponse:
 @portal_login_required
 @require_GET
 def certificate_list(request: HttpRequest) -> HttpResponse:
-    identity = _identity(request)
+    identity = identity_of(request)
     medium = request.GET.get("medium", Certificate.Medium.CLOUD)
     if medium not in MEDIA:
         medium = Certificate.Medium.CLOUD
@@ -147,7 +138,7 @@ def _paired_rows(certificates: list[Certificate], now: datetime, facts: dict[str
 @portal_login_required
 @require_GET
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    identity = _identity(request)
+    identity = identity_of(request)
     certificate = certificate_for(identity, pk)
     now = timezone.now()
     row = Row(certificate, certificate_status(certificate, now=now), now)
@@ -179,7 +170,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """吊销 in two steps: 操作提示 (reason, required), then 风险提示 (explicit confirmation)."""
-    identity = _identity(request)
+    identity = identity_of(request)
     certificate = certificate_for(identity, pk)
     check_can_manage(identity, certificate)
     if certificate_status(certificate) not in USABLE or certificate.is_external:
@@ -206,7 +197,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         step = 1 if "reason" in form.errors else 2
         return render(request, "pki/certificate_revoke.html", {**context, "step": step, "form": form}, status=400)
     require_step_up(request, certificate=certificate)
-    revoke_certificate(certificate, reason=form.cleaned_data["reason"], acting=_acting(request))
+    revoke_certificate(certificate, reason=form.cleaned_data["reason"], acting=request_acting(request))
     messages.success(request, _("证书已吊销。"))
     return _detail(certificate)
 
@@ -214,7 +205,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @portal_login_required
 @require_POST
 def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
-    identity = _identity(request)
+    identity = identity_of(request)
     certificate = certificate_for(identity, pk)
     check_can_manage(identity, certificate)
     if certificate.medium != Certificate.Medium.CLOUD:
@@ -222,7 +213,7 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(reverse("portal:applications"))
     if certificate.is_encryption and certificate.signing_certificate is not None:
         certificate = certificate.signing_certificate  # a pair renews through its signing half
-    renewed = renew_certificate(certificate, years=1, acting=_acting(request))
+    renewed = renew_certificate(certificate, years=1, acting=request_acting(request))
     messages.success(request, _("证书已续期，新证书序列号 %(serial)s。") % {"serial": renewed.serial})
     return _detail(renewed)
 
@@ -231,7 +222,7 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def certificate_pin(request: HttpRequest, pk: int) -> HttpResponse:
     """设置/修改云证书PIN码."""
-    identity = _identity(request)
+    identity = identity_of(request)
     certificate = certificate_for(identity, pk)
     check_can_manage(identity, certificate)
     form_class = ChangePinForm if certificate.has_pin else SetPinForm
@@ -243,9 +234,9 @@ def certificate_pin(request: HttpRequest, pk: int) -> HttpResponse:
         require_step_up(request)
         try:
             if certificate.has_pin:
-                change_pin(certificate, data["old_pin"], data["pin"], acting=_acting(request))
+                change_pin(certificate, data["old_pin"], data["pin"], acting=request_acting(request))
             else:
-                set_pin(certificate, data["pin"], acting=_acting(request))
+                set_pin(certificate, data["pin"], acting=request_acting(request))
         except DomainError as exc:
             error = str(exc.message)
         else:
@@ -263,14 +254,14 @@ def certificate_pin(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def certificate_pin_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     """解锁云证书PIN码: an SMS code to the managing person's verified phone clears every lock."""
-    identity = _identity(request)
+    identity = identity_of(request)
     certificate = certificate_for(identity, pk)
     check_can_manage(identity, certificate)
     person = request.person  # type: ignore[attr-defined]
     context: dict[str, Any] = {"nav": "certificates", "certificate": certificate, "error": "", "masked_phone": ""}
     if request.POST.get("step") == "code":
         try:
-            do_unlock_pin(certificate, person, request.POST.get("code", "")[:16], acting=_acting(request))
+            do_unlock_pin(certificate, person, request.POST.get("code", "")[:16], acting=request_acting(request))
         except DomainError as exc:
             context["error"] = str(exc.message)
             return render(request, "pki/certificate_pin_unlock.html", context, status=400)
@@ -283,7 +274,7 @@ def certificate_pin_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 @portal_login_required
 @require_GET
 def certificate_download(request: HttpRequest, pk: int, encoding: str) -> HttpResponse:
-    certificate = certificate_for(_identity(request), pk)
+    certificate = certificate_for(identity_of(request), pk)
     name = f"certificate-{certificate.serial}"
     if encoding == "der":
         response = HttpResponse(bytes(certificate.der), content_type="application/pkix-cert")
@@ -304,7 +295,7 @@ def certificate_download(request: HttpRequest, pk: int, encoding: str) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def certificate_register(request: HttpRequest) -> HttpResponse:
     """CA互信互认: register a UKEY certificate of a trusted other CA."""
-    identity = _identity(request)
+    identity = identity_of(request)
     check_can_manage(identity)
     form = ExternalCertificateForm(request.POST or None, request.FILES or None)
     error = ""
@@ -315,7 +306,7 @@ def certificate_register(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["certificate"],
                 intermediates=_PEM_CERTIFICATE.findall(form.cleaned_data["intermediates"]),
                 ukey_serial=form.cleaned_data["ukey_serial"],
-                acting=_acting(request),
+                acting=request_acting(request),
             )
         except DomainError as exc:
             error = str(exc.message)

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.errors import SsoError
-from inkseal.accounts.services import person_actor
+from inkseal.accounts.services import person_actor, request_acting
 from inkseal.accounts.views import safe_next
-from inkseal.core.acting import Acting, Actor
+from inkseal.core.acting import Acting
 from inkseal.core.crypto import decrypt, encrypt
 from inkseal.core.errors import DomainError
 from inkseal.core.http import client_ip, error_json
@@ -38,13 +38,6 @@ from inkseal.platforms.sso_login import (
     record_sso_failure,
 )
 
-
-def _acting(request: HttpRequest) -> Acting:
-    """The logged-in person (anonymous before login) acting from the request's address and identity."""
-    person = getattr(request, "person", None)
-    return Acting.from_request(request, person_actor(person) if person is not None else Actor("anonymous"))
-
-
 SSO_PENDING = "sso_pending"
 
 
@@ -52,11 +45,11 @@ def _finish_sso(
     request: HttpRequest, claims: SsoClaims, platform: TradingPlatform, method: str, next_url: str
 ) -> HttpResponse:
     try:
-        _person, link = do_sso_login(claims, platform, method, acting=_acting(request))
+        _person, link = do_sso_login(claims, platform, method, acting=request_acting(request))
     except LinkRequired:
         _keep_pending(request, claims, platform, method, next_url)
         try:
-            do_request_sso_link(claims, platform, method, acting=_acting(request))
+            do_request_sso_link(claims, platform, method, acting=request_acting(request))
         except DomainError as exc:  # rate limits: the page says so and offers to send again
             messages.error(request, str(exc.message))
         return redirect(reverse("sso:link"))
@@ -120,7 +113,7 @@ def sso_link(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             _person, link = do_sso_login(
-                claims, platform, pending["method"], acting=_acting(request), code=request.POST.get("code", "")
+                claims, platform, pending["method"], acting=request_acting(request), code=request.POST.get("code", "")
             )
             request.session.pop(SSO_PENDING, None)
             return _sign_in(request, link, claims, platform, pending.get("next", ""))
@@ -141,14 +134,14 @@ def sso_link(request: HttpRequest) -> HttpResponse:
 def sso_link_code(request: HttpRequest) -> JsonResponse:
     try:
         claims, platform, pending = _pending(request)
-        do_request_sso_link(claims, platform, pending["method"], acting=_acting(request))
+        do_request_sso_link(claims, platform, pending["method"], acting=request_acting(request))
     except DomainError as exc:
         return error_json(exc)
     return JsonResponse({"sent": True, "message": _("验证码已发送，5分钟内有效。")})
 
 
 def _sso_failed(request: HttpRequest, platform_code: str, method: str, error: DomainError) -> HttpResponse:
-    record_sso_failure(platform_code, method, error.code, acting=_acting(request), detail=str(error.message))
+    record_sso_failure(platform_code, method, error.code, acting=request_acting(request), detail=str(error.message))
     return render(request, "platforms/sso_error.html", {"error": error}, status=error.status)
 
 

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from inkseal.accounts.decorators import portal_login_required
-from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.services import identity_acting
+from inkseal.accounts.identity import CurrentIdentity, identity_of
+from inkseal.accounts.services import request_acting
 from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.acting import Acting
 from inkseal.core.errors import DomainError
-from inkseal.core.http import client_ip, wants_json
+from inkseal.core.http import wants_json
 from inkseal.identity.services import require_identity_verified
 from inkseal.pki.services import certificate_for
 from inkseal.seals import services
@@ -31,15 +31,6 @@ from inkseal.seals.imports import MAX_UPLOAD_BYTES
 from inkseal.seals.models import Seal, SealType, SealUsage
 
 PAGE_SIZE = 10
-
-
-def _identity(request: HttpRequest) -> CurrentIdentity:
-    identity: CurrentIdentity = request.identity  # type: ignore[attr-defined]
-    return identity
-
-
-def _acting(request: HttpRequest) -> Acting:
-    return identity_acting(_identity(request), client_ip(request))
 
 
 def _page(request: HttpRequest, usages: QuerySet[SealUsage]) -> Page[SealUsage]:
@@ -60,7 +51,7 @@ def _with_bindings(seals: QuerySet[Seal]) -> list[dict[str, Any]]:
 @require_GET
 def seal_list(request: HttpRequest) -> HttpResponse:
     """印章管理: 可用印章 (or the 作废印章记录 tab) and their usage records."""
-    identity = _identity(request)
+    identity = identity_of(request)
     void_tab = request.GET.get("tab") == "void"
     search = request.GET.get("q", "")
     live = services.live_seals(identity.party).select_related("created_by")
@@ -83,7 +74,7 @@ def seal_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def seal_detail(request: HttpRequest, seal_id: int) -> HttpResponse:
     """印章详情: 可用, 待变更 and 作废 seals alike, with their usage records."""
-    identity = _identity(request)
+    identity = identity_of(request)
     seal = services.seal_for(identity, seal_id)
     search = request.GET.get("q", "")
     usages = services.seal_usages(seal, search)
@@ -105,7 +96,7 @@ def seal_detail(request: HttpRequest, seal_id: int) -> HttpResponse:
 @portal_login_required
 @require_GET
 def seal_image(request: HttpRequest, seal_id: int) -> HttpResponse:
-    seal = services.seal_for(_identity(request), seal_id)
+    seal = services.seal_for(identity_of(request), seal_id)
     response = HttpResponse(services.seal_image_bytes(seal), content_type="image/png")
     response["Cache-Control"] = "private, max-age=86400"
     if request.GET.get("download"):
@@ -117,12 +108,12 @@ def seal_image(request: HttpRequest, seal_id: int) -> HttpResponse:
 @require_POST
 def seal_void(request: HttpRequest) -> HttpResponse:
     """作废, after the confirmation dialog (which shows any certificate binding)."""
-    identity = _identity(request)
+    identity = identity_of(request)
     seal = services.seal_for(identity, request.POST.get("seal", ""))
     if request.POST.get("confirm") != "1":
         raise VoidNotConfirmed()
     require_step_up(request)
-    bindings = services.do_void_seal(identity, seal, acting=_acting(request))
+    bindings = services.do_void_seal(identity, seal, acting=request_acting(request))
     message = _("%(type)s已作废。") % {"type": seal.get_kind_display()}
     if bindings:
         message += _("该印章绑定的证书（%(certs)s）将无法再使用此印章签章。") % {"certs": "、".join(bindings)}
@@ -138,7 +129,7 @@ def _new_seal_types(identity: CurrentIdentity, replaces: Seal | None) -> list[Se
 @require_http_methods(["GET", "POST"])
 def seal_new(request: HttpRequest) -> HttpResponse:
     """新增印章 (and 修改/变更 with ?replace=<id>): template, upload or handwriting."""
-    identity = _identity(request)
+    identity = identity_of(request)
     services.check_manage(identity)
     require_identity_verified(identity)
     replace_id = request.POST.get("replace") or request.GET.get("replace")
@@ -151,7 +142,7 @@ def seal_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             require_step_up(request)
             try:
-                seal = _make(identity, form.cleaned_data, _acting(request), replaces)
+                seal = _make(identity, form.cleaned_data, request_acting(request), replaces)
             except DomainError as exc:
                 error = str(exc.message)
             else:
@@ -226,15 +217,15 @@ def _read(upload: UploadedFile | None) -> bytes:
 
 
 def _binding_change(request: HttpRequest, certificate_id: int, bind: bool) -> HttpResponse:
-    identity = _identity(request)
+    identity = identity_of(request)
     certificate = certificate_for(identity, certificate_id)  # 404 for anyone else's
     seal = services.seal_for(identity, request.POST.get("seal", ""))
     detail = reverse("pki:detail", args=[certificate.pk])
     try:
         if bind:
-            services.do_bind_seal_for_holder(identity, seal, certificate, acting=_acting(request))
+            services.do_bind_seal_for_holder(identity, seal, certificate, acting=request_acting(request))
         else:
-            services.do_unbind_seal_for_holder(identity, seal, certificate, acting=_acting(request))
+            services.do_unbind_seal_for_holder(identity, seal, certificate, acting=request_acting(request))
     except DomainError as exc:
         if wants_json(request) or exc.status in (403, 404):
             raise
