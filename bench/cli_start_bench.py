@@ -61,6 +61,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp)
         env = {**os.environ, "PYTHONPATH": str(options.tree), "INKSEAL_VAR_DIR": str(var)}
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "inkseal"], cwd=options.tree, check=True)
         subprocess.run([sys.executable, "-m", "inkseal.cli", "migrate", "-v0"], env=env, cwd=options.tree, check=True)
         print(f"{options.tree}  (best of {options.runs})")
         print(f"{'command':16} {'wall s':>7} {'cpu s':>7}  heavy modules loaded")

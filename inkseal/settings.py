@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "huey.contrib.djhuey",  # `inkseal run_huey`, the job consumer
     "inkseal.core",
     "inkseal.audit",
     "inkseal.notify",

@@ -13,7 +13,6 @@ drops it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inkseal.accounts import session as portal_session
+from inkseal.accounts.hooks import pin_check
 from inkseal.accounts.models import Person
 from inkseal.accounts.services import person_actor
 from inkseal.audit import events
@@ -35,16 +35,6 @@ from inkseal.core.http import client_ip
 from inkseal.notify.services import send_code, verify_code
 
 PURPOSE = "stepup"
-
-# Checking a cloud certificate's PIN belongs to the pki app, a layer above this one: it registers
-# its check (pki.pins.verify_pin: certificate, pin, acting=; raises a DomainError) in ready().
-PinCheck = Callable[..., None]
-_pin_check: PinCheck | None = None
-
-
-def register_pin_check(check: PinCheck) -> None:
-    global _pin_check
-    _pin_check = check
 
 
 class StepUpRequired(DomainError):
@@ -117,10 +107,11 @@ def do_step_up_sms(request: HttpRequest, code: str) -> StepUp:
 
 
 def do_step_up_pin(request: HttpRequest, certificate: Any, pin: str) -> StepUp:
-    if _pin_check is None:
+    check = pin_check()  # pki.pins.verify_pin, registered by the pki app (accounts.hooks)
+    if check is None:
         raise ImproperlyConfigured("no PIN check registered (the pki app registers pki.pins.verify_pin)")
     person: Person = request.person  # type: ignore[attr-defined]
-    _pin_check(certificate, pin, acting=Acting.from_request(request, person_actor(person)))
+    check(certificate, pin, acting=Acting.from_request(request, person_actor(person)))
     _audit(request, person, events.STEPUP_PIN, certificate=certificate.serial)
     return _remember(request.session, person, "pin", certificate.holder_id)
 

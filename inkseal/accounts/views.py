@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from inkseal.accounts import session as portal_session
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.forms import AddressForm, EnterpriseForm, SmsLoginForm
+from inkseal.accounts.hooks import profile_sections
 from inkseal.accounts.identity import identities_of, identity_for
 from inkseal.accounts.services import (
     address_for,
@@ -117,17 +117,6 @@ def create_enterprise(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/create_enterprise.html", {"form": form, "error": error}, status=status)
 
 
-# The trading platforms' part of 个人中心 (the person's platform links, the platform of this SSO
-# session) comes from the platforms app, a layer above this one: it registers it in ready().
-ProfileSection = Callable[[HttpRequest], dict[str, Any]]
-_profile_sections: list[ProfileSection] = []
-
-
-def register_profile_section(section: ProfileSection) -> None:
-    if section not in _profile_sections:
-        _profile_sections.append(section)
-
-
 @portal_login_required
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
@@ -137,8 +126,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "identities": identities_of(person),
         "addresses": person.addresses.all(),
     }
-    for section in _profile_sections:
-        context.update(section(request))
+    context.update(profile_sections(request))  # 关联的交易平台 (the platforms app)
     return render(request, "accounts/profile.html", context)
 
 

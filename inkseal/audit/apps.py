@@ -6,6 +6,3 @@ class AuditConfig(AppConfig):
     name = "inkseal.audit"
     label = "audit"
     verbose_name = _("审计")
-
-    def ready(self) -> None:
-        from inkseal.audit import jobs  # noqa: F401 - registers the periodic job with Huey

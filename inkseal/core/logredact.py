@@ -13,11 +13,10 @@ class (`inkseal serve` passes `--logger-class inkseal.core.logredact.GunicornLog
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
-
-from gunicorn.glogging import Logger as GunicornBaseLogger
 
 # Every route whose path holds a secret. tests/core/test_log_redaction.py checks that each URL
 # pattern with a `token` parameter is covered.
@@ -50,11 +49,25 @@ class RedactSecretsFilter(logging.Filter):
         return True
 
 
-class GunicornLogger(GunicornBaseLogger):  # type: ignore[misc]
-    """gunicorn's logger with secrets redacted from its access and error logs."""
+def __getattr__(name: str) -> Any:
+    """`GunicornLogger`, the class `inkseal serve` names, is built on first use: gunicorn's logging
+    module is not loaded by every process that configures logging (a CLI command too)."""
+    if name == "GunicornLogger":
+        return _gunicorn_logger()
+    raise AttributeError(name)
 
-    def setup(self, cfg: Any) -> None:
-        super().setup(cfg)
-        for logger in (self.error_log, self.access_log):
-            if not any(isinstance(f, RedactSecretsFilter) for f in logger.filters):
-                logger.addFilter(RedactSecretsFilter())
+
+@functools.cache
+def _gunicorn_logger() -> type:
+    from gunicorn.glogging import Logger as GunicornBaseLogger
+
+    class GunicornLogger(GunicornBaseLogger):  # type: ignore[misc]
+        """gunicorn's logger with secrets redacted from its access and error logs."""
+
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for logger in (self.error_log, self.access_log):
+                if not any(isinstance(f, RedactSecretsFilter) for f in logger.filters):
+                    logger.addFilter(RedactSecretsFilter())
+
+    return GunicornLogger

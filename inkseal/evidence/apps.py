@@ -6,6 +6,3 @@ class EvidenceConfig(AppConfig):
     name = "inkseal.evidence"
     label = "evidence"
     verbose_name = _("存证")
-
-    def ready(self) -> None:
-        from inkseal.evidence import jobs  # noqa: F401 - registers the periodic checkpoint with Huey

@@ -9,6 +9,6 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
-        from inkseal.orders.demo import demo_step
+        from inkseal.core.lazy import deferred
 
-        demo.register(demo_step)
+        demo.register(deferred("inkseal.orders.demo:demo_step"))

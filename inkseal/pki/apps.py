@@ -8,19 +8,17 @@ class PkiConfig(AppConfig):
     verbose_name = _("证书与CA")
 
     def ready(self) -> None:
-        from inkseal.accounts.stepup import register_pin_check
+        from inkseal.accounts.hooks import register_pin_check
         from inkseal.audit.services import register_notary
         from inkseal.core import demo
-        from inkseal.pki import (  # noqa: F401 - each registers itself: system checks, Huey jobs, the audit notary
-            checks,
-            jobs,
-            notary,
-        )
-        from inkseal.pki.authority_setup import ensure_hierarchy
-        from inkseal.pki.demo import demo_step
-        from inkseal.pki.pins import verify_pin
+        from inkseal.core.lazy import deferred
+        from inkseal.pki import checks  # noqa: F401 - registers the system checks
 
-        register_pin_check(verify_pin)  # a PIN step-up (accounts.stepup) checks the PIN here
-        register_notary(notary.stamp, notary.check)  # the audit chain's anchors are time-stamped by our TSA
-        demo.register_setup(ensure_hierarchy)
-        demo.register(demo_step)
+        # each hook's module (keys, algorithms, the CA) loads on its first call; the Huey jobs load
+        # in the consumer (`inkseal run_huey`, inkseal.core.queue.load_jobs)
+        register_pin_check(deferred("inkseal.pki.pins:verify_pin"))  # a PIN step-up (accounts.stepup)
+        register_notary(  # the audit chain's anchors are time-stamped by our TSA
+            deferred("inkseal.pki.notary:stamp"), deferred("inkseal.pki.notary:check")
+        )
+        demo.register_setup(deferred("inkseal.pki.authority_setup:ensure_hierarchy"))
+        demo.register(deferred("inkseal.pki.demo:demo_step"))

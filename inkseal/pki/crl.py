@@ -9,26 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import IntEnum
 
 from inkseal.pki import der
+from inkseal.pki.reasons import RevocationReason
 from inkseal.pki.x509 import CertificateAuthority, signed_structure
-
-
-class RevocationReason(IntEnum):
-    """CRLReason (RFC 5280 5.3.1); value 7 is not used."""
-
-    UNSPECIFIED = 0
-    KEY_COMPROMISE = 1
-    CA_COMPROMISE = 2
-    AFFILIATION_CHANGED = 3
-    SUPERSEDED = 4
-    CESSATION_OF_OPERATION = 5
-    CERTIFICATE_HOLD = 6
-    REMOVE_FROM_CRL = 8
-    PRIVILEGE_WITHDRAWN = 9
-    AA_COMPROMISE = 10
-
 
 # Labels for the revocation form (kept as data here; the templates translate the UI around them).
 REASON_LABELS_ZH: dict[RevocationReason, str] = {

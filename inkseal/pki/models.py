@@ -14,9 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.accounts.models import Party
-from inkseal.pki.algorithms import get_algorithm
-from inkseal.pki.crl import RevocationReason
 from inkseal.pki.errors import UnsupportedAlgorithm
+from inkseal.pki.reasons import RevocationReason
 
 # The labels of crl.REASON_LABELS_ZH, marked for translation.
 REASON_LABELS = {
@@ -232,6 +231,8 @@ class Certificate(models.Model):
     @property
     def algorithm_label(self) -> str:
         try:
+            from inkseal.pki.algorithms import get_algorithm  # cryptography, GmSSL: on first use
+
             return get_algorithm(self.algorithm).label
         except UnsupportedAlgorithm:  # e.g. another CA's certificate of an algorithm not registered here
             return self.algorithm

@@ -11,16 +11,18 @@ class PlatformsConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.accounts import session
-        from inkseal.accounts.views import register_profile_section
+        from inkseal.accounts.hooks import register_profile_section
         from inkseal.core import demo
+        from inkseal.core.lazy import deferred
         from inkseal.pki import sections
-        from inkseal.platforms.demo import demo_step
-        from inkseal.platforms.sections import add_authorization_url, authorization_rows
-        from inkseal.platforms.services import is_link_live
 
-        demo.register(demo_step)
-        sections.register_authorisations(authorization_rows, add_url=add_authorization_url)
-        session.register_link_check(is_link_live)  # an SSO session ends when its link is revoked
+        demo.register(deferred("inkseal.platforms.demo:demo_step"))
+        sections.register_authorisations(
+            deferred("inkseal.platforms.sections:authorization_rows"),
+            add_url=deferred("inkseal.platforms.sections:add_authorization_url"),
+        )
+        # an SSO session ends when its link is revoked
+        session.register_link_check(deferred("inkseal.platforms.services:is_link_live"))
         register_profile_section(_profile_section)  # 个人中心 › 关联的交易平台
 
 

@@ -9,18 +9,14 @@ class SealsConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
+        from inkseal.core.lazy import deferred
         from inkseal.pki import sections
         from inkseal.seals import signals  # noqa: F401 - connects the receivers
-        from inkseal.seals.demo import demo_step
-        from inkseal.seals.services import (
-            binding_actions,
-            bound_certificate_labels,
-            bound_seal_rows,
-            register_seal_binding,
-        )
-        from inkseal.seals.ses_services import setup_seal_maker
 
-        demo.register_setup(setup_seal_maker)  # after pki's CA hierarchy (INSTALLED_APPS order)
-        demo.register(demo_step)
-        register_seal_binding(bound_certificate_labels)
-        sections.register_bound_seals(bound_seal_rows, actions=binding_actions)  # 证书详情 › 绑定印章
+        # each hook's module (the seal services: PIL, fonts, numpy) loads on its first call
+        demo.register_setup(deferred("inkseal.seals.ses_services:setup_seal_maker"))  # after pki's CA hierarchy
+        demo.register(deferred("inkseal.seals.demo:demo_step"))
+        sections.register_bound_seals(
+            deferred("inkseal.seals.services:bound_seal_rows"),
+            actions=deferred("inkseal.seals.services:binding_actions"),
+        )  # 证书详情 › 绑定印章

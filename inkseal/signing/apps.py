@@ -17,13 +17,12 @@ class SigningConfig(AppConfig):
 
     def ready(self) -> None:
         from inkseal.core import demo
-        from inkseal.signing import jobs  # noqa: F401 - registers the periodic jobs with Huey
+        from inkseal.core.lazy import deferred
         from inkseal.signing.core.gm_hooks import teach_pyhanko_on_import
         from inkseal.signing.core.gm_identifiers import register_gm_identifiers
         from inkseal.signing.parsing import budget
-        from inkseal.signing.tasks.demo import demo_step
 
-        demo.register(demo_step)
+        demo.register(deferred("inkseal.signing.tasks.demo:demo_step"))
         budget.configure(
             default_budget=_settings_budget, idle_processes=_idle_parser_processes, slot_limits=_parse_slot_limits
         )

@@ -3,8 +3,8 @@ tasks whose worker died, expiry of unconfirmed tasks, purges of signed documents
 retention and of self-service uploads never signed. Each is safe to run twice, or on several
 consumers at once (rows are claimed under locks). The callback sweep is in callbacks/delivery.py.
 
-Registered at start-up (SigningConfig.ready), so each job imports what it runs when it first
-runs: the signing modules load pyHanko, which every management command would otherwise wait for."""
+Registered in the consumer (inkseal.core.queue.load_jobs), and each job imports what it runs when
+it first runs: the signing modules load pyHanko."""
 
 from __future__ import annotations
 

@@ -78,7 +78,9 @@ def test_signing_still_teaches_pyhanko_sm2_when_it_is_imported(tmp_path: Path) -
 # What Django setup itself (every process: the CLI, a worker, the test runner) must not load: the
 # libraries above, and the ones a light command never uses (numpy draws seals, ninja/pydantic serve
 # the API, requests delivers callbacks). Each is imported where it is used.
-NOT_AT_SETUP = (*HEAVY, "numpy", "ninja", "pydantic", "requests")
+# Huey with its storage drivers (redis, psycopg) loads in the consumer only (inkseal run_huey), gunicorn
+# in `inkseal serve`, PIL with the seal and identity services: none in a one-line command.
+NOT_AT_SETUP = (*HEAVY, "numpy", "ninja", "pydantic", "requests", "huey", "redis", "psycopg", "gunicorn", "PIL")
 
 
 def test_django_setup_loads_none_of_the_heavy_or_unused_libraries(tmp_path: Path) -> None:
@@ -105,3 +107,30 @@ def test_light_commands_load_none_of_the_unused_libraries(tmp_path: Path, args: 
     result, modules = run_cli(*args, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert modules.isdisjoint(NOT_AT_SETUP), sorted(modules & set(NOT_AT_SETUP))
+
+
+def test_the_consumer_registers_every_apps_jobs() -> None:
+    """The jobs load in the consumer (load_jobs, as `inkseal run_huey` calls it), not at setup."""
+    from huey.contrib.djhuey import HUEY
+
+    from inkseal.core.queue import load_jobs
+
+    load_jobs()
+    assert {task.__name__ for task in HUEY._registry._periodic_tasks} == {
+        "audit.anchor_head",
+        "evidence.checkpoint",
+        "pki.refresh_crls",
+        "signing.expire_sign_tasks",
+        "signing.purge_abandoned_drafts",
+        "signing.purge_signed_documents",
+        "signing.recover_stalled_sign_tasks",
+        "signing.requeue_stranded_callbacks",
+    }
+    assert "inkseal.signing.callbacks.delivery.signing.deliver_callback" in HUEY._registry._registry
+
+
+def test_run_huey_is_ours() -> None:
+    """huey.contrib.djhuey is no installed app: `run_huey` is inkseal.core's, which loads the jobs."""
+    from django.core.management import get_commands
+
+    assert get_commands()["run_huey"] == "inkseal.core"

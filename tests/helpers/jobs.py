@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from inkseal.core.queue import load_jobs
+
 
 def _utc(at: datetime | None) -> datetime:
     return (at or timezone.now()).astimezone(UTC).replace(tzinfo=None)  # Huey's clock: naive UTC
@@ -29,6 +31,7 @@ def run_queued_jobs(at: datetime | None = None) -> int:
 
 def run_periodic_jobs(at: datetime | None = None) -> list[str]:
     """Queue the periodic jobs due at `at` as the consumer's scheduler does, run them; their names."""
+    load_jobs()  # as `inkseal run_huey` does before it starts
     due = HUEY.read_periodic(_utc(at))
     for job in due:
         HUEY.enqueue(job)

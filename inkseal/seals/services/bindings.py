@@ -192,3 +192,6 @@ def bound_certificate_labels(seal: Seal) -> list[str]:
         for binding in seal.bindings.select_related("certificate")
         if binding.certificate.revoked_at is None and binding.certificate.not_after >= now
     ]
+
+
+register_seal_binding(bound_certificate_labels)  # the certificates a seal is bound to (作废 warns)
