@@ -134,3 +134,14 @@ def test_run_huey_is_ours() -> None:
     from django.core.management import get_commands
 
     assert get_commands()["run_huey"] == "inkseal.core"
+
+
+def test_a_command_before_migrate_says_so_without_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "INKSEAL_VAR_DIR": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "inkseal.cli", "audit", "verify"], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    assert result.returncode == 2
+    assert "inkseal migrate" in result.stderr
+    assert "Traceback" not in result.stderr
