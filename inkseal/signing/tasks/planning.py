@@ -18,6 +18,7 @@ from inkseal.audit.services import record
 from inkseal.core.acting import Acting
 from inkseal.core.db.rows import unique_row
 from inkseal.core.errors import DomainError
+from inkseal.pki.algorithms import SM2
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import authorization_by_serial
@@ -26,6 +27,7 @@ from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services import is_bound, seal_stamp, stamp_of
 from inkseal.signing.core.appearance import SealImage
 from inkseal.signing.core.errors import PdfTooComplex
+from inkseal.signing.core.ofd.errors import OfdCertificateNotSm2
 from inkseal.signing.core.placement import Placement
 from inkseal.signing.models import SignDocument
 from inkseal.signing.parsing import budget, inspection
@@ -56,6 +58,13 @@ def seal_for_placement(certificate: Certificate, seal_type: str) -> tuple[Seal, 
             raise SealNotBound(_("%(type)s未绑定到该证书。") % {"type": seal.get_kind_display()})
     stamp = stamp_of(seal)
     return seal, SealImage(stamp.png, stamp.width_mm, stamp.height_mm)
+
+
+def check_ofd_signer(certificate: Certificate) -> None:
+    """OFD documents are sealed with GB/T 38540 electronic seals: SM2 certificates only (an RSA
+    or ECDSA certificate is refused when the task is created, before anything is stored)."""
+    if certificate.algorithm != SM2.name:
+        raise OfdCertificateNotSm2(algorithm=certificate.algorithm)
 
 
 def placements_for(certificate: Certificate, specs: Sequence[dict[str, Any]]) -> tuple[list[Placement], list[Seal]]:
@@ -106,6 +115,22 @@ def plan_document(
             seal.cross_page,
         )
         for seal in plan.seals
+    ]
+    return plan.pages, overlays
+
+
+def plan_ofd_document(
+    data: bytes | BinaryIO, placements: Sequence[Placement], seal_types: Sequence[str]
+) -> tuple[int, list[Overlay]]:
+    """plan_document for an OFD package (read and resolved under the parsing budget, OfdError,
+    placement errors in the user's language); the overlays are the visible part of each stamp."""
+    try:
+        plan = budget.run(inspection.plan_ofd, pdf_source(data), list(placements), settings.SIGN_MAX_PAGES)
+    except DomainError as exc:
+        raise exc.localised()
+    overlays = [
+        Overlay(s.page, s.left, s.top, s.width, s.height, seal_types[s.placement], s.seal_box, s.cross_page)
+        for s in plan.seals
     ]
     return plan.pages, overlays
 
