@@ -4,10 +4,15 @@ POST /api/v1/verify, the /verify/ page and `inkseal verify` on OFD files."""
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
 
 from inkseal.pki.algorithms import SM2
 from inkseal.seals.models import SealType
@@ -21,6 +26,7 @@ from tests.signing.api_support import (
     text_pdf,
 )
 from tests.signing.ofd import independent
+from tests.signing.ofd.test_ofd_corpus import EXPECTED as CORPUS_EXPECTED
 
 CORPUS = Path("/work/shared/corpus/ofd")
 HELLO = (CORPUS / "unsigned" / "reader-helloworld.ofd").read_bytes()
@@ -109,3 +115,55 @@ def test_an_sm2_task_seals_an_ofd_and_a_pdf(sm2_signing: Signing) -> None:
     assert pdf["Content-Type"] == "application/pdf"
     (check,) = independent.check(signed)
     assert check.changed == [] and check.signature_intact, check
+
+
+def post_verify(data: bytes, name: str = "signed.ofd") -> Any:
+    return Client().post("/api/v1/verify", {"file": SimpleUploadedFile(name, data, "application/octet-stream")})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(CORPUS_EXPECTED))
+def test_corpus_verdicts_through_the_verify_api(name: str) -> None:
+    response = post_verify((CORPUS / "signed" / name).read_bytes(), name)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["format"] == "ofd"
+    got = [(s["kind"], s["status"], tuple(s["changed"])) for s in body["signatures"]]
+    assert got == CORPUS_EXPECTED[name]
+    # none of the corpus' CAs is ours or trusted here: intact is not enough to be valid
+    assert body["all_valid"] is False
+    assert all(s["trusted"] is False and s["ca"]["issued_here"] is False for s in body["signatures"])
+
+
+@pytest.mark.django_db
+def test_our_seal_verifies_in_the_api_the_page_and_the_cli(sm2_signing: Signing, tmp_path: Path) -> None:
+    signed = seal_through_the_api(sm2_signing, HELLO, [point()])
+    response = post_verify(signed, "bid.ofd")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["all_valid"] is True and body["modified_after_signing"] is False, body
+    (signature,) = body["signatures"]
+    certificate = sm2_signing.certificate
+    assert signature["status"] == "valid" and signature["trusted"] is True and signature["valid"] is True
+    assert signature["certificate"]["serial_hex"] == certificate.serial
+    assert signature["ca"]["issued_here"] is True and signature["ca"]["organization"] == certificate.ca_name
+    assert certificate.common_name in signature["signer"]
+    assert signature["kind"] == "ses" and signature["version"] == 4 and "v4" in signature["signature_format"]
+    assert signature["ses"]["seal"]["name"] and signature["ses"]["seal"]["maker"]["subject"]
+    assert signature["signing_time"] and signature["timestamp_time"]  # our SM2 TSA stamped it
+    assert all(step["status"] == "passed" for step in signature["steps"]), signature["steps"]
+    assert signature["seal_image"].startswith("data:image/png;base64,")
+
+    page = Client().post("/verify/", {"file": SimpleUploadedFile("bid.ofd", signed)})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="verify-summary" data-valid="true"' in html and 'data-status="valid"' in html
+
+    path = tmp_path / "bid.ofd"
+    path.write_bytes(signed)
+    out = io.StringIO()
+    call_command("verify", str(path), "--json", stdout=out)
+    assert json.loads(out.getvalue())["signatures"][0]["status"] == "valid"
+    out = io.StringIO()
+    call_command("verify", str(path), stdout=out)
+    assert "Sign_0" in out.getvalue() or "s001" in out.getvalue() or "OFD" in out.getvalue()

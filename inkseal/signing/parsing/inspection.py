@@ -136,3 +136,9 @@ def plan_ofd(source: Source, placements: Sequence[Placement], max_pages: int) ->
                 PlannedSeal(number, box.page, box.left, box.top, box.width, box.height, box.seal_box, cross_page)
             )
     return Plan(len(doc.pages), tuple(seals))
+
+
+def check_ofd(source: Source) -> int:
+    """An OFD package read as the verifier will read it (entries, sizes, the document model's
+    XML), under the parser's limits: its page count, OfdError otherwise."""
+    return sum(len(doc.pages) for doc in documents(open_package(_bytes(source))))

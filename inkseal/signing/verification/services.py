@@ -39,6 +39,7 @@ from inkseal.signing.core.errors import PdfEncrypted, PdfError, PdfMalformed, Pd
 from inkseal.signing.core.verify import verify_pdf
 from inkseal.signing.core.verify_report import SignatureReport, VerificationReport
 from inkseal.signing.parsing import budget
+from inkseal.signing.verification.ofd import OfdVerification, is_ofd, verify_ofd_document
 
 logger = logging.getLogger(__name__)
 
@@ -231,14 +232,18 @@ class Verification:
         }
 
 
-def verify_document(document: bytes | IO[bytes], *, password: str | None = None, ip: str = "") -> Verification:
-    """验签 of an uploaded or local PDF; PdfError (4xx, translated) when it cannot be read. A file
-    past the parsing budget is audited (`ip`: the uploader's)."""
+def verify_document(
+    document: bytes | IO[bytes], *, password: str | None = None, ip: str = ""
+) -> Verification | OfdVerification:
+    """验签 of an uploaded or local PDF or OFD (told by its content); PdfError or OfdError (4xx,
+    translated) when it cannot be read. A file past the parsing budget is audited (`ip`: the
+    uploader's)."""
     data = document if isinstance(document, bytes) else document.read()
     check_upload_size(len(data))
-    store = trust_store()
     try:
-        report = _verify(data, store, password or None)
+        if is_ofd(data):
+            return verify_ofd_document(data)
+        report = _verify(data, trust_store(), password or None)
     except PdfTooComplex as exc:
         with transaction.atomic():
             actor = Actor("anonymous") if ip else Actor.system()
