@@ -68,8 +68,10 @@ class OfdCheckedSignature:
 
     @property
     def valid(self) -> bool:
-        """Intact (co-signing after it included) and trusted: every check passed."""
-        return self.report.intact and self.report.trusted
+        """Every check passed and every protected file is as signed, and trusted. A `cosigned`
+        signature's seal is intact, but a file it protects (Signatures.xml: the signer locked the
+        document) changed when someone signed after it: not valid, said as such."""
+        return self.report.status == VALID and self.report.trusted
 
     @property
     def status_text(self) -> str:
@@ -80,6 +82,11 @@ class OfdCheckedSignature:
         out = []
         if self.report.status == MODIFIED:
             out.append(_("签章后被修改的文件：%(files)s") % {"files": "、".join(self.report.changed)})
+        elif self.report.status == COSIGNED:
+            out.append(
+                _("签章者锁定了文件，但签章后又有人继续签章，修改了签章保护的文件：%(files)s")
+                % {"files": "、".join(self.report.changed)}
+            )
         for step in self.report.steps:
             if step.status == FAILED:
                 out.append(failure_message(step.code))
