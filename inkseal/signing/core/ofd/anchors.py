@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inkseal.signing.core.appearance import MM
 from inkseal.signing.core.errors import CrossPageTooFewPages
 from inkseal.signing.core.ofd.model import Document
 from inkseal.signing.core.ofd.package import OfdPackage
@@ -24,7 +25,7 @@ from inkseal.signing.core.placement import AtKeyword, AtPoint, CrossPage, Placem
 
 def stamp_placements(package: OfdPackage, doc: Document, placement: Placement) -> list[StampPlacement]:
     """The StampAnnots of one placement, each the seal picture's size (SealImage, millimetres)."""
-    width, height = placement.seal.width_mm, placement.seal.height_mm
+    width, height = (size / MM for size in placement.seal.size_pt)  # the height kept to the picture's aspect
     anchor = placement.anchor
     if isinstance(anchor, AtPoint):
         return [StampPlacement(anchor.page, anchor.x - width / 2, anchor.y - height / 2, width, height)]
