@@ -23,6 +23,7 @@ from inkseal.signing.core.verify import verify_pdf
 from inkseal.signing.models import CallbackDelivery
 from tests.helpers.jobs import run_queued_jobs
 from tests.signing.conftest import build_text_pdf
+from tests.signing.ofd.independent import check as independent_check
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -245,7 +246,6 @@ def bid_ofd() -> bytes:
 
 def test_an_ofd_bid_is_sealed(demo: Demo) -> None:
     from inkseal.signing.core.ofd.verify import verify_ofd
-    from tests.signing.ofd import independent
 
     portal = demo.portal
     sm2 = next(c for c in demo.document["certificates"] if c["kind"] == "enterprise" and c["algorithm"] == "sm2")
@@ -270,8 +270,35 @@ def test_an_ofd_bid_is_sealed(demo: Demo) -> None:
     download = portal.session.get(f"{portal.url}/bids/{bid}/download", timeout=30)
     assert download.status_code == 200 and download.headers["Content-Type"] == "application/ofd"
     assert ".ofd" in download.headers["Content-Disposition"]
-    checks = independent.check(download.content)
+    checks = independent_check(download.content)
     assert len(checks) == 3 and all(
         c.changed == [] and c.signature_intact for c in checks
     )  # 公章, 法定代表人章, 骑缝章
     assert [s.status for s in verify_ofd(download.content).signatures] == ["valid"] * 3
+
+
+def test_the_api_example_seals_an_ofd(demo: Demo, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    source, out = tmp_path / "bid.ofd", tmp_path / "sealed.ofd"
+    source.write_bytes(bid_ofd())
+    run = subprocess.run(
+        [
+            sys.executable,
+            "examples/sign_with_api.py",
+            str(source),
+            "--out",
+            str(out),
+            "--demo-json",
+            str(demo.demo_json),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "signed OFD written to" in run.stdout and "all valid: True" in run.stdout
+    (check,) = independent_check(out.read_bytes())
+    assert check.changed == [] and check.signature_intact
