@@ -18,6 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
+from inkseal.audit import events
+from inkseal.audit.models import AuditEntry
 from inkseal.evidence.models import LogLeaf
 from inkseal.pki.algorithms import SM2
 from inkseal.seals.models import SealType, SealUsage
@@ -408,6 +410,11 @@ def test_bad_ofd_uploads_are_refused_and_nothing_is_stored(sm2_signing: Signing,
     # the verifier refuses it the same way
     verified = post_verify(data, "bid.ofd")
     assert verified.status_code == status and verified.json()["error"] == code, verified.content
+    # packages built to attack their reader are security events, audited at both doors
+    audited = AuditEntry.objects.filter(event=events.OFD_HOSTILE_PACKAGE)
+    hostile = code in ("ofd_zip_bomb", "ofd_unsafe_path", "ofd_duplicate_entry")
+    assert sorted(audited.values_list("target", flat=True)) == (["sign_task.create", "verify"] if hostile else [])
+    assert all(entry.data["code"] == code for entry in audited)
 
 
 @pytest.mark.django_db

@@ -32,12 +32,14 @@ from inkseal.signing.tasks import formats
 from inkseal.signing.tasks.confirm import token_hash, token_purpose
 from inkseal.signing.tasks.errors import DocumentPurged, IdempotencyKeyReused, TaskNotReady
 from inkseal.signing.tasks.planning import (
+    HOSTILE_OFD,
     check_ofd_signer,
     find_certificate,
     placements_for,
     plan_document,
     plan_ofd_document,
     record_budget_exceeded,
+    record_hostile_ofd,
 )
 from inkseal.signing.tasks.spec import UploadedFile, check_files, check_return_url, check_spec, safe_name
 
@@ -81,6 +83,9 @@ def do_create_sign_task(
             pages, overlays = plan(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
         except PdfTooComplex as exc:
             record_budget_exceeded(exc, acting, "sign_task.create")
+            raise
+        except HOSTILE_OFD as exc:
+            record_hostile_ofd(exc, acting, "sign_task.create")
             raise
         prepared.append((upload, doc, pages, overlays, kind))
     public_id = uuid.uuid4().hex

@@ -27,7 +27,13 @@ from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services import is_bound, seal_stamp, stamp_of
 from inkseal.signing.core.appearance import SealImage
 from inkseal.signing.core.errors import PdfTooComplex
-from inkseal.signing.core.ofd.errors import OfdCertificateNotSm2
+from inkseal.signing.core.ofd.errors import (
+    OfdCertificateNotSm2,
+    OfdDuplicateEntry,
+    OfdError,
+    OfdUnsafePath,
+    OfdZipBomb,
+)
 from inkseal.signing.core.placement import Placement
 from inkseal.signing.models import SignDocument
 from inkseal.signing.parsing import budget, inspection
@@ -148,6 +154,17 @@ def record_budget_exceeded(exc: PdfTooComplex, acting: Acting, entry: str, **con
     limit, `context` such as the task), in a transaction of its own (the refusal changes nothing)."""
     with transaction.atomic():
         record(events.PDF_BUDGET_EXCEEDED, **acting.audit(), target=entry, data={**exc.details, **context})
+
+
+HOSTILE_OFD = (OfdZipBomb, OfdUnsafePath, OfdDuplicateEntry)  # refusals that are likely attacks
+
+
+def record_hostile_ofd(exc: OfdError, acting: Acting, entry: str) -> None:
+    """An OFD package built to attack its reader (a zip bomb, `../` entries, two entries of one
+    name) is audited like a PDF past its budget: who, from where, which refusal; in a
+    transaction of its own (the refusal changes nothing)."""
+    with transaction.atomic():
+        record(events.OFD_HOSTILE_PACKAGE, **acting.audit(), target=entry, data={"code": exc.code, **exc.details})
 
 
 def pdf_source(data: bytes | BinaryIO | FieldFile) -> inspection.Source:

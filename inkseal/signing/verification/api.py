@@ -69,7 +69,7 @@ def refuse_early(
         "pdf_too_complex: past the parsing budget of CPU time, memory or wall clock; file_missing, "
         "verify_rate_limited) and a translated `message`; 503 pdf_parser_busy with `Retry-After` when "
         "every PDF parser of the serving process is busy. An OFD file (GB/T 33190, told by its content) gets "
-        "`format: \"ofd\"` and one item per signature of its Signatures.xml: `status` (valid, cosigned: "
+        '`format: "ofd"` and one item per signature of its Signatures.xml: `status` (valid, cosigned: '
         "intact and only co-signed after, modified with `changed` files, invalid with `code`, unsupported, "
         "malformed), `trusted` (chains to our CAs or the trusted CAs), `signer`, `certificate`, `ca`, `seal` "
         "(name, maker, validity) in `ses`, `signing_time`, `timestamp_time`, `signature_format` (SES version: "

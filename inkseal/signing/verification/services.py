@@ -36,6 +36,7 @@ from inkseal.core.errors import RateLimited
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
 from inkseal.signing.core.errors import PdfEncrypted, PdfError, PdfMalformed, PdfTooComplex, PdfTooLarge
+from inkseal.signing.core.ofd.errors import OfdDuplicateEntry, OfdUnsafePath, OfdZipBomb
 from inkseal.signing.core.verify import verify_pdf
 from inkseal.signing.core.verify_report import SignatureReport, VerificationReport
 from inkseal.signing.parsing import budget
@@ -248,6 +249,12 @@ def verify_document(
         with transaction.atomic():
             actor = Actor("anonymous") if ip else Actor.system()
             record(events.PDF_BUDGET_EXCEEDED, actor=actor, ip=ip, target="verify", data=dict(exc.details))
+        raise
+    except (OfdZipBomb, OfdUnsafePath, OfdDuplicateEntry) as exc:  # a package built to attack its reader
+        with transaction.atomic():
+            actor = Actor("anonymous") if ip else Actor.system()
+            details = {"code": exc.code, **exc.details}
+            record(events.OFD_HOSTILE_PACKAGE, actor=actor, ip=ip, target="verify", data=details)
         raise
     return Verification(
         signatures=tuple(_checked(signature) for signature in report.signatures),
