@@ -74,6 +74,16 @@ class OfdCheckedSignature:
         return self.report.status == VALID and self.report.trusted
 
     @property
+    def signer_name(self) -> str:
+        """The signer certificate's common name (the whole subject when it has none)."""
+        signer = self.report.ses.signer if self.report.ses else None
+        if signer is not None:
+            common_name = signer.asn1.subject.native.get("common_name")
+            if common_name:
+                return str(common_name)
+        return self.report.signer
+
+    @property
     def status_text(self) -> str:
         return str(STATUS_LABELS.get(self.report.status, self.report.status))
 
@@ -142,6 +152,7 @@ class OfdCheckedSignature:
         signer = self.report.ses.signer if self.report.ses else None
         return {
             **self.report.as_dict(),
+            "signer": self.signer_name,
             "valid": self.valid,
             "intact": self.report.intact,
             "status_text": self.status_text,

@@ -116,7 +116,7 @@ def _ofd_signature_lines(number: int, signature: OfdCheckedSignature) -> list[st
     seal = signature.seal
     rows = [
         (_("状态"), signature.status_text),
-        (_("签署人"), report.signer or "—"),
+        (_("签署人"), signature.signer_name or "—"),
         (_("证书序列号"), certificate.get("serial_hex") or "—"),
         (_("签发CA"), ca),
         (_("证书链"), _("可信") if report.trusted else _("不可信")),
