@@ -40,7 +40,7 @@ def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
     for document in documents:
         seals = _seal_previews(document.placements.get("overlays", []), token)
         if formats.format_of(document) == formats.OFD:
-            # no OFD page renderer yet (the ofdrender branch brings one): the placements as a list
+            # ofdrender: no OFD page renderer yet (that branch brings one): the placements as a list
             document.ofd_seals = seals  # type: ignore[attr-defined]
             document.preview_pages = []  # type: ignore[attr-defined]
             continue
@@ -70,7 +70,7 @@ def confirm_page_image(request: HttpRequest, token: str, number: int, page: int)
     document = task.documents.filter(number=number).first()
     if document is None or not 1 <= page <= min(document.pages, preview.MAX_PREVIEW_PAGES):
         raise NotFound(_("页面不存在。"))
-    if formats.format_of(document) == formats.OFD:  # until an OFD page renderer lands (ofdrender)
+    if formats.format_of(document) == formats.OFD:  # ofdrender: until an OFD page renderer lands
         raise NotFound(_("OFD 文件暂不提供页面预览。"))
     try:
         png = planning.page_png(document, page)
