@@ -440,3 +440,19 @@ def test_placements_off_the_ofd_page_are_refused(sm2_signing: Signing) -> None:
         )
         assert response.status_code in (400, 422) and response.json()["error"] == code, response.content
     assert not SignTask.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_openapi_document_gives_ofd_units_and_options() -> None:
+    document = Client().get("/api/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    point_schema = schemas["PointPlacement"]["properties"]
+    assert "millimetres from the left edge (OFD)" in point_schema["x"]["description"]
+    assert "millimetres down from the top edge (OFD)" in point_schema["y"]["description"]
+    assert "millimetres" in schemas["KeywordPlacement"]["properties"]["offset"]["description"]
+    assert "millimetres" in schemas["CrossPagePlacement"]["properties"]["y"]["description"]
+    assert schemas["SignTaskSpec"]["properties"]["ofd_protect_all"]["type"] == "boolean"
+    create = document["paths"]["/api/v1/sign-tasks"]["post"]["description"]
+    assert "ofd_certificate_not_sm2" in create and "ofd_zip_bomb" in create
+    download = document["paths"]["/api/v1/sign-tasks/{task_id}/documents/{n}"]["get"]["description"]
+    assert "application/ofd" in download
