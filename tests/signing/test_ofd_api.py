@@ -421,6 +421,16 @@ def test_bad_ofd_uploads_are_refused_and_nothing_is_stored(sm2_signing: Signing,
 
 
 @pytest.mark.django_db
+def test_ofd_protect_all_must_be_a_boolean(sm2_signing: Signing) -> None:
+    """The option is read again at signing from the stored spec: "true" as a string is refused
+    now rather than read one way here and another way there."""
+    spec = ofd_spec(sm2_signing, [{"file": 0, "placements": [point()]}], ofd_protect_all="true")
+    response = sm2_signing.create([("bid.ofd", HELLO)], spec)
+    assert response.status_code == 400 and response.json()["error"] == "spec_invalid", response.content
+    assert "ofd_protect_all" in response.json()["message"]
+
+
+@pytest.mark.django_db
 def test_an_ofd_over_the_size_limit(sm2_signing: Signing, settings: Any) -> None:
     settings.SIGN_MAX_FILE_BYTES = len(HELLO) - 1
     response = sm2_signing.create([("bid.ofd", HELLO)], ofd_spec(sm2_signing, [{"file": 0, "placements": [point()]}]))

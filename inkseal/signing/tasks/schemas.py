@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, Tag
 
 from inkseal.seals.models import SealType
 from inkseal.signing.models import SignTask
@@ -168,7 +168,7 @@ class SignTaskSpec(BaseModel):
     return_url: str | None = Field(
         "", max_length=500, description="Where the confirm page sends the signer back; on the platform's origins."
     )
-    ofd_protect_all: bool = Field(
+    ofd_protect_all: StrictBool = Field(
         False,
         description=(
             "OFD documents only: the last seal of each OFD also protects its Signatures.xml, locking the "
