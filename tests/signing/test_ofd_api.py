@@ -466,3 +466,15 @@ def test_the_openapi_document_gives_ofd_units_and_options() -> None:
     assert "ofd_certificate_not_sm2" in create and "ofd_zip_bomb" in create
     download = document["paths"]["/api/v1/sign-tasks/{task_id}/documents/{n}"]["get"]["description"]
     assert "application/ofd" in download
+
+
+@pytest.mark.django_db
+def test_the_verify_page_names_the_files_changed_after_sealing() -> None:
+    data = (CORPUS / "signed" / "reader-keyword.ofd").read_bytes()
+    page = Client().post("/verify/", {"file": SimpleUploadedFile("keyword.ofd", data)})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-valid="false" data-modified="true"' in html and "OFD 文件在签章后被修改" in html
+    assert html.count('data-status="modified"') == 2 and "Doc_0/Pages/Page_0/Content.xml" in html
+    refused = Client().post("/verify/", {"file": SimpleUploadedFile("bad.ofd", HELLO[:500])})
+    assert refused.status_code == 400 and 'data-code="ofd_truncated"' in refused.content.decode()
