@@ -1,6 +1,6 @@
 """Drive the whole signing API against a running demo (`make run`), as an integrator would.
 
-    .venv/bin/python examples/sign_with_api.py [file.pdf] [--out signed.pdf] [--algorithm rsa-2048]
+    .venv/bin/python examples/sign_with_api.py [file.pdf|file.ofd] [--out signed.pdf] [--algorithm rsa-2048]
 
 Reads var/demo.json (written by `make run`): the demo platform's client credentials and the
 enterprise certificate authorised to the demo bidder. Then: token → sign task → SMS code (read
@@ -8,7 +8,9 @@ from the sandbox outbox, /dev/sms.json) → confirmation → signed PDF → POST
 Without a file it signs a blank A4 page made here. By default it signs with the demo enterprise's
 first certificate, its SM2 dual certificate (a GM/T 0010 signature, which also leaves a GB/T 38540
 电子签章 in 应用记录); `--algorithm rsa-2048` picks its RSA certificate (a PAdES signature that
-international readers such as Adobe Reader and pdfsig accept). Exits non-zero at the first refusal.
+international readers such as Adobe Reader and pdfsig accept). An `.ofd` file (told by its content,
+as Inkseal does) gets a GB/T 38540 seal in the middle of page 1, placed in millimetres from the
+page's top left; OFD needs the SM2 certificate (the default). Exits non-zero at the first refusal.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def check(response: requests.Response, what: str) -> Any:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pdf", nargs="?", type=Path)
-    parser.add_argument("--out", type=Path, default=Path("signed.pdf"))
+    parser.add_argument("pdf", nargs="?", type=Path, help="a PDF or OFD file (default: a blank A4 PDF)")
+    parser.add_argument("--out", type=Path, help="where the signed file goes (default: signed.pdf or signed.ofd)")
     parser.add_argument("--algorithm", help="the demo certificate's algorithm (sm2, rsa-2048); default: the first")
     parser.add_argument("--demo-json", type=Path, default=ROOT / "var" / "demo.json")
     args = parser.parse_args()
@@ -60,6 +62,11 @@ def main() -> None:
     )
     confirmer = certificate["authorised_person"]
     pdf = args.pdf.read_bytes() if args.pdf else blank_a4()
+    is_ofd = pdf.startswith(b"PK\x03\x04")  # OFD packages are ZIP files
+    extension, media_type = ("ofd", "application/ofd") if is_ofd else ("pdf", "application/pdf")
+    out = args.out or Path(f"signed.{extension}")
+    # PDF: the seal's centre in points from the page's lower left; OFD: millimetres from its top left
+    placement = {"page": 1, "x": 105, "y": 148} if is_ofd else {"page": 1, "x": 400, "y": 160}
 
     token = check(
         requests.post(
@@ -77,7 +84,7 @@ def main() -> None:
     spec = {
         "signer": {"certificate_serial": certificate["serial"]},
         "confirmer": {"phone": confirmer["phone"]},
-        "documents": [{"file": 0, "placements": [{"seal_type": "official", "page": 1, "x": 400, "y": 160}]}],
+        "documents": [{"file": 0, "placements": [{"seal_type": "official", **placement}]}],
         "pades_level": "B-T",
         "business_type": "投标文件",
         "business_id": uuid.uuid4().hex,
@@ -87,7 +94,7 @@ def main() -> None:
             f"{base}/api/v1/sign-tasks",
             headers=auth | {"Idempotency-Key": spec["business_id"]},
             data={"spec": json.dumps(spec, ensure_ascii=False)},
-            files=[("files", ("bid.pdf", pdf, "application/pdf"))],
+            files=[("files", (f"bid.{extension}", pdf, media_type))],
             timeout=TIMEOUT,
         ),
         "sign task",
@@ -113,17 +120,17 @@ def main() -> None:
     signed = check(
         requests.get(f"{base}/api/v1/sign-tasks/{task['id']}/documents/1", headers=auth, timeout=TIMEOUT), "download"
     )
-    args.out.write_bytes(signed)
+    out.write_bytes(signed)
     report = check(
         requests.post(
-            f"{base}/api/v1/verify", files={"file": ("signed.pdf", signed, "application/pdf")}, timeout=TIMEOUT
+            f"{base}/api/v1/verify", files={"file": (f"signed.{extension}", signed, media_type)}, timeout=TIMEOUT
         ),
         "verify",
     )
     for signature in report["signatures"]:
-        kind = f"{signature.get('signature_format')} {signature.get('level')}"
+        kind = " ".join(str(part) for part in (signature.get("signature_format"), signature.get("level")) if part)
         print(f"  {signature.get('signer')}: valid={signature.get('valid')} format={kind}")
-    print(f"signed PDF written to {args.out} (all valid: {report['all_valid']})")
+    print(f"signed {extension.upper()} written to {out} (all valid: {report['all_valid']})")
     sys.exit(0 if report["all_valid"] else 1)
 
 

@@ -1,6 +1,7 @@
-"""我的项目 → 投标文件: upload a bid PDF, have it signed at Inkseal, receive it by callback.
+"""我的项目 → 投标文件: upload a bid PDF or OFD, have it signed at Inkseal, receive it by callback.
 
-Flow: the bidder uploads a PDF and picks one of their authorised certificates; 签章 makes the
+Flow: the bidder uploads a PDF or an OFD (GB/T 33190; sealed with GB/T 38540 seals, SM2 certificates
+only) and picks one of their authorised certificates; 签章 makes the
 portal (server side) create a sign task with its client credentials (Idempotency-Key = the bid's
 id) and sends the browser to the task's confirm_url. Inkseal POSTs the result to
 /signing/callback (HMAC-SHA256 over "<t>.<body>"); the portal then fetches the signed PDF. 刷新状态
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import logging
 import secrets
 import time
+import zipfile
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -29,6 +32,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from lxml import etree
 
 from examples.procurement_portal import demo, inkseal_api
 from examples.procurement_portal.inkseal_api import InksealError
@@ -50,6 +54,9 @@ SEAL_NAMES = {
     "handwriting": "手写签名",
 }
 SEAL_GAP = 110.0  # points between the centres of the main seal and the 法定代表人章 next to it
+SEAL_GAP_MM = 40.0  # the same in an OFD, whose placements are in millimetres from the top left
+OFD_MAGIC = b"PK\x03\x04"  # OFD files are ZIP packages
+MAX_OFD_XML = 8 * 1024 * 1024  # the portal reads OFD.xml, Document.xml and page contents, each at most this
 
 
 # --- certificates and placements --------------------------------------------------------------
@@ -97,6 +104,71 @@ def analyse_pdf(data: bytes) -> tuple[int, tuple[int, float, float, float] | Non
         pdf.close()
 
 
+_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def _ofd_xml(archive: zipfile.ZipFile, name: str) -> etree._Element:
+    info = archive.getinfo(name.lstrip("/"))
+    if info.file_size > MAX_OFD_XML:
+        raise ValueError(f"{name} is too large")
+    data = archive.read(info)
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise ValueError(f"{name} declares a DTD")
+    return etree.fromstring(data, _XML)
+
+
+def _local(element: etree._Element) -> str:
+    return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+
+
+def analyse_ofd(data: bytes) -> tuple[int, tuple[int, float, float, float] | None, tuple[float, float]]:
+    """What analyse_pdf says, for an OFD (millimetres): (pages, (page, x, y, page width) of the
+    first 盖章处 or None, size of page 1). The portal only reads what it needs to choose the
+    placements; Inkseal checks the package itself (and refuses a bad one with an `ofd_*` code)."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    root = _ofd_xml(archive, "OFD.xml")
+    doc_root = next(e for e in root.iter() if _local(e) == "DocRoot").text or ""
+    doc_dir = doc_root.strip().lstrip("/").rpartition("/")[0]
+    document = _ofd_xml(archive, doc_root.strip())
+    box = next((e.text for e in document.iter() if _local(e) == "PhysicalBox"), None) or "0 0 210 297"
+    width, height = (float(v) for v in box.split()[2:4])
+    pages = [e.get("BaseLoc", "") for e in document.iter() if _local(e) == "Page"]
+    if not pages:
+        raise ValueError("no pages")
+    for number, location in enumerate(pages, start=1):
+        name = location.lstrip("/") if location.startswith("/") else f"{doc_dir}/{location}".lstrip("/")
+        text = "".join(e.text or "" for e in _ofd_xml(archive, name).iter() if _local(e) == "TextCode")
+        if KEYWORD in text:
+            return len(pages), (number, 0.0, 0.0, width), (width, height)
+    return len(pages), None, (width, height)
+
+
+def ofd_placements_for(
+    seal_types: list[str], anchor: tuple[int, float, float, float] | None, size: tuple[float, float], cross_page: bool
+) -> tuple[list[dict[str, Any]], str]:
+    """placements_for in an OFD's unit: millimetres from the page's top left, y downwards."""
+    main, *others = seal_types
+    if anchor is not None:
+        placements: list[dict[str, Any]] = [{"seal_type": main, "keyword": KEYWORD, "occurrence": "first"}]
+        placements += [
+            {"seal_type": kind, "keyword": KEYWORD, "occurrence": "first", "offset": [SEAL_GAP_MM * n, 0]}
+            for n, kind in enumerate(others, start=1)
+        ]
+        note = f"关键字“{KEYWORD}”处（第 {anchor[0]} 页）"
+    else:
+        width, height = size
+        x = max(width - 35 - SEAL_GAP_MM * len(others), 25)
+        placements = [
+            {"seal_type": kind, "page": 1, "x": x + SEAL_GAP_MM * n, "y": height - 50}
+            for n, kind in enumerate(seal_types)
+        ]
+        note = f"未找到“{KEYWORD}”，盖在第 1 页右下方"
+    if cross_page:
+        placements.append({"seal_type": main, "cross_page": True})
+        note += "；加盖骑缝章"
+    return placements, note
+
+
 def placements_for(
     seal_types: list[str], anchor: tuple[int, float, float, float] | None, size: tuple[float, float], cross_page: bool
 ) -> tuple[list[dict[str, Any]], str]:
@@ -129,12 +201,13 @@ def placements_for(
 
 
 class BidForm(forms.Form):
-    file = forms.FileField(label="投标文件（PDF）")
+    file = forms.FileField(label="投标文件（PDF 或 OFD）")
     certificate = forms.ChoiceField(label="签章证书", widget=forms.RadioSelect)
     cross_page = forms.BooleanField(label="加盖骑缝章", required=False)
 
     def __init__(self, *args: Any, certificates: list[dict[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.certificates = certificates
         field = self.fields["certificate"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(entry["serial"], certificate_label(entry)) for entry in certificates]
@@ -149,12 +222,19 @@ class BidForm(forms.Form):
         if upload.size > settings.FILE_UPLOAD_MAX_BYTES:
             raise forms.ValidationError("文件过大：投标文件不能超过 20 MB。")
         data = upload.read()
-        if not data.startswith(b"%PDF-"):
-            raise forms.ValidationError("请上传 PDF 格式的投标文件。")
-        try:
-            self.analysis = analyse_pdf(data)
-        except (pdfium.PdfiumError, ValueError):
-            raise forms.ValidationError("无法读取该 PDF 文件（文件损坏或已加密）。")
+        self.is_ofd = data.startswith(OFD_MAGIC)
+        if self.is_ofd:
+            try:
+                self.analysis = analyse_ofd(data)
+            except (zipfile.BadZipFile, KeyError, StopIteration, ValueError, etree.XMLSyntaxError):
+                raise forms.ValidationError("无法读取该 OFD 文件（文件损坏或不是 OFD 文件）。")
+        elif not data.startswith(b"%PDF-"):
+            raise forms.ValidationError("请上传 PDF 或 OFD 格式的投标文件。")
+        else:
+            try:
+                self.analysis = analyse_pdf(data)
+            except (pdfium.PdfiumError, ValueError):
+                raise forms.ValidationError("无法读取该 PDF 文件（文件损坏或已加密）。")
         self.data_bytes = data
         return upload
 
@@ -163,6 +243,13 @@ class BidForm(forms.Form):
         analysis = getattr(self, "analysis", None)
         if cleaned.get("cross_page") and analysis is not None and analysis[0] < 2:
             self.add_error("cross_page", "骑缝章需要至少 2 页的文件。")
+        entry = next((e for e in self.certificates if e["serial"] == cleaned.get("certificate")), None)
+        if (
+            getattr(self, "is_ofd", False)
+            and entry is not None
+            and not str(entry.get("algorithm", "")).startswith("sm2")
+        ):
+            self.add_error("certificate", "OFD 投标文件须使用 SM2（国密）证书签章，请选择 SM2 证书。")
         return cleaned
 
 
@@ -222,9 +309,11 @@ def _create_bid(bidder: Bidder, code: str, form: BidForm, certificates: list[dic
     entry = next(e for e in certificates if e["serial"] == form.cleaned_data["certificate"])
     pages, anchor, size = form.analysis
     seal_types = seal_types_for(entry)
-    placements, note = placements_for(seal_types, anchor, size, form.cleaned_data["cross_page"])
+    plan = ofd_placements_for if form.is_ofd else placements_for
+    placements, note = plan(seal_types, anchor, size, form.cleaned_data["cross_page"])
     data: bytes = form.data_bytes
-    name = (form.cleaned_data["file"].name or "投标文件.pdf").replace("/", "_")[-120:]
+    extension = "ofd" if form.is_ofd else "pdf"
+    name = (form.cleaned_data["file"].name or f"投标文件.{extension}").replace("/", "_")[-120:]
     bid = Bid(
         bidder=bidder,
         project=code,
@@ -239,7 +328,7 @@ def _create_bid(bidder: Bidder, code: str, form: BidForm, certificates: list[dic
         placements=placements,
         placement_note=note,
     )
-    bid.original.save(f"{bid.number}.pdf", ContentFile(data), save=False)
+    bid.original.save(f"{bid.number}.{extension}", ContentFile(data), save=False)
     bid.save()
     return bid
 
@@ -322,7 +411,10 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     bid = _own_bid(request, pk)
     if not bid.signed:
         raise Http404("not signed yet")
-    return FileResponse(bid.signed.open("rb"), as_attachment=True, filename=bid.signed_filename)
+    content_type = "application/ofd" if bid.is_ofd else "application/pdf"
+    return FileResponse(
+        bid.signed.open("rb"), as_attachment=True, filename=bid.signed_filename, content_type=content_type
+    )
 
 
 # --- the task's outcome (callback and polling) ---------------------------------------------------
@@ -348,7 +440,8 @@ def apply_task(bid_pk: int, task: dict[str, Any], *, callback: bool = False) -> 
         data, announced = inkseal_api.get_signed_document(bid.task_id, 1)
         digest = hashlib.sha256(data).hexdigest()
         expected = [value for value in (announced, document.get("sha256"), document.get("sha256_after")) if value]
-        if not data.startswith(b"%PDF-") or any(value != digest for value in expected):
+        magic = OFD_MAGIC if bid.is_ofd else b"%PDF-"
+        if not data.startswith(magic) or any(value != digest for value in expected):
             raise InksealError("下载的签章文件与电子签章平台公布的摘要不符。")
         signed = data, digest
     with transaction.atomic():
@@ -365,7 +458,7 @@ def apply_task(bid_pk: int, task: dict[str, Any], *, callback: bool = False) -> 
             if status == "expired":
                 bid.error = "签章确认链接已过期，请重新签章。"
         if signed is not None and not bid.signed:
-            bid.signed.save(f"{bid.number}-signed.pdf", ContentFile(signed[0]), save=False)
+            bid.signed.save(f"{bid.number}-signed.{bid.extension}", ContentFile(signed[0]), save=False)
             bid.signed_sha256, bid.signed_at = signed[1], now
         bid.save()
 

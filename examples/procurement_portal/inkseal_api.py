@@ -108,9 +108,14 @@ def create_sign_task(files: list[tuple[str, bytes]], spec: dict[str, Any], idemp
         "签章请求",
         headers={"Idempotency-Key": idempotency_key},
         data={"spec": json.dumps(spec, ensure_ascii=False)},
-        files=[("files", (name, data, "application/pdf")) for name, data in files],
+        files=[("files", (name, data, _media_type(data))) for name, data in files],
     )
     return dict(response.json())
+
+
+def _media_type(data: bytes) -> str:
+    """Inkseal tells PDF from OFD by the content; the part's type is only informative."""
+    return "application/ofd" if data.startswith(b"PK\x03\x04") else "application/pdf"
 
 
 def get_sign_task(task_id: str) -> dict[str, Any]:
@@ -118,6 +123,6 @@ def get_sign_task(task_id: str) -> dict[str, Any]:
 
 
 def get_signed_document(task_id: str, n: int) -> tuple[bytes, str]:
-    """The signed PDF and the SHA-256 Inkseal announces for it."""
+    """The signed PDF or OFD and the SHA-256 Inkseal announces for it."""
     response = _call("GET", f"/api/v1/sign-tasks/{task_id}/documents/{n}", "下载签章文件")
     return response.content, response.headers.get("X-Content-SHA256", "")

@@ -97,6 +97,15 @@ class Bid(models.Model):
         return self.number if self.attempt <= 1 else f"{self.number}-{self.attempt}"
 
     @property
+    def is_ofd(self) -> bool:
+        return self.original.name.lower().endswith(".ofd")
+
+    @property
+    def extension(self) -> str:
+        return "ofd" if self.is_ofd else "pdf"
+
+    @property
     def signed_filename(self) -> str:
-        stem = self.filename[:-4] if self.filename.lower().endswith(".pdf") else self.filename
-        return f"{stem}（已签章）.pdf"
+        suffix = f".{self.extension}"
+        stem = self.filename[: -len(suffix)] if self.filename.lower().endswith(suffix) else self.filename
+        return f"{stem}（已签章）{suffix}"

@@ -114,6 +114,9 @@ PAYMENT_START: Final = "payment.start"
 # --- pdf ---------------------------------------------------------------------------------------
 PDF_BUDGET_EXCEEDED: Final = "pdf.budget_exceeded"
 
+# --- ofd ---------------------------------------------------------------------------------------
+OFD_HOSTILE_PACKAGE: Final = "ofd.hostile_package"
+
 # --- pki ---------------------------------------------------------------------------------------
 PKI_CRL_ISSUED: Final = "pki.crl_issued"
 PKI_HIERARCHY: Final = "pki.hierarchy"
@@ -256,6 +259,7 @@ EVENT_DESCRIPTIONS: dict[str, Promise | str] = {
     SIGN_TASK_RESUME: _("签署任务恢复执行"),
     SIGNING_SIGN: _("签署文件"),
     PDF_BUDGET_EXCEEDED: _("PDF解析超出资源限制"),
+    OFD_HOSTILE_PACKAGE: _("拒绝可疑的OFD文件（压缩炸弹、路径穿越或重名条目）"),
     # orders
     ORDER_PLACE: _("下单"),
     PAYMENT_START: _("发起支付"),

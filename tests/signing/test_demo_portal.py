@@ -23,10 +23,12 @@ from inkseal.signing.core.verify import verify_pdf
 from inkseal.signing.models import CallbackDelivery
 from tests.helpers.jobs import run_queued_jobs
 from tests.signing.conftest import build_text_pdf
+from tests.signing.ofd.independent import check as independent_check
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PROJECT = "JH-CG-2026-0417"
+OFD_FIVE_PAGES = Path("/work/shared/corpus/ofd/unsigned/layout-Page5.ofd").read_bytes()
 
 
 def bid_pdf(keyword: bool = True) -> bytes:
@@ -224,3 +226,79 @@ def test_refusals_are_shown_on_the_bid_page(demo: Demo) -> None:
     assert portal.status(bid) == "uploaded"
     path.write_text(json.dumps(demo_json, ensure_ascii=False))
     assert portal.post(f"/bids/{bid}/sign", allow_redirects=False).status_code == 302
+
+
+def bid_ofd() -> bytes:
+    """A five-page OFD bid (a corpus file's pages), the second saying 盖章处."""
+    from inkseal.signing.core.ofd.model import document
+    from inkseal.signing.core.ofd.package import open_package
+
+    package = open_package(OFD_FIVE_PAGES)
+    pages = document(package).pages
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content>'
+        '<ofd:Layer ID="90"><ofd:TextObject ID="91" Boundary="30 200 80 10" Font="3" Size="5">'
+        '<ofd:TextCode X="0" Y="5" DeltaX="5 5">盖章处</ofd:TextCode></ofd:TextObject></ofd:Layer>'
+        "</ofd:Content></ofd:Page>"
+    ).encode()
+    return package.write({pages[1].content: text})
+
+
+def test_an_ofd_bid_is_sealed(demo: Demo) -> None:
+    from inkseal.signing.core.ofd.verify import verify_ofd
+
+    portal = demo.portal
+    sm2 = next(c for c in demo.document["certificates"] if c["kind"] == "enterprise" and c["algorithm"] == "sm2")
+    rsa = next(c for c in demo.document["certificates"] if c["kind"] == "enterprise" and c["algorithm"] != "sm2")
+    refused = portal.post(
+        f"/projects/{PROJECT}/", {"certificate": rsa["serial"]}, files={"file": ("投标文件.ofd", bid_ofd())}
+    )
+    assert "OFD 投标文件须使用 SM2" in refused.text
+
+    response = portal.post(
+        f"/projects/{PROJECT}/",
+        {"certificate": sm2["serial"], "cross_page": "on"},
+        files={"file": ("投标文件.ofd", bid_ofd(), "application/ofd")},
+    )
+    assert response.status_code == 200 and "已上传" in response.text, response.text[-3000:]
+    bid = int(re.findall(r'data-bid="(\d+)"', response.text)[0])
+    assert "关键字“盖章处”处（第 2 页）" in portal.bid_row(bid)
+    confirm_url = portal.post(f"/bids/{bid}/sign", allow_redirects=False).headers["Location"]
+    demo.enterprise_certificate = sm2
+    assert demo.confirm_by_sms(confirm_url)["status"] == "completed"
+    portal.wait_for(bid, "signed", retry=run_queued_jobs)
+    download = portal.session.get(f"{portal.url}/bids/{bid}/download", timeout=30)
+    assert download.status_code == 200 and download.headers["Content-Type"] == "application/ofd"
+    assert ".ofd" in download.headers["Content-Disposition"]
+    checks = independent_check(download.content)
+    assert len(checks) == 3 and all(
+        c.changed == [] and c.signature_intact for c in checks
+    )  # 公章, 法定代表人章, 骑缝章
+    assert [s.status for s in verify_ofd(download.content).signatures] == ["valid"] * 3
+
+
+def test_the_api_example_seals_an_ofd(demo: Demo, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    source, out = tmp_path / "bid.ofd", tmp_path / "sealed.ofd"
+    source.write_bytes(bid_ofd())
+    run = subprocess.run(
+        [
+            sys.executable,
+            "examples/sign_with_api.py",
+            str(source),
+            "--out",
+            str(out),
+            "--demo-json",
+            str(demo.demo_json),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "signed OFD written to" in run.stdout and "all valid: True" in run.stdout
+    (check,) = independent_check(out.read_bytes())
+    assert check.changed == [] and check.signature_intact

@@ -23,6 +23,12 @@ from inkseal.signing.core import (
 from inkseal.signing.core.document import open_document
 from inkseal.signing.core.formdraw import check_form_drawable
 from inkseal.signing.core.geometry import read_page_geometry
+from inkseal.signing.core.ofd.anchors import stamp_box, stamp_placements
+from inkseal.signing.core.ofd.errors import OfdNoPages, OfdTooManyPages
+from inkseal.signing.core.ofd.model import document as ofd_document
+from inkseal.signing.core.ofd.model import documents
+from inkseal.signing.core.ofd.package import open_package
+from inkseal.signing.core.ofd.sign import _check_not_locked as check_not_locked
 from inkseal.signing.core.pdf import _text_document
 from inkseal.signing.core.placement import CrossPage, Placement, Planner
 
@@ -107,3 +113,32 @@ def check_upload(source: Source, max_pages: int) -> tuple[int, list[tuple[float,
 
 def page_png(source: Source, page_number: int) -> bytes:
     return preview.page_png(_bytes(source), page_number)
+
+
+def plan_ofd(source: Source, placements: Sequence[Placement], max_pages: int) -> Plan:
+    """The same for an OFD package (its first document): read it safely (OfdError otherwise),
+    resolve every placement to its StampAnnots (page numbers, keywords, off-page stamps) without
+    signing. Point and riding placements are in millimetres from the page's top left."""
+    package = open_package(_bytes(source))
+    doc = ofd_document(package)
+    if not doc.pages:
+        raise OfdNoPages("the document has no page")
+    if len(doc.pages) > max_pages:
+        raise OfdTooManyPages(f"{len(doc.pages)} pages, at most {max_pages}")
+    # refused now rather than at signing: an existing signature protects what a seal changes
+    check_not_locked(package, documents(package), {doc.signatures_entry or "OFD.xml"})
+    seals = []
+    for number, placement in enumerate(placements):
+        cross_page = isinstance(placement.anchor, CrossPage)
+        for stamp in stamp_placements(package, doc, placement):
+            box = stamp_box(doc, stamp)  # refuses a page out of range or a stamp off its page
+            seals.append(
+                PlannedSeal(number, box.page, box.left, box.top, box.width, box.height, box.seal_box, cross_page)
+            )
+    return Plan(len(doc.pages), tuple(seals))
+
+
+def check_ofd(source: Source) -> int:
+    """An OFD package read as the verifier will read it (entries, sizes, the document model's
+    XML), under the parser's limits: its page count, OfdError otherwise."""
+    return sum(len(doc.pages) for doc in documents(open_package(_bytes(source))))

@@ -16,7 +16,7 @@ from inkseal.platforms.models import TradingPlatform
 from inkseal.platforms.services import platform_for_token
 from inkseal.signing.models import SignTask
 from inkseal.signing.tasks import confirm as confirmation
-from inkseal.signing.tasks import create
+from inkseal.signing.tasks import create, formats
 from inkseal.signing.tasks.schemas import API_FIELDS, CONFIRM_FIELDS, cut, spec_schema, task_data
 from inkseal.signing.tasks.spec import UploadedFile
 
@@ -80,7 +80,8 @@ def describe_spec(openapi: dict[str, Any]) -> None:
     response={200: TaskOut, 201: TaskOut},
     summary="Create a sign task (multipart: files, spec)",
     description=(
-        "Multipart form: one or more PDFs in `files` and a JSON object in `spec` (schema `SignTaskSpec`): "
+        "Multipart form: one or more PDF or OFD (GB/T 33190) files in `files`, told apart by their content "
+        "(not their names), and a JSON object in `spec` (schema `SignTaskSpec`): "
         "`signer`, `confirmer` (an authorised person), one item of `documents` per file with its "
         "`placements` (a point `page`/`x`/`y`, a `keyword`, or `cross_page` for 骑缝章), `pades_level`, "
         "`business_type`, `business_id`, `callback_url`, and `return_url` (where the "
@@ -88,7 +89,14 @@ def describe_spec(openapi: dict[str, Any]) -> None:
         "`Idempotency-Key`: the same key with the same request (files' SHA-256 and spec) returns the same "
         "task (200); with a different request, 409 `idempotency_key_reused`. A PDF past the parsing budget: "
         "422 `pdf_too_complex`; every PDF parser of the serving process busy: 503 `pdf_parser_busy` with "
-        "`Retry-After` (nothing is created)."
+        "`Retry-After` (nothing is created). OFD files: placements in millimetres from the page's top left; "
+        'each placement is a GB/T 38540 seal (Type="Seal", SM2 certificates only: an RSA or ECDSA '
+        "certificate is refused with 422 `ofd_certificate_not_sm2`), time-stamped by the platform's SM2 TSA; "
+        "`ofd_protect_all` locks the document with its last seal. A bad package is refused before anything is "
+        "stored: `ofd_not_ofd`, `ofd_malformed`, `ofd_truncated`, `ofd_unsafe_path` (`../` or absolute entry "
+        "names), `ofd_duplicate_entry`, `ofd_encrypted`, `ofd_no_pages`, `ofd_too_many_pages` (422), "
+        "`ofd_too_large`, `ofd_zip_bomb` (413), `ofd_locked` (409: an existing signature protects what a "
+        "seal must change)."
     ),
 )
 def create_task(request: HttpRequest, spec: Form[str], files: File[list[NinjaFile]]) -> Status[dict[str, Any]]:
@@ -120,11 +128,17 @@ def get_task(request: HttpRequest, task_id: str) -> dict[str, Any]:
     return task_out(create.task_of_platform(request.auth, task_id), request)  # type: ignore[attr-defined]
 
 
-@tasks_router.get("/{task_id}/documents/{n}", summary="The signed PDF (n counts from 1 in the order of files)")
+@tasks_router.get(
+    "/{task_id}/documents/{n}",
+    summary="The signed PDF or OFD (n counts from 1 in the order of files)",
+    description=(
+        "The signed file: `application/pdf`, or `application/ofd` with a `.ofd` file name for an OFD document."
+    ),
+)
 def get_document(request: HttpRequest, task_id: str, n: int) -> FileResponse:
     document = create.document_of_platform(request.auth, task_id, n)  # type: ignore[attr-defined]
-    response = FileResponse(document.signed.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(document.name)}"
+    response = FileResponse(document.signed.open("rb"), content_type=formats.media_type(document))
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(formats.download_name(document))}"
     response["X-Content-SHA256"] = document.sha256_after
     return response
 

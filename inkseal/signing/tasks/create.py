@@ -28,9 +28,19 @@ from inkseal.pki.services import (
 from inkseal.platforms.models import TradingPlatform
 from inkseal.signing.core.errors import PdfTooComplex
 from inkseal.signing.models import SignDocument, SignTask, TaskStatus
+from inkseal.signing.tasks import formats
 from inkseal.signing.tasks.confirm import token_hash, token_purpose
 from inkseal.signing.tasks.errors import DocumentPurged, IdempotencyKeyReused, TaskNotReady
-from inkseal.signing.tasks.planning import find_certificate, placements_for, plan_document, record_budget_exceeded
+from inkseal.signing.tasks.planning import (
+    HOSTILE_OFD,
+    check_ofd_signer,
+    find_certificate,
+    placements_for,
+    plan_document,
+    plan_ofd_document,
+    record_budget_exceeded,
+    record_hostile_ofd,
+)
 from inkseal.signing.tasks.spec import UploadedFile, check_files, check_return_url, check_spec, safe_name
 
 log = logging.getLogger(__name__)
@@ -64,13 +74,20 @@ def do_create_sign_task(
     prepared = []
     for doc in spec.documents:
         upload = files[doc.file]
+        kind = formats.sniff(upload.stream())  # by content, never by name
+        if kind == formats.OFD:
+            check_ofd_signer(certificate)
         placements, _seals = placements_for(certificate, doc.placements)
+        plan = plan_ofd_document if kind == formats.OFD else plan_document
         try:
-            pages, overlays = plan_document(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
+            pages, overlays = plan(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
         except PdfTooComplex as exc:
             record_budget_exceeded(exc, acting, "sign_task.create")
             raise
-        prepared.append((upload, doc, pages, overlays))
+        except HOSTILE_OFD as exc:
+            record_hostile_ofd(exc, acting, "sign_task.create")
+            raise
+        prepared.append((upload, doc, pages, overlays, kind))
     public_id = uuid.uuid4().hex
     token = secrets.token_urlsafe(32)
     try:
@@ -93,7 +110,7 @@ def do_create_sign_task(
                 token_expires_at=timezone.now() + timedelta(seconds=settings.SIGN_CONFIRM_TTL_SECONDS),
             )
             task.documents_in_order = []
-            for number, (upload, doc, pages, overlays) in enumerate(prepared, start=1):
+            for number, (upload, doc, pages, overlays, kind) in enumerate(prepared, start=1):
                 document = SignDocument(
                     task=task,
                     number=number,
@@ -102,7 +119,7 @@ def do_create_sign_task(
                     pages=pages,
                     sha256_before=digests[doc.file],
                 )
-                document.original.save(f"{public_id}-{number}.pdf", upload.content(), save=False)
+                document.original.save(f"{public_id}-{number}.{kind}", upload.content(), save=False)
                 document.save()
                 task.documents_in_order.append(document)
             record(

@@ -18,6 +18,7 @@ from inkseal.audit.services import record
 from inkseal.core.acting import Acting
 from inkseal.core.db.rows import unique_row
 from inkseal.core.errors import DomainError
+from inkseal.pki.algorithms import SM2
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
 from inkseal.platforms.services import authorization_by_serial
@@ -26,6 +27,13 @@ from inkseal.seals.models import Seal, SealState
 from inkseal.seals.services import is_bound, seal_stamp, stamp_of
 from inkseal.signing.core.appearance import SealImage
 from inkseal.signing.core.errors import PdfTooComplex
+from inkseal.signing.core.ofd.errors import (
+    OfdCertificateNotSm2,
+    OfdDuplicateEntry,
+    OfdError,
+    OfdUnsafePath,
+    OfdZipBomb,
+)
 from inkseal.signing.core.placement import Placement
 from inkseal.signing.models import SignDocument
 from inkseal.signing.parsing import budget, inspection
@@ -56,6 +64,13 @@ def seal_for_placement(certificate: Certificate, seal_type: str) -> tuple[Seal, 
             raise SealNotBound(_("%(type)s未绑定到该证书。") % {"type": seal.get_kind_display()})
     stamp = stamp_of(seal)
     return seal, SealImage(stamp.png, stamp.width_mm, stamp.height_mm)
+
+
+def check_ofd_signer(certificate: Certificate) -> None:
+    """OFD documents are sealed with GB/T 38540 electronic seals: SM2 certificates only (an RSA
+    or ECDSA certificate is refused when the task is created, before anything is stored)."""
+    if certificate.algorithm != SM2.name:
+        raise OfdCertificateNotSm2(algorithm=certificate.algorithm)
 
 
 def placements_for(certificate: Certificate, specs: Sequence[dict[str, Any]]) -> tuple[list[Placement], list[Seal]]:
@@ -110,6 +125,22 @@ def plan_document(
     return plan.pages, overlays
 
 
+def plan_ofd_document(
+    data: bytes | BinaryIO, placements: Sequence[Placement], seal_types: Sequence[str]
+) -> tuple[int, list[Overlay]]:
+    """plan_document for an OFD package (read and resolved under the parsing budget, OfdError,
+    placement errors in the user's language); the overlays are the visible part of each stamp."""
+    try:
+        plan = budget.run(inspection.plan_ofd, pdf_source(data), list(placements), settings.SIGN_MAX_PAGES)
+    except DomainError as exc:
+        raise exc.localised()
+    overlays = [
+        Overlay(s.page, s.left, s.top, s.width, s.height, seal_types[s.placement], s.seal_box, s.cross_page)
+        for s in plan.seals
+    ]
+    return plan.pages, overlays
+
+
 def page_png(document: SignDocument, page: int) -> bytes:
     """The confirm page's preview of a page of `document`, rendered under the parsing budget."""
     try:
@@ -123,6 +154,17 @@ def record_budget_exceeded(exc: PdfTooComplex, acting: Acting, entry: str, **con
     limit, `context` such as the task), in a transaction of its own (the refusal changes nothing)."""
     with transaction.atomic():
         record(events.PDF_BUDGET_EXCEEDED, **acting.audit(), target=entry, data={**exc.details, **context})
+
+
+HOSTILE_OFD = (OfdZipBomb, OfdUnsafePath, OfdDuplicateEntry)  # refusals that are likely attacks
+
+
+def record_hostile_ofd(exc: OfdError, acting: Acting, entry: str) -> None:
+    """An OFD package built to attack its reader (a zip bomb, `../` entries, two entries of one
+    name) is audited like a PDF past its budget: who, from where, which refusal; in a
+    transaction of its own (the refusal changes nothing)."""
+    with transaction.atomic():
+        record(events.OFD_HOSTILE_PACKAGE, **acting.audit(), target=entry, data={"code": exc.code, **exc.details})
 
 
 def pdf_source(data: bytes | BinaryIO | FieldFile) -> inspection.Source:

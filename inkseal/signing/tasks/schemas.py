@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictBool, Tag
 
 from inkseal.seals.models import SealType
 from inkseal.signing.models import SignTask
@@ -32,7 +32,9 @@ class _Placement(BaseModel):
 
 
 class PointPlacement(_Placement):
-    """The seal's centre at (x, y) PDF points on a page, from the page's lower-left corner."""
+    """The seal's centre at (x, y) on a page, in the file's own unit and axes: for a PDF, PDF points
+    (1/72 inch) from the page's lower-left corner; for an OFD, millimetres from the page's top-left
+    corner, y downwards (GB/T 33190)."""
 
     model_config = ConfigDict(
         extra="allow",
@@ -40,13 +42,20 @@ class PointPlacement(_Placement):
     )
 
     page: Any = Field(description="Page number, from 1.", json_schema_extra={"type": "integer", "minimum": 1})
-    x: Any = Field(description="Centre x in PDF points.", json_schema_extra={"type": "number"})
-    y: Any = Field(description="Centre y in PDF points.", json_schema_extra={"type": "number"})
+    x: Any = Field(
+        description="Centre x: PDF points from the left edge (PDF); millimetres from the left edge (OFD).",
+        json_schema_extra={"type": "number"},
+    )
+    y: Any = Field(
+        description="Centre y: PDF points up from the bottom edge (PDF); millimetres down from the top edge (OFD).",
+        json_schema_extra={"type": "number"},
+    )
 
 
 class KeywordPlacement(_Placement):
     """The seal centred on a word of the page's text (the first or every occurrence), moved by
-    `offset` points."""
+    `offset` (PDF points for a PDF, millimetres for an OFD). In an OFD the text of its TextCode
+    elements is searched, a word split over several TextCodes included."""
 
     model_config = ConfigDict(
         extra="allow",
@@ -59,13 +68,16 @@ class KeywordPlacement(_Placement):
     )
     offset: Any = Field(
         None,
-        description="[dx, dy] in PDF points from the keyword's centre.",
+        description=(
+            "[dx, dy] from the keyword's centre: PDF points, y upwards (PDF); millimetres, y downwards (OFD)."
+        ),
         json_schema_extra={"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
     )
 
 
 class CrossPagePlacement(_Placement):
-    """骑缝章: the seal cut into slices, one on the right edge of every page."""
+    """骑缝章: the seal cut into slices, one on the right edge of every page (in an OFD: one
+    signature with one clipped StampAnnot per page)."""
 
     model_config = ConfigDict(
         extra="allow",
@@ -73,7 +85,13 @@ class CrossPagePlacement(_Placement):
     )
 
     cross_page: Literal[True]
-    y: Any = Field(None, description="Height of the slices' centre in PDF points (default: mid-page).")
+    y: Any = Field(
+        None,
+        description=(
+            "Height of the slices' centre (default: mid-page): PDF points up from the bottom edge (PDF); "
+            "millimetres down from the top edge (OFD)."
+        ),
+    )
 
 
 def placement_kind(value: Any) -> str | None:
@@ -101,7 +119,13 @@ Placement = Annotated[
 
 class DocumentIn(BaseModel):
     file: int | None = Field(None, description="Index into `files`, from 0 (default: the next file).")
-    placements: list[Placement] = Field(min_length=1, description="Where each seal goes; at least one.")
+    placements: list[Placement] = Field(
+        min_length=1,
+        description=(
+            "Where each seal goes; at least one. Each placement is one signature; in an OFD, successive "
+            'GB/T 38540 seals (Type="Seal") in the order given.'
+        ),
+    )
 
 
 class Signer(BaseModel):
@@ -143,6 +167,14 @@ class SignTaskSpec(BaseModel):
     callback_url: Annotated[str, _clipped(500)] = Field("", description="POSTed when the task finishes.")
     return_url: str | None = Field(
         "", max_length=500, description="Where the confirm page sends the signer back; on the platform's origins."
+    )
+    ofd_protect_all: StrictBool = Field(
+        False,
+        description=(
+            "OFD documents only: the last seal of each OFD also protects its Signatures.xml, locking the "
+            "document (a later seal would invalidate it and is refused with `ofd_locked`). Default false: "
+            "later seals (continue-signing) leave earlier ones valid."
+        ),
     )
 
 

@@ -21,9 +21,11 @@ from inkseal.core.errors import DomainError
 from inkseal.platforms.models import TradingPlatform
 from inkseal.seals.models import SealType
 from inkseal.signing.core.errors import PdfTooLarge, PlacementError
+from inkseal.signing.core.ofd.errors import OfdTooLarge
 from inkseal.signing.core.pdf import PadesLevel
 from inkseal.signing.models import SignTask
 from inkseal.signing.tasks.errors import SpecInvalid
+from inkseal.signing.tasks.formats import OFD, sniff
 from inkseal.signing.tasks.schemas import SignTaskSpec
 
 CHUNK = 1024 * 1024
@@ -87,6 +89,7 @@ class TaskSpec:
     business_id: str
     callback_url: str
     return_url: str = ""
+    ofd_protect_all: bool = False
 
 
 def check_spec(raw: str | bytes, file_count: int) -> TaskSpec:
@@ -118,6 +121,7 @@ def check_spec(raw: str | bytes, file_count: int) -> TaskSpec:
         business_id=spec.business_id,
         callback_url=spec.callback_url,
         return_url=spec.return_url or "",
+        ofd_protect_all=spec.ofd_protect_all,
     )
 
 
@@ -131,6 +135,8 @@ def _spec_fault(error: Any, data: dict[str, Any]) -> DomainError:
         return SpecInvalid(_("缺少确认人手机号 confirmer.phone。"))
     if field == "pades_level":
         return SpecInvalid(_("pades_level 须为 B-B、B-T、B-LT 或 B-LTA。"))
+    if field == "ofd_protect_all":
+        return SpecInvalid(_("ofd_protect_all 须为 true 或 false。"))
     if field == "return_url":
         return SpecInvalid(_("return_url 须为不超过 500 个字符的 http(s) 地址。"))
     if field != "documents" or len(loc) < 2:
@@ -213,12 +219,13 @@ def return_url(task: SignTask) -> str:
 
 def check_files(files: Sequence[UploadedFile]) -> None:
     if not files:
-        raise SpecInvalid(_("请上传至少一个 PDF 文件（字段 files）。"))
+        raise SpecInvalid(_("请上传至少一个 PDF 或 OFD 文件（字段 files）。"))
     if len(files) > settings.SIGN_MAX_FILES:
         raise SpecInvalid(_("一次最多签署 %(n)d 个文件。") % {"n": settings.SIGN_MAX_FILES})
     for file in files:
         if file.size > settings.SIGN_MAX_FILE_BYTES:
-            raise PdfTooLarge(_("文件“%(name)s”过大。") % {"name": file.name})
+            too_large = OfdTooLarge if sniff(file.stream()) == OFD else PdfTooLarge
+            raise too_large(_("文件“%(name)s”过大。") % {"name": file.name})
 
 
 def safe_name(name: str) -> str:

@@ -1,4 +1,4 @@
-"""POST /api/v1/verify: 验签 of an uploaded PDF, for anyone (no authentication), rate-limited per IP.
+"""POST /api/v1/verify: 验签 of an uploaded PDF or OFD, for anyone (no authentication), rate-limited per IP.
 
 The body is refused from its Content-Length before it is read when it is over the limit.
 """
@@ -56,7 +56,7 @@ def refuse_early(
 @router.post(
     "",
     auth=None,
-    summary="Verify a signed PDF (验签)",
+    summary="Verify a signed PDF or OFD (验签)",
     description=(
         "Upload a PDF in the multipart field `file` (and `password` when it is encrypted). The answer lists "
         "every signature: signer, certificate serial and CA, signing time and time-stamp time, the seal "
@@ -68,7 +68,14 @@ def refuse_early(
         "with `error` (pdf_not_pdf, pdf_malformed, pdf_truncated, pdf_encrypted, pdf_too_large, "
         "pdf_too_complex: past the parsing budget of CPU time, memory or wall clock; file_missing, "
         "verify_rate_limited) and a translated `message`; 503 pdf_parser_busy with `Retry-After` when "
-        "every PDF parser of the serving process is busy."
+        "every PDF parser of the serving process is busy. An OFD file (GB/T 33190, told by its content) gets "
+        '`format: "ofd"` and one item per signature of its Signatures.xml: `status` (valid, cosigned: '
+        "intact and only co-signed after, modified with `changed` files, invalid with `code`, unsupported, "
+        "malformed), `trusted` (chains to our CAs or the trusted CAs), `signer`, `certificate`, `ca`, `seal` "
+        "(name, maker, validity) in `ses`, `signing_time`, `timestamp_time`, `signature_format` (SES version: "
+        "GM/T 0031 v1-3, GB/T 38540 v4/v5, or GB/T 35275 SignedData) and `steps`; bad packages get 4xx "
+        "`ofd_*` codes (ofd_not_ofd, ofd_malformed, ofd_truncated, ofd_unsafe_path, ofd_duplicate_entry, "
+        "ofd_encrypted, ofd_zip_bomb)."
     ),
     response={200: dict[str, Any], 400: Error, 413: Error, 422: Error, 429: Error, 503: Error},
 )

@@ -36,9 +36,11 @@ from inkseal.core.errors import RateLimited
 from inkseal.pki.authorities import parsed_certificate
 from inkseal.pki.models import Certificate, CertificateAuthority, TrustedRoot
 from inkseal.signing.core.errors import PdfEncrypted, PdfError, PdfMalformed, PdfTooComplex, PdfTooLarge
+from inkseal.signing.core.ofd.errors import OfdDuplicateEntry, OfdUnsafePath, OfdZipBomb
 from inkseal.signing.core.verify import verify_pdf
 from inkseal.signing.core.verify_report import SignatureReport, VerificationReport
 from inkseal.signing.parsing import budget
+from inkseal.signing.verification.ofd import OfdVerification, is_ofd, verify_ofd_document
 
 logger = logging.getLogger(__name__)
 
@@ -231,18 +233,28 @@ class Verification:
         }
 
 
-def verify_document(document: bytes | IO[bytes], *, password: str | None = None, ip: str = "") -> Verification:
-    """验签 of an uploaded or local PDF; PdfError (4xx, translated) when it cannot be read. A file
-    past the parsing budget is audited (`ip`: the uploader's)."""
+def verify_document(
+    document: bytes | IO[bytes], *, password: str | None = None, ip: str = ""
+) -> Verification | OfdVerification:
+    """验签 of an uploaded or local PDF or OFD (told by its content); PdfError or OfdError (4xx,
+    translated) when it cannot be read. A file past the parsing budget is audited (`ip`: the
+    uploader's)."""
     data = document if isinstance(document, bytes) else document.read()
     check_upload_size(len(data))
-    store = trust_store()
     try:
-        report = _verify(data, store, password or None)
+        if is_ofd(data):
+            return verify_ofd_document(data)
+        report = _verify(data, trust_store(), password or None)
     except PdfTooComplex as exc:
         with transaction.atomic():
             actor = Actor("anonymous") if ip else Actor.system()
             record(events.PDF_BUDGET_EXCEEDED, actor=actor, ip=ip, target="verify", data=dict(exc.details))
+        raise
+    except (OfdZipBomb, OfdUnsafePath, OfdDuplicateEntry) as exc:  # a package built to attack its reader
+        with transaction.atomic():
+            actor = Actor("anonymous") if ip else Actor.system()
+            details = {"code": exc.code, **exc.details}
+            record(events.OFD_HOSTILE_PACKAGE, actor=actor, ip=ip, target="verify", data=details)
         raise
     return Verification(
         signatures=tuple(_checked(signature) for signature in report.signatures),

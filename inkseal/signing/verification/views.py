@@ -1,4 +1,4 @@
-"""The public 验签 page (/verify/): upload a PDF, see the report. No login."""
+"""The public 验签 page (/verify/): upload a PDF or OFD, see the report. No login."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from inkseal.signing.verification.services import (
 
 
 class VerifyForm(forms.Form):
-    file = forms.FileField(label=_("PDF 文件"), required=False)
+    file = forms.FileField(label=_("PDF 或 OFD 文件"), required=False)
     password = forms.CharField(label=_("打开密码（仅加密文件需要）"), required=False, max_length=128)
 
 
@@ -34,7 +34,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         upload = form.cleaned_data.get("file")
         if upload is None:
-            raise FileMissing(_("请选择要验签的 PDF 文件。"))
+            raise FileMissing(_("请选择要验签的 PDF 或 OFD 文件。"))
         check_upload_size(upload.size)
         password = form.cleaned_data.get("password") or None
         verification = verify_document(upload, password=password, ip=client_ip(request))

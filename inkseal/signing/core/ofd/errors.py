@@ -9,6 +9,7 @@ class OfdError(DomainError):
     """The uploaded file cannot be read or signed as an OFD document."""
 
     code = "ofd_invalid"
+    speaks_english = True  # raised with English for logs; localised() gives users the message below
     default_message = gettext_lazy("无法读取或签署该 OFD 文件。")
 
 
@@ -85,3 +86,26 @@ class OfdTimestampUnsupported(OfdError):
     code = "ofd_timestamp_unsupported"
     status = 422
     default_message = gettext_lazy("GM/T 0031 格式的电子签章不支持时间戳。")
+
+
+class OfdTooManyPages(OfdError):
+    code = "ofd_too_many_pages"
+    default_message = gettext_lazy("OFD 文件页数过多。")
+
+
+class OfdNoPages(OfdMalformed):
+    """A document without any page: nothing to put a seal on."""
+
+    code = "ofd_no_pages"
+    default_message = gettext_lazy("OFD 文件中没有页面，无法签章。")
+
+
+class OfdCertificateNotSm2(OfdError):
+    """OFD seals are GB/T 38540 electronic seals, SM2 by definition; an RSA or ECDSA certificate
+    would need a GB/T 35275 `Type="Sign"` signature, which the platform does not write."""
+
+    code = "ofd_certificate_not_sm2"
+    status = 422
+    default_message = gettext_lazy(
+        "OFD 文件只能使用 SM2（国密）证书签章（GB/T 38540 电子签章）；请选择 SM2 证书，或改为上传 PDF 文件。"
+    )

@@ -1,7 +1,8 @@
-"""`inkseal verify <file.pdf> [--json] [--password X]`: the report of POST /api/v1/verify.
+"""`inkseal verify <file.pdf|file.ofd> [--json] [--password X]`: the report of POST /api/v1/verify
+(an OFD file is told by its content and reported seal by seal).
 
 Exit status: 0 when every signature is valid, 1 when a signature fails (or there is none),
-2 when the file cannot be verified (missing, not a PDF, damaged, encrypted, too large).
+2 when the file cannot be verified (missing, not a PDF or OFD, damaged, encrypted, too large).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from inkseal.core.errors import FileMissing
 from inkseal.signing.core.errors import PdfError
+from inkseal.signing.core.ofd.errors import OfdError
+from inkseal.signing.verification.ofd import OfdCheckedSignature, OfdVerification
 from inkseal.signing.verification.services import CheckedSignature, Verification, check_upload_size, verify_document
 
 EXIT_INVALID = 1
@@ -23,7 +26,7 @@ EXIT_BAD_FILE = 2
 
 
 class Command(BaseCommand):
-    help = "Verify the signatures of a PDF (验签); exits 1 when a signature fails, 2 when the file is bad."
+    help = "Verify the signatures of a PDF or OFD (验签); exits 1 when a signature fails, 2 when the file is bad."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -38,12 +41,14 @@ class Command(BaseCommand):
             check_upload_size(path.stat().st_size)
             with path.open("rb") as handle:
                 verification = verify_document(handle, password=options["password"])
-        except (PdfError, FileMissing) as exc:
+        except (PdfError, OfdError, FileMissing) as exc:
             if options["json"]:
                 self.stdout.write(json.dumps(exc.as_dict(), ensure_ascii=False))
             raise CommandError(f"{exc.code}: {exc.message}", returncode=EXIT_BAD_FILE)
         if options["json"]:
             self.stdout.write(json.dumps(verification.as_dict(), ensure_ascii=False, indent=2))
+        elif isinstance(verification, OfdVerification):
+            self.stdout.write(ofd_report(path.name, verification))
         else:
             self.stdout.write(human_report(path.name, verification))
         if not verification.all_valid:
@@ -86,6 +91,49 @@ def _signature_lines(number: int, signature: CheckedSignature) -> list[str]:
         (_("签名格式"), " · ".join(part for part in (report.signature_format, report.level) if part) or "—"),
     ]
     lines = [f"[{number}] {report.field_name}: {status}"]
+    lines += [f"    {label}: {value}" for label, value in rows]
+    lines += [f"    ! {message}" for message in signature.messages]
+    return lines
+
+
+def ofd_report(name: str, verification: OfdVerification) -> str:
+    verdict = _("全部签章有效") if verification.all_valid else _("验签未通过")
+    lines = [f"{name}  SHA-256 {verification.sha256}  OFD", f"{verdict}（{len(verification.signatures)}）"]
+    if verification.modified_after_signing or not verification.signatures:
+        lines.append(f"  ! {verification.summary}")
+    for number, signature in enumerate(verification.signatures, 1):
+        lines += ["", *_ofd_signature_lines(number, signature)]
+    return "\n".join(lines)
+
+
+def _ofd_signature_lines(number: int, signature: OfdCheckedSignature) -> list[str]:
+    report = signature.report
+    data = signature.as_dict()
+    certificate = data["certificate"] or {}
+    ca = certificate.get("issuer") or "—"
+    if signature.ca_name:
+        ca = f"{ca}（{signature.ca_name}）"
+    seal = signature.seal
+    rows = [
+        (_("状态"), signature.status_text),
+        (_("签署人"), signature.signer_name or "—"),
+        (_("证书序列号"), certificate.get("serial_hex") or "—"),
+        (_("签发CA"), ca),
+        (_("证书链"), _("可信") if report.trusted else _("不可信")),
+        (_("签名时间"), _time(report.signing_time)),
+        (_("时间戳"), _time(report.timestamp_time)),
+        (_("签名格式"), signature.standard_text),
+    ]
+    if seal is not None:
+        rows += [
+            (_("印章名称"), seal["name"]),
+            (_("制章者"), seal["maker"] or "—"),
+            (_("印章有效期"), f"{_time(seal['valid_start'])} – {_time(seal['valid_end'])}"),
+        ]
+    if report.changed:
+        rows.append((_("签章后被修改的文件"), "、".join(report.changed)))
+    status = _("有效") if signature.valid else _("无效")
+    lines = [f"[{number}] {report.id} ({report.type}) {report.entry}: {status}"]
     lines += [f"    {label}: {value}" for label, value in rows]
     lines += [f"    ! {message}" for message in signature.messages]
     return lines
