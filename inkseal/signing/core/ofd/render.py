@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import math
 import posixpath
+import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from lxml import etree
 from PIL import Image
 
+from inkseal.seals.ses import SesMalformed
 from inkseal.seals.ses_parse import parse_seal, parse_signature
 from inkseal.signing.core.ofd.abbreviated import parse_abbreviated
 from inkseal.signing.core.ofd.errors import OfdError, OfdMalformed
@@ -48,7 +50,7 @@ from inkseal.signing.core.ofd.package import (
     open_package,
     text_of,
 )
-from inkseal.signing.core.ofd.pdfpage import PdfWriter, name, num
+from inkseal.signing.core.ofd.pdfpage import PdfWriter, num
 from inkseal.signing.core.ofd.signature_xml import read_signature_file
 
 MM_TO_PT = 72 / 25.4
@@ -79,14 +81,15 @@ def _float(text: str | None, default: float) -> float:
     return value if math.isfinite(value) else default
 
 
-def _expand(text: str | None) -> list[float]:
-    """DeltaX / DeltaY: numbers, with `g count value` repeating a value."""
+def _expand(text: str | None, limit: int = 100_000) -> list[float]:
+    """DeltaX / DeltaY: numbers, with `g count value` repeating a value (at most `limit` in all:
+    no more advances than a TextCode has characters are used)."""
     values: list[float] = []
     tokens = (text or "").split()
     index = 0
-    while index < len(tokens):
+    while index < len(tokens) and len(values) < limit:
         if tokens[index] == "g" and index + 2 < len(tokens):
-            count = min(int(_float(tokens[index + 1], 0)), 100_000)
+            count = min(int(_float(tokens[index + 1], 0)), limit - len(values))
             values += [_float(tokens[index + 2], 0.0)] * max(count, 0)
             index += 3
         else:
@@ -205,7 +208,8 @@ class _Fonts:
                 f" /Ordering (GB1) /Supplement 5 >> /FontDescriptor {descriptor} 0 R /DW 1000 >>"
             )
             self.refs[font_name] = self.pdf.add(
-                f"<< /Type /Font /Subtype /Type0 /BaseFont /{base} /Encoding /UniGB-UTF16-H /DescendantFonts [{cid} 0 R] >>"
+                f"<< /Type /Font /Subtype /Type0 /BaseFont /{base} /Encoding /UniGB-UTF16-H"
+                f" /DescendantFonts [{cid} 0 R] >>"
             )
             self._fallback[sans] = font_name
         return self._fallback[sans]
@@ -516,8 +520,9 @@ class Translator:
         for code in children(element, "TextCode"):
             x = _float(code.get("X"), x)
             y = _float(code.get("Y"), y)
-            dx, dy = _expand(code.get("DeltaX")), _expand(code.get("DeltaY"))
-            for index, char in enumerate(code.text or ""):
+            characters = code.text or ""
+            dx, dy = _expand(code.get("DeltaX"), len(characters)), _expand(code.get("DeltaY"), len(characters))
+            for index, char in enumerate(characters):
                 glyph = glyph_map.get(position)
                 position += 1
                 if embedded is not None and glyph is not None:
@@ -613,10 +618,15 @@ class Translator:
             try:
                 data = self.package.read(entry)
                 seal = parse_signature(data).seal if reader == "signature" else parse_seal(data)
-            except Exception:  # noqa: BLE001  (any seal we cannot read is simply not drawn)
+            except SesMalformed:  # not a conformant seal: the lenient look below
                 continue
             picture = seal.info.picture
             return picture.type.upper(), picture.data
+        for entry in (seal_entry, signed_value):  # a seal no conformant parser reads (converter-n.ofd)
+            if entry is not None and self.package.has(entry):
+                found = _lenient_picture(self.package.read(entry))
+                if found is not None:
+                    return found
         return None
 
     def seal_picture(self, picture: tuple[str, bytes], width: float, height: float) -> None:
@@ -635,13 +645,41 @@ class Translator:
                 x, y, w, h = inner_doc.pages[0].box
                 inner.ops = [f"q {num(width / w)} 0 0 {num(height / h)} 0 0 cm 1 0 0 1 {num(-x)} {num(-y)} cm"]
                 inner.draw_page_content(inner_doc.pages[0])
-                self.ops += inner.ops + ["Q"]
+                self.ops += [*inner.ops, "Q"]
             except OfdError:
                 return
         elif kind != "SVG":
             key = self.image_xobject("seal", data)
             if key:
                 self.ops.append(f"q {num(width)} 0 0 {num(-height)} 0 {num(height)} cm /{key} Do Q")
+
+
+_PICTURE = re.compile(rb"\x16([\x03-\x04])(png|jpg|jpeg|gif|bmp|ofd)\x04", re.IGNORECASE)
+
+
+def _lenient_picture(data: bytes) -> tuple[str, bytes] | None:
+    """The picture of a seal that is not conformant DER elsewhere: the IA5String type followed by
+    the OCTET STRING, as SES_ESPictrueInfo writes them. For the picture on the page only;
+    verification reports such a seal as malformed."""
+    for match in _PICTURE.finditer(data):
+        if int.from_bytes(match.group(1), "big") != len(match.group(2)):
+            continue
+        position = match.end()
+        if position >= len(data):
+            continue
+        first = data[position]
+        if first < 0x80:
+            length, position = first, position + 1
+        elif 0x81 <= first <= 0x84:
+            count = first - 0x80
+            length = int.from_bytes(data[position + 1 : position + 1 + count], "big")
+            position += 1 + count
+        else:
+            continue
+        if 0 < length <= len(data) - position:
+            kind = match.group(2).decode().upper()
+            return ("JPG" if kind == "JPEG" else kind), data[position : position + length]
+    return None
 
 
 _SEAL_LIMITS = Limits(
@@ -657,7 +695,7 @@ def _stroking(fill_operator: str) -> str:
 def _multiply(first: list[float] | Matrix, second: list[float] | Matrix) -> list[float]:
     """first, then second (row vectors, as PDF and OFD write them)."""
     a, b, c, d, e, f = first
-    A, B, C, D, E, F = second  # noqa: N806
+    A, B, C, D, E, F = second
     return [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F]
 
 
@@ -677,7 +715,7 @@ def _path_ops(segments: list[tuple[float | str, ...]], matrix: list[float]) -> l
             num(a * values[i] + c * values[i + 1] + e) + " " + num(b * values[i] + d * values[i + 1] + f)
             for i in range(0, len(values), 2)
         ]
-        out.append(" ".join(points + [operator]))
+        out.append(" ".join([*points, operator]))
     return out
 
 
