@@ -835,6 +835,20 @@ def page_pdf(data: bytes, page_number: int, *, stamps: bool = True, limits: Limi
     return Translator(package, doc, stamps=stamps).page_pdf(page_number - 1)
 
 
+def stamped_pages(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[int]:
+    """The page numbers (1-based, in order) that a signature of the first document stamps a seal
+    on (StampAnnot PageRef); signatures that cannot be read are passed over."""
+    package = open_package(data, limits)
+    doc = document(package)
+    ids: set[str] = set()
+    for entry in doc.signatures:
+        try:
+            ids |= {stamp.page_ref for stamp in read_signature_file(package, entry.location).stamps}
+        except OfdError:
+            continue
+    return [number for number, page in enumerate(doc.pages, start=1) if page.id in ids]
+
+
 def page_sizes(data: bytes, limit: int, limits: Limits = DEFAULT_LIMITS) -> list[tuple[float, float]]:
     """(width, height) in millimetres of the first `limit` pages (their PhysicalBox)."""
     doc = document(open_package(data, limits))
