@@ -10,9 +10,12 @@ import zlib
 def num(value: float) -> str:
     """A PDF real: finite, short, no exponent (PDF has none)."""
     if not math.isfinite(value):
-        value = 0.0
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+        return "0"
+    rounded = round(value, 4)
+    if rounded == int(rounded):
+        return str(int(rounded))
+    text = repr(rounded)
+    return text if "e" not in text else f"{rounded:.4f}".rstrip("0").rstrip(".")
 
 
 def name(text: str) -> str:

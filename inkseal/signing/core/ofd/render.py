@@ -160,6 +160,7 @@ class _Fonts:
         self.refs: dict[str, int] = {}  # PDF resource name -> object
         self._embedded: dict[str, str | None] = {}
         self._fallback: dict[bool, str] = {}
+        self._fallback_of: dict[str, str] = {}
 
     def embedded(self, font_id: str) -> str | None:
         """The resource name of the font's embedded file, or None."""
@@ -193,6 +194,8 @@ class _Fonts:
         return self._embedded[font_id]
 
     def fallback(self, font_id: str) -> str:
+        if font_id in self._fallback_of:
+            return self._fallback_of[font_id]
         found = self.resources.get(font_id, "Font")
         family = (found[0].get("FontName", "") + " " + found[0].get("FamilyName", "")).casefold() if found else ""
         sans = any(word in family for word in _SANS)
@@ -212,6 +215,7 @@ class _Fonts:
                 f" /DescendantFonts [{cid} 0 R] >>"
             )
             self._fallback[sans] = font_name
+        self._fallback_of[font_id] = self._fallback[sans]
         return self._fallback[sans]
 
 
@@ -514,6 +518,12 @@ class Translator:
         rotate = {90: (0, 1, -1, 0), 180: (-1, 0, 0, -1), 270: (0, -1, 1, 0)}.get(direction, (1, 0, 0, 1))
         embedded = self.fonts.embedded(font_id)
         glyph_map = _glyph_map(element)
+        a, b, c, d = rotate
+        shape = " ".join(
+            num(v) for v in (size * h_scale * a, size * h_scale * b, -size * (c + italic * a), -size * (d + italic * b))
+        )
+        shape += " "
+        current_font = ""
         runs: list[str] = []
         x = y = 0.0
         position = 0
@@ -533,16 +543,10 @@ class Translator:
                     font = self.fonts.fallback(font_id)
                     show = "<" + char.encode("utf-16-be").hex().upper() + ">"
                 if show:
-                    a, b, c, d = rotate
-                    matrix = (
-                        size * h_scale * a,
-                        size * h_scale * b,
-                        -size * (c + italic * a),
-                        -size * (d + italic * b),
-                        x,
-                        y,
-                    )
-                    runs.append(f"/{font} 1 Tf {' '.join(num(v) for v in matrix)} Tm {show} Tj")
+                    if font != current_font:
+                        runs.append(f"/{font} 1 Tf")
+                        current_font = font
+                    runs.append(f"{shape}{num(x)} {num(y)} Tm {show} Tj")
                 if index < len(dx):
                     x += dx[index]
                 elif dx:
