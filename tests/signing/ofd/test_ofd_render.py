@@ -360,3 +360,24 @@ def test_arc_ends_and_bulges() -> None:
     ys = [v for s in segments[1:] for v in s[2::2]]
     assert max(abs(v) for v in ys) == pytest.approx(10)
     assert parse_abbreviated("S 0 0 L 1 1 C") == [("m", 0.0, 0.0), ("l", 1.0, 1.0), ("h",)]
+
+
+def test_the_renderer_is_pure() -> None:
+    """The renderer and the previews load without Django (a fresh interpreter, no settings)."""
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    code = (
+        "import sys, inkseal.signing.core.ofd.render, inkseal.signing.core.preview;"
+        " print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert result.stdout.strip() == "[]"
