@@ -381,3 +381,18 @@ def test_the_renderer_is_pure() -> None:
         cwd=Path(__file__).resolve().parents[3],
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_page_drawing_more_than_a_preview_draws_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Glyphs and path segments are counted (MAX_DRAWN, 2 000 000 in production; 10 here)."""
+    from inkseal.signing.core.ofd import render
+
+    monkeypatch.setattr(render, "MAX_DRAWN", 10)
+    text = ofd("<TextObject ID='2' Boundary='0 0 100 10' Font='3' Size='3'><TextCode X='0' Y='3'>" + "字" * 20)
+    with pytest.raises(OfdMalformed):
+        page_pdf(_page(text + b"</ofd:TextCode></ofd:TextObject>"), 1)
+    path = ofd("<PathObject ID='2' Boundary='0 0 10 10'><AbbreviatedData>M 0 0" + " L 1 1" * 20)
+    with pytest.raises(OfdMalformed):
+        page_pdf(_page(path + b"</ofd:AbbreviatedData></ofd:PathObject>"), 1)
+    monkeypatch.setattr(render, "MAX_DRAWN", 30)
+    assert page_pdf(HELLO, 1)  # its 21 glyphs

@@ -56,6 +56,7 @@ from inkseal.signing.core.ofd.signature_xml import read_signature_file
 MM_TO_PT = 72 / 25.4
 MAX_IMAGE_PIXELS = 40_000_000  # a decoded image beyond this is left out
 MAX_OBJECTS = 200_000  # graphic objects drawn on one page (with templates and annotations)
+MAX_DRAWN = 2_000_000  # glyphs and path segments drawn on one page
 MAX_DEPTH = 8  # PageBlock / CompositeObject / template nesting
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 Matrix = tuple[float, float, float, float, float, float]
@@ -247,6 +248,7 @@ class Translator:
         self.states: dict[str, int] = {}
         self.ops: list[str] = []
         self.count = 0
+        self.drawn = 0
 
     # -- the page ---------------------------------------------------------------------------
 
@@ -349,6 +351,11 @@ class Translator:
                 self.group(element, style, depth + 1)
         if origin:
             self.ops.append("Q")
+
+    def tally(self, drawn: int) -> None:
+        self.drawn += drawn
+        if self.drawn > MAX_DRAWN:
+            raise OfdMalformed("the page has more glyphs and path segments than a preview draws")
 
     def draw_param(self, identifier: str | None, style: Style, seen: frozenset[str] = frozenset()) -> Style:
         found = self.resources.get(identifier, "DrawParam")
@@ -476,6 +483,7 @@ class Translator:
         stroke_colour = style.stroke or ("0 0 0 rg", 1.0)
         fill = fill and fill_colour is not None
         stroke = stroke and stroke_colour is not None
+        self.tally(len(segments))
         body = _path_ops(segments, list(_IDENTITY))
         operator = ("B*" if even_odd else "B") if fill and stroke else ("f*" if even_odd else "f") if fill else "S"
         if not (fill or stroke):
@@ -555,6 +563,7 @@ class Translator:
                     y += dy[index]
                 elif dy:
                     y += dy[-1]
+        self.tally(len(runs))
         if runs:
             self.ops.append(f"{head} BT {mode} Tr " + " ".join(runs) + " ET")
 
