@@ -14,17 +14,19 @@ import math
 import os
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
 from inkseal.core.errors import DomainError
 from inkseal.signing.core import preview
 from inkseal.signing.core.ofd.abbreviated import parse_abbreviated
 from inkseal.signing.core.ofd.errors import OfdError, OfdMalformed
+from inkseal.signing.core.ofd.model import document
 from inkseal.signing.core.ofd.package import Limits, open_package
 from inkseal.signing.core.ofd.render import page_pdf, stamp_fractions
 from tests.signing.ofd.test_ofd_package import HELLO, hello_entries, rezip
@@ -396,3 +398,30 @@ def test_a_page_drawing_more_than_a_preview_draws_is_refused(monkeypatch: pytest
         page_pdf(_page(path + b"</ofd:AbbreviatedData></ofd:PathObject>"), 1)
     monkeypatch.setattr(render, "MAX_DRAWN", 30)
     assert page_pdf(HELLO, 1)  # its 21 glyphs
+
+
+def test_our_own_seals_are_drawn(sealing: Any) -> None:
+    """An OFD we seal (seal_ofd, a PNG seal picture, a point seal and a riding seal) shows its
+    seals where the placements put them, and nothing of them before sealing."""
+    from inkseal.seals import ses
+    from inkseal.signing.core.ofd.placement import riding_placements
+    from inkseal.signing.core.ofd.sign import StampPlacement, seal_ofd
+
+    picture = io.BytesIO()
+    disc = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(disc).ellipse((0, 0, 199, 199), fill=(220, 20, 30, 255))
+    disc.save(picture, "PNG")
+    seal = sealing.make_seal([sealing.pki.signer_cert.der], picture=ses.Picture("PNG", picture.getvalue(), 40, 40))
+    original = (CORPUS / "unsigned" / "sign-VPage7.ofd").read_bytes()  # 5 A4 pages
+    doc = document(open_package(original))
+    once = seal_ofd(original, seal_der=seal, signer=sealing.signer, placements=[StampPlacement(2, 20, 200, 40, 40)])
+    riding = riding_placements(document(open_package(once)), width_mm=40, height_mm=40, y_mm=240)
+    sealed = seal_ofd(once, seal_der=seal, signer=sealing.signer, placements=riding)
+    assert len(doc.pages) == 5
+    page_two = png(sealed, 2, 420)
+    assert _red(page_two, (25, 205, 30, 30), (210, 297)) > 2000  # the point seal, a filled disc
+    assert _red(png(original, 2, 420), (25, 205, 30, 30), (210, 297)) == 0
+    for number in range(1, 6):  # the riding seal: an 8 mm slice at each page's right edge
+        image = png(sealed, number, 420)
+        assert _red(image, (202.5, 245, 7, 30), (210, 297)) > 200, number
+        assert _red(image, (150, 245, 40, 30), (210, 297)) == 0, number
