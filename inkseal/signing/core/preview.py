@@ -88,3 +88,8 @@ def page_sizes(data: bytes, limit: int = MAX_PREVIEW_PAGES) -> list[tuple[float,
         raise PdfMalformed(f"PDFium cannot read the pages: {exc}") from exc
     finally:
         document.close()
+
+
+def stamped_pages(data: bytes) -> list[int]:
+    """The pages (1-based) of an OFD that its signatures stamp seals on (StampAnnot)."""
+    return ofd_render.stamped_pages(data)

@@ -23,7 +23,6 @@ from inkseal.signing.core import (
 from inkseal.signing.core.document import open_document
 from inkseal.signing.core.formdraw import check_form_drawable
 from inkseal.signing.core.geometry import read_page_geometry
-from inkseal.signing.core.ofd import render as ofd_render
 from inkseal.signing.core.pdf import _text_document
 from inkseal.signing.core.placement import CrossPage, Placement, Planner
 
@@ -106,13 +105,13 @@ def check_upload(source: Source, max_pages: int) -> tuple[int, list[tuple[float,
     return document.pages, preview.page_sizes(_bytes(source))
 
 
-def page_png(source: Source, page_number: int) -> bytes:
-    return preview.page_png(_bytes(source), page_number)
-
-
 def ofd_seal_pages(source: Source, limit: int, width_px: int) -> list[tuple[int, bytes]]:
     """(page number, PNG) of the pages of a signed OFD that carry seals (StampAnnot), the seals
     drawn, at most `limit`; the first page when none does. One parser call for the verify page."""
     data = _bytes(source)
-    numbers = ofd_render.stamped_pages(data)[:limit] or [1]
+    numbers = preview.stamped_pages(data)[:limit] or [1]
     return [(number, preview.page_png(data, number, width_px)) for number in numbers]
+
+
+def page_png(source: Source, page_number: int) -> bytes:
+    return preview.page_png(_bytes(source), page_number)
