@@ -425,3 +425,15 @@ def test_our_own_seals_are_drawn(sealing: Any) -> None:
         image = png(sealed, number, 420)
         assert _red(image, (202.5, 245, 7, 30), (210, 297)) > 200, number
         assert _red(image, (150, 245, 40, 30), (210, 297)) == 0, number
+
+
+def test_object_and_colour_alpha_multiply() -> None:
+    """A red square with Alpha 128 whose FillColor has Alpha 128 is drawn at a quarter: (255, 191, 191)."""
+    square = ofd(
+        "<PathObject ID='2' Boundary='50 50 100 100' Alpha='128' Fill='true' Stroke='false'>"
+        "<FillColor Value='255 0 0' Alpha='128'/><AbbreviatedData>M 0 0 L 100 0 L 100 100 L 0 100 C</AbbreviatedData>"
+        "</PathObject>"
+    )
+    image = png(_page(square), 1, 210)
+    red, green, blue = image.getpixel((100, 100))
+    assert red > 245 and abs(green - 191) <= 4 and abs(blue - 191) <= 4

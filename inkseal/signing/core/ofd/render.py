@@ -111,6 +111,7 @@ class Style:
     dash_offset: float = 0.0
     fill: tuple[str, float] | None = None  # PDF colour operands and operator base, alpha 0..1
     stroke: tuple[str, float] | None = None
+    alpha: float = 1.0  # the object's own (Alpha), multiplied with its colours'
 
 
 @dataclass
@@ -440,7 +441,9 @@ class Translator:
             del self.ops[ops_before:]
             return
         if alpha < 1:
-            self.ops.append(self.alpha_state(alpha, alpha))
+            style = replace(style, alpha=style.alpha * alpha)
+            if kind in ("ImageObject", "CompositeObject"):
+                self.ops.append(self.alpha_state(style.alpha, style.alpha))
         if kind == "PathObject":
             self.path(element, style)
         elif kind == "TextObject":
@@ -502,8 +505,10 @@ class Translator:
             f"{num(style.miter)} M",
             f"[{' '.join(num(v) for v in style.dash)}] {num(style.dash_offset)} d",
         ]
-        if fill_colour[1] < 1 or stroke_colour[1] < 1:
-            parts.append(self.alpha_state(fill_colour[1] if fill else 1.0, stroke_colour[1] if stroke else 1.0))
+        fill_alpha = (fill_colour[1] if fill else 1.0) * style.alpha
+        stroke_alpha = (stroke_colour[1] if stroke else 1.0) * style.alpha
+        if fill_alpha < 1 or stroke_alpha < 1:
+            parts.append(self.alpha_state(fill_alpha, stroke_alpha))
         return " ".join(parts)
 
     def text(self, element: etree._Element, style: Style) -> None:
