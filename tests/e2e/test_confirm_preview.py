@@ -46,6 +46,8 @@ def test_confirm_page_shows_the_seals_as_stamped(
         scale = sheet["width"] / PAGE_W  # CSS pixels per point (the page image has a 1px border)
         assert official["width"] == pytest.approx(42 * MM * scale, abs=2)
         assert official["x"] + official["width"] / 2 == pytest.approx(sheet["x"] + 420 * scale, abs=2)
+        # and 160 pt from the bottom of the 842 pt page (the caption below the page does not count)
+        assert official["y"] + official["height"] / 2 == pytest.approx(sheet["y"] + (842 - 160) * scale, abs=2)
         piece = page.locator(".seal-preview .seal-clip").nth(1).bounding_box()
         assert piece["x"] + piece["width"] == pytest.approx(sheet["x"] + sheet["width"], abs=2)  # on the edge
         assert piece["width"] == pytest.approx(10 * MM * scale, abs=2)  # half of the 20 mm seal
@@ -75,5 +77,45 @@ def test_manual_picture_of_the_confirm_page(browser: Any, live_server: Any, sign
         assert page.locator(".seal-preview img, .seal-preview .seal-clip").count() >= 2
         screenshot(page, "inkseal-confirm-manual")
         manual_screenshot(page, "sign-confirm")
+    finally:
+        context.close()
+
+
+def test_confirm_page_shows_ofd_pages_with_the_seals(browser: Any, live_server: Any, signing: Signing) -> None:
+    """An OFD document (until the API takes OFD uploads, the stored document is made one with the
+    overlays an OFD placement gives): its page pictures, and the seal 42 mm wide with its top left
+    corner 150 mm / 230 mm from the page's top left, as the placement says."""
+    from pathlib import Path
+
+    from inkseal.signing.core.ofd.render import stamp_fractions
+    from inkseal.signing.models import SignDocument
+
+    body = signing.create().json()
+    document = SignDocument.objects.get(task__public_id=body["id"])
+    Path(document.original.path).write_bytes(Path("/work/shared/corpus/ofd/unsigned/layout-Page5.ofd").read_bytes())
+    left, top, width, height = stamp_fractions((0, 0, 210, 297), 150, 230, 42, 42)
+    overlay = {"page": 1, "left": left, "top": top, "width": width, "height": height, "seal_type": "official"}
+    document.pages = 5
+    document.placements = {**document.placements, "overlays": [overlay]}
+    document.save(update_fields=["pages", "placements"])
+    token = confirm_token(body["confirm_url"])
+
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/sign/confirm/{token}")
+        wait_until(
+            page, "Array.from(document.querySelectorAll('.preview-page img')).every(i => i.complete && i.naturalWidth)"
+        )
+        assert page.locator(".preview-page > img").count() == 5
+        sheet = page.locator(".preview-page > img").first.bounding_box()
+        assert sheet["height"] / sheet["width"] == pytest.approx(297 / 210, abs=0.01)
+        seal = page.locator(".seal-preview .seal-clip").first.bounding_box()
+        scale = sheet["width"] / 210  # CSS pixels per millimetre
+        assert seal["width"] == pytest.approx(42 * scale, abs=2)
+        assert seal["x"] - sheet["x"] == pytest.approx(150 * scale, abs=2)
+        assert seal["y"] - sheet["y"] == pytest.approx(230 * scale, abs=2)
+        page.locator(".preview-page").first.scroll_into_view_if_needed()
+        screenshot(page, "inkseal-confirm-ofd")
     finally:
         context.close()

@@ -111,6 +111,14 @@ def check_upload(source: Source, max_pages: int) -> tuple[int, list[tuple[float,
     return document.pages, preview.page_sizes(_bytes(source))
 
 
+def ofd_seal_pages(source: Source, limit: int, width_px: int) -> list[tuple[int, bytes]]:
+    """(page number, PNG) of the pages of a signed OFD that carry seals (StampAnnot), the seals
+    drawn, at most `limit`; the first page when none does. One parser call for the verify page."""
+    data = _bytes(source)
+    numbers = preview.stamped_pages(data)[:limit] or [1]
+    return [(number, preview.page_png(data, number, width_px)) for number in numbers]
+
+
 def page_png(source: Source, page_number: int) -> bytes:
     return preview.page_png(_bytes(source), page_number)
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from inkseal.core.errors import DomainError, FileMissing
 from inkseal.core.http import client_ip
+from inkseal.signing.verification.pages import seal_pages
 from inkseal.signing.verification.services import (
     check_body_size,
     check_rate,
@@ -37,8 +38,19 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             raise FileMissing(_("请选择要验签的 PDF 或 OFD 文件。"))
         check_upload_size(upload.size)
         password = form.cleaned_data.get("password") or None
-        verification = verify_document(upload, password=password, ip=client_ip(request))
+        data = upload.read()
+        verification = verify_document(data, password=password, ip=client_ip(request))
     except DomainError as exc:
         return render(request, "signing/verify.html", {"form": VerifyForm(), "error": exc}, status=exc.status)
-    context = {"form": VerifyForm(), "verification": verification, "file_name": upload.name}
+    try:
+        pages, pages_error = seal_pages(data), None  # a signed OFD's pages with their seals
+    except DomainError as exc:  # the report stands; only the pictures are missing
+        pages, pages_error = [], exc
+    context = {
+        "form": VerifyForm(),
+        "verification": verification,
+        "file_name": upload.name,
+        "pages": pages,
+        "pages_error": pages_error,
+    }
     return render(request, "signing/verify.html", context)
