@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 from inkseal.pki.models import Certificate
-from tests.helpers.sign_lifecycle import signer_certificate_like
+from inkseal.audit.services import Actor
+from inkseal.core.acting import Acting
+from inkseal.pki.algorithms import RSA_2048
+from inkseal.pki.pins import set_pin
+from inkseal.pki.services import issue_cloud_certificate
+from inkseal.platforms.services import do_authorize_certificate
+from inkseal.seals.services import do_bind_seal
+from tests.helpers.sign_lifecycle import prove_grantee_phone
 from tests.signing.api_support import Signing, text_pdf
 
 PIN = "135792"
@@ -28,12 +37,28 @@ class Expert:
 
 
 def make_experts(signing: Signing, count: int) -> list[Expert]:
+    """`count` RSA certificates of the signing fixture's holder (poppler's pdfsig trusts our RSA
+    chain; test_api_signed_documents), each with the official seal bound, authorised to the
+    platform for a phone of its own and protected by PIN."""
+    actor = Acting(Actor("system", "", "flow tests"))
+    seal = signing.seals["official"]
     experts = []
     for index in range(count):
         phone = f"1391000{index:04d}"
-        certificate = signer_certificate_like(
-            signing.certificate, signing.platform, phone, [signing.seals["official"]], PIN
+        certificate = issue_cloud_certificate(signing.certificate.holder, algorithm=RSA_2048, years=1, acting=actor)
+        do_bind_seal(seal, certificate, acting=actor)
+        now = timezone.now()
+        authorization = do_authorize_certificate(
+            certificate,
+            signing.platform,
+            grantee_name=f"专家{index + 1}",
+            grantee_phone=phone,
+            valid_from=now - timedelta(minutes=1),
+            valid_until=now + timedelta(days=1),
+            acting=actor,
         )
+        prove_grantee_phone(authorization)
+        set_pin(certificate, PIN, acting=actor)
         experts.append(Expert(certificate, phone))
     return experts
 
