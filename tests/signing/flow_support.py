@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.test import Client
 from django.utils import timezone
 
-from inkseal.pki.models import Certificate
 from inkseal.audit.services import Actor
 from inkseal.core.acting import Acting
 from inkseal.pki.algorithms import RSA_2048
+from inkseal.pki.models import Certificate
 from inkseal.pki.pins import set_pin
 from inkseal.pki.services import issue_cloud_certificate
 from inkseal.platforms.services import do_authorize_certificate

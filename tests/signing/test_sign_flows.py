@@ -25,9 +25,9 @@ from inkseal.signing.callbacks.delivery import signature
 from inkseal.signing.flows.lifecycle import expire_sign_flows
 from inkseal.signing.models import CallbackDelivery, FlowSigner, SignFlow, SigningRecord, SignTask
 from tests.signing.api_support import *  # noqa: F403
-from tests.signing.api_support import Signing, text_pdf
-from tests.signing.flow_support import Expert, confirm_by_pin, create_flow, flow_spec, link_token, make_experts
+from tests.signing.api_support import Signing
 from tests.signing.conftest import run_pdfsig
+from tests.signing.flow_support import Expert, confirm_by_pin, create_flow, flow_spec, link_token, make_experts
 from tests.signing.test_api_signed_documents import _nss
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -150,7 +150,9 @@ def test_refusal_ends_the_flow_and_the_other_links(signing: Signing, experts: li
     token = signing.token()
     flow = create_flow(signing, flow_spec(experts[:3], steps=[1, 1, 2]), token=token).json()
     first, second = (link_token(s["confirm_url"]) for s in flow["signers"][:2])
-    empty = signing.client.post(f"/api/v1/flow-confirm/{first}/refuse", {"reason": " "}, content_type="application/json")
+    empty = signing.client.post(
+        f"/api/v1/flow-confirm/{first}/refuse", {"reason": " "}, content_type="application/json"
+    )
     assert empty.status_code == 400 and empty.json()["error"] == "flow_refusal_reason_missing"
     refused = signing.client.post(
         f"/api/v1/flow-confirm/{first}/refuse", {"reason": "报告第3页评分有误"}, content_type="application/json"
@@ -164,7 +166,9 @@ def test_refusal_ends_the_flow_and_the_other_links(signing: Signing, experts: li
     assert late.status_code == 409 and late.json()["error"] == "flow_closed"
     assert not SigningRecord.objects.exists()
     assert AuditEntry.objects.filter(event=events.SIGN_FLOW_SIGNER_REFUSE).exists()
-    events_sent = [json.loads(d.body)["event"] for d in CallbackDelivery.objects.filter(flow__public_id=flow["id"]).order_by("pk")]
+    events_sent = [
+        json.loads(d.body)["event"] for d in CallbackDelivery.objects.filter(flow__public_id=flow["id"]).order_by("pk")
+    ]
     assert events_sent == ["sign_flow.signer_refused", "sign_flow.finished"]
 
 
@@ -184,7 +188,10 @@ def test_cancellation_by_the_platform(signing: Signing, experts: list[Expert]) -
     late = confirm_by_pin(signing.client, link_token(flow["signers"][1]["confirm_url"]))
     assert late.status_code == 409 and late.json()["error"] == "flow_closed"
     again = signing.client.post(
-        f"/api/v1/sign-flows/{flow['id']}/cancel", {}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        f"/api/v1/sign-flows/{flow['id']}/cancel",
+        {},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert again.status_code == 409 and again.json()["error"] == "flow_closed"
     assert AuditEntry.objects.filter(event=events.SIGN_FLOW_CANCEL).count() == 1
@@ -231,8 +238,16 @@ def test_the_same_idempotency_key_returns_the_same_flow(signing: Signing, expert
     [
         (lambda s, e: s["signers"].append(dict(s["signers"][0])), 422, "flow_signer_duplicate"),
         (lambda s, e: s["signers"][1].update(step=3), 422, "flow_step_empty"),
-        (lambda s, e: s["signers"][0].update(placements=[{"seal_type": "official", "page": 5, "x": 1, "y": 1}]), 400, "placement_page_out_of_range"),
-        (lambda s, e: s["signers"][0].update(placements=[{"seal_type": "official", "page": 1, "x": 9000, "y": 100}]), 400, "placement_off_page"),
+        (
+            lambda s, e: s["signers"][0].update(placements=[{"seal_type": "official", "page": 5, "x": 1, "y": 1}]),
+            400,
+            "placement_page_out_of_range",
+        ),
+        (
+            lambda s, e: s["signers"][0].update(placements=[{"seal_type": "official", "page": 1, "x": 9000, "y": 100}]),
+            400,
+            "placement_off_page",
+        ),
         (lambda s, e: s["signers"][0]["signer"].update(certificate_serial="ab12cd"), None, None),
         (lambda s, e: s.update(signers=[]), 422, "flow_spec_invalid"),
     ],

@@ -5,7 +5,6 @@ racing confirmations leaves only whole signatures. bench/sign_flow_bench.py meas
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 from pathlib import Path
@@ -18,7 +17,7 @@ from django.test import Client
 from inkseal.signing.models import FlowDocument, FlowSigner, SignFlow, SigningRecord
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing
-from tests.signing.flow_support import Expert, confirm_by_pin, create_flow, flow_spec, link_token, make_experts
+from tests.signing.flow_support import confirm_by_pin, create_flow, flow_spec, link_token, make_experts
 from tests.signing.test_sign_flows import assert_every_signature_valid
 
 pytestmark = [
@@ -115,5 +114,3 @@ def test_a_cancellation_racing_confirmations_leaves_only_whole_signatures(signin
         assert_every_signature_valid(pdf, signed_experts, tmp_path)
     else:
         assert document.current.name == document.original.name
-
-

@@ -139,7 +139,9 @@ def _post(delivery: CallbackDelivery) -> str:
     """POST the signed body; the error ("" when acknowledged)."""
     import requests  # loaded by the job consumer, not by every command
 
-    platform = delivery.flow.platform if delivery.flow is not None else delivery.task.platform if delivery.task else None
+    platform = (
+        delivery.flow.platform if delivery.flow is not None else delivery.task.platform if delivery.task else None
+    )
     client = api_client_of(platform) if platform is not None else None  # None: self-service
     key = callback_secret(client) if client else ""
     body = delivery.body.encode()

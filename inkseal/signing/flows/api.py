@@ -3,6 +3,7 @@ signer's confirm endpoints (the link's token is the capability). Thin: the servi
 
 from __future__ import annotations
 
+import json
 from typing import Any, BinaryIO, cast
 
 from django.http import FileResponse, HttpRequest
@@ -124,14 +125,39 @@ def get_flow(request: HttpRequest, flow_id: str) -> dict[str, Any]:
     return flow_out(create.flow_of_platform(request.auth, flow_id))  # type: ignore[attr-defined]
 
 
-class CancelIn(Schema):
-    reason: str = ""
+_CANCEL_BODY = {
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "properties": {"reason": {"type": "string", "maxLength": 500}}}
+        }
+    },
+    "required": False,
+}
 
 
-@flows_router.post("/{flow_id}/cancel", response=FlowOut, summary="Cancel the flow (the remaining links stop)")
-def cancel_flow(request: HttpRequest, flow_id: str, payload: CancelIn) -> dict[str, Any]:
+def _reason(request: HttpRequest) -> str:
+    """The optional `reason` of a JSON body (or form); "" when there is none. Read in the handler,
+    so that whose flow it is gets checked before anything about the body."""
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return ""
+        value = body.get("reason") if isinstance(body, dict) else None
+    else:
+        value = request.POST.get("reason")
+    return value if isinstance(value, str) else ""
+
+
+@flows_router.post(
+    "/{flow_id}/cancel",
+    response=FlowOut,
+    summary='Cancel the flow (the remaining links stop); optional JSON body {"reason": …}',
+    openapi_extra={"requestBody": _CANCEL_BODY},
+)
+def cancel_flow(request: HttpRequest, flow_id: str) -> dict[str, Any]:
     acting = Acting.platform(request.auth, client_ip(request))  # type: ignore[attr-defined]
-    flow = lifecycle.do_cancel_sign_flow(request.auth, flow_id, payload.reason, acting=acting)  # type: ignore[attr-defined]
+    flow = lifecycle.do_cancel_sign_flow(request.auth, flow_id, _reason(request), acting=acting)  # type: ignore[attr-defined]
     return flow_out(flow)
 
 
@@ -204,9 +230,7 @@ def send_code(request: HttpRequest, token: str) -> dict[str, str]:
 )
 def confirm_signer(request: HttpRequest, token: str, payload: ConfirmIn) -> dict[str, Any]:
     secret = payload.code if payload.method == "sms" else payload.pin
-    signer = confirm.do_confirm_flow_signer(
-        token, payload.method, secret, acting=Acting.anonymous(client_ip(request))
-    )
+    signer = confirm.do_confirm_flow_signer(token, payload.method, secret, acting=Acting.anonymous(client_ip(request)))
     return signer_out(signer)
 
 

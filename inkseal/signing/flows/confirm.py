@@ -100,8 +100,8 @@ def do_refuse_flow_signer(token: str, reason: str, *, acting: Acting) -> FlowSig
     signer = pending_signer_for_token(token)
     with transaction.atomic():
         flow = lock_flow(signer.flow_id)
-        signer = FlowSigner.objects.select_for_update(no_key=True).select_related("flow", "certificate").get(
-            pk=signer.pk
+        signer = (
+            FlowSigner.objects.select_for_update(no_key=True).select_related("flow", "certificate").get(pk=signer.pk)
         )
         check_pending(signer)
         if flow.status != FlowStatus.PENDING:

@@ -92,7 +92,9 @@ class FlowSigner(models.Model):
         Certificate, on_delete=models.PROTECT, related_name="flow_signers", verbose_name=_("证书")
     )
     # the signer's own sign task: its confirmation, documents (one per flow document it seals), records
-    task = models.OneToOneField(SignTask, on_delete=models.PROTECT, related_name="flow_signer", verbose_name=_("签章任务"))
+    task = models.OneToOneField(
+        SignTask, on_delete=models.PROTECT, related_name="flow_signer", verbose_name=_("签章任务")
+    )
     confirmer_name = models.CharField(_("被授权人"), max_length=64)
     confirmer_phone = models.CharField(_("被授权人手机号"), max_length=20)
     status = models.CharField(_("状态"), max_length=16, choices=FlowStatus.choices, default=FlowStatus.WAITING)

@@ -79,7 +79,6 @@ def current_version(task: SignTask, document: SignDocument) -> Iterator[None]:
             raise
 
 
-
 def _check_open(flow: SignFlow, signer: FlowSigner) -> None:
     if flow.status != FlowStatus.PENDING or signer.status != FlowStatus.SIGNING:
         raise FlowClosed()
@@ -163,8 +162,8 @@ def settle_signer(signer_id: int) -> FlowSigner:
     with transaction.atomic():
         signer = FlowSigner.objects.select_related("flow", "task", "certificate").get(pk=signer_id)
         flow = lock_flow(signer.flow_id)
-        signer = FlowSigner.objects.select_for_update(no_key=True).select_related("task", "certificate").get(
-            pk=signer_id
+        signer = (
+            FlowSigner.objects.select_for_update(no_key=True).select_related("task", "certificate").get(pk=signer_id)
         )
         task = signer.task
         if signer.status != FlowStatus.SIGNING or task.status != TaskStatus.FAILED:

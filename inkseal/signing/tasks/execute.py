@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 _SPOOL_BYTES = 4 * 1024 * 1024  # documents up to this size are signed in memory, larger ones in a temporary file
 
+
 # A sign flow's signer signs through a task of its own (its spec names the flow): the flow sets
 # the document to sign to its current version and serialises the signatures applied to it, in a
 # guard entered around the signing of each document (inkseal.signing.flows.progress).
