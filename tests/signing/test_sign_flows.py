@@ -266,3 +266,48 @@ def test_bad_input_is_refused_and_stores_nothing(
         assert response.json()["error"] == code
     assert response.json()["message"]
     assert not SignFlow.objects.exists() and not SignTask.objects.exists()
+
+
+def test_a_signature_refused_at_its_instant_fails_the_signer_and_the_flow(
+    signing: Signing, experts: list[Expert]
+) -> None:
+    from inkseal.audit.services import Actor
+    from inkseal.core.acting import Acting
+    from inkseal.pki.services import revoke_certificate
+
+    token = signing.token()
+    flow = create_flow(signing, flow_spec(experts[:3], steps=[1, 1, 2]), token=token).json()
+    revoke_certificate(experts[0].certificate, reason=1, acting=Acting(Actor("system")))
+    failed = confirm_by_pin(signing.client, link_token(flow["signers"][0]["confirm_url"]))
+    assert failed.status_code in (200, 409), failed.content  # refused at the PIN or at the signing instant
+    shown = _get(signing, flow["id"], token)
+    assert shown["status"] == "failed" or failed.status_code == 409
+    if shown["status"] == "failed":
+        assert shown["signers"][0]["status"] == "failed" and shown["reason"]["code"]
+        assert [s["status"] for s in shown["signers"][1:]] == ["cancelled", "cancelled"]
+    assert shown["documents"][0]["signatures"] == 0  # nothing half-signed: the original is the current version
+    assert not SigningRecord.objects.filter(result="success").exists()
+
+
+def test_the_sms_path_and_the_preview_of_the_current_version(signing: Signing, experts: list[Expert]) -> None:
+    flow = create_flow(signing, flow_spec(experts[:2], steps=[1, 2])).json()
+    link = link_token(flow["signers"][0]["confirm_url"])
+    page = signing.client.get(f"/sign/flow/{link}")
+    assert page.status_code == 200 and "等待前序签署" in page.content.decode()
+    image = signing.client.get(f"/sign/flow/{link}/documents/1/pages/1.png")
+    assert image.status_code == 200 and image["Content-Type"] == "image/png"
+    seal = signing.client.get(f"/sign/flow/{link}/seals/official.png")
+    assert seal.status_code == 200
+    assert signing.client.get(f"/sign/flow/{link}/seals/finance.png").status_code == 404
+    sent = signing.client.post(f"/api/v1/flow-confirm/{link}/code")
+    assert sent.status_code == 200, sent.content
+    messages = signing.client.get("/dev/sms.json", {"phone": experts[0].phone}).json()["messages"]
+    import re
+
+    code = next(re.search(r"验证码为(\d{6})", m["body"]).group(1) for m in messages if "验证码" in m["body"])  # type: ignore[union-attr]
+    done = signing.client.post(
+        f"/api/v1/flow-confirm/{link}", {"method": "sms", "code": code}, content_type="application/json"
+    )
+    assert done.status_code == 200 and done.json()["status"] == "signed", done.content
+    used = signing.client.get(f"/sign/flow/{link}")
+    assert used.status_code == 409

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from inkseal.audit.services import Actor
 from inkseal.core.acting import Acting
 from inkseal.core.db.rows import unique_row
-from inkseal.core.errors import DomainError, NotFound
+from inkseal.core.errors import NotFound
 from inkseal.notify.services import send_code
 from inkseal.signing.flows.errors import (
     FlowClosed,
@@ -115,13 +115,12 @@ def do_refuse_flow_signer(token: str, reason: str, *, acting: Acting) -> FlowSig
         )
         signer.save(update_fields=["status", "reason"])
         _callback(flow, "sign_flow.signer_refused", signer.number, list(flow.signers.select_related("certificate")))
-        refusal: DomainError = SignerRefused()
         end_flow(
             flow,
             FlowStatus.REFUSED,
             acting=confirmer,
             now=timezone.now(),
-            failure=refusal,
+            reason_code=SignerRefused.code,
             reason=_("%(name)s拒签：%(reason)s") % {"name": signer.confirmer_name, "reason": reason},
             extra={"signer": signer.number},
         )

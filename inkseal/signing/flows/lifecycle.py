@@ -35,7 +35,9 @@ def do_cancel_sign_flow(platform: TradingPlatform, public_id: str, reason: str, 
         if shown_status(flow.status, flow.expires_at) != FlowStatus.PENDING:
             raise FlowClosed()
         text = (reason or "").strip()[:500] or str(_("交易平台取消了签署流程。"))
-        end_flow(flow, FlowStatus.CANCELLED, acting=acting, now=timezone.now(), failure=FlowCancelled(), reason=text)
+        end_flow(
+            flow, FlowStatus.CANCELLED, acting=acting, now=timezone.now(), reason_code=FlowCancelled.code, reason=text
+        )
     return flow
 
 

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from inkseal.audit.services import Actor, record
 from inkseal.core.acting import Acting
-from inkseal.core.errors import DomainError
 from inkseal.signing.callbacks.delivery import enqueue_flow_callback
 from inkseal.signing.flows.errors import FlowClosed
 from inkseal.signing.flows.models import FlowDocument, FlowSigner, FlowStatus, SignFlow
@@ -27,6 +26,7 @@ from inkseal.signing.flows.notices import notify_on_commit
 from inkseal.signing.flows.schemas import flow_data
 from inkseal.signing.models import SignDocument, SignTask, TaskStatus
 from inkseal.signing.states import FLOW_SIGNER, SIGN_FLOW
+from inkseal.signing.tasks.errors import SigningInternalError
 
 log = logging.getLogger(__name__)
 
@@ -114,14 +114,15 @@ def end_flow(
     *,
     acting: Acting,
     now: datetime,
-    failure: DomainError | None = None,
+    reason_code: str = "",
     reason: str = "",
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Inside a transaction, the flow locked: end it with `status`; every signer still to sign
-    (waiting or pending) is cancelled (expired, when the flow expires): their links stop working."""
-    if failure is not None:
-        flow.reason_code, flow.reason = failure.code, (reason or str(failure.message))[:500]
+    """Inside a transaction, the flow locked: end it with `status` (and why: an error's code and
+    the text); every signer still to sign (waiting or pending) is cancelled (expired, when the
+    flow expires): their links stop working."""
+    if reason_code:
+        flow.reason_code, flow.reason = reason_code, reason[:500]
     flow.completed_at = now
     SIGN_FLOW.move(
         flow,
@@ -181,6 +182,12 @@ def settle_signer(signer_id: int) -> FlowSigner:
         )
         signer.save(update_fields=["status", "reason"])
         _callback(flow, "sign_flow.signer_failed", signer.number, list(flow.signers.select_related("certificate")))
-        failure = DomainError(task.failure_reason, code=task.failure_code or "signing_failed")
-        end_flow(flow, FlowStatus.FAILED, acting=Acting.system(), now=timezone.now(), failure=failure)
+        end_flow(
+            flow,
+            FlowStatus.FAILED,
+            acting=Acting.system(),
+            now=timezone.now(),
+            reason_code=task.failure_code or SigningInternalError.code,
+            reason=task.failure_reason,
+        )
     return signer
