@@ -21,7 +21,7 @@ from inkseal.audit import events
 from inkseal.audit.models import AuditEntry
 from inkseal.notify.models import SmsMessage
 from inkseal.pki.services import certificate_chain
-from inkseal.signing.callbacks.delivery import signature
+from inkseal.signing.callbacks import delivery
 from inkseal.signing.flows.lifecycle import expire_sign_flows
 from inkseal.signing.models import CallbackDelivery, FlowSigner, SignFlow, SigningRecord, SignTask
 from tests.signing.api_support import *  # noqa: F403
@@ -131,7 +131,6 @@ def test_three_experts_in_parallel_then_the_chair(signing: Signing, experts: lis
     kinds = [json.loads(d.body)["event"] for d in deliveries]
     assert kinds == ["sign_flow.signer_signed"] * 4 + ["sign_flow.finished"]
     assert json.loads(deliveries[-1].body)["status"] == "signed"
-    assert signature(signing.callback_key, 1, b"x").startswith("t=1,v1=")
     assert AuditEntry.objects.filter(event=events.SIGN_FLOW_COMPLETE, target=f"sign_flow:{flow['id']}").exists()
     assert AuditEntry.objects.filter(event=events.SIGN_FLOW_SIGNER_SIGN).count() == 4
 
@@ -311,3 +310,26 @@ def test_the_sms_path_and_the_preview_of_the_current_version(signing: Signing, e
     assert done.status_code == 200 and done.json()["status"] == "signed", done.content
     used = signing.client.get(f"/sign/flow/{link}")
     assert used.status_code == 409
+
+
+def test_flow_callbacks_are_delivered_signed_by_the_job(signing: Signing, experts: list[Expert]) -> None:
+    from tests.helpers.callback_server import callback_server
+    from tests.helpers.jobs import run_queued_jobs
+
+    with callback_server(200, 200) as platform:
+        spec = flow_spec(experts[:1], callback_url=platform.url)
+        flow = create_flow(signing, spec).json()
+        assert confirm_by_pin(signing.client, link_token(flow["signers"][0]["confirm_url"])).status_code == 200
+        assert platform.received == []  # queued by the request, not posted in its thread
+        assert run_queued_jobs(timezone.now()) == 2
+    sent = [json.loads(s.body) for s in platform.received]
+    assert sorted(m["event"] for m in sent) == ["sign_flow.finished", "sign_flow.signer_signed"]
+    for received in platform.received:
+        assert delivery.verify_signature(
+            signing.callback_key, received.headers[delivery.SIGNATURE_HEADER], received.body
+        )
+    finished = next(m for m in sent if m["event"] == "sign_flow.finished")
+    assert finished["id"] == flow["id"] and finished["status"] == "signed"
+    assert finished["documents"][0]["url"].endswith(f"/api/v1/sign-flows/{flow['id']}/documents/1")
+    assert "confirm_url" not in finished["signers"][0]
+    assert CallbackDelivery.objects.filter(flow__public_id=flow["id"], state="delivered").count() == 2

@@ -89,7 +89,10 @@ def do_confirm_flow_signer(token: str, method: str, secret: str, *, acting: Acti
             claimed.save(update_fields=["status"])
     # a flow cancelled meanwhile: the signature is refused when it would be applied (flow_closed)
     sign_task_documents(task)
-    return settle_signer(signer.pk)
+    settled = settle_signer(signer.pk)
+    if settled.status == FlowStatus.CANCELLED:  # the flow ended before the signature could be applied
+        raise FlowClosed()
+    return settled
 
 
 def do_refuse_flow_signer(token: str, reason: str, *, acting: Acting) -> FlowSigner:
