@@ -247,10 +247,21 @@ def test_the_same_idempotency_key_returns_the_same_flow(signing: Signing, expert
             400,
             "placement_off_page",
         ),
-        (lambda s, e: s["signers"][0]["signer"].update(certificate_serial="ab12cd"), None, None),
+        (lambda s, e: s["signers"][0]["signer"].update(certificate_serial="ab12cd"), 403, "certificate_not_authorized"),
+        (lambda s, e: s["signers"][0]["confirmer"].update(phone=e[1].phone), 403, "certificate_not_authorized"),
         (lambda s, e: s.update(signers=[]), 422, "flow_spec_invalid"),
+        (lambda s, e: s["signers"][0].pop("placements"), 422, "flow_spec_invalid"),
     ],
-    ids=["duplicate-signer", "empty-step", "page-off", "placement-off-page", "not-authorised", "no-signers"],
+    ids=[
+        "duplicate-signer",
+        "empty-step",
+        "page-off",
+        "placement-off-page",
+        "not-authorised",
+        "another-persons-phone",
+        "no-signers",
+        "no-placements",
+    ],
 )
 def test_bad_input_is_refused_and_stores_nothing(
     signing: Signing, experts: list[Expert], mutate: Any, status: int | None, code: str | None
