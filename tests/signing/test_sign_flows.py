@@ -344,3 +344,24 @@ def test_flow_callbacks_are_delivered_signed_by_the_job(signing: Signing, expert
     assert finished["documents"][0]["url"].endswith(f"/api/v1/sign-flows/{flow['id']}/documents/1")
     assert "confirm_url" not in finished["signers"][0]
     assert CallbackDelivery.objects.filter(flow__public_id=flow["id"], state="delivered").count() == 2
+
+
+def test_flow_documents_are_purged_after_the_retention_period(
+    signing: Signing, experts: list[Expert], settings: Any
+) -> None:
+    from inkseal.signing.flows.lifecycle import purge_flow_documents
+    from inkseal.signing.models import FlowDocument
+
+    token = signing.token()
+    flow = create_flow(signing, flow_spec(experts[:1]), token=token).json()
+    assert confirm_by_pin(signing.client, link_token(flow["signers"][0]["confirm_url"])).status_code == 200
+    document = FlowDocument.objects.get(flow__public_id=flow["id"])
+    files = [document.original.path, document.current.path]
+    assert purge_flow_documents() == 0  # still within the retention period
+    later = timezone.now() + timedelta(days=settings.SIGNED_RETENTION_DAYS + 1)
+    assert purge_flow_documents(later) == 1
+    assert not any(Path(f).exists() for f in files)
+    gone = signing.client.get(f"/api/v1/sign-flows/{flow['id']}/documents/1", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert gone.status_code == 410 and gone.json()["error"] == "document_purged"
+    assert _get(signing, flow["id"], token)["status"] == "signed"  # the flow and its records stay
+    assert SigningRecord.objects.filter(result="success").count() == 1

@@ -19,3 +19,12 @@ def expire_sign_flows_job() -> None:
     settle_finished_signers()
     if count:
         log.info("sign flows expired: %d", count)
+
+
+@db_periodic_task(crontab(minute="17"), name="signing.purge_flow_documents")
+def purge_flow_documents_job() -> None:
+    from inkseal.signing.flows.lifecycle import purge_flow_documents
+
+    count = purge_flow_documents()
+    if count:
+        log.info("sign flow documents purged: %d", count)

@@ -101,3 +101,27 @@ def settle_finished_signers(limit: int = 200) -> int:
     for signer_id in ids:
         settle_signer(signer_id)
     return len(ids)
+
+
+def purge_flow_documents(now: datetime | None = None) -> int:
+    """Delete the files of flows that ended more than SIGNED_RETENTION_DAYS ago (as sign tasks'
+    are: records stay; each signer's own signed copies go with its sign task's purge). Returns
+    documents purged."""
+    from django.conf import settings
+
+    from inkseal.signing.flows.models import FlowDocument
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SIGNED_RETENTION_DAYS)
+    due = FlowDocument.objects.filter(purged_at__isnull=True, flow__completed_at__lt=cutoff)
+    count = 0
+    for document in due.iterator():
+        current = document.current.name
+        document.original.delete(save=False)
+        if current and current != document.original.name:
+            document.current.storage.delete(current)
+        document.current.name = ""
+        document.purged_at = now
+        document.save(update_fields=["original", "current", "purged_at"])
+        count += 1
+    return count

@@ -73,6 +73,7 @@ class FlowDocument(models.Model):
     pages = models.PositiveIntegerField(default=0, verbose_name=_("页数"))
     sha256_original = models.CharField(max_length=64, verbose_name=_("原文件SHA-256"))
     sha256_current = models.CharField(max_length=64, verbose_name=_("当前版本SHA-256"))
+    purged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("清除时间"))
 
     class Meta:
         verbose_name = _("流程文件")

@@ -9,6 +9,7 @@ from inkseal.core.errors import NotFound
 from inkseal.platforms.models import TradingPlatform
 from inkseal.signing.flows.create import flow_of_platform
 from inkseal.signing.flows.models import FlowDocument, FlowSigner, SignFlow
+from inkseal.signing.tasks.errors import DocumentPurged
 
 
 def flow_parts(flow: SignFlow) -> tuple[list[FlowDocument], list[FlowSigner]]:
@@ -25,4 +26,6 @@ def document_of_platform(platform: TradingPlatform, public_id: str, number: int)
     if document is None:
         flow_of_platform(platform, public_id)
         raise NotFound(_("文件不存在。"))
+    if document.purged_at is not None:
+        raise DocumentPurged()
     return document
