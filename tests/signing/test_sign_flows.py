@@ -365,3 +365,37 @@ def test_flow_documents_are_purged_after_the_retention_period(
     assert gone.status_code == 410 and gone.json()["error"] == "document_purged"
     assert _get(signing, flow["id"], token)["status"] == "signed"  # the flow and its records stay
     assert SigningRecord.objects.filter(result="success").count() == 1
+
+
+def test_a_signature_whose_worker_died_is_applied_by_the_recovery_job(signing: Signing, experts: list[Expert]) -> None:
+    from inkseal.core.acting import Acting
+    from inkseal.signing.flows.confirm import claim_signer
+    from inkseal.signing.tasks.confirm import confirm_intent, confirm_token
+    from inkseal.signing.tasks.lifecycle import recover_stalled_sign_tasks
+    from tests.signing.flow_support import PIN
+
+    token = signing.token()
+    flow = create_flow(signing, flow_spec(experts[:2], steps=[1, 2]), token=token).json()
+    signer = FlowSigner.objects.get(flow__public_id=flow["id"], number=1)
+    task = SignTask.objects.select_related("platform", "certificate__renewed_by").get(pk=signer.task_id)
+    # what do_confirm_flow_signer does before its process dies: the confirmation and the claim
+    confirm_intent(task, "pin", PIN, acting=Acting.anonymous("127.0.0.1"), token=confirm_token(task))
+    claim_signer(signer.pk)
+    assert _get(signing, flow["id"], token)["signers"][0]["status"] == "signing"
+    stalled = timezone.now() - timedelta(seconds=settings_timeout() + 1)
+    SignTask.objects.filter(pk=task.pk).update(heartbeat_at=stalled)
+
+    assert recover_stalled_sign_tasks() == 1
+
+    shown = _get(signing, flow["id"], token)
+    assert [s["status"] for s in shown["signers"]] == ["signed", "pending"]  # the chair's step started
+    assert shown["documents"][0]["signatures"] == 1
+    record = SigningRecord.objects.get(result="success")
+    assert record.sha256_before == shown["documents"][0]["sha256_original"]
+    assert record.sha256_after == shown["documents"][0]["sha256"]
+
+
+def settings_timeout() -> int:
+    from django.conf import settings
+
+    return int(settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS)

@@ -23,7 +23,7 @@ from inkseal.signing.flows.errors import (
     SignerRefused,
 )
 from inkseal.signing.flows.models import FlowSigner, FlowStatus
-from inkseal.signing.flows.progress import _audit_signer, _callback, end_flow, lock_flow, settle_signer
+from inkseal.signing.flows.progress import audit_signer, end_flow, flow_callback, lock_flow, settle_signer
 from inkseal.signing.flows.schemas import shown_status
 from inkseal.signing.states import FLOW_SIGNER
 from inkseal.signing.tasks.confirm import confirm_intent, confirm_token, sms_purpose, token_hash
@@ -81,18 +81,25 @@ def do_confirm_flow_signer(token: str, method: str, secret: str, *, acting: Acti
     task = signer.task
     task = type(task).objects.select_related("platform", "certificate__renewed_by").get(pk=task.pk)
     confirm_intent(task, method, str(secret or ""), acting=acting, token=confirm_token(task))
-    with transaction.atomic():
-        lock_flow(signer.flow_id)
-        claimed = FlowSigner.objects.select_for_update(no_key=True).get(pk=signer.pk)
-        if claimed.status == FlowStatus.PENDING:
-            FLOW_SIGNER.move(claimed, FlowStatus.SIGNING)
-            claimed.save(update_fields=["status"])
-    # a flow cancelled meanwhile: the signature is refused when it would be applied (flow_closed)
+    claim_signer(signer.pk)
+    # a flow cancelled meanwhile: the signature is refused when it would be applied (flow_closed);
+    # if this process dies here, the sign tasks' recovery job applies it (the same guard)
     sign_task_documents(task)
     settled = settle_signer(signer.pk)
     if settled.status == FlowStatus.CANCELLED:  # the flow ended before the signature could be applied
         raise FlowClosed()
     return settled
+
+
+def claim_signer(signer_id: int) -> None:
+    """Once the signer's task is confirmed: the signer is signing, unless the flow ended meanwhile
+    (under the flow's lock, which cancellation, refusal and expiry take)."""
+    with transaction.atomic():
+        flow = lock_flow(FlowSigner.objects.values_list("flow_id", flat=True).get(pk=signer_id))
+        claimed = FlowSigner.objects.select_for_update(no_key=True).get(pk=signer_id)
+        if flow.status == FlowStatus.PENDING and claimed.status == FlowStatus.PENDING:
+            FLOW_SIGNER.move(claimed, FlowStatus.SIGNING)
+            claimed.save(update_fields=["status"])
 
 
 def do_refuse_flow_signer(token: str, reason: str, *, acting: Acting) -> FlowSigner:
@@ -114,10 +121,10 @@ def do_refuse_flow_signer(token: str, reason: str, *, acting: Acting) -> FlowSig
         FLOW_SIGNER.move(
             signer,
             FlowStatus.REFUSED,
-            audit=partial(_audit_signer, signer, {"reason": reason}, acting=confirmer),
+            audit=partial(audit_signer, signer, {"reason": reason}, acting=confirmer),
         )
         signer.save(update_fields=["status", "reason"])
-        _callback(flow, "sign_flow.signer_refused", signer.number, list(flow.signers.select_related("certificate")))
+        flow_callback(flow, "sign_flow.signer_refused", signer.number, list(flow.signers.select_related("certificate")))
         end_flow(
             flow,
             FlowStatus.REFUSED,

@@ -20,7 +20,7 @@ from inkseal.signing.flows.create import flow_of_platform
 from inkseal.signing.flows.errors import FlowCancelled, FlowClosed, FlowSignerDone, FlowSignerWaiting, ReminderTooSoon
 from inkseal.signing.flows.models import FlowSigner, FlowStatus, SignFlow
 from inkseal.signing.flows.notices import SMS_PURPOSE, notice_text
-from inkseal.signing.flows.progress import _audit_signer, end_flow, lock_flow
+from inkseal.signing.flows.progress import audit_signer, end_flow, lock_flow
 from inkseal.signing.flows.schemas import shown_status
 
 REMIND_INTERVAL = timedelta(minutes=10)  # one reminder per signer in this time
@@ -67,7 +67,7 @@ def do_remind_flow_signer(platform: TradingPlatform, public_id: str, number: int
             raise ReminderTooSoon(minutes=int(REMIND_INTERVAL.total_seconds() // 60), limit=REMIND_LIMIT)
         signer.reminders, signer.reminded_at = signer.reminders + 1, now
         signer.save(update_fields=["reminders", "reminded_at"])
-        _audit_signer(signer, {"reminders": signer.reminders}, events.SIGN_FLOW_SIGNER_REMIND, acting=acting)
+        audit_signer(signer, {"reminders": signer.reminders}, events.SIGN_FLOW_SIGNER_REMIND, acting=acting)
         phone, body = signer.confirmer_phone, notice_text(signer)
         transaction.on_commit(partial(gateway().send, phone, body, SMS_PURPOSE))
     return signer

@@ -89,10 +89,10 @@ def signer_signed(flow: SignFlow, signer: FlowSigner, task: SignTask) -> None:
     the next step started when this one is complete, the flow complete after the last step."""
     now = timezone.now()
     signer.signed_at = now
-    FLOW_SIGNER.move(signer, FlowStatus.SIGNED, audit=partial(_audit_signer, signer, {"task": task.public_id}))
+    FLOW_SIGNER.move(signer, FlowStatus.SIGNED, audit=partial(audit_signer, signer, {"task": task.public_id}))
     signer.save(update_fields=["status", "signed_at"])
     signers = list(flow.signers.select_related("certificate").order_by("number"))
-    _callback(flow, "sign_flow.signer_signed", signer.number, signers)
+    flow_callback(flow, "sign_flow.signer_signed", signer.number, signers)
     if any(s.status != FlowStatus.SIGNED for s in signers if s.step == signer.step):
         return
     waiting = [s for s in signers if s.status == FlowStatus.WAITING]
@@ -100,7 +100,7 @@ def signer_signed(flow: SignFlow, signer: FlowSigner, task: SignTask) -> None:
         step = min(s.step for s in waiting)
         for next_signer in (s for s in waiting if s.step == step):
             next_signer.notified_at = now
-            FLOW_SIGNER.move(next_signer, FlowStatus.PENDING, audit=partial(_audit_signer, next_signer, {}))
+            FLOW_SIGNER.move(next_signer, FlowStatus.PENDING, audit=partial(audit_signer, next_signer, {}))
             next_signer.save(update_fields=["status", "notified_at"])
             notify_on_commit(next_signer)
         return
@@ -138,10 +138,10 @@ def end_flow(
     left = FlowStatus.EXPIRED if status == FlowStatus.EXPIRED else FlowStatus.CANCELLED
     FLOW_SIGNER.move_where(flow.signers.filter(status__in=_OPEN), left)
     signers = list(flow.signers.select_related("certificate").order_by("number"))
-    _callback(flow, "sign_flow.finished", None, signers)
+    flow_callback(flow, "sign_flow.finished", None, signers)
 
 
-def _audit_signer(signer: FlowSigner, data: dict[str, Any], event: str, acting: Acting | None = None) -> None:
+def audit_signer(signer: FlowSigner, data: dict[str, Any], event: str, acting: Acting | None = None) -> None:
     who = acting or Acting(Actor("person", signer.confirmer_phone, signer.confirmer_name))
     record(
         event,
@@ -151,7 +151,7 @@ def _audit_signer(signer: FlowSigner, data: dict[str, Any], event: str, acting: 
     )
 
 
-def _callback(flow: SignFlow, event: str, signer_number: int | None, signers: list[FlowSigner]) -> None:
+def flow_callback(flow: SignFlow, event: str, signer_number: int | None, signers: list[FlowSigner]) -> None:
     documents = list(flow.documents.order_by("number"))
     body = {"event": event, "signer": signer_number, **flow_data(flow, documents, signers, absolute=True)}
     enqueue_flow_callback(flow, body)
@@ -178,10 +178,10 @@ def settle_signer(signer_id: int) -> FlowSigner:
         FLOW_SIGNER.move(
             signer,
             FlowStatus.FAILED,
-            audit=partial(_audit_signer, signer, {"reason": task.failure_code}, acting=Acting.system()),
+            audit=partial(audit_signer, signer, {"reason": task.failure_code}, acting=Acting.system()),
         )
         signer.save(update_fields=["status", "reason"])
-        _callback(flow, "sign_flow.signer_failed", signer.number, list(flow.signers.select_related("certificate")))
+        flow_callback(flow, "sign_flow.signer_failed", signer.number, list(flow.signers.select_related("certificate")))
         end_flow(
             flow,
             FlowStatus.FAILED,
