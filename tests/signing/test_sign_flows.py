@@ -399,3 +399,20 @@ def settings_timeout() -> int:
     from django.conf import settings
 
     return int(settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS)
+
+
+def test_a_signer_named_by_holder_signs_with_its_authorised_certificate(
+    signing: Signing, experts: list[Expert]
+) -> None:
+    uscc = signing.certificate.holder.enterprise.uscc
+    spec = flow_spec(experts[:1])
+    spec["signers"][0]["signer"] = {"holder_uscc": uscc}
+    created = create_flow(signing, spec)
+    assert created.status_code == 201, created.content
+    assert created.json()["signers"][0]["certificate_serial"] == experts[0].serial  # the one authorised for the phone
+    spec["signers"][0]["confirmer"] = {"phone": "13999999999"}  # nobody authorised for this phone
+    refused = create_flow(signing, spec)
+    assert refused.status_code == 403 and refused.json()["error"] == "certificate_not_authorized"
+    spec["signers"][0]["signer"] = {}
+    missing = create_flow(signing, spec)
+    assert missing.status_code == 422 and missing.json()["error"] == "flow_spec_invalid"

@@ -27,11 +27,12 @@ from inkseal.core.errors import Conflict, DomainError, NotFound
 from inkseal.pki.models import Certificate
 from inkseal.pki.services import check_can_sign
 from inkseal.platforms.models import CertificateAuthorization, TradingPlatform
+from inkseal.platforms.services import authorization_by_holder
 from inkseal.signing.core.errors import PdfTooComplex
 from inkseal.signing.flows.errors import FlowSignerDuplicate, FlowSpecInvalid, FlowStepEmpty
 from inkseal.signing.flows.models import FlowDocument, FlowSigner, FlowStatus, SignFlow
 from inkseal.signing.flows.notices import flow_token_purpose, notify_on_commit
-from inkseal.signing.flows.schemas import SignFlowSpec
+from inkseal.signing.flows.schemas import FlowSignerIn, SignFlowSpec
 from inkseal.signing.models import SignDocument, SignTask
 from inkseal.signing.tasks.confirm import token_hash, token_purpose
 from inkseal.signing.tasks.create import request_fingerprint
@@ -141,15 +142,10 @@ def _plan_signers(
     planned: list[_PlannedSigner] = []
     serials: set[str] = set()
     for index, (signer, item) in enumerate(zip(spec.signers, raw["signers"], strict=True)):
-        serial = signer.signer.certificate_serial.lower().removeprefix("0x")
-        if not serial:
-            raise FlowSpecInvalid(_("signers[%(i)d] 缺少签章证书序列号 signer.certificate_serial。") % {"i": index})
-        if not signer.confirmer.phone:
-            raise FlowSpecInvalid(_("signers[%(i)d] 缺少确认人手机号 confirmer.phone。") % {"i": index})
-        if serial in serials:
+        certificate, authorization = _signer_certificate(platform, signer, index)
+        if certificate.serial in serials:
             raise FlowSignerDuplicate(index=index)
-        serials.add(serial)
-        certificate, authorization = find_certificate(serial, platform, signer.confirmer.phone)
+        serials.add(certificate.serial)
         try:
             check_can_sign(certificate, timezone.now())
         except DomainError as exc:
@@ -167,6 +163,24 @@ def _plan_signers(
             _PlannedSigner(index, signer.step, certificate, authorization, signer.confirmer.phone, tuple(documents))
         )
     return planned
+
+
+def _signer_certificate(
+    platform: TradingPlatform, signer: FlowSignerIn, index: int
+) -> tuple[Certificate, CertificateAuthorization]:
+    """The signer's certificate, named by serial or by holder (USCC), and its authorisation to the
+    platform for the confirmer's phone."""
+    serial = signer.signer.certificate_serial.lower().removeprefix("0x")
+    if not signer.confirmer.phone:
+        raise FlowSpecInvalid(_("signers[%(i)d] 缺少确认人手机号 confirmer.phone。") % {"i": index})
+    if serial:
+        return find_certificate(serial, platform, signer.confirmer.phone)
+    if signer.signer.holder_uscc:
+        authorization = authorization_by_holder(signer.signer.holder_uscc, platform, signer.confirmer.phone)
+        return authorization.certificate, authorization
+    raise FlowSpecInvalid(
+        _("signers[%(i)d] 须给出签章证书序列号 signer.certificate_serial 或持有人 signer.holder_uscc。") % {"i": index}
+    )
 
 
 def _pages(planned: list[_PlannedSigner], file: int) -> int:

@@ -18,9 +18,17 @@ MAX_SIGNERS = 50
 MAX_EXPIRY_HOURS = 30 * 24
 
 
+class FlowSignerId(Signer):
+    holder_uscc: Annotated[str, _clipped(18)] = Field(
+        "",
+        description="Instead of the serial: the enterprise's 统一社会信用代码; its unrevoked certificate "
+        "authorised to this platform for `confirmer.phone` that expires last signs.",
+    )
+
+
 class FlowSignerIn(BaseModel):
     step: int = Field(1, ge=1, le=MAX_SIGNERS, description="Signers of the same step sign in parallel; steps in order.")
-    signer: Signer = Field(default_factory=lambda: Signer.model_validate({}))
+    signer: FlowSignerId = Field(default_factory=lambda: FlowSignerId.model_validate({}))
     confirmer: Confirmer = Field(default_factory=lambda: Confirmer.model_validate({}))
     documents: list[DocumentIn] | None = Field(
         None, description="This signer's placements per document (`file`: index into `files`)."
