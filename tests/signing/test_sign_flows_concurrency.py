@@ -67,6 +67,12 @@ def test_seven_experts_confirming_in_the_same_second(signing: Signing, tmp_path:
     assert stored.status == "signed"
     document = FlowDocument.objects.get(flow=stored)
     assert document.version == 7
+    # every confirmation was accepted before the last signature was applied: nobody's acceptance
+    # waited for the signatures (or PINs) of the others
+    signers = list(FlowSigner.objects.filter(flow=stored).select_related("task"))
+    last_claim = max(s.task.confirmed_at for s in signers if s.task.confirmed_at)
+    last_signature = max(s.signed_at for s in signers if s.signed_at)
+    assert last_claim < last_signature
     records = SigningRecord.objects.filter(task__flow_signer__flow=stored, result="success")
     assert records.count() == 7
     # each signature was applied to the version the one before left: one chain, no fork
