@@ -20,6 +20,7 @@ from inkseal.evidence.api import router as log_router
 from inkseal.orders.api import router as orders_router
 from inkseal.platforms.api import oauth_router
 from inkseal.seals.api import router as seals_router
+from inkseal.signing.flows.api import describe_flow_spec, flow_confirm_router, flows_router
 from inkseal.signing.tasks.api import confirm_router, describe_spec, tasks_router
 from inkseal.signing.verification.api import router as verification_router
 
@@ -28,6 +29,7 @@ class InksealAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
         describe_spec(schema)
+        describe_flow_spec(schema)
         return schema
 
 
@@ -54,6 +56,8 @@ api.add_router("/v1", orders_router)
 api.add_router("/v1/oauth", oauth_router)
 api.add_router("/v1/sign-tasks", tasks_router)
 api.add_router("/v1/confirm", confirm_router)
+api.add_router("/v1/sign-flows", flows_router)
+api.add_router("/v1/flow-confirm", flow_confirm_router)
 api.add_router("/v1/verify", verification_router)
 api.add_router("/v1/log", log_router)
 

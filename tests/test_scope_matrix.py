@@ -40,7 +40,8 @@ from tests.conftest import link_person, login_client
 from tests.identity.conftest import NoOcr, id_number
 from tests.orders.conftest import Holder, csr_pem, latest, order
 from tests.signing.api_support import *  # noqa: F403 - the signing fixtures (CA hierarchy, media)
-from tests.signing.api_support import Signing, make_signing, sign_through_api, text_pdf
+from tests.signing.api_support import CONFIRMER_PHONE, Signing, make_signing, sign_through_api, text_pdf
+from tests.signing.flow_support import create_flow
 
 # --- the routes --------------------------------------------------------------------------------
 
@@ -94,6 +95,12 @@ ALLOWED: dict[str, str] = {
     "api/v1/confirm/<token>/code": "confirm link token",
     "api/v1/confirm/<token>": "confirm link token",
     "api/v1/confirm/<token>/progress": "confirm link token",
+    "sign/flow/<str:token>": "flow signer's link token",
+    "sign/flow/<str:token>/documents/<int:number>/pages/<int:page>.png": "flow signer's link token",
+    "sign/flow/<str:token>/seals/<slug:seal_type>.png": "flow signer's link token",
+    "api/v1/flow-confirm/<token>/code": "flow signer's link token",
+    "api/v1/flow-confirm/<token>": "flow signer's link token",
+    "api/v1/flow-confirm/<token>/refuse": "flow signer's link token",
     "authorisations/confirm/<str:token>": "authorisation confirm link token (the grantee's phone)",
     "authorisations/confirm/<str:token>/code": "authorisation confirm link token",
     "h5/face/<str:token>": "face verification phone link token",
@@ -122,6 +129,7 @@ class Side:
     record: SigningRecord | None  # the signed task's record and the self-service draft: the owner's only
     task: SignTask | None
     draft_id: str
+    flow_id: str = ""  # a sign flow of the owner's platform (one signer, not yet signed)
 
 
 def _side(
@@ -141,8 +149,9 @@ def _side(
     ukey_application = latest(holder)
     as_enterprise.post(f"/applications/{ukey_application.number}/client-token")
     client_token = as_enterprise.get(f"/applications/{ukey_application.number}/").context["client_token"]
-    task, draft_id = None, ""
+    task, draft_id, flow_id = None, "", ""
     if owner:
+        flow_id = _flow_of(signing)
         sign_through_api(signing, [("bid.pdf", text_pdf())], signing.spec())
         task = SignTask.objects.filter(platform=signing.platform).latest("pk")
         upload = SimpleUploadedFile("合同.pdf", text_pdf(), content_type="application/pdf")
@@ -163,7 +172,23 @@ def _side(
         record=SigningRecord.objects.get(task=task) if task else None,
         task=task,
         draft_id=draft_id,
+        flow_id=flow_id,
     )
+
+
+def _flow_of(signing: Signing) -> str:
+    spec = {
+        "signers": [
+            {
+                "signer": {"certificate_serial": signing.certificate.serial},
+                "confirmer": {"phone": CONFIRMER_PHONE},
+                "placements": [{"seal_type": "official", "page": 1, "x": 300, "y": 200}],
+            }
+        ]
+    }
+    created = create_flow(signing, spec)
+    assert created.status_code == 201, created.content
+    return str(created.json()["id"])
 
 
 @dataclass
@@ -316,6 +341,14 @@ CASES: dict[str, Case] = {
     # API: another platform's token; a task of another platform does not exist for it
     "api/v1/sign-tasks/<task_id>": Case(lambda w: {"task_id": _task_id(w)}, api="platform"),
     "api/v1/sign-tasks/<task_id>/documents/<n>": Case(lambda w: {"task_id": _task_id(w), "n": 1}, api="platform"),
+    "api/v1/sign-flows/<flow_id>": Case(lambda w: {"flow_id": w.owner.flow_id}, api="platform"),
+    "api/v1/sign-flows/<flow_id>/documents/<n>": Case(lambda w: {"flow_id": w.owner.flow_id, "n": 1}, api="platform"),
+    "api/v1/sign-flows/<flow_id>/cancel": Case(
+        lambda w: {"flow_id": w.owner.flow_id}, api="platform", owner_sees=False, body=lambda: {"reason": "x"}
+    ),
+    "api/v1/sign-flows/<flow_id>/signers/<n>/remind": Case(
+        lambda w: {"flow_id": w.owner.flow_id, "n": 1}, api="platform", owner_sees=False
+    ),
     # API: the client tool's token names its own application; any other number is refused with
     # 403 ("客户端令牌与办理单不符") whether or not it exists, so the answer reveals nothing
     "api/v1/applications/<number>": Case(

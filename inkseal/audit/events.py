@@ -147,6 +147,19 @@ SIGN_TASK_FAIL: Final = "sign_task.fail"
 SIGN_TASK_INTERRUPT: Final = "sign_task.interrupt"
 SIGN_TASK_RESUME: Final = "sign_task.resume"
 
+# --- sign_flow ---------------------------------------------------------------------------------
+SIGN_FLOW_CANCEL: Final = "sign_flow.cancel"
+SIGN_FLOW_COMPLETE: Final = "sign_flow.complete"
+SIGN_FLOW_CREATE: Final = "sign_flow.create"
+SIGN_FLOW_EXPIRE: Final = "sign_flow.expire"
+SIGN_FLOW_FAIL: Final = "sign_flow.fail"
+SIGN_FLOW_REFUSE: Final = "sign_flow.refuse"
+SIGN_FLOW_SIGNER_FAIL: Final = "sign_flow.signer_fail"
+SIGN_FLOW_SIGNER_READY: Final = "sign_flow.signer_ready"
+SIGN_FLOW_SIGNER_REFUSE: Final = "sign_flow.signer_refuse"
+SIGN_FLOW_SIGNER_REMIND: Final = "sign_flow.signer_remind"
+SIGN_FLOW_SIGNER_SIGN: Final = "sign_flow.signer_sign"
+
 # --- signing -----------------------------------------------------------------------------------
 SIGNING_SIGN: Final = "signing.sign"
 
@@ -249,6 +262,17 @@ EVENT_DESCRIPTIONS: dict[str, Promise | str] = {
     SEAL_ELECTRONIC_SEAL: _("制作电子印章（GB/T 38540）"),
     SEAL_MAKER_CREATED: _("创建制章者"),
     # signing
+    SIGN_FLOW_CREATE: _("创建签署流程"),
+    SIGN_FLOW_COMPLETE: _("签署流程完成（全部签署人已签署）"),
+    SIGN_FLOW_CANCEL: _("交易平台取消签署流程"),
+    SIGN_FLOW_REFUSE: _("签署流程因拒签而终止"),
+    SIGN_FLOW_EXPIRE: _("签署流程过期"),
+    SIGN_FLOW_FAIL: _("签署流程失败"),
+    SIGN_FLOW_SIGNER_READY: _("流程签署人轮到签署（已发送签署短信）"),
+    SIGN_FLOW_SIGNER_SIGN: _("流程签署人已签署"),
+    SIGN_FLOW_SIGNER_REFUSE: _("流程签署人拒签"),
+    SIGN_FLOW_SIGNER_FAIL: _("流程签署人签章失败"),
+    SIGN_FLOW_SIGNER_REMIND: _("催签（再次发送签署短信）"),
     SIGN_TASK_CREATE: _("创建签署任务"),
     SIGN_TASK_CREATE_SELF_SERVICE: _("创建自助签署任务"),
     SIGN_TASK_CONFIRM: _("签署任务确认"),

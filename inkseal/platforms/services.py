@@ -436,6 +436,30 @@ def authorization_by_serial(
     return found
 
 
+def authorization_by_holder(
+    uscc: str, platform: TradingPlatform, phone: str, at: datetime | None = None
+) -> CertificateAuthorization:
+    """The authorisation for `phone` on `platform` of the enterprise `uscc`'s certificate that is
+    unrevoked and expires last (a sign flow may name its signer by holder); the same refusal as
+    authorization_by_serial otherwise."""
+    now = at or timezone.now()
+    found = (
+        _active_authorizations(platform, phone, now)
+        .filter(
+            certificate__holder__enterprise__uscc=uscc,
+            certificate__issuer__isnull=False,
+            certificate__revoked_at__isnull=True,
+            certificate__not_after__gt=now,
+        )
+        .select_related("certificate__renewed_by")
+        .order_by("-certificate__not_after")
+        .first()
+    )
+    if found is None:
+        raise NotAuthorized(_("该证书未授权给本交易平台的这位被授权人，或授权已过期、已撤销。"))
+    return found
+
+
 def _refuse_pending(serial: str, platform: TradingPlatform, phone: str, at: datetime) -> None:
     """A platform may learn that an authorisation to it awaits the person's confirmation."""
     pending = CertificateAuthorization.objects.filter(

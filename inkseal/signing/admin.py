@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from inkseal.audit import events
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice
 from inkseal.signing.callbacks.delivery import retry_delivery
-from inkseal.signing.models import CallbackDelivery, SigningRecord, SignTask
+from inkseal.signing.models import CallbackDelivery, SignFlow, SigningRecord, SignTask
 
 
 class ReadOnlyAdmin(AuditedModelAdmin):
@@ -70,3 +70,13 @@ class CallbackDeliveryAdmin(ReadOnlyAdmin):
             messages.success(request, _("已安排重试。"))
         else:
             messages.warning(request, _("所选回调已送达或正在投递，未安排重试。"))
+
+
+@admin.register(SignFlow, site=backoffice)
+class SignFlowAdmin(ReadOnlyAdmin):
+    """Sign flows (签署流程) as the platforms made them: status, reason, expiry (read only)."""
+
+    list_display = ["public_id", "platform", "business_type", "business_id", "status", "created_at", "completed_at"]
+    list_filter = ["status"]
+    search_fields = ["public_id", "business_id"]
+    exclude = ["spec"]

@@ -14,6 +14,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from inkseal.signing.callbacks import delivery  # noqa: F401 - registers the delivery job and its sweep
+from inkseal.signing.flows import jobs as flow_jobs  # noqa: F401 - registers the sign flows' expiry
 
 log = logging.getLogger(__name__)
 

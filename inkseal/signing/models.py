@@ -220,7 +220,18 @@ class CallbackDelivery(models.Model):
         DELIVERED = "delivered", _("已送达")
         GAVE_UP = "gave_up", _("已放弃")
 
-    task = models.ForeignKey(SignTask, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("签章任务"))
+    task = models.ForeignKey(
+        SignTask, on_delete=models.CASCADE, null=True, blank=True, related_name="callbacks", verbose_name=_("签章任务")
+    )
+    # a sign flow's callbacks (one per signer event and one when it ends) have no task
+    flow = models.ForeignKey(
+        "signing.SignFlow",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="callbacks",
+        verbose_name=_("签署流程"),
+    )
     url = models.URLField(_("回调地址"), max_length=500)
     body = models.TextField(verbose_name=_("内容"))
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PENDING)
@@ -237,7 +248,7 @@ class CallbackDelivery(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.task_id} → {self.url}"
+        return f"{self.task_id or self.flow_id} → {self.url}"
 
 
 class ElectronicSignature(models.Model):
@@ -267,3 +278,6 @@ class ElectronicSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} · {self.es_id}"
+
+
+from inkseal.signing.flows.models import FlowDocument, FlowSigner, FlowStatus, SignFlow  # noqa: E402, F401 - sign flows

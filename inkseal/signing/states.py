@@ -13,7 +13,7 @@ from typing import Any
 
 from inkseal.audit import events
 from inkseal.core.states import BY_SYSTEM, BY_USER, StateMachine, Transition
-from inkseal.signing.models import TaskStatus
+from inkseal.signing.models import FlowStatus, TaskStatus
 
 _T = TaskStatus
 SIGN_TASK: StateMachine[Any] = StateMachine(
@@ -44,5 +44,46 @@ SIGN_DOCUMENT: StateMachine[Any] = StateMachine(
         Transition(_T.PENDING, _T.COMPLETED, "sign", events.SIGNING_SIGN, BY_SYSTEM),
         Transition(_T.PENDING, _T.FAILED, "fail", "", BY_SYSTEM),
         Transition(_T.PENDING, _T.EXPIRED, "expire", "", BY_SYSTEM),
+    ),
+)
+
+# A sign flow (签署流程) runs while "pending" and ends signed (every signer signed), refused (a
+# signer refused), cancelled (by its platform), expired or failed (a signature could not be applied).
+_F = FlowStatus
+SIGN_FLOW: StateMachine[Any] = StateMachine(
+    "sign_flow",
+    title="Sign flow (签署流程)",
+    field="status",
+    states=(_F.PENDING, _F.SIGNED, _F.REFUSED, _F.CANCELLED, _F.EXPIRED, _F.FAILED),
+    initial=(_F.PENDING,),
+    transitions=(
+        Transition(_F.PENDING, _F.SIGNED, "complete", events.SIGN_FLOW_COMPLETE, BY_SYSTEM),
+        Transition(_F.PENDING, _F.REFUSED, "refuse", events.SIGN_FLOW_REFUSE, BY_USER),
+        Transition(_F.PENDING, _F.CANCELLED, "cancel", events.SIGN_FLOW_CANCEL, BY_USER),
+        Transition(_F.PENDING, _F.EXPIRED, "expire", events.SIGN_FLOW_EXPIRE, BY_SYSTEM),
+        Transition(_F.PENDING, _F.FAILED, "fail", events.SIGN_FLOW_FAIL, BY_SYSTEM),
+    ),
+)
+
+# A signer of a flow: "waiting" for an earlier step, "pending" (its link and SMS sent), "signing"
+# once confirmed (its sign task's confirmation, audited there) until its signature is applied.
+# Signers still to sign when the flow ends are cancelled or expired by the flow's audit entry.
+FLOW_SIGNER: StateMachine[Any] = StateMachine(
+    "flow_signer",
+    title="Sign flow signer (流程签署人)",
+    field="status",
+    states=(_F.WAITING, _F.PENDING, _F.SIGNING, _F.SIGNED, _F.REFUSED, _F.CANCELLED, _F.EXPIRED, _F.FAILED),
+    initial=(_F.WAITING, _F.PENDING),
+    transitions=(
+        Transition(_F.WAITING, _F.PENDING, "start", events.SIGN_FLOW_SIGNER_READY, BY_SYSTEM),
+        Transition(_F.PENDING, _F.SIGNING, "confirm", "", BY_USER),  # the sign task's confirm entry
+        Transition(_F.SIGNING, _F.SIGNED, "sign", events.SIGN_FLOW_SIGNER_SIGN, BY_SYSTEM),
+        Transition(_F.SIGNING, _F.FAILED, "fail", events.SIGN_FLOW_SIGNER_FAIL, BY_SYSTEM),
+        Transition(_F.SIGNING, _F.CANCELLED, "abandon", "", BY_SYSTEM),  # the flow ended first
+        Transition(_F.PENDING, _F.REFUSED, "refuse", events.SIGN_FLOW_SIGNER_REFUSE, BY_USER),
+        Transition(_F.PENDING, _F.CANCELLED, "cancel", "", BY_SYSTEM),
+        Transition(_F.WAITING, _F.CANCELLED, "cancel", "", BY_SYSTEM),
+        Transition(_F.PENDING, _F.EXPIRED, "expire", "", BY_SYSTEM),
+        Transition(_F.WAITING, _F.EXPIRED, "expire", "", BY_SYSTEM),
     ),
 )

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from inkseal.signing.flows import views as flow_views
 from inkseal.signing.records import ses_views
 from inkseal.signing.records import views as record_views
 from inkseal.signing.selfservice import views as selfservice_views
@@ -15,6 +16,13 @@ urlpatterns = [
         name="page",
     ),
     path("sign/confirm/<str:token>/seals/<slug:seal_type>.png", confirm_views.confirm_seal_image, name="seal"),
+    path("sign/flow/<str:token>", flow_views.flow_confirm_page, name="flow_confirm"),
+    path(
+        "sign/flow/<str:token>/documents/<int:number>/pages/<int:page>.png",
+        flow_views.flow_page_image,
+        name="flow_page",
+    ),
+    path("sign/flow/<str:token>/seals/<slug:seal_type>.png", flow_views.flow_seal_image, name="flow_seal"),
     path("sign/self/", selfservice_views.self_sign, name="self_sign"),
     path("sign/self/<str:draft_id>/", selfservice_views.self_sign_place, name="self_place"),
     path("sign/self/<str:draft_id>/pages/<int:page>.png", selfservice_views.self_sign_page_image, name="self_page"),

@@ -19,7 +19,7 @@ from inkseal.core.states import StateMachine, load_machines, render_docs
 from inkseal.identity.models import VerificationAttempt
 from inkseal.orders.models import Application, Invoice, Order, Payment
 from inkseal.seals.models import Seal
-from inkseal.signing.models import SignDocument, SignTask
+from inkseal.signing.models import FlowSigner, SignDocument, SignFlow, SignTask
 
 # machine -> (the model whose field it moves, the code of its refusal: the codes the apps had)
 MACHINES: dict[str, tuple[type[Any], str]] = {
@@ -33,6 +33,8 @@ MACHINES: dict[str, tuple[type[Any], str]] = {
     "seal": (Seal, "seal_inactive"),
     "sign_task": (SignTask, "invalid_transition"),
     "sign_document": (SignDocument, "invalid_transition"),
+    "sign_flow": (SignFlow, "invalid_transition"),
+    "flow_signer": (FlowSigner, "invalid_transition"),
 }
 
 

@@ -32,7 +32,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from inkseal.platforms.services import api_client_of, callback_secret
-from inkseal.signing.models import CallbackDelivery, SignTask
+from inkseal.signing.models import CallbackDelivery, SignFlow, SignTask
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,22 @@ def enqueue_callback(task: SignTask) -> CallbackDelivery | None:
     return delivery
 
 
+def enqueue_flow_callback(flow: SignFlow, body: dict[str, Any]) -> CallbackDelivery | None:
+    """A sign flow's callback (a signer's event or the flow's end), like enqueue_callback: inside
+    the transaction that made the event, the first attempt queued once that commits."""
+    if not flow.callback_url:
+        return None
+    delivery = CallbackDelivery.objects.create(
+        flow=flow,
+        url=flow.callback_url,
+        body=json.dumps(body, ensure_ascii=False),
+        next_attempt_at=timezone.now(),
+        ticket=secrets.token_hex(16),
+    )
+    _queue_on_commit(delivery)
+    return delivery
+
+
 def _queue_on_commit(delivery: CallbackDelivery) -> None:
     delivery_id, ticket, eta = delivery.pk, delivery.ticket, delivery.next_attempt_at
     transaction.on_commit(lambda: deliver_callback.schedule(args=(delivery_id, ticket), eta=eta))
@@ -107,7 +123,7 @@ def _claim(delivery_id: int, ticket: str) -> CallbackDelivery | None:
     with transaction.atomic():
         delivery = (
             CallbackDelivery.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("task__platform")
+            .select_related("task__platform", "flow__platform")
             .filter(pk=delivery_id)
             .first()
         )
@@ -123,7 +139,10 @@ def _post(delivery: CallbackDelivery) -> str:
     """POST the signed body; the error ("" when acknowledged)."""
     import requests  # loaded by the job consumer, not by every command
 
-    client = api_client_of(delivery.task.platform) if delivery.task.platform is not None else None  # self-service
+    platform = (
+        delivery.flow.platform if delivery.flow is not None else delivery.task.platform if delivery.task else None
+    )
+    client = api_client_of(platform) if platform is not None else None  # None: self-service
     key = callback_secret(client) if client else ""
     body = delivery.body.encode()
     try:
