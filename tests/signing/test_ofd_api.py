@@ -332,7 +332,7 @@ def test_rsa_certificates_are_refused_for_ofd(rsa: Signing) -> None:
 
 
 @pytest.mark.django_db
-def test_the_confirm_page_lists_ofd_placements(sm2_signing: Signing) -> None:
+def test_the_confirm_page_previews_ofd_pages_with_their_seals(sm2_signing: Signing) -> None:
     spec = ofd_spec(
         sm2_signing,
         [
@@ -345,9 +345,12 @@ def test_the_confirm_page_lists_ofd_placements(sm2_signing: Signing) -> None:
     page = sm2_signing.client.get(created.json()["confirm_url"])
     assert page.status_code == 200
     html = page.content.decode()
-    assert html.count('class="ofd-placement"') == 1 + 5  # the point seal and a slice per page
+    assert html.count("/documents/1/pages/") == 5  # the OFD's five pages, drawn by core.ofd.render
+    assert html.count('class="seal-preview') == 1 + 5 + 1  # the point seal, a slice per page, the PDF's seal
     assert "/documents/2/pages/1.png" in html  # the PDF keeps its page previews
-    assert "/documents/1/pages/" not in html  # no broken page images for the OFD
+    token = confirm_token(created.json()["confirm_url"])
+    picture = sm2_signing.client.get(f"/sign/confirm/{token}/documents/1/pages/1.png")
+    assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")
 
 
 @pytest.mark.django_db(transaction=True)

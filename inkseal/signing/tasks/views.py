@@ -20,7 +20,7 @@ from inkseal.seals.models import SealType
 from inkseal.signing.core import preview
 from inkseal.signing.core.errors import PdfTooComplex
 from inkseal.signing.models import SignTask
-from inkseal.signing.tasks import confirm, formats, planning, spec
+from inkseal.signing.tasks import confirm, planning, spec
 
 
 @never_cache
@@ -39,11 +39,6 @@ def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
     documents = list(task.documents.order_by("number"))
     for document in documents:
         seals = _seal_previews(document.placements.get("overlays", []), token)
-        if formats.format_of(document) == formats.OFD:
-            # ofdrender: no OFD page renderer yet (that branch brings one): the placements as a list
-            document.ofd_seals = seals  # type: ignore[attr-defined]
-            document.preview_pages = []  # type: ignore[attr-defined]
-            continue
         shown = min(document.pages, preview.MAX_PREVIEW_PAGES)
         document.preview_pages = [  # type: ignore[attr-defined]
             {"number": p, "seals": [s for s in seals if s["page"] == p]} for p in range(1, shown + 1)
@@ -70,8 +65,6 @@ def confirm_page_image(request: HttpRequest, token: str, number: int, page: int)
     document = task.documents.filter(number=number).first()
     if document is None or not 1 <= page <= min(document.pages, preview.MAX_PREVIEW_PAGES):
         raise NotFound(_("页面不存在。"))
-    if formats.format_of(document) == formats.OFD:  # ofdrender: until an OFD page renderer lands
-        raise NotFound(_("OFD 文件暂不提供页面预览。"))
     try:
         png = planning.page_png(document, page)
     except PdfTooComplex as exc:  # audited as on the API, against whoever uploaded the document
