@@ -1,0 +1,245 @@
+"""The multi-node topology (scripts/topology.sh): PostgreSQL + Redis + HAProxy in front of two
+`inkseal serve` app servers + two Huey consumers, on loopback, real processes.
+
+- What a user or a platform does in several requests works whichever server each request reaches:
+  a session, a one-time SMS code, the SMS and verification rate limits, an Idempotency-Key, an
+  SSO ticket's jti (requests alternate between the two app servers, and go through HAProxy).
+- kill -9 of one app server and one consumer in the middle of a load of sign tasks through
+  HAProxy: every task ends completed or failed with a reason, none is lost or signed twice, no
+  signed document lacks its record, file or audit row, and the load balancer keeps serving.
+
+Small scale here (`make test`); bench/topology_failover_bench.py runs the failure test at full
+scale and prints its figures. Skips only when a binary from Debian's packages is absent
+(scripts/system-packages.sh test installs them, as `make test` does).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import jwt
+import pytest
+import requests
+
+from tests.helpers.topology import Fixture, Load, Outcome, PlatformClient, Topology, missing_binaries, one_page_pdf
+
+pytestmark = [
+    pytest.mark.topology,
+    pytest.mark.skipif(bool(missing_binaries()), reason=f"topology needs {', '.join(missing_binaries())}"),
+]
+
+
+def _free_base_port() -> int:
+    """A base port whose five ports (load balancer, two app servers, Redis, stats) are free."""
+    for _ in range(50):
+        base = random.randrange(20_000, 40_000)
+        try:
+            for port in range(base, base + 5):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no five free ports in a row")
+
+
+@pytest.fixture(scope="module")
+def topology() -> Iterator[Topology]:
+    # not pytest's tmp_path: its parents are 0700, and PostgreSQL runs as its own user when root
+    directory = Path(tempfile.mkdtemp(prefix="inkseal-topology-"))
+    directory.chmod(0o755)
+    topology = Topology(directory, _free_base_port())
+    try:
+        topology.script("start")
+        yield topology
+    finally:
+        topology.script("stop")
+
+
+@pytest.fixture(scope="module")
+def fixture(topology: Topology) -> Fixture:
+    return Fixture(**topology.run("fixture", "4"))
+
+
+def _csrf(session: requests.Session, base: str) -> str:
+    assert session.get(f"{base}/login/", timeout=30).status_code == 200
+    return session.cookies["csrftoken"]
+
+
+def _last_code(base: str, phone: str, purpose: str) -> str:
+    messages = requests.get(f"{base}/dev/sms.json", params={"phone": phone}, timeout=30).json()["messages"]
+    ours = sorted((m for m in messages if m["purpose"].startswith(purpose)), key=lambda m: m["sent_at"])
+    return ours[-1]["body"].split("验证码为")[1][:6]
+
+
+def test_a_session_code_and_sms_limit_hold_across_servers(topology: Topology, fixture: Fixture) -> None:
+    a, b = topology.app
+    browser = requests.Session()
+    token = _csrf(browser, a)  # the CSRF cookie from A
+    phone = fixture.login_phone
+    headers = {"X-CSRFToken": token, "Accept": "application/json"}
+    sent = browser.post(f"{b}/login/code", data={"phone": phone}, headers=headers, timeout=30)
+    assert sent.status_code == 200, sent.text[:300]
+    # the SMS interval (per phone and purpose) counts the code B sent: A refuses the next one
+    again = browser.post(f"{a}/login/code", data={"phone": phone}, headers=headers, timeout=30)
+    assert again.status_code == 429 and again.json()["error"] == "rate_limited", again.text[:300]
+    code = _last_code(a, phone, "login")
+    # the code B sent signs in on A; the session A started is known to B and to the balancer
+    login = browser.post(
+        f"{a}/login/",
+        data={"phone": phone, "code": code, "csrfmiddlewaretoken": token},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert login.status_code == 302, login.text[:300]
+    for base in (b, a, topology.lb, topology.lb):
+        page = browser.get(f"{base}/account/", allow_redirects=False, timeout=30)
+        assert page.status_code == 200 and phone[-4:] in page.text, (base, page.status_code)
+    # the one-time code was consumed on A: another browser replaying it on B is refused
+    other = requests.Session()
+    other_token = _csrf(other, b)
+    replay = other.post(
+        f"{b}/login/",
+        data={"phone": phone, "code": code, "csrfmiddlewaretoken": other_token},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert replay.status_code == 400
+    assert other.get(f"{b}/account/", allow_redirects=False, timeout=30).status_code == 302
+
+
+def test_the_verification_rate_limit_counts_both_servers(topology: Topology) -> None:
+    """INKSEAL_VERIFY_PER_IP_PER_MINUTE=4 for the topology: four requests alternating A and B,
+    the fifth refused, wherever it lands (a per-process counter would allow 4 per worker)."""
+    a, b = topology.app
+    pdf = one_page_pdf()
+    for _attempt in range(2):  # a minute's window may turn in the middle: then once more
+        window = int(time.time() // 60)
+        answers = [
+            requests.post(f"{base}/api/v1/verify", files={"file": ("a.pdf", io.BytesIO(pdf))}, timeout=60)
+            for base in (a, b, a, b, a, b)
+        ]
+        if int(time.time() // 60) == window:
+            break
+    codes = [answer.status_code for answer in answers]
+    assert 429 in codes and codes.index(429) <= 4, codes
+    assert answers[codes.index(429)].json()["error"] == "verify_rate_limited"
+    assert all(code == 429 for code in codes[codes.index(429) :]), codes
+
+
+def test_an_idempotency_key_returns_the_same_task_on_either_server(topology: Topology, fixture: Fixture) -> None:
+    a, b = topology.app
+    pdf = one_page_pdf()
+    key = uuid.uuid4().hex
+    created = []
+    for base in (a, b, topology.lb):
+        session = requests.Session()
+        token = session.post(
+            f"{base}/api/v1/oauth/token",
+            data={"client_id": fixture.client_id, "client_secret": fixture.client_secret},
+            timeout=30,
+        ).json()["access_token"]
+        response = session.post(
+            f"{base}/api/v1/sign-tasks",
+            data={"spec": fixture.spec(fixture.phones[0])},
+            files={"files": ("bid.pdf", io.BytesIO(pdf))},
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+            timeout=60,
+        )
+        assert response.status_code in (200, 201), response.text[:300]
+        created.append(response.json()["id"])
+    assert len(set(created)) == 1, created
+
+
+def test_an_sso_ticket_is_used_once_across_servers(topology: Topology, fixture: Fixture) -> None:
+    a, b = topology.app
+    now = int(time.time())
+    ticket = jwt.encode(
+        {
+            "iss": fixture.platform_code,
+            "aud": "inkseal",
+            "iat": now,
+            "exp": now + 120,
+            "jti": uuid.uuid4().hex,
+            "sub": "u-topology",
+            "name": "李四",
+            "phone": "13900001111",
+        },
+        fixture.ticket_secret,
+        algorithm="HS256",
+    )
+    params = {"platform": fixture.platform_code, "ticket": ticket}
+    first = requests.get(f"{a}/sso/jump", params=params, allow_redirects=False, timeout=30)
+    assert first.status_code == 302, first.text[:500]
+    replay = requests.get(f"{b}/sso/jump", params=params, allow_redirects=False, timeout=30)
+    assert replay.status_code == 403 and 'id="error-code">ticket_replayed<' in replay.text
+
+
+def test_kill_one_app_server_and_one_consumer_under_load(topology: Topology, fixture: Fixture) -> None:
+    outcomes, load, kill_at = run_failover(topology, fixture, clients=4, tasks=24, kill_after=6)
+    ids = [outcome.task_id for outcome in outcomes if outcome.task_id]
+    assert len(ids) == len(outcomes), [outcome.error for outcome in outcomes if not outcome.task_id]
+    path = topology.directory / "task_ids.json"
+    path.write_text(json.dumps(ids))
+    checked = topology.run("check", str(path))
+    assert checked["found"] == len(ids) and checked["non_terminal"] == 0, checked
+    assert checked["failed_without_reason"] == 0 and checked["signed_twice"] == 0, checked
+    assert checked["missing_record_or_audit"] == 0 and checked["signed_files_missing"] == 0, checked
+    assert checked["audit_chain_intact"], checked
+    assert all(outcome.status in ("completed", "failed") for outcome in outcomes)
+    assert all(outcome.downloaded for outcome in outcomes if outcome.status == "completed")
+    # the balancer noticed within its health checks (1 s x 2): nothing failed after that
+    late = [failure for at, failure in load.errors if at > kill_at + 4]
+    assert not late, late
+    assert requests.get(f"{topology.lb}/healthz", timeout=10).status_code == 200
+
+
+def run_failover(
+    topology: Topology, fixture: Fixture, *, clients: int, tasks: int, kill_after: int, cron: bool = False
+) -> tuple[list[Outcome], Load, float]:
+    """`clients` platform threads sign `tasks` one-document tasks through HAProxy; once
+    `kill_after` are done, app server 1 and consumer 1 are SIGKILLed. Then (unless `cron`: the
+    consumer's minute cron does it) the recovery job is queued every few seconds until every
+    client has its answer. Returns the outcomes, the clients' request counts and the kill time."""
+    pdf = one_page_pdf()
+    load = Load()
+    outcomes: list[Outcome] = []
+    lock = threading.Lock()
+    remaining = iter(range(tasks))
+    killed = threading.Event()
+    kill_at = [0.0]
+
+    def drive(phone: str) -> None:
+        client = PlatformClient(topology.lb, fixture, phone, load, timeout=180)
+        while True:
+            with lock:
+                if next(remaining, None) is None:
+                    return
+            outcome = client.sign(pdf)
+            with lock:
+                outcomes.append(outcome)
+                if len(outcomes) >= kill_after and not killed.is_set():
+                    killed.set()
+
+    threads = [threading.Thread(target=drive, args=(phone,)) for phone in fixture.phones[:clients]]
+    for thread in threads:
+        thread.start()
+    killed.wait(timeout=300)
+    topology.kill9("app1")
+    topology.kill9("jobs1")
+    kill_at[0] = time.monotonic()
+    while any(thread.is_alive() for thread in threads):
+        if not cron and time.monotonic() > kill_at[0] + 5:
+            topology.run("job", "recover_stalled_sign_tasks_job")
+        for thread in threads:
+            thread.join(timeout=5)
+    return outcomes, load, kill_at[0]
