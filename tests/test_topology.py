@@ -20,7 +20,6 @@ import json
 import random
 import socket
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ import jwt
 import pytest
 import requests
 
-from tests.helpers.topology import Fixture, Load, Outcome, PlatformClient, Topology, missing_binaries, one_page_pdf
+from tests.helpers.topology import Fixture, Topology, missing_binaries, one_page_pdf, run_failover
 
 pytestmark = [
     pytest.mark.topology,
@@ -200,46 +199,5 @@ def test_kill_one_app_server_and_one_consumer_under_load(topology: Topology, fix
     # the balancer noticed within its health checks (1 s x 2): nothing failed after that
     late = [failure for at, failure in load.errors if at > kill_at + 4]
     assert not late, late
+    assert load.probes and not [at for at in load.probe_failures if at > kill_at + 4], load.probe_failures
     assert requests.get(f"{topology.lb}/healthz", timeout=10).status_code == 200
-
-
-def run_failover(
-    topology: Topology, fixture: Fixture, *, clients: int, tasks: int, kill_after: int, cron: bool = False
-) -> tuple[list[Outcome], Load, float]:
-    """`clients` platform threads sign `tasks` one-document tasks through HAProxy; once
-    `kill_after` are done, app server 1 and consumer 1 are SIGKILLed. Then (unless `cron`: the
-    consumer's minute cron does it) the recovery job is queued every few seconds until every
-    client has its answer. Returns the outcomes, the clients' request counts and the kill time."""
-    pdf = one_page_pdf()
-    load = Load()
-    outcomes: list[Outcome] = []
-    lock = threading.Lock()
-    remaining = iter(range(tasks))
-    killed = threading.Event()
-    kill_at = [0.0]
-
-    def drive(phone: str) -> None:
-        client = PlatformClient(topology.lb, fixture, phone, load, timeout=180)
-        while True:
-            with lock:
-                if next(remaining, None) is None:
-                    return
-            outcome = client.sign(pdf)
-            with lock:
-                outcomes.append(outcome)
-                if len(outcomes) >= kill_after and not killed.is_set():
-                    killed.set()
-
-    threads = [threading.Thread(target=drive, args=(phone,)) for phone in fixture.phones[:clients]]
-    for thread in threads:
-        thread.start()
-    killed.wait(timeout=300)
-    topology.kill9("app1")
-    topology.kill9("jobs1")
-    kill_at[0] = time.monotonic()
-    while any(thread.is_alive() for thread in threads):
-        if not cron and time.monotonic() > kill_at[0] + 5:
-            topology.run("job", "recover_stalled_sign_tasks_job")
-        for thread in threads:
-            thread.join(timeout=5)
-    return outcomes, load, kill_at[0]

@@ -175,6 +175,8 @@ class Outcome:
     downloaded: bool = False
     retries: int = 0
     error: str = ""
+    started_at: float = 0.0
+    finished_at: float = 0.0
 
 
 @dataclass
@@ -183,6 +185,8 @@ class Load:
 
     requests: int = 0
     errors: list[tuple[float, str]] = field(default_factory=list)
+    probes: int = 0  # GET /healthz through the balancer while the load runs
+    probe_failures: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self, failure: str = "") -> None:
@@ -240,7 +244,7 @@ class PlatformClient:
         raise AssertionError(f"no {purpose_prefix} code for {self.phone}")
 
     def sign(self, pdf: bytes) -> Outcome:
-        outcome = Outcome()
+        outcome = Outcome(started_at=time.monotonic())
         key = uuid.uuid4().hex
         spec = self.fixture.spec(self.phone)
         deadline = time.monotonic() + self.timeout
@@ -282,7 +286,69 @@ class PlatformClient:
         if outcome.status == "completed":
             signed = self._retrying("GET", f"/api/v1/sign-tasks/{outcome.task_id}/documents/1", headers=self.auth)
             outcome.downloaded = signed is not None and signed.ok and signed.content.startswith(b"%PDF")
+        outcome.finished_at = time.monotonic()
         return outcome
+
+
+def run_failover(
+    topology: Topology, fixture: Fixture, *, clients: int, tasks: int, kill_after: int, cron: bool = False
+) -> tuple[list[Outcome], Load, float]:
+    """`clients` platform threads sign `tasks` one-document tasks through HAProxy; once
+    `kill_after` are done, app server 1 and consumer 1 are SIGKILLed. Then (unless `cron`: the
+    consumer's minute cron does it) the recovery job is queued every few seconds until every
+    client has its answer. Returns the outcomes, the clients' request counts and the kill time."""
+    pdf = one_page_pdf()
+    load = Load()
+    outcomes: list[Outcome] = []
+    lock = threading.Lock()
+    remaining = iter(range(tasks))
+    killed = threading.Event()
+    kill_at = [0.0]
+
+    def drive(phone: str) -> None:
+        client = PlatformClient(topology.lb, fixture, phone, load, timeout=180)
+        while True:
+            with lock:
+                if next(remaining, None) is None:
+                    return
+            outcome = client.sign(pdf)
+            with lock:
+                outcomes.append(outcome)
+                if len(outcomes) >= kill_after and not killed.is_set():
+                    killed.set()
+
+    threads = [threading.Thread(target=drive, args=(phone,)) for phone in fixture.phones[:clients]]
+    for thread in threads:
+        thread.start()
+    probe = threading.Thread(target=_probe_balancer, args=(topology.lb, load, threads), daemon=True)
+    probe.start()
+    killed.wait(timeout=300)
+    topology.kill9("app1")
+    topology.kill9("jobs1")
+    kill_at[0] = time.monotonic()
+    while any(thread.is_alive() for thread in threads):
+        if not cron and time.monotonic() > kill_at[0] + 5:
+            topology.run("job", "recover_stalled_sign_tasks_job")
+        for thread in threads:
+            thread.join(timeout=5)
+    probe.join(timeout=5)
+    return outcomes, load, kill_at[0]
+
+
+def _probe_balancer(base: str, load: Load, clients: list[threading.Thread]) -> None:
+    """GET /healthz through the balancer every 0.1 s while the clients run."""
+    import requests
+
+    while any(thread.is_alive() for thread in clients):
+        try:
+            ok = requests.get(f"{base}/healthz", timeout=10).status_code == 200
+        except requests.RequestException:
+            ok = False
+        with load.lock:
+            load.probes += 1
+            if not ok:
+                load.probe_failures.append(time.monotonic())
+        time.sleep(0.1)
 
 
 # --- run in a subprocess against the topology's database ------------------------------------------
