@@ -85,7 +85,8 @@ start_redis() {
 start_app() {  # start_app NAME PORT
   alive "$1" && return 0
   # its own session (setsid): `kill -9 -- -<pid>` ends the master and its workers at once
-  setsid "$py" -m inkseal.cli serve --bind "127.0.0.1:$2" --workers "${INKSEAL_WORKERS:-2}" \
+  # the client's address from HAProxy's PROXY protocol header (per-IP limits see each client)
+  INKSEAL_PROXY_PROTOCOL=1 setsid "$py" -m inkseal.cli serve --bind "127.0.0.1:$2" --workers "${INKSEAL_WORKERS:-2}" \
     >"$log/$1.log" 2>&1 </dev/null &
   echo $! >"$run/$1.pid"
 }
@@ -117,8 +118,9 @@ backend app
     balance roundrobin
     option httpchk GET /healthz
     default-server inter 1s fall 2 rise 2
-    server app1 127.0.0.1:$app1_port check
-    server app2 127.0.0.1:$app2_port check
+    # send-proxy-v2: each request carries the client's address (gunicorn --proxy-protocol)
+    server app1 127.0.0.1:$app1_port check send-proxy-v2 check-send-proxy
+    server app2 127.0.0.1:$app2_port check send-proxy-v2 check-send-proxy
 listen stats
     bind 127.0.0.1:$stats_port
     stats enable

@@ -24,10 +24,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
 import requests
+import requests.adapters
 
 from tests.helpers.topology import Fixture, Topology, missing_binaries, one_page_pdf, run_failover
 
@@ -88,9 +90,12 @@ def test_a_session_code_and_sms_limit_hold_across_servers(topology: Topology, fi
     headers = {"X-CSRFToken": token, "Accept": "application/json"}
     sent = browser.post(f"{b}/login/code", data={"phone": phone}, headers=headers, timeout=30)
     assert sent.status_code == 200, sent.text[:300]
-    # the SMS interval (per phone and purpose) counts the code B sent: A refuses the next one
+    # INKSEAL_SMS_PER_PHONE_PER_HOUR=2 for the topology: the code B sent counts on A, and the
+    # two sent count on B
     again = browser.post(f"{a}/login/code", data={"phone": phone}, headers=headers, timeout=30)
-    assert again.status_code == 429 and again.json()["error"] == "rate_limited", again.text[:300]
+    assert again.status_code == 200, again.text[:300]
+    third = browser.post(f"{b}/login/code", data={"phone": phone}, headers=headers, timeout=30)
+    assert third.status_code == 429 and third.json()["error"] == "rate_limited", third.text[:300]
     code = _last_code(a, phone, "login")
     # the code B sent signs in on A; the session A started is known to B and to the balancer
     login = browser.post(
@@ -133,6 +138,45 @@ def test_the_verification_rate_limit_counts_both_servers(topology: Topology) -> 
     assert 429 in codes and codes.index(429) <= 4, codes
     assert answers[codes.index(429)].json()["error"] == "verify_rate_limited"
     assert all(code == 429 for code in codes[codes.index(429) :]), codes
+
+
+class _FromAddress(requests.adapters.HTTPAdapter):
+    """Connections from another loopback address (127.0.0.0/8 is all this machine's): a client
+    elsewhere on the network, as the balancer sees it."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _client_at(address: str) -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", _FromAddress(address))
+    return session
+
+
+def test_per_ip_limits_see_the_client_behind_the_balancer(topology: Topology) -> None:
+    """HAProxy passes each client's address to the app servers (PROXY protocol): one client using
+    up its verification quota through the balancer does not use up everyone's, as it would if
+    every request counted against the balancer's own address."""
+    pdf = one_page_pdf()
+
+    def verify(session: requests.Session) -> int:
+        answer = session.post(f"{topology.lb}/api/v1/verify", files={"file": ("a.pdf", io.BytesIO(pdf))}, timeout=60)
+        return answer.status_code
+
+    for _attempt in range(2):  # a minute's window may turn in the middle: then once more
+        window = int(time.time() // 60)
+        greedy = [verify(_client_at("127.0.0.2")) for _ in range(6)]
+        other = verify(_client_at("127.0.0.3"))
+        if int(time.time() // 60) == window:
+            break
+    assert greedy.count(429) >= 2 and greedy[-1] == 429, greedy
+    assert other == 200
 
 
 def test_an_idempotency_key_returns_the_same_task_on_either_server(topology: Topology, fixture: Fixture) -> None:
