@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -66,6 +67,7 @@ def main() -> None:
         checked = topology.run("check", str(path))
     finally:
         topology.script("stop")
+        shutil.rmtree(directory, ignore_errors=True)
     before = [o for o in outcomes if o.finished_at <= kill_at]
     after = [o for o in outcomes if o.finished_at > kill_at]
     spanning = [o for o in outcomes if o.started_at < kill_at < o.finished_at]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import shutil
 import socket
 import tempfile
 import time
@@ -64,6 +65,7 @@ def topology() -> Iterator[Topology]:
         yield topology
     finally:
         topology.script("stop")
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
