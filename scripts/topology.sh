@@ -11,6 +11,8 @@
 #   INKSEAL_TOPOLOGY_PORT  base port (default 8100): HAProxy = base, app servers = base+1 and
 #                          base+2, Redis = base+3, HAProxy's stats page = base+4
 #   INKSEAL_WORKERS        gunicorn workers per app server (default 2)
+#   INKSEAL_TOPOLOGY_PG_OPTIONS  more postgres options (the tests: "-c fsync=off ..." as
+#                          scripts/with-postgres.sh; the benchmark keeps PostgreSQL's defaults)
 #   any other INKSEAL_* variable is passed to every node (e.g. INKSEAL_SIGN_HEARTBEAT_TIMEOUT)
 # `env` prints the variables a management command needs to act on this topology
 # (`eval "$(scripts/topology.sh env)"; .venv/bin/inkseal audit verify`).
@@ -69,7 +71,7 @@ start_postgres() {
   [ "$(id -u)" -eq 0 ] && chown postgres "$dir/pgsock" "$log"
   if ! as_pg "$bindir/pg_ctl" -D "$dir/pg/data" status >/dev/null 2>&1; then
     as_pg "$bindir/pg_ctl" -D "$dir/pg/data" -l "$log/postgres.log" -w \
-      -o "-k $dir/pgsock -c listen_addresses='' -c max_connections=200" start >/dev/null
+      -o "-k $dir/pgsock -c listen_addresses='' -c max_connections=200 ${INKSEAL_TOPOLOGY_PG_OPTIONS:-}" start >/dev/null
   fi
   as_pg "$bindir/psql" -h "$dir/pgsock" -U inkseal -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='inkseal'" |
     grep -q 1 || as_pg "$bindir/createdb" -h "$dir/pgsock" -U inkseal inkseal
@@ -136,17 +138,22 @@ start() {
   need redis-server redis-cli haproxy curl
   mkdir -p "$run" "$log" "$dir/var"
   eval "$(topology_env)"
+  local began=$SECONDS
   start_postgres
   start_redis
-  "$py" -m inkseal.cli migrate -v0
+  echo "postgres and redis: $((SECONDS - began)) s"
+  # the nodes load while the schema is migrated: /healthz answers once both are done
   start_app app1 "$app1_port"
   start_app app2 "$app2_port"
-  start_consumer jobs1
-  start_consumer jobs2
   start_haproxy
+  "$py" -m inkseal.cli migrate -v0
+  echo "migrate: $((SECONDS - began)) s"
+  start_consumer jobs1  # after the schema: their periodic jobs may run at once
+  start_consumer jobs2
   wait_for "app server 1" healthy "$app1_port"
   wait_for "app server 2" healthy "$app2_port"
   wait_for haproxy healthy "$lb_port"
+  echo "app servers and balancer: $((SECONDS - began)) s"
   status
 }
 

@@ -59,7 +59,9 @@ def topology() -> Iterator[Topology]:
     # not pytest's tmp_path: its parents are 0700, and PostgreSQL runs as its own user when root
     directory = Path(tempfile.mkdtemp(prefix="inkseal-topology-"))
     directory.chmod(0o755)
-    topology = Topology(directory, _free_base_port())
+    # a throwaway database: no fsync, as scripts/with-postgres.sh runs the suite's
+    pg_options = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    topology = Topology(directory, _free_base_port(), {"INKSEAL_TOPOLOGY_PG_OPTIONS": pg_options})
     try:
         topology.script("start")
         yield topology

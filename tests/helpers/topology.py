@@ -47,6 +47,7 @@ NODE_ENV = {
     "INKSEAL_CA_RSA_ALGORITHM": "rsa-2048",
     "INKSEAL_PDF_PARSE_WALL_SECONDS": "120",
     "INKSEAL_WORKERS": "2",
+    "INKSEAL_OCR_WARMUP": "0",  # nothing here reads pictures: 4 workers x ~3 s (more when loaded) saved
 }
 
 
