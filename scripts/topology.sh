@@ -157,21 +157,23 @@ start() {
   status
 }
 
-stop_pid() {  # stop_pid NAME: its process group, TERM then KILL
-  [ -f "$run/$1.pid" ] || return 0
-  local pid; pid=$(cat "$run/$1.pid")
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$run/$1.pid"
-}
-
 stop() {
-  for name in haproxy app1 app2 jobs1 jobs2; do stop_pid "$name"; done
-  if [ -f "$run/redis.pid" ]; then
-    kill "$(cat "$run/redis.pid")" 2>/dev/null || true
-    rm -f "$run/redis.pid"
-  fi
+  # TERM to every node's process group at once, KILL to what is left after 5 s
+  local pids=() pid
+  for name in haproxy app1 app2 jobs1 jobs2 redis; do
+    [ -f "$run/$name.pid" ] || continue
+    pid=$(cat "$run/$name.pid")
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    pids+=("$pid")
+    rm -f "$run/$name.pid"
+  done
+  for _ in $(seq 1 50); do
+    local left=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left=1; done
+    [ $left -eq 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
   local bindir; bindir=$(pg_bindir)
   if [ -d "$dir/pg/data" ]; then as_pg "$bindir/pg_ctl" -D "$dir/pg/data" -m fast stop >/dev/null 2>&1 || true; fi
 }
