@@ -20,6 +20,7 @@ The figures of one run are quoted in docs/scaling.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -27,11 +28,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.topology import Fixture, Topology, missing_binaries, run_failover  # noqa: E402
+from tests.helpers.s3_server import moto_s3, storage_env  # noqa: E402
+from tests.helpers.topology import Fixture, Load, Outcome, Topology, missing_binaries, run_failover  # noqa: E402
 from tests.test_topology import _free_base_port  # noqa: E402
 
 
@@ -41,16 +44,30 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=300)
     parser.add_argument("--kill-after", type=int, default=100)
     parser.add_argument("--queue-recovery", action="store_true", help="queue the recovery job every 5 s")
+    parser.add_argument(
+        "--s3", action="store_true", help="files in a bucket of moto's S3 server, not the shared var dir"
+    )
     args = parser.parse_args()
     if missing_binaries():
         raise SystemExit(f"missing: {', '.join(missing_binaries())} (scripts/system-packages.sh test)")
     directory = Path(tempfile.mkdtemp(prefix="inkseal-topology-"))
     directory.chmod(0o755)
-    topology = Topology(directory, _free_base_port())
     started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        extra: dict[str, str] = {}
+        if args.s3:
+            endpoint = stack.enter_context(moto_s3(directory / "moto.log", "inkseal-bench"))
+            extra = storage_env(endpoint, "inkseal-bench")
+        topology = Topology(directory, _free_base_port(), extra)
+        outcomes, load, kill_at, begin, end, checked = run(topology, args, started)
+        shutil.rmtree(directory, ignore_errors=True)
+    report(args, outcomes, load, kill_at, begin, end, checked)
+
+
+def run(topology: Topology, args: argparse.Namespace, started: float) -> tuple[Any, ...]:
     try:
         topology.script("start")
-        print(f"topology up in {time.monotonic() - started:.0f} s ({directory})")
+        print(f"topology up in {time.monotonic() - started:.0f} s ({topology.directory})")
         fixture = Fixture(**topology.run("fixture", str(args.clients)))
         begin = time.monotonic()
         outcomes, load, kill_at = run_failover(
@@ -62,12 +79,23 @@ def main() -> None:
             cron=not args.queue_recovery,
         )
         end = time.monotonic()
-        path = directory / "task_ids.json"
+        path = topology.directory / "task_ids.json"
         path.write_text(json.dumps([o.task_id for o in outcomes if o.task_id]))
         checked = topology.run("check", str(path))
     finally:
         topology.script("stop")
-        shutil.rmtree(directory, ignore_errors=True)
+    return outcomes, load, kill_at, begin, end, checked
+
+
+def report(
+    args: argparse.Namespace,
+    outcomes: list[Outcome],
+    load: Load,
+    kill_at: float,
+    begin: float,
+    end: float,
+    checked: dict[str, Any],
+) -> None:
     before = [o for o in outcomes if o.finished_at <= kill_at]
     after = [o for o in outcomes if o.finished_at > kill_at]
     spanning = [o for o in outcomes if o.started_at < kill_at < o.finished_at]

@@ -10,19 +10,13 @@ the local media directory.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-import requests
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -30,52 +24,22 @@ from django.utils import timezone
 from inkseal import conf
 from inkseal.signing.models import SignTask
 from inkseal.signing.tasks.storage_cleanup import discard_uncommitted_signed_files, uncommitted_signed_files
+from tests.helpers.s3_server import moto_s3, s3_client, storage_env
 from tests.pki.conftest import ca_hierarchy, verified_enterprise, verified_person  # noqa: F401
 from tests.signing.api_support import Signing, make_signing, sign_through_api, text_pdf
 
 BUCKET = "inkseal-test"
-ACCESS = {"INKSEAL_S3_ACCESS_KEY_ID": "testing", "INKSEAL_S3_SECRET_ACCESS_KEY": "testing"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """moto's S3 server on a free loopback port, with an empty bucket."""
-    port = _free_port()
-    binary = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which("moto_server")
-    command = [binary] if binary else [sys.executable, "-m", "moto.server"]
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
-    server = subprocess.Popen([*command, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{endpoint}/moto-api/", timeout=2)
-                break
-            except requests.RequestException:
-                assert server.poll() is None and time.monotonic() < deadline, "moto_server did not start"
-                time.sleep(0.2)
-        _bucket(endpoint).create_bucket(Bucket=BUCKET)
+    with moto_s3(tmp_path_factory.mktemp("moto") / "moto.log", BUCKET) as endpoint:
         yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
-
-
-def _bucket(endpoint: str) -> Any:
-    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **credentials)
 
 
 def _objects(endpoint: str) -> dict[str, bytes]:
-    client = _bucket(endpoint)
+    client = s3_client(endpoint)
     listed = client.list_objects_v2(Bucket=BUCKET).get("Contents", [])
     return {item["Key"]: client.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read() for item in listed}
 
@@ -83,15 +47,9 @@ def _objects(endpoint: str) -> dict[str, bytes]:
 @pytest.fixture
 def on_s3(s3_endpoint: str, settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     """The default storage as the settings make it from INKSEAL_S3_* (under a prefix of this test)."""
-    prefix = f"t{time.monotonic_ns()}"
-    for name, value in {
-        **ACCESS,
-        "INKSEAL_S3_BUCKET": BUCKET,
-        "INKSEAL_S3_ENDPOINT_URL": s3_endpoint,
-        "INKSEAL_S3_REGION": "us-east-1",
-        "INKSEAL_S3_PREFIX": prefix,
-    }.items():
+    for name, value in storage_env(s3_endpoint, BUCKET, prefix=f"t{time.monotonic_ns()}").items():
         monkeypatch.setenv(name, value)
+    prefix = os.environ["INKSEAL_S3_PREFIX"]
     storage = conf.object_storage()
     assert storage is not None and storage["BACKEND"] == "storages.backends.s3.S3Storage"
     settings.STORAGES = {**settings.STORAGES, "default": storage}

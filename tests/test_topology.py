@@ -1,5 +1,6 @@
 """The multi-node topology (scripts/topology.sh): PostgreSQL + Redis + HAProxy in front of two
-`inkseal serve` app servers + two Huey consumers, on loopback, real processes.
+`inkseal serve` app servers + two Huey consumers, on loopback, real processes; the files of every
+node in one S3 bucket (moto's server mode).
 
 - What a user or a platform does in several requests works whichever server each request reaches:
   a session, a one-time SMS code, the SMS and verification rate limits, an Idempotency-Key, an
@@ -32,6 +33,7 @@ import pytest
 import requests
 import requests.adapters
 
+from tests.helpers.s3_server import moto_s3, s3_client, storage_env
 from tests.helpers.topology import Fixture, Topology, missing_binaries, one_page_pdf, run_failover
 
 pytestmark = [
@@ -54,6 +56,9 @@ def _free_base_port() -> int:
     raise RuntimeError("no five free ports in a row")
 
 
+BUCKET = "inkseal-topology"
+
+
 @pytest.fixture(scope="module")
 def topology() -> Iterator[Topology]:
     # not pytest's tmp_path: its parents are 0700, and PostgreSQL runs as its own user when root
@@ -61,12 +66,20 @@ def topology() -> Iterator[Topology]:
     directory.chmod(0o755)
     # a throwaway database: no fsync, as scripts/with-postgres.sh runs the suite's
     pg_options = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    topology = Topology(directory, _free_base_port(), {"INKSEAL_TOPOLOGY_PG_OPTIONS": pg_options})
     try:
-        topology.script("start")
-        yield topology
+        # every node's files in one S3 bucket (moto's server), as machines that share no disk would
+        with moto_s3(directory / "moto.log", BUCKET) as endpoint:
+            topology = Topology(
+                directory,
+                _free_base_port(),
+                {"INKSEAL_TOPOLOGY_PG_OPTIONS": pg_options, **storage_env(endpoint, BUCKET)},
+            )
+            try:
+                topology.script("start")
+                yield topology
+            finally:
+                topology.script("stop")
     finally:
-        topology.script("stop")
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -242,6 +255,9 @@ def test_kill_one_app_server_and_one_consumer_under_load(topology: Topology, fix
     assert checked["failed_without_reason"] == 0 and checked["signed_twice"] == 0, checked
     assert checked["missing_record_or_audit"] == 0 and checked["signed_files_missing"] == 0, checked
     assert checked["audit_chain_intact"], checked
+    # the signed files are in the bucket, one per signed document, whichever node signed
+    listed = s3_client(topology.env["INKSEAL_S3_ENDPOINT_URL"]).list_objects_v2(Bucket=BUCKET, Prefix="signing/signed/")
+    assert listed.get("KeyCount", 0) == checked["documents_signed"] > 0, (listed.get("KeyCount"), checked)
     assert all(outcome.status in ("completed", "failed") for outcome in outcomes)
     assert all(outcome.downloaded for outcome in outcomes if outcome.status == "completed")
     # the balancer noticed within its health checks (1 s x 2): nothing failed after that
