@@ -18,6 +18,7 @@
 # (`eval "$(scripts/topology.sh env)"; .venv/bin/inkseal audit verify`).
 # The nodes run the sandbox providers (SMS outbox at /dev/sms): a test and demo topology.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"  # haproxy is in /usr/sbin, not on every user's PATH
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${INKSEAL_TOPOLOGY_DIR:-/tmp/inkseal-topology-$(id -u)}
 mkdir -p "$dir"

@@ -53,7 +53,9 @@ NODE_ENV = {
 
 def missing_binaries() -> list[str]:
     """What the topology needs from Debian's packages and this machine lacks."""
-    missing = [name for name in ("redis-server", "redis-cli", "haproxy", "curl") if shutil.which(name) is None]
+    path = f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"  # as scripts/topology.sh looks
+    binaries = ("redis-server", "redis-cli", "haproxy", "curl")
+    missing = [name for name in binaries if shutil.which(name, path=path) is None]
     if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
         missing.append("postgresql (initdb)")
     return missing
