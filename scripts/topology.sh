@@ -120,7 +120,10 @@ frontend inkseal
 backend app
     balance roundrobin
     option httpchk GET /healthz
-    default-server inter 1s fall 2 rise 2
+    # a dead server refuses at once (down after 3 s); a busy one may answer slowly: 5 s per check
+    # (at 1 s, both servers signing flat out were taken down together and the balancer answered 503)
+    timeout check 5s
+    default-server inter 1s fall 3 rise 2
     # send-proxy-v2: each request carries the client's address (gunicorn --proxy-protocol)
     server app1 127.0.0.1:$app1_port check send-proxy-v2 check-send-proxy
     server app2 127.0.0.1:$app2_port check send-proxy-v2 check-send-proxy
