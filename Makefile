@@ -43,7 +43,8 @@ test-sqlite: install-test
 	env -u DATABASE_URL .venv/bin/pytest -q -p no:cacheprovider
 
 test-postgres: install-test
-	./scripts/with-postgres.sh .venv/bin/pytest -q -p no:cacheprovider -m "not e2e"
+	# the topology tests start their own PostgreSQL: they ran in test-sqlite
+	./scripts/with-postgres.sh .venv/bin/pytest -q -p no:cacheprovider -m "not e2e and not topology"
 
 test: lint test-sqlite test-postgres
 

@@ -59,3 +59,30 @@ def secret_file(name: str, nbytes: int = 32) -> str:
             handle.write(value)
         os.replace(tmp, path)
     return path.read_text().strip()
+
+
+def object_storage() -> dict[str, object] | None:
+    """Django's default file storage on an S3-compatible object store when INKSEAL_S3_BUCKET is set
+    (django-storages' S3Storage: MinIO, Ceph RGW, Alibaba OSS, Tencent COS, AWS S3); None keeps
+    the local directory. Credentials: INKSEAL_S3_ACCESS_KEY_ID / INKSEAL_S3_SECRET_ACCESS_KEY, or
+    boto3's own chain (AWS_* variables, an instance role) when they are unset."""
+    bucket = env("INKSEAL_S3_BUCKET")
+    if not bucket:
+        return None
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env("INKSEAL_S3_ENDPOINT_URL") or None,
+            "region_name": env("INKSEAL_S3_REGION") or None,
+            "access_key": env("INKSEAL_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("INKSEAL_S3_SECRET_ACCESS_KEY") or None,
+            "location": env("INKSEAL_S3_PREFIX").strip("/"),
+            # path-style URLs work on every S3-compatible server; virtual-host style needs DNS per bucket
+            "addressing_style": env("INKSEAL_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,  # a URL of a file, if ever made, is signed and expires
+            "file_overwrite": False,  # a name taken gets a suffix, as on disk
+        },
+    }

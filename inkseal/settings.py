@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from inkseal.conf import BASE_DIR, env, env_bool, env_int, secret_file, var_dir
+from inkseal.conf import BASE_DIR, env, env_bool, env_int, object_storage, secret_file, var_dir
 from inkseal.pki.oids import PLACEHOLDER_ARC, POLICY_NAMES
 
 VAR_DIR = var_dir()
@@ -174,6 +174,10 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Files shared by every app server and job consumer: an S3-compatible bucket when INKSEAL_S3_BUCKET
+# is set (inkseal.conf.object_storage, docs/scaling.md); the local directory above otherwise.
+if (_object_storage := object_storage()) is not None:
+    STORAGES["default"] = _object_storage
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 

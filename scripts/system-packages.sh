@@ -2,7 +2,7 @@
 # Install the Debian packages Inkseal needs when they are missing. Usage: system-packages.sh run|test
 set -euo pipefail
 run_packages=(fonts-noto-cjk gettext softhsm2 openssl)
-test_packages=(postgresql poppler-utils qpdf libnss3-tools chromium valgrind redis-server)
+test_packages=(postgresql poppler-utils qpdf libnss3-tools chromium valgrind redis-server haproxy curl)
 wanted=("${run_packages[@]}")
 [ "${1:-run}" = "test" ] && wanted+=("${test_packages[@]}")
 missing=()

@@ -9,6 +9,7 @@ Runtime: only this hook and the functions that read pictures do.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -23,6 +24,9 @@ def warm_up() -> None:
 
 
 def post_worker_init(worker: Any) -> None:
+    # INKSEAL_OCR_WARMUP=0: the first picture form loads it instead (test topologies that only sign)
+    if os.environ.get("INKSEAL_OCR_WARMUP", "1").strip().lower() in {"0", "false", "no", "off"}:
+        return
     start = time.perf_counter()
     try:
         warm_up()

@@ -58,6 +58,17 @@ def gunicorn_argv(bind: str, workers: int, threads: int, app: str = "inkseal.wsg
     ]
 
 
+def proxy_protocol_argv() -> list[str]:
+    """Behind a load balancer every request comes from its address, so per-IP limits (SMS, 验签)
+    would count all clients as one: with INKSEAL_PROXY_PROTOCOL=1 gunicorn reads the client's
+    address from the balancer's PROXY protocol header (HAProxy `send-proxy-v2`), accepted only
+    from INKSEAL_PROXY_ALLOW_FROM (default loopback: the balancer's addresses)."""
+    if os.environ.get("INKSEAL_PROXY_PROTOCOL", "").lower() not in {"1", "true", "yes", "on"}:
+        return []
+    allowed = os.environ.get("INKSEAL_PROXY_ALLOW_FROM") or "127.0.0.1,::1"
+    return ["--proxy-protocol", "v2", "--proxy-allow-from", allowed]
+
+
 class Command(BaseCommand):
     help = "Serve Inkseal with gunicorn (production-style) or Django's development server (--dev)."
 
@@ -80,6 +91,7 @@ class Command(BaseCommand):
         static_root = str(settings.STATIC_ROOT)
         self.stdout.write(f"Inkseal on http://{options['bind']} (static files from {static_root})")
         argv = gunicorn_argv(options["bind"], options["workers"], options["threads"])
+        argv += proxy_protocol_argv()
         # parses at once per worker: one thread fewer than it has, so one is always left for
         # light requests while hostile PDFs keep the parsers busy (docs/THREAT_MODEL.md)
         os.environ.setdefault("INKSEAL_PDF_PARSE_CONCURRENCY", str(max(1, options["threads"] - 1)))
