@@ -141,8 +141,6 @@ def _leaf_of(row: SigningRecord) -> LogLeaf:
 def _checkpoint_covering(leaves: Sequence[LogLeaf]) -> LogCheckpoint:
     """The latest checkpoint if it covers every leaf, else a new one (issued on demand)."""
     latest = LogCheckpoint.objects.order_by("-size").first()
-    for leaf in leaves:
-        leaf.refresh_from_db(fields=["index"])
     if latest is not None and all(leaf.index is not None and leaf.index < latest.size for leaf in leaves):
         return latest
     return services.issue_checkpoint()
@@ -323,7 +321,7 @@ def _record(row: SigningRecord, leaf: LogLeaf, checkpoint: LogCheckpoint) -> dic
         "signatures": _signatures(row, certificate),
         "timestamp_note": _("PAdES B-T 及以上级别的签名含平台时间戳服务签发的时间戳（见已签署文件）。"),
         "log": {
-            "index": leaf.index,
+            "index": proof.leaf.index,
             "leaf_hash": leaf.leaf_hash,
             "body": leaf.body,
             "tree_size": proof.size,

@@ -29,5 +29,13 @@ def test_smoke(signing: Any, tmp_path):
     task = SignTask.objects.get()
     issued = issue_report(subject_of_task(task), acting=Acting.system())
     (tmp_path / "r.pdf").write_bytes(issued.pdf)
-    open("/tmp/ev/report.pdf", "wb").write(issued.pdf)
+    open("/tmp/ev/report2.pdf", "wb").write(issued.pdf)
     open("/tmp/ev/signed.pdf", "wb").write(signed)
+    from django.core.management import call_command
+    import io
+    out = io.StringIO()
+    try:
+        call_command("evidence", "verify", "/tmp/ev/report2.pdf", "--document", "/tmp/ev/signed.pdf", stdout=out)
+    finally:
+        print(out.getvalue())
+
