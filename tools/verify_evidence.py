@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Check an Inkseal evidence report (签署报告) without the platform: standard library and
-`cryptography` only (pip install cryptography), no Django, nothing from Inkseal.
+`cryptography` only (Python 3.10+, pip install cryptography), no Django, nothing from Inkseal.
 
     python3 verify_evidence.py report.pdf [--document signed.pdf] [--log-key KEY ...]
                                [--trust-root root.pem ...] [--checkpoint note.txt ...] [--json]
@@ -417,7 +417,7 @@ def _check_timestamp(token_der: bytes, signature_value: bytes, result: CmsCheck,
     if inner.problems:
         result.problems.append("the time stamp's own signature is invalid: " + "; ".join(inner.problems))
     stamp = gen_time.rstrip("Z").split(".")[0]
-    result.timestamp = datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    result.timestamp = datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)  # noqa: UP017 - Python 3.10 too
 
 
 @dataclass(frozen=True)
@@ -601,7 +601,7 @@ def verify_report(
     result = Result()
     last_end = _check_signatures(pdf, trust_roots, result)
     try:
-        raw, start, end = embedded_evidence(pdf)
+        raw, _start, end = embedded_evidence(pdf)
         evidence = json.loads(raw)
     except (ValueError, zlib.error) as exc:
         result.add("evidence_embedded", False, f"the embedded evidence cannot be read: {exc}")
@@ -614,7 +614,9 @@ def verify_report(
     result.add(
         "evidence_signed",
         covered,
-        "the embedded evidence lies inside the signed bytes" if covered else "the embedded evidence is not covered by the report's signature",
+        "the embedded evidence lies inside the signed bytes"
+        if covered
+        else "the embedded evidence is not covered by the report's signature",
     )
     try:
         _check_log(evidence, log_keys, checkpoints, result)
@@ -671,7 +673,12 @@ def _check_signatures(pdf: bytes, trust_roots: Sequence[bytes], result: Result) 
                 else f"its chain ends at {root.subject_text} (SHA-256 {root.sha256}), which is not a trusted root",
             )
         elif root is not None:
-            result.add("report_root", None, f"its chain ends at {root.subject_text}, SHA-256 {root.sha256}: compare it with the platform's published root")
+            result.add(
+                "report_root",
+                None,
+                f"its chain ends at {root.subject_text}, SHA-256 {root.sha256}: "
+                "compare it with the platform's published root",
+            )
     last = signatures[-1]
     tail = pdf[last.end :]
     appended_ok = not any(re.search(marker, tail) for marker in _NOT_LTV)
@@ -702,12 +709,20 @@ def _check_log(evidence: dict[str, Any], log_keys: Sequence[str], checkpoints: S
         + ("" if pinned else " embedded in the report (pass the published keys with --log-key to check against them)"),
     )
     agrees = size == checkpoint["size"] and root.hex() == checkpoint["root_hash"] and origin == log["origin"]
-    result.add("checkpoint_matches", agrees, "the signed note says what the report says" if agrees else "the signed checkpoint differs from the report's text")
+    result.add(
+        "checkpoint_matches",
+        agrees,
+        "the signed note says what the report says"
+        if agrees
+        else "the signed checkpoint differs from the report's text",
+    )
     for record in evidence["records"]:
         leaf = record["log"]
         body = leaf["body"].encode("utf-8")
         if leaf_hash(body).hex() != leaf["leaf_hash"]:
-            result.add("leaf_hash", False, f"record {record['event_id']}: the leaf's content does not hash to its leaf hash")
+            result.add(
+                "leaf_hash", False, f"record {record['event_id']}: the leaf's content does not hash to its leaf hash"
+            )
             continue
         event = json.loads(body)["event"]
         said = event.get("event_id") == record["event_id"] and event.get("document") == record["document"]
@@ -719,9 +734,15 @@ def _check_log(evidence: dict[str, Any], log_keys: Sequence[str], checkpoints: S
             else f"record {record['event_id']}: the log leaf is about another event or other document hashes",
         )
         try:
-            proven = root_from_inclusion(leaf["index"], size, bytes.fromhex(leaf["leaf_hash"]), [bytes.fromhex(h) for h in leaf["proof"]])
+            proven = root_from_inclusion(
+                leaf["index"], size, bytes.fromhex(leaf["leaf_hash"]), [bytes.fromhex(h) for h in leaf["proof"]]
+            )
         except ValueError as exc:
-            result.add("inclusion_proof", False, f"record {record['event_id']}: {exc}")
+            result.add(
+                "inclusion_proof",
+                False,
+                f"record {record['event_id']}: the inclusion proof does not lead to the checkpoint's root ({exc})",
+            )
             continue
         included = proven == root and leaf["tree_size"] == size
         result.add(
@@ -729,7 +750,8 @@ def _check_log(evidence: dict[str, Any], log_keys: Sequence[str], checkpoints: S
             included,
             f"record {record['event_id']}: leaf #{leaf['index']} is in the log of {size} leaves"
             if included
-            else f"record {record['event_id']}: the inclusion proof does not lead to the checkpoint's root (a proof for another leaf or another tree)",
+            else f"record {record['event_id']}: the inclusion proof does not lead to the checkpoint's root "
+            "(a proof for another leaf or another tree)",
         )
     for other in checkpoints:
         try:
@@ -738,9 +760,17 @@ def _check_log(evidence: dict[str, Any], log_keys: Sequence[str], checkpoints: S
             result.add("fork", False, f"a checkpoint given for comparison does not verify: {exc}")
             continue
         if other_origin == origin and other_size == size and other_root != root:
-            result.add("fork", False, f"the log is forked: two checkpoints of size {size} with different roots, both signed by the log")
+            result.add(
+                "fork",
+                False,
+                f"the log is forked: two checkpoints of size {size} with different roots, both signed by the log",
+            )
         else:
-            result.add("fork", True if other_size == size else None, f"checkpoint of size {other_size}: no fork at the same size")
+            result.add(
+                "fork",
+                True if other_size == size else None,
+                f"checkpoint of size {other_size}: no fork at the same size",
+            )
 
 
 def _check_document(evidence: dict[str, Any], document: bytes | None, result: Result) -> None:
@@ -749,12 +779,22 @@ def _check_document(evidence: dict[str, Any], document: bytes | None, result: Re
     digest = hashlib.sha256(document).hexdigest()
     for record in evidence["records"]:
         if digest == record["document"]["sha256_after"]:
-            result.add("document_hash", True, f"the document is the signed file of record {record['event_id']} ({record['file_name']})")
+            result.add(
+                "document_hash",
+                True,
+                f"the document is the signed file of record {record['event_id']} ({record['file_name']})",
+            )
             return
         if digest == record["document"]["sha256_before"]:
-            result.add("document_hash", True, f"the document is the original (unsigned) file of record {record['event_id']}")
+            result.add(
+                "document_hash", True, f"the document is the original (unsigned) file of record {record['event_id']}"
+            )
             return
-    result.add("document_hash", False, f"the document (SHA-256 {digest}) is none of the report's documents: changed or another file")
+    result.add(
+        "document_hash",
+        False,
+        f"the document (SHA-256 {digest}) is none of the report's documents: changed or another file",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -762,8 +802,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("report", help="the report PDF")
     parser.add_argument("--document", help="the signed (or original) document the report is about")
     parser.add_argument("--log-key", action="append", default=[], help="a published log verifier key (repeatable)")
-    parser.add_argument("--trust-root", action="append", default=[], help="a trusted root certificate, PEM or DER (repeatable)")
-    parser.add_argument("--checkpoint", action="append", default=[], help="a checkpoint note seen elsewhere (file, repeatable)")
+    parser.add_argument(
+        "--trust-root", action="append", default=[], help="a trusted root certificate, PEM or DER (repeatable)"
+    )
+    parser.add_argument(
+        "--checkpoint", action="append", default=[], help="a checkpoint note seen elsewhere (file, repeatable)"
+    )
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
     args = parser.parse_args(argv)
     result = verify_report(

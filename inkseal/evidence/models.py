@@ -124,7 +124,9 @@ class EvidenceReport(models.Model):
     report_id = models.CharField(_("报告编号"), max_length=32, unique=True)
     subject_kind = models.CharField(_("报告对象"), max_length=16)  # task, document, record
     subject_id = models.CharField(_("对象编号"), max_length=64)
-    requested_by = models.CharField(_("申请方"), max_length=128)  # "person:<account>", "platform:<id>", "operator:<name>"
+    requested_by = models.CharField(
+        _("申请方"), max_length=128
+    )  # "person:<account>", "platform:<id>", "operator:<name>"
     language = models.CharField(_("语言"), max_length=16)
     sha256 = models.CharField(_("报告 SHA-256"), max_length=64)
     checkpoint_size = models.BigIntegerField(_("检查点树大小"))

@@ -26,7 +26,9 @@ def is_evidence_report(pdf: bytes) -> bool:
 def verify_report_here(
     pdf: bytes, *, document: bytes | None = None, checkpoints: Sequence[str] = (), deep: bool = True
 ) -> offline.Result:
-    roots = CertificateAuthority.objects.filter(role=CertificateAuthority.Role.ROOT).values_list("certificate_der", flat=True)
+    roots = CertificateAuthority.objects.filter(role=CertificateAuthority.Role.ROOT).values_list(
+        "certificate_der", flat=True
+    )
     result = offline.verify_report(
         pdf,
         document=document,

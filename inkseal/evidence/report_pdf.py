@@ -235,9 +235,13 @@ class _ReportPDF(ManualPDF):
                 ]
             )
         if not record.get("signatures"):
-            self.fields([(t(_("PAdES 级别")), record.get("pades_level")), (t(_("时间戳")), record.get("timestamp_note"))])
+            self.fields(
+                [(t(_("PAdES 级别")), record.get("pades_level")), (t(_("时间戳")), record.get("timestamp_note"))]
+            )
         for seal in record.get("seals", []):
-            self.subheading(t(_("印章：%(kind)s %(name)s")) % {"kind": seal.get("kind_label"), "name": seal.get("name")})
+            self.subheading(
+                t(_("印章：%(kind)s %(name)s")) % {"kind": seal.get("kind_label"), "name": seal.get("name")}
+            )
             self.fields([(t(_("印章图片 SHA-256")), seal.get("image_sha256"))])
             if seal.get("image_png"):
                 if self.will_page_break(32):
@@ -292,7 +296,10 @@ class _ReportPDF(ManualPDF):
             _("用任一 PDF 阅读器或验签工具核验本报告的签名：签名覆盖整个文件，证书链至平台根 CA。"),
             _("取出附件 inkseal-evidence.json；其内容与本报告各页所列一致。"),
             _("如持有签署后的文件，计算其 SHA-256，应与上文“签署后 SHA-256”一致。"),
-            _("对每个叶子：计算 SHA-256(0x00 || 叶子内容)，应等于叶子哈希；再按 RFC 9162 第 2.1.3.2 节用包含证明算出根哈希，应等于检查点的根哈希。"),
+            _(
+                "对每个叶子：计算 SHA-256(0x00 || 叶子内容)，应等于叶子哈希；"
+                "再按 RFC 9162 第 2.1.3.2 节用包含证明算出根哈希，应等于检查点的根哈希。"
+            ),
             _("用日志公钥核验检查点的签名（C2SP signed note）；公钥应与平台公布的、或您此前保存的一致。"),
             _("保存检查点。同一树大小若出现根哈希不同的两个检查点，即证明日志被篡改（分叉）。"),
             _("以上各步可由独立脚本 tools/verify_evidence.py 完成（仅需 Python 标准库与 cryptography）："),

@@ -15,6 +15,7 @@ import functools
 import io
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
@@ -79,7 +80,7 @@ def report_signer(algorithm: Algorithm) -> ReportSigner:
         issuing = issuing_ca_for(algorithm)
         store = keystore()
         key_id = store.generate_key(algorithm, f"evidence-report:{algorithm.name}")
-        not_after = min(now + timezone.timedelta(days=365 * SIGNER_YEARS), issuing.not_after)
+        not_after = min(now + timedelta(days=365 * SIGNER_YEARS), issuing.not_after)
         organization = settings.PKI_ORGANIZATION
         certificate = issue_certificate(
             authority(issuing),
@@ -102,9 +103,9 @@ def report_signer(algorithm: Algorithm) -> ReportSigner:
         )
 
 
-def _current(algorithm: Algorithm, now: timezone.datetime) -> ReportSigner | None:
+def _current(algorithm: Algorithm, now: datetime) -> ReportSigner | None:
     row = ReportSigner.objects.filter(algorithm=algorithm.name, active=True).select_related("issuer").first()
-    if row is None or row.not_after - now < timezone.timedelta(days=30):
+    if row is None or row.not_after - now < timedelta(days=30):
         return None
     return row
 
@@ -164,7 +165,9 @@ def _validation_context(row: ReportSigner) -> ValidationContext:
         cas.update((ca.pk, ca) for ca in chain_of(tsa.parent))
     crls = [published_crl(ca.ca_id) for ca in cas.values()]
     return ValidationContext(
-        trust_roots=[asn1_x509.Certificate.load(bytes(ca.certificate_der)) for ca in cas.values() if ca.parent_id is None],
+        trust_roots=[
+            asn1_x509.Certificate.load(bytes(ca.certificate_der)) for ca in cas.values() if ca.parent_id is None
+        ],
         other_certs=[asn1_x509.Certificate.load(bytes(ca.certificate_der)) for ca in cas.values()],
         crls=[crl for crl in crls if crl is not None],
         allow_fetching=False,
@@ -179,5 +182,6 @@ def _seal_png() -> bytes:
     from inkseal.seals.render import render_png
     from inkseal.seals.render_spec import SealSpec
 
-    return render_png(SealSpec(kind="business", name=settings.PKI_ORGANIZATION, type_text="签署报告专用章", size_mm=SEAL_MM))
-
+    return render_png(
+        SealSpec(kind="business", name=settings.PKI_ORGANIZATION, type_text="签署报告专用章", size_mm=SEAL_MM)
+    )

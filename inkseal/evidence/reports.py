@@ -70,7 +70,9 @@ def subject_of_record(record: SigningRecord) -> Subject:
 
 
 def _records(rows: Any) -> tuple[SigningRecord, ...]:
-    return tuple(rows.select_related("task__platform", "task__certificate__issuer", "document", "holder").order_by("at", "pk"))
+    return tuple(
+        rows.select_related("task__platform", "task__certificate__issuer", "document", "holder").order_by("at", "pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,9 @@ def _parties(row: SigningRecord) -> list[dict[str, Any]]:
                 "role_label": _("签署操作人（被授权人）"),
                 "kind_label": _("个人"),
                 "name": mask_name(task.confirmer_name),
-                "verification": _person_verification(confirmer) if confirmer else {"phone_masked": mask_phone(task.confirmer_phone)},
+                "verification": _person_verification(confirmer)
+                if confirmer
+                else {"phone_masked": mask_phone(task.confirmer_phone)},
             }
         )
     return parties

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from inkseal.evidence.offline_checks import verify_report_here
 from inkseal.evidence.offline import print_result
+from inkseal.evidence.offline_checks import verify_report_here
 
 
 class Command(BaseCommand):
