@@ -295,7 +295,8 @@ CASES: dict[str, Case] = {
         lambda w: {"public_id": _task_id(w), "number": 1}, owner_sees=False
     ),
     "records/<str:event_id>/": Case(lambda w: {"event_id": _event_id(w)}),
-    "records/<str:event_id>/report": Case(lambda w: {"event_id": _event_id(w)}),  # 签署报告 (POST)
+    # 签署报告: POST only (the owner's download: tests/evidence/test_report_access.py)
+    "records/<str:event_id>/report": Case(lambda w: {"event_id": _event_id(w)}, owner_sees=False),
     # an RSA certificate's record has no GB/T 38540 signature: the owner gets 404 as well
     "records/<str:event_id>/ses-signature": Case(lambda w: {"event_id": _event_id(w)}, owner_sees=False),
     "records/<str:event_id>/ses-signature/<str:es_id>": Case(

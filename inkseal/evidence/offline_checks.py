@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from inkseal.evidence import offline
 from inkseal.evidence.models import ReportSigner
@@ -78,3 +82,44 @@ def _check_with_pyhanko(pdf: bytes, result: offline.Result) -> None:
         if not signature.valid:
             detail += " — " + "; ".join(signature.messages)
         result.add("pades_validation", signature.valid, detail)
+
+
+CHECK_LABELS: dict[str, Promise] = {
+    "report_signature": _("报告签名"),
+    "report_root": _("报告证书链"),
+    "report_complete": _("签名覆盖范围"),
+    "report_signer": _("报告签名证书"),
+    "pades_validation": _("PAdES 验证"),
+    "evidence_embedded": _("内嵌存证数据"),
+    "evidence_signed": _("存证数据受签名保护"),
+    "evidence_malformed": _("存证数据格式"),
+    "checkpoint_signature": _("检查点签名"),
+    "checkpoint_matches": _("检查点内容"),
+    "leaf_hash": _("日志叶子哈希"),
+    "leaf_matches_record": _("日志叶子与应用记录"),
+    "inclusion_proof": _("包含证明"),
+    "document_hash": _("签署文件哈希"),
+    "fork": _("日志分叉"),
+}
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    code: str
+    label: str
+    ok: bool | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class PageChecks:
+    ok: bool
+    checks: tuple[PageCheck, ...]
+    report_id: str
+
+
+def checks_for_page(result: offline.Result) -> PageChecks:
+    """The checks with a title in the reader's language (the detail stays the verifier's own text)."""
+    checks = tuple(PageCheck(c.code, str(CHECK_LABELS.get(c.code, c.code)), c.ok, c.detail) for c in result.checks)
+    report_id = str((result.evidence or {}).get("report", {}).get("id", ""))
+    return PageChecks(result.ok, checks, report_id)

@@ -90,3 +90,30 @@ def test_the_operator_issues_it_in_the_back_office(signing: Any):
     _a_report(response)
     entry = AuditEntry.objects.get(event=events.EVIDENCE_REPORT_ISSUE)
     assert (entry.actor_kind, entry.target) == ("operator", f"record:{record.event_id}")
+
+
+def test_the_public_verify_page_recognises_a_report_and_shows_its_checks(signing: Any):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    signed = sign_through_api(signing, [("bid.pdf", text_pdf())], signing.spec())
+    task = SignTask.objects.get()
+    token = signing.token()
+    pdf = _a_report(
+        signing.client.get(f"/api/v1/sign-tasks/{task.public_id}/evidence-report", HTTP_AUTHORIZATION=f"Bearer {token}")
+    )
+    anyone = Client()
+    page = anyone.post(
+        "/verify/",
+        {"file": SimpleUploadedFile("report.pdf", pdf), "document": SimpleUploadedFile("bid.pdf", signed)},
+    ).content.decode()
+    assert 'id="evidence-checks" class="card shadow-sm mb-4" data-ok="true"' in page
+    assert 'data-code="inclusion_proof" data-ok="true"' in page and 'data-code="document_hash" data-ok="true"' in page
+    assert "包含证明" in page
+    changed = signed[:-40] + bytes([signed[-40] ^ 1]) + signed[-39:]
+    page = anyone.post(
+        "/verify/",
+        {"file": SimpleUploadedFile("report.pdf", pdf), "document": SimpleUploadedFile("bid.pdf", changed)},
+    ).content.decode()
+    assert 'data-ok="false"' in page and 'data-code="document_hash" data-ok="false"' in page
+    plain = anyone.post("/verify/", {"file": SimpleUploadedFile("bid.pdf", signed)}).content.decode()
+    assert "evidence-checks" not in plain  # an ordinary signed PDF: the usual report only

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,6 +23,7 @@ from inkseal.signing.verification.services import (
 class VerifyForm(forms.Form):
     file = forms.FileField(label=_("PDF 文件"), required=False)
     password = forms.CharField(label=_("打开密码（仅加密文件需要）"), required=False, max_length=128)
+    document = forms.FileField(label=_("签署文件（核对签署报告时可选）"), required=False)
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,7 +41,24 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         check_upload_size(upload.size)
         password = form.cleaned_data.get("password") or None
         verification = verify_document(upload, password=password, ip=client_ip(request))
+        evidence = _evidence_checks(upload, form.cleaned_data.get("document"))
     except DomainError as exc:
         return render(request, "signing/verify.html", {"form": VerifyForm(), "error": exc}, status=exc.status)
-    context = {"form": VerifyForm(), "verification": verification, "file_name": upload.name}
+    context = {"form": VerifyForm(), "verification": verification, "file_name": upload.name, "evidence": evidence}
     return render(request, "signing/verify.html", context)
+
+
+def _evidence_checks(upload: Any, document: Any) -> Any:
+    """An evidence report (签署报告) also gets the report's own checks (the offline verifier's, with
+    the platform's roots, report certificates and log keys), against `document` when given."""
+    from inkseal.evidence.offline_checks import checks_for_page, is_evidence_report, verify_report_here
+
+    upload.seek(0)
+    data = upload.read()
+    if not is_evidence_report(data):
+        return None
+    signed = None
+    if document is not None:
+        check_upload_size(document.size)
+        signed = document.read()
+    return checks_for_page(verify_report_here(data, document=signed, deep=False))
