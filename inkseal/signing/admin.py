@@ -3,37 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from inkseal.audit import events
 from inkseal.backoffice.site import AuditedModelAdmin, backoffice
 from inkseal.signing.callbacks.delivery import retry_delivery
 from inkseal.signing.models import CallbackDelivery, SigningRecord, SignTask
-
-
-def _evidence_report(request: HttpRequest, queryset: Any, subject_of: Any) -> HttpResponse | None:
-    """出具签署报告 for the one selected row, by the operator (the issue is logged and audited)."""
-    from inkseal.core.acting import Acting
-    from inkseal.core.errors import DomainError
-    from inkseal.core.http import client_ip
-    from inkseal.evidence import reports
-
-    if queryset.count() != 1:
-        messages.warning(request, _("请只选择一条记录出具签署报告。"))
-        return None
-    try:
-        issued = reports.issue_report(
-            subject_of(queryset.get()),
-            acting=Acting.operator(request.user, client_ip(request)),
-            language=getattr(request, "LANGUAGE_CODE", "zh-hans"),
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return None
-    response = HttpResponse(issued.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{issued.filename}"'
-    return response
 
 
 class ReadOnlyAdmin(AuditedModelAdmin):
@@ -53,13 +29,6 @@ class SignTaskAdmin(ReadOnlyAdmin):
     list_filter = ["status", "platform"]
     search_fields = ["public_id", "business_id", "certificate__serial"]
     exclude = ["token_hash", "token_enc"]
-    actions = ["evidence_report"]
-
-    @admin.action(description=_("出具签署报告"))
-    def evidence_report(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
-        from inkseal.evidence.reports import subject_of_task
-
-        return _evidence_report(request, queryset, subject_of_task)
 
 
 @admin.register(SigningRecord, site=backoffice)
@@ -77,13 +46,6 @@ class SigningRecordAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["result", "intent_method"]
     search_fields = ["event_id", "certificate_serial", "file_name", "user_name"]
-    actions = ["evidence_report"]
-
-    @admin.action(description=_("出具签署报告"))
-    def evidence_report(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
-        from inkseal.evidence.reports import subject_of_record
-
-        return _evidence_report(request, queryset, subject_of_record)
 
 
 @admin.register(CallbackDelivery, site=backoffice)

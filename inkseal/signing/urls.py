@@ -25,7 +25,6 @@ urlpatterns = [
     ),
     # 应用记录: the list is portal:records (/records/), wired in portal/urls.py.
     path("records/<str:event_id>/", record_views.record_detail, name="record"),
-    path("records/<str:event_id>/report", record_views.record_report, name="record_report"),
     path("records/<str:event_id>/ses-signature", ses_views.record_ses_signature, name="record_ses_signature"),
     path(
         "records/<str:event_id>/ses-signature/<str:es_id>",

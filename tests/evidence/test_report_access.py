@@ -84,10 +84,19 @@ def test_the_operator_issues_it_in_the_back_office(signing: Any):
     record = SigningRecord.objects.get()
     operator = Client()
     operator.force_login(User.objects.create_superuser("ops", password="a-long-password-1"))
+    form = operator.get("/backoffice/evidence/evidencereport/issue/")
+    assert form.status_code == 200 and "出具签署报告" in form.content.decode()
+    missing = operator.post(
+        "/backoffice/evidence/evidencereport/issue/", {"kind": "record", "identifier": "nope", "language": "zh-hans"}
+    )
+    assert missing.status_code == 400 and "应用记录不存在" in missing.content.decode()
     response = operator.post(
-        "/backoffice/signing/signingrecord/", {"action": "evidence_report", "_selected_action": [record.pk]}
+        "/backoffice/evidence/evidencereport/issue/",
+        {"kind": "record", "identifier": record.event_id, "language": "zh-hans"},
     )
     _a_report(response)
+    listing = operator.get("/backoffice/evidence/evidencereport/").content.decode()
+    assert EvidenceReport.objects.get().report_id in listing
     entry = AuditEntry.objects.get(event=events.EVIDENCE_REPORT_ISSUE)
     assert (entry.actor_kind, entry.target) == ("operator", f"record:{record.event_id}")
 

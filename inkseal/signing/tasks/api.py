@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, cast
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile as NinjaFile
 from ninja.security import HttpBearer
@@ -126,31 +126,6 @@ def get_document(request: HttpRequest, task_id: str, n: int) -> FileResponse:
     response = FileResponse(document.signed.open("rb"), content_type="application/pdf")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(document.name)}"
     response["X-Content-SHA256"] = document.sha256_after
-    return response
-
-
-@tasks_router.get(
-    "/{task_id}/evidence-report",
-    summary="The evidence report (签署报告) of a task, as a signed PDF",
-    description=(
-        "A PDF signed by the platform (PAdES B-LT, plus an SM2 signature) stating the parties and how "
-        "each was verified, the authorisation, the intent confirmation, each document's hashes, each "
-        "signature, and each signing's transparency-log leaf with its inclusion proof and checkpoint; "
-        "the same evidence is embedded as the attachment `inkseal-evidence.json`. `lang`: `zh-hans` "
-        "(default) or `en`. Each request issues (and logs) a new report. 404 for another platform's "
-        "task; 409 `evidence_report_unavailable` while no document has been signed."
-    ),
-    response={200: bytes},
-    openapi_extra={"responses": {200: {"content": {"application/pdf": {}}, "description": "the report"}}},
-)
-def get_evidence_report(request: HttpRequest, task_id: str, lang: str = "zh-hans") -> HttpResponse:
-    from inkseal.evidence import reports
-
-    task = create.task_of_platform(request.auth, task_id)  # type: ignore[attr-defined]
-    acting = Acting.platform(request.auth, client_ip(request))  # type: ignore[attr-defined]
-    issued = reports.issue_report(reports.subject_of_task(task), acting=acting, language=lang)
-    response = HttpResponse(issued.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{issued.filename}"'
     return response
 
 
