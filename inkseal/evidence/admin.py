@@ -21,8 +21,12 @@ from inkseal.evidence.models import EvidenceReport
 
 
 class IssueForm(forms.Form):
-    kind = forms.ChoiceField(label=_("报告对象"), choices=[("task", _("签章任务")), ("record", _("应用记录"))])
-    identifier = forms.CharField(label=_("任务编号或事件ID"), max_length=64)
+    kind = forms.ChoiceField(
+        label=_("报告对象"), choices=[("task", _("签章任务")), ("document", _("签章文件")), ("record", _("应用记录"))]
+    )
+    identifier = forms.CharField(
+        label=_("编号"), max_length=80, help_text=_("任务编号；签章文件为“任务编号/序号”；应用记录为事件ID。")
+    )
     language = forms.ChoiceField(label=_("语言"), choices=[("zh-hans", "简体中文"), ("en", "English")])
 
 
@@ -77,10 +81,20 @@ class EvidenceReportAdmin(AuditedModelAdmin):
 def _issue(request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
     from inkseal.core.errors import NotFound
     from inkseal.evidence import reports
-    from inkseal.signing.models import SigningRecord, SignTask
+    from inkseal.signing.models import SignDocument, SigningRecord, SignTask
 
     identifier = data["identifier"].strip()
-    if data["kind"] == "task":
+    if data["kind"] == "document":
+        public_id, _sep, number = identifier.partition("/")
+        document = (
+            SignDocument.objects.filter(task__public_id=public_id, number=int(number)).select_related("task").first()
+            if number.isdigit()
+            else None
+        )
+        if document is None:
+            raise NotFound(_("没有该签章文件。"))
+        subject = reports.subject_of_document(document)
+    elif data["kind"] == "task":
         task = SignTask.objects.filter(public_id=identifier).first()
         if task is None:
             raise NotFound(_("没有该签章任务。"))

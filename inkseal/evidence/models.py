@@ -19,7 +19,7 @@ class LogLeaf(models.Model):
     body = models.TextField(_("规范 JSON"))  # the exact bytes the leaf hash covers (UTF-8)
     leaf_hash = models.CharField(_("叶子哈希"), max_length=64, db_index=True)  # hex SHA-256(0x00 || body)
     # what the leaf is about, to find it again (a signing record's event ID, a report's ID); not hashed
-    subject = models.CharField(_("对象"), max_length=80, blank=True, db_index=True)
+    subject = models.CharField(_("对象"), max_length=80, blank=True, default="", db_default="", db_index=True)
     created_at = models.DateTimeField(_("写入时间"), default=timezone.now)
 
     class Meta:

@@ -95,10 +95,16 @@ def test_the_operator_issues_it_in_the_back_office(signing: Any):
         {"kind": "record", "identifier": record.event_id, "language": "zh-hans"},
     )
     _a_report(response)
+    document = operator.post(
+        "/backoffice/evidence/evidencereport/issue/",
+        {"kind": "document", "identifier": f"{record.task.public_id}/1", "language": "zh-hans"},
+    )
+    evidence = offline.verify_report(_a_report(document)).evidence
+    assert evidence is not None and evidence["report"]["subject"]["kind"] == "document"
     listing = operator.get("/backoffice/evidence/evidencereport/").content.decode()
-    assert EvidenceReport.objects.get().report_id in listing
-    entry = AuditEntry.objects.get(event=events.EVIDENCE_REPORT_ISSUE)
-    assert (entry.actor_kind, entry.target) == ("operator", f"record:{record.event_id}")
+    assert all(row.report_id in listing for row in EvidenceReport.objects.all())
+    entry = AuditEntry.objects.filter(event=events.EVIDENCE_REPORT_ISSUE).order_by("seq").first()
+    assert entry is not None and (entry.actor_kind, entry.target) == ("operator", f"record:{record.event_id}")
 
 
 def test_the_public_verify_page_recognises_a_report_and_shows_its_checks(signing: Any):

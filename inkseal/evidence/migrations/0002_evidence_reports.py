@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='logleaf',
             name='subject',
-            field=models.CharField(blank=True, db_index=True, max_length=80, verbose_name='对象'),
+            field=models.CharField(blank=True, db_default='', db_index=True, default='', max_length=80, verbose_name='对象'),
         ),
         migrations.CreateModel(
             name='EvidenceReport',
