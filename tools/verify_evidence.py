@@ -16,9 +16,10 @@ What it checks, each with a reason when it fails:
 2. the embedded evidence (attachment `inkseal-evidence.json`) lies inside the signed bytes;
 3. each log leaf hashes to its leaf hash, and says what the report says (event, document hashes);
 4. each inclusion proof (RFC 9162 §2.1.3.2) leads from the leaf to the checkpoint's root;
-5. the checkpoint (a C2SP signed note) is signed by a log key: pass the keys the log publishes
-   (`--log-key`, from /api/v1/log/keys or kept from before); without them the keys inside the
-   report are used, and the result says that this only shows the report is self-consistent;
+5. the checkpoint (a C2SP signed note) is time-stamped (RFC 3161) and signed by a log key: pass
+   the keys the log publishes (`--log-key`, from /api/v1/log/keys or kept from before); without
+   them the keys inside the report are used, and the result says that this only shows the report
+   is self-consistent;
 6. with `--document`, the file's SHA-256 is the signed (or original) document of a record;
 7. with `--checkpoint` (checkpoints seen elsewhere: another report, the API, a witness), two
    checkpoints of the same size with different roots prove a forked log.
@@ -399,8 +400,11 @@ def _attribute(attributes: Tlv, oid: str) -> Tlv | None:
     return None
 
 
-def _check_timestamp(token_der: bytes, signature_value: bytes, result: CmsCheck, pool: Sequence[Cert]) -> None:
-    """An RFC 3161 token over the signature value: its imprint and its own signature."""
+def _check_timestamp(
+    token_der: bytes, signature_value: bytes, result: CmsCheck, pool: Sequence[Cert], what: str = "signature"
+) -> None:
+    """An RFC 3161 token over the signature value (or another statement): its imprint and its own
+    signature."""
     try:
         signed_data = read_tlv(token_der).items()[1].items()[0]
         econtent = signed_data.items()[2].items()[1].items()[0]  # [0] EXPLICIT OCTET STRING
@@ -408,11 +412,11 @@ def _check_timestamp(token_der: bytes, signature_value: bytes, result: CmsCheck,
         imprint_alg, imprint = tst_info[2].items()
         gen_time = tst_info[4].value.decode()
     except (DerError, IndexError, ValueError) as exc:
-        result.problems.append(f"the signature time stamp is unreadable ({exc})")
+        result.problems.append(f"the {what} time stamp is unreadable ({exc})")
         return
     _name, digest = DIGESTS.get(oid_text(imprint_alg.items()[0]), ("", None))
     if digest is None or imprint.value != digest(signature_value):
-        result.problems.append("the time stamp does not cover this signature")
+        result.problems.append(f"the time stamp does not cover this {what}")
     inner = check_cms(token_der, econtent.value, pool)
     if inner.problems:
         result.problems.append("the time stamp's own signature is invalid: " + "; ".join(inner.problems))
@@ -620,6 +624,7 @@ def verify_report(
     )
     try:
         _check_log(evidence, log_keys, checkpoints, result)
+        _check_checkpoint_timestamp(pdf, evidence["log"]["checkpoint"], result)
         _check_document(evidence, document, result)
     except (KeyError, TypeError, ValueError) as exc:
         result.add("evidence_malformed", False, f"the embedded evidence is incomplete or malformed: {exc!r}")
@@ -690,6 +695,32 @@ def _check_signatures(pdf: bytes, trust_roots: Sequence[bytes], result: Result) 
         else "content was appended after the last signature",
     )
     return last.end
+
+
+def cms_certificates(cms_der: bytes) -> list[Cert]:
+    """The certificates a CMS SignedData carries ([] when unreadable)."""
+    try:
+        parts = read_tlv(cms_der).items()[1].items()[0].items()
+        return [Cert.load(c.raw) for p in parts if p.tag == 0xA0 for c in p.items()]
+    except (DerError, IndexError, ValueError):
+        return []
+
+
+def _check_checkpoint_timestamp(pdf: bytes, checkpoint: dict[str, Any], result: Result) -> None:
+    """The TSA token over the checkpoint note (its chain completed from the report's certificates)."""
+    token = checkpoint.get("timestamp_token") or ""
+    if not token:
+        result.add("checkpoint_timestamp", None, "the checkpoint carries no time stamp")
+        return
+    pool = [cert for s in pdf_signatures(pdf) for cert in cms_certificates(s.cms)]
+    checked = CmsCheck()
+    _check_timestamp(base64.b64decode(token), checkpoint["note"].encode("utf-8"), checked, pool, what="checkpoint")
+    stamped = checked.timestamp.isoformat() if checked.timestamp else "?"
+    result.add(
+        "checkpoint_timestamp",
+        not checked.problems,
+        f"the checkpoint was time-stamped {stamped}" if not checked.problems else "; ".join(checked.problems),
+    )
 
 
 def _check_log(evidence: dict[str, Any], log_keys: Sequence[str], checkpoints: Sequence[str], result: Result) -> None:

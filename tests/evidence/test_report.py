@@ -128,7 +128,14 @@ def test_a_report_states_the_signing_carries_its_evidence_and_both_verifiers_acc
     status, checks = run_tool(tmp_path, issued.pdf, document=issued.document)
     assert status == 0, checks
     codes = {c["code"] for c in checks["checks"] if c["ok"]}
-    assert {"report_signature", "evidence_signed", "checkpoint_signature", "inclusion_proof", "document_hash"} <= codes
+    assert {
+        "report_signature",
+        "evidence_signed",
+        "checkpoint_signature",
+        "checkpoint_timestamp",
+        "inclusion_proof",
+        "document_hash",
+    } <= codes
     sm2, ecdsa = [c["detail"] for c in checks["checks"] if c["code"] == "report_signature"]
     assert "(SM2)" in sm2 and "time-stamped" in sm2 and "ECDSA" in ecdsa
     out = run_cli(tmp_path, issued.pdf, "--json", document=issued.document)
