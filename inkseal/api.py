@@ -16,6 +16,7 @@ from ninja.openapi.docs import Swagger, _csrf_needed
 from inkseal import __version__
 from inkseal.core.errors import DomainError
 from inkseal.core.http import error_response
+from inkseal.evidence.api import reports_router
 from inkseal.evidence.api import router as log_router
 from inkseal.orders.api import router as orders_router
 from inkseal.platforms.api import oauth_router
@@ -55,6 +56,7 @@ api.add_router("/v1/seals", seals_router)
 api.add_router("/v1", orders_router)
 api.add_router("/v1/oauth", oauth_router)
 api.add_router("/v1/sign-tasks", tasks_router)
+api.add_router("/v1/sign-tasks", reports_router)  # GET /{task_id}/evidence-report
 api.add_router("/v1/confirm", confirm_router)
 api.add_router("/v1/sign-flows", flows_router)
 api.add_router("/v1/flow-confirm", flow_confirm_router)

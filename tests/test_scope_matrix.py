@@ -320,6 +320,8 @@ CASES: dict[str, Case] = {
         lambda w: {"public_id": _task_id(w), "number": 1}, owner_sees=False
     ),
     "records/<str:event_id>/": Case(lambda w: {"event_id": _event_id(w)}),
+    # 签署报告: POST only (the owner's download: tests/evidence/test_report_access.py)
+    "records/<str:event_id>/report": Case(lambda w: {"event_id": _event_id(w)}, owner_sees=False),
     # an RSA certificate's record has no GB/T 38540 signature: the owner gets 404 as well
     "records/<str:event_id>/ses-signature": Case(lambda w: {"event_id": _event_id(w)}, owner_sees=False),
     "records/<str:event_id>/ses-signature/<str:es_id>": Case(
@@ -349,6 +351,7 @@ CASES: dict[str, Case] = {
     "api/v1/sign-flows/<flow_id>/signers/<n>/remind": Case(
         lambda w: {"flow_id": w.owner.flow_id, "n": 1}, api="platform", owner_sees=False
     ),
+    "api/v1/sign-tasks/<task_id>/evidence-report": Case(lambda w: {"task_id": _task_id(w)}, api="platform"),
     # API: the client tool's token names its own application; any other number is refused with
     # 403 ("客户端令牌与办理单不符") whether or not it exists, so the answer reveals nothing
     "api/v1/applications/<number>": Case(

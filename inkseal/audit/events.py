@@ -59,6 +59,9 @@ CERTIFICATE_REVOKE: Final = "certificate.revoke"
 # --- enterprise --------------------------------------------------------------------------------
 ENTERPRISE_CREATE: Final = "enterprise.create"
 
+# --- evidence ----------------------------------------------------------------------------------
+EVIDENCE_REPORT_ISSUE: Final = "evidence.report_issue"
+
 # --- identity ----------------------------------------------------------------------------------
 IDENTITY_DOCUMENT_SUBMITTED: Final = "identity.document.submitted"
 IDENTITY_DOCUMENT_VIEWED: Final = "identity.document.viewed"
@@ -199,6 +202,7 @@ EVENT_DESCRIPTIONS: dict[str, Promise | str] = {
     LOGOUT: _("退出登录"),
     IDENTITY_SWITCH: _("切换身份"),
     ENTERPRISE_CREATE: _("创建企业"),
+    EVIDENCE_REPORT_ISSUE: _("出具签署报告"),
     ADDRESS_ADD: _("新增收货地址"),
     ADDRESS_DEFAULT: _("设为默认收货地址"),
     ADDRESS_DELETE: _("删除收货地址"),

@@ -10,7 +10,7 @@ import base64
 import json
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from inkseal.evidence import services
@@ -136,3 +136,43 @@ def consistency(request: HttpRequest, first: int, second: int) -> dict[str, Any]
 def leaf(request: HttpRequest, index: int) -> dict[str, Any]:
     """A leaf's canonical JSON; personal data in it are masks and salted SHA-256 hashes only."""
     return _leaf(services.leaf_at(index))
+
+
+# --- the evidence report of a platform's own task (signing API, platform token) -----------------------
+
+
+def _platform_bearer() -> Any:
+    from inkseal.signing.tasks.api import PlatformBearer
+
+    return PlatformBearer()
+
+
+reports_router = Router(tags=["signing"], auth=_platform_bearer())
+
+
+@reports_router.get(
+    "/{task_id}/evidence-report",
+    summary="The evidence report (签署报告) of a task, as a signed PDF",
+    description=(
+        "A PDF signed by the platform (PAdES B-LT, plus an SM2 signature) stating the parties and how "
+        "each was verified, the authorisation, the intent confirmation, each document's hashes, each "
+        "signature, and each signing's transparency-log leaf with its inclusion proof and checkpoint; "
+        "the same evidence is embedded as the attachment `inkseal-evidence.json` (check it offline with "
+        "tools/verify_evidence.py). `lang`: `zh-hans` (default) or `en`. Each request issues, and logs, a "
+        "new report. 404 for another platform's task; 409 `evidence_report_unavailable` while no "
+        "document of the task has been signed."
+    ),
+    openapi_extra={"responses": {200: {"content": {"application/pdf": {}}, "description": "the report"}}},
+)
+def get_evidence_report(request: HttpRequest, task_id: str, lang: str = "zh-hans") -> HttpResponse:
+    from inkseal.core.acting import Acting
+    from inkseal.core.http import client_ip
+    from inkseal.evidence import reports
+    from inkseal.signing.tasks.create import task_of_platform
+
+    task = task_of_platform(request.auth, task_id)  # type: ignore[attr-defined]
+    acting = Acting.platform(request.auth, client_ip(request))  # type: ignore[attr-defined]
+    issued = reports.issue_report(reports.subject_of_task(task), acting=acting, language=lang)
+    response = HttpResponse(issued.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{issued.filename}"'
+    return response

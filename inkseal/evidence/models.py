@@ -18,6 +18,8 @@ class LogLeaf(models.Model):
     kind = models.CharField(_("事件类型"), max_length=40)
     body = models.TextField(_("规范 JSON"))  # the exact bytes the leaf hash covers (UTF-8)
     leaf_hash = models.CharField(_("叶子哈希"), max_length=64, db_index=True)  # hex SHA-256(0x00 || body)
+    # what the leaf is about, to find it again (a signing record's event ID, a report's ID); not hashed
+    subject = models.CharField(_("对象"), max_length=80, blank=True, default="", db_default="", db_index=True)
     created_at = models.DateTimeField(_("写入时间"), default=timezone.now)
 
     class Meta:
@@ -87,3 +89,54 @@ class LogCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.size} {self.root_hash}"
+
+
+class ReportSigner(models.Model):
+    """The platform's certificate that signs evidence reports (出证), one active per algorithm
+    (ECDSA P-256 for the PAdES signature, SM2 for the 国密 one), issued on first use by the
+    issuing CA of that algorithm; the private key lives in the keystore."""
+
+    algorithm = models.CharField(_("算法"), max_length=20)
+    issuer = models.ForeignKey(
+        "pki.CertificateAuthority", on_delete=models.PROTECT, related_name="+", verbose_name=_("签发者")
+    )
+    certificate_der = models.BinaryField(verbose_name=_("证书（DER）"))
+    serial = models.CharField(_("证书序列号"), max_length=64)  # lowercase hex
+    fingerprint = models.CharField(_("SHA-256 指纹"), max_length=64, unique=True)
+    not_after = models.DateTimeField(_("到期时间"))
+    key_backend = models.CharField(max_length=16)
+    key_id = models.CharField(max_length=64)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("报告签名证书")
+        verbose_name_plural = _("报告签名证书")
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} {self.serial}"
+
+
+class EvidenceReport(models.Model):
+    """One issue of a 签署报告: who asked for which subject, the file's hash and its log leaf.
+    The PDF itself is not kept (it is made again on request, with a newer checkpoint)."""
+
+    report_id = models.CharField(_("报告编号"), max_length=32, unique=True)
+    subject_kind = models.CharField(_("报告对象"), max_length=16)  # task, document, record
+    subject_id = models.CharField(_("对象编号"), max_length=64)
+    requested_by = models.CharField(
+        _("申请方"), max_length=128
+    )  # "person:<account>", "platform:<id>", "operator:<name>"
+    language = models.CharField(_("语言"), max_length=16)
+    sha256 = models.CharField(_("报告 SHA-256"), max_length=64)
+    checkpoint_size = models.BigIntegerField(_("检查点树大小"))
+    leaf = models.ForeignKey(LogLeaf, on_delete=models.PROTECT, related_name="+", verbose_name=_("日志叶子"))
+    created_at = models.DateTimeField(_("出具时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("签署报告")
+        verbose_name_plural = _("签署报告")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.report_id

@@ -75,12 +75,19 @@ def log_origin() -> str:
 # --- append ----------------------------------------------------------------------------------------
 
 
+# the payload key naming what a leaf is about (LogLeaf.subject), to find the leaf of a record again
+SUBJECT_KEYS = {"signing.record": "event_id", "evidence.report": "report_id"}
+
+
 def log_event(kind: str, payload: dict[str, Any]) -> LogLeaf:
     """Record an event as a pending leaf, in the caller's transaction (it commits or rolls back
     with the event). `payload` must already hold personal data only as masks and hashes
     (see canonical.reduced_*)."""
     body = canonical_json({"kind": kind, "at": timezone.now().isoformat(), "event": payload})
-    return LogLeaf.objects.create(kind=kind, body=body.decode("utf-8"), leaf_hash=HASHER.leaf(body).hex())
+    subject = str(payload.get(SUBJECT_KEYS.get(kind, ""), ""))[:80]
+    return LogLeaf.objects.create(
+        kind=kind, body=body.decode("utf-8"), leaf_hash=HASHER.leaf(body).hex(), subject=subject
+    )
 
 
 # --- sequence --------------------------------------------------------------------------------------

@@ -117,3 +117,74 @@ def _check_checkpoint(cp: LogCheckpoint, root: bytes | None, size: int, keys: li
             anchor_stamps.check_token(bytes(cp.tsa_token), cp.note.encode())
         except anchor_stamps.AnchorTokenInvalid as exc:
             raise LogBroken(cp.size, f"checkpoint of size {cp.size}: its time stamp is invalid ({exc})") from None
+
+
+# --- the audit log's rows of logged events -------------------------------------------------------
+#
+# Signing, certificate and seal events are recorded twice on purpose: the transparency log holds the
+# public fact (checkable by anyone), the audit log the private context (actor, IP, identity). The
+# log is the integrity mechanism of the fact; the audit row is tied to it: every audit row of one of
+# these events since the log began must have its leaf. An audit row deleted, or one invented (for a
+# signing that never happened, an issuance the log does not know), is found here; the audit chain's
+# own keyed hashes stay what protects operator-only events (logins, reviews, back-office changes).
+
+
+class AuditUnlogged(Exception):
+    def __init__(self, seq: int, reason: str):
+        super().__init__(reason)
+        self.seq, self.reason = seq, reason
+
+
+def _linked_events() -> dict[str, str]:
+    """Audit event → the kind of the leaf the same transaction writes."""
+    from inkseal.audit import events
+
+    return {
+        events.CERTIFICATE_ISSUE: "certificate.issue",
+        events.CERTIFICATE_RENEW: "certificate.issue",
+        events.CERTIFICATE_REVOKE: "certificate.revoke",
+        events.SEAL_CREATE: "seal.create",
+        events.SEAL_VOID: "seal.void",
+        events.SIGNING_SIGN: "signing.record",
+    }
+
+
+def _leaf_key(kind: str, event: dict[str, object]) -> str:
+    if kind.startswith("certificate."):
+        return f"{kind}:{event.get('serial')}"
+    if kind.startswith("seal."):
+        return f"{kind}:{event.get('seal_id')}"
+    return f"{kind}:{event.get('event_id')}"
+
+
+def verify_audit_links() -> int:
+    """The number of audit rows checked; AuditUnlogged at the first row of a logged event whose leaf
+    the log does not have."""
+    import json
+
+    from inkseal.audit.models import AuditEntry
+    from inkseal.pki.models import Certificate
+
+    first = LogLeaf.objects.order_by("id").values_list("created_at", flat=True).first()
+    if first is None:
+        return 0
+    linked = _linked_events()
+    keys = set()
+    for kind, body in LogLeaf.objects.filter(kind__in=set(linked.values())).values_list("kind", "body").iterator():
+        keys.add(_leaf_key(kind, json.loads(body)["event"]))
+    rows = AuditEntry.objects.filter(event__in=linked, at__gte=first).order_by("seq")
+    serials = dict(Certificate.objects.values_list("pk", "serial"))
+    checked = 0
+    for seq, event, target, data in rows.values_list("seq", "event", "target", "data").iterator():
+        kind = linked[event]
+        name, _sep, ident = target.partition(":")
+        if kind.startswith("certificate."):
+            key = f"{kind}:{serials.get(int(ident)) if ident.isdigit() else None}"
+        elif kind.startswith("seal."):
+            key = f"{kind}:{ident}"
+        else:
+            key = f"{kind}:{(data or {}).get('event_id')}"
+        if key not in keys:
+            raise AuditUnlogged(seq, f"audit entry #{seq} ({event}, {name}:{ident}) has no transparency-log leaf")
+        checked += 1
+    return checked

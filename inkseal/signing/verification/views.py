@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,6 +24,7 @@ from inkseal.signing.verification.services import (
 class VerifyForm(forms.Form):
     file = forms.FileField(label=_("PDF 或 OFD 文件"), required=False)
     password = forms.CharField(label=_("打开密码（仅加密文件需要）"), required=False, max_length=128)
+    document = forms.FileField(label=_("签署文件（核对签署报告时可选）"), required=False)
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,6 +43,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         password = form.cleaned_data.get("password") or None
         data = upload.read()
         verification = verify_document(data, password=password, ip=client_ip(request))
+        evidence = _evidence_checks(data, form.cleaned_data.get("document"))
     except DomainError as exc:
         return render(request, "signing/verify.html", {"form": VerifyForm(), "error": exc}, status=exc.status)
     try:
@@ -52,5 +56,20 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         "file_name": upload.name,
         "pages": pages,
         "pages_error": pages_error,
+        "evidence": evidence,
     }
     return render(request, "signing/verify.html", context)
+
+
+def _evidence_checks(data: bytes, document: Any) -> Any:
+    """An evidence report (签署报告) also gets the report's own checks (the offline verifier's, with
+    the platform's roots, report certificates and log keys), against `document` when given."""
+    from inkseal.evidence.offline_checks import checks_for_page, is_evidence_report, verify_report_here
+
+    if not is_evidence_report(data):
+        return None
+    signed = None
+    if document is not None:
+        check_upload_size(document.size)
+        signed = document.read()
+    return checks_for_page(verify_report_here(data, document=signed, deep=False))

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inkseal.evidence.services import issue_checkpoint, log_origin, sequence_all, verifiers
-from inkseal.evidence.verify import LogBroken, verify_log
+from inkseal.evidence.verify import AuditUnlogged, LogBroken, verify_audit_links, verify_log
 
 
 class Command(BaseCommand):
@@ -34,7 +34,12 @@ class Command(BaseCommand):
                 report = verify_log()
             except LogBroken as exc:
                 raise CommandError(f"transparency log broken at #{exc.at}: {exc.reason}") from None
+            try:
+                linked = verify_audit_links()
+            except AuditUnlogged as exc:
+                raise CommandError(f"audit log and transparency log disagree: {exc.reason}") from None
             self.stdout.write(
                 f"transparency log {log_origin()} intact: {report.leaves} leaves recomputed, "
-                f"{report.checkpoints} checkpoints verified, root {report.root}"
+                f"{report.checkpoints} checkpoints verified, root {report.root}; "
+                f"{linked} audit entries of logged events each have their leaf"
             )
