@@ -76,6 +76,11 @@ def _check_with_pyhanko(pdf: bytes, result: offline.Result) -> None:
     except DomainError as exc:
         result.add("pades_validation", False, f"the report cannot be validated: {exc.message}")
         return
+    from inkseal.signing.verification.ofd import OfdVerification
+
+    if isinstance(verification, OfdVerification):  # a report is a PDF; an OFD package is not one
+        result.add("pades_validation", False, "the report is not a PDF")
+        return
     for signature in verification.signatures:
         report = signature.report
         detail = f"{report.field_name}: {report.level or report.pades_level or '?'}, {signature.changes_text}"

@@ -400,10 +400,24 @@ def _signatures(row: SigningRecord, certificate: Certificate | None) -> list[dic
         data = handle.read()
     if hashlib.sha256(data).hexdigest() != row.sha256_after:
         return []  # a later signing of the same document: this record's file is not it
+    from inkseal.signing.verification.ofd import OfdVerification
+
     try:
         checked = verify_document(data)
     except DomainError:  # past the verifier's size or parsing budget: the report says less, not nothing
         return []
+    if isinstance(checked, OfdVerification):  # an OFD's seals: SES signatures inside the package
+        return [
+            {
+                "field": s.report.id,
+                "signer": s.signer_name,
+                "timestamp_time": _iso(s.report.timestamp_time) if s.report.timestamp_time else None,
+                "tsa": None,
+                "level": f"{s.report.standard} v{s.report.version}" if s.report.version else s.report.standard,
+                "valid": s.valid,
+            }
+            for s in checked.signatures
+        ]
     return [
         {
             "field": s.report.field_name,

@@ -481,3 +481,24 @@ def test_the_verify_page_names_the_files_changed_after_sealing() -> None:
     assert html.count('data-status="modified"') == 2 and "Doc_0/Pages/Page_0/Content.xml" in html
     refused = Client().post("/verify/", {"file": SimpleUploadedFile("bad.ofd", HELLO[:500])})
     assert refused.status_code == 400 and 'data-code="ofd_truncated"' in refused.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_evidence_report_of_an_ofd_task_states_its_seal_signatures(sm2_signing: Signing) -> None:
+    """签署报告 on an OFD: each SES signature in the package, as our verifier reads it."""
+    from inkseal.core.acting import Acting
+    from inkseal.evidence import reports
+    from inkseal.evidence.offline import embedded_evidence
+
+    spec = ofd_spec(sm2_signing, [{"file": 0, "placements": [point()]}])
+    task_id, _token, done = create_and_confirm(sm2_signing, [("bid", HELLO)], spec)
+    assert done["status"] == "completed"
+    task = SignTask.objects.get(public_id=task_id)
+    issued = reports.issue_report(reports.subject_of_task(task), acting=Acting.platform(task.platform))
+    evidence = json.loads(embedded_evidence(issued.pdf)[0])
+    (record,) = evidence["records"]
+    assert record["file_name"] == "bid"
+    (signature,) = record["signatures"]
+    assert signature["valid"] is True
+    assert signature["level"].startswith("GB/T 38540")
+    assert signature["timestamp_time"]
