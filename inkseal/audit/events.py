@@ -58,6 +58,9 @@ CERTIFICATE_REVOKE: Final = "certificate.revoke"
 
 # --- enterprise --------------------------------------------------------------------------------
 ENTERPRISE_CREATE: Final = "enterprise.create"
+ENTERPRISE_MEMBER_DUTIES: Final = "enterprise.member_duties"
+ENTERPRISE_SEAL_USER_REFUSED: Final = "enterprise.seal_user_refused"
+ENTERPRISE_SEPARATION_OF_DUTIES: Final = "enterprise.separation_of_duties"
 
 # --- identity ----------------------------------------------------------------------------------
 IDENTITY_DOCUMENT_SUBMITTED: Final = "identity.document.submitted"
@@ -183,6 +186,9 @@ EVENT_DESCRIPTIONS: dict[str, Promise | str] = {
     LOGOUT: _("退出登录"),
     IDENTITY_SWITCH: _("切换身份"),
     ENTERPRISE_CREATE: _("创建企业"),
+    ENTERPRISE_MEMBER_DUTIES: _("设置企业成员角色（印章管理员、用印人、审批人、审计员）"),
+    ENTERPRISE_SEPARATION_OF_DUTIES: _("开启或关闭企业三权分立"),
+    ENTERPRISE_SEAL_USER_REFUSED: _("拒绝非用印人使用企业印章签章"),
     ADDRESS_ADD: _("新增收货地址"),
     ADDRESS_DEFAULT: _("设为默认收货地址"),
     ADDRESS_DELETE: _("删除收货地址"),

@@ -31,7 +31,7 @@ class SealKindNotAllowed(PermissionDenied):
 
 class SealManageDenied(PermissionDenied):
     code = "seal_manage_denied"
-    default_message = gettext_lazy("只有企业管理员（经办人）可以制作或作废企业印章。")
+    default_message = gettext_lazy("只有企业的印章管理员可以制作、变更或作废企业印章。")
 
 
 class SealNotBound(DomainError):
