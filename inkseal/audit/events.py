@@ -129,6 +129,10 @@ PLATFORM_LINK: Final = "platform.link"
 PLATFORM_UNLINK: Final = "platform.unlink"
 
 # --- seal --------------------------------------------------------------------------------------
+SEAL_APPROVAL_APPROVE: Final = "seal.approval_approve"
+SEAL_APPROVAL_REJECT: Final = "seal.approval_reject"
+SEAL_APPROVAL_REQUEST: Final = "seal.approval_request"
+SEAL_APPROVAL_RULE: Final = "seal.approval_rule"
 SEAL_BIND: Final = "seal.bind"
 SEAL_CREATE: Final = "seal.create"
 SEAL_ELECTRONIC_SEAL: Final = "seal.electronic_seal"
@@ -246,6 +250,10 @@ EVENT_DESCRIPTIONS: dict[str, Promise | str] = {
     # seals
     SEAL_CREATE: _("新增印章"),
     SEAL_BIND: _("印章绑定证书"),
+    SEAL_APPROVAL_RULE: _("设置用印审批（印章类型与审批人）"),
+    SEAL_APPROVAL_REQUEST: _("提交用印申请"),
+    SEAL_APPROVAL_APPROVE: _("审批人同意用印"),
+    SEAL_APPROVAL_REJECT: _("审批人驳回用印"),
     SEAL_UNBIND: _("印章解绑证书"),
     SEAL_VOID: _("作废印章"),
     SEAL_MARK_FOR_CHANGE: _("印章标记为待变更"),

@@ -65,6 +65,8 @@ def seal_list(request: HttpRequest) -> HttpResponse:
         if identity.reads_records
         else None,
         "reads_records": identity.reads_records,
+        "can_approve": identity.is_enterprise and identity.holds(Duty.APPROVER),
+        "can_set_approvals": identity.is_enterprise and identity.is_admin,
         "search": search,
         "page_query": _page_query(tab="void" if void_tab else "", q=search),
         "missing_types": services.missing_types(identity),
