@@ -91,10 +91,10 @@ def test_the_administrator_requires_approval_for_a_seal_type(company: Company) -
 
 
 def test_only_members_holding_the_approver_role_can_be_named(company: Company) -> None:
-    response = company.require_official(company.seal_user)
-    assert response.status_code == 302
-    follow = company.client(company.signing.admin).get("/seals/approvals/settings")
-    assert "审批人须为本企业担任审批人角色的成员。" in follow.content.decode()
+    admin = company.client(company.signing.admin)
+    url = "/seals/approvals/settings"
+    follow = admin.post(url, {"kind": "official", "approvers": [company.seal_user.pk]}, follow=True)
+    assert follow.status_code == 200 and "审批人须为本企业担任审批人角色的成员。" in follow.content.decode()
     assert not needs_approval(company.official)
 
 
