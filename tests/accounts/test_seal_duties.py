@@ -94,6 +94,14 @@ def _assign(c: Company, client: Any) -> Any:
     return client.post(f"/account/enterprises/{c.enterprise.pk}/members/{member.pk}/duties", {"duties": ["approver"]})
 
 
+def _approval_inbox(c: Company, client: Any) -> Any:
+    return client.get("/seals/approvals/")
+
+
+def _approval_settings(c: Company, client: Any) -> Any:
+    return client.post("/seals/approvals/settings", {"kind": "official", "approvers": []})
+
+
 ACTIONS = {
     "make_seal": (_make_page, {"seal_admin"}, "只有企业的印章管理员可以制作、变更或作废企业印章。"),
     "void_seal": (_void, {"seal_admin"}, "只有企业的印章管理员可以制作、变更或作废企业印章。"),
@@ -101,6 +109,8 @@ ACTIONS = {
     "read_records": (_records, {"auditor"}, "只有企业的审计员可以查看印章使用记录和应用记录"),
     "self_sign": (_self_sign, {"seal_user"}, "只有企业的用印人可以使用企业证书自助签署。"),
     "assign_duties": (_assign, {"administrator"}, "只有企业管理员（经办人）可以设置成员角色和三权分立。"),
+    "approve_seal_use": (_approval_inbox, {"approver"}, "只有企业的审批人可以审批用印申请。"),
+    "require_approval": (_approval_settings, {"administrator"}, "只有企业管理员（经办人）可以设置用印审批。"),
 }
 
 
