@@ -4,39 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_verbose_names_in_chinese'),
+        ("accounts", "0003_verbose_names_in_chinese"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enterprise',
-            name='separation_of_duties',
-            field=models.BooleanField(default=False, verbose_name='三权分立'),
+            model_name="enterprise",
+            name="separation_of_duties",
+            field=models.BooleanField(default=False, verbose_name="三权分立"),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='approver',
-            field=models.BooleanField(default=False, verbose_name='审批人'),
+            model_name="membership",
+            name="approver",
+            field=models.BooleanField(default=False, verbose_name="审批人"),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='auditor',
-            field=models.BooleanField(default=False, verbose_name='审计员'),
+            model_name="membership",
+            name="auditor",
+            field=models.BooleanField(default=False, verbose_name="审计员"),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='seal_admin',
-            field=models.BooleanField(default=False, verbose_name='印章管理员'),
+            model_name="membership",
+            name="seal_admin",
+            field=models.BooleanField(default=False, verbose_name="印章管理员"),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='seal_user',
-            field=models.BooleanField(default=False, verbose_name='用印人'),
+            model_name="membership",
+            name="seal_user",
+            field=models.BooleanField(default=False, verbose_name="用印人"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('auditor', False), models.Q(('approver', False), ('seal_admin', False), ('seal_user', False)), _connector='OR'), name='membership_auditor_alone'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("auditor", False),
+                    models.Q(("approver", False), ("seal_admin", False), ("seal_user", False)),
+                    _connector="OR",
+                ),
+                name="membership_auditor_alone",
+            ),
         ),
     ]
