@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.duties import do_set_member_duties, do_set_separation_of_duties, managed_enterprise_for, member_of
 from inkseal.accounts.models import Duty, Enterprise, Membership, Person
+from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.identity.enterprise_flows import (
     EnterpriseApplication,
@@ -56,6 +57,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "deposit": pending_deposit(enterprise) if is_admin else None,
             "identity_key": f"enterprise:{enterprise.pk}",
             "duty_choices": Duty.choices,
+            **step_up_context(request),
             "enterprise_type_label": enterprise.get_enterprise_type_display(),
         },
     )
@@ -218,6 +220,7 @@ def enterprise_member_duties(request: HttpRequest, pk: int, member_pk: int) -> H
     enterprise = managed_enterprise_for(current_person(request), pk)
     member = member_of(enterprise, member_pk)
     detail = reverse("identity:enterprise_detail", args=[enterprise.pk]) + "#members"
+    require_step_up(request)  # a change of who may use the seals, like the seal changes themselves
     try:
         do_set_member_duties(member, request.POST.getlist("duties"), acting=request_acting(request))
     except DomainError as exc:
@@ -235,6 +238,7 @@ def enterprise_separation(request: HttpRequest, pk: int) -> HttpResponse:
     """The administrator turns 三权分立 on or off."""
     enterprise = managed_enterprise_for(current_person(request), pk)
     on = request.POST.get("on") == "1"
+    require_step_up(request)
     do_set_separation_of_duties(enterprise, on, acting=request_acting(request))
     messages.success(request, _("已开启三权分立。") if on else _("已关闭三权分立。"))
     return redirect(reverse("identity:enterprise_detail", args=[enterprise.pk]) + "#members")

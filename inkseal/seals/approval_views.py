@@ -15,6 +15,7 @@ from inkseal.accounts.duties import require_duty
 from inkseal.accounts.identity import identity_of
 from inkseal.accounts.models import Duty
 from inkseal.accounts.services import request_acting
+from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError
 from inkseal.seals.models import ENTERPRISE_TYPES
 from inkseal.seals.services import approvals
@@ -57,6 +58,7 @@ def approval_settings(request: HttpRequest) -> HttpResponse:
     identity = identity_of(request)
     approvals.check_set_rules(identity)
     if request.method == "POST":
+        require_step_up(request)
         kind = request.POST.get("kind", "")
         try:
             approvals.do_set_approval_rule(
@@ -74,5 +76,6 @@ def approval_settings(request: HttpRequest) -> HttpResponse:
         "nav": "seals",
         "kinds": [(kind, kind.label, rules.get(kind, set())) for kind in ENTERPRISE_TYPES],
         "approvers": list(approvals.eligible_approvers(identity)),
+        **step_up_context(request),
     }
     return render(request, "seals/approval_settings.html", context)

@@ -17,7 +17,7 @@ from inkseal.core.acting import Acting
 from inkseal.seals.models import SealState, SealType
 from inkseal.seals.services import is_bound
 from inkseal.signing.models import SignTask, TaskStatus
-from tests.conftest import login_client
+from tests.conftest import login_client, step_up
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import ACTOR, CONFIRMER_PHONE, Signing, confirm_token, sms_code
 
@@ -194,6 +194,23 @@ def test_the_auditor_holds_no_other_duty(company: Company, other: str) -> None:
     member.auditor, member.seal_admin = True, True
     with pytest.raises(IntegrityError), transaction.atomic():
         member.save()  # the database refuses it too
+
+
+def test_role_changes_need_a_fresh_step_up(company: Company) -> None:
+    member = company.membership("member")
+    admin = login_client(company.signing.admin, f"enterprise:{company.enterprise.pk}")
+    page = admin.get(f"/account/enterprises/{company.enterprise.pk}/").content.decode()
+    assert 'id="step-up-needed"' in page and "/account/step-up/?next=" in page
+    url = f"/account/enterprises/{company.enterprise.pk}/members/{member.pk}/duties"
+    refused = admin.post(url, {"duties": [Duty.SEAL_ADMIN]})
+    assert refused.status_code == 403 and "此操作须先完成身份验证" in refused.content.decode()
+    switch = admin.post(f"/account/enterprises/{company.enterprise.pk}/separation", {"on": "0"})
+    assert switch.status_code == 403
+    company.enterprise.refresh_from_db()
+    assert company.membership("member").duties == frozenset() and company.enterprise.separation_of_duties
+    step_up(admin, company.signing.admin)
+    assert admin.post(url, {"duties": [Duty.SEAL_ADMIN]}).status_code == 302
+    assert company.membership("member").duties == {Duty.SEAL_ADMIN}
 
 
 def test_other_combinations_are_allowed(company: Company) -> None:

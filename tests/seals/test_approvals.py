@@ -48,7 +48,7 @@ class Company:
         return person
 
     def client(self, person: Person) -> Any:
-        return login_client(person, f"enterprise:{self.enterprise.pk}")
+        return login_client(person, f"enterprise:{self.enterprise.pk}", stepped_up=True)
 
     def require_official(self, *approvers: Person) -> Any:
         admin = self.client(self.signing.admin)
