@@ -90,12 +90,20 @@ def test_the_administrator_requires_approval_for_a_seal_type(company: Company) -
     assert not needs_approval(company.official)
 
 
-def test_only_members_holding_the_approver_role_can_be_named(company: Company) -> None:
+def test_only_members_holding_the_approver_role_can_be_named(
+    company: Company, verified_person: Any, make_enterprise: Any
+) -> None:
+    other = make_enterprise(verified_person(name="他司审批人"), name="其他公司")
+    outsider = other.memberships.get()
+    do_set_member_duties(outsider, {Duty.APPROVER}, acting=Acting(ACTOR))
     admin = company.client(company.signing.admin)
     url = "/seals/approvals/settings"
-    follow = admin.post(url, {"kind": "official", "approvers": [company.seal_user.pk]}, follow=True)
-    assert follow.status_code == 200 and "审批人须为本企业担任审批人角色的成员。" in follow.content.decode()
+    for wrong in (company.seal_user.pk, outsider.person.pk, "x"):
+        follow = admin.post(url, {"kind": "official", "approvers": [company.approver.pk, wrong]}, follow=True)
+        assert follow.status_code == 200 and "审批人须为本企业担任审批人角色的成员。" in follow.content.decode()
+    assert admin.post(url, {"kind": "name", "approvers": [company.approver.pk]}, follow=True).status_code == 200
     assert not needs_approval(company.official)
+    assert not AuditEntry.objects.filter(event=events.SEAL_APPROVAL_RULE).exists()
 
 
 def test_only_the_administrator_changes_the_settings(company: Company) -> None:
