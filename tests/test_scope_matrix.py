@@ -29,12 +29,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
-from inkseal.accounts.models import Address, Enterprise
+from inkseal.accounts.models import Address, Enterprise, Membership
 from inkseal.identity.models import VerificationAttempt
 from inkseal.orders.models import Application, Medium, Product, SubjectKind
 from inkseal.pki.models import Certificate
 from inkseal.platforms.models import CertificateAuthorization
-from inkseal.seals.models import Seal, SealBinding, SealState
+from inkseal.seals.models import Seal, SealApproval, SealBinding, SealState
 from inkseal.signing.models import SigningRecord, SignTask
 from tests.conftest import link_person, login_client
 from tests.identity.conftest import NoOcr, id_number
@@ -278,6 +278,16 @@ def _authorisation(w: World) -> dict[str, Any]:
     return {"pk": certificate.pk, "authorization_id": CertificateAuthorization.objects.get(certificate=certificate).pk}
 
 
+def _approval(w: World) -> dict[str, Any]:
+    seal = next(iter(w.owner.signing.seals.values()))
+    approval, _new = SealApproval.objects.get_or_create(seal=seal, document_sha256="0" * 64, placements_digest="1" * 64)
+    return {"public_id": approval.public_id}
+
+
+def _member(w: World) -> dict[str, Any]:
+    return {"pk": w.owner.enterprise.pk, "member_pk": Membership.objects.filter(enterprise=w.owner.enterprise)[0].pk}
+
+
 CASES: dict[str, Case] = {
     "account/platforms/<int:link_id>/unlink": Case(
         lambda w: {"link_id": w.owner.link_id}, owner_sees=False, personal=True
@@ -331,6 +341,11 @@ CASES: dict[str, Case] = {
     "identity/face/<int:pk>/qrcode": Case(lambda w: {"pk": w.face_attempt.pk}, owner_sees=False, personal=True),
     "identity/face/<int:pk>/status": Case(lambda w: {"pk": w.face_attempt.pk}, owner_sees=False, personal=True),
     "account/enterprises/<int:pk>/": Case(lambda w: {"pk": w.owner.enterprise.pk}, personal=True),
+    "account/enterprises/<int:pk>/members/<int:member_pk>/duties": Case(_member, owner_sees=False, personal=True),
+    "account/enterprises/<int:pk>/separation": Case(
+        lambda w: {"pk": w.owner.enterprise.pk}, owner_sees=False, personal=True
+    ),
+    "seals/approvals/<uuid:public_id>/decide": Case(_approval, owner_sees=False),
     "account/enterprises/<int:pk>/verify": Case(
         lambda w: {"pk": w.pending_enterprise.pk}, owner_sees=False, personal=True
     ),

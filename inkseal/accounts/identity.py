@@ -10,9 +10,13 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from inkseal.accounts.models import Enterprise, Membership, Party, Person
+from inkseal.accounts.models import Duty, Enterprise, Membership, Party, Person
 
 PERSON_KEY = "person"
+
+# What an administrator (经办人) may do without being assigned the duty while the enterprise has
+# not turned 三权分立 on: what administrators did before seal duties existed.
+ADMIN_IMPLICIT_DUTIES = frozenset({Duty.SEAL_ADMIN, Duty.SEAL_USER})
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class CurrentIdentity:
     person: Person
     enterprise: Enterprise | None = None
     role: str = ""
+    duties: frozenset[str] = frozenset()
 
     @property
     def party(self) -> Party:
@@ -39,6 +44,24 @@ class CurrentIdentity:
         return self.enterprise is None or self.role == Membership.Role.ADMIN
 
     @property
+    def separated(self) -> bool:
+        """The enterprise has turned 三权分立 on: each member does only what their duties say."""
+        return self.enterprise is not None and self.enterprise.separation_of_duties
+
+    def holds(self, duty: str) -> bool:
+        """Whether the identity holds a seal duty (Duty). A person holds every duty for their own
+        seals; an enterprise member holds the assigned ones, and an administrator also those of
+        ADMIN_IMPLICIT_DUTIES until 三权分立 is on."""
+        if self.enterprise is None or duty in self.duties:
+            return True
+        return not self.separated and self.role == Membership.Role.ADMIN and duty in ADMIN_IMPLICIT_DUTIES
+
+    @property
+    def reads_records(self) -> bool:
+        """印章使用记录 and 应用记录: every member, as before, until 三权分立 is on; then auditors only."""
+        return not self.separated or self.holds(Duty.AUDITOR)
+
+    @property
     def label(self) -> str:
         return self.enterprise.name if self.enterprise else str(self.person)
 
@@ -55,13 +78,13 @@ def identity_for(person: Person, key: str | None) -> CurrentIdentity:
             .first()
         )
         if membership:
-            return CurrentIdentity(person, membership.enterprise, membership.role)
+            return CurrentIdentity(person, membership.enterprise, membership.role, membership.duties)
     return CurrentIdentity(person)
 
 
 def identities_of(person: Person) -> list[CurrentIdentity]:
     memberships = Membership.objects.select_related("enterprise__party").filter(person=person).order_by("created_at")
-    return [CurrentIdentity(person)] + [CurrentIdentity(person, m.enterprise, m.role) for m in memberships]
+    return [CurrentIdentity(person)] + [CurrentIdentity(person, m.enterprise, m.role, m.duties) for m in memberships]
 
 
 def identity_of(request: HttpRequest) -> CurrentIdentity:

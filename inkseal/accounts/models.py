@@ -129,6 +129,9 @@ class Enterprise(models.Model):
         _("实名认证状态"), max_length=16, choices=EnterpriseState.choices, default=EnterpriseState.UNVERIFIED
     )
     state_reason = models.CharField(_("原因"), max_length=255, blank=True)
+    # 三权分立: when on, nobody holds a seal duty implicitly (the administrator included) and only
+    # seal users confirm signatures with the enterprise's seals; see docs/seal-roles.md.
+    separation_of_duties = models.BooleanField(_("三权分立"), default=False)
     created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("创建人"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
@@ -143,6 +146,15 @@ class Enterprise(models.Model):
         return self.name
 
 
+class Duty(models.TextChoices):
+    """An enterprise member's seal duties (三权分立); the field of the same name on Membership."""
+
+    SEAL_ADMIN = "seal_admin", _("印章管理员")
+    SEAL_USER = "seal_user", _("用印人")
+    APPROVER = "approver", _("审批人")
+    AUDITOR = "auditor", _("审计员")
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         ADMIN = "admin", _("管理员（经办人）")
@@ -153,12 +165,28 @@ class Membership(models.Model):
         Enterprise, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("企业")
     )
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # Seal duties (印章角色), assigned by the administrator: accounts.duties says what each allows.
+    seal_admin = models.BooleanField(_("印章管理员"), default=False)
+    seal_user = models.BooleanField(_("用印人"), default=False)
+    approver = models.BooleanField(_("审批人"), default=False)
+    auditor = models.BooleanField(_("审计员"), default=False)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("企业成员")
         verbose_name_plural = _("企业成员")
-        constraints = [models.UniqueConstraint(fields=["person", "enterprise"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "enterprise"], name="membership_unique"),
+            # 三权分立: the auditor audits the others, so holds no other seal duty (accounts.duties)
+            models.CheckConstraint(
+                condition=models.Q(auditor=False) | models.Q(seal_admin=False, seal_user=False, approver=False),
+                name="membership_auditor_alone",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} @ {self.enterprise} ({self.role})"
+
+    @property
+    def duties(self) -> frozenset[str]:
+        return frozenset(duty for duty in Duty.values if getattr(self, duty))

@@ -58,6 +58,9 @@ CERTIFICATE_REVOKE: Final = "certificate.revoke"
 
 # --- enterprise --------------------------------------------------------------------------------
 ENTERPRISE_CREATE: Final = "enterprise.create"
+ENTERPRISE_MEMBER_DUTIES: Final = "enterprise.member_duties"
+ENTERPRISE_SEAL_USER_REFUSED: Final = "enterprise.seal_user_refused"
+ENTERPRISE_SEPARATION_OF_DUTIES: Final = "enterprise.separation_of_duties"
 
 # --- evidence ----------------------------------------------------------------------------------
 EVIDENCE_REPORT_ISSUE: Final = "evidence.report_issue"
@@ -132,6 +135,10 @@ PLATFORM_LINK: Final = "platform.link"
 PLATFORM_UNLINK: Final = "platform.unlink"
 
 # --- seal --------------------------------------------------------------------------------------
+SEAL_APPROVAL_APPROVE: Final = "seal.approval_approve"
+SEAL_APPROVAL_REJECT: Final = "seal.approval_reject"
+SEAL_APPROVAL_REQUEST: Final = "seal.approval_request"
+SEAL_APPROVAL_RULE: Final = "seal.approval_rule"
 SEAL_BIND: Final = "seal.bind"
 SEAL_CREATE: Final = "seal.create"
 SEAL_ELECTRONIC_SEAL: Final = "seal.electronic_seal"
@@ -203,6 +210,10 @@ EVENT_DESCRIPTIONS: dict[str, Promise | str] = {
     IDENTITY_SWITCH: _("切换身份"),
     ENTERPRISE_CREATE: _("创建企业"),
     EVIDENCE_REPORT_ISSUE: _("出具签署报告"),
+
+    ENTERPRISE_MEMBER_DUTIES: _("设置企业成员角色（印章管理员、用印人、审批人、审计员）"),
+    ENTERPRISE_SEPARATION_OF_DUTIES: _("开启或关闭企业三权分立"),
+    ENTERPRISE_SEAL_USER_REFUSED: _("拒绝非用印人使用企业印章签章"),
     ADDRESS_ADD: _("新增收货地址"),
     ADDRESS_DEFAULT: _("设为默认收货地址"),
     ADDRESS_DELETE: _("删除收货地址"),
@@ -260,6 +271,10 @@ EVENT_DESCRIPTIONS: dict[str, Promise | str] = {
     # seals
     SEAL_CREATE: _("新增印章"),
     SEAL_BIND: _("印章绑定证书"),
+    SEAL_APPROVAL_RULE: _("设置用印审批（印章类型与审批人）"),
+    SEAL_APPROVAL_REQUEST: _("提交用印申请"),
+    SEAL_APPROVAL_APPROVE: _("审批人同意用印"),
+    SEAL_APPROVAL_REJECT: _("审批人驳回用印"),
     SEAL_UNBIND: _("印章解绑证书"),
     SEAL_VOID: _("作废印章"),
     SEAL_MARK_FOR_CHANGE: _("印章标记为待变更"),

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from inkseal.accounts.decorators import portal_login_required
-from inkseal.accounts.models import Enterprise, Membership, Person
+from inkseal.accounts.duties import do_set_member_duties, do_set_separation_of_duties, managed_enterprise_for, member_of
+from inkseal.accounts.models import Duty, Enterprise, Membership, Person
+from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError, NotFound
 from inkseal.identity.enterprise_flows import (
     EnterpriseApplication,
@@ -54,6 +56,8 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attempts": enterprise_attempts(enterprise) if is_admin else [],
             "deposit": pending_deposit(enterprise) if is_admin else None,
             "identity_key": f"enterprise:{enterprise.pk}",
+            "duty_choices": Duty.choices,
+            **step_up_context(request),
             "enterprise_type_label": enterprise.get_enterprise_type_display(),
         },
     )
@@ -204,3 +208,37 @@ def enterprise_deposit(request: HttpRequest, pk: int, attempt_pk: int) -> HttpRe
         ),
         status=status,
     )
+
+
+# --- 成员角色 and 三权分立 (the administrator's member management, accounts.duties) ------------------
+
+
+@portal_login_required
+@require_POST
+def enterprise_member_duties(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """The administrator sets one member's seal duties (the checked boxes are the whole set)."""
+    enterprise = managed_enterprise_for(current_person(request), pk)
+    member = member_of(enterprise, member_pk)
+    detail = reverse("identity:enterprise_detail", args=[enterprise.pk]) + "#members"
+    require_step_up(request)  # a change of who may use the seals, like the seal changes themselves
+    try:
+        do_set_member_duties(member, request.POST.getlist("duties"), acting=request_acting(request))
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
+        messages.error(request, str(exc.message))
+        return redirect(detail)
+    messages.success(request, _("已保存%(name)s的角色。") % {"name": member.person})
+    return redirect(detail)
+
+
+@portal_login_required
+@require_POST
+def enterprise_separation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The administrator turns 三权分立 on or off."""
+    enterprise = managed_enterprise_for(current_person(request), pk)
+    on = request.POST.get("on") == "1"
+    require_step_up(request)
+    do_set_separation_of_duties(enterprise, on, acting=request_acting(request))
+    messages.success(request, _("已开启三权分立。") if on else _("已关闭三权分立。"))
+    return redirect(reverse("identity:enterprise_detail", args=[enterprise.pk]) + "#members")

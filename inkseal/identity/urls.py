@@ -20,6 +20,14 @@ urlpatterns = [
     path("account/enterprises/<int:pk>/verify", enterprise_views.enterprise_verify, name="enterprise_verify"),
     path("account/enterprises/<int:pk>/verify/code", enterprise_views.enterprise_code, name="enterprise_code"),
     path(
+        "account/enterprises/<int:pk>/members/<int:member_pk>/duties",
+        enterprise_views.enterprise_member_duties,
+        name="enterprise_member_duties",
+    ),
+    path(
+        "account/enterprises/<int:pk>/separation", enterprise_views.enterprise_separation, name="enterprise_separation"
+    ),
+    path(
         "account/enterprises/<int:pk>/deposit/<int:attempt_pk>",
         enterprise_views.enterprise_deposit,
         name="enterprise_deposit",

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import identity_of
+from inkseal.accounts.models import Duty
 from inkseal.accounts.services import request_acting
 from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.errors import DomainError, NotFound
@@ -159,7 +160,9 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": identity.is_admin,
             "pin_locks": active_locks(certificate, now) if certificate.has_pin else [],
             "bound_seals": sections.bound_seals(certificate) if signing else [],
-            "seal_actions": sections.seal_binding_actions(certificate) if signing and identity.is_admin else None,
+            "seal_actions": sections.seal_binding_actions(certificate)
+            if signing and identity.holds(Duty.SEAL_ADMIN)
+            else None,
             "authorisations": sections.authorisations(certificate) if signing else [],
             "add_authorisation_url": sections.add_authorisation_url(certificate) if row.usable and signing else None,
         },

@@ -31,7 +31,7 @@ class SealKindNotAllowed(PermissionDenied):
 
 class SealManageDenied(PermissionDenied):
     code = "seal_manage_denied"
-    default_message = gettext_lazy("只有企业管理员（经办人）可以制作或作废企业印章。")
+    default_message = gettext_lazy("只有企业的印章管理员可以制作、变更或作废企业印章。")
 
 
 class SealNotBound(DomainError):
@@ -93,3 +93,35 @@ class HandwrittenSignatureInvalid(SealRequestInvalid):
 
     code = "handwriting_invalid"
     default_message = gettext_lazy("签名图片无效，请重新书写后保存。")
+
+
+class ApprovalDecided(Conflict):
+    code = "seal_approval_decided"
+    default_message = gettext_lazy("该用印申请已处理。")
+
+
+class ApprovalInvalid(DomainError):
+    code = "seal_approval_invalid"
+    default_message = gettext_lazy("用印申请无效：文件摘要和签章位置摘要须为 64 位十六进制 SHA-256。")
+
+
+class ApprovalPending(Conflict):
+    """The seal needs 用印审批 and the exact document and placements have no approval yet."""
+
+    code = "seal_approval_pending"
+    default_message = gettext_lazy("该印章的使用需要审批，审批人尚未同意。")
+
+
+class ApprovalRejected(PermissionDenied):
+    code = "seal_approval_rejected"
+    default_message = gettext_lazy("用印申请已被审批人驳回。")
+
+
+class ApprovalDenied(PermissionDenied):
+    code = "seal_approval_denied"
+    default_message = gettext_lazy("您不是该用印申请的审批人。")
+
+
+class ApprovalNotFound(NotFound):
+    code = "seal_approval_not_found"
+    default_message = gettext_lazy("用印申请不存在。")

@@ -5,6 +5,8 @@ A seal's state machine lives in states.py (SEAL), as data; services.py performs 
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -186,3 +188,58 @@ class ElectronicSeal(models.Model):
 
     def __str__(self) -> str:
         return self.es_id
+
+
+class ApprovalRule(models.Model):
+    """用印审批: the enterprise's seals of `kind` are used only after one of `approvers` approves
+    the exact document and placements (seals.services.approvals)."""
+
+    owner = models.ForeignKey(
+        Party, on_delete=models.CASCADE, related_name="approval_rules", verbose_name=_("所属主体")
+    )
+    kind = models.CharField(_("印章类型"), max_length=32, choices=SealType.choices)
+    approvers = models.ManyToManyField(Person, related_name="+", verbose_name=_("审批人"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("用印审批设置")
+        verbose_name_plural = _("用印审批设置")
+        constraints = [models.UniqueConstraint(fields=["owner", "kind"], name="approval_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.kind}"
+
+
+class ApprovalState(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已同意")
+    REJECTED = "rejected", _("已驳回")
+
+
+class SealApproval(models.Model):
+    """One request to use `seal` on one document with one set of placements: bound to the SHA-256
+    of the document and the digest of the placements, so any change needs a new approval."""
+
+    public_id = models.UUIDField(_("审批编号"), unique=True, default=uuid.uuid4, editable=False)
+    seal = models.ForeignKey(Seal, on_delete=models.PROTECT, related_name="approvals", verbose_name=_("印章"))
+    document_sha256 = models.CharField(_("文件SHA-256"), max_length=64)
+    placements_digest = models.CharField(_("签章位置摘要"), max_length=64)
+    document_name = models.CharField(_("签署文件"), max_length=255, blank=True)
+    requested_by = models.CharField(_("申请方"), max_length=128, blank=True)
+    requester_phone = models.CharField(_("用印人手机号"), max_length=20, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=ApprovalState.choices, default=ApprovalState.PENDING)
+    decided_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("审批人")
+    )
+    reason = models.CharField(_("审批意见"), max_length=255, blank=True)
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("用印审批")
+        verbose_name_plural = _("用印审批")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["seal", "document_sha256", "placements_digest"], name="approval_binding")]
+
+    def __str__(self) -> str:
+        return f"{self.seal} {self.document_sha256[:12]} {self.state}"

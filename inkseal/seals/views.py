@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inkseal.accounts.decorators import portal_login_required
 from inkseal.accounts.identity import CurrentIdentity, identity_of
+from inkseal.accounts.models import Duty
 from inkseal.accounts.services import request_acting
 from inkseal.accounts.stepup import require_step_up, step_up_context
 from inkseal.core.acting import Acting
@@ -60,11 +61,16 @@ def seal_list(request: HttpRequest) -> HttpResponse:
         "tab": "void" if void_tab else "live",
         "live_seals": _with_bindings(live),
         "void_seals": services.void_seals(identity.party) if void_tab else None,
-        "usages": _page(request, services.usages_for(identity.party, void=void_tab, search=search)),
+        "usages": _page(request, services.usages_for(identity.party, void=void_tab, search=search))
+        if identity.reads_records
+        else None,
+        "reads_records": identity.reads_records,
+        "can_approve": identity.is_enterprise and identity.holds(Duty.APPROVER),
+        "can_set_approvals": identity.is_enterprise and identity.is_admin,
         "search": search,
         "page_query": _page_query(tab="void" if void_tab else "", q=search),
         "missing_types": services.missing_types(identity),
-        "can_manage": identity.is_admin,
+        "can_manage": identity.holds(Duty.SEAL_ADMIN),
         **step_up_context(request),
     }
     return render(request, "seals/list.html", context)
@@ -84,10 +90,11 @@ def seal_detail(request: HttpRequest, seal_id: int) -> HttpResponse:
         "seal": seal,
         "bindings": bindings,
         "void_choice": [{"seal": seal, "bindings": bindings}],
-        "usages": _page(request, usages),
+        "usages": _page(request, usages) if identity.reads_records else None,
+        "reads_records": identity.reads_records,
         "search": search,
         "page_query": _page_query(q=search),
-        "can_manage": identity.is_admin,
+        "can_manage": identity.holds(Duty.SEAL_ADMIN),
         **step_up_context(request),
     }
     return render(request, "seals/detail.html", context)

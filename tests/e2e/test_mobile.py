@@ -11,7 +11,11 @@ from typing import Any
 
 import pytest
 
+from inkseal.accounts.duties import do_set_member_duties
+from inkseal.accounts.models import Duty, Membership
+from inkseal.core.acting import Acting
 from inkseal.orders.models import Application, Medium, Product, SubjectKind
+from inkseal.seals.services.approvals import request_seal_use_approval
 from inkseal.signing.models import SigningRecord
 from tests.conftest import login_client
 from tests.orders.conftest import Holder, order
@@ -53,12 +57,21 @@ def portal_pages(signing: Signing) -> dict[str, str]:
     application = Application.objects.filter(party=enterprise.party).latest("pk")
     record = SigningRecord.objects.get()
     seal = next(iter(signing.seals.values()))
+    # 用印审批: the administrator is also an approver, 公章 needs approval, one request waits
+    membership = Membership.objects.get(person=signing.admin, enterprise=enterprise)
+    do_set_member_duties(membership, {Duty.APPROVER}, acting=Acting.system())
+    client.post("/seals/approvals/settings", {"kind": seal.kind, "approvers": [signing.admin.pk]})
+    request_seal_use_approval(
+        seal, "ab" * 32, "cd" * 32, acting=Acting.system(), document_name="某某工程施工招标投标文件（商务标）.pdf"
+    )
     return {
         "home": "/",
         "seals": "/seals/",
         "seal-new": "/seals/new/",
         "seal-edit": f"/seals/new/?replace={seal.pk}",
         "seal-detail": f"/seals/{seal.pk}/",
+        "seal-approvals": "/seals/approvals/",
+        "seal-approval-settings": "/seals/approvals/settings",
         "certificates": "/certificates/",
         "certificate-detail": f"/certificates/{signing.certificate.pk}/",
         "authorisations": f"/certificates/{signing.certificate.pk}/authorisations/",

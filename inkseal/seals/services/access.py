@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
-from inkseal.accounts.models import Party
+from inkseal.accounts.models import Duty, Party
 from inkseal.seals.errors import SealManageDenied, SealNotFound
 from inkseal.seals.models import ENTERPRISE_TYPES, LIVE_STATES, PERSONAL_TYPES, Seal, SealState, SealType
 
@@ -55,5 +55,6 @@ def seal_image_bytes(seal: Seal) -> bytes:
 
 
 def check_manage(identity: CurrentIdentity) -> None:
-    if not identity.is_admin:
-        raise SealManageDenied(_("只有企业管理员（经办人）可以制作或作废企业印章。"))
+    """Making, changing and voiding: the seal administrator (印章管理员, accounts.duties)."""
+    if not identity.holds(Duty.SEAL_ADMIN):
+        raise SealManageDenied(_("只有企业的印章管理员可以制作、变更或作废企业印章。"))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inkseal.accounts.identity import CurrentIdentity
+from inkseal.accounts.models import Duty
 from inkseal.audit import events
 from inkseal.audit.services import record
 from inkseal.core.acting import Acting
@@ -112,9 +113,9 @@ def _carry_bindings(old: Seal, new: Seal, *, acting: Acting) -> None:
 
 
 def check_manage_binding(identity: CurrentIdentity, seal: Seal, certificate: Certificate) -> None:
-    """The holder binds and unbinds: an administrator (经办人) of the identity holding both."""
-    if not identity.is_admin:
-        raise SealManageDenied(_("只有企业管理员（经办人）可以绑定或解绑印章。"))
+    """The holder binds and unbinds: its seal administrator (印章管理员, accounts.duties)."""
+    if not identity.holds(Duty.SEAL_ADMIN):
+        raise SealManageDenied(_("只有企业的印章管理员可以绑定或解绑企业印章。"))
     if seal.owner_id != identity.party.pk or certificate.holder_id != identity.party.pk:
         raise SealNotFound(_("印章不存在。"))
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from inkseal.accounts.decorators import portal_login_required
+from inkseal.accounts.duties import require_records_reader
+from inkseal.accounts.identity import identity_of
 from inkseal.core.errors import DomainError, FileMissing
 from inkseal.core.http import client_ip
 from inkseal.seals.ses_verify_services import check_ses_body_size, check_ses_upload_sizes, verify_ses
@@ -23,7 +25,8 @@ from inkseal.signing.verification.services import check_rate
 def record_ses_signature(request: HttpRequest, event_id: str, es_id: str | None = None) -> HttpResponse:
     """One SES_Signature of a record: the one carrying electronic seal `es_id` (one per seal), or
     without it the first seal's (the address before every seal had its own)."""
-    record = records.record_for(request.identity.party, event_id)  # type: ignore[attr-defined]
+    require_records_reader(identity_of(request))  # 三权分立: auditors only (accounts.duties)
+    record = records.record_for(identity_of(request).party, event_id)
     signature = electronic_signature_of(record, es_id)
     response = HttpResponse(bytes(signature.der), content_type="application/octet-stream")
     name = export_name(record, signature) if es_id is not None else f"{record.event_id}.{FILE_EXTENSION}"

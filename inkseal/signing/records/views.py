@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from inkseal.accounts.decorators import portal_login_required
+from inkseal.accounts.duties import require_records_reader
 from inkseal.accounts.identity import identity_of
 from inkseal.signing.records import services as records
 from inkseal.signing.records.ses import electronic_signatures_of
@@ -18,6 +19,7 @@ from inkseal.signing.selfservice import services as selfservice
 @require_GET
 def record_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:64]
+    require_records_reader(identity_of(request))  # 三权分立: auditors only (accounts.duties)
     rows = records.records_of(identity_of(request).party, query)
     page = Paginator(rows, 20).get_page(request.GET.get("page"))
     return render(request, "signing/record_list.html", {"nav": "records", "page": page, "query": query})
@@ -27,6 +29,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def record_detail(request: HttpRequest, event_id: str) -> HttpResponse:
     identity = identity_of(request)
+    require_records_reader(identity)
     row = records.record_for(identity.party, event_id)
     context = {
         "nav": "records",

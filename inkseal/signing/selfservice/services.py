@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inkseal.accounts.identity import CurrentIdentity
+from inkseal.accounts.models import Duty
 from inkseal.accounts.services import person_actor
 from inkseal.audit import events
 from inkseal.audit.services import record
@@ -88,8 +89,9 @@ class Draft:
 
 
 def check_self_service(identity: CurrentIdentity) -> None:
-    if not identity.is_admin:
-        raise PermissionDenied(_("只有企业管理员（经办人）可以使用企业证书自助签署。"))
+    """Signing with the enterprise's seals: its seal users (用印人, accounts.duties)."""
+    if not identity.holds(Duty.SEAL_USER):
+        raise PermissionDenied(_("只有企业的用印人可以使用企业证书自助签署。"))
 
 
 def bound_seals(certificate: Certificate) -> list[SealChoice]:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inkseal.accounts.duties import check_confirmer_uses_seals
 from inkseal.audit.services import Actor, record
 from inkseal.core.acting import Acting
 from inkseal.core.crypto import decrypt
@@ -113,6 +114,8 @@ def confirm_intent(task: SignTask, method: str, secret: str, *, acting: Acting, 
     transaction as the claim. Wrong codes and PINs count (committed before the refusal). The
     confirmer (the task's named person, whom the code or PIN proves) is the actor."""
     confirmer = acting.as_actor(Actor("person", task.confirmer_phone, task.confirmer_name))
+    # 三权分立: an enterprise's seals are confirmed by its seal users only (before any code or PIN counts)
+    check_confirmer_uses_seals(task.certificate.holder, task.confirmer_phone, acting=confirmer)
     if method == IntentMethod.SMS:
         verify_code(
             task.confirmer_phone,
