@@ -1,6 +1,7 @@
 """Secrets carried in URL paths never reach a log.
 
-A sign-confirmation link (/sign/confirm/<token>, its API twin /api/v1/confirm/<token>) and the
+A sign-confirmation link (/sign/confirm/<token>, its API twin /api/v1/confirm/<token>; a sign
+flow signer's /sign/flow/<token> and /api/v1/flow-confirm/<token>) and the
 face-verification hand-off (/h5/face/<token>) and the authorised person's confirmation link
 (/authorisations/confirm/<token>) are bearer secrets: whoever reads one can act on
 it. Access logs and Django's request logs write paths, so every log record is passed through
@@ -20,7 +21,14 @@ from typing import Any
 
 # Every route whose path holds a secret. tests/core/test_log_redaction.py checks that each URL
 # pattern with a `token` parameter is covered.
-SECRET_PATH_PREFIXES = ("/sign/confirm/", "/api/v1/confirm/", "/h5/face/", "/authorisations/confirm/")
+SECRET_PATH_PREFIXES = (
+    "/sign/confirm/",
+    "/sign/flow/",
+    "/api/v1/confirm/",
+    "/api/v1/flow-confirm/",
+    "/h5/face/",
+    "/authorisations/confirm/",
+)
 REDACTED = "[redacted]"
 _SECRET_SEGMENT = re.compile("(" + "|".join(re.escape(prefix) for prefix in SECRET_PATH_PREFIXES) + r")[^/?#\s\"'<>]+")
 

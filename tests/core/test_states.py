@@ -18,7 +18,7 @@ from inkseal.core.errors import DomainError
 from inkseal.core.states import StateMachine, load_machines, render_docs
 from inkseal.identity.models import VerificationAttempt
 from inkseal.orders.models import Application, Invoice, Order, Payment
-from inkseal.seals.models import Seal
+from inkseal.seals.models import Seal, SealApproval
 from inkseal.signing.models import FlowSigner, SignDocument, SignFlow, SignTask
 
 # machine -> (the model whose field it moves, the code of its refusal: the codes the apps had)
@@ -31,6 +31,7 @@ MACHINES: dict[str, tuple[type[Any], str]] = {
     "enterprise_verification": (Enterprise, "verification_not_allowed"),
     "verification_attempt": (VerificationAttempt, "verification_not_allowed"),
     "seal": (Seal, "seal_inactive"),
+    "seal_approval": (SealApproval, "seal_approval_decided"),
     "sign_task": (SignTask, "invalid_transition"),
     "sign_document": (SignDocument, "invalid_transition"),
     "sign_flow": (SignFlow, "invalid_transition"),

@@ -207,7 +207,7 @@ def test_refusals_are_shown_on_the_bid_page(demo: Demo) -> None:
     portal = demo.portal
     serial = demo.enterprise_certificate["serial"]
     refused = portal.post(f"/projects/{PROJECT}/", {"certificate": serial}, files={"file": ("a.pdf", b"not a pdf")})
-    assert "请上传 PDF 格式的投标文件" in refused.text
+    assert "请上传 PDF 或 OFD 格式的投标文件" in refused.text
     one_page = build_text_pdf([(0, [(72, 700, 14, "投标文件")])])
     refused = portal.post(
         f"/projects/{PROJECT}/", {"certificate": serial, "cross_page": "on"}, files={"file": ("a.pdf", one_page)}
