@@ -54,6 +54,7 @@ from inkseal.signing.tasks.timestamper import platform_timestamper, reserve_seri
 log = logging.getLogger(__name__)
 
 
+HEARTBEAT_FRESH_SECONDS = 5.0  # well under SIGN_HEARTBEAT_TIMEOUT_SECONDS (300 by default)
 _SPOOL_BYTES = 4 * 1024 * 1024  # documents up to this size are signed in memory, larger ones in a temporary file
 
 
@@ -65,6 +66,7 @@ def sign_task_documents(task: SignTask) -> SignTask:
     Whatever happens, the task ends completed or failed with its callback queued; if this process
     dies instead, the recovery job (recover_stalled_task) finishes it."""
     documents = task.documents_in_order
+    closed = False  # the last document's transaction completed the task (committed)
     try:
         for number, document in enumerate(documents, start=1):
             if document.status != TaskStatus.PENDING:
@@ -79,6 +81,7 @@ def sign_task_documents(task: SignTask) -> SignTask:
                 certificate = task.certificate if number == 1 and SignTask.certificate.is_cached(task) else None
                 last = all(other.status == TaskStatus.COMPLETED for other in documents if other is not document)
                 sign_document(task, document, complete_task=last, certificate=certificate)
+                closed = last
             except DomainError as exc:
                 fail_document(task, document, exc.localised())
             except TaskTakenOver:
@@ -86,15 +89,22 @@ def sign_task_documents(task: SignTask) -> SignTask:
             except Exception:
                 log.exception("signing document %d of task %s failed", document.number, task.public_id)
                 fail_document(task, document, SigningInternalError(_("签章时发生内部错误，本文件未签署。")))
-        _finish(task)
+        if not closed:  # else its commit did (under the task lock), nothing is left to look at
+            _finish(task)
     except TaskTakenOver:
         log.warning("sign task %s was taken over by the recovery job; this worker stops", task.public_id)
     return task
 
 
 def _renew_heartbeat(task: SignTask) -> None:
-    """A sign of life before each document; TaskTakenOver when the task is no longer this worker's."""
+    """A sign of life before each document; TaskTakenOver when the task is no longer this worker's.
+    A heartbeat this worker wrote less than HEARTBEAT_FRESH_SECONDS ago (the claim's, or the
+    previous document's) is left as it is: the recovery job waits SIGN_HEARTBEAT_TIMEOUT_SECONDS,
+    and every document's commit checks the lease again under the task lock."""
     now = timezone.now()
+    fresh = min(HEARTBEAT_FRESH_SECONDS, settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS / 10)
+    if task.heartbeat_at is not None and (now - task.heartbeat_at).total_seconds() < fresh:
+        return
     if not SignTask.objects.filter(pk=task.pk, status=TaskStatus.SIGNING, lease=task.lease).update(heartbeat_at=now):
         raise TaskTakenOver(task.public_id)
     task.heartbeat_at = now
