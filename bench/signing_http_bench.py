@@ -308,7 +308,7 @@ def served(workers: int) -> Iterator[Server]:
     )
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a loaded machine: 4 workers loading the OCR engine
         while True:
             try:
                 if requests.get(f"{server.url}/healthz", timeout=10).ok and len(server.worker_pids()) >= workers:

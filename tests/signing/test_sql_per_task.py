@@ -36,18 +36,24 @@ def _sms_code(phone: str) -> str:
     return re.search(r"验证码为(\d{6})", body or "").group(1)  # type: ignore[union-attr]
 
 
-def _one_task(signing: Signing, token: str) -> dict[str, list[str]]:
-    """Run one one-document task as the bench's clients do; the SQL of each step."""
+def _one_task(signing: Signing, token: str, documents: int = 1) -> dict[str, list[str]]:
+    """Run one task of `documents` one-page documents as the bench's clients do; the SQL of each
+    step (the download: of the first document)."""
     spec = {
         "signer": {"certificate_serial": signing.certificate.serial},
         "confirmer": {"phone": CONFIRMER_PHONE},
-        "documents": [{"file": 0, "placements": [{"seal_type": "official", "page": 1, "x": 300, "y": 300}]}],
+        "documents": [
+            {"file": n, "placements": [{"seal_type": "official", "page": 1, "x": 300, "y": 300}]}
+            for n in range(documents)
+        ],
         "business_type": "投标文件",
     }
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     steps: dict[str, list[str]] = {}
     with CaptureQueriesContext(connection) as queries:
-        created = signing.create([("bid.pdf", text_pdf())], json.dumps(spec, ensure_ascii=False), token=token)
+        created = signing.create(
+            [(f"bid-{n}.pdf", text_pdf()) for n in range(documents)], json.dumps(spec, ensure_ascii=False), token=token
+        )
     assert created.status_code == 201, created.content
     steps["create"] = [q["sql"] for q in queries.captured_queries]
     body = created.json()
@@ -67,7 +73,7 @@ def _one_task(signing: Signing, token: str) -> dict[str, list[str]]:
         assert download.status_code == 200
         signed = b"".join(download.streaming_content)
     steps["download"] = [q["sql"] for q in queries.captured_queries]
-    assert signed.startswith(b"%PDF") and SigningRecord.objects.filter(task__public_id=body["id"]).count() == 1
+    assert signed.startswith(b"%PDF") and SigningRecord.objects.filter(task__public_id=body["id"]).count() == documents
     return steps
 
 
@@ -98,3 +104,16 @@ def test_one_document_task_within_fifteen_statements(signing: Signing) -> None:
     # the evidence the task must leave is still written: audit rows for creation, code, confirmation, signature
     assert AuditEntry.objects.count() > events_before
     assert SignTask.objects.count() == 2
+
+
+BATCH = 10
+BATCH_BUDGET = 155  # 173 before
+
+
+def test_a_task_of_ten_documents_costs_a_few_statements_per_document(signing: Signing) -> None:
+    token = signing.token()
+    _one_task(signing, token)  # warm
+    steps = {step: _statements(sql) for step, sql in _one_task(signing, token, BATCH).items()}
+    total = sum(len(sql) for sql in steps.values())
+    print(f"{total} statements for a task of {BATCH} documents ({total / BATCH:.1f} per document)")
+    assert total <= BATCH_BUDGET, f"{total} statements per task of {BATCH}\n" + _report(steps)

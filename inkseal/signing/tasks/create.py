@@ -103,8 +103,8 @@ def do_create_sign_task(
                     sha256_before=digests[doc.file],
                 )
                 document.original.save(f"{public_id}-{number}.pdf", upload.content(), save=False)
-                document.save()
                 task.documents_in_order.append(document)
+            SignDocument.objects.bulk_create(task.documents_in_order)  # one INSERT for the batch
             record(
                 events.SIGN_TASK_CREATE,
                 **acting.audit(),

@@ -68,7 +68,7 @@ def sign_task_documents(task: SignTask) -> SignTask:
     documents = task.documents_in_order
     closed = False  # the last document's transaction completed the task (committed)
     try:
-        for number, document in enumerate(documents, start=1):
+        for document in documents:
             if document.status != TaskStatus.PENDING:
                 continue  # signed or failed before a resumption
             _renew_heartbeat(task)
@@ -76,9 +76,9 @@ def sign_task_documents(task: SignTask) -> SignTask:
                 fail_document(task, document, None)  # an earlier document was refused
                 continue
             try:
-                # the first document signs with the certificate as the confirmation read it (the
-                # commit checks it again), the others read it afresh
-                certificate = task.certificate if number == 1 and SignTask.certificate.is_cached(task) else None
+                # each document signs with the certificate as last read: by the confirmation, or
+                # under its lock by the previous document's commit (each commit checks it again)
+                certificate = task.certificate if SignTask.certificate.is_cached(task) else None
                 last = all(other.status == TaskStatus.COMPLETED for other in documents if other is not document)
                 sign_document(task, document, complete_task=last, certificate=certificate)
                 closed = last
@@ -271,6 +271,7 @@ def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete
         # every check again at this instant, under the locks a revocation, a withdrawn
         # authorisation or a voided seal must wait for: what changed since the signature refuses it
         certificate = lock_for_signing(task.certificate_id, at)
+        task.certificate = certificate  # the next document of the task prepares with this reading
         # a revocation committed before this point refuses the signature whatever its instant
         # (revocation_instant is a whole second after the revocation's clock reading)
         check_unrevoked(certificate)
