@@ -55,6 +55,8 @@ os.environ.setdefault("INKSEAL_SANDBOX", "1")  # the clients read SMS codes from
 os.environ.setdefault("INKSEAL_SMS_PHONE_INTERVAL", "0")
 os.environ.setdefault("INKSEAL_SMS_PER_PHONE_PER_HOUR", "1000000")
 os.environ.setdefault("INKSEAL_SMS_PER_IP_PER_HOUR", "1000000")
+os.environ.setdefault("INKSEAL_SMS_SIGN_PER_PHONE_PER_HOUR", "1000000")  # the sign-code limits too
+os.environ.setdefault("INKSEAL_SMS_SIGN_PER_IP_PER_HOUR", "1000000")
 os.environ.setdefault("INKSEAL_CA_RSA_ALGORITHM", "rsa-2048")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inkseal.settings")
 
