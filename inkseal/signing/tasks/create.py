@@ -10,6 +10,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -62,9 +63,10 @@ def do_create_sign_task(
     except DomainError as exc:
         raise type(exc)(exc.message, status=Conflict.status, **exc.details)
     prepared = []
+    seals: dict[str, Any] = {}  # the seals, read once for all the documents
     for doc in spec.documents:
         upload = files[doc.file]
-        placements, _seals = placements_for(certificate, doc.placements)
+        placements, _seals = placements_for(certificate, doc.placements, seals)
         try:
             pages, overlays = plan_document(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
         except PdfTooComplex as exc:

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.files.base import File
@@ -67,6 +67,7 @@ def sign_task_documents(task: SignTask) -> SignTask:
     dies instead, the recovery job (recover_stalled_task) finishes it."""
     documents = task.documents_in_order
     closed = False  # the last document's transaction completed the task (committed)
+    seals: dict[str, Any] = {}  # the task's seals, read once for all its documents
     try:
         for document in documents:
             if document.status != TaskStatus.PENDING:
@@ -80,7 +81,7 @@ def sign_task_documents(task: SignTask) -> SignTask:
                 # under its lock by the previous document's commit (each commit checks it again)
                 certificate = task.certificate if SignTask.certificate.is_cached(task) else None
                 last = all(other.status == TaskStatus.COMPLETED for other in documents if other is not document)
-                sign_document(task, document, complete_task=last, certificate=certificate)
+                sign_document(task, document, complete_task=last, certificate=certificate, seals=seals)
                 closed = last
             except DomainError as exc:
                 fail_document(task, document, exc.localised())
@@ -169,7 +170,12 @@ def _seal_labels(seals: Sequence[Seal]) -> str:
 
 
 def sign_document(
-    task: SignTask, document: SignDocument, *, complete_task: bool = False, certificate: Certificate | None = None
+    task: SignTask,
+    document: SignDocument,
+    *,
+    complete_task: bool = False,
+    certificate: Certificate | None = None,
+    seals: dict[str, Any] | None = None,
 ) -> SignDocument:
     """Sign one document and commit it in one transaction that checks, at its commit, everything
     the signature depends on: certificate locked and valid, authorisation valid, seals locked,
@@ -186,7 +192,7 @@ def sign_document(
         small = document.original.size <= _SPOOL_BYTES // 2
         spooled = io.BytesIO() if small else tempfile.SpooledTemporaryFile(_SPOOL_BYTES)
         with document.original.open("rb") as source, spooled as output:
-            signed = _sign(task, document, cast(BinaryIO, source), cast(BinaryIO, output), event_id, certificate)
+            signed = _sign(task, document, cast(BinaryIO, source), cast(BinaryIO, output), event_id, certificate, seals)
             return _commit(task, document, signed, complete_task=complete_task)
     except BaseException:
         if document.signed:
@@ -211,6 +217,7 @@ def _sign(
     output: BinaryIO,
     event_id: str,
     certificate: Certificate | None = None,
+    seals: dict[str, Any] | None = None,
 ) -> _Signed:
     """Check and sign outside any write transaction: the certificate lock and the database's
     writer are held only for the commit (a few milliseconds), not for the signature."""
@@ -220,12 +227,12 @@ def _sign(
     else:
         check_can_sign(certificate, now)
     signer = cached_seal_signer(certificate)
-    placements, seals = placements_for(certificate, document.placements["specs"])
+    placements, used = placements_for(certificate, document.placements["specs"], seals)
     level = PadesLevel(task.pades_level)
     sm2 = certificate.algorithm == SM2.name
     if level.needs_timestamper or sm2:
         # signatures (keyword "all" may add), pyHanko's size estimate, B-LTA, an SES signature per seal
-        reserve_serials(len(placements) * 4 + len(seals) + 5)
+        reserve_serials(len(placements) * 4 + len(used) + 5)
     # SM2 signatures (and their SES_Signatures) get the SM2 TSA under root-sm2, the others tsa-ecdsa
     stamper = (
         platform_timestamper(tsa_family_for(get_algorithm(certificate.algorithm).family))
@@ -254,14 +261,14 @@ def _sign(
             event_id,
             _rewound(output).read(),
             certificate=certificate,
-            seals=seals,
+            seals=used,
             at=now,
             signer_key=signer.key,
             timestamper=platform_ses_timestamper(stamper.respond if stamper else None),
         )
     document.sha256_after = sha256_of(_rewound(output))
     document.signed.save(f"{task.public_id}-{document.number}-signed.pdf", File(_rewound(output)), save=False)
-    return _Signed(event_id, now, seals, ses_signatures)
+    return _Signed(event_id, now, used, ses_signatures)
 
 
 def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete_task: bool) -> SignDocument:
