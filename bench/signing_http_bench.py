@@ -22,7 +22,8 @@ client (each client confirms as its own authorised person).
    same machine. The clients read their SMS codes from the outbox table (the phone's part); everything else is the API;
    then again with tasks of --batch documents (one confirmation signs them all, as a bidder
    signing a whole bid does), which spreads the task, SMS and confirmation over the batch.
-The ratios compare each API figure with pyHanko's (the target: at least 0.5x) and with our own
+The ratios compare each API figure with pyHanko's (issue #16's targets: at least 2.0x for
+one-document tasks, 5x for batches) and with our own
 in-process figures, all measured in the same run.
 """
 
@@ -441,9 +442,9 @@ def main() -> None:
                     keep("batch", http_rate(server, fixture, pdf, args.clients, args.seconds, args.batch))
     pyhanko, local, parallel = best["pyhanko"], best["local"], best["parallel"]
 
-    def ratios(figure: float) -> str:
+    def ratios(figure: float, target: float = 2.0) -> str:  # issue #16: 2.0x one document, 5x batches
         return (
-            f"  ({figure / pyhanko:.2f}x pyHanko, target >= 0.5x;"
+            f"  ({figure / pyhanko:.2f}x pyHanko, target >= {target:g}x;"
             f" {figure / local:.2f}x ours in process 1 thread, {figure / parallel:.2f}x {cores} processes)"
         )
 
@@ -463,7 +464,7 @@ def main() -> None:
     if "batch" in best:
         print(
             f"  the same, tasks of {args.batch} documents (one confirmation): {best['batch']:7.1f} signatures/s"
-            + ratios(best["batch"])
+            + ratios(best["batch"], 5.0)
         )
 
 
