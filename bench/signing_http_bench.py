@@ -22,7 +22,8 @@ client (each client confirms as its own authorised person).
    same machine. The clients read their SMS codes from the outbox table (the phone's part); everything else is the API;
    then again with tasks of --batch documents (one confirmation signs them all, as a bidder
    signing a whole bid does), which spreads the task, SMS and confirmation over the batch.
-The ratios compare each API figure with pyHanko's (the target: at least 0.5x) and with our own
+The ratios compare each API figure with pyHanko's (issue #16's targets: at least 2.0x for
+one-document tasks, 5x for batches) and with our own
 in-process figures, all measured in the same run.
 """
 
@@ -55,6 +56,8 @@ os.environ.setdefault("INKSEAL_SANDBOX", "1")  # the clients read SMS codes from
 os.environ.setdefault("INKSEAL_SMS_PHONE_INTERVAL", "0")
 os.environ.setdefault("INKSEAL_SMS_PER_PHONE_PER_HOUR", "1000000")
 os.environ.setdefault("INKSEAL_SMS_PER_IP_PER_HOUR", "1000000")
+os.environ.setdefault("INKSEAL_SMS_SIGN_PER_PHONE_PER_HOUR", "1000000")  # the sign-code limits too
+os.environ.setdefault("INKSEAL_SMS_SIGN_PER_IP_PER_HOUR", "1000000")
 os.environ.setdefault("INKSEAL_CA_RSA_ALGORITHM", "rsa-2048")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inkseal.settings")
 
@@ -308,7 +311,7 @@ def served(workers: int) -> Iterator[Server]:
     )
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a loaded machine: 4 workers loading the OCR engine
         while True:
             try:
                 if requests.get(f"{server.url}/healthz", timeout=10).ok and len(server.worker_pids()) >= workers:
@@ -439,9 +442,9 @@ def main() -> None:
                     keep("batch", http_rate(server, fixture, pdf, args.clients, args.seconds, args.batch))
     pyhanko, local, parallel = best["pyhanko"], best["local"], best["parallel"]
 
-    def ratios(figure: float) -> str:
+    def ratios(figure: float, target: float = 2.0) -> str:  # issue #16: 2.0x one document, 5x batches
         return (
-            f"  ({figure / pyhanko:.2f}x pyHanko, target >= 0.5x;"
+            f"  ({figure / pyhanko:.2f}x pyHanko, target >= {target:g}x;"
             f" {figure / local:.2f}x ours in process 1 thread, {figure / parallel:.2f}x {cores} processes)"
         )
 
@@ -461,7 +464,7 @@ def main() -> None:
     if "batch" in best:
         print(
             f"  the same, tasks of {args.batch} documents (one confirmation): {best['batch']:7.1f} signatures/s"
-            + ratios(best["batch"])
+            + ratios(best["batch"], 5.0)
         )
 
 

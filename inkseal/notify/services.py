@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -147,6 +147,24 @@ def _never_sent_or_used(phone: str, purpose: str) -> str:
     return _("请先获取验证码。")
 
 
+def _consume_if_right(phone: str, purpose: str, code: str) -> bool:
+    """Consume the newest live code for (phone, purpose) if it is `code`, unexpired and not locked
+    by wrong tries, in one conditional UPDATE (it takes the row lock: a second use of the same
+    code waits, then finds it consumed). False changes nothing; verify_code then says why."""
+    now = timezone.now()
+    newest = SmsCode.objects.filter(phone=phone, purpose=purpose, consumed_at__isnull=True).order_by(
+        "-created_at", "-id"
+    )
+    consumed = SmsCode.objects.filter(
+        pk=Subquery(newest.values("pk")[:1]),
+        code_hash=_hash(code.strip(), phone, purpose),
+        consumed_at__isnull=True,
+        expires_at__gt=now,
+        failed_attempts__lt=settings.SMS_CODE_MAX_TRIES,
+    ).update(consumed_at=now)
+    return consumed == 1
+
+
 def verify_code(phone: str, purpose: str, code: str, *, and_then: Callable[[], object] | None = None) -> None:
     """Consume the newest live code if `code` matches; count a wrong try otherwise.
 
@@ -157,6 +175,10 @@ def verify_code(phone: str, purpose: str, code: str, *, and_then: Callable[[], o
     """
     error: str | None = None
     with transaction.atomic():
+        if _consume_if_right(phone, purpose, code):  # the usual case in one statement
+            if and_then is not None:
+                and_then()
+            return
         record = (
             SmsCode.objects.select_for_update(no_key=True)
             .filter(phone=phone, purpose=purpose, consumed_at__isnull=True)

@@ -5,11 +5,13 @@ responder certificate, a new TSA): at once in the process that changed them, wit
 RECHECK_SECONDS elsewhere (one small query then, not one per request). Certificate status comes
 straight from the certificate table on every request, so a revocation is visible from the
 instant it commits.
-TSA serials come from a counter row incremented under a row lock: monotonic across processes.
+TSA serials come from a counter row incremented under a row lock, a block at a time per process
+(next_tsa_serial): unique across processes, increasing within one.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Generic, TypeVar
@@ -109,12 +111,35 @@ def ocsp_responder() -> OcspResponder:
     return responder
 
 
+SERIAL_BLOCK = 256  # TSA serials reserved per counter update by the HTTP TSA (as the in-process one does)
+_serials: list[int] = []  # this process's reserved and committed serials, handed out in order
+_serials_owner = [os.getpid()]
+_serials_lock = threading.Lock()
+
+
 def next_tsa_serial() -> int:
+    """A TSA serial no other token has or will have (RFC 3161 asks uniqueness, not order across
+    processes). Outside a transaction (the HTTP TSA) from this process's block of SERIAL_BLOCK,
+    reserved by one committed counter update, so a time stamp costs no database write; inside
+    one, a single serial taken in that transaction (if it rolls back, so does the counter)."""
+    if transaction.get_connection().in_atomic_block:
+        return _take_serials(1)[0]
+    with _serials_lock:
+        if _serials_owner[0] != os.getpid():  # a forked child never uses its parent's block
+            _serials.clear()
+            _serials_owner[0] = os.getpid()
+        if not _serials:
+            _serials.extend(_take_serials(SERIAL_BLOCK))
+        return _serials.pop(0)
+
+
+def _take_serials(count: int) -> list[int]:
     with transaction.atomic():
         counter = locked_counter("tsa_serial")
-        counter.value += 1
+        first = counter.value + 1
+        counter.value += count
         counter.save(update_fields=["value"])
-        return counter.value
+    return list(range(first, first + count))
 
 
 def time_stamp_authority(family: str = TSA_ALGORITHM.family) -> TimeStampAuthority | None:

@@ -10,6 +10,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -72,12 +73,13 @@ def do_create_sign_task(
     except DomainError as exc:
         raise type(exc)(exc.message, status=Conflict.status, **exc.details)
     prepared = []
+    seals: dict[str, Any] = {}  # the seals, read once for all the documents
     for doc in spec.documents:
         upload = files[doc.file]
         kind = formats.sniff(upload.stream())  # by content, never by name
         if kind == formats.OFD:
             check_ofd_signer(certificate)
-        placements, _seals = placements_for(certificate, doc.placements)
+        placements, _seals = placements_for(certificate, doc.placements, seals)
         plan = plan_ofd_document if kind == formats.OFD else plan_document
         try:
             pages, overlays = plan(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
@@ -120,8 +122,8 @@ def do_create_sign_task(
                     sha256_before=digests[doc.file],
                 )
                 document.original.save(f"{public_id}-{number}.{kind}", upload.content(), save=False)
-                document.save()
                 task.documents_in_order.append(document)
+            SignDocument.objects.bulk_create(task.documents_in_order)  # one INSERT for the batch
             record(
                 events.SIGN_TASK_CREATE,
                 **acting.audit(),

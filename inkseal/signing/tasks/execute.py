@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.files.base import File
@@ -63,6 +63,7 @@ from inkseal.signing.tasks.timestamper import platform_timestamper, reserve_seri
 log = logging.getLogger(__name__)
 
 
+HEARTBEAT_FRESH_SECONDS = 5.0  # well under SIGN_HEARTBEAT_TIMEOUT_SECONDS (300 by default)
 _SPOOL_BYTES = 4 * 1024 * 1024  # documents up to this size are signed in memory, larger ones in a temporary file
 
 
@@ -85,8 +86,10 @@ def sign_task_documents(task: SignTask) -> SignTask:
     Whatever happens, the task ends completed or failed with its callback queued; if this process
     dies instead, the recovery job (recover_stalled_task) finishes it."""
     documents = task.documents_in_order
+    closed = False  # the last document's transaction completed the task (committed)
+    seals: dict[str, Any] = {}  # the task's seals, read once for all its documents
     try:
-        for number, document in enumerate(documents, start=1):
+        for document in documents:
             if document.status != TaskStatus.PENDING:
                 continue  # signed or failed before a resumption
             _renew_heartbeat(task)
@@ -94,12 +97,13 @@ def sign_task_documents(task: SignTask) -> SignTask:
                 fail_document(task, document, None)  # an earlier document was refused
                 continue
             try:
-                # the first document signs with the certificate as the confirmation read it (the
-                # commit checks it again), the others read it afresh
-                certificate = task.certificate if number == 1 and SignTask.certificate.is_cached(task) else None
+                # each document signs with the certificate as last read: by the confirmation, or
+                # under its lock by the previous document's commit (each commit checks it again)
+                certificate = task.certificate if SignTask.certificate.is_cached(task) else None
                 last = all(other.status == TaskStatus.COMPLETED for other in documents if other is not document)
                 with _guarded(task, document):
-                    sign_document(task, document, complete_task=last, certificate=certificate)
+                    sign_document(task, document, complete_task=last, certificate=certificate, seals=seals)
+                closed = last
             except DomainError as exc:
                 fail_document(task, document, exc.localised())
             except TaskTakenOver:
@@ -107,15 +111,22 @@ def sign_task_documents(task: SignTask) -> SignTask:
             except Exception:
                 log.exception("signing document %d of task %s failed", document.number, task.public_id)
                 fail_document(task, document, SigningInternalError(_("签章时发生内部错误，本文件未签署。")))
-        _finish(task)
+        if not closed:  # else its commit did (under the task lock), nothing is left to look at
+            _finish(task)
     except TaskTakenOver:
         log.warning("sign task %s was taken over by the recovery job; this worker stops", task.public_id)
     return task
 
 
 def _renew_heartbeat(task: SignTask) -> None:
-    """A sign of life before each document; TaskTakenOver when the task is no longer this worker's."""
+    """A sign of life before each document; TaskTakenOver when the task is no longer this worker's.
+    A heartbeat this worker wrote less than HEARTBEAT_FRESH_SECONDS ago (the claim's, or the
+    previous document's) is left as it is: the recovery job waits SIGN_HEARTBEAT_TIMEOUT_SECONDS,
+    and every document's commit checks the lease again under the task lock."""
     now = timezone.now()
+    fresh = min(HEARTBEAT_FRESH_SECONDS, settings.SIGN_HEARTBEAT_TIMEOUT_SECONDS / 10)
+    if task.heartbeat_at is not None and (now - task.heartbeat_at).total_seconds() < fresh:
+        return
     if not SignTask.objects.filter(pk=task.pk, status=TaskStatus.SIGNING, lease=task.lease).update(heartbeat_at=now):
         raise TaskTakenOver(task.public_id)
     task.heartbeat_at = now
@@ -180,7 +191,12 @@ def _seal_labels(seals: Sequence[Seal]) -> str:
 
 
 def sign_document(
-    task: SignTask, document: SignDocument, *, complete_task: bool = False, certificate: Certificate | None = None
+    task: SignTask,
+    document: SignDocument,
+    *,
+    complete_task: bool = False,
+    certificate: Certificate | None = None,
+    seals: dict[str, Any] | None = None,
 ) -> SignDocument:
     """Sign one document and commit it in one transaction that checks, at its commit, everything
     the signature depends on: certificate locked and valid, authorisation valid, seals locked,
@@ -197,7 +213,7 @@ def sign_document(
         small = document.original.size <= _SPOOL_BYTES // 2
         spooled = io.BytesIO() if small else tempfile.SpooledTemporaryFile(_SPOOL_BYTES)
         with document.original.open("rb") as source, spooled as output:
-            signed = _sign(task, document, cast(BinaryIO, source), cast(BinaryIO, output), event_id, certificate)
+            signed = _sign(task, document, cast(BinaryIO, source), cast(BinaryIO, output), event_id, certificate, seals)
             return _commit(task, document, signed, complete_task=complete_task)
     except BaseException:
         if document.signed:
@@ -222,6 +238,7 @@ def _sign(
     output: BinaryIO,
     event_id: str,
     certificate: Certificate | None = None,
+    seals: dict[str, Any] | None = None,
 ) -> _Signed:
     """Check and sign outside any write transaction: the certificate lock and the database's
     writer are held only for the commit (a few milliseconds), not for the signature."""
@@ -231,14 +248,14 @@ def _sign(
     else:
         check_can_sign(certificate, now)
     signer = cached_seal_signer(certificate)
-    placements, seals = placements_for(certificate, document.placements["specs"])
+    placements, used = placements_for(certificate, document.placements["specs"], seals)
     if formats.format_of(document) == formats.OFD:
-        return _seal_ofd(task, document, source, output, event_id, certificate, placements, seals, now)
+        return _seal_ofd(task, document, source, output, event_id, certificate, placements, used, now)
     level = PadesLevel(task.pades_level)
     sm2 = certificate.algorithm == SM2.name
     if level.needs_timestamper or sm2:
         # signatures (keyword "all" may add), pyHanko's size estimate, B-LTA, an SES signature per seal
-        reserve_serials(len(placements) * 4 + len(seals) + 5)
+        reserve_serials(len(placements) * 4 + len(used) + 5)
     # SM2 signatures (and their SES_Signatures) get the SM2 TSA under root-sm2, the others tsa-ecdsa
     stamper = (
         platform_timestamper(tsa_family_for(get_algorithm(certificate.algorithm).family))
@@ -267,14 +284,14 @@ def _sign(
             event_id,
             _rewound(output).read(),
             certificate=certificate,
-            seals=seals,
+            seals=used,
             at=now,
             signer_key=signer.key,
             timestamper=platform_ses_timestamper(stamper.respond if stamper else None),
         )
     document.sha256_after = sha256_of(_rewound(output))
     document.signed.save(f"{task.public_id}-{document.number}-signed.pdf", File(_rewound(output)), save=False)
-    return _Signed(event_id, now, seals, ses_signatures)
+    return _Signed(event_id, now, used, ses_signatures)
 
 
 def _seal_ofd(
@@ -348,6 +365,7 @@ def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete
         # every check again at this instant, under the locks a revocation, a withdrawn
         # authorisation or a voided seal must wait for: what changed since the signature refuses it
         certificate = lock_for_signing(task.certificate_id, at)
+        task.certificate = certificate  # the next document of the task prepares with this reading
         # a revocation committed before this point refuses the signature whatever its instant
         # (revocation_instant is a whole second after the revocation's clock reading)
         check_unrevoked(certificate)

@@ -73,10 +73,19 @@ def check_ofd_signer(certificate: Certificate) -> None:
         raise OfdCertificateNotSm2(algorithm=certificate.algorithm)
 
 
-def placements_for(certificate: Certificate, specs: Sequence[dict[str, Any]]) -> tuple[list[Placement], list[Seal]]:
+def placements_for(
+    certificate: Certificate,
+    specs: Sequence[dict[str, Any]],
+    seen: dict[str, tuple[Seal, SealImage]] | None = None,
+) -> tuple[list[Placement], list[Seal]]:
+    """The placements of `specs` with their seals (one query per seal type; `seen` keeps them
+    across the documents of a task: a signing's commit checks each seal again under its lock)."""
     placements, seals = [], []
+    seen = {} if seen is None else seen
     for spec in specs:
-        seal, image = seal_for_placement(certificate, spec["seal_type"])
+        if spec["seal_type"] not in seen:
+            seen[spec["seal_type"]] = seal_for_placement(certificate, spec["seal_type"])
+        seal, image = seen[spec["seal_type"]]
         try:
             placements.append(Placement.from_spec(spec, image))
         except DomainError as exc:
