@@ -17,6 +17,7 @@ from inkseal.signing.flows.models import FlowSigner, SignFlow
 from inkseal.signing.flows.notices import signer_confirm_url
 from inkseal.signing.flows.queries import document_of_platform, flow_parts
 from inkseal.signing.flows.schemas import flow_data, spec_schema
+from inkseal.signing.tasks import formats
 from inkseal.signing.tasks.api import PlatformBearer, _quoted
 from inkseal.signing.tasks.spec import UploadedFile
 
@@ -177,8 +178,9 @@ def remind_signer(request: HttpRequest, flow_id: str, n: int) -> dict[str, Any]:
 )
 def get_document(request: HttpRequest, flow_id: str, n: int) -> FileResponse:
     document = document_of_platform(request.auth, flow_id, n)  # type: ignore[attr-defined]
-    response = FileResponse(document.current.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(document.name)}"
+    kind = formats.stored_format(document.current)
+    response = FileResponse(document.current.open("rb"), content_type=formats.MEDIA_TYPES[kind])
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(formats.named_as(document.name, kind))}"
     response["X-Content-SHA256"] = document.sha256_current
     return response
 
