@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from pyhanko.sign.fields import MDPPerm
 
+from inkseal.audit import events
+from inkseal.audit.models import AuditEntry
 from inkseal.pki.algorithms import SM2
 from inkseal.signing.core.ofd.model import document as ofd_document
 from inkseal.signing.core.ofd.package import open_package
@@ -27,7 +29,7 @@ from tests.signing.api_support import Signing, text_pdf
 from tests.signing.conftest import pki, seal  # noqa: F401
 from tests.signing.flow_support import Expert, confirm_by_pin, create_flow, flow_spec, link_token, make_experts
 from tests.signing.ofd import independent
-from tests.signing.test_ofd_api import HELLO, point, seal_through_the_api, sm2_signing  # noqa: F401
+from tests.signing.test_ofd_api import HELLO, bad_ofds, point, seal_through_the_api, sm2_signing  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -150,3 +152,21 @@ def test_pdf_flows_are_unchanged_by_the_format_check(signing: Signing, tmp_path:
     )
     assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("case", ["malformed", "traversal", "zip_bomb", "off_page"])
+def test_bad_ofd_flows_are_refused_and_store_nothing(sm2_signing: Signing, settings: Any, case: str) -> None:  # noqa: F811
+    experts = make_experts(sm2_signing, 2, algorithm=SM2)
+    spec = ofd_flow_spec(experts, [1, 2])
+    if case == "off_page":
+        data, status, code = HELLO, 400, "placement_off_page"
+        spec["signers"][1]["placements"] = [point(x=5)]  # a 42 mm seal centred 5 mm from the left edge
+    else:
+        data, status, code = bad_ofds()[case]
+    response = create_flow(sm2_signing, spec, [("report.ofd", data)])
+    assert response.status_code == status, response.content
+    assert response.json()["error"] == code and response.json()["message"]
+    assert not SignFlow.objects.exists() and not SignTask.objects.exists()
+    assert not list(Path(settings.STORAGES["default"]["OPTIONS"]["location"]).rglob("*.ofd"))
+    audited = list(AuditEntry.objects.filter(event=events.OFD_HOSTILE_PACKAGE).values_list("target", flat=True))
+    assert audited == (["sign_flow.create"] if code in ("ofd_zip_bomb", "ofd_unsafe_path") else [])
