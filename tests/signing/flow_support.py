@@ -36,16 +36,16 @@ class Expert:
         return self.certificate.serial
 
 
-def make_experts(signing: Signing, count: int) -> list[Expert]:
-    """`count` RSA certificates of the signing fixture's holder (poppler's pdfsig trusts our RSA
-    chain; test_api_signed_documents), each with the official seal bound, authorised to the
-    platform for a phone of its own and protected by PIN."""
+def make_experts(signing: Signing, count: int, algorithm: Any = RSA_2048) -> list[Expert]:
+    """`count` certificates of the signing fixture's holder (RSA by default: poppler's pdfsig
+    trusts our RSA chain; test_api_signed_documents; SM2 for OFD seals), each with the official
+    seal bound, authorised to the platform for a phone of its own and protected by PIN."""
     actor = Acting(Actor("system", "", "flow tests"))
     seal = signing.seals["official"]
     experts = []
     for index in range(count):
         phone = f"1391000{index:04d}"
-        certificate = issue_cloud_certificate(signing.certificate.holder, algorithm=RSA_2048, years=1, acting=actor)
+        certificate = issue_cloud_certificate(signing.certificate.holder, algorithm=algorithm, years=1, acting=actor)
         do_bind_seal(seal, certificate, acting=actor)
         now = timezone.now()
         authorization = do_authorize_certificate(

@@ -302,3 +302,22 @@ def test_the_api_example_seals_an_ofd(demo: Demo, tmp_path: Path) -> None:
     assert "signed OFD written to" in run.stdout and "all valid: True" in run.stdout
     (check,) = independent_check(out.read_bytes())
     assert check.changed == [] and check.signature_intact
+
+
+def test_the_flow_api_example_signs_with_two_signers_in_turn(demo: Demo, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "report.pdf"
+    run = subprocess.run(
+        [sys.executable, "examples/sign_flow_with_api.py", "--out", str(out), "--demo-json", str(demo.demo_json)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "signer 1 (step 1): signed, flow pending" in run.stdout, run.stdout
+    assert "signer 2 (step 2): signed, flow signed" in run.stdout, run.stdout
+    assert "final PDF (2 signatures)" in run.stdout and "all valid: True" in run.stdout, run.stdout
+    assert out.read_bytes().startswith(b"%PDF")

@@ -18,6 +18,7 @@ from inkseal.signing.models import FlowDocument, FlowSigner, SignFlow, SigningRe
 from tests.signing.api_support import *  # noqa: F403
 from tests.signing.api_support import Signing
 from tests.signing.flow_support import confirm_by_pin, create_flow, flow_spec, link_token, make_experts
+from tests.signing.test_ofd_api import sm2_signing  # noqa: F401
 from tests.signing.test_sign_flows import assert_every_signature_valid
 
 pytestmark = [
@@ -120,3 +121,30 @@ def test_a_cancellation_racing_confirmations_leaves_only_whole_signatures(signin
         assert_every_signature_valid(pdf, signed_experts, tmp_path)
     else:
         assert document.current.name == document.original.name
+
+
+def test_five_experts_sealing_one_ofd_in_the_same_second(sm2_signing: Signing) -> None:  # noqa: F811
+    """The same on an OFD: each seal a continue-signing signature on the current version."""
+    from inkseal.pki.algorithms import SM2
+    from inkseal.signing.core.ofd.verify import verify_ofd
+    from tests.signing.ofd import independent
+    from tests.signing.test_ofd_api import HELLO
+    from tests.signing.test_sign_flows_ofd import ofd_flow_spec
+
+    experts = make_experts(sm2_signing, 5, algorithm=SM2)
+    created = create_flow(sm2_signing, ofd_flow_spec(experts, [1] * 5), [("report.ofd", HELLO)])
+    assert created.status_code == 201, created.content
+    links = [link_token(s["confirm_url"]) for s in created.json()["signers"]]
+
+    results = _all_at_once([lambda link=link: confirm_by_pin(Client(), link) for link in links])
+
+    for result in results:
+        assert not isinstance(result, Exception), result
+        assert result.status_code == 200 and result.json()["status"] == "signed", result.content
+    document = FlowDocument.objects.get(flow__public_id=created.json()["id"])
+    assert document.version == 5
+    with document.current.open("rb") as handle:
+        data = handle.read()
+    assert [s.status for s in verify_ofd(data).signatures] == ["valid"] * 5
+    checks = independent.check(data)
+    assert len(checks) == 5 and all(c.signature_intact and c.changed == [] for c in checks), checks

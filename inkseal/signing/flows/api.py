@@ -17,6 +17,7 @@ from inkseal.signing.flows.models import FlowSigner, SignFlow
 from inkseal.signing.flows.notices import signer_confirm_url
 from inkseal.signing.flows.queries import document_of_platform, flow_parts
 from inkseal.signing.flows.schemas import flow_data, spec_schema
+from inkseal.signing.tasks import formats
 from inkseal.signing.tasks.api import PlatformBearer, _quoted
 from inkseal.signing.tasks.spec import UploadedFile
 
@@ -88,14 +89,17 @@ def describe_flow_spec(openapi: dict[str, Any]) -> None:
     response={200: FlowOut, 201: FlowOut},
     summary="Create a sign flow: several signers, in steps (multipart: files, spec)",
     description=(
-        "Multipart form: one or more PDFs in `files` and a JSON object in `spec` (schema `SignFlowSpec`): "
+        "Multipart form: one or more PDF or OFD files in `files` (told by their content; OFD needs SM2 "
+        "certificates and takes placements in millimetres from the page's top left) and a JSON object in "
+        "`spec` (schema `SignFlowSpec`): "
         "`signers`, each with `step` (same step: in parallel, 会签; steps in order, from 1 with no gap), "
         "`signer.certificate_serial` (authorised to this platform), `confirmer.phone` (the authorised "
         "person) and its `placements` (on `files[0]`) or `documents` (`file`, `placements`), with the "
         "sign task's placement model. Each signer of the first step gets its `confirm_url` and an SMS; "
         "later steps when the earlier one is signed. Header `Idempotency-Key` as for sign tasks. "
         "Refusals: 422 `flow_spec_invalid`, `flow_step_empty`, `flow_signer_duplicate`, "
-        "`placement_off_page`…; 403/404 for a certificate not authorised to the platform."
+        "`placement_off_page`…; 409 `pdf_locked`, `ofd_locked` for a document already locked; 403/404 for a "
+        "certificate not authorised to the platform."
     ),
 )
 def create_flow(request: HttpRequest, spec: Form[str], files: File[list[NinjaFile]]) -> Status[dict[str, Any]]:
@@ -177,8 +181,9 @@ def remind_signer(request: HttpRequest, flow_id: str, n: int) -> dict[str, Any]:
 )
 def get_document(request: HttpRequest, flow_id: str, n: int) -> FileResponse:
     document = document_of_platform(request.auth, flow_id, n)  # type: ignore[attr-defined]
-    response = FileResponse(document.current.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(document.name)}"
+    kind = formats.stored_format(document.current)
+    response = FileResponse(document.current.open("rb"), content_type=formats.MEDIA_TYPES[kind])
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(formats.named_as(document.name, kind))}"
     response["X-Content-SHA256"] = document.sha256_current
     return response
 

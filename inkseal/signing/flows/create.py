@@ -34,15 +34,20 @@ from inkseal.signing.flows.models import FlowDocument, FlowSigner, FlowStatus, S
 from inkseal.signing.flows.notices import flow_token_purpose, notify_on_commit
 from inkseal.signing.flows.schemas import FlowSignerIn, SignFlowSpec
 from inkseal.signing.models import SignDocument, SignTask
+from inkseal.signing.tasks import formats
 from inkseal.signing.tasks.confirm import token_hash, token_purpose
 from inkseal.signing.tasks.create import request_fingerprint
 from inkseal.signing.tasks.errors import IdempotencyKeyReused
 from inkseal.signing.tasks.planning import (
+    HOSTILE_OFD,
     Overlay,
+    check_ofd_signer,
     find_certificate,
     placements_for,
     plan_document,
+    plan_ofd_document,
     record_budget_exceeded,
+    record_hostile_ofd,
 )
 from inkseal.signing.tasks.spec import UploadedFile, check_files, check_return_url, safe_name
 
@@ -141,6 +146,7 @@ def _plan_signers(
 ) -> list[_PlannedSigner]:
     planned: list[_PlannedSigner] = []
     serials: set[str] = set()
+    kinds = [formats.sniff(upload.stream()) for upload in files]  # by content, never by name
     for index, (signer, item) in enumerate(zip(spec.signers, raw["signers"], strict=True)):
         certificate, authorization = _signer_certificate(platform, signer, index)
         if certificate.serial in serials:
@@ -152,11 +158,19 @@ def _plan_signers(
             raise type(exc)(exc.message, status=Conflict.status, **exc.details)
         documents = []
         for file, specs in _signer_documents(item, index, len(files)):
+            if kinds[file] == formats.OFD:
+                check_ofd_signer(certificate)  # GB/T 38540 seals: SM2 signers only
             placements, _seals = placements_for(certificate, specs)
+            # a document already locked (a "no changes" certification, an OFD seal protecting
+            # Signatures.xml) is refused here: pdf_locked / ofd_locked, 409
+            plan = plan_ofd_document if kinds[file] == formats.OFD else plan_document
             try:
-                pages, overlays = plan_document(files[file].stream(), placements, [p["seal_type"] for p in specs])
+                pages, overlays = plan(files[file].stream(), placements, [p["seal_type"] for p in specs])
             except PdfTooComplex as exc:
                 record_budget_exceeded(exc, acting, "sign_flow.create")
+                raise
+            except HOSTILE_OFD as exc:
+                record_hostile_ofd(exc, acting, "sign_flow.create")
                 raise
             documents.append((file, specs, pages, overlays))
         planned.append(
@@ -223,7 +237,8 @@ def _store(
                     sha256_original=digests[number - 1],
                     sha256_current=digests[number - 1],
                 )
-                document.original.save(f"{public_id}-{number}.pdf", upload.content(), save=False)
+                kind = formats.sniff(upload.stream())  # the stored name's extension keeps the format
+                document.original.save(f"{public_id}-{number}.{kind}", upload.content(), save=False)
                 document.current.name = document.original.name  # version 0 is the original
                 document.save()
             first_step = min(s.step for s in planned)

@@ -26,6 +26,7 @@ from inkseal.signing.flows.notices import notify_on_commit
 from inkseal.signing.flows.schemas import flow_data
 from inkseal.signing.models import SignDocument, SignTask, TaskStatus
 from inkseal.signing.states import FLOW_SIGNER, SIGN_FLOW
+from inkseal.signing.tasks import formats
 from inkseal.signing.tasks.errors import SigningInternalError
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,9 @@ def current_version(task: SignTask, document: SignDocument) -> Iterator[None]:
         with flow_document.current.open("rb") as handle:
             content = handle.read()
         document.original.save(
-            f"{task.public_id}-{document.number}-v{flow_document.version}.pdf", ContentFile(content), save=False
+            f"{task.public_id}-{document.number}-v{flow_document.version}.{formats.stored_format(flow_document.current)}",
+            ContentFile(content),
+            save=False,
         )
         document.sha256_before = flow_document.sha256_current
         lease = task.lease  # completing the task clears it: a rollback must give it back

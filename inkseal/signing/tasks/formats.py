@@ -44,8 +44,12 @@ def media_type(document: SignDocument) -> str:
 def download_name(document: SignDocument) -> str:
     """The name a download is offered under: a PDF's as uploaded; an OFD's with the .ofd extension
     (uploaded as `bid.zip` or `bid`, it downloads as `bid.ofd`)."""
-    name = document.name
-    if format_of(document) != OFD or name.lower().endswith(".ofd"):
+    return named_as(document.name, format_of(document))
+
+
+def named_as(name: str, kind: str) -> str:
+    """`name` for a download of format `kind`: an OFD's ends in .ofd."""
+    if kind != OFD or name.lower().endswith(".ofd"):
         return name
     stem, dot, extension = name.rpartition(".")
     return f"{stem if dot and len(extension) <= 4 else name}.ofd"
