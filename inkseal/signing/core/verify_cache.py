@@ -1,6 +1,6 @@
 """What verification (验签) keeps between documents: only what does not depend on the document.
 
-Two bounded caches (inkseal.core.cache.BoundedCache), per process (in the service, per PDF
+Three bounded caches (inkseal.core.cache.BoundedCache), per process (in the service, per PDF
 parser process), used only while `inkseal.signing.core.verify` is verifying (a context
 variable turns them on; pyHanko called directly by anyone else runs unchanged):
 
@@ -8,6 +8,9 @@ variable turns them on; pyHanko called directly by anyone else runs unchanged):
   string preparation, keyed by the DER of both names, and each name's comparable form keyed by
   its DER. A pure function of the bytes, so it never goes stale. This was about a third of a
   verification: asn1crypto re-prepares every name of every freshly parsed certificate.
+- Certificates (`CERTIFICATE_CACHE_SIZE` entries): the parsed asn1crypto object of each
+  certificate a signature's CMS carries, keyed by the SHA-256 of its DER (so its names,
+  extensions and key are read once). Which one is the signer's is still decided per document.
 - Certificate paths (`PATH_CACHE_SIZE` entries): the path pyHanko validated for a signer's
   certificate, keyed by the SHA-256 of the signer's certificate, of every certificate offered
   (trust roots = the trust store's version, intermediates, the CMS's own certificates, the
@@ -36,9 +39,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
+from pyhanko.sign.general import SignedDataCerts, _partition_certs, extract_signer_info
 from pyhanko.sign.validation import generic_cms
 from pyhanko_certvalidator.context import ValidationContext
 from pyhanko_certvalidator.path import ValidationPath
@@ -47,8 +52,10 @@ from inkseal.core.cache import BoundedCache
 
 NAME_CACHE_SIZE = 4096
 PATH_CACHE_SIZE = 1024
+CERTIFICATE_CACHE_SIZE = 1024
 PATH_CACHE_SECONDS = 300.0
 
+_certificates: BoundedCache[bytes, asn1_x509.Certificate] = BoundedCache(CERTIFICATE_CACHE_SIZE)
 _names_equal: BoundedCache[tuple[bytes, bytes], bool] = BoundedCache(NAME_CACHE_SIZE)
 _names_hashable: BoundedCache[bytes, str] = BoundedCache(NAME_CACHE_SIZE)
 
@@ -193,6 +200,40 @@ def _usable(path: ValidationPath, now: float, revinfo_until: float) -> tuple[flo
 generic_cms.find_valid_path = _find_valid_path  # type: ignore[assignment]
 
 
+# --- certificates carried by a signature's CMS ---------------------------------------------------
+
+_stock_extract_certificate_info = generic_cms.extract_certificate_info
+
+
+def _extract_certificate_info(signed_data: cms.SignedData) -> SignedDataCerts:
+    """pyHanko's `extract_certificate_info`, with each certificate the parsed object kept for its
+    DER: its names, extensions and key are then read once per process, not once per document.
+    Which certificate is the signer's is decided for each document, from its own SignerInfo."""
+    if _scope.get() is None:
+        return _stock_extract_certificate_info(signed_data)
+    certs, attribute_certs = [], []
+    for choice in signed_data["certificates"]:
+        if choice.name == "certificate":
+            certs.append(_certificate(choice))
+        elif choice.name == "v2_attr_cert":
+            attribute_certs.append(choice.chosen.untag())
+    signer_cert, other_certs = _partition_certs(certs, extract_signer_info(signed_data))
+    return SignedDataCerts(signer_cert=signer_cert, other_certs=other_certs, attribute_certs=attribute_certs)
+
+
+def _certificate(choice: cms.CertificateChoices) -> asn1_x509.Certificate:
+    key = digest(choice.chosen.dump())
+    cert = _certificates.get(key)
+    if cert is None:
+        cert = choice.chosen.untag()
+        cert.native  # noqa: B018  (parsed in full before it is shared between threads)
+        _certificates.put(key, cert)
+    return cert
+
+
+generic_cms.extract_certificate_info = _extract_certificate_info  # type: ignore[assignment]
+
+
 # --- X.509 name comparison ----------------------------------------------------------------------
 
 _stock_name_eq = asn1_x509.Name.__eq__
@@ -222,7 +263,8 @@ asn1_x509.Name.hashable = property(_name_hashable)  # type: ignore[method-assign
 
 def sizes() -> dict[str, int]:
     """How many entries each cache holds (tests, the bench)."""
-    return {"names": len(_names_equal) + len(_names_hashable), "paths": len(_paths)}
+    names = len(_names_equal) + len(_names_hashable)
+    return {"names": names, "paths": len(_paths), "certificates": len(_certificates)}
 
 
 def clear() -> None:
@@ -231,3 +273,4 @@ def clear() -> None:
     _names_equal.clear()
     _names_hashable.clear()
     _paths.clear()
+    _certificates.clear()
