@@ -57,6 +57,7 @@ PATH_CACHE_SECONDS = 300.0
 
 _certificates: BoundedCache[bytes, asn1_x509.Certificate] = BoundedCache(CERTIFICATE_CACHE_SIZE)
 _names_equal: BoundedCache[tuple[bytes, bytes], bool] = BoundedCache(NAME_CACHE_SIZE)
+_ess_checked: BoundedCache[tuple[bytes, bytes], bool] = BoundedCache(64)
 _names_hashable: BoundedCache[bytes, str] = BoundedCache(NAME_CACHE_SIZE)
 
 
@@ -234,6 +235,25 @@ def _certificate(choice: cms.CertificateChoices) -> asn1_x509.Certificate:
 generic_cms.extract_certificate_info = _extract_certificate_info  # type: ignore[assignment]
 
 
+_stock_check_signing_certificate = generic_cms._check_signing_certificate
+
+
+def _check_signing_certificate(cert: asn1_x509.Certificate, signed_attrs: cms.CMSAttributes) -> None:
+    """pyHanko asks up to three times per signature whether the ESS signing-certificate attribute
+    names the signer's certificate: a pass is remembered for (certificate, signed attributes),
+    both by digest; the signed attributes hold the document's digest, so this is per document."""
+    if _scope.get() is None:
+        _stock_check_signing_certificate(cert, signed_attrs)
+        return
+    key = (digest(cert.dump()), digest(signed_attrs.dump()))
+    if _ess_checked.get(key) is None:
+        _stock_check_signing_certificate(cert, signed_attrs)  # raises when it does not match
+        _ess_checked.put(key, True)
+
+
+generic_cms._check_signing_certificate = _check_signing_certificate
+
+
 # --- X.509 name comparison ----------------------------------------------------------------------
 
 _stock_name_eq = asn1_x509.Name.__eq__
@@ -274,3 +294,4 @@ def clear() -> None:
     _names_hashable.clear()
     _paths.clear()
     _certificates.clear()
+    _ess_checked.clear()
