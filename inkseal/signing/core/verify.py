@@ -155,6 +155,7 @@ class _Checker:
     async def report(self, sig: EmbeddedPdfSignature) -> SignatureReport:
         try:
             if sig.sig_object_type == "/DocTimeStamp":
+                verify_cache.unbind_signer(self.cache_scope)
                 return await self._timestamp_report(sig)
             return await self._signature_report(sig)
         except (SignatureValidationError, PyHankoPdfError, ValueError, KeyError, TypeError) as exc:

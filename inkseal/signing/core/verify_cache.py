@@ -1,6 +1,6 @@
 """What verification (验签) keeps between documents: only what does not depend on the document.
 
-Three bounded caches (inkseal.core.cache.BoundedCache), per process (in the service, per PDF
+Bounded caches (inkseal.core.cache.BoundedCache), per process (in the service, per PDF
 parser process), used only while `inkseal.signing.core.verify` is verifying (a context
 variable turns them on; pyHanko called directly by anyone else runs unchanged):
 
@@ -21,6 +21,10 @@ variable turns them on; pyHanko called directly by anyone else runs unchanged):
   is cached when fetching is allowed (a fetched answer may change at any moment). A revoked,
   expired or untrusted certificate therefore always goes through pyHanko's full validation:
   either its key differs (other revocation data, other trust store) or the entry has lapsed.
+
+And, within one signature, a passed ESS signing-certificate check, keyed by the digests of the
+certificate and of the signed attributes (which hold the document's digest): pyHanko asks it up
+to three times.
 
 What is never cached: the document's bytes, its digest, the signature value check, the
 difference analysis and the revocation records of certificates issued here (read from the
@@ -132,6 +136,12 @@ def bind_signer(scope: Scope, cert: asn1_x509.Certificate, cms_certs: Iterable[a
         return
     scope.signer = digest(cert.dump())
     scope.signer_key = (scope.signer, scope.offered, tuple(sorted(digest(c.dump()) for c in cms_certs)))
+
+
+def unbind_signer(scope: Scope) -> None:
+    """A document time stamp is validated next: its path is not cached."""
+    scope.signer = None
+    scope.signer_key = None
 
 
 def _revinfo_until(ocsps: list[asn1_ocsp.OCSPResponse], crls: list[asn1_crl.CertificateList]) -> float:
