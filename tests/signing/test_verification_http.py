@@ -372,3 +372,32 @@ def test_a_tampered_document_of_an_unknown_ca_stays_untrusted(verify: Verify, pk
     assert body["modified_after_signing"] is True and signature["intact"] is False
     assert signature["trusted"] is False and signature["ca"]["issued_here"] is False
     assert signature["messages"][0] == "签名后文档内容被修改，签名范围内的数据已不完整。"
+
+
+# --- with the verifier's caches warm (#16, signing.core.verify_cache) --------------------------
+
+
+def test_certificate_revoked_after_a_valid_verification_is_revoked(
+    verify: Verify, our_certificate: Certificate, seal: Any
+):
+    signed = seal_with(our_certificate, seal, level="B-B")
+    assert verify(signed).json()["all_valid"] is True  # the caches now hold its certificates and path
+
+    revoke_certificate(our_certificate, reason=1, acting=Acting(Actor.system()))
+
+    body = verify(signed).json()
+    assert body["all_valid"] is False and body["signatures"][0]["revocation"] == "revoked"
+
+
+def test_trusted_root_disabled_after_a_valid_verification_is_untrusted(verify: Verify, pki: TestPki, seal: Any):
+    signed = foreign_sealed(pki, seal)
+    root = add_trusted_root(
+        "测试互信CA", pki.root.public_bytes(serialization.Encoding.DER), acting=Acting(Actor.system())
+    )
+    assert verify(signed).json()["all_valid"] is True
+
+    root.enabled = False
+    root.save(update_fields=["enabled"])
+
+    body = verify(signed).json()
+    assert body["all_valid"] is False and body["signatures"][0]["trusted"] is False

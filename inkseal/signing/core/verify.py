@@ -36,6 +36,7 @@ from pyhanko_certvalidator.errors import PathError, RevokedError, ValidationErro
 from inkseal.signing.core import (
     fastparse,  # noqa: F401  (pyHanko reads hex strings a block at a time)
     guards,  # noqa: F401  (xref streams checked before allocation)
+    verify_cache,
 )
 from inkseal.signing.core.document import UNREADABLE
 from inkseal.signing.core.errors import PdfEncrypted, PdfMalformed, PdfNotPdf
@@ -93,9 +94,11 @@ async def async_verify_pdf(
     reader = _open_reader(pdf, password)
     dss = _read_dss(reader)
     embedded_revinfo = _EmbeddedRevinfo(_dss_ocsps(dss), _dss_crls(dss))
+    roots = [_certificate(c) for c in trust_roots]
+    others = [_certificate(c) for c in other_certs] + (list(dss.load_certs()) if dss else [])
     context = ValidationContext(
-        trust_roots=[_certificate(c) for c in trust_roots],
-        other_certs=[_certificate(c) for c in other_certs] + (list(dss.load_certs()) if dss else []),
+        trust_roots=roots,
+        other_certs=others,
         ocsps=embedded_revinfo.ocsps,
         crls=embedded_revinfo.crls,
         allow_fetching=allow_fetching,
@@ -106,8 +109,18 @@ async def async_verify_pdf(
         embedded = collect_signatures(reader)
     except (PyHankoPdfError, KeyError, TypeError, ValueError) as exc:
         raise PdfMalformed(f"the signatures cannot be read: {exc}") from exc
-    checker = _Checker(reader, context, embedded_revinfo, embedded, extract_seals)
-    reports = [await checker.report(sig) for sig in embedded]
+    with verify_cache.active() as scope:
+        verify_cache.bind_document(
+            scope,
+            context,
+            roots,
+            others,
+            embedded_revinfo.ocsps,
+            embedded_revinfo.crls,
+            allow_fetching=allow_fetching,
+        )
+        checker = _Checker(reader, context, embedded_revinfo, embedded, extract_seals, scope)
+        reports = [await checker.report(sig) for sig in embedded]
     return VerificationReport(tuple(reports), _document_problems(reader, reports))
 
 
@@ -130,7 +143,9 @@ class _Checker:
         embedded_revinfo: _EmbeddedRevinfo,
         embedded: list[EmbeddedPdfSignature],
         extract_seals: bool,
+        cache_scope: verify_cache.Scope,
     ):
+        self.cache_scope = cache_scope
         self.reader = reader
         self.context = context
         self.embedded_revinfo = embedded_revinfo
@@ -140,6 +155,7 @@ class _Checker:
     async def report(self, sig: EmbeddedPdfSignature) -> SignatureReport:
         try:
             if sig.sig_object_type == "/DocTimeStamp":
+                verify_cache.unbind_signer(self.cache_scope)
                 return await self._timestamp_report(sig)
             return await self._signature_report(sig)
         except (SignatureValidationError, PyHankoPdfError, ValueError, KeyError, TypeError) as exc:
@@ -155,6 +171,7 @@ class _Checker:
             )
 
     async def _signature_report(self, sig: EmbeddedPdfSignature) -> SignatureReport:
+        verify_cache.bind_signer(self.cache_scope, sig.signer_cert, sig.other_embedded_certs)
         status = await async_validate_pdf_signature(sig, self.context, self.context)
         cert = status.signing_cert
         intact = status.intact and status.valid

@@ -6,7 +6,9 @@ Trust anchors are our active root CAs plus the enabled roots of other CAs the op
 of certificates we issued is read from our own records (authoritative, no network): revoked when
 the revocation happened before the signature's trusted time stamp, or at all when there is none.
 Other CAs' certificates keep what the document's DSS says; nothing is fetched, so an uploaded
-file cannot make the server call out.
+file cannot make the server call out. The verifier keeps per-certificate results (name
+comparisons, validated signer paths) between requests in each parser process, never the document
+nor its verdict (signing.core.verify_cache; THREAT_MODEL.md, "Verification caches").
 
 Uploads are size-capped (VERIFY_MAX_BYTES) and rate-limited per client IP (a counter in the
 database, core.ratelimit, so that every worker counts against the same limit). Every refusal is
