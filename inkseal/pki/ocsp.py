@@ -9,6 +9,13 @@ echoed. CertIDs hashed with SHA-1, SHA-256, SHA-384, SHA-512 or SM3 are understo
 The certificate status comes from an injected callable `lookup(ca_id, serial) -> CertStatus`
 (the Django layer queries its certificate table; the responder has already matched the issuer
 name and key hashes to one of its CAs).
+
+Pre-signed answers (RFC 5019 style, as large CAs serve them): `presign(ca_id, serial, status)`
+signs a one-CertID response (SHA-1 CertID, no nonce) ahead of time; an injected
+`presigned(issuer, serial) -> bytes | None` lets `respond` hand such an answer out for a request
+asking about one certificate with a SHA-1 CertID, without signing. A request's nonce is then not
+echoed (RFC 8954 section 2.1 lets a responder ignore it); requests for several certificates, other
+CertID hashes, or serials without a pre-signed answer are answered live, nonce echoed.
 """
 
 from __future__ import annotations
@@ -78,6 +85,8 @@ class CertStatus:
 
 
 StatusLookup = Callable[[str, int], CertStatus]
+PresignedLookup = Callable[["OcspIssuer", int], "bytes | None"]
+_SHA1_ALGORITHM = der.sequence(der.oid("1.3.14.3.2.26"), b"\x05\x00")  # with NULL parameters, as OpenSSL writes it
 
 
 def error_response(status: ResponseStatus) -> bytes:
@@ -97,6 +106,17 @@ class OcspIssuer:
         self.responder_certificate.verify_signed_by(self.ca_certificate)
         if self.responder_certificate.public_key.spki_der != self.responder_signer.public_key.spki_der:
             raise CaKeyMismatch(f"the OCSP key of CA {self.ca_id} does not match its responder certificate")
+
+    @property
+    def responder_tag(self) -> str:
+        """Names the responder certificate a pre-signed answer was signed under (its SHA-256)."""
+        return self.responder_certificate.sha256_fingerprint
+
+    def sha1_cert_id(self, serial: int) -> bytes:
+        """The CertID (SHA-1, RFC 5019) of `serial` under this CA, as a pre-signed answer names it."""
+        name = new_hash("sha1", self.ca_certificate.subject_der).digest()
+        key = new_hash("sha1", bytes(self.ca_certificate.asn1.public_key["public_key"])).digest()
+        return der.sequence(_SHA1_ALGORITHM, der.octet_string(name), der.octet_string(key), der.integer(serial))
 
     def cert_id_keys(self) -> list[tuple[str, bytes, bytes]]:
         """(hash, issuer name hash, issuer key hash) for every CertID hash we accept."""
@@ -123,8 +143,11 @@ class OcspResponder:
         *,
         next_update: timedelta = timedelta(hours=1),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        presigned: PresignedLookup | None = None,
     ):
         self._lookup = lookup
+        self._presigned = presigned
+        self.issuers = {issuer.ca_id: issuer for issuer in issuers}
         self._next_update = next_update
         self._clock = clock
         self._issuers: dict[tuple[str, bytes, bytes], OcspIssuer] = {}
@@ -155,12 +178,24 @@ class OcspResponder:
         issuer = self._single_issuer(request)
         if issuer is None:
             return error_response(ResponseStatus.UNAUTHORIZED)
+        if self._presigned is not None and len(request.serials) == 1 and request.issuer_keys[0][0] == "sha1":
+            answer = self._presigned(issuer, request.serials[0])
+            if answer is not None:
+                return answer
         now = self._clock().replace(microsecond=0)
         responses = [
             self._single_response(cert_id, self._lookup(issuer.ca_id, serial), now)
             for cert_id, serial in zip(request.cert_ids, request.serials, strict=True)
         ]
         return _signed_response(issuer, responses, request.nonce_extension, now)
+
+    def presign(self, ca_id: str, serial: int, status: CertStatus) -> tuple[bytes, datetime]:
+        """A signed answer about `serial` under CA `ca_id` for any requester (SHA-1 CertID, no
+        nonce), and its nextUpdate. KeyError if this responder does not serve `ca_id`."""
+        issuer = self.issuers[ca_id]
+        now = self._clock().replace(microsecond=0)
+        single = self._single_response(issuer.sha1_cert_id(serial), status, now)
+        return _signed_response(issuer, [single], None, now), now + self._next_update
 
     def _single_issuer(self, request: _Request) -> OcspIssuer | None:
         # One delegated responder signs the whole response, so every CertID must name its CA.
