@@ -3,7 +3,11 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inkseal.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from inkseal.pki.wire import protocol_endpoints  # noqa: E402  (needs the apps loaded)
+
+application = protocol_endpoints(django_application)  # OCSP and TSA POSTs answered before the middleware
 
 from inkseal.core.sandbox import check_production_start  # noqa: E402  (needs the apps loaded)
 

@@ -145,6 +145,10 @@ class Reader:
     def at_end(self) -> bool:
         return self._offset == len(self._data)
 
+    def next_tag(self) -> int | None:
+        """The tag of the next TLV, None at the end."""
+        return self._data[self._offset] if self._offset < len(self._data) else None
+
     def read(self, tag: int) -> bytes:
         """The contents of the next TLV, which must carry `tag`."""
         self.read_element(tag)

@@ -297,3 +297,22 @@ class PinLockout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate_id} {self.scope}:{self.key}"
+
+
+class OcspAnswer(models.Model):
+    """A pre-signed OCSP answer about one of our certificates (see responders.py): read by primary
+    key with one raw SQL statement on every OCSP request, refreshed before `expires` by the
+    pki.refresh_ocsp_answers job, replaced in the revoking transaction. Public data, no secret."""
+
+    key = models.CharField(max_length=200, primary_key=True, verbose_name=_("键"))  # "<ca_id>:<serial hex>"
+    der = models.BinaryField(verbose_name=_("DER编码"))
+    expires = models.BigIntegerField(verbose_name=_("失效时间"))  # nextUpdate, Unix seconds
+    responder = models.CharField(max_length=64, verbose_name=_("响应者证书"))  # its SHA-256
+    revoked = models.BooleanField(default=False, verbose_name=_("已吊销"))
+
+    class Meta:
+        verbose_name = _("预签名OCSP应答")
+        verbose_name_plural = _("预签名OCSP应答")
+
+    def __str__(self) -> str:
+        return self.key

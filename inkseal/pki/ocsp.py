@@ -9,6 +9,13 @@ echoed. CertIDs hashed with SHA-1, SHA-256, SHA-384, SHA-512 or SM3 are understo
 The certificate status comes from an injected callable `lookup(ca_id, serial) -> CertStatus`
 (the Django layer queries its certificate table; the responder has already matched the issuer
 name and key hashes to one of its CAs).
+
+Pre-signed answers (RFC 5019 style, as large CAs serve them): `presign(ca_id, serial, status)`
+signs a one-CertID response (SHA-1 CertID, no nonce) ahead of time; an injected
+`presigned(issuer, serial) -> bytes | None` lets `respond` hand such an answer out for a request
+asking about one certificate with a SHA-1 CertID, without signing. A request's nonce is then not
+echoed (RFC 8954 section 2.1 lets a responder ignore it); requests for several certificates, other
+CertID hashes, or serials without a pre-signed answer are answered live, nonce echoed.
 """
 
 from __future__ import annotations
@@ -78,6 +85,8 @@ class CertStatus:
 
 
 StatusLookup = Callable[[str, int], CertStatus]
+PresignedLookup = Callable[["OcspIssuer", int], "bytes | None"]
+_SHA1_ALGORITHM = der.sequence(der.oid("1.3.14.3.2.26"), b"\x05\x00")  # with NULL parameters, as OpenSSL writes it
 
 
 def error_response(status: ResponseStatus) -> bytes:
@@ -97,6 +106,17 @@ class OcspIssuer:
         self.responder_certificate.verify_signed_by(self.ca_certificate)
         if self.responder_certificate.public_key.spki_der != self.responder_signer.public_key.spki_der:
             raise CaKeyMismatch(f"the OCSP key of CA {self.ca_id} does not match its responder certificate")
+
+    @property
+    def responder_tag(self) -> str:
+        """Names the responder certificate a pre-signed answer was signed under (its SHA-256)."""
+        return self.responder_certificate.sha256_fingerprint
+
+    def sha1_cert_id(self, serial: int) -> bytes:
+        """The CertID (SHA-1, RFC 5019) of `serial` under this CA, as a pre-signed answer names it."""
+        name = new_hash("sha1", self.ca_certificate.subject_der).digest()
+        key = new_hash("sha1", bytes(self.ca_certificate.asn1.public_key["public_key"])).digest()
+        return der.sequence(_SHA1_ALGORITHM, der.octet_string(name), der.octet_string(key), der.integer(serial))
 
     def cert_id_keys(self) -> list[tuple[str, bytes, bytes]]:
         """(hash, issuer name hash, issuer key hash) for every CertID hash we accept."""
@@ -123,8 +143,11 @@ class OcspResponder:
         *,
         next_update: timedelta = timedelta(hours=1),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        presigned: PresignedLookup | None = None,
     ):
         self._lookup = lookup
+        self._presigned = presigned
+        self.issuers = {issuer.ca_id: issuer for issuer in issuers}
         self._next_update = next_update
         self._clock = clock
         self._issuers: dict[tuple[str, bytes, bytes], OcspIssuer] = {}
@@ -155,12 +178,24 @@ class OcspResponder:
         issuer = self._single_issuer(request)
         if issuer is None:
             return error_response(ResponseStatus.UNAUTHORIZED)
+        if self._presigned is not None and len(request.serials) == 1 and request.issuer_keys[0][0] == "sha1":
+            answer = self._presigned(issuer, request.serials[0])
+            if answer is not None:
+                return answer
         now = self._clock().replace(microsecond=0)
         responses = [
             self._single_response(cert_id, self._lookup(issuer.ca_id, serial), now)
             for cert_id, serial in zip(request.cert_ids, request.serials, strict=True)
         ]
         return _signed_response(issuer, responses, request.nonce_extension, now)
+
+    def presign(self, ca_id: str, serial: int, status: CertStatus) -> tuple[bytes, datetime]:
+        """A signed answer about `serial` under CA `ca_id` for any requester (SHA-1 CertID, no
+        nonce), and its nextUpdate. KeyError if this responder does not serve `ca_id`."""
+        issuer = self.issuers[ca_id]
+        now = self._clock().replace(microsecond=0)
+        single = self._single_response(issuer.sha1_cert_id(serial), status, now)
+        return _signed_response(issuer, [single], None, now), now + self._next_update
 
     def _single_issuer(self, request: _Request) -> OcspIssuer | None:
         # One delegated responder signs the whole response, so every CertID must name its CA.
@@ -209,9 +244,65 @@ def _parse_request(data: bytes) -> _Request | None:
     if not data or len(data) > MAX_REQUEST_SIZE:
         return None
     try:
+        if (common := _read_common_request(data)) is not None:
+            return common
+    except der.DerError:
+        pass  # asn1crypto decides
+    try:
         return _read_request(asn1_ocsp.OCSPRequest.load(data, strict=True))
     except Exception:  # asn1crypto raises ValueError, TypeError, KeyError, ... on bad input
         return None
+
+
+_HASH_OIDS = {der.oid(dotted): name for dotted, name in _CERT_ID_HASHES.items()}
+_NONCE_OID_DER = der.oid(_NONCE_OID)
+
+
+def _read_common_request(data: bytes) -> _Request | None:
+    """The request most clients send (one CertID with a known hash, no signature, version or
+    requestor name, non-critical extensions at most), read straight from its DER, about ten
+    times faster than asn1crypto; None (or DerError) for anything else, which asn1crypto then
+    reads. Whatever this accepts, asn1crypto reads the same way (tests/pki/test_ocsp.py)."""
+    outer = der.read_sequence(data)
+    tbs = der.Reader(outer.read(der.SEQUENCE))
+    outer.expect_end()  # no optionalSignature
+    request_list = der.Reader(tbs.read(der.SEQUENCE))  # DerError if a version or requestorName comes first
+    single = der.Reader(request_list.read(der.SEQUENCE))
+    cert_id = single.read_element(der.SEQUENCE)
+    if not (request_list.at_end and single.at_end):  # several CertIDs, or singleRequestExtensions
+        return None
+    fields = der.read_sequence(cert_id)
+    algorithm = der.Reader(fields.read(der.SEQUENCE))
+    hash_name = _HASH_OIDS.get(algorithm.read_element(der.OID_TAG))
+    if hash_name is None or not (algorithm.at_end or algorithm.read_element(der.NULL_TAG) == b"\x05\x00"):
+        return None
+    algorithm.expect_end()
+    name_hash, key_hash = fields.read(der.OCTET_STRING), fields.read(der.OCTET_STRING)
+    serial = fields.read_unsigned()
+    fields.expect_end()
+    nonce = None
+    if not tbs.at_end:
+        wrapper = der.Reader(tbs.read(0xA2))  # [2] EXPLICIT Extensions
+        extensions = der.Reader(wrapper.read(der.SEQUENCE))
+        wrapper.expect_end()
+        if extensions.at_end:
+            return None
+        while not extensions.at_end:
+            extension = extensions.read_element(der.SEQUENCE)
+            parts = der.read_sequence(extension)
+            oid = parts.read_element(der.OID_TAG)
+            if parts.next_tag() == der.BOOLEAN:
+                return None  # critical (or a non-DER explicit FALSE): asn1crypto decides
+            value = parts.read(der.OCTET_STRING)
+            parts.expect_end()
+            if oid != _NONCE_OID_DER or nonce is not None or not 1 <= len(value) <= MAX_NONCE_SIZE + 2:
+                return None
+            inner = der.Reader(value)  # asn1crypto reads the value as the OCTET STRING RFC 6960 says
+            inner.read(der.OCTET_STRING)
+            inner.expect_end()
+            nonce = extension
+    tbs.expect_end()
+    return _Request([(hash_name, name_hash, key_hash)], [cert_id], [serial], nonce)
 
 
 def _read_request(request: Any) -> _Request:

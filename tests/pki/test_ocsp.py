@@ -238,3 +238,60 @@ def test_mutated_requests_never_escape(responder: OcspResponder, real_request: b
 def real_request(hierarchy: Hierarchy, urls: PublicUrls, tmp_path_factory: pytest.TempPathFactory) -> bytes:
     openssl = OpenSSL(tmp_path_factory.mktemp("ocsp"))
     return openssl_request(openssl, hierarchy, new_leaf(hierarchy, urls, "ecdsa"), "ecdsa").read_bytes()
+
+
+def _requests_clients_send() -> list[bytes]:
+    import os
+
+    from cryptography import x509 as cx
+    from cryptography.hazmat.primitives import hashes as cx_hashes
+    from cryptography.hazmat.primitives import serialization as cx_serialization
+    from cryptography.x509 import ocsp as cx_ocsp
+
+    made = []
+    for algorithm in (cx_hashes.SHA1(), cx_hashes.SHA256(), cx_hashes.SHA512()):
+        for serial in (1, 0x7F, 0x80, 0x1234567890ABCDEF1234567890ABCDEF):
+            for nonce in (None, os.urandom(16), os.urandom(32)):
+                builder = cx_ocsp.OCSPRequestBuilder().add_certificate_by_hash(
+                    os.urandom(algorithm.digest_size), os.urandom(algorithm.digest_size), serial, algorithm
+                )
+                if nonce is not None:
+                    builder = builder.add_extension(cx.OCSPNonce(nonce), critical=False)
+                made.append(builder.build().public_bytes(cx_serialization.Encoding.DER))
+    return made
+
+
+def test_the_direct_reader_agrees_with_asn1crypto_on_every_input_it_accepts():
+    """The DER reader for the common request shape (the speed path) never reads a request
+    differently from asn1crypto: on clients' requests and on every one-byte change of them."""
+    import random
+
+    from asn1crypto import ocsp as asn1_ocsp
+
+    from inkseal.pki import der
+    from inkseal.pki.ocsp import _read_common_request, _read_request
+
+    def slow(data: bytes):  # type: ignore[no-untyped-def]
+        try:
+            return _read_request(asn1_ocsp.OCSPRequest.load(data, strict=True))
+        except Exception:
+            return None
+
+    def fast(data: bytes):  # type: ignore[no-untyped-def]
+        try:
+            return _read_common_request(data)
+        except der.DerError:
+            return None
+
+    rng = random.Random(16)
+    accepted = 0
+    for request in _requests_clients_send():
+        assert fast(request) is not None and fast(request) == slow(request)
+        for position in range(len(request)):
+            for value in {0x00, 0x01, 0x7F, 0x80, 0xFF, request[position] ^ 0x01, rng.randrange(256)}:
+                mutated = request[:position] + bytes([value]) + request[position + 1 :]
+                read = fast(mutated)
+                if read is not None:
+                    accepted += 1
+                    assert read == slow(mutated), (request.hex(), position, value)
+    assert accepted > 100  # the changes that keep a valid request are read alike

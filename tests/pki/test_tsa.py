@@ -189,3 +189,42 @@ def test_a_mismatched_key_is_refused(hierarchy: Hierarchy, keystore: SoftKeystor
 @given(st.binary(max_size=1024))
 def test_random_bytes_only_get_rejections(tsa: TimeStampAuthority, data: bytes) -> None:
     assert status(tsa.respond(data))[0] in {"rejection", "granted"}
+
+
+def test_the_direct_reader_agrees_with_asn1crypto_on_every_input_it_accepts(
+    tsa: TimeStampAuthority, openssl: OpenSSL
+) -> None:
+    """The DER reader for the common request shape (the speed path) never reads a request
+    differently from asn1crypto and the checks after it: on OpenSSL's and asn1crypto's requests
+    and on every one-byte change of them."""
+    import random
+
+    from inkseal.pki import der
+
+    def slow(data: bytes) -> object:
+        try:
+            request = asn1_tsp.TimeStampReq.load(data, strict=True)
+            request.native
+            return tsa._checked(request)
+        except Exception:
+            return None
+
+    def fast(data: bytes) -> object:
+        try:
+            return tsa._read_common(data)
+        except der.DerError:
+            return None
+
+    made = [query(openssl, "-sha256", "-cert"), query(openssl, "-sha512"), query(openssl, "-sha384", "-no_nonce")]
+    made += [_request(nonce=n, cert_req=c) for n in (1, 0x80, 2**64 - 1) for c in (True,)]
+    rng, accepted = random.Random(16), 0
+    for request in made:
+        assert fast(request) is not None and fast(request) == slow(request)
+        for position in range(len(request)):
+            for value in {0x00, 0x01, 0x7F, 0x80, 0xFF, request[position] ^ 0x01, rng.randrange(256)}:
+                mutated = request[:position] + bytes([value]) + request[position + 1 :]
+                read = fast(mutated)
+                if read is not None:
+                    accepted += 1
+                    assert read == slow(mutated), (request.hex(), position, value)
+    assert accepted > 50

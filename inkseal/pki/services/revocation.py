@@ -24,6 +24,7 @@ from inkseal.pki.errors import (
     RevocationReasonInvalid,
 )
 from inkseal.pki.models import REASON_LABELS, Certificate, CertificateAuthority
+from inkseal.pki.responders import replace_ocsp_answer
 from inkseal.pki.services._common import _audit
 
 if TYPE_CHECKING:
@@ -83,7 +84,8 @@ def revoke_certificate(
     acting: Acting,
     now: datetime | None = None,
 ) -> Certificate:
-    """吊销: from this instant the certificate cannot sign, OCSP answers revoked, and the issuing
+    """吊销: from this instant the certificate cannot sign, OCSP answers revoked (its pre-signed
+    answer replaced in this transaction), and the issuing
     CA's CRL is republished in the same transaction. Either certificate of a dual pair revokes
     both, with the same reason and an audit entry each."""
     reason = check_revocation_reason(reason)
@@ -101,6 +103,7 @@ def revoke_certificate(
             if row.revoked_at is not None:
                 continue
             _revoke_locked(row, reason, now)
+            replace_ocsp_answer(row)  # the pre-signed OCSP answer says revoked once this commits
             log_event(*leaves.certificate(events.CERTIFICATE_REVOKE, row))  # transparency log
             pair = {"pair": other.serial} if (other := row.pair()) is not None else {}
             _audit(events.CERTIFICATE_REVOKE, row, acting, reason=reason.name.lower(), revoked_at=now, **pair)
