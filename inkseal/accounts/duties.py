@@ -125,7 +125,10 @@ def check_confirmer_uses_seals(holder: Party, phone: str, *, acting: Acting) -> 
     A refusal is recorded (committed before the raise) and answers SealUserRequired (403)."""
     if holder.kind != Party.Kind.ENTERPRISE:
         return
-    enterprise = Enterprise.objects.filter(party=holder).only("pk", "separation_of_duties").first()
+    if Party.enterprise.is_cached(holder):  # read with the task (signing.tasks.confirm)
+        enterprise: Enterprise | None = getattr(holder, "enterprise", None)
+    else:
+        enterprise = Enterprise.objects.filter(party=holder).only("pk", "separation_of_duties").first()
     if enterprise is None or not enterprise.separation_of_duties:
         return
     if Membership.objects.filter(enterprise=enterprise, person__phone=phone, seal_user=True).exists():

@@ -14,6 +14,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from inkseal.audit.models import CONTENT_FIELDS, AuditAnchor, AuditEntry, AuditH
 from inkseal.conf import env, secret_file
 from inkseal.core.acting import Actor
 
-__all__ = ["Actor", "record"]  # Actor lives with Acting (core.acting); imported from here too
+__all__ = ["Actor", "appended_at_commit", "record"]  # Actor lives with Acting (core.acting); imported from here too
 
 
 def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,25 +47,94 @@ def record(
     data: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Append an entry. Joins the caller's transaction (no savepoint of its own: a failure here
-    fails the caller's change too), so the entry lands with the change it logs."""
-    with transaction.atomic(savepoint=False):
-        head = _held_head()
-        entry = _chained_to(head, event, actor, identity, ip, target, data)
-        # the head moves only from the (seq, hash) the entry was chained to: a head this
-        # transaction remembered but that changed under it (written by other code in the same
-        # transaction) is read again, locked, and the entry chained to that
-        if not _advance(head, entry):
-            head = _held_head(fresh=True)
-            entry = _chained_to(head, event, actor, identity, ip, target, data)
-            if not _advance(head, entry):
-                raise RuntimeError("audit head moved while locked")
-        entry.save()
-        _hold_head(entry)
+    fails the caller's change too), so the entry lands with the change it logs. Inside
+    `appended_at_commit()` (and not in a savepoint opened within it) the entry is kept and written
+    with the block's others at its end; the returned entry gets its seq and hashes then."""
+    entry = _unchained(event, actor, identity, ip, target, data)
+    batch = _open_batch()
+    if batch is not None:
+        batch.append(entry)
+        return entry
+    _append([entry])
     return entry
 
 
-def _chained_to(
-    head: AuditHead,
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain `entries` onto the head and store them: one locked head read (none when this
+    transaction holds the head already), one conditional head update, one insert for them all."""
+    with transaction.atomic(savepoint=False):
+        head = _held_head()
+        _chain(head, entries)
+        # the head moves only from the (seq, hash) the entries were chained to: a head this
+        # transaction remembered but that changed under it (written by other code in the same
+        # transaction) is read again, locked, and the entries chained to that
+        if not _advance(head, entries[-1]):
+            head = _held_head(fresh=True)
+            _chain(head, entries)
+            if not _advance(head, entries[-1]):
+                raise RuntimeError("audit head moved while locked")
+        if len(entries) == 1:
+            entries[0].save()
+        else:
+            AuditEntry.objects.bulk_create(entries)
+        _hold_head(entries[-1])
+
+
+# --- one write per transaction ----------------------------------------------------------------------
+
+
+class _Batch:
+    """The entries recorded in an `appended_at_commit()` block, in order, and the block's
+    transaction mark (its atomic block and savepoints): only entries recorded at that level wait."""
+
+    def __init__(self) -> None:
+        self.mark = _transaction_mark()
+        self.entries: list[AuditEntry] = []
+
+    def append(self, entry: AuditEntry) -> None:
+        self.entries.append(entry)
+
+
+_batches = threading.local()
+
+
+def _open_batch() -> _Batch | None:
+    """The innermost open block's batch when record() is called at its level. In a savepoint
+    opened inside the block the entry is written at once (it must roll back with its savepoint),
+    chained after what is in the database; the block's waiting entries follow it at the end."""
+    stack: list[_Batch] = getattr(_batches, "stack", [])
+    if not stack:
+        return None
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block or _transaction_mark() != stack[-1].mark:
+        return None
+    return stack[-1]
+
+
+@contextmanager
+def appended_at_commit() -> Iterator[None]:
+    """An atomic block whose audit entries are written together at its end, still inside its
+    transaction: one locked head read, one insert of all of them, one head update, instead of a
+    head update and an insert per entry. The head row is locked only for that moment, so
+    concurrent writers wait on it for less time; the chain stays strictly sequential (the head
+    is read under its lock and moved only from the (seq, hash) the entries were chained to).
+    A block that raises writes nothing (its transaction rolls back). Entries get their `at` when
+    recorded, their seq at the end: an entry recorded in a savepoint inside the block is written
+    at once and so comes before the block's earlier waiting entries in seq order."""
+    with transaction.atomic():
+        batch = _Batch()
+        stack: list[_Batch] = getattr(_batches, "stack", None) or []
+        _batches.stack = stack
+        stack.append(batch)
+        try:
+            yield
+        finally:
+            stack.remove(batch)
+        if batch.entries:
+            _append(batch.entries)
+
+
+def _unchained(
     event: str,
     actor: Actor,
     identity: str,
@@ -72,8 +142,8 @@ def _chained_to(
     target: str,
     data: Mapping[str, Any] | None,
 ) -> AuditEntry:
+    """The entry's content and content hash; its seq and links come from the head it joins."""
     entry = AuditEntry(
-        seq=head.seq + 1,
         at=datetime.now(UTC),
         event=event,
         actor_kind=actor.kind,
@@ -83,11 +153,19 @@ def _chained_to(
         ip=ip,
         target=target[:128],
         data=_normalise(data or {}),
-        prev_hash=head.entry_hash,
     )
     entry.content_hash = chain.content_hash(entry.content())
-    entry.entry_hash = chain.entry_hash(chain_key(), entry.prev_hash, entry.seq, entry.content_hash)
     return entry
+
+
+def _chain(head: AuditHead, entries: list[AuditEntry]) -> None:
+    """Give `entries` the seqs after `head` and link each to the one before (the first to the head)."""
+    key = chain_key()
+    seq, prev = head.seq, head.entry_hash
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev
+        entry.entry_hash = prev = chain.entry_hash(key, prev, seq, entry.content_hash)
 
 
 def _advance(head: AuditHead, entry: AuditEntry) -> bool:

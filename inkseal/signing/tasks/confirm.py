@@ -55,8 +55,10 @@ def confirm_url(task: SignTask) -> str:
 
 def pending_task_for_token(token: str, *, for_update: bool = False, with_certificate: bool = False) -> SignTask:
     """The task a confirm link names, still waiting for its confirmation (`with_certificate`: its
-    certificate read in the same query, for the signing that follows)."""
-    rows = SignTask.objects.select_related("platform", *(["certificate__renewed_by"] if with_certificate else []))
+    certificate read in the same query, for the signing that follows, with its holder and the
+    holder's enterprise, which the 三权分立 check reads)."""
+    certificate = ["certificate__renewed_by", "certificate__holder__enterprise"] if with_certificate else []
+    rows = SignTask.objects.select_related("platform", *certificate)
     if for_update:
         rows = rows.select_for_update(of=("self",), no_key=True)
     task = unique_row(rows.filter(token_hash=token_hash(str(token))))

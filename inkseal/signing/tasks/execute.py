@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inkseal.audit.services import Actor, record
+from inkseal.audit.services import Actor, appended_at_commit, record
 from inkseal.core.errors import DomainError
 from inkseal.evidence import events
 from inkseal.evidence.services import log_event
@@ -359,7 +359,7 @@ def _seal_ofd(
 
 
 def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete_task: bool) -> SignDocument:
-    with transaction.atomic():
+    with appended_at_commit():  # its audit entries (signed, and completed) in one write at the end
         _lock_task(task)  # still this worker's task (the recovery job may have taken it over)
         at = timezone.now()
         # every check again at this instant, under the locks a revocation, a withdrawn
