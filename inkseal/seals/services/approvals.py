@@ -61,6 +61,12 @@ def needs_approval(seal: Seal) -> bool:
     return ApprovalRule.objects.filter(owner_id=seal.owner_id, kind=seal.kind, approvers__isnull=False).exists()
 
 
+def kinds_needing_approval(owner_id: int) -> set[str]:
+    """The seal types of this owner whose use needs approval (one query for all a task's seals)."""
+    rules = ApprovalRule.objects.filter(owner_id=owner_id, approvers__isnull=False)
+    return set(rules.values_list("kind", flat=True).distinct())
+
+
 def approval_for(seal: Seal, document_sha256: str, placements_digest: str) -> SealApproval | None:
     """The latest request for this seal on exactly this document and these placements."""
     sha, digest = _binding(document_sha256, placements_digest)
@@ -144,12 +150,22 @@ def approval_of(identity: CurrentIdentity, public_id: Any) -> SealApproval:
     return found
 
 
-def check_decide(identity: CurrentIdentity, approval: SealApproval, approve: bool, reason: str) -> str:
+def check_view(identity: CurrentIdentity, approval: SealApproval) -> None:
+    """Only an approver named in the seal type's rule sees a request's document (ApprovalDenied)."""
     if not identity.holds(Duty.APPROVER):
         raise ApprovalDenied(_("只有企业的审批人可以审批用印申请。"))
     rule = approval_rule(approval.seal)
     if rule is None or not rule.approvers.filter(pk=identity.person.pk).exists():
         raise ApprovalDenied()
+
+
+def seal_approvals(seal: Seal) -> QuerySet[SealApproval]:
+    """The seal's use requests, newest first, for its 印章使用记录."""
+    return SealApproval.objects.filter(seal=seal).select_related("decided_by").order_by("-created_at", "-pk")
+
+
+def check_decide(identity: CurrentIdentity, approval: SealApproval, approve: bool, reason: str) -> str:
+    check_view(identity, approval)
     if approval.requester_phone and approval.requester_phone == identity.person.phone:
         raise ApprovalDenied(_("不能审批自己提交的用印申请。"))
     reason = reason.strip()
