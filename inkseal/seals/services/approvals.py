@@ -61,12 +61,6 @@ def needs_approval(seal: Seal) -> bool:
     return ApprovalRule.objects.filter(owner_id=seal.owner_id, kind=seal.kind, approvers__isnull=False).exists()
 
 
-def kinds_needing_approval(owner_id: int) -> set[str]:
-    """The seal types of this owner whose use needs approval (one query for all a task's seals)."""
-    rules = ApprovalRule.objects.filter(owner_id=owner_id, approvers__isnull=False)
-    return set(rules.values_list("kind", flat=True).distinct())
-
-
 def approval_for(seal: Seal, document_sha256: str, placements_digest: str) -> SealApproval | None:
     """The latest request for this seal on exactly this document and these placements."""
     sha, digest = _binding(document_sha256, placements_digest)

@@ -71,7 +71,10 @@ def task_out(task: SignTask, request: HttpRequest) -> dict[str, Any]:
 
 def approvals_out(task: SignTask) -> list[dict[str, Any]]:
     """用印审批 the task waits for or went through (one query; none for most tasks)."""
-    links = TaskApproval.objects.filter(task=task).select_related("approval__seal", "document")
+    links = getattr(task, "approval_links", None)  # just created: the links it made
+    if links is None:
+        rows = TaskApproval.objects.filter(task=task).select_related("approval__seal", "document")
+        links = list(rows.order_by("document__number", "pk"))
     return [
         {
             "id": str(link.approval.public_id),
@@ -80,7 +83,7 @@ def approvals_out(task: SignTask) -> list[dict[str, Any]]:
             "state": link.approval.state,
             "reason": link.approval.reason or None,
         }
-        for link in links.order_by("document__number", "pk")
+        for link in links
     ]
 
 

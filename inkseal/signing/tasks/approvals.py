@@ -20,10 +20,9 @@ from django.utils.translation import gettext as _
 
 from inkseal.core.acting import Acting
 from inkseal.seals.errors import ApprovalPending, ApprovalRejected
-from inkseal.seals.models import ApprovalState, Seal, SealApproval
+from inkseal.seals.models import ApprovalRule, ApprovalState, Seal, SealApproval
 from inkseal.seals.services.approvals import (
     check_seal_use_approved,
-    kinds_needing_approval,
     placements_digest,
     request_seal_use_approval,
 )
@@ -46,8 +45,9 @@ def request_task_approvals(
 ) -> list[TaskApproval]:
     """Ask for the approvals the task's documents need (inside the caller's transaction) and link
     them to the task; returns the links, none when no seal needs approval."""
-    kinds = kinds_needing_approval(task.certificate.holder_id) if kinds is None else kinds
+    kinds = task_kinds(task) if kinds is None else kinds
     links: list[TaskApproval] = []
+    task.approval_links = links  # type: ignore[attr-defined]  # the answer to the creation lists them, no query
     if not kinds:
         return links
     for document, seals in zip(documents, seals_by_document, strict=True):
@@ -75,7 +75,7 @@ def check_task_approved(task: SignTask, *, acting: Acting) -> None:
     whose type came to need approval after the task was created is asked for now."""
     from inkseal.signing.tasks.planning import placements_for
 
-    kinds = kinds_needing_approval(task.certificate.holder_id)
+    kinds = task_kinds(task)
     if not kinds:
         return
     documents = list(task.documents.order_by("number"))
@@ -92,7 +92,9 @@ def check_document_approved(task: SignTask, document: SignDocument, seals: Seque
     approved request for exactly this document and these placements, else the signature is
     refused (ApprovalPending / ApprovalRejected). A flow signer's document is the flow's current
     version: its approval is the one its task asked for on the document as uploaded."""
-    wanted = [seal for seal in seals if seal.kind in _kinds(seals)]
+    if not hasattr(task, "approval_kinds"):  # read at the task's first commit of this run
+        task.approval_kinds = task_kinds(task)  # type: ignore[attr-defined]
+    wanted = [seal for seal in seals if seal.kind in task.approval_kinds]
     if not wanted:
         return
     digest = document_placements_digest(document)
@@ -108,9 +110,11 @@ def check_document_approved(task: SignTask, document: SignDocument, seals: Seque
         check_seal_use_approved(seal, sha256, digest)
 
 
-def _kinds(seals: Sequence[Seal]) -> set[str]:
-    owners = {seal.owner_id for seal in seals}
-    return set().union(*(kinds_needing_approval(owner) for owner in owners)) if owners else set()
+def task_kinds(task: SignTask) -> set[str]:
+    """The seal types whose use needs approval in the enterprise holding the task's certificate
+    (one query, the certificate not read)."""
+    rules = ApprovalRule.objects.filter(owner__certificates=task.certificate_id, approvers__isnull=False)
+    return set(rules.values_list("kind", flat=True).distinct())
 
 
 def fail_tasks_of_rejection(approval: SealApproval) -> int:
