@@ -166,3 +166,30 @@ def test_a_rule_made_after_creation_asks_at_confirmation(signing: Signing, verif
     assert _decide(company, company.approver, approval["id"], "approve").status_code == 302
     done = _confirm(signing, confirm_token(body["confirm_url"]))
     assert done.status_code == 200 and done.json()["status"] == "completed", done.content
+
+
+def test_a_flow_signer_whose_seal_needs_approval_waits_for_it(company: Company) -> None:
+    from tests.signing.flow_support import confirm_by_pin, create_flow, flow_spec, link_token, make_experts
+
+    signing = company.signing
+    experts = make_experts(signing, 2)
+    created = create_flow(signing, flow_spec(experts, steps=[1, 2]))
+    assert created.status_code == 201, created.content
+    flow = created.json()
+    first = link_token(flow["signers"][0]["confirm_url"])
+    refused = confirm_by_pin(signing.client, first)
+    assert refused.status_code == 409 and refused.json()["error"] == "seal_approval_pending", refused.content
+    request = SealApproval.objects.get(state=ApprovalState.PENDING)
+    assert _decide(company, company.approver, str(request.public_id), "approve").status_code == 302
+    assert confirm_by_pin(signing.client, first).json()["status"] == "signed"
+    # the second step's signer: its own placements need their own approval, bound to the document as uploaded
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {signing.token()}"}
+    shown = signing.client.get(f"/api/v1/sign-flows/{flow['id']}", **headers).json()
+    second = link_token(shown["signers"][1]["confirm_url"])
+    assert confirm_by_pin(signing.client, second).json()["error"] == "seal_approval_pending"
+    again = SealApproval.objects.get(state=ApprovalState.PENDING)
+    assert again.document_sha256 == request.document_sha256 and again.placements_digest != request.placements_digest
+    assert _decide(company, company.approver, str(again.public_id), "approve").status_code == 302
+    done = confirm_by_pin(signing.client, second)
+    assert done.status_code == 200 and done.json()["status"] == "signed", done.content
+    assert signing.client.get(f"/api/v1/sign-flows/{flow['id']}", **headers).json()["status"] == "signed"

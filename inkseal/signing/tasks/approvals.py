@@ -92,9 +92,11 @@ def check_document_approved(task: SignTask, document: SignDocument, seals: Seque
     approved request for exactly this document and these placements, else the signature is
     refused (ApprovalPending / ApprovalRejected). A flow signer's document is the flow's current
     version: its approval is the one its task asked for on the document as uploaded."""
-    if not hasattr(task, "approval_kinds"):  # read at the task's first commit of this run
-        task.approval_kinds = task_kinds(task)  # type: ignore[attr-defined]
-    wanted = [seal for seal in seals if seal.kind in task.approval_kinds]
+    kinds: set[str] | None = getattr(task, "approval_kinds", None)
+    if kinds is None:  # the rules are read at the task's first commit of this run (one statement a task)
+        kinds = task_kinds(task)
+        task.approval_kinds = kinds  # type: ignore[attr-defined]
+    wanted = [seal for seal in seals if seal.kind in kinds]
     if not wanted:
         return
     digest = document_placements_digest(document)
