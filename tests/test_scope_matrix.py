@@ -346,6 +346,14 @@ CASES: dict[str, Case] = {
         lambda w: {"pk": w.owner.enterprise.pk}, owner_sees=False, personal=True
     ),
     "seals/approvals/<uuid:public_id>/decide": Case(_approval, owner_sees=False),
+    # 用印审批 detail (only a named approver sees it: the owner's administrator gets 403)
+    "sign/approvals/<uuid:public_id>/": Case(_approval, owner_sees=False),
+    "sign/approvals/<uuid:public_id>/documents/<int:number>/pages/<int:page>.png": Case(
+        lambda w: {**_approval(w), "number": 1, "page": 1}, owner_sees=False
+    ),
+    "sign/approvals/<uuid:public_id>/seals/<slug:seal_type>.png": Case(
+        lambda w: {**_approval(w), "seal_type": "official"}, owner_sees=False
+    ),
     "account/enterprises/<int:pk>/verify": Case(
         lambda w: {"pk": w.pending_enterprise.pk}, owner_sees=False, personal=True
     ),

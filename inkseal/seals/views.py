@@ -30,6 +30,7 @@ from inkseal.seals.errors import VoidNotConfirmed
 from inkseal.seals.forms import NewSealForm
 from inkseal.seals.imports import MAX_UPLOAD_BYTES
 from inkseal.seals.models import Seal, SealType, SealUsage
+from inkseal.seals.services.approvals import seal_approvals
 
 PAGE_SIZE = 10
 
@@ -91,6 +92,8 @@ def seal_detail(request: HttpRequest, seal_id: int) -> HttpResponse:
         "bindings": bindings,
         "void_choice": [{"seal": seal, "bindings": bindings}],
         "usages": _page(request, usages) if identity.reads_records else None,
+        # 用印审批: requests and decisions on this seal, part of its usage records (newest 50)
+        "approvals": list(seal_approvals(seal)[:50]) if identity.reads_records else None,
         "reads_records": identity.reads_records,
         "search": search,
         "page_query": _page_query(q=search),

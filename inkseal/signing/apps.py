@@ -23,6 +23,9 @@ class SigningConfig(AppConfig):
         from inkseal.signing.parsing import budget
 
         demo.register(deferred("inkseal.signing.tasks.demo:demo_step"))
+        from inkseal.signing.tasks import approvals
+
+        approvals.connect()  # 用印审批: a rejection fails the tasks waiting for it
         budget.configure(
             default_budget=_settings_budget, idle_processes=_idle_parser_processes, slot_limits=_parse_slot_limits
         )

@@ -141,6 +141,25 @@ class SignDocument(models.Model):
         return self.name
 
 
+class TaskApproval(models.Model):
+    """用印审批: a document of a task waits for this approval of one of its seals (a request
+    bound to the document's SHA-256 and its placements' digest; signing.tasks.approvals)."""
+
+    task = models.ForeignKey(SignTask, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("签章任务"))
+    document = models.ForeignKey(SignDocument, on_delete=models.CASCADE, related_name="+", verbose_name=_("签章文件"))
+    approval = models.ForeignKey(
+        "seals.SealApproval", on_delete=models.PROTECT, related_name="+", verbose_name=_("用印审批")
+    )
+
+    class Meta:
+        verbose_name = _("签章任务的用印审批")
+        verbose_name_plural = _("签章任务的用印审批")
+        constraints = [models.UniqueConstraint(fields=["document", "approval"], name="task_approval_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.approval_id}"
+
+
 class SigningRecord(models.Model):
     """应用记录: one per signed (or refused) document; kept after the files are purged."""
 

@@ -27,6 +27,8 @@ SIGN_TASK: StateMachine[Any] = StateMachine(
             _T.PENDING, _T.SIGNING, "confirm", events.SIGN_TASK_CONFIRM, BY_USER
         ),  # the confirmer's SMS code or PIN
         Transition(_T.PENDING, _T.EXPIRED, "expire", events.SIGN_TASK_EXPIRE, BY_SYSTEM),
+        # 用印审批 rejected: the approver's reason (signing.tasks.approvals)
+        Transition(_T.PENDING, _T.FAILED, "reject", events.SIGN_TASK_FAIL, BY_USER),
         Transition(_T.SIGNING, _T.COMPLETED, "complete", events.SIGN_TASK_COMPLETE, BY_SYSTEM),
         Transition(_T.SIGNING, _T.FAILED, "fail", events.SIGN_TASK_FAIL, BY_SYSTEM),
     ),

@@ -93,9 +93,11 @@ def test_one_serializer_cuts_api_confirm_and_callback(signing: Signing) -> None:
         "pades_level",
         "failure",
         "documents",
+        "approvals",  # 用印审批 (issue #19): empty unless a seal needs approval
         "created_at",
         "completed_at",
     }
+    assert created["approvals"] == []
     assert set(created["documents"][0]) == {
         "n",
         "name",

@@ -144,12 +144,22 @@ def approval_of(identity: CurrentIdentity, public_id: Any) -> SealApproval:
     return found
 
 
-def check_decide(identity: CurrentIdentity, approval: SealApproval, approve: bool, reason: str) -> str:
+def check_view(identity: CurrentIdentity, approval: SealApproval) -> None:
+    """Only an approver named in the seal type's rule sees a request's document (ApprovalDenied)."""
     if not identity.holds(Duty.APPROVER):
         raise ApprovalDenied(_("只有企业的审批人可以审批用印申请。"))
     rule = approval_rule(approval.seal)
     if rule is None or not rule.approvers.filter(pk=identity.person.pk).exists():
         raise ApprovalDenied()
+
+
+def seal_approvals(seal: Seal) -> QuerySet[SealApproval]:
+    """The seal's use requests, newest first, for its 印章使用记录."""
+    return SealApproval.objects.filter(seal=seal).select_related("decided_by").order_by("-created_at", "-pk")
+
+
+def check_decide(identity: CurrentIdentity, approval: SealApproval, approve: bool, reason: str) -> str:
+    check_view(identity, approval)
     if approval.requester_phone and approval.requester_phone == identity.person.phone:
         raise ApprovalDenied(_("不能审批自己提交的用印申请。"))
     reason = reason.strip()

@@ -14,7 +14,7 @@ from inkseal.core.acting import Acting
 from inkseal.core.http import client_ip
 from inkseal.platforms.models import TradingPlatform
 from inkseal.platforms.services import platform_for_token
-from inkseal.signing.models import SignTask
+from inkseal.signing.models import SignTask, TaskApproval
 from inkseal.signing.tasks import confirm as confirmation
 from inkseal.signing.tasks import create, formats
 from inkseal.signing.tasks.schemas import API_FIELDS, CONFIRM_FIELDS, cut, spec_schema, task_data
@@ -41,6 +41,14 @@ class DocumentOut(Schema):
     url: str | None
 
 
+class ApprovalOut(Schema):
+    id: str
+    document: int
+    seal_type: str
+    state: str
+    reason: str | None
+
+
 class TaskOut(Schema):
     id: str
     status: str
@@ -50,6 +58,7 @@ class TaskOut(Schema):
     pades_level: str
     failure: dict[str, str] | None
     documents: list[DocumentOut]
+    approvals: list[ApprovalOut]
     created_at: str
     completed_at: str | None
 
@@ -57,7 +66,25 @@ class TaskOut(Schema):
 def task_out(task: SignTask, request: HttpRequest) -> dict[str, Any]:
     status = confirmation.shown_status(task)  # "expired" from the moment the confirm link expired
     url = confirmation.confirm_url(task) if status == "pending" else None
-    return cut(task_data(task, status=status, confirm_url=url), API_FIELDS)
+    return {**cut(task_data(task, status=status, confirm_url=url), API_FIELDS), "approvals": approvals_out(task)}
+
+
+def approvals_out(task: SignTask) -> list[dict[str, Any]]:
+    """用印审批 the task waits for or went through (one query; none for most tasks)."""
+    links = getattr(task, "approval_links", None)  # just created: the links it made
+    if links is None:
+        rows = TaskApproval.objects.filter(task=task).select_related("approval__seal", "document")
+        links = list(rows.order_by("document__number", "pk"))
+    return [
+        {
+            "id": str(link.approval.public_id),
+            "document": link.document.number,
+            "seal_type": link.approval.seal.kind,
+            "state": link.approval.state,
+            "reason": link.approval.reason or None,
+        }
+        for link in links
+    ]
 
 
 def describe_spec(openapi: dict[str, Any]) -> None:
@@ -96,7 +123,12 @@ def describe_spec(openapi: dict[str, Any]) -> None:
         "stored: `ofd_not_ofd`, `ofd_malformed`, `ofd_truncated`, `ofd_unsafe_path` (`../` or absolute entry "
         "names), `ofd_duplicate_entry`, `ofd_encrypted`, `ofd_no_pages`, `ofd_too_many_pages` (422), "
         "`ofd_too_large`, `ofd_zip_bomb` (413), `ofd_locked` (409: an existing signature protects what a "
-        "seal must change)."
+        "seal must change). 用印审批: when a seal's type needs approval in the signer's enterprise, the task "
+        "is created `pending` with `approvals` (one per document and seal, `state` `pending`, bound to the "
+        "document's SHA-256 and its placements); confirming answers 409 `seal_approval_pending` until an "
+        "approver approves, and a rejection fails the task (`failure.code` `seal_approval_rejected`, the "
+        "approver's reason; callback sent). The same document and placements reuse a pending or approved "
+        "request; any change needs a new one."
     ),
 )
 def create_task(request: HttpRequest, spec: Form[str], files: File[list[NinjaFile]]) -> Status[dict[str, Any]]:
@@ -120,8 +152,10 @@ def create_task(request: HttpRequest, spec: Form[str], files: File[list[NinjaFil
         "`status`: `pending` (waiting for the signer's confirmation at `confirm_url`), `signing`, "
         "`completed`, `failed` (`failure.code`, e.g. `certificate_revoked`, `signing_internal_error` for an "
         "unexpected error on a document, `signing_interrupted` when signing stopped and could not be "
-        "resumed), or `expired` (the confirm link expired unconfirmed; no `confirm_url`). Every confirmed "
-        "task ends `completed` or `failed`, with its callback."
+        "resumed; `seal_approval_rejected` when an approver rejected the use of a seal), or `expired` (the "
+        "confirm link expired unconfirmed; no `confirm_url`). Every confirmed task ends `completed` or "
+        "`failed`, with its callback. `approvals`: the 用印审批 requests of the task's seals (`pending`, "
+        "`approved`, `rejected` with `reason`); a `pending` task with a pending approval cannot be confirmed yet."
     ),
 )
 def get_task(request: HttpRequest, task_id: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from inkseal.notify.services import send_code, verify_code
 from inkseal.pki.pins import PinScope, verify_pin
 from inkseal.signing.models import IntentMethod, SignTask, TaskStatus
 from inkseal.signing.states import SIGN_TASK
+from inkseal.signing.tasks.approvals import check_task_approved
 from inkseal.signing.tasks.errors import ConfirmTokenExpired, ConfirmTokenUsed, SpecInvalid
 from inkseal.signing.tasks.execute import sign_task_documents
 
@@ -94,6 +95,7 @@ def any_task_for_token(token: str) -> SignTask:
 def do_send_confirm_code(token: str, *, acting: Acting) -> str:
     """Send the SMS code to the authorised person; returns the masked phone."""
     task = pending_task_for_token(token)
+    check_task_approved(task, acting=acting)  # no code while the seal's use waits for approval
     send_code(
         task.confirmer_phone,
         sms_purpose(task),
@@ -118,6 +120,7 @@ def confirm_intent(task: SignTask, method: str, secret: str, *, acting: Acting, 
     confirmer = acting.as_actor(Actor("person", task.confirmer_phone, task.confirmer_name))
     # 三权分立: an enterprise's seals are confirmed by its seal users only (before any code or PIN counts)
     check_confirmer_uses_seals(task.certificate.holder, task.confirmer_phone, acting=confirmer)
+    check_task_approved(task, acting=confirmer)  # 用印审批: 409 while pending, 403 once rejected
     if method == IntentMethod.SMS:
         verify_code(
             task.confirmer_phone,

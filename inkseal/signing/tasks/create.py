@@ -30,6 +30,7 @@ from inkseal.platforms.models import TradingPlatform
 from inkseal.signing.core.errors import PdfTooComplex
 from inkseal.signing.models import SignDocument, SignTask, TaskStatus
 from inkseal.signing.tasks import formats
+from inkseal.signing.tasks.approvals import request_task_approvals
 from inkseal.signing.tasks.confirm import token_hash, token_purpose
 from inkseal.signing.tasks.errors import DocumentPurged, IdempotencyKeyReused, TaskNotReady
 from inkseal.signing.tasks.planning import (
@@ -73,13 +74,15 @@ def do_create_sign_task(
     except DomainError as exc:
         raise type(exc)(exc.message, status=Conflict.status, **exc.details)
     prepared = []
+    used: list[list[Any]] = []  # each document's seals, for 用印审批
     seals: dict[str, Any] = {}  # the seals, read once for all the documents
     for doc in spec.documents:
         upload = files[doc.file]
         kind = formats.sniff(upload.stream())  # by content, never by name
         if kind == formats.OFD:
             check_ofd_signer(certificate)
-        placements, _seals = placements_for(certificate, doc.placements, seals)
+        placements, document_seals = placements_for(certificate, doc.placements, seals)
+        used.append(document_seals)
         plan = plan_ofd_document if kind == formats.OFD else plan_document
         try:
             pages, overlays = plan(upload.stream(), placements, [p["seal_type"] for p in doc.placements])
@@ -124,6 +127,7 @@ def do_create_sign_task(
                 document.original.save(f"{public_id}-{number}.{kind}", upload.content(), save=False)
                 task.documents_in_order.append(document)
             SignDocument.objects.bulk_create(task.documents_in_order)  # one INSERT for the batch
+            request_task_approvals(task, task.documents_in_order, used, acting=acting)  # 用印审批, if needed
             record(
                 events.SIGN_TASK_CREATE,
                 **acting.audit(),

@@ -54,6 +54,7 @@ from inkseal.signing.records.ses import (
 )
 from inkseal.signing.states import SIGN_DOCUMENT, SIGN_TASK
 from inkseal.signing.tasks import formats
+from inkseal.signing.tasks.approvals import check_document_approved
 from inkseal.signing.tasks.errors import IntentMissing, SigningInternalError, TaskTakenOver
 from inkseal.signing.tasks.planning import check_ofd_signer, placements_for
 from inkseal.signing.tasks.signers import cached_seal_signer, validation_context
@@ -372,6 +373,7 @@ def _commit(task: SignTask, document: SignDocument, signed: _Signed, *, complete
         if task.platform is not None:  # self-service: the holder signs their own document, no authorisation
             active_authorization(certificate, task.platform, task.confirmer_phone, at)
         lock_seals_for_signing(signed.seals, certificate)
+        check_document_approved(task, document, signed.seals)  # 用印审批, at this instant
         SIGN_DOCUMENT.check(document, TaskStatus.COMPLETED)
         document.error = ""
         signing_record = _record(

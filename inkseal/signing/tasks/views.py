@@ -3,6 +3,7 @@ real seals drawn where they will go, and the seal images. Thin: inkseal.signing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -93,7 +94,9 @@ def _percent(fraction: float) -> str:
     return f"{fraction * 100:.4f}"
 
 
-def _seal_previews(overlays: list[dict[str, Any]], token: str) -> list[dict[str, Any]]:
+def _seal_previews(
+    overlays: list[dict[str, Any]], token: str, seal_url: Callable[[str], str] | None = None
+) -> list[dict[str, Any]]:
     """Each widget of the document's seals as the preview draws it: the box on the page and the
     seal picture in it (a cross-page slice shows part of the picture), in percentages, with the
     seal's name; the picture comes through the confirm link (the signer has no login)."""
@@ -107,7 +110,7 @@ def _seal_previews(overlays: list[dict[str, Any]], token: str) -> list[dict[str,
                 "page": overlay["page"],
                 "label": names.get(seal_type, _("印章")),
                 "cross_page": bool(overlay.get("cross_page")),
-                "image_url": reverse("signing:seal", args=[token, seal_type]),
+                "image_url": seal_url(seal_type) if seal_url else reverse("signing:seal", args=[token, seal_type]),
                 "box": [_percent(overlay[k]) for k in ("left", "top", "width", "height")],
                 "picture": [_percent(v) for v in (left, top, width, height)],
             }
