@@ -16,16 +16,24 @@ class SigningConfig(AppConfig):
     verbose_name = _("签章")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         from inkseal.core import demo
         from inkseal.core.lazy import deferred
+        from inkseal.seals.models import SealApproval
         from inkseal.signing.core.gm_hooks import teach_pyhanko_on_import
         from inkseal.signing.core.gm_identifiers import register_gm_identifiers
         from inkseal.signing.parsing import budget
 
         demo.register(deferred("inkseal.signing.tasks.demo:demo_step"))
-        from inkseal.signing.tasks import approvals
-
-        approvals.connect()  # 用印审批: a rejection fails the tasks waiting for it
+        # 用印审批: a rejection fails the tasks waiting for it (the receiver's module, with the seal
+        # services behind it, loads on the first approval saved)
+        post_save.connect(
+            deferred("inkseal.signing.tasks.approvals:approval_saved"),
+            sender=SealApproval,
+            dispatch_uid="signing.approval_rejected",
+            weak=False,
+        )
         budget.configure(
             default_budget=_settings_budget, idle_processes=_idle_parser_processes, slot_limits=_parse_slot_limits
         )

@@ -31,8 +31,16 @@ finally:
 """
 
 
-def run_cli(*args: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """A fresh process's environment on its own var/ (SQLite there, whatever database the suite
+    runs on: these tests look at what a command on the embedded defaults loads)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "INKSEAL_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+def run_cli(*args: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    env = cli_env(tmp_path)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(
         [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
@@ -69,7 +77,7 @@ def test_signing_still_teaches_pyhanko_sm2_when_it_is_imported(tmp_path: Path) -
         "assert getattr(DefaultSignatureValidator, '_inkseal_sm2', False);"
         "print('taught')"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "INKSEAL_VAR_DIR": str(tmp_path)}
+    env = cli_env(tmp_path)
     env["DJANGO_SETTINGS_MODULE"] = "inkseal.settings"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT)
     assert result.stdout.strip() == "taught", result.stderr
@@ -88,7 +96,7 @@ def test_django_setup_loads_none_of_the_heavy_or_unused_libraries(tmp_path: Path
         "import json, sys, django; import inkseal.cli; django.setup();"
         "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "INKSEAL_VAR_DIR": str(tmp_path)}
+    env = cli_env(tmp_path)
     env["DJANGO_SETTINGS_MODULE"] = "inkseal.settings"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
@@ -102,7 +110,7 @@ def test_django_setup_loads_none_of_the_heavy_or_unused_libraries(tmp_path: Path
     "args", [("identity", "check", "id-number", make_id_number(3)), ("audit", "verify"), ("ca", "list")]
 )
 def test_light_commands_load_none_of_the_unused_libraries(tmp_path: Path, args: tuple[str, ...]) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "INKSEAL_VAR_DIR": str(tmp_path)}
+    env = cli_env(tmp_path)
     subprocess.run([sys.executable, "-m", "inkseal.cli", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     result, modules = run_cli(*args, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -120,6 +128,7 @@ def test_the_consumer_registers_every_apps_jobs() -> None:
         "audit.anchor_head",
         "evidence.checkpoint",
         "pki.refresh_crls",
+        "pki.refresh_ocsp_answers",
         "signing.expire_sign_flows",
         "signing.expire_sign_tasks",
         "signing.purge_abandoned_drafts",
@@ -139,7 +148,7 @@ def test_run_huey_is_ours() -> None:
 
 
 def test_a_command_before_migrate_says_so_without_a_traceback(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "INKSEAL_VAR_DIR": str(tmp_path)}
+    env = cli_env(tmp_path)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(
         [sys.executable, "-m", "inkseal.cli", "audit", "verify"], capture_output=True, text=True, env=env, cwd=ROOT

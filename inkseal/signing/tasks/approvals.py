@@ -148,15 +148,9 @@ def fail_tasks_of_rejection(approval: SealApproval) -> int:
     return failed
 
 
-def _approval_saved(sender: Any, instance: SealApproval, created: bool, **kwargs: Any) -> None:
+def approval_saved(sender: Any, instance: SealApproval, created: bool, **kwargs: Any) -> None:
     """The approver's rejection (seals.services.approvals.do_decide_approval saves the state):
     its tasks fail in the same transaction."""
     update_fields = kwargs.get("update_fields") or ()
     if not created and "state" in update_fields and instance.state == ApprovalState.REJECTED:
         fail_tasks_of_rejection(instance)
-
-
-def connect() -> None:
-    from django.db.models.signals import post_save
-
-    post_save.connect(_approval_saved, sender=SealApproval, dispatch_uid="signing.approval_rejected")
