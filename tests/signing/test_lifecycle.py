@@ -206,6 +206,7 @@ def test_the_periodic_jobs_recover_and_expire(signing: Signing, settings: Any) -
         "audit.anchor_head",
         "evidence.checkpoint",
         "pki.refresh_crls",
+        "pki.refresh_ocsp_answers",
         "signing.expire_sign_flows",
         "signing.expire_sign_tasks",
         "signing.recover_stalled_sign_tasks",
