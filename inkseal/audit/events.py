@@ -210,7 +210,6 @@ EVENT_DESCRIPTIONS: dict[str, Promise | str] = {
     IDENTITY_SWITCH: _("切换身份"),
     ENTERPRISE_CREATE: _("创建企业"),
     EVIDENCE_REPORT_ISSUE: _("出具签署报告"),
-
     ENTERPRISE_MEMBER_DUTIES: _("设置企业成员角色（印章管理员、用印人、审批人、审计员）"),
     ENTERPRISE_SEPARATION_OF_DUTIES: _("开启或关闭企业三权分立"),
     ENTERPRISE_SEAL_USER_REFUSED: _("拒绝非用印人使用企业印章签章"),
