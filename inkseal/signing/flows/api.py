@@ -18,7 +18,7 @@ from inkseal.signing.flows.notices import signer_confirm_url
 from inkseal.signing.flows.queries import document_of_platform, flow_parts
 from inkseal.signing.flows.schemas import flow_data, spec_schema
 from inkseal.signing.tasks import formats
-from inkseal.signing.tasks.api import PlatformBearer, _quoted
+from inkseal.signing.tasks.api import PlatformBearer, _quoted, describe_spec
 from inkseal.signing.tasks.spec import UploadedFile
 
 flows_router = Router(tags=["sign flows"], auth=PlatformBearer())
@@ -72,16 +72,7 @@ def flow_out(flow: SignFlow) -> dict[str, Any]:
 
 def describe_flow_spec(openapi: dict[str, Any]) -> None:
     """The `spec` field of POST /api/v1/sign-flows: its schema (SignFlowSpec) instead of "string"."""
-    schema, definitions = spec_schema()
-    components = openapi.setdefault("components", {}).setdefault("schemas", {})
-    components.update(definitions)
-    components["SignFlowSpec"] = schema
-    body = openapi["paths"]["/api/v1/sign-flows"]["post"]["requestBody"]["content"]["multipart/form-data"]
-    body["schema"]["properties"]["spec"] = {
-        "$ref": "#/components/schemas/SignFlowSpec",
-        "description": "JSON object (sent as a form field with content type application/json or text).",
-    }
-    body["encoding"] = {"spec": {"contentType": "application/json, text/plain"}}
+    describe_spec(openapi, "/api/v1/sign-flows", "SignFlowSpec", spec_schema)
 
 
 @flows_router.post(

@@ -3,6 +3,7 @@ and the confirm page's JSON endpoints. Thin: validation and orchestration only, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, BinaryIO, cast
 
 from django.http import FileResponse, HttpRequest
@@ -87,16 +88,21 @@ def approvals_out(task: SignTask) -> list[dict[str, Any]]:
     ]
 
 
-def describe_spec(openapi: dict[str, Any]) -> None:
-    """The `spec` field of POST /api/v1/sign-tasks is a JSON object in a multipart body: the
-    OpenAPI document gets its schema (SignTaskSpec) instead of "string"."""
-    schema, definitions = spec_schema()
+def describe_spec(
+    openapi: dict[str, Any],
+    path: str = "/api/v1/sign-tasks",
+    name: str = "SignTaskSpec",
+    schema_of: Callable[[], tuple[dict[str, Any], dict[str, Any]]] = spec_schema,
+) -> None:
+    """The `spec` field of a multipart POST (sign tasks; sign flows pass their own path, name and
+    schema) is a JSON object: the OpenAPI document gets its schema instead of "string"."""
+    schema, definitions = schema_of()
     components = openapi.setdefault("components", {}).setdefault("schemas", {})
     components.update(definitions)
-    components["SignTaskSpec"] = schema
-    body = openapi["paths"]["/api/v1/sign-tasks"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    components[name] = schema
+    body = openapi["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
     body["schema"]["properties"]["spec"] = {
-        "$ref": "#/components/schemas/SignTaskSpec",
+        "$ref": f"#/components/schemas/{name}",
         "description": "JSON object (sent as a form field with content type application/json or text).",
     }
     body["encoding"] = {"spec": {"contentType": "application/json, text/plain"}}
