@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
 from inkseal.accounts.decorators import portal_login_required
+from inkseal.accounts.duties import require_records_reader
 from inkseal.accounts.identity import identity_of
 from inkseal.accounts.services import request_acting
 from inkseal.evidence import reports
@@ -18,7 +19,9 @@ from inkseal.signing.records import services as records
 def record_report(request: HttpRequest, event_id: str) -> HttpResponse:
     """The report of a record of the current identity (404 for anyone else's), in the page's
     language; a POST, because each issue writes a log leaf and an audit row."""
-    row = records.record_for(identity_of(request).party, event_id)
+    identity = identity_of(request)
+    require_records_reader(identity)  # 三权分立: as 应用详情 itself (accounts.duties)
+    row = records.record_for(identity.party, event_id)
     issued = reports.issue_report(
         reports.subject_of_record(row), acting=request_acting(request), language=request.LANGUAGE_CODE
     )

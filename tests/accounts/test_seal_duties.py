@@ -308,3 +308,15 @@ def test_without_separation_the_authorised_person_confirms_as_before(company: Co
     do_set_separation_of_duties(company.enterprise, False, acting=Acting(ACTOR))
     done = _confirm(company.signing, _create_task(company.signing))
     assert done.status_code == 200 and done.json()["status"] == "completed", done.content
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_auditors_may_ask_for_a_records_signing_report(company: Company, role: str) -> None:
+    """下载签署报告 follows 应用详情: with 三权分立 on, a member who may not read the records is refused
+    before any record is looked up (an auditor asking for an unknown record gets 404)."""
+    response = company.client(role).post("/records/0123456789abcdef/report")
+    if role == "auditor":
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 403, (role, response.status_code)
+        assert "只有企业的审计员可以查看印章使用记录和应用记录" in response.content.decode()
